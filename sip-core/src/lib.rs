@@ -1,0 +1,37 @@
+//! # sip-core
+//!
+//! The sans-IO core of the SIP stack: pure data types and state machines,
+//! no sockets, no clock, no threads. Time comes in as [`time::Instant`],
+//! randomness from an injected [`random::TokenSource`].
+//!
+//! Where things live:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`method`], [`status`] | request methods and status codes (RFC 3261 §7) |
+//! | [`uri`] | `sip:`/`sips:`/`tel:` and opaque URIs, escaping, §19.1.4 comparison |
+//! | [`name_addr`], [`params`] | name-addr/addr-spec and `;name=value` parameters |
+//! | [`header`] | header names, the ordered header list, typed headers |
+//! | [`message`] | owned [`Request`], [`Response`], [`Message`] and their serialization |
+//! | [`parse`] | zero-copy parser: datagram and stream framing, limits, errors |
+//! | [`time`], [`random`] | injected time and seedable tokens |
+
+#![warn(missing_docs)]
+
+pub mod header;
+pub mod message;
+pub mod method;
+pub mod name_addr;
+pub mod params;
+pub mod random;
+pub mod status;
+pub mod time;
+pub mod uri;
+
+pub use header::{Header, HeaderName, Headers, TypedHeader};
+pub use message::{Message, Request, Response};
+pub use method::Method;
+pub use name_addr::NameAddr;
+pub use params::Params;
+pub use status::StatusCode;
+pub use uri::Uri;

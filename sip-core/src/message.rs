@@ -1,0 +1,198 @@
+//! The owned SIP message model (RFC 3261 §7): [`Request`], [`Response`] and
+//! [`Message`].
+//!
+//! Headers are kept as ordered text lines ([`Headers`]) and read through
+//! typed views on demand; the body is opaque bytes. Serialization
+//! (`Display` and [`Message::to_bytes`]) writes canonical header names and
+//! computes Content-Length from the body.
+
+use crate::header::{HeaderName, Headers};
+use crate::method::Method;
+use crate::status::StatusCode;
+use crate::uri::Uri;
+use core::fmt;
+
+/// A SIP request.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Request {
+    /// The method of the Request-Line.
+    pub method: Method,
+    /// The Request-URI.
+    pub uri: Uri,
+    /// The header fields, in order.
+    pub headers: Headers,
+    /// The message body.
+    pub body: Vec<u8>,
+}
+
+/// A SIP response.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: StatusCode,
+    /// The reason phrase (may be empty, RFC 4475 §3.1.1.13).
+    pub reason: String,
+    /// The header fields, in order.
+    pub headers: Headers,
+    /// The message body.
+    pub body: Vec<u8>,
+}
+
+/// A request or a response.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Message {
+    /// A request.
+    Request(Request),
+    /// A response.
+    Response(Response),
+}
+
+impl Request {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, uri: Uri) -> Self {
+        Request {
+            method,
+            uri,
+            headers: Headers::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+impl Response {
+    /// A response with the canonical reason phrase, no headers and no body.
+    pub fn new(status: StatusCode) -> Self {
+        Response {
+            status,
+            reason: status.default_reason().to_owned(),
+            headers: Headers::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+impl Message {
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        match self {
+            Message::Request(r) => &r.headers,
+            Message::Response(r) => &r.headers,
+        }
+    }
+
+    /// The header fields, mutably.
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        match self {
+            Message::Request(r) => &mut r.headers,
+            Message::Response(r) => &mut r.headers,
+        }
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        match self {
+            Message::Request(r) => &r.body,
+            Message::Response(r) => &r.body,
+        }
+    }
+
+    /// True for a request.
+    pub fn is_request(&self) -> bool {
+        matches!(self, Message::Request(_))
+    }
+
+    /// The canonical wire form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512 + self.body().len());
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends the canonical wire form to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Message::Request(r) => r.write_to(out),
+            Message::Response(r) => r.write_to(out),
+        }
+    }
+}
+
+fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
+    for h in headers {
+        if h.name == HeaderName::ContentLength {
+            continue;
+        }
+        out.extend_from_slice(h.name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(h.value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"Content-Length: ");
+    let mut buf = itoa_buf(body.len() as u64);
+    out.extend_from_slice(buf.as_bytes());
+    buf.clear();
+    out.extend_from_slice(b"\r\n\r\n");
+    out.extend_from_slice(body);
+}
+
+fn itoa_buf(n: u64) -> String {
+    n.to_string()
+}
+
+impl Request {
+    /// Appends the canonical wire form to `out`: Request-Line, headers with
+    /// canonical names, a computed Content-Length, blank line, body.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        out.extend_from_slice(self.method.as_str().as_bytes());
+        out.push(b' ');
+        let _ = write!(out, "{}", self.uri);
+        out.extend_from_slice(b" SIP/2.0\r\n");
+        write_headers_and_body(&self.headers, &self.body, out);
+    }
+
+    /// The canonical wire form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512 + self.body.len());
+        self.write_to(&mut out);
+        out
+    }
+}
+
+impl Response {
+    /// Appends the canonical wire form to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"SIP/2.0 ");
+        out.extend_from_slice(itoa_buf(u64::from(self.status.as_u16())).as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(self.reason.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        write_headers_and_body(&self.headers, &self.body, out);
+    }
+
+    /// The canonical wire form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512 + self.body.len());
+        self.write_to(&mut out);
+        out
+    }
+}
+
+impl fmt::Display for Message {
+    /// The wire form, with a non-UTF-8 body shown lossily.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.to_bytes()))
+    }
+}
+
+impl From<Request> for Message {
+    fn from(r: Request) -> Self {
+        Message::Request(r)
+    }
+}
+
+impl From<Response> for Message {
+    fn from(r: Response) -> Self {
+        Message::Response(r)
+    }
+}

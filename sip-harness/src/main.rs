@@ -1,0 +1,3 @@
+//! The `sip-harness` command.
+
+fn main() {}
