@@ -15,9 +15,12 @@
 //! | [`message`] | owned [`Request`], [`Response`], [`Message`] and their serialization |
 //! | [`parse`] | zero-copy parser: datagram and stream framing, limits, errors |
 //! | [`time`], [`random`] | injected time and seedable tokens |
+//! | [`transport`] | transports, destinations, transmits, transport errors (§18) |
+//! | [`auth`] | digest authentication (RFC 3261 §22, RFC 7616, RFC 8760) |
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod header;
 pub mod message;
 pub mod method;
@@ -26,6 +29,7 @@ pub mod params;
 pub mod random;
 pub mod status;
 pub mod time;
+pub mod transport;
 pub mod uri;
 
 pub use header::{Header, HeaderName, Headers, TypedHeader};

@@ -1,0 +1,139 @@
+//! Transport-facing types shared by the transaction layer, the user agent
+//! and the embedder (RFC 3261 §18): what goes out ([`Transmit`]), where it
+//! goes ([`Destination`]), and the errors the embedder reports
+//! ([`TransportError`]).
+
+use core::fmt;
+use std::net::SocketAddr;
+
+/// A transport protocol as named in the Via header (RFC 3261 §20.42).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Transport {
+    /// UDP, unreliable datagrams.
+    Udp,
+    /// TCP, a reliable byte stream.
+    Tcp,
+    /// TLS over TCP.
+    Tls,
+    /// SCTP.
+    Sctp,
+    /// WebSocket (RFC 7118).
+    Ws,
+    /// Secure WebSocket (RFC 7118).
+    Wss,
+}
+
+impl Transport {
+    /// True for transports that deliver reliably (everything but UDP), which
+    /// turns off retransmission timers (RFC 3261 §17.1.1.2, §17.1.2.2).
+    pub const fn is_reliable(self) -> bool {
+        !matches!(self, Transport::Udp)
+    }
+
+    /// True for stream transports, which need message framing (§18.3).
+    pub const fn is_stream(self) -> bool {
+        matches!(self, Transport::Tcp | Transport::Tls | Transport::Ws | Transport::Wss)
+    }
+
+    /// The Via token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, `WSS`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Sctp => "SCTP",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+
+    /// Parses a Via transport token, case-insensitively.
+    pub fn from_token(s: &str) -> Option<Transport> {
+        [
+            Transport::Udp,
+            Transport::Tcp,
+            Transport::Tls,
+            Transport::Sctp,
+            Transport::Ws,
+            Transport::Wss,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The default port: 5061 for TLS, 443 for WSS, 80 for WS, else 5060
+    /// (RFC 3261 §19.1.2, RFC 7118).
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Transport::Tls => 5061,
+            Transport::Ws => 80,
+            Transport::Wss => 443,
+            _ => 5060,
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The embedder's handle for one stream connection (TCP, TLS, WebSocket).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct ConnectionId(pub u64);
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn#{}", self.0)
+    }
+}
+
+/// Where an outgoing message goes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub enum Destination {
+    /// A datagram to this address, or a new/existing connection to it for
+    /// stream transports (the embedder decides).
+    Addr {
+        /// The transport to use.
+        transport: Transport,
+        /// The remote address.
+        addr: SocketAddr,
+    },
+    /// An existing stream connection (RFC 3261 §18.2.2: responses go back
+    /// on the connection the request came on while it is open).
+    Connection(ConnectionId),
+}
+
+/// A message the embedder must send.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: Destination,
+    /// The serialized message.
+    pub payload: Vec<u8>,
+}
+
+/// A transport failure the embedder reports (RFC 3261 §8.1.3.1, §17.1.4,
+/// §18.4).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// ICMP unreachable or equivalent for a datagram.
+    #[error("destination unreachable")]
+    Unreachable,
+    /// The connection could not be established.
+    #[error("connection refused")]
+    ConnectionRefused,
+    /// An established connection was reset or closed.
+    #[error("connection reset")]
+    ConnectionReset,
+    /// The TLS handshake or session failed.
+    #[error("TLS failure")]
+    Tls,
+    /// The message was too large for the transport.
+    #[error("message too large for the transport")]
+    TooLarge,
+}
