@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+
 pub mod header;
 pub mod message;
 pub mod method;

@@ -108,8 +108,13 @@ fn top_via(v: &str) -> Option<(&str, &str, Option<&str>)> {
     Some((transport, sent_by, branch))
 }
 
-/// The `tag` header parameter of a From/To value (outside `<...>` and
-/// quotes; after a bare addr-spec every `;` starts a header parameter).
+/// The `tag` header parameter of a From/To value, read without
+/// allocating (outside `<...>` and quotes; after a bare addr-spec every `;`
+/// starts a header parameter, RFC 3261 §20.10).
+pub fn to_tag_of(v: &str) -> Option<&str> {
+    tag(v)
+}
+
 fn tag(v: &str) -> Option<&str> {
     let b = v.as_bytes();
     let mut i = 0;
