@@ -377,30 +377,36 @@ fn split_headers<'a>(
     cfg: &ParserConfig,
     out: &mut SmallVec<[RawHeader<'a>; 24]>,
 ) -> Result<Option<usize>, ParseError> {
-    let mut hb = [httparse::EMPTY_HEADER; 40];
+    let mut hb = [httparse::EMPTY_HEADER; 32];
     if let Ok(httparse::Status::Complete((n, hs))) = httparse::parse_headers(&buf[pos..], &mut hb) {
         let block = &buf[pos..pos + n];
-        let lf_ok = cfg.lenient_bare_lf || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
-        if lf_ok && hs.len() <= cfg.max_headers {
-            let mut ok = true;
-            for h in hs.iter() {
-                let Ok(value) = core::str::from_utf8(h.value) else {
-                    ok = false;
-                    break;
-                };
-                if !is_token(h.name.as_bytes()) {
-                    ok = false;
-                    break;
+        // One UTF-8 validation for the whole block; values are then sliced
+        // out of it by offset.
+        if let Ok(text) = core::str::from_utf8(block) {
+            let lf_ok = cfg.lenient_bare_lf || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
+            if lf_ok && hs.len() <= cfg.max_headers && check_line_lengths(block, cfg) {
+                let base = block.as_ptr() as usize;
+                let mut ok = true;
+                for h in hs.iter() {
+                    if !is_token(h.name.as_bytes()) {
+                        ok = false;
+                        break;
+                    }
+                    let off = h.value.as_ptr() as usize - base;
+                    let Some(value) = text.get(off..off + h.value.len()) else {
+                        ok = false;
+                        break;
+                    };
+                    out.push(RawHeader {
+                        name: h.name,
+                        value: value.trim_matches([' ', '\t']),
+                    });
                 }
-                out.push(RawHeader {
-                    name: h.name,
-                    value: value.trim_matches([' ', '\t']),
-                });
+                if ok {
+                    return Ok(Some(pos + n));
+                }
+                out.clear();
             }
-            if ok && check_line_lengths(block, cfg) {
-                return Ok(Some(pos + n));
-            }
-            out.clear();
         }
     }
     split_headers_sip(buf, pos, cfg, out)
