@@ -390,6 +390,28 @@ mod props {
         }
 
         #[test]
+        fn mutated_name_addrs_never_panic_and_round_trip(
+            n in name_addr(),
+            edits in proptest::collection::vec((any::<proptest::sample::Index>(), any::<bool>(), proptest::sample::select(vec!['"', '\\', '<', '>', ';', ',', '=', ' ', '\r', '\n', '\t', ':', '@', '?', 'a', 'é'])), 1..4),
+        ) {
+            let mut s: Vec<char> = n.to_string().chars().collect();
+            for (idx, insert, c) in edits {
+                let at = idx.index(s.len() + 1);
+                if insert || at == s.len() {
+                    s.insert(at, c);
+                } else {
+                    s.remove(at);
+                }
+            }
+            let s: String = s.into_iter().collect();
+            let _ = NameAddr::parse_prefix(&s);
+            if let Ok(n) = NameAddr::parse(&s) {
+                let shown = n.to_string();
+                prop_assert_eq!(NameAddr::parse(&shown), Ok(n), "{:?} -> {:?}", s, shown);
+            }
+        }
+
+        #[test]
         fn arbitrary_strings_never_panic(s in "\\PC*") {
             let _ = NameAddr::parse(&s);
             let _ = NameAddr::parse_prefix(&s);

@@ -5,7 +5,7 @@
 //! relation in the mathematical sense (a parameter present in only one URI
 //! is ignored), so there is no canonical hash key; `==` stays structural.
 
-use super::escape::escaped_eq;
+use super::escape::{comparison_key, escaped_eq};
 use super::tel::strip_separators;
 use super::{OpaqueUri, SipUri, TelUri, Uri};
 use crate::params::{Param, Params};
@@ -15,9 +15,10 @@ use crate::params::{Param, Params};
 /// explicitly).
 const MUST_MATCH: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
 
-fn find<'a>(params: &'a Params, name: &str) -> Option<&'a Param> {
-    params.iter().find(|p| escaped_eq(&p.name, name, true))
-}
+/// Up to this many parameters on each side, lists are compared pairwise;
+/// above it, through sorted keys, so that a crafted URI with thousands of
+/// parameters cannot make a comparison quadratic.
+const PAIRWISE_MAX: usize = 16;
 
 fn opt_eq(a: Option<&str>, b: Option<&str>, ignore_case: bool) -> bool {
     match (a, b) {
@@ -27,18 +28,79 @@ fn opt_eq(a: Option<&str>, b: Option<&str>, ignore_case: bool) -> bool {
     }
 }
 
-/// Every parameter of `a` found in `b` matches, and those missing from `b`
-/// are ones that may be ignored.
-fn params_one_way(a: &Params, b: &Params) -> bool {
-    a.iter().all(|p| match find(b, &p.name) {
-        Some(q) => opt_eq(p.value.as_deref(), q.value.as_deref(), true),
-        None => !MUST_MATCH.iter().any(|m| escaped_eq(&p.name, m, true)),
-    })
+/// Compares parameter lists in both directions. Names compare per
+/// [`escaped_eq`], case-insensitively; when a name is repeated only its
+/// first occurrence counts (as for the accessors). A parameter with a
+/// counterpart must satisfy `value_eq`, one without must satisfy
+/// `missing_ok`.
+fn params_match(
+    a: &Params,
+    b: &Params,
+    missing_ok: impl Fn(&Param) -> bool,
+    value_eq: impl Fn(&Param, &Param) -> bool,
+) -> bool {
+    if a.len() <= PAIRWISE_MAX && b.len() <= PAIRWISE_MAX {
+        let same = |p: &Param, q: &Param| escaped_eq(&p.name, &q.name, true);
+        let one_way = |x: &Params, y: &Params| {
+            x.iter().enumerate().all(|(i, p)| {
+                if x.iter().take(i).any(|earlier| same(earlier, p)) {
+                    return true;
+                }
+                match y.iter().find(|q| same(p, q)) {
+                    Some(q) => value_eq(p, q),
+                    None => missing_ok(p),
+                }
+            })
+        };
+        return one_way(a, b) && one_way(b, a);
+    }
+    let av: Vec<&Param> = a.iter().collect();
+    let bv: Vec<&Param> = b.iter().collect();
+    let keys = |v: &[&Param]| {
+        let mut k: Vec<(Vec<u16>, usize)> = v
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (comparison_key(&p.name, true), i))
+            .collect();
+        // Stable: among equal names the first written comes first.
+        k.sort_by(|x, y| x.0.cmp(&y.0));
+        k
+    };
+    let (ka, kb) = (keys(&av), keys(&bv));
+    let one_way =
+        |kx: &[(Vec<u16>, usize)], x: &[&Param], ky: &[(Vec<u16>, usize)], y: &[&Param]| {
+            kx.iter().enumerate().all(|(n, (key, i))| {
+                if n > 0 && kx[n - 1].0 == *key {
+                    return true;
+                }
+                let pos = ky.partition_point(|(k, _)| k < key);
+                match ky.get(pos) {
+                    Some((k, j)) if k == key => value_eq(x[*i], y[*j]),
+                    _ => missing_ok(x[*i]),
+                }
+            })
+        };
+    one_way(&ka, &av, &kb, &bv) && one_way(&kb, &bv, &ka, &av)
 }
 
-fn header_in(h: &(String, String), list: &[(String, String)]) -> bool {
-    list.iter()
-        .any(|(n, v)| escaped_eq(&h.0, n, true) && escaped_eq(&h.1, v, false))
+/// URI headers as a multiset: the same headers, in any order (names
+/// case-insensitive, values case-sensitive, escapes per [`escaped_eq`]).
+fn headers_match(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.is_empty() {
+        return true;
+    }
+    let keys = |v: &[(String, String)]| {
+        let mut k: Vec<(Vec<u16>, Vec<u16>)> = v
+            .iter()
+            .map(|(n, v)| (comparison_key(n, true), comparison_key(v, false)))
+            .collect();
+        k.sort_unstable();
+        k
+    };
+    keys(a) == keys(b)
 }
 
 impl SipUri {
@@ -55,11 +117,13 @@ impl SipUri {
             && opt_eq(self.password.as_deref(), other.password.as_deref(), false)
             && self.host == other.host
             && self.port == other.port
-            && params_one_way(&self.params, &other.params)
-            && params_one_way(&other.params, &self.params)
-            && self.headers.len() == other.headers.len()
-            && self.headers.iter().all(|h| header_in(h, &other.headers))
-            && other.headers.iter().all(|h| header_in(h, &self.headers))
+            && params_match(
+                &self.params,
+                &other.params,
+                |p| !MUST_MATCH.iter().any(|m| escaped_eq(&p.name, m, true)),
+                |p, q| opt_eq(p.value.as_deref(), q.value.as_deref(), true),
+            )
+            && headers_match(&self.headers, &other.headers)
     }
 }
 
@@ -75,17 +139,6 @@ fn tel_value_eq(name: &str, a: &str, b: &str) -> bool {
     }
 }
 
-fn tel_params_one_way(a: &Params, b: &Params) -> bool {
-    a.iter().all(|p| match b.find(&p.name) {
-        Some(q) => match (p.value.as_deref(), q.value.as_deref()) {
-            (None, None) => true,
-            (Some(x), Some(y)) => tel_value_eq(&p.name, x, y),
-            _ => false,
-        },
-        None => false,
-    })
-}
-
 impl TelUri {
     /// RFC 3966 §4 comparison: both global or both local, the numbers
     /// equal without visual separators, the same parameter names in any
@@ -93,8 +146,16 @@ impl TelUri {
     pub fn equivalent(&self, other: &TelUri) -> bool {
         self.is_global() == other.is_global()
             && self.digits().eq_ignore_ascii_case(&other.digits())
-            && tel_params_one_way(&self.params, &other.params)
-            && tel_params_one_way(&other.params, &self.params)
+            && params_match(
+                &self.params,
+                &other.params,
+                |_| false,
+                |p, q| match (p.value.as_deref(), q.value.as_deref()) {
+                    (None, None) => true,
+                    (Some(x), Some(y)) => tel_value_eq(&p.name, x, y),
+                    _ => false,
+                },
+            )
     }
 }
 

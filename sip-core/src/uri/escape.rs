@@ -159,6 +159,19 @@ fn units(s: &str) -> impl Iterator<Item = Unit> + '_ {
     })
 }
 
+/// A sort key consistent with [`escaped_eq`]: two components have equal
+/// keys exactly when `escaped_eq(a, b, ignore_case)`.
+pub(crate) fn comparison_key(s: &str, ignore_case: bool) -> Vec<u16> {
+    units(s)
+        .map(|u| match u {
+            Unit::Plain(c) if ignore_case => u16::from(c.to_ascii_lowercase()),
+            Unit::Plain(c) => u16::from(c),
+            Unit::EscapedReserved(c) if ignore_case => 0x100 | u16::from(c.to_ascii_lowercase()),
+            Unit::EscapedReserved(c) => 0x100 | u16::from(c),
+        })
+        .collect()
+}
+
 /// Compares two escaped components per RFC 3261 §19.1.4: `%61` equals `a`,
 /// `%3B` does not equal `;`; hex digits of escapes are case-insensitive.
 /// With `ignore_case`, ASCII letters compare case-insensitively too.
@@ -272,5 +285,17 @@ mod tests {
         assert!(!escaped_eq("a%3Bb", "a;b", false));
         assert!(escaped_eq("a%3bb", "a%3Bb", false));
         assert!(!escaped_eq("ab", "abc", false));
+        for (a, b, ic) in [
+            ("%61lice", "alice", false),
+            ("A%3b", "a%3B", true),
+            ("a%3B", "a;", true),
+            ("A", "a", false),
+        ] {
+            assert_eq!(
+                comparison_key(a, ic) == comparison_key(b, ic),
+                escaped_eq(a, b, ic),
+                "{a} {b}"
+            );
+        }
     }
 }

@@ -292,6 +292,17 @@ fn port_edges() {
 }
 
 #[test]
+fn header_values_tolerate_a_raw_at_sign() {
+    let u = sip("sip:bob@b.com?Replaces=12345@192.0.2.1%3Bto-tag%3D1");
+    assert_eq!(u.header("replaces"), Some("12345@192.0.2.1%3Bto-tag%3D1"));
+    round_trip("sip:bob@b.com?Replaces=12345@192.0.2.1");
+    assert_eq!(
+        err("sip:bob@b.com?a@b=1"),
+        UriError::BadHeader { offset: 14 }
+    );
+}
+
+#[test]
 fn empty_password_and_header_value() {
     let u = sip("sip:user:@host?a=");
     assert_eq!(u.password.as_deref(), Some(""));
@@ -498,6 +509,46 @@ fn comparison_rules_in_detail() {
 }
 
 #[test]
+fn comparison_of_long_parameter_lists() {
+    let eq = |a: &str, b: &str| Uri::parse(a).unwrap().equivalent(&Uri::parse(b).unwrap());
+    let many: Vec<String> = (0..40).map(|i| format!("p{i}={i}")).collect();
+    let fwd = format!("sip:a@b.com;{}", many.join(";"));
+    let rev = format!(
+        "sip:a@b.com;{}",
+        many.iter().rev().cloned().collect::<Vec<_>>().join(";")
+    );
+    assert!(eq(&fwd, &rev));
+    assert!(eq(&fwd, "sip:a@b.com"));
+    assert!(!eq(&fwd, &format!("{rev};ttl=1")));
+    assert!(!eq(&fwd, &rev.replace("p7=7", "p7=8")));
+    assert!(eq(&fwd, &rev.replace("p7=7", "P%37=7")));
+    // Of a repeated name only the first occurrence counts, in the long
+    // path as in the short one.
+    assert!(eq(&format!("{fwd};x=1;x=2"), &format!("{rev};x=1")));
+    assert!(!eq(&format!("{fwd};x=2;x=1"), &format!("{rev};x=1")));
+    assert!(eq(&format!("{fwd};x;x=a"), &format!("{fwd};x;x=a")));
+    assert!(eq("sip:a@b.com;x=1;x=2", "sip:a@b.com;x=1"));
+    assert!(!eq("sip:a@b.com;x=2;x=1", "sip:a@b.com;x=1"));
+    assert!(eq("sip:a@b.com;x;x=a", "sip:a@b.com;x;x=a"));
+    assert!(!eq("sip:a@b.com;ttl=1;TTL=2", "sip:a@b.com;ttl=2"));
+    // Headers compare as a multiset.
+    assert!(!eq("sip:a@b.com?x=1&x=1&y=2", "sip:a@b.com?x=1&y=2&y=2"));
+    assert!(eq("sip:a@b.com?x=1&y=2&x=1", "sip:a@b.com?x=1&x=1&y=2"));
+    let t1 = format!("tel:+1;{}", many.join(";").replace('=', "=x"));
+    let t2 = format!(
+        "tel:+1;{}",
+        many.iter()
+            .rev()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(";")
+            .replace('=', "=X")
+    );
+    assert!(eq(&t1, &t2));
+    assert!(!eq(&t1, &format!("{t2};ext=1")));
+}
+
+#[test]
 fn tel_comparison() {
     let eq = |a: &str, b: &str| Uri::parse(a).unwrap().equivalent(&Uri::parse(b).unwrap());
     assert!(eq("tel:+1-201-555-0123", "tel:+1(201)5550123"));
@@ -686,6 +737,59 @@ pub(crate) mod props {
                 prop_assert_eq!(&*unescape(&e), s.as_bytes());
                 let e = escape_bytes(&bytes, c);
                 prop_assert_eq!(&*unescape(&e), &bytes[..]);
+            }
+        }
+
+        #[test]
+        fn long_and_short_parameter_comparison_agree(
+            a in proptest::collection::vec((proptest::sample::select(vec!["a", "A", "%61", "ttl", "b;", "lr"]), proptest::option::of(proptest::sample::select(vec!["1", "2", "%31"]))), 0..5),
+            b in proptest::collection::vec((proptest::sample::select(vec!["a", "A", "%61", "ttl", "b;", "lr"]), proptest::option::of(proptest::sample::select(vec!["1", "2", "%31"]))), 0..5),
+        ) {
+            let render = |v: &[(&str, Option<&str>)], pad: bool| {
+                let mut s = String::from("sip:h.com");
+                for (n, val) in v {
+                    let n = n.trim_end_matches(';');
+                    s.push(';');
+                    s.push_str(n);
+                    if let Some(val) = val {
+                        s.push('=');
+                        s.push_str(val);
+                    }
+                }
+                if pad {
+                    for i in 0..20 {
+                        s.push_str(&format!(";pad{i}=v"));
+                    }
+                }
+                Uri::parse(&s).unwrap()
+            };
+            let (sa, sb, la, lb) = (render(&a, false), render(&b, false), render(&a, true), render(&b, true));
+            let short = sa.equivalent(&sb);
+            prop_assert_eq!(short, la.equivalent(&lb));
+            // Symmetric and reflexive.
+            prop_assert_eq!(short, sb.equivalent(&sa));
+            prop_assert_eq!(short, lb.equivalent(&la));
+            prop_assert!(sa.equivalent(&sa) && la.equivalent(&la));
+        }
+
+        #[test]
+        fn mutated_uris_never_panic_and_round_trip(
+            u in uri(),
+            edits in proptest::collection::vec((any::<proptest::sample::Index>(), any::<bool>(), proptest::sample::select(vec!['@', ':', ';', '?', '&', '=', '%', '[', ']', '.', '-', 'a', '0', ' ', '<', '"', 'é'])), 1..4),
+        ) {
+            let mut s: Vec<char> = u.to_string().chars().collect();
+            for (idx, insert, c) in edits {
+                let at = idx.index(s.len() + 1);
+                if insert || at == s.len() {
+                    s.insert(at, c);
+                } else {
+                    s.remove(at);
+                }
+            }
+            let s: String = s.into_iter().collect();
+            if let Ok(u) = Uri::parse(&s) {
+                let shown = u.to_string();
+                prop_assert_eq!(Uri::parse(&shown), Ok(u), "{} -> {}", s, shown);
             }
         }
 
