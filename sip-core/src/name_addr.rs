@@ -12,7 +12,7 @@
 //! (§20.10, RFC 4475 test cparam01); inside `<...>` they belong to the
 //! URI (cparam02).
 
-use crate::params::{quoted_end, Params};
+use crate::params::Params;
 use crate::uri::chars::{self, skip_lws};
 use crate::uri::{Uri, UriError};
 use core::fmt;
@@ -172,23 +172,37 @@ fn parse_tokens(s: &str, mut i: usize) -> Result<(String, usize), UriError> {
 /// folds replaced by their white space. Returns the text and the index
 /// after the closing quote.
 fn parse_quoted(s: &str, i: usize) -> Result<(String, usize), UriError> {
-    let b = s.as_bytes();
     let mut out = String::new();
+    let end = scan_quoted(s, i, Some(&mut out))?;
+    Ok((out, end))
+}
+
+/// Scans the quoted-string at `s[i] == '"'` (RFC 3261 §25.1):
+/// `qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII` and
+/// `quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)`; a CR or LF is only
+/// allowed as part of a line fold. Appends the unquoted text to `out` when
+/// given; returns the index after the closing quote.
+fn scan_quoted(s: &str, i: usize, mut out: Option<&mut String>) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    let mut push = |from: usize, to: usize| {
+        if let Some(o) = out.as_deref_mut() {
+            o.push_str(&s[from..to]);
+        }
+    };
     let mut j = i + 1;
     let mut seg = j;
     loop {
         match b.get(j) {
             None => return Err(UriError::UnterminatedQuote { offset: i }),
             Some(b'"') => {
-                out.push_str(&s[seg..j]);
-                return Ok((out, j + 1));
+                push(seg, j);
+                return Ok(j + 1);
             }
             Some(b'\\') => {
-                out.push_str(&s[seg..j]);
-                // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+                push(seg, j);
                 match b.get(j + 1) {
                     None => return Err(UriError::UnterminatedQuote { offset: i }),
-                    Some(&c) if c.is_ascii() && c != b'\r' && c != b'\n' => out.push(c as char),
+                    Some(&c) if c.is_ascii() && c != b'\r' && c != b'\n' => push(j + 1, j + 2),
                     Some(_) => return Err(UriError::BadDisplayName { offset: j }),
                 }
                 j += 2;
@@ -199,7 +213,7 @@ fn parse_quoted(s: &str, i: usize) -> Result<(String, usize), UriError> {
                 if k == j {
                     return Err(UriError::BadDisplayName { offset: j });
                 }
-                out.push_str(&s[seg..j]);
+                push(seg, j);
                 // Keep the white space after the fold, drop the CRLF.
                 seg = j + if b[j] == b'\r' { 2 } else { 1 };
                 j = k;
@@ -235,7 +249,10 @@ fn parse_params(s: &str, mut i: usize, params: &mut Params) -> Result<usize, Uri
         if b.get(k) == Some(&b'=') {
             let v0 = skip_lws(b, k + 1);
             let v1 = if b.get(v0) == Some(&b'"') {
-                v0 + quoted_end(&s[v0..]).ok_or(UriError::UnterminatedQuote { offset: v0 })?
+                scan_quoted(s, v0, None).map_err(|e| match e {
+                    UriError::BadDisplayName { offset } => UriError::BadHeaderParam { offset },
+                    e => e,
+                })?
             } else {
                 v0 + chars::run(b, v0, &chars::GEN_VALUE)
             };
@@ -259,30 +276,20 @@ fn is_token_sequence(name: &str) -> bool {
     !name.is_empty() && name.split(' ').all(chars::is_token)
 }
 
-/// Writes `name` as a quoted-string. CR and LF cannot be quoted-pairs and
-/// become spaces (they would otherwise end the header line).
+/// Writes `name` as a quoted-string: `"` and `\\` and control characters
+/// as quoted-pairs. CR and LF cannot be quoted-pairs and become spaces
+/// (they would otherwise end the header line).
 fn write_quoted(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     f.write_str("\"")?;
     let mut seg = 0;
     for (idx, c) in name.bytes().enumerate() {
-        let repl: Option<&str> = match c {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\r' | b'\n' => Some(" "),
-            b'\t' => None,
-            0..=0x1f | 0x7f => Some(""),
-            _ => None,
-        };
-        if let Some(r) = repl {
+        let quoted_pair = matches!(c, b'"' | b'\\' | 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f);
+        let fold = matches!(c, b'\r' | b'\n');
+        if quoted_pair || fold {
+            // `idx` is at an ASCII byte: a char boundary.
             f.write_str(&name[seg..idx])?;
-            if r.is_empty() {
-                // Other controls travel as quoted-pairs.
-                f.write_str("\\")?;
-                f.write_str(&name[idx..idx + 1])?;
-            } else {
-                f.write_str(r)?;
-            }
-            seg = idx + 1;
+            f.write_str(if fold { " " } else { "\\" })?;
+            seg = if fold { idx + 1 } else { idx };
         }
     }
     f.write_str(&name[seg..])?;

@@ -271,6 +271,21 @@ fn header_param_forms() {
         UriError::BadChar { offset: 19 }
     );
     assert_eq!(err("<sip:a@b.com> junk"), UriError::BadChar { offset: 14 });
+    // A quoted value follows the quoted-string rules: no raw CR/LF outside
+    // a fold, no raw controls.
+    assert_eq!(
+        err("<sip:a@b.com>;x=\"a\r\nVia: y\""),
+        UriError::BadHeaderParam { offset: 18 }
+    );
+    assert_eq!(
+        err("<sip:a@b.com>;x=\"a\x01\""),
+        UriError::BadHeaderParam { offset: 18 }
+    );
+    let n = na("<sip:a@b.com>;x=\"a\r\n b\\\"\"");
+    assert_eq!(
+        n.params.find("x").unwrap().value.as_deref(),
+        Some("\"a\r\n b\\\"\"")
+    );
     assert_eq!(
         err("<sip:a@b.com>;tag=1 x"),
         UriError::BadChar { offset: 20 }
