@@ -107,6 +107,56 @@ fn via() -> impl Strategy<Value = Via> {
         )
 }
 
+fn name_addr() -> impl Strategy<Value = crate::name_addr::NameAddr> {
+    use crate::name_addr::NameAddr;
+    use crate::uri::{SipUri, Uri};
+    let uri = (
+        any::<bool>(),
+        option::of("[a-z0-9]{1,8}"),
+        host(),
+        option::of(any::<u16>()),
+        any::<bool>(),
+    )
+        .prop_map(|(secure, user, host, port, lr)| {
+            let mut u = SipUri::new(host).with_secure(secure);
+            if let Some(user) = user {
+                u = u.with_user(&user);
+            }
+            if let Some(p) = port {
+                u = u.with_port(p);
+            }
+            if lr {
+                u = u.with_param("lr", None);
+            }
+            Uri::Sip(u)
+        });
+    let display = option::of(prop_oneof![
+        "[A-Za-z]{1,6}( [A-Za-z]{1,6}){0,2}",
+        "[^\\x00-\\x1f\\x7f]{0,12}",
+    ]);
+    (display, uri, ext_params()).prop_map(|(display_name, uri, params)| NameAddr {
+        display_name,
+        uri,
+        params,
+    })
+}
+
+fn contact() -> impl Strategy<Value = Contact> {
+    prop_oneof![
+        1 => Just(Contact::Wildcard),
+        6 => (name_addr(), option::of(any::<u32>()), option::of(0u16..=1000)).prop_map(|(mut a, e, q)| {
+            if let Some(e) = e {
+                a.params.set("expires", Some(&e.to_string()));
+            }
+            if let Some(q) = q {
+                let q = QValue::from_thousandths(q).unwrap();
+                a.params.set("q", Some(&q.to_string()));
+            }
+            Contact::Address(a)
+        }),
+    ]
+}
+
 fn method() -> impl Strategy<Value = Method> {
     prop_oneof![
         prop::sample::select(vec![
@@ -221,6 +271,45 @@ proptest! {
     }
 
     #[test]
+    fn contact_round_trips(c in contact()) {
+        let s = c.to_string();
+        prop_assert_eq!(Contact::parse(&s), Ok(c.clone()), "{}", s);
+        if let Contact::Address(a) = &c {
+            let e = a.params.get("expires").map(|e| e.parse::<u32>().unwrap());
+            prop_assert_eq!(c.expires(), e);
+        }
+    }
+
+    #[test]
+    fn contacts_on_one_line(cs in vec(contact(), 1..4)) {
+        let line = cs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let mut h = Headers::new();
+        h.push(HeaderName::Contact, line);
+        let back: Vec<Contact> = h.typed_all().collect::<Result<_, _>>().unwrap();
+        prop_assert_eq!(back, cs);
+    }
+
+    #[test]
+    fn address_headers_round_trip(a in name_addr(), tag in option::of(token())) {
+        let mut f = From(a.clone());
+        if let Some(t) = &tag {
+            f.set_tag(t);
+        }
+        let s = f.to_string();
+        prop_assert_eq!(From::parse(&s), Ok(f.clone()), "{}", s);
+        prop_assert_eq!(From::tag_of(&s), tag.as_deref());
+        prop_assert_eq!(To::parse(&s), Ok(To(f.0.clone())));
+        prop_assert_eq!(To::tag_of(&s), tag.as_deref());
+        let s = a.to_string();
+        prop_assert_eq!(Route::parse(&s), Ok(Route(a.clone())));
+        prop_assert_eq!(RecordRoute::parse(&s), Ok(RecordRoute(a.clone())));
+        prop_assert_eq!(ReferTo::parse(&s), Ok(ReferTo(a.clone())));
+        prop_assert_eq!(ReferredBy::parse(&s), Ok(ReferredBy(a.clone())));
+        prop_assert_eq!(PAssertedIdentity::parse(&s), Ok(PAssertedIdentity(a.clone())));
+        prop_assert_eq!(ReplyTo::parse(&s), Ok(ReplyTo(a)));
+    }
+
+    #[test]
     fn cseq_round_trips(seq in any::<u32>(), m in method()) {
         let c = CSeq::new(seq, m);
         prop_assert_eq!(CSeq::parse(&c.to_string()), Ok(c));
@@ -266,7 +355,7 @@ proptest! {
     fn reason_round_trips(
         protocol in token(),
         cause in option::of(any::<u32>()),
-        text in option::of("[^\\x00-\\x1f\\x7f]{0,12}"),
+        text in option::of("[^\\r\\n]{0,12}"),
         params in ext_params(),
     ) {
         let r = Reason { protocol, cause, text, params };
@@ -339,6 +428,16 @@ fn parse_all(s: &str) {
         Authorization,
         ProxyAuthorization,
         AuthenticationInfo,
+        From,
+        To,
+        Contact,
+        Route,
+        RecordRoute,
+        ReplyTo,
+        ReferTo,
+        ReferredBy,
+        PAssertedIdentity,
+        PPreferredIdentity,
     );
     let _ = Via::branch_of(s);
     let _ = header_param(s, "tag");

@@ -1,7 +1,7 @@
 //! The Via header (RFC 3261 §20.42, §18.2.1; RFC 3581 `rport`; RFC 5118
 //! IPv6 sent-by and `received`).
 
-use super::lex::{self, malformed, HostFmt};
+use super::lex::{self, malformed};
 use super::{HeaderError, HeaderName, TypedHeader};
 use crate::params::Params;
 use crate::transport::Transport;
@@ -299,13 +299,7 @@ fn check_params(params: &Params) -> Result<(), HeaderError> {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{} {}",
-            self.protocol,
-            self.transport,
-            HostFmt(&self.host)
-        )?;
+        write!(f, "{}/{} {}", self.protocol, self.transport, self.host)?;
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
