@@ -201,7 +201,7 @@ impl Contact {
     }
 
     /// The `expires` contact-param in seconds (RFC 3261 §10.2.1.1). `None`
-    /// when absent or not a valid delta-seconds; RFC 4475 §3.1.2.2 lets the
+    /// when absent or not a valid delta-seconds; RFC 4475 §3.1.2.4 lets the
     /// registrar fall back to the default then.
     pub fn expires(&self) -> Option<u32> {
         self.address()?
@@ -321,7 +321,7 @@ mod tests {
             a.uri.as_sip().unwrap().host,
             Host::Ipv4("192.0.2.4".parse().unwrap())
         );
-        // RFC 4475 §3.1.2.2 scalar02: an out-of-range expires reads as absent.
+        // RFC 4475 §3.1.2.4 scalar02: an out-of-range expires reads as absent.
         let c = Contact::parse("<sip:b@c>;expires=280297596632815").unwrap();
         assert_eq!(c.expires(), None);
         // RFC 4475 scalarlg-style maximum.

@@ -4,7 +4,7 @@
 //! WWW-Authenticate / Proxy-Authenticate (challenges) and Authorization /
 //! Proxy-Authorization (credentials) are typed as the generic
 //! `scheme auth-param, ...` form, [`AuthValue`] from [`crate::auth`], so
-//! unknown schemes parse and round-trip (RFC 4475 §3.1.1.? regaut01,
+//! unknown schemes parse and round-trip (RFC 4475 §3.3.7 regaut01,
 //! `NoOneKnowsThisScheme opaque-data=here`). The Digest meaning of a
 //! challenge is one call away ([`WwwAuthenticate::digest`]); credentials
 //! are checked with [`crate::auth::verify`].
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn unknown_scheme_regaut01() {
-        // RFC 4475 §3.1.1.? (regaut01): an unknown scheme must still parse.
+        // RFC 4475 §3.3.7 (regaut01): an unknown scheme must still parse.
         let a = Authorization::parse("NoOneKnowsThisScheme opaque-data=here").unwrap();
         assert!(!a.is_scheme("Digest"));
         assert_eq!(a.scheme, "NoOneKnowsThisScheme");

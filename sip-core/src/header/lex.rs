@@ -65,7 +65,7 @@ pub(crate) fn parse_digits(s: &str, max: u64) -> Option<u64> {
 }
 
 /// Parses a `delta-seconds`-like 32-bit decimal (RFC 3261 §25.1); values
-/// above 2^32-1 are rejected (RFC 4475 §3.1.2.2 scalar02).
+/// above 2^32-1 are rejected (RFC 4475 §3.1.2.4 scalar02).
 pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     parse_digits(s, u64::from(u32::MAX)).map(|v| v as u32)
 }
