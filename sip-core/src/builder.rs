@@ -184,7 +184,7 @@ impl Response {
     /// Adds `;tag=tag` to the To header if it has no tag yet.
     pub fn with_to_tag(mut self, tag: &str) -> Response {
         if let Some(to) = self.headers.get_mut(&HeaderName::To) {
-            if crate::parse::to_tag_of(to).is_none() {
+            if crate::header::To::tag_of(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }
@@ -262,7 +262,7 @@ Timestamp: 54\r\nContact: <sip:alice@pc33.atlanta.com>\r\nContent-Length: 0\r\n\
         // A second with_to_tag does not add a second tag.
         let r = r.with_to_tag("other");
         assert_eq!(
-            crate::parse::to_tag_of(r.headers.get(&HeaderName::To).unwrap()),
+            crate::header::To::tag_of(r.headers.get(&HeaderName::To).unwrap()),
             Some("a6c85cf")
         );
         // 100 Trying copies Timestamp (§8.2.6.1); other responses do not.

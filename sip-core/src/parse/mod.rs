@@ -43,7 +43,7 @@ mod tests;
 
 pub use config::ParserConfig;
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
-pub use fields::{to_tag_of, TransactionFields};
+pub use fields::TransactionFields;
 pub use owned::unfold;
 pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
