@@ -1,7 +1,8 @@
 //! Checks on parsed messages.
 //!
-//! The parse-time check (run by [`MessageView::to_message`](super::MessageView::to_message)) and rejects what RFC 3261 answers with 400
-//! (RFC 4475 §3.1.2, §3.3.8): malformed values of the headers every element
+//! The parse-time check, run by
+//! [`MessageView::to_message`](super::MessageView::to_message), rejects what
+//! RFC 3261 answers with 400 (RFC 4475 §3.1.2, §3.3.8): malformed values of the headers every element
 //! reads, single-valued headers that appear twice, a CSeq method that
 //! differs from the request method, a Date not in GMT.
 //!
