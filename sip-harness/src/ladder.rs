@@ -361,12 +361,16 @@ fn draw_arrow(row: &mut [char], xa: usize, xb: usize, label: &str, head: Head, f
         }
         Head::None => {}
     }
-    // The label, centered on the arrow's full span.
-    let label = shorten(label, span.saturating_sub(4));
+    // The label, centered on the drawn part of the arrow (from the sender
+    // to the `x` of a lost message, else the full span).
+    let room = if head == Head::Lost { reach } else { span };
+    let label = shorten(label, room.saturating_sub(4));
     let len = label.chars().count();
-    let start = lo + 1 + (span - len) / 2;
+    let first = (room - len) / 2;
     for (i, ch) in label.chars().enumerate() {
-        row[start + i] = ch;
+        // Positions run from the sender outwards; keep the text readable.
+        let p = if right { pos(first + i) } else { pos(first + len - 1 - i) };
+        row[p] = ch;
     }
 }
 
@@ -399,6 +403,6 @@ mod tests {
         let mut row = vec![' '; 30];
         draw_arrow(&mut row, 26, 2, "BYE", Head::Lost, '-');
         let s: String = row.iter().collect();
-        assert_eq!(s.trim_end(), "          x--BYE----------");
+        assert_eq!(s.trim_end(), "          x------BYE------");
     }
 }

@@ -245,7 +245,7 @@ impl Node for SelftestClient {
         self.outbox.pop_front()
     }
 
-    fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&mut self) -> Option<Instant> {
         self.outstanding
             .values()
             .flat_map(|o| [o.next_retransmit, Some(o.first_sent + T1 * 64)])
@@ -349,7 +349,7 @@ impl Node for SelftestServer {
         self.outbox.pop_front()
     }
 
-    fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&mut self) -> Option<Instant> {
         None
     }
 }

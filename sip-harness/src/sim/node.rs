@@ -74,7 +74,7 @@ pub trait Node {
     fn poll_transmit(&mut self, now: Instant) -> Option<Transmit>;
 
     /// When the node next wants [`handle_timeout`](Node::handle_timeout).
-    fn poll_timeout(&self) -> Option<Instant>;
+    fn poll_timeout(&mut self) -> Option<Instant>;
 
     /// The next application event, recorded in the trace.
     fn poll_event(&mut self) -> Option<AppEvent> {

@@ -95,7 +95,7 @@ impl Node for Recorder {
         self.outbox.pop_front()
     }
 
-    fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&mut self) -> Option<Instant> {
         if self.stuck {
             return Some(Instant::ZERO);
         }
