@@ -63,15 +63,30 @@ fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// What became of one copy of a message.
+#[derive(Clone, Copy, Default)]
+struct CopyFate {
+    delivered: Option<Instant>,
+    dropped: Option<DropReason>,
+    reordered: bool,
+}
+
 #[derive(Default)]
 struct Fate {
-    /// (time, copy) of each delivery.
-    delivered: Vec<(Instant, u8)>,
-    /// (reason, copy) of each drop.
-    dropped: Vec<(DropReason, u8)>,
+    /// Indexed by copy number (1 for a network-made duplicate).
+    copies: [CopyFate; 2],
     duplicated: bool,
-    reordered: bool,
     unreachable: bool,
+}
+
+impl Fate {
+    fn copies(&self) -> &[CopyFate] {
+        if self.duplicated {
+            &self.copies
+        } else {
+            &self.copies[..1]
+        }
+    }
 }
 
 struct Columns {
@@ -106,8 +121,11 @@ impl Columns {
         if let Some(&i) = self.by_addr.get(&addr) {
             return i;
         }
+        // An address no node owns: named by the address, no address line.
         let label = addr.to_string();
-        self.node(&label, &[addr])
+        let i = self.node(&label, &[addr]);
+        self.addrs[i].clear();
+        i
     }
 }
 
@@ -158,13 +176,18 @@ pub fn render(records: &[Record]) -> String {
                 close_at.insert(*conn, r.t);
             }
             Event::Deliver { msg, copy, .. } => {
-                fates.entry(*msg).or_default().delivered.push((r.t, *copy));
+                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].delivered = Some(r.t);
             }
             Event::Drop { msg, reason, copy } => {
-                fates.entry(*msg).or_default().dropped.push((*reason, *copy));
+                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].dropped = Some(*reason);
             }
             Event::Duplicate { msg } => fates.entry(*msg).or_default().duplicated = true,
-            Event::Reorder { msg, .. } => fates.entry(*msg).or_default().reordered = true,
+            Event::Reorder { msg, copy } => {
+                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].reordered = true;
+            }
+            Event::Reset { conn } => {
+                conn_fate.entry(*conn).or_insert_with(|| "reset".to_owned());
+            }
             Event::Unreachable { msg, .. } => fates.entry(*msg).or_default().unreachable = true,
             _ => {}
         }
@@ -215,13 +238,14 @@ pub fn render(records: &[Record]) -> String {
                 let a = cols.of(from.as_deref(), *src);
                 let b = cols.of(to.as_deref(), *dst);
                 let fate = fates.remove(msg).unwrap_or_default();
-                let delivered = !fate.delivered.is_empty();
+                let copies = fate.copies();
+                let delivered = copies.iter().any(|c| c.delivered.is_some());
                 let head = if delivered {
                     Head::Arrow { double: fate.duplicated }
-                } else if fate.dropped.is_empty() {
-                    Head::None
-                } else {
+                } else if copies.iter().all(|c| c.dropped.is_some()) {
                     Head::Lost
+                } else {
+                    Head::None
                 };
                 let mut row = blank();
                 draw_arrow(&mut row, x(a), x(b), &start_line_label(&data.0), head, '-');
@@ -229,26 +253,22 @@ pub fn render(records: &[Record]) -> String {
                     Some(k) => format!("{proto} conn {k}"),
                     None => proto.to_string(),
                 };
-                for (t, copy) in &fate.delivered {
-                    let dup = if *copy > 0 { " dup" } else { "" };
-                    let _ = write!(note, "{dup} +{}ms", (*t - r.t).as_millis());
-                }
-                for (reason, copy) in &fate.dropped {
-                    let dup = if *copy > 0 { " dup" } else { "" };
-                    let why = match reason {
-                        DropReason::Loss => "lost",
-                        other => other.as_str(),
-                    };
-                    let _ = write!(note, "{dup} {why}");
-                }
-                if fate.reordered {
-                    note.push_str(" reordered");
+                for (i, c) in copies.iter().enumerate() {
+                    note.push_str(if i == 0 { " " } else { ", dup " });
+                    match (c.delivered, c.dropped) {
+                        (Some(t), _) => {
+                            let _ = write!(note, "+{}ms", (t - r.t).as_millis());
+                        }
+                        (None, Some(DropReason::Loss)) => note.push_str("lost"),
+                        (None, Some(reason)) => note.push_str(reason.as_str()),
+                        (None, None) => note.push_str("in flight"),
+                    }
+                    if c.reordered {
+                        note.push_str(" reordered");
+                    }
                 }
                 if fate.unreachable {
                     note.push_str(" (unreachable reported)");
-                }
-                if !delivered && fate.dropped.is_empty() {
-                    note.push_str(" in flight");
                 }
                 (row, note)
             }
@@ -256,8 +276,8 @@ pub fn render(records: &[Record]) -> String {
                 let (a, b) = conn_ends[conn];
                 let fate = conn_fate.get(conn).cloned();
                 let head = match fate.as_deref() {
-                    Some("refused") => Head::Lost,
-                    Some(_) => Head::Arrow { double: false },
+                    Some(f) if f.starts_with('+') => Head::Arrow { double: false },
+                    Some(_) => Head::Lost,
                     None => Head::None,
                 };
                 let mut row = blank();

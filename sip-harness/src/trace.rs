@@ -247,8 +247,10 @@ pub enum DropReason {
     NoLocalAddr,
     /// The connection was reset before the message arrived.
     Reset,
-    /// The message was sent on a connection that is closed or refused.
+    /// The message was sent on a connection that is closed or reset.
     Closed,
+    /// The message waited for a connection that was refused.
+    Refused,
     /// The message was sent on a connection id the node does not own.
     BadConnection,
 }
@@ -263,6 +265,7 @@ impl DropReason {
             DropReason::NoLocalAddr => "no_local_addr",
             DropReason::Reset => "reset",
             DropReason::Closed => "closed",
+            DropReason::Refused => "refused",
             DropReason::BadConnection => "bad_connection",
         }
     }

@@ -599,7 +599,7 @@ impl Sim {
         let lost: Vec<u64> = self.conns[k].flows[0].msgs.drain(..).map(|(m, _)| m).collect();
         self.conns[k].flows[0].unsent.clear();
         for m in lost {
-            self.dropped(m, DropReason::Closed, 0);
+            self.dropped(m, DropReason::Refused, 0);
         }
         let c = &self.conns[k];
         let failure = TransportFailure {

@@ -459,7 +459,7 @@ fn refused_connections_fail_the_sender() {
     assert_eq!(errs[0].conn, Some(ConnectionId(0)));
     assert_eq!(sim.now(), ms(20));
     assert!(sim.node(b).opened.is_empty());
-    assert_eq!(drops(&sim), vec![DropReason::Closed]);
+    assert_eq!(drops(&sim), vec![DropReason::Refused]);
     // Nobody listening is a refusal too.
     let nowhere = SocketAddr::from(([10, 0, 0, 2], 5070));
     sim.node_mut(a).send(Transport::Tcp, nowhere, "y");
