@@ -118,11 +118,16 @@ impl FaultArgs {
 }
 
 fn find_scenario(name: &str) -> Result<&'static scenarios::Scenario, String> {
-    scenarios::find(name).ok_or_else(|| format!("no scenario {name:?}; registered: {}", scenarios::names()))
+    scenarios::find(name)
+        .ok_or_else(|| format!("no scenario {name:?}; registered: {}", scenarios::names()))
 }
 
 fn list() -> CmdResult {
-    let width = scenarios::ALL.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let width = scenarios::ALL
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0);
     for s in scenarios::ALL {
         println!("{:width$}  {}", s.name, s.about);
     }
@@ -159,7 +164,8 @@ fn run(args: RunArgs) -> CmdResult {
         print_out(&crate::ladder::render(&out.trace.records));
     }
     if let Some(path) = &args.trace {
-        std::fs::write(path, out.trace.to_jsonl()).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, out.trace.to_jsonl())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(path) = &args.pcap {
         std::fs::write(path, crate::pcap::to_vec(&out.trace.records))
@@ -229,9 +235,11 @@ fn sweep_cmd(args: SweepArgs) -> CmdResult {
     } else {
         let bar = indicatif::ProgressBar::new(args.seeds);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} seeds {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} seeds {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar
     };
@@ -254,7 +262,8 @@ fn sweep_cmd(args: SweepArgs) -> CmdResult {
         if let (Some(dir), Some(trace)) = (&args.trace_dir, &f.trace) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let path = dir.join(format!("{}-seed-{}.jsonl", scenario.name, f.seed));
-            std::fs::write(&path, trace.to_jsonl()).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, trace.to_jsonl())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             println!("  trace: {}", path.display());
         }
     }
@@ -281,9 +290,12 @@ fn read_trace(path: &PathBuf) -> Result<(String, Trace), Box<dyn std::error::Err
 
 fn replay(args: ReplayArgs) -> CmdResult {
     let (text, trace) = read_trace(&args.trace)?;
-    let header = trace
-        .header
-        .ok_or_else(|| format!("{}: no header line naming the scenario and seed", args.trace.display()))?;
+    let header = trace.header.ok_or_else(|| {
+        format!(
+            "{}: no header line naming the scenario and seed",
+            args.trace.display()
+        )
+    })?;
     let scenario = find_scenario(&header.scenario)?;
     let again = scenario.run(header.seed, &header.faults).trace.to_jsonl();
     match sweep::first_difference(&text, &again) {
@@ -297,7 +309,10 @@ fn replay(args: ReplayArgs) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Some(diff) => {
-            println!("replay MISMATCH: {} seed {}: {diff}", header.scenario, header.seed);
+            println!(
+                "replay MISMATCH: {} seed {}: {diff}",
+                header.scenario, header.seed
+            );
             Ok(ExitCode::FAILURE)
         }
     }
@@ -328,7 +343,8 @@ pub struct PcapArgs {
 
 fn pcap(args: PcapArgs) -> CmdResult {
     let (_, trace) = read_trace(&args.trace)?;
-    let file = std::fs::File::create(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let file = std::fs::File::create(&args.output)
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
     let stats = crate::pcap::write(&trace.records, std::io::BufWriter::new(file))?;
     println!(
         "{}: {} packets ({} messages left out)",
@@ -370,6 +386,15 @@ mod tests {
         };
         assert_eq!((args.seeds, args.first_seed), (1, 17));
         assert_eq!(args.faults.faults().to_flags(), " --loss 0.5 --dup 0.1");
-        assert!(Cli::try_parse_from(["sip-harness", "sweep", "x", "--seeds", "1", "--loss", "1.5"]).is_err());
+        assert!(Cli::try_parse_from([
+            "sip-harness",
+            "sweep",
+            "x",
+            "--seeds",
+            "1",
+            "--loss",
+            "1.5"
+        ])
+        .is_err());
     }
 }

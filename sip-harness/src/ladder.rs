@@ -150,11 +150,20 @@ pub fn render(records: &[Record]) -> String {
             Event::Node { name, addrs } => {
                 cols.node(name, addrs);
             }
-            Event::Send { from, to, src, dst, .. } => {
+            Event::Send {
+                from, to, src, dst, ..
+            } => {
                 cols.of(from.as_deref(), *src);
                 cols.of(to.as_deref(), *dst);
             }
-            Event::Connect { conn, from, to, src, dst, .. } => {
+            Event::Connect {
+                conn,
+                from,
+                to,
+                src,
+                dst,
+                ..
+            } => {
                 let a = cols.of(Some(from), *src);
                 cols.by_addr.entry(*src).or_insert(a);
                 let b = cols.of(to.as_deref(), *dst);
@@ -170,16 +179,21 @@ pub fn render(records: &[Record]) -> String {
             }
             Event::PeerClosed { conn, .. } => {
                 let since = close_at.get(conn).copied().unwrap_or(r.t);
-                fin_at.insert(*conn, Instant::from_millis((r.t - since).as_millis() as u64));
+                fin_at.insert(
+                    *conn,
+                    Instant::from_millis((r.t - since).as_millis() as u64),
+                );
             }
             Event::Closed { conn, .. } => {
                 close_at.insert(*conn, r.t);
             }
             Event::Deliver { msg, copy, .. } => {
-                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].delivered = Some(r.t);
+                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].delivered =
+                    Some(r.t);
             }
             Event::Drop { msg, reason, copy } => {
-                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].dropped = Some(*reason);
+                fates.entry(*msg).or_default().copies[usize::from(*copy).min(1)].dropped =
+                    Some(*reason);
             }
             Event::Duplicate { msg } => fates.entry(*msg).or_default().duplicated = true,
             Event::Reorder { msg, copy } => {
@@ -241,7 +255,9 @@ pub fn render(records: &[Record]) -> String {
                 let copies = fate.copies();
                 let delivered = copies.iter().any(|c| c.delivered.is_some());
                 let head = if delivered {
-                    Head::Arrow { double: fate.duplicated }
+                    Head::Arrow {
+                        double: fate.duplicated,
+                    }
                 } else if copies.iter().all(|c| c.dropped.is_some()) {
                     Head::Lost
                 } else {
@@ -282,7 +298,10 @@ pub fn render(records: &[Record]) -> String {
                 };
                 let mut row = blank();
                 draw_arrow(&mut row, x(a), x(b), &format!("{proto} connect"), head, '.');
-                let note = format!("conn {conn} {}", fate.unwrap_or_else(|| "pending".to_owned()));
+                let note = format!(
+                    "conn {conn} {}",
+                    fate.unwrap_or_else(|| "pending".to_owned())
+                );
                 (row, note)
             }
             Event::Reset { conn } => {
@@ -296,7 +315,14 @@ pub fn render(records: &[Record]) -> String {
                 let closer = cols.by_name.get(closed_by).copied().unwrap_or(a);
                 let (from, to) = if closer == a { (a, b) } else { (b, a) };
                 let mut row = blank();
-                draw_arrow(&mut row, x(from), x(to), "FIN", Head::Arrow { double: false }, '.');
+                draw_arrow(
+                    &mut row,
+                    x(from),
+                    x(to),
+                    "FIN",
+                    Head::Arrow { double: false },
+                    '.',
+                );
                 let note = match fin_at.get(conn) {
                     Some(d) => format!("conn {conn} closed +{}ms", d.as_millis()),
                     None => format!("conn {conn} closed"),
@@ -316,7 +342,9 @@ pub fn render(records: &[Record]) -> String {
             Event::Action { label } => (blank(), format!("# {label}")),
             _ => continue,
         };
-        let mut line: Vec<char> = format!("{:>w$}", r.t.to_string(), w = TIME_W).chars().collect();
+        let mut line: Vec<char> = format!("{:>w$}", r.t.to_string(), w = TIME_W)
+            .chars()
+            .collect();
         line.extend(row);
         line.extend("  ".chars());
         line.extend(note.chars());
@@ -389,7 +417,11 @@ fn draw_arrow(row: &mut [char], xa: usize, xb: usize, label: &str, head: Head, f
     let first = (room - len) / 2;
     for (i, ch) in label.chars().enumerate() {
         // Positions run from the sender outwards; keep the text readable.
-        let p = if right { pos(first + i) } else { pos(first + len - 1 - i) };
+        let p = if right {
+            pos(first + i)
+        } else {
+            pos(first + len - 1 - i)
+        };
         row[p] = ch;
     }
 }
@@ -400,11 +432,20 @@ mod tests {
 
     #[test]
     fn labels_come_from_the_start_line() {
-        assert_eq!(start_line_label(b"INVITE sip:b@x SIP/2.0\r\nVia: x\r\n"), "INVITE");
+        assert_eq!(
+            start_line_label(b"INVITE sip:b@x SIP/2.0\r\nVia: x\r\n"),
+            "INVITE"
+        );
         assert_eq!(start_line_label(b"SIP/2.0 180 Ringing\r\n"), "180 Ringing");
-        assert_eq!(start_line_label(b"SIP/2.0 487 Request Terminated\r\n\r\n"), "487 Request Terminated");
+        assert_eq!(
+            start_line_label(b"SIP/2.0 487 Request Terminated\r\n\r\n"),
+            "487 Request Terminated"
+        );
         assert_eq!(start_line_label(b"\r\n\r\n"), "keepalive");
-        assert_eq!(start_line_label(b"hello world, this is not SIP"), "?hello world,");
+        assert_eq!(
+            start_line_label(b"hello world, this is not SIP"),
+            "?hello world,"
+        );
         assert_eq!(start_line_label(b""), "?");
     }
 

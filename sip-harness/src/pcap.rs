@@ -174,7 +174,11 @@ impl<W: Write> Capture<W> {
                 }
             }
             Event::Connect {
-                conn, from, src, dst, ..
+                conn,
+                from,
+                src,
+                dst,
+                ..
             } => {
                 let k = *conn as u32;
                 self.conns.insert(
@@ -207,7 +211,15 @@ impl<W: Write> Capture<W> {
                     let (client, server) = (c.client, c.server);
                     let (ci, si) = (c.halves[0].isn, c.halves[1].isn);
                     self.tcp(r.t, server, client, si, ci.wrapping_add(1), SYN | ACK, &[])?;
-                    self.tcp(r.t, client, server, ci.wrapping_add(1), si.wrapping_add(1), ACK, &[])?;
+                    self.tcp(
+                        r.t,
+                        client,
+                        server,
+                        ci.wrapping_add(1),
+                        si.wrapping_add(1),
+                        ACK,
+                        &[],
+                    )?;
                 }
             }
             Event::Refused { conn } => {
@@ -243,11 +255,23 @@ impl<W: Write> Capture<W> {
                     // `node` learned of the close; the other end closed.
                     let (client, server) = (c.client, c.server);
                     let client_closed = *node != c.client_name;
-                    let (closer, peer) = if client_closed { (client, server) } else { (server, client) };
+                    let (closer, peer) = if client_closed {
+                        (client, server)
+                    } else {
+                        (server, client)
+                    };
                     let (cs, ps) = (c.seq(client_closed), c.seq(!client_closed));
                     self.tcp(r.t, closer, peer, cs, ps, FIN | ACK, &[])?;
                     self.tcp(r.t, peer, closer, ps, cs.wrapping_add(1), FIN | ACK, &[])?;
-                    self.tcp(r.t, closer, peer, cs.wrapping_add(1), ps.wrapping_add(1), ACK, &[])?;
+                    self.tcp(
+                        r.t,
+                        closer,
+                        peer,
+                        cs.wrapping_add(1),
+                        ps.wrapping_add(1),
+                        ACK,
+                        &[],
+                    )?;
                 }
             }
             Event::Reset { conn } => {
@@ -308,7 +332,14 @@ impl<W: Write> Capture<W> {
         self.ip(t, src.ip(), dst.ip(), PROTO_TCP, &seg)
     }
 
-    fn ip(&mut self, t: Instant, src: IpAddr, dst: IpAddr, proto: u8, payload: &[u8]) -> io::Result<()> {
+    fn ip(
+        &mut self,
+        t: Instant,
+        src: IpAddr,
+        dst: IpAddr,
+        proto: u8,
+        payload: &[u8],
+    ) -> io::Result<()> {
         let mut frame = Vec::with_capacity(14 + 40 + payload.len());
         frame.extend_from_slice(&mac(dst));
         frame.extend_from_slice(&mac(src));

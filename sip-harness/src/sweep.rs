@@ -128,30 +128,33 @@ fn run_seed(cfg: &SweepConfig, seed: u64) -> SeedResult {
         Ok(out) => out,
         Err(payload) => {
             return SeedResult {
-                failure: Some(fail(format!("panicked: {}", panic_message(&*payload)), None)),
+                failure: Some(fail(
+                    format!("panicked: {}", panic_message(&*payload)),
+                    None,
+                )),
                 messages: 0,
                 virtual_ms: 0,
             }
         }
     };
     let messages = out.stats.sent;
-    let virtual_ms = out
-        .trace
-        .records
-        .last()
-        .map_or(0, |r| r.t.as_millis());
+    let virtual_ms = out.trace.records.last().map_or(0, |r| r.t.as_millis());
     let mut failure = out.result.err().map(|e| fail(e, Some(out.trace.clone())));
     if failure.is_none() && cfg.check_replay {
         let again = catch_unwind(AssertUnwindSafe(|| cfg.scenario.run(seed, &cfg.faults)));
         match again {
             Ok(again) => {
-                if let Some(diff) = first_difference(&out.trace.to_jsonl(), &again.trace.to_jsonl()) {
+                if let Some(diff) = first_difference(&out.trace.to_jsonl(), &again.trace.to_jsonl())
+                {
                     failure = Some(fail(format!("nondeterministic: {diff}"), Some(out.trace)));
                 }
             }
             Err(payload) => {
                 failure = Some(fail(
-                    format!("nondeterministic: the second run panicked: {}", panic_message(&*payload)),
+                    format!(
+                        "nondeterministic: the second run panicked: {}",
+                        panic_message(&*payload)
+                    ),
                     Some(out.trace),
                 ));
             }
@@ -176,9 +179,21 @@ pub fn first_difference(expected: &str, actual: &str) -> Option<String> {
         n += 1;
         match (e.next(), a.next()) {
             (Some(x), Some(y)) if x == y => continue,
-            (Some(x), Some(y)) => return Some(format!("line {n} differs:\n  expected: {x}\n  actual:   {y}")),
-            (Some(x), None) => return Some(format!("line {n} missing from the new run:\n  expected: {x}")),
-            (None, Some(y)) => return Some(format!("line {n} is extra in the new run:\n  actual:   {y}")),
+            (Some(x), Some(y)) => {
+                return Some(format!(
+                    "line {n} differs:\n  expected: {x}\n  actual:   {y}"
+                ))
+            }
+            (Some(x), None) => {
+                return Some(format!(
+                    "line {n} missing from the new run:\n  expected: {x}"
+                ))
+            }
+            (None, Some(y)) => {
+                return Some(format!(
+                    "line {n} is extra in the new run:\n  actual:   {y}"
+                ))
+            }
             (None, None) => return Some("the texts differ only in line endings".to_owned()),
         }
     }
@@ -203,7 +218,10 @@ pub fn sweep(cfg: &SweepConfig, on_done: &(dyn Fn(u64) + Sync)) -> SweepReport {
                 if r.failure.is_some() {
                     failed.fetch_add(1, Ordering::Relaxed);
                 }
-                results.lock().expect("no worker panics holding the lock").push((seed, r));
+                results
+                    .lock()
+                    .expect("no worker panics holding the lock")
+                    .push((seed, r));
                 on_done(failed.load(Ordering::Relaxed));
             });
         }
@@ -262,7 +280,11 @@ mod tests {
         });
         assert_eq!(calls.load(Ordering::Relaxed), 40);
         assert_eq!(report.runs, 40);
-        assert!(!report.failures.is_empty() && report.failures.len() < 40, "{}", report.summary());
+        assert!(
+            !report.failures.is_empty() && report.failures.len() < 40,
+            "{}",
+            report.summary()
+        );
         assert!(report.failures.windows(2).all(|w| w[0].seed < w[1].seed));
         for f in &report.failures {
             assert!(f.reason.contains("unanswered"), "{}", f.reason);
@@ -271,7 +293,9 @@ mod tests {
             assert!(again.result.is_err());
             assert_eq!(Some(again.trace), f.trace);
         }
-        assert!(report.summary().starts_with("selftest-udp: 40 seeds (100..=139), "));
+        assert!(report
+            .summary()
+            .starts_with("selftest-udp: 40 seeds (100..=139), "));
     }
 
     #[test]
@@ -290,7 +314,10 @@ mod tests {
         let report = sweep(&SweepConfig::new(&BOOM, 0, 2, Faults::NONE), &|_| {});
         assert_eq!(report.failures.len(), 2);
         assert_eq!(report.failures[0].reason, "panicked: node fell over");
-        assert_eq!(report.failures[1].command, "sip-harness sweep boom --seeds 1 --first-seed 1");
+        assert_eq!(
+            report.failures[1].command,
+            "sip-harness sweep boom --seeds 1 --first-seed 1"
+        );
     }
 
     #[test]
@@ -300,6 +327,8 @@ mod tests {
             first_difference("a\nb\n", "a\nc\n").unwrap(),
             "line 2 differs:\n  expected: b\n  actual:   c"
         );
-        assert!(first_difference("a\n", "a\nz\n").unwrap().starts_with("line 2 is extra"));
+        assert!(first_difference("a\n", "a\nz\n")
+            .unwrap()
+            .starts_with("line 2 is extra"));
     }
 }

@@ -418,8 +418,14 @@ impl Trace {
             if line.trim().is_empty() {
                 continue;
             }
-            let err = |source| TraceError::Line { line: i + 1, source };
-            if trace.header.is_none() && trace.records.is_empty() && line.contains("\"sip_harness_trace\"") {
+            let err = |source| TraceError::Line {
+                line: i + 1,
+                source,
+            };
+            if trace.header.is_none()
+                && trace.records.is_empty()
+                && line.contains("\"sip_harness_trace\"")
+            {
                 trace.header = Some(serde_json::from_str(line).map_err(err)?);
             } else {
                 trace.records.push(serde_json::from_str(line).map_err(err)?);
@@ -468,7 +474,14 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"t":12,"kind":"send","msg":3,"from":"a","to":"b","proto":"UDP","src":"10.0.0.1:5060","dst":"10.0.0.2:5060","data":"OPTIONS x SIP/2.0\r\n\r\n"}"#
         );
-        let d = rec(20, Event::Deliver { msg: 3, to: "b".into(), copy: 0 });
+        let d = rec(
+            20,
+            Event::Deliver {
+                msg: 3,
+                to: "b".into(),
+                copy: 0,
+            },
+        );
         assert_eq!(
             serde_json::to_string(&d).unwrap(),
             r#"{"t":20,"kind":"deliver","msg":3,"to":"b"}"#
@@ -487,12 +500,47 @@ mod tests {
     #[test]
     fn jsonl_round_trips_with_header() {
         let trace = Trace {
-            header: Some(TraceHeader::new("x", 9, Faults { loss: 0.25, ..Faults::NONE })),
+            header: Some(TraceHeader::new(
+                "x",
+                9,
+                Faults {
+                    loss: 0.25,
+                    ..Faults::NONE
+                },
+            )),
             records: vec![
-                rec(0, Event::Node { name: "a".into(), addrs: vec!["[fd00::1]:5060".parse().unwrap()] }),
-                rec(5, Event::App { node: "a".into(), event: json!({"state": "up"}) }),
-                rec(6, Event::Drop { msg: 1, reason: DropReason::Partition, copy: 1 }),
-                rec(7, Event::Segment { conn: 0, upstream: true, off: 10, len: 5, retransmitted: true }),
+                rec(
+                    0,
+                    Event::Node {
+                        name: "a".into(),
+                        addrs: vec!["[fd00::1]:5060".parse().unwrap()],
+                    },
+                ),
+                rec(
+                    5,
+                    Event::App {
+                        node: "a".into(),
+                        event: json!({"state": "up"}),
+                    },
+                ),
+                rec(
+                    6,
+                    Event::Drop {
+                        msg: 1,
+                        reason: DropReason::Partition,
+                        copy: 1,
+                    },
+                ),
+                rec(
+                    7,
+                    Event::Segment {
+                        conn: 0,
+                        upstream: true,
+                        off: 10,
+                        len: 5,
+                        retransmitted: true,
+                    },
+                ),
             ],
         };
         let text = trace.to_jsonl();
@@ -504,7 +552,8 @@ mod tests {
 
     #[test]
     fn bad_lines_report_their_number() {
-        let err = Trace::from_jsonl("{\"t\":0,\"kind\":\"timer\",\"node\":\"a\"}\n{oops}\n").unwrap_err();
+        let err =
+            Trace::from_jsonl("{\"t\":0,\"kind\":\"timer\",\"node\":\"a\"}\n{oops}\n").unwrap_err();
         assert!(err.to_string().starts_with("trace line 2:"), "{err}");
     }
 }

@@ -47,12 +47,19 @@ fn three_nodes_connections_partitions_and_strays() {
     let proxy = sim.add_node("proxy", Puppet::answering());
     let bob = sim.add_node("bob", Puppet::answering());
     let (proxy_addr, bob_addr) = (sim.addr(proxy), sim.addr(bob));
-    sim.set_link(alice, bob, LinkConfig::with_latency(Duration::from_millis(40)));
+    sim.set_link(
+        alice,
+        bob,
+        LinkConfig::with_latency(Duration::from_millis(40)),
+    );
 
-    sim.at(ms(0)).label("alice asks bob directly").call(alice, move |a, _| {
-        a.send(Transport::Udp, bob_addr, request("OPTIONS", 1));
-    });
-    sim.at(ms(100)).partition(alice, proxy, Duration::from_millis(100));
+    sim.at(ms(0))
+        .label("alice asks bob directly")
+        .call(alice, move |a, _| {
+            a.send(Transport::Udp, bob_addr, request("OPTIONS", 1));
+        });
+    sim.at(ms(100))
+        .partition(alice, proxy, Duration::from_millis(100));
     sim.at(ms(150)).call(alice, move |a, _| {
         a.send(Transport::Udp, proxy_addr, request("MESSAGE", 2));
     });
@@ -60,7 +67,8 @@ fn three_nodes_connections_partitions_and_strays() {
         a.send(Transport::Tcp, proxy_addr, request("REGISTER", 3));
     });
     sim.at(ms(400)).call(bob, |b, _| {
-        b.events.push_back(serde_json::json!({ "state": "ringing" }));
+        b.events
+            .push_back(serde_json::json!({ "state": "ringing" }));
     });
     sim.at(ms(500)).close(ConnectionId(0));
     sim.at(ms(600)).refuse_connections(bob_addr, true);
@@ -68,9 +76,14 @@ fn three_nodes_connections_partitions_and_strays() {
         a.send(Transport::Tcp, bob_addr, request("INVITE", 4));
     });
     let stranger = SocketAddr::from(([192, 0, 2, 99], 5060));
-    sim.at(ms(700)).inject(stranger, proxy_addr, request("NOTIFY", 5));
+    sim.at(ms(700))
+        .inject(stranger, proxy_addr, request("NOTIFY", 5));
     sim.at(ms(800)).call(proxy, |p, _| {
-        p.send(Transport::Udp, SocketAddr::from(([10, 0, 0, 77], 5060)), request("BYE", 6));
+        p.send(
+            Transport::Udp,
+            SocketAddr::from(([10, 0, 0, 77], 5060)),
+            request("BYE", 6),
+        );
     });
     sim.at(ms(900)).call(bob, move |b, _| {
         b.send(Transport::Tcp, proxy_addr, request("SUBSCRIBE", 7));
@@ -82,7 +95,13 @@ fn three_nodes_connections_partitions_and_strays() {
 
 #[test]
 fn ladders_from_trace_files_match_ladders_from_memory() {
-    let out = scenarios::find("selftest-udp").unwrap().run(4, &Faults { loss: 0.4, ..Faults::NONE });
+    let out = scenarios::find("selftest-udp").unwrap().run(
+        4,
+        &Faults {
+            loss: 0.4,
+            ..Faults::NONE
+        },
+    );
     let text = out.trace.to_jsonl();
     let back = sip_harness::Trace::from_jsonl(&text).unwrap();
     assert_eq!(

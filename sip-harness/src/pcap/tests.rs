@@ -32,8 +32,8 @@ fn read_pcap(bytes: &[u8]) -> Vec<Packet> {
 #[test]
 fn checksum_matches_a_known_ipv4_header() {
     let header = [
-        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0,
-        0xa8, 0x00, 0xc7,
+        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00,
+        0x01, 0xc0, 0xa8, 0x00, 0xc7,
     ];
     assert_eq!(!ones_complement_sum(0, &header), 0xb861);
     assert_eq!(ones_complement_sum(0, &[0xff]), 0xff00);
@@ -45,7 +45,11 @@ fn verify(packets: &[Packet]) -> (usize, usize) {
     for p in packets {
         assert_eq!(p.ethertype, ETHERTYPE_IPV4);
         let ip = &p.ip;
-        assert_eq!(ones_complement_sum(0, &ip[..20]), 0xffff, "IP header checksum");
+        assert_eq!(
+            ones_complement_sum(0, &ip[..20]),
+            0xffff,
+            "IP header checksum"
+        );
         assert_eq!(usize::from(u16::from_be_bytes([ip[2], ip[3]])), ip.len());
         let src = IpAddr::from([ip[12], ip[13], ip[14], ip[15]]);
         let dst = IpAddr::from([ip[16], ip[17], ip[18], ip[19]]);
@@ -94,7 +98,9 @@ fn udp_capture_has_one_packet_per_delivery_with_valid_checksums() {
 
 #[test]
 fn tcp_capture_has_handshake_and_consistent_sequence_numbers() {
-    let out = scenarios::find("selftest-tcp").unwrap().run(3, &Faults::NONE);
+    let out = scenarios::find("selftest-tcp")
+        .unwrap()
+        .run(3, &Faults::NONE);
     let packets = read_pcap(&to_vec(&out.trace.records));
     let (udp, tcp) = verify(&packets);
     assert_eq!(udp, 0);

@@ -80,7 +80,12 @@ pub fn names() -> String {
     ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
 }
 
-fn selftest(sim: &mut Sim, faults: &Faults, transport: Transport, requests: u32) -> Result<(), String> {
+fn selftest(
+    sim: &mut Sim,
+    faults: &Faults,
+    transport: Transport,
+    requests: u32,
+) -> Result<(), String> {
     sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(10)).with_faults(faults));
     let client_addr = SocketAddr::from(([10, 0, 0, 1], 5060));
     let server_addr = SocketAddr::from(([10, 0, 0, 2], 5060));
@@ -99,14 +104,18 @@ fn selftest(sim: &mut Sim, faults: &Faults, transport: Transport, requests: u32)
     })
     .map_err(|e| e.to_string())?;
     // Let retransmissions and late duplicates play out.
-    sim.run_for(Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    sim.run_for(Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
     let c = sim.node(client);
     if let Some(why) = c.failure() {
         return Err(format!("client failed: {why}"));
     }
     let expected: Vec<u32> = (1..=requests).collect();
     if c.answered() != expected {
-        return Err(format!("answered {:?}, expected {expected:?}", c.answered()));
+        return Err(format!(
+            "answered {:?}, expected {expected:?}",
+            c.answered()
+        ));
     }
     if sim.node(server).received() < requests {
         return Err("server saw fewer requests than were answered".to_owned());

@@ -24,17 +24,23 @@ const T2: Duration = Duration::from_secs(4);
 /// Reads a header value from a message head (first match, case-insensitive
 /// name, no compact forms).
 fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
-    msg.split("\r\n").skip(1).take_while(|l| !l.is_empty()).find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then_some(v.trim())
-    })
+    msg.split("\r\n")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+        })
 }
 
 /// Splits complete messages off the front of a stream buffer by
 /// Content-Length. Returns `None` when the buffer holds no whole message.
 fn frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     // Skip CRLF keep-alives between messages (RFC 5626 §3.5.1).
-    let lead = buf.iter().take_while(|b| **b == b'\r' || **b == b'\n').count();
+    let lead = buf
+        .iter()
+        .take_while(|b| **b == b'\r' || **b == b'\n')
+        .count();
     buf.drain(..lead);
     let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     let head = std::str::from_utf8(&buf[..head_end]).ok()?;
@@ -190,7 +196,13 @@ impl SelftestClient {
 }
 
 impl Node for SelftestClient {
-    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, _remote: SocketAddr, data: &[u8]) {
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        _local: SocketAddr,
+        _remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.on_message(now, data);
     }
 
@@ -307,7 +319,13 @@ impl SelftestServer {
 }
 
 impl Node for SelftestServer {
-    fn handle_datagram(&mut self, _now: Instant, _local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    fn handle_datagram(
+        &mut self,
+        _now: Instant,
+        _local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.answer(
             data,
             Destination::Addr {
@@ -360,12 +378,16 @@ mod tests {
 
     #[test]
     fn framing_splits_and_waits() {
-        let mut buf = b"\r\nA x SIP/2.0\r\nContent-Length: 2\r\n\r\nhiB y SIP/2.0\r\nContent-Le".to_vec();
+        let mut buf =
+            b"\r\nA x SIP/2.0\r\nContent-Length: 2\r\n\r\nhiB y SIP/2.0\r\nContent-Le".to_vec();
         let first = frame(&mut buf).unwrap();
         assert_eq!(first, b"A x SIP/2.0\r\nContent-Length: 2\r\n\r\nhi");
         assert_eq!(frame(&mut buf), None);
         buf.extend_from_slice(b"ngth: 0\r\n\r\n");
-        assert_eq!(frame(&mut buf).unwrap(), b"B y SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(
+            frame(&mut buf).unwrap(),
+            b"B y SIP/2.0\r\nContent-Length: 0\r\n\r\n"
+        );
         assert!(buf.is_empty());
     }
 

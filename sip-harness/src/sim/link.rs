@@ -189,7 +189,9 @@ mod tests {
     fn up_to_is_inclusive_and_bounded() {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let mut d = Dice(&mut rng);
-        let draws: Vec<_> = (0..2000).map(|_| d.up_to(Duration::from_millis(3))).collect();
+        let draws: Vec<_> = (0..2000)
+            .map(|_| d.up_to(Duration::from_millis(3)))
+            .collect();
         assert!(draws.iter().all(|x| *x <= Duration::from_millis(3)));
         assert!(draws.contains(&Duration::from_millis(3)));
         assert!(draws.contains(&Duration::ZERO));

@@ -198,7 +198,10 @@ impl Sim {
         let id = NodeId(self.nodes.len());
         for a in &addrs {
             if let Some(other) = self.by_addr.insert(*a, id) {
-                panic!("address {a} of {name:?} is taken by {}", self.nodes[other.0].name);
+                panic!(
+                    "address {a} of {name:?} is taken by {}",
+                    self.nodes[other.0].name
+                );
             }
         }
         self.record(Event::Node {
@@ -291,7 +294,12 @@ impl Sim {
     }
 
     /// Sets the link from node `from` to node `to` only.
-    pub fn set_link_oneway(&mut self, from: impl Into<NodeId>, to: impl Into<NodeId>, link: LinkConfig) {
+    pub fn set_link_oneway(
+        &mut self,
+        from: impl Into<NodeId>,
+        to: impl Into<NodeId>,
+        link: LinkConfig,
+    ) {
         let (from, to) = (from.into(), to.into());
         for s in self.nodes[from.0].addrs.clone() {
             for d in self.nodes[to.0].addrs.clone() {
@@ -304,7 +312,9 @@ impl Sim {
     /// on first use, to change in place.
     pub fn link_mut(&mut self, from: IpAddr, to: IpAddr) -> &mut LinkConfig {
         let default = &self.default_link;
-        self.links.entry((from, to)).or_insert_with(|| default.clone())
+        self.links
+            .entry((from, to))
+            .or_insert_with(|| default.clone())
     }
 
     /// The link from IP `from` to IP `to`.
@@ -322,7 +332,13 @@ impl Sim {
 
     /// Partitions nodes `a` and `b` (both directions) during
     /// `[start, end)`.
-    pub fn partition(&mut self, a: impl Into<NodeId>, b: impl Into<NodeId>, start: Instant, end: Instant) {
+    pub fn partition(
+        &mut self,
+        a: impl Into<NodeId>,
+        b: impl Into<NodeId>,
+        start: Instant,
+        end: Instant,
+    ) {
         let (a, b) = (a.into(), b.into());
         for (x, y) in [(a, b), (b, a)] {
             for s in self.nodes[x.0].addrs.clone() {
@@ -374,7 +390,8 @@ impl Sim {
 
     /// Runs until nothing is left to happen, at most `max_steps` steps.
     pub fn drive(&mut self, max_steps: u64) -> Result<(), SimError> {
-        self.run(Instant::MAX, max_steps, &mut |_| false).map(|_| ())
+        self.run(Instant::MAX, max_steps, &mut |_| false)
+            .map(|_| ())
     }
 
     /// The time of the next thing to happen, if anything is left.

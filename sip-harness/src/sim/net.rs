@@ -278,7 +278,10 @@ impl Sim {
             }
             let mut delay = dice.delay(&link);
             if dice.chance(link.reorder) {
-                let extra = dice.up_to(link.reorder_delay.saturating_sub(sip_core::time::Duration::from_millis(1)));
+                let extra = dice.up_to(
+                    link.reorder_delay
+                        .saturating_sub(sip_core::time::Duration::from_millis(1)),
+                );
                 delay += extra + sip_core::time::Duration::from_millis(1);
                 self.record(Event::Reorder { msg, copy });
             }
@@ -314,7 +317,11 @@ impl Sim {
             } => {
                 self.stats.delivered += 1;
                 let name = self.name_of(to);
-                self.record(Event::Deliver { msg, to: name, copy });
+                self.record(Event::Deliver {
+                    msg,
+                    to: name,
+                    copy,
+                });
                 let now = self.now;
                 self.nodes[to.0].node.handle_datagram(now, dst, src, &data);
                 self.drain(to);
@@ -330,7 +337,9 @@ impl Sim {
                     self.record(Event::Unreachable { msg, node: name });
                 }
                 let now = self.now;
-                self.nodes[node.0].node.handle_transport_error(now, &failure);
+                self.nodes[node.0]
+                    .node
+                    .handle_transport_error(now, &failure);
                 self.drain(node);
             }
             Pending::Action { label, f } => {
@@ -361,7 +370,13 @@ impl Sim {
         (at, lost)
     }
 
-    fn stream_to_addr(&mut self, id: NodeId, transport: Transport, addr: SocketAddr, data: Vec<u8>) {
+    fn stream_to_addr(
+        &mut self,
+        id: NodeId,
+        transport: Transport,
+        addr: SocketAddr,
+        data: Vec<u8>,
+    ) {
         let existing = self.conns.iter().position(|c| {
             c.transport == transport
                 && matches!(c.state, ConnState::Connecting | ConnState::Open)
@@ -420,8 +435,11 @@ impl Sim {
 
     fn stream_on_conn(&mut self, id: NodeId, cid: ConnectionId, data: Vec<u8>) {
         let k = (cid.0 / 2) as usize;
-        let upstream = cid.0 % 2 == 0;
-        let owner = self.conns.get(k).and_then(|c| if upstream { Some(c.client) } else { c.server });
+        let upstream = cid.0 & 1 == 0;
+        let owner = self
+            .conns
+            .get(k)
+            .and_then(|c| if upstream { Some(c.client) } else { c.server });
         if owner != Some(id) {
             let msg = self.new_msg();
             let from = Some(self.name_of(id));
@@ -451,7 +469,12 @@ impl Sim {
         let (src, dst, from, to) = if upstream {
             (c.client_addr, c.server_addr, c.client, c.server)
         } else {
-            (c.server_addr, c.client_addr, c.server.expect("server wrote"), Some(c.client))
+            (
+                c.server_addr,
+                c.client_addr,
+                c.server.expect("server wrote"),
+                Some(c.client),
+            )
         };
         let to_name = match to {
             Some(t) => Some(self.name_of(t)),
@@ -487,7 +510,11 @@ impl Sim {
                 transport,
                 local: src,
                 remote: dst,
-                conn: Some(if upstream { client_cid(k) } else { server_cid(k) }),
+                conn: Some(if upstream {
+                    client_cid(k)
+                } else {
+                    server_cid(k)
+                }),
             };
             self.schedule(
                 self.now,
@@ -520,7 +547,11 @@ impl Sim {
         while pos < data.len() {
             let rest = (data.len() - pos).min(mss);
             let mut dice = Dice(&mut self.rng);
-            let size = if dice.chance(0.5) { rest } else { 1 + dice.below(rest as u64) as usize };
+            let size = if dice.chance(0.5) {
+                rest
+            } else {
+                1 + dice.below(rest as u64) as usize
+            };
             let (at, lost) = self.stream_delay(from, to);
             let flow = &mut self.conns[k].flows[usize::from(!upstream)];
             let arrival = at.max(flow.last_arrival);
@@ -586,7 +617,9 @@ impl Sim {
         };
         let client = c.client;
         let now = self.now;
-        self.nodes[client.0].node.handle_connection_opened(now, &info);
+        self.nodes[client.0]
+            .node
+            .handle_connection_opened(now, &info);
         self.drain(client);
     }
 
@@ -596,7 +629,11 @@ impl Sim {
         }
         self.conns[k].state = ConnState::Refused;
         self.record(Event::Refused { conn: k as u64 });
-        let lost: Vec<u64> = self.conns[k].flows[0].msgs.drain(..).map(|(m, _)| m).collect();
+        let lost: Vec<u64> = self.conns[k].flows[0]
+            .msgs
+            .drain(..)
+            .map(|(m, _)| m)
+            .collect();
         self.conns[k].flows[0].unsent.clear();
         for m in lost {
             self.dropped(m, DropReason::Refused, 0);
@@ -611,7 +648,9 @@ impl Sim {
         };
         let client = c.client;
         let now = self.now;
-        self.nodes[client.0].node.handle_transport_error(now, &failure);
+        self.nodes[client.0]
+            .node
+            .handle_transport_error(now, &failure);
         self.drain(client);
     }
 
@@ -619,8 +658,15 @@ impl Sim {
         let now = self.now;
         let d = usize::from(!upstream);
         let mut buf = Vec::new();
-        while self.conns[k].flows[d].inflight.front().is_some_and(|s| s.arrival <= now) {
-            let seg = self.conns[k].flows[d].inflight.pop_front().expect("checked");
+        while self.conns[k].flows[d]
+            .inflight
+            .front()
+            .is_some_and(|s| s.arrival <= now)
+        {
+            let seg = self.conns[k].flows[d]
+                .inflight
+                .pop_front()
+                .expect("checked");
             self.record(Event::Segment {
                 conn: k as u64,
                 upstream,
@@ -635,7 +681,12 @@ impl Sim {
         }
         let c = &self.conns[k];
         let (to, cid, local, remote) = if upstream {
-            (c.server.expect("accepted"), server_cid(k), c.server_addr, c.client_addr)
+            (
+                c.server.expect("accepted"),
+                server_cid(k),
+                c.server_addr,
+                c.client_addr,
+            )
         } else {
             (c.client, client_cid(k), c.client_addr, c.server_addr)
         };
@@ -644,7 +695,11 @@ impl Sim {
         while pos < buf.len() {
             let rest = buf.len() - pos;
             let mut dice = Dice(&mut self.rng);
-            let size = if dice.chance(0.5) { rest } else { 1 + dice.below(rest as u64) as usize };
+            let size = if dice.chance(0.5) {
+                rest
+            } else {
+                1 + dice.below(rest as u64) as usize
+            };
             let flow = &mut self.conns[k].flows[d];
             flow.read += size as u64;
             let read = flow.read;
@@ -660,9 +715,13 @@ impl Sim {
                     copy: 0,
                 });
             }
-            self.nodes[to.0]
-                .node
-                .handle_stream_data(now, cid, local, remote, &buf[pos..pos + size]);
+            self.nodes[to.0].node.handle_stream_data(
+                now,
+                cid,
+                local,
+                remote,
+                &buf[pos..pos + size],
+            );
             self.drain(to);
             pos += size;
             if self.conns[k].state == ConnState::Reset {
@@ -700,7 +759,10 @@ impl Sim {
     pub fn reset_connection(&mut self, cid: ConnectionId) {
         let k = (cid.0 / 2) as usize;
         assert!(k < self.conns.len(), "no connection {cid}");
-        if !matches!(self.conns[k].state, ConnState::Connecting | ConnState::Open | ConnState::Closed) {
+        if !matches!(
+            self.conns[k].state,
+            ConnState::Connecting | ConnState::Open | ConnState::Closed
+        ) {
             return;
         }
         self.conns[k].state = ConnState::Reset;
@@ -729,7 +791,9 @@ impl Sim {
                 conn: Some(conn),
             };
             let now = self.now;
-            self.nodes[node.0].node.handle_transport_error(now, &failure);
+            self.nodes[node.0]
+                .node
+                .handle_transport_error(now, &failure);
             self.drain(node);
         }
     }
@@ -747,12 +811,16 @@ impl Sim {
         if self.conns[k].state != ConnState::Open {
             return;
         }
-        let from_client = cid.0 % 2 == 0;
+        let from_client = cid.0 & 1 == 0;
         let c = &self.conns[k];
         let (closer, peer_ip, my_ip) = if from_client {
             (c.client, c.server_addr.ip(), c.client_addr.ip())
         } else {
-            (c.server.expect("open"), c.client_addr.ip(), c.server_addr.ip())
+            (
+                c.server.expect("open"),
+                c.client_addr.ip(),
+                c.server_addr.ip(),
+            )
         };
         self.conns[k].state = ConnState::Closed;
         for flow in &mut self.conns[k].flows {

@@ -76,7 +76,11 @@ impl At<'_> {
 
     /// Runs `f` on one node with the current time; its outputs are sent
     /// right after.
-    pub fn call<T: Node + 'static>(self, node: NodeRef<T>, f: impl FnOnce(&mut T, Instant) + 'static) {
+    pub fn call<T: Node + 'static>(
+        self,
+        node: NodeRef<T>,
+        f: impl FnOnce(&mut T, Instant) + 'static,
+    ) {
         self.act(move |sim| {
             let now = sim.now();
             f(sim.node_mut(node), now);
@@ -247,7 +251,12 @@ impl Expect<'_> {
     /// (`"OPTIONS"`, `"200 OK"`), in this order.
     #[track_caller]
     pub fn received(&self, labels: &[&str]) -> &Self {
-        let got: Vec<String> = self.sim.received(self.node).iter().map(Seen::label).collect();
+        let got: Vec<String> = self
+            .sim
+            .received(self.node)
+            .iter()
+            .map(Seen::label)
+            .collect();
         if got != labels {
             self.fail(format!("received {got:?}, expected {labels:?}"));
         }

@@ -49,7 +49,13 @@ impl Recorder {
 }
 
 impl Node for Recorder {
-    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        _local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.datagrams.push((now, remote, data.to_vec()));
         if self.echo {
             self.outbox.push_back(Transmit {
@@ -144,15 +150,27 @@ fn datagram_arrives_after_latency_with_addresses() {
 fn scheduled_calls_run_at_their_time_and_in_order() {
     let (mut sim, a, b) = pair(1);
     let b_addr = sim.addr(b);
-    sim.at(ms(500)).call(a, move |n, _| n.send(Transport::Udp, b_addr, "second"));
-    sim.at(ms(100)).label("first").call(a, move |n, _| n.send(Transport::Udp, b_addr, "first"));
+    sim.at(ms(500))
+        .call(a, move |n, _| n.send(Transport::Udp, b_addr, "second"));
+    sim.at(ms(100))
+        .label("first")
+        .call(a, move |n, _| n.send(Transport::Udp, b_addr, "first"));
     sim.drive(100).unwrap();
-    let got: Vec<_> = sim.node(b).datagrams.iter().map(|(t, _, d)| (*t, d.clone())).collect();
-    assert_eq!(got, vec![(ms(110), b"first".to_vec()), (ms(510), b"second".to_vec())]);
-    assert!(sim
-        .trace()
+    let got: Vec<_> = sim
+        .node(b)
+        .datagrams
         .iter()
-        .any(|r| r.t == ms(100) && r.event == Event::Action { label: "first".into() }));
+        .map(|(t, _, d)| (*t, d.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(ms(110), b"first".to_vec()), (ms(510), b"second".to_vec())]
+    );
+    assert!(sim.trace().iter().any(|r| r.t == ms(100)
+        && r.event
+            == Event::Action {
+                label: "first".into()
+            }));
 }
 
 #[test]
@@ -246,13 +264,19 @@ fn zero_latency_ping_pong_is_a_livelock() {
     let b = sim.add_node("b", echo());
     let b_addr = sim.addr(b);
     sim.node_mut(a).send(Transport::Udp, b_addr, "ping");
-    assert!(matches!(sim.drive(u64::MAX), Err(SimError::Livelock { .. })));
+    assert!(matches!(
+        sim.drive(u64::MAX),
+        Err(SimError::Livelock { .. })
+    ));
 }
 
 #[test]
 fn run_until_stalls_when_nothing_is_left() {
     let (mut sim, _, _) = pair(1);
-    assert_eq!(sim.run_until(|_| false), Err(SimError::Stalled { at: Instant::ZERO }));
+    assert_eq!(
+        sim.run_until(|_| false),
+        Err(SimError::Stalled { at: Instant::ZERO })
+    );
     sim.run_until(|s| s.now() == Instant::ZERO).unwrap();
 }
 
@@ -264,7 +288,9 @@ fn total_loss_drops_everything_and_the_client_gives_up_at_64_t1() {
         ..LinkConfig::default()
     });
     let server = SocketAddr::from(([10, 0, 0, 2], 5060));
-    let c = sim.add_node_with("client", |local| SelftestClient::new(local, server, Transport::Udp, 1));
+    let c = sim.add_node_with("client", |local| {
+        SelftestClient::new(local, server, Transport::Udp, 1)
+    });
     sim.add_node("server", SelftestServer::new());
     sim.node_mut(c).start(Instant::ZERO);
     sim.drive(1000).unwrap();
@@ -286,7 +312,12 @@ fn partitions_drop_datagrams_sent_inside_the_window() {
         });
     }
     sim.drive(1000).unwrap();
-    let got: Vec<_> = sim.node(b).datagrams.iter().map(|d| String::from_utf8(d.2.clone()).unwrap()).collect();
+    let got: Vec<_> = sim
+        .node(b)
+        .datagrams
+        .iter()
+        .map(|d| String::from_utf8(d.2.clone()).unwrap())
+        .collect();
     assert_eq!(got, ["0", "99", "300"]);
     assert_eq!(drops(&sim), vec![DropReason::Partition; 2]);
 }
@@ -327,7 +358,9 @@ fn reordering_lets_later_datagrams_overtake() {
     });
     let b_addr = sim.addr(b);
     for i in 0..50 {
-        sim.at(ms(i)).call(a, move |n, _| n.send(Transport::Udp, b_addr, &i.to_string()));
+        sim.at(ms(i)).call(a, move |n, _| {
+            n.send(Transport::Udp, b_addr, &i.to_string())
+        });
     }
     sim.drive(10_000).unwrap();
     let got: Vec<u64> = sim
@@ -337,7 +370,10 @@ fn reordering_lets_later_datagrams_overtake() {
         .map(|d| String::from_utf8_lossy(&d.2).parse().unwrap())
         .collect();
     assert_eq!(got.len(), 50);
-    assert!(got.windows(2).any(|w| w[0] > w[1]), "no reordering in {got:?}");
+    assert!(
+        got.windows(2).any(|w| w[0] > w[1]),
+        "no reordering in {got:?}"
+    );
     let mut sorted = got.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, (0..50).collect::<Vec<_>>());
@@ -373,7 +409,8 @@ fn no_route_drops_and_optionally_reports_unreachable() {
 #[test]
 fn datagram_without_an_address_of_the_family_is_dropped() {
     let (mut sim, a, _) = pair(1);
-    sim.node_mut(a).send(Transport::Udp, "[fd00::9]:5060".parse().unwrap(), "x");
+    sim.node_mut(a)
+        .send(Transport::Udp, "[fd00::9]:5060".parse().unwrap(), "x");
     sim.drive(10).unwrap();
     assert_eq!(drops(&sim), vec![DropReason::NoLocalAddr]);
 }
@@ -400,8 +437,10 @@ fn tcp_pair(seed: u64) -> (Sim, NodeRef<Recorder>, NodeRef<Recorder>, SocketAddr
 #[test]
 fn stream_connects_then_delivers_in_order() {
     let (mut sim, a, b, b_addr) = tcp_pair(2);
-    sim.node_mut(a).send(Transport::Tcp, b_addr, "first message|");
-    sim.node_mut(a).send(Transport::Tcp, b_addr, "second message|");
+    sim.node_mut(a)
+        .send(Transport::Tcp, b_addr, "first message|");
+    sim.node_mut(a)
+        .send(Transport::Tcp, b_addr, "second message|");
     sim.drive(1000).unwrap();
     // SYN at 10 ms, SYN-ACK at 20 ms, data from 30 ms.
     let server = &sim.node(b);
@@ -413,7 +452,10 @@ fn stream_connects_then_delivers_in_order() {
     assert!(!client.opened[0].inbound);
     assert_ne!(client.opened[0].conn, server.opened[0].conn);
     assert_eq!(server.stream_bytes(), b"first message|second message|");
-    assert!(server.stream.iter().all(|(t, c, _)| *t >= ms(30) && *c == server.opened[0].conn));
+    assert!(server
+        .stream
+        .iter()
+        .all(|(t, c, _)| *t >= ms(30) && *c == server.opened[0].conn));
     let conns = sim.connections();
     assert_eq!(conns.len(), 1);
     assert!(conns[0].open);
@@ -436,13 +478,19 @@ fn stream_reads_split_and_coalesce_messages() {
     for seed in 0..20 {
         let (mut sim, a, b, b_addr) = tcp_pair(seed);
         for i in 0..4 {
-            sim.node_mut(a).send(Transport::Tcp, b_addr, &format!("<message {i}>"));
+            sim.node_mut(a)
+                .send(Transport::Tcp, b_addr, &format!("<message {i}>"));
         }
         sim.drive(1000).unwrap();
         let reads = &sim.node(b).stream;
-        assert_eq!(sim.node(b).stream_bytes(), b"<message 0><message 1><message 2><message 3>");
+        assert_eq!(
+            sim.node(b).stream_bytes(),
+            b"<message 0><message 1><message 2><message 3>"
+        );
         split |= reads.iter().any(|(_, _, d)| !d.ends_with(b">"));
-        coalesced |= reads.iter().any(|(_, _, d)| d.windows(2).any(|w| w == b"><"));
+        coalesced |= reads
+            .iter()
+            .any(|(_, _, d)| d.windows(2).any(|w| w == b"><"));
     }
     assert!(split && coalesced, "split {split} coalesced {coalesced}");
 }
@@ -472,7 +520,8 @@ fn reset_tells_both_ends_and_drops_what_is_in_flight() {
     let (mut sim, a, b, b_addr) = tcp_pair(2);
     sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(100)));
     sim.node_mut(a).send(Transport::Tcp, b_addr, "early");
-    sim.at(ms(250)).call(a, move |n, _| n.send(Transport::Tcp, b_addr, "late"));
+    sim.at(ms(250))
+        .call(a, move |n, _| n.send(Transport::Tcp, b_addr, "late"));
     sim.at(ms(320)).reset(ConnectionId(1));
     sim.drive(1000).unwrap();
     assert_eq!(sim.node(b).stream_bytes(), b"early");
@@ -512,7 +561,13 @@ fn stream_loss_delays_but_never_loses() {
     sim.node_mut(a).send(Transport::Tcp, b_addr, &text);
     sim.drive(1000).unwrap();
     assert_eq!(sim.node(b).stream_bytes(), text.as_bytes());
-    assert!(sim.trace().iter().any(|r| matches!(r.event, Event::Segment { retransmitted: true, .. })));
+    assert!(sim.trace().iter().any(|r| matches!(
+        r.event,
+        Event::Segment {
+            retransmitted: true,
+            ..
+        }
+    )));
     assert!(drops(&sim).is_empty());
 }
 
@@ -531,11 +586,15 @@ fn sending_on_someone_elses_connection_is_refused() {
 fn expectations_read_the_trace() {
     let mut sim = Sim::new(1);
     let server = SocketAddr::from(([10, 0, 0, 2], 5060));
-    let c = sim.add_node_with("client", |local| SelftestClient::new(local, server, Transport::Udp, 2));
+    let c = sim.add_node_with("client", |local| {
+        SelftestClient::new(local, server, Transport::Udp, 2)
+    });
     let s = sim.add_node("server", SelftestServer::new());
     sim.at(Instant::ZERO).call(c, |c, now| c.start(now));
     sim.drive(1000).unwrap();
-    sim.expect(s).received(&["OPTIONS", "OPTIONS"]).sent(&["200 OK", "200 OK"]);
+    sim.expect(s)
+        .received(&["OPTIONS", "OPTIONS"])
+        .sent(&["200 OK", "200 OK"]);
     sim.expect(c)
         .received_count("200 OK", 2)
         .event(&json!("done"))
@@ -547,11 +606,15 @@ fn expectations_read_the_trace() {
 }
 
 #[test]
-#[should_panic(expected = "expectation failed for server at 0.020s: received [\"OPTIONS\"], expected [\"BYE\"]")]
+#[should_panic(
+    expected = "expectation failed for server at 0.020s: received [\"OPTIONS\"], expected [\"BYE\"]"
+)]
 fn failed_expectations_show_the_ladder() {
     let mut sim = Sim::new(1);
     let server = SocketAddr::from(([10, 0, 0, 2], 5060));
-    let c = sim.add_node_with("client", |local| SelftestClient::new(local, server, Transport::Udp, 1));
+    let c = sim.add_node_with("client", |local| {
+        SelftestClient::new(local, server, Transport::Udp, 1)
+    });
     let s = sim.add_node("server", SelftestServer::new());
     sim.node_mut(c).start(Instant::ZERO);
     sim.drive(1000).unwrap();
@@ -563,9 +626,13 @@ fn injected_datagrams_come_from_anywhere() {
     let (mut sim, _, b) = pair(1);
     let outside = SocketAddr::from(([192, 0, 2, 7], 5060));
     let b_addr = sim.addr(b);
-    sim.at(ms(5)).inject(outside, b_addr, b"garbage\x00".to_vec());
+    sim.at(ms(5))
+        .inject(outside, b_addr, b"garbage\x00".to_vec());
     sim.drive(10).unwrap();
-    assert_eq!(sim.node(b).datagrams, vec![(ms(15), outside, b"garbage\x00".to_vec())]);
+    assert_eq!(
+        sim.node(b).datagrams,
+        vec![(ms(15), outside, b"garbage\x00".to_vec())]
+    );
     let seen = sim.received(b);
     assert_eq!(seen[0].from, None);
 }
@@ -579,12 +646,17 @@ fn run_traced(seed: u64, faults: Faults, tcp: bool) -> (String, Vec<u8>) {
     sim.apply_faults(&faults);
     let server = SocketAddr::from(([10, 0, 0, 2], 5060));
     let transport = if tcp { Transport::Tcp } else { Transport::Udp };
-    let c = sim.add_node_with("client", |local| SelftestClient::new(local, server, transport, 4));
+    let c = sim.add_node_with("client", |local| {
+        SelftestClient::new(local, server, transport, 4)
+    });
     sim.add_node("server", SelftestServer::new());
     sim.at(Instant::ZERO).call(c, |c, now| c.start(now));
     sim.run_for(Duration::from_secs(60)).unwrap();
     let jsonl = sim.take_trace().to_jsonl();
-    (jsonl, sim.node(c).answered().iter().map(|n| *n as u8).collect())
+    (
+        jsonl,
+        sim.node(c).answered().iter().map(|n| *n as u8).collect(),
+    )
 }
 
 #[test]

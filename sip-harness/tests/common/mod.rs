@@ -58,14 +58,21 @@ impl Puppet {
                 .to_owned();
             self.outbox.push_back(Transmit {
                 destination,
-                payload: format!("SIP/2.0 200 OK\r\n{cseq}\r\nContent-Length: 0\r\n\r\n").into_bytes(),
+                payload: format!("SIP/2.0 200 OK\r\n{cseq}\r\nContent-Length: 0\r\n\r\n")
+                    .into_bytes(),
             });
         }
     }
 }
 
 impl Node for Puppet {
-    fn handle_datagram(&mut self, _now: Instant, _local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    fn handle_datagram(
+        &mut self,
+        _now: Instant,
+        _local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.reply(
             data,
             Destination::Addr {
@@ -97,7 +104,8 @@ impl Node for Puppet {
     }
 
     fn handle_transport_error(&mut self, _now: Instant, failure: &TransportFailure) {
-        self.events.push_back(json!({ "error": failure.error.to_string() }));
+        self.events
+            .push_back(json!({ "error": failure.error.to_string() }));
     }
 
     fn handle_timeout(&mut self, _now: Instant) {}
