@@ -12,6 +12,7 @@
 //! | [`uri`] | `sip:`/`sips:`/`tel:` and opaque URIs, escaping, §19.1.4 comparison |
 //! | [`name_addr`], [`params`] | name-addr/addr-spec and `;name=value` parameters |
 //! | [`header`] | header names, the ordered header list, typed headers |
+//! | [`parse`] | zero-copy parser, stream framing, limits, errors, semantic checks |
 //! | [`message`] | owned [`Request`], [`Response`], [`Message`] and their serialization |
 //! | [`parse`] | zero-copy parser: datagram and stream framing, limits, errors |
 //! | [`time`], [`random`] | injected time and seedable tokens |
@@ -21,11 +22,13 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+
 pub mod header;
 pub mod message;
 pub mod method;
 pub mod name_addr;
 pub mod params;
+pub mod parse;
 pub mod random;
 pub mod status;
 pub mod time;
