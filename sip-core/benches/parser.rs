@@ -1,10 +1,12 @@
 //! Parser and serializer benchmarks on realistic messages.
 //!
 //! `cargo bench -p sip-core --bench parser`
+#![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use sip_core::parse::{parse_datagram, ParserConfig};
 
+#[path = "common/messages.rs"]
 mod messages;
 
 fn parse(c: &mut Criterion) {

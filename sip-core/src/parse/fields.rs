@@ -39,7 +39,9 @@ impl<'a> MessageView<'a> {
                 Some(b'v') if via.is_none() && h.is(&HeaderName::Via) => via = Some(h.value),
                 Some(b'f') if from.is_none() && h.is(&HeaderName::From) => from = Some(h.value),
                 Some(b't') if to.is_none() && h.is(&HeaderName::To) => to = Some(h.value),
-                Some(b'i') | Some(b'c') if call_id.is_none() && h.is(&HeaderName::CallId) => call_id = Some(h.value),
+                Some(b'i') | Some(b'c') if call_id.is_none() && h.is(&HeaderName::CallId) => {
+                    call_id = Some(h.value)
+                }
                 Some(b'c') if cseq.is_none() && h.is(&HeaderName::CSeq) => cseq = Some(h.value),
                 _ => {}
             }
@@ -73,7 +75,10 @@ fn skip_ws(s: &str) -> &str {
 
 /// Index of the first byte in `s` that is one of `set`, or `s.len()`.
 fn until(s: &str, set: &[u8]) -> usize {
-    s.as_bytes().iter().position(|b| set.contains(b)).unwrap_or(s.len())
+    s.as_bytes()
+        .iter()
+        .position(|b| set.contains(b))
+        .unwrap_or(s.len())
 }
 
 /// Reads `;name[=value]` parameters from `s` until one named `want`

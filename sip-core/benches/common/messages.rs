@@ -108,7 +108,8 @@ Content-Length: {len}\r\n\r\n", "SIP/2.0 200 OK\r\n")),
 }
 
 pub fn invite() -> Vec<u8> {
-    with_body("INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
+    with_body(
+        "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;rport\r\n\
 Max-Forwards: 70\r\n\
 From: \"Alice\" <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n\
@@ -120,11 +121,14 @@ Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, PRACK, REFER, NOTIFY, INFO, ME
 Supported: replaces, timer, 100rel\r\n\
 User-Agent: sip-rs/0.1\r\n\
 Content-Type: application/sdp\r\n\
-Content-Length: {len}\r\n\r\n", &(SDP.to_string() + "a=rtcp-mux\r\na=label:main-audio-stream-0001\r\na=mid:0\r\n"))
+Content-Length: {len}\r\n\r\n",
+        &(SDP.to_string() + "a=rtcp-mux\r\na=label:main-audio-stream-0001\r\na=mid:0\r\n"),
+    )
 }
 
 pub fn invite_proxied() -> Vec<u8> {
-    with_body("INVITE sip:bob@client.biloxi.example.com SIP/2.0\r\n\
+    with_body(
+        "INVITE sip:bob@client.biloxi.example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP ss2.biloxi.example.com:5060;branch=z9hG4bK721e418c4.1\r\n\
 Via: SIP/2.0/UDP ss1.atlanta.example.com:5060;branch=z9hG4bK2d4790.1;received=192.0.2.111\r\n\
 Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\r\n\
@@ -137,5 +141,7 @@ Call-ID: 2xTb9vxSit55XU7p8@atlanta.example.com\r\n\
 CSeq: 1 INVITE\r\n\
 Contact: <sip:alice@client.atlanta.example.com>\r\n\
 Content-Type: application/sdp\r\n\
-Content-Length: {len}\r\n\r\n", SDP)
+Content-Length: {len}\r\n\r\n",
+        SDP,
+    )
 }
