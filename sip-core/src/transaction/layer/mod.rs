@@ -335,7 +335,13 @@ impl TransactionLayer {
             n += t.machine.heap_bytes();
             n += match &t.key {
                 TxnKey::Client(k) => k.branch.len(),
-                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => branch.len() + host.len(),
+                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => {
+                    branch.len()
+                        + match host {
+                            crate::uri::Host::Domain(d) => d.capacity(),
+                            _ => 0,
+                        }
+                }
                 TxnKey::Server(ServerKey::Legacy { call_id, via, .. }) => call_id.len() + via.len() + 64,
             };
             n += t.merge.as_ref().map_or(0, |m| m.from_tag.len() + m.call_id.len());

@@ -13,7 +13,7 @@ use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
-use crate::transport_rules::{response_destination, stamp_received, ViaView};
+use crate::transport_rules::{response_destination, stamp_received, top_via};
 use std::net::SocketAddr;
 
 impl TransactionLayer {
@@ -146,7 +146,7 @@ impl TransactionLayer {
                         .map(|c| if c.is_control() { ' ' } else { c })
                         .collect();
                     let resp = build::response_from_headers(&headers, err.response_status(), Some(&reason));
-                    let route = ViaView::top(&resp.headers)
+                    let route = top_via(&resp.headers)
                         .map_err(Into::into)
                         .and_then(|via| response_destination(&via, Some(&source), |c| self.connections.contains_key(&c)));
                     if let Ok(destination) = route {
@@ -276,7 +276,7 @@ impl TransactionLayer {
             });
             return;
         }
-        let via = match ViaView::top(&req.headers) {
+        let via = match top_via(&req.headers) {
             Ok(v) => v,
             Err(e) => return self.drop_message(source, DropReason::Via(e)),
         };
@@ -284,7 +284,7 @@ impl TransactionLayer {
             Ok(d) => d,
             Err(e) => return self.drop_message(source, DropReason::Route(e)),
         };
-        let reliable = via.transport().is_some_and(Transport::is_reliable);
+        let reliable = via.transport.known().is_some_and(Transport::is_reliable);
         drop(via);
         let mut merged_with = None;
         let mut merge = None;

@@ -2,7 +2,7 @@
 //! stateless messages, and transport errors reported by the embedder.
 
 use super::{Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::HeaderName;
+use crate::header::{HeaderName, Via};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
@@ -12,7 +12,7 @@ use crate::transaction::key::{self, ClientKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
 use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_via, transport_for_size, via_value, RouteError, ViaView,
+    response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value, RouteError,
 };
 
 impl TransactionLayer {
@@ -106,7 +106,7 @@ impl TransactionLayer {
         self.check_limit()?;
         let transport = self.transport_of(&dest)?;
         let keep_via = req.method == Method::Cancel
-            && ViaView::top(&req.headers).is_ok_and(|v| v.branch().is_some_and(|b| !b.is_empty()));
+            && top_via_text(&req.headers).is_ok_and(|v| Via::branch_of(v).is_some_and(|b| !b.is_empty()));
         let branch = if keep_via {
             None
         } else {
@@ -120,9 +120,10 @@ impl TransactionLayer {
         let (bytes, dest) = self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via)?;
         let branch = match branch {
             Some(b) => b,
-            None => ViaView::top(&req.headers)
+            None => top_via_text(&req.headers)
                 .ok()
-                .and_then(|v| v.branch().map(str::to_owned))
+                .and_then(Via::branch_of)
+                .map(str::to_owned)
                 .unwrap_or_default(),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
@@ -185,10 +186,7 @@ impl TransactionLayer {
         let cancel = m.original().cancel();
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = ViaView::parse(&m.original().via)
-            .ok()
-            .and_then(|v| v.branch().map(str::to_owned))
-            .unwrap_or_default();
+        let branch = Via::branch_of(&m.original().via).unwrap_or_default().to_owned();
         self.check_limit()?;
         let bytes = cancel.to_bytes();
         self.start_client(now, cancel, bytes, branch, dest, reliable)
@@ -284,7 +282,7 @@ impl TransactionLayer {
     /// from `source` goes, per RFC 3261 §18.2.2 and RFC 3581 §4. For
     /// stateless responses.
     pub fn response_destination(&self, request: &Request, source: &Source) -> Result<Destination, RouteError> {
-        let via = ViaView::top(&request.headers)?;
+        let via = top_via(&request.headers)?;
         response_destination(&via, Some(source), |c| self.connections.contains_key(&c))
     }
 
