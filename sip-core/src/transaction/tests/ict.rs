@@ -75,22 +75,21 @@ fn start_enters_calling_and_arms_a_and_b() {
 fn timer_a_doubles_without_cap_until_timer_b() {
     let mut m = ict_calling(false);
     let mut sent_at = Vec::new();
-    let mut now = t(0);
-    loop {
+    let now = loop {
         let next = [Timer::A, Timer::B]
             .into_iter()
             .filter_map(|x| m.deadline(x).map(|d| (d, x)))
             .min()
             .unwrap();
-        now = next.0;
+        let now = next.0;
         let out = acts(|o| m.on_timer(now, &cfg(), next.1, o));
         if next.1 == Timer::B {
             assert_eq!(out, [Action::Timeout(Timer::B), Action::Terminated]);
-            break;
+            break now;
         }
         assert_eq!(out[0], Action::Transmit(INVITE.to_vec()));
         sent_at.push(now.as_millis());
-    }
+    };
     // T1, 2T1, 4T1, 8T1, 16T1, 32T1 intervals: 6 retransmissions.
     assert_eq!(sent_at, [500, 1_500, 3_500, 7_500, 15_500, 31_500]);
     assert_eq!(now, t(32_000));

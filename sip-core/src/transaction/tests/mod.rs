@@ -14,6 +14,7 @@
 mod ict;
 mod ist;
 mod layer;
+mod layer_rules;
 mod nict;
 mod nist;
 mod props;
