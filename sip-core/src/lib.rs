@@ -12,24 +12,31 @@
 //! | [`uri`] | `sip:`/`sips:`/`tel:` and opaque URIs, escaping, §19.1.4 comparison |
 //! | [`name_addr`], [`params`] | name-addr/addr-spec and `;name=value` parameters |
 //! | [`header`] | header names, the ordered header list, typed headers |
+//! | [`parse`] | zero-copy parser, stream framing, limits, errors, semantic checks |
 //! | [`message`] | owned [`Request`], [`Response`], [`Message`] and their serialization |
 //! | [`parse`] | zero-copy parser: datagram and stream framing, limits, errors |
 //! | [`time`], [`random`] | injected time and seedable tokens |
 //! | [`transport`] | transports, destinations, transmits, transport errors (§18) |
+//! | [`transaction`] | the four transaction machines, timers A-M, matching, the driving layer (§17, RFC 6026) |
+//! | [`transport_rules`] | Via stamping, `received`/`rport`, response routing, UDP size rule (§18, RFC 3581) |
 //! | [`auth`] | digest authentication (RFC 3261 §22, RFC 7616, RFC 8760) |
 
 #![warn(missing_docs)]
 
 pub mod auth;
+
 pub mod header;
 pub mod message;
 pub mod method;
 pub mod name_addr;
 pub mod params;
+pub mod parse;
 pub mod random;
 pub mod status;
 pub mod time;
+pub mod transaction;
 pub mod transport;
+pub mod transport_rules;
 pub mod uri;
 
 pub use header::{Header, HeaderName, Headers, TypedHeader};

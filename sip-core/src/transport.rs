@@ -33,7 +33,10 @@ impl Transport {
 
     /// True for stream transports, which need message framing (§18.3).
     pub const fn is_stream(self) -> bool {
-        matches!(self, Transport::Tcp | Transport::Tls | Transport::Ws | Transport::Wss)
+        matches!(
+            self,
+            Transport::Tcp | Transport::Tls | Transport::Ws | Transport::Wss
+        )
     }
 
     /// The Via token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, `WSS`).
@@ -136,4 +139,33 @@ pub enum TransportError {
     /// The message was too large for the transport.
     #[error("message too large for the transport")]
     TooLarge,
+}
+
+/// Where an incoming message came from: the transport, the remote and
+/// local addresses, and the connection for stream transports (RFC 3261
+/// §18.2.1 needs the source IP and port; §18.2.2 the connection).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Source {
+    /// The transport the message arrived on.
+    pub transport: Transport,
+    /// The remote (source) address.
+    pub remote: SocketAddr,
+    /// The local address it arrived at.
+    pub local: SocketAddr,
+    /// The stream connection, for stream transports.
+    pub connection: Option<ConnectionId>,
+}
+
+impl Source {
+    /// Where to send something back to this source: the connection if
+    /// there is one, else the remote address on the same transport.
+    pub fn reply_destination(&self) -> Destination {
+        match self.connection {
+            Some(c) => Destination::Connection(c),
+            None => Destination::Addr {
+                transport: self.transport,
+                addr: self.remote,
+            },
+        }
+    }
 }

@@ -1,0 +1,87 @@
+//! The message parser (RFC 3261 §7, §18.3, §25; RFC 4475).
+//!
+//! Two layers, as in smoltcp's `Packet`/`Repr`:
+//!
+//! * [`parse_datagram`] gives a [`MessageView`]: start line, header lines
+//!   and body borrowed from the input, no allocation per header (the lines
+//!   live in a `SmallVec`). [`MessageView::transaction_fields`] reads what a
+//!   transaction layer needs (top Via branch and sent-by, tags, Call-ID,
+//!   CSeq) without allocating.
+//! * [`MessageView::to_message`] converts to an owned [`Message`], parsing
+//!   the Request-URI and checking the headers every element relies on.
+//!
+//! [`parse_message`] does both for one datagram. [`StreamParser`] frames
+//! messages out of a byte stream (TCP, TLS, WebSocket) fed in chunks of any
+//! size, and recognises the CRLF keep-alives of RFC 5626 §3.5.1.
+//!
+//! Limits ([`ParserConfig`]) bound the message size, the header count and
+//! the line length; every leniency is a named flag there.
+//!
+//! ```
+//! use sip_core::parse::parse_message;
+//! use sip_core::Message;
+//!
+//! let bytes = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
+//! Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKhjhs8ass877\r\n\
+//! Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n\
+//! From: Alice <sip:alice@example.com>;tag=1928301774\r\n\
+//! Call-ID: a84b4c76e66710\r\nCSeq: 63104 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+//! let msg = parse_message(bytes).unwrap();
+//! assert!(matches!(msg, Message::Request(ref r) if r.method == sip_core::Method::Options));
+//! ```
+
+mod config;
+mod error;
+mod fields;
+mod owned;
+mod stream;
+pub mod validate;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::ParserConfig;
+pub use error::{ParseError, ParseErrorKind, PartialRequest};
+pub use fields::{to_tag_of, TransactionFields};
+pub use owned::unfold;
+pub use stream::{StreamItem, StreamParser};
+pub use view::{MessageView, RawHeader, StartLine};
+
+use crate::message::Message;
+use view::{frame, Framed, Framing};
+
+/// Parses one datagram (RFC 3261 §18.3): Content-Length is optional (the
+/// body is then the rest of the datagram), bytes after the declared body are
+/// discarded, and a body shorter than declared is an error.
+pub fn parse_datagram<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<MessageView<'a>, ParseError> {
+    if buf.len() > cfg.max_message_size {
+        return Err(ParseError::new(
+            ParseErrorKind::TooLarge {
+                limit: cfg.max_message_size,
+            },
+            cfg.max_message_size,
+        ));
+    }
+    match frame(buf, cfg, Framing::Datagram)? {
+        Framed::Complete(v) => Ok(v),
+        Framed::Incomplete => Err(ParseError::new(
+            ParseErrorKind::UnterminatedHeaders,
+            buf.len(),
+        )),
+    }
+}
+
+/// Parses one datagram into an owned [`Message`] with the default
+/// [`ParserConfig`].
+pub fn parse_message(buf: &[u8]) -> Result<Message, ParseError> {
+    parse_datagram(buf, &ParserConfig::default())?.to_message()
+}
+
+/// Parses one datagram into an owned [`Message`] with `cfg`.
+pub fn parse_message_with(buf: &[u8], cfg: &ParserConfig) -> Result<Message, ParseError> {
+    parse_datagram(buf, cfg)?.to_message()
+}

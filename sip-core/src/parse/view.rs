@@ -1,0 +1,614 @@
+//! The zero-copy layer: framing, start line and header split, borrowing
+//! from the input (the raw view of RFC 3261 §7).
+
+use super::error::{ParseError, ParseErrorKind as K, PartialRequest};
+use super::ParserConfig;
+use crate::header::{HeaderName, Headers};
+use crate::method::Method;
+use smallvec::SmallVec;
+
+/// The start line of a message, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartLine<'a> {
+    /// `Method SP Request-URI SP SIP/2.0`
+    Request {
+        /// The method token.
+        method: &'a str,
+        /// The Request-URI text.
+        uri: &'a str,
+    },
+    /// `SIP/2.0 SP Status-Code SP Reason-Phrase`
+    Response {
+        /// The status code, 100..=699.
+        code: u16,
+        /// The reason phrase (may be empty).
+        reason: &'a str,
+    },
+}
+
+/// One header line, borrowed. `value` is trimmed and may still contain
+/// folded line breaks (CRLF followed by whitespace, RFC 3261 §7.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawHeader<'a> {
+    /// The name as written (compact or long, any case).
+    pub name: &'a str,
+    /// The value as written, trimmed.
+    pub value: &'a str,
+}
+
+impl RawHeader<'_> {
+    /// True when this line is a `name` header (compact forms included).
+    pub fn is(&self, name: &HeaderName) -> bool {
+        name_matches(self.name, name)
+    }
+}
+
+/// True when the written name `s` denotes `name`.
+pub(crate) fn name_matches(s: &str, name: &HeaderName) -> bool {
+    if s.len() == 1 {
+        return name
+            .compact()
+            .is_some_and(|c| s.as_bytes()[0].eq_ignore_ascii_case(&(c as u8)));
+    }
+    s.eq_ignore_ascii_case(name.as_str())
+}
+
+/// A message parsed without copying: start line, header lines and body
+/// borrow from the input.
+#[derive(Clone, Debug)]
+pub struct MessageView<'a> {
+    /// The start line.
+    pub start: StartLine<'a>,
+    /// The header lines, in order.
+    pub headers: SmallVec<[RawHeader<'a>; 24]>,
+    /// The body (Content-Length bytes, or the rest of a datagram without one).
+    pub body: &'a [u8],
+    /// Bytes of the input this message used, leading CRLFs included.
+    pub len: usize,
+}
+
+impl<'a> MessageView<'a> {
+    /// The first value line of `name`.
+    pub fn header(&self, name: &HeaderName) -> Option<&'a str> {
+        self.headers.iter().find(|h| h.is(name)).map(|h| h.value)
+    }
+
+    /// Every value line of `name`.
+    pub fn header_all<'s>(&'s self, name: &'s HeaderName) -> impl Iterator<Item = &'a str> + 's {
+        self.headers
+            .iter()
+            .filter(move |h| h.is(name))
+            .map(|h| h.value)
+    }
+
+    /// True for a request.
+    pub fn is_request(&self) -> bool {
+        matches!(self.start, StartLine::Request { .. })
+    }
+
+    /// The method of a request.
+    pub fn method(&self) -> Option<&'a str> {
+        match self.start {
+            StartLine::Request { method, .. } => Some(method),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    pub(crate) fn partial(&self) -> Option<Box<PartialRequest>> {
+        partial_from(self.method(), &self.headers)
+    }
+}
+
+pub(crate) fn partial_from(
+    method: Option<&str>,
+    headers: &[RawHeader<'_>],
+) -> Option<Box<PartialRequest>> {
+    let method = method?;
+    let mut out = Headers::new();
+    for h in headers {
+        for n in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            if h.is(&n) {
+                out.push(n, super::owned::unfold(h.value).into_owned());
+            }
+        }
+    }
+    Some(Box::new(PartialRequest {
+        method: Some(Method::from_token(method)),
+        headers: out,
+    }))
+}
+
+/// How the body is delimited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// One message per datagram (RFC 3261 §18.3): Content-Length optional,
+    /// trailing bytes discarded, a short body is an error.
+    Datagram,
+    /// Stream: Content-Length mandatory, a short body means "wait".
+    Stream,
+}
+
+/// Result of framing a message head.
+// Boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Framed<'a> {
+    Complete(MessageView<'a>),
+    /// More bytes are needed (stream only).
+    Incomplete,
+}
+
+/// `token` characters of RFC 3261 §25.1.
+pub(crate) fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
+}
+
+/// Parses one message from the start of `buf`.
+pub(crate) fn frame<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    framing: Framing,
+) -> Result<Framed<'a>, ParseError> {
+    // RFC 3261 §7.5: ignore CRLFs before the start line.
+    let mut pos = 0;
+    while pos < buf.len() && (buf[pos] == b'\r' || buf[pos] == b'\n') {
+        pos += 1;
+    }
+    if pos == buf.len() {
+        return match framing {
+            Framing::Datagram => Err(ParseError::new(K::Empty, 0)),
+            Framing::Stream => Ok(Framed::Incomplete),
+        };
+    }
+    // Start line.
+    let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
+        if buf.len() - pos > cfg.max_line_length {
+            return Err(ParseError::new(
+                K::LineTooLong {
+                    limit: cfg.max_line_length,
+                },
+                pos,
+            ));
+        }
+        return match framing {
+            Framing::Datagram => Err(ParseError::new(K::UnterminatedHeaders, buf.len())),
+            Framing::Stream => Ok(Framed::Incomplete),
+        };
+    };
+    let line_end = pos + nl;
+    if nl > cfg.max_line_length {
+        return Err(ParseError::new(
+            K::LineTooLong {
+                limit: cfg.max_line_length,
+            },
+            pos,
+        ));
+    }
+    let line = strip_cr(&buf[pos..line_end], cfg)
+        .ok_or_else(|| ParseError::new(K::StartLine("bare LF"), line_end))?;
+    let start = parse_start_line(line, pos, cfg)?;
+    let method = match start {
+        StartLine::Request { method, .. } => Some(method),
+        StartLine::Response { .. } => None,
+    };
+    let head_start = line_end + 1;
+
+    // Header block.
+    let mut headers: SmallVec<[RawHeader<'a>; 24]> = SmallVec::new();
+    let body_start = match split_headers(buf, head_start, cfg, &mut headers) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            if buf.len() > cfg.max_message_size {
+                return Err(ParseError::new(
+                    K::TooLarge {
+                        limit: cfg.max_message_size,
+                    },
+                    cfg.max_message_size,
+                ));
+            }
+            return match framing {
+                Framing::Datagram => Err(with_partial(
+                    ParseError::new(K::UnterminatedHeaders, buf.len()),
+                    method,
+                    &headers,
+                )),
+                Framing::Stream => Ok(Framed::Incomplete),
+            };
+        }
+        Err(e) => return Err(with_partial(e, method, &headers)),
+    };
+    if body_start > cfg.max_message_size {
+        return Err(with_partial(
+            ParseError::new(
+                K::TooLarge {
+                    limit: cfg.max_message_size,
+                },
+                cfg.max_message_size,
+            ),
+            method,
+            &headers,
+        ));
+    }
+
+    // Content-Length (RFC 3261 §18.3, §20.14).
+    let mut declared: Option<usize> = None;
+    for h in headers.iter().filter(|h| h.is(&HeaderName::ContentLength)) {
+        let v = parse_content_length(h.value).ok_or_else(|| {
+            with_partial(
+                ParseError::new(K::ContentLength, body_start),
+                method,
+                &headers,
+            )
+            .at_header(HeaderName::ContentLength)
+        })?;
+        if declared.is_some_and(|d| d != v) {
+            return Err(with_partial(
+                ParseError::new(K::ContentLength, body_start),
+                method,
+                &headers,
+            )
+            .at_header(HeaderName::ContentLength));
+        }
+        declared = Some(v);
+    }
+    let available = buf.len() - body_start;
+    let body_len = match (declared, framing) {
+        (Some(n), _) => n,
+        (None, Framing::Datagram) => available,
+        (None, Framing::Stream) if cfg.lenient_stream_missing_content_length => 0,
+        (None, Framing::Stream) => {
+            return Err(with_partial(
+                ParseError::new(K::MissingContentLength, body_start),
+                method,
+                &headers,
+            ))
+        }
+    };
+    if body_start.saturating_add(body_len) > cfg.max_message_size {
+        return Err(with_partial(
+            ParseError::new(
+                K::TooLarge {
+                    limit: cfg.max_message_size,
+                },
+                body_start,
+            ),
+            method,
+            &headers,
+        ));
+    }
+    if body_len > available {
+        return match framing {
+            Framing::Stream => Ok(Framed::Incomplete),
+            Framing::Datagram => Err(with_partial(
+                ParseError::new(
+                    K::BodyTooShort {
+                        declared: body_len,
+                        available,
+                    },
+                    buf.len(),
+                ),
+                method,
+                &headers,
+            )),
+        };
+    }
+    let end = body_start + body_len;
+    Ok(Framed::Complete(MessageView {
+        start,
+        headers,
+        body: &buf[body_start..end],
+        len: end,
+    }))
+}
+
+fn with_partial(mut e: ParseError, method: Option<&str>, headers: &[RawHeader<'_>]) -> ParseError {
+    e.partial = partial_from(method, headers);
+    e
+}
+
+fn strip_cr<'a>(line: &'a [u8], cfg: &ParserConfig) -> Option<&'a [u8]> {
+    match line.last() {
+        Some(b'\r') => Some(&line[..line.len() - 1]),
+        _ if cfg.lenient_bare_lf => Some(line),
+        _ => None,
+    }
+}
+
+fn parse_content_length(v: &str) -> Option<usize> {
+    let v = v.trim_matches([' ', '\t']);
+    if v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+fn parse_start_line<'a>(
+    line: &'a [u8],
+    at: usize,
+    cfg: &ParserConfig,
+) -> Result<StartLine<'a>, ParseError> {
+    let err = |m: &'static str| ParseError::new(K::StartLine(m), at);
+    let line = core::str::from_utf8(line).map_err(|_| err("not UTF-8"))?;
+    let line = if cfg.lenient_start_line_whitespace {
+        line.trim_matches([' ', '\t'])
+    } else {
+        line
+    };
+    let mut parts: SmallVec<[&str; 3]> = SmallVec::new();
+    if cfg.lenient_start_line_whitespace {
+        // Status lines keep their reason phrase whole.
+        let mut rest = line;
+        for _ in 0..2 {
+            let Some(i) = rest.find([' ', '\t']) else {
+                break;
+            };
+            parts.push(&rest[..i]);
+            rest = rest[i..].trim_start_matches([' ', '\t']);
+        }
+        parts.push(rest);
+    } else {
+        parts.extend(line.splitn(3, ' '));
+    }
+    if parts.len() < 3 {
+        if parts.len() == 2 && is_version(parts[0]) {
+            // `SIP/2.0 100` without the SP before an empty reason.
+            return Err(err("missing SP after status code"));
+        }
+        return Err(err("expected three elements"));
+    }
+    if starts_with_version(parts[0]) {
+        if !is_v2(parts[0]) {
+            return Err(ParseError::new(K::Version, at));
+        }
+        let code = parts[1];
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::new(K::StatusCode, at));
+        }
+        let code: u16 = code
+            .parse()
+            .map_err(|_| ParseError::new(K::StatusCode, at))?;
+        if !(100..=699).contains(&code) {
+            return Err(ParseError::new(K::StatusCode, at));
+        }
+        if parts[2].bytes().any(|b| b < 0x20 && b != b'\t') {
+            return Err(err("control character in reason phrase"));
+        }
+        return Ok(StartLine::Response {
+            code,
+            reason: parts[2],
+        });
+    }
+    let (method, mut uri, version) = (parts[0], parts[1], parts[2]);
+    if !is_token(method.as_bytes()) {
+        return Err(ParseError::new(K::Method, at));
+    }
+    if !is_version(version) {
+        return Err(err("trailing characters after SIP version"));
+    }
+    if !is_v2(version) {
+        return Err(ParseError::new(K::Version, at));
+    }
+    if cfg.lenient_bracketed_request_uri
+        && uri.len() > 2
+        && uri.starts_with('<')
+        && uri.ends_with('>')
+    {
+        uri = &uri[1..uri.len() - 1];
+    }
+    if uri.is_empty() || uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(err("whitespace or control character in Request-URI"));
+    }
+    if uri.bytes().any(|b| matches!(b, b'<' | b'>' | b'"')) {
+        return Err(err("'<', '>' or '\"' in Request-URI"));
+    }
+    Ok(StartLine::Request { method, uri })
+}
+
+fn starts_with_version(s: &str) -> bool {
+    s.len() >= 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/")
+}
+
+/// `SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT` (RFC 3261 §25.1).
+fn is_version(s: &str) -> bool {
+    if !starts_with_version(s) {
+        return false;
+    }
+    let Some((a, b)) = s[4..].split_once('.') else {
+        return false;
+    };
+    !a.is_empty()
+        && !b.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn is_v2(s: &str) -> bool {
+    s.len() == 7 && s[4..] == *"2.0"
+}
+
+/// Splits the header block starting at `pos` into `out`. Returns the offset
+/// of the body, or `None` when the block is not terminated yet.
+///
+/// Fast path: `httparse::parse_headers`, which handles the common case
+/// (no folding, no whitespace before the colon) with SIMD scanning. When it
+/// refuses the block, the SIP grammar decides: [`split_headers_sip`].
+fn split_headers<'a>(
+    buf: &'a [u8],
+    pos: usize,
+    cfg: &ParserConfig,
+    out: &mut SmallVec<[RawHeader<'a>; 24]>,
+) -> Result<Option<usize>, ParseError> {
+    let mut hb = [httparse::EMPTY_HEADER; 32];
+    if let Ok(httparse::Status::Complete((n, hs))) = httparse::parse_headers(&buf[pos..], &mut hb) {
+        let block = &buf[pos..pos + n];
+        // One UTF-8 validation for the whole block; values are then sliced
+        // out of it by offset.
+        if let Ok(text) = core::str::from_utf8(block) {
+            let lf_ok = cfg.lenient_bare_lf
+                || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
+            if lf_ok && hs.len() <= cfg.max_headers && check_line_lengths(block, cfg) {
+                let base = block.as_ptr() as usize;
+                let mut ok = true;
+                for h in hs.iter() {
+                    if !is_token(h.name.as_bytes()) {
+                        ok = false;
+                        break;
+                    }
+                    let off = h.value.as_ptr() as usize - base;
+                    let Some(value) = text.get(off..off + h.value.len()) else {
+                        ok = false;
+                        break;
+                    };
+                    out.push(RawHeader {
+                        name: h.name,
+                        value: value.trim_matches([' ', '\t']),
+                    });
+                }
+                if ok {
+                    return Ok(Some(pos + n));
+                }
+                out.clear();
+            }
+        }
+    }
+    split_headers_sip(buf, pos, cfg, out)
+}
+
+fn check_line_lengths(block: &[u8], cfg: &ParserConfig) -> bool {
+    if block.len() <= cfg.max_line_length {
+        return true;
+    }
+    let mut last = 0;
+    for i in memchr::memchr_iter(b'\n', block) {
+        if i - last > cfg.max_line_length {
+            return false;
+        }
+        last = i;
+    }
+    true
+}
+
+/// The SIP header grammar (RFC 3261 §7.3.1, §25.1): `HCOLON = *( SP / HTAB )
+/// ":" SWS`, continuation lines start with whitespace, names are tokens.
+fn split_headers_sip<'a>(
+    buf: &'a [u8],
+    mut pos: usize,
+    cfg: &ParserConfig,
+    out: &mut SmallVec<[RawHeader<'a>; 24]>,
+) -> Result<Option<usize>, ParseError> {
+    loop {
+        let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
+            if buf.len() - pos > cfg.max_line_length {
+                return Err(ParseError::new(
+                    K::LineTooLong {
+                        limit: cfg.max_line_length,
+                    },
+                    pos,
+                ));
+            }
+            return Ok(None);
+        };
+        let line_start = pos;
+        let mut line_end = pos + nl; // index of '\n'
+        let first = strip_cr(&buf[line_start..line_end], cfg)
+            .ok_or_else(|| ParseError::new(K::HeaderLine, line_end))?;
+        if first.is_empty() {
+            return Ok(Some(line_end + 1));
+        }
+        if nl > cfg.max_line_length {
+            return Err(ParseError::new(
+                K::LineTooLong {
+                    limit: cfg.max_line_length,
+                },
+                line_start,
+            ));
+        }
+        // Gather continuation lines.
+        loop {
+            let next = line_end + 1;
+            match buf.get(next) {
+                Some(b' ') | Some(b'\t') => {
+                    let Some(nl2) = memchr::memchr(b'\n', &buf[next..]) else {
+                        return Ok(None);
+                    };
+                    if nl2 > cfg.max_line_length {
+                        return Err(ParseError::new(
+                            K::LineTooLong {
+                                limit: cfg.max_line_length,
+                            },
+                            next,
+                        ));
+                    }
+                    strip_cr(&buf[next..next + nl2], cfg)
+                        .ok_or_else(|| ParseError::new(K::HeaderLine, next + nl2))?;
+                    line_end = next + nl2;
+                }
+                None => return Ok(None),
+                _ => break,
+            }
+        }
+        if out.len() >= cfg.max_headers {
+            return Err(ParseError::new(
+                K::TooManyHeaders {
+                    limit: cfg.max_headers,
+                },
+                line_start,
+            ));
+        }
+        let mut logical = &buf[line_start..line_end];
+        if logical.last() == Some(&b'\r') {
+            logical = &logical[..logical.len() - 1];
+        }
+        let name_end = logical
+            .iter()
+            .position(|&b| !is_token_byte(b))
+            .unwrap_or(logical.len());
+        if name_end == 0 {
+            return Err(ParseError::new(K::HeaderLine, line_start));
+        }
+        let mut i = name_end;
+        while i < logical.len() && (logical[i] == b' ' || logical[i] == b'\t') {
+            i += 1;
+        }
+        if logical.get(i) != Some(&b':') {
+            return Err(ParseError::new(K::HeaderLine, line_start + i));
+        }
+        let name = core::str::from_utf8(&logical[..name_end])
+            .map_err(|_| ParseError::new(K::HeaderLine, line_start))?;
+        let value = core::str::from_utf8(&logical[i + 1..]).map_err(|_| {
+            ParseError::new(K::HeaderEncoding, line_start).at_header(HeaderName::parse(name))
+        })?;
+        out.push(RawHeader {
+            name,
+            value: value.trim_matches([' ', '\t', '\r', '\n']),
+        });
+        pos = line_end + 1;
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn split_headers_sip_for_test<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
+    let mut out = SmallVec::new();
+    Ok(split_headers_sip(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
+}
+
+#[cfg(test)]
+pub(crate) fn split_headers_fast_for_test<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
+    let mut out = SmallVec::new();
+    Ok(split_headers(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
+}
