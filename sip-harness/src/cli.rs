@@ -44,6 +44,9 @@ pub enum Command {
     Ladder(TraceFileArgs),
     /// Convert a trace file to a pcap file.
     Pcap(PcapArgs),
+    /// Parse a SIP message (file or stdin) and print it normalized, or why
+    /// it is rejected.
+    Parse(crate::parse_cmd::ParseArgs),
 }
 
 impl Command {
@@ -56,6 +59,7 @@ impl Command {
             Command::Replay(args) => replay(args),
             Command::Ladder(args) => ladder(args),
             Command::Pcap(args) => pcap(args),
+            Command::Parse(args) => Ok(crate::parse_cmd::run(&args)),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! | [`scenarios`] | the registry of named scenarios the command line runs |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
+//! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
 //!
 //! A test drives nodes like this:
 //!
@@ -50,6 +51,7 @@
 
 pub mod cli;
 pub mod ladder;
+pub mod parse_cmd;
 pub mod pcap;
 pub mod scenarios;
 pub mod sim;
