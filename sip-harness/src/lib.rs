@@ -13,7 +13,8 @@
 //! | [`trace`] | the JSON-lines trace of everything that happened, byte-stable per seed |
 //! | [`ladder`] | sngrep-style text ladder diagrams of a trace |
 //! | [`pcap`] | a trace as a pcap file Wireshark and tshark decode |
-//! | [`scenarios`] | the registry of named scenarios the command line runs |
+//! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]) |
+//! | [`scenarios`] | the registry of named scenarios the command line runs (transaction-layer exchanges, harness self-tests) |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
 //! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
@@ -49,6 +50,7 @@
 //! scenario and seed give the same trace bytes, which `sip-harness replay`
 //! checks.
 
+pub mod adapters;
 pub mod cli;
 pub mod ladder;
 pub mod parse_cmd;

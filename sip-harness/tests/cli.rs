@@ -123,8 +123,12 @@ fn clean_sweeps_pass_and_bad_input_is_an_error() {
     assert!(o.status.success(), "{}", stdout(&o));
     let o = harness(&["sweep", "nope", "--seeds", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("no scenario \"nope\"; registered: selftest-udp"));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("no scenario \"nope\"; registered: "), "{err}");
+    assert!(
+        err.contains("invite") && err.contains("selftest-udp"),
+        "{err}"
+    );
     let o = harness(&["sweep", "selftest-udp", "--seeds", "1", "--loss", "2"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -10,6 +10,7 @@
 //! a [`Scenario`] entry to [`ALL`].
 
 pub mod selftest;
+pub mod txn;
 
 use crate::sim::{Faults, LinkConfig, Sim, SimStats};
 use crate::trace::{Trace, TraceHeader};
@@ -58,6 +59,26 @@ impl Scenario {
 
 /// Every registered scenario.
 pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "non-invite",
+        about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
+        body: txn::non_invite,
+    },
+    Scenario {
+        name: "non-invite-tcp",
+        about: "transaction layer over TCP: 3 MESSAGEs in turn, each 200, framed across random stream chunks",
+        body: txn::non_invite_tcp,
+    },
+    Scenario {
+        name: "invite",
+        about: "transaction layer over UDP: INVITE, 180, 200 after 1 s, ACK; Timer A and the UAS core's 2xx retransmissions",
+        body: txn::invite,
+    },
+    Scenario {
+        name: "invite-rejected",
+        about: "transaction layer over UDP: INVITE answered 486; the transaction ACKs it and absorbs retransmissions (Timer G)",
+        body: txn::invite_rejected,
+    },
     Scenario {
         name: "selftest-udp",
         about: "harness self-test: 3 OPTIONS over UDP, retransmitted until answered (not the RFC transaction layer)",

@@ -278,6 +278,14 @@ impl Sim {
         self.nodes[id.into().0].node.as_any_mut().downcast_mut()
     }
 
+    /// A seed drawn from the simulator's RNG, for a node's own
+    /// randomness (a `TokenSource` for branches, tags, Call-IDs), so the
+    /// simulator seed fixes those too. Draw them while building the
+    /// scenario, in a fixed order.
+    pub fn derive_seed(&mut self) -> u64 {
+        rand_core::RngCore::next_u64(&mut self.rng)
+    }
+
     // ----- links -------------------------------------------------------
 
     /// The link used between addresses with no link of their own.
@@ -486,15 +494,25 @@ impl Sim {
 
     /// Hands every output of node `id` to the network and the trace, then
     /// reads its next timeout.
+    ///
+    /// Events go first: they usually tell what led to the transmits (a
+    /// request arrived, then its response left), and the trace reads in
+    /// that order.
     fn drain(&mut self, id: NodeId) {
         let now = self.now;
-        while let Some(t) = self.nodes[id.0].node.poll_transmit(now) {
+        loop {
+            while let Some(ev) = self.nodes[id.0].node.poll_event() {
+                if self.config.trace {
+                    let node = self.nodes[id.0].name.clone();
+                    self.record(Event::App { node, event: ev });
+                }
+            }
+            let Some(t) = self.nodes[id.0].node.poll_transmit(now) else {
+                break;
+            };
             self.route(id, t);
-        }
-        while let Some(ev) = self.nodes[id.0].node.poll_event() {
-            if self.config.trace {
-                let node = self.nodes[id.0].name.clone();
-                self.record(Event::App { node, event: ev });
+            while let Some(t) = self.nodes[id.0].node.poll_transmit(now) {
+                self.route(id, t);
             }
         }
         self.nodes[id.0].timeout = self.nodes[id.0].node.poll_timeout();
