@@ -33,7 +33,7 @@ const RST: u8 = 0x04;
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
 
-/// What [`write`] put in the file.
+/// What [`write()`] put in the file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct PcapStats {
     /// Packets written.

@@ -124,3 +124,38 @@ fn tshark_reassembles_sip_over_tcp() {
         "malformed, bad-checksum or TCP-analysis-flagged packets"
     );
 }
+
+#[test]
+fn tshark_decodes_the_transaction_layer_exchanges() {
+    let faults = Faults {
+        loss: 0.2,
+        ..Faults::NONE
+    };
+    let Some((lines, delivered, bad)) = sip_lines("invite", 7, &faults) else {
+        return;
+    };
+    assert_eq!(lines.len(), delivered, "{lines:?}");
+    for want in ["INVITE", "ACK"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "no {want} in {lines:?}"
+        );
+    }
+    for code in ["180", "200"] {
+        assert!(
+            lines.iter().any(|l| l.split('\t').nth(1) == Some(code)),
+            "no {code} in {lines:?}"
+        );
+    }
+    assert_eq!(bad, 0);
+    let Some((lines, delivered, bad)) = sip_lines("non-invite-tcp", 7, &faults) else {
+        return;
+    };
+    assert_eq!(delivered, 6);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("MESSAGE")).count(),
+        3,
+        "{lines:?}"
+    );
+    assert_eq!(bad, 0);
+}

@@ -8,7 +8,8 @@
 //! for byte.
 //!
 //! Submodules: [`node`] (the [`Node`] trait), [`link`] (links and faults),
-//! `net` (datagram and stream delivery), `script` (scheduled actions and
+//! `net` (the event queue and datagram delivery), `stream` (stream
+//! connections), `script` (scheduled actions and
 //! expectations).
 
 mod error;
@@ -16,6 +17,7 @@ pub mod link;
 mod net;
 pub mod node;
 mod script;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -25,7 +27,7 @@ pub use node::{AppEvent, ConnectionInfo, Node, NodeId, NodeRef, TransportFailure
 pub use script::{At, Expect, Seen};
 
 use crate::trace::{Event, Record, Trace};
-use net::{Conn, Pending, Scheduled};
+use net::{Pending, Scheduled};
 use node::AnyNode;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -33,6 +35,7 @@ use sip_core::time::{Duration, Instant};
 use sip_core::transport::{ConnectionId, Transport};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use stream::Conn;
 
 /// Simulator settings.
 #[derive(Clone, PartialEq, Eq, Debug)]
