@@ -52,9 +52,13 @@ fn cfg() -> Config {
 
 fn outgoing(method: Method, cseq: u32) -> Request {
     let mut r = Request::new(method.clone(), Uri::parse("sip:bob@biloxi.com").unwrap());
-    r.headers.push(HeaderName::From, "Alice <sip:alice@atlanta.com>;tag=1928301774");
+    r.headers.push(
+        HeaderName::From,
+        "Alice <sip:alice@atlanta.com>;tag=1928301774",
+    );
     r.headers.push(HeaderName::To, "Bob <sip:bob@biloxi.com>");
-    r.headers.push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
+    r.headers
+        .push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
     r.headers.push(HeaderName::CSeq, format!("{cseq} {method}"));
     r.headers.push(HeaderName::Contact, "<sip:alice@192.0.2.1>");
     r
@@ -129,7 +133,8 @@ fn lifecycle(c: &mut Criterion) {
             let mut n = 0u32;
             b.iter(|| {
                 n += 1;
-                l.send_request(now, outgoing(method.clone(), n), to_peer()).unwrap();
+                l.send_request(now, outgoing(method.clone(), n), to_peer())
+                    .unwrap();
                 let sent = l.poll_transmit().unwrap();
                 let resp = answer(&sent.payload, status);
                 l.handle_datagram(now, local(), peer(), &resp);
@@ -180,7 +185,8 @@ fn pending(n: usize) -> (TransactionLayer, Instant) {
     let mut l = TransactionLayer::new(cfg, TokenSource::from_seed(2));
     for i in 0..n {
         let now = Instant::from_millis(i as u64);
-        l.send_request(now, outgoing(Method::Options, i as u32), to_peer()).unwrap();
+        l.send_request(now, outgoing(Method::Options, i as u32), to_peer())
+            .unwrap();
         drain(&mut l);
     }
     (l, Instant::from_millis(n as u64))
@@ -205,7 +211,8 @@ fn timers(c: &mut Criterion) {
                     // Timer F ends a transaction after 64 rounds: refill
                     // outside the timed region to keep n pending.
                     while l.len() < n {
-                        l.send_request(d, outgoing(Method::Options, i as u32), to_peer()).unwrap();
+                        l.send_request(d, outgoing(Method::Options, i as u32), to_peer())
+                            .unwrap();
                         drain(&mut l);
                     }
                 }
@@ -222,28 +229,52 @@ fn memory(_: &mut Criterion) {
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     let base = l.memory_usage();
     for i in 0..n {
-        l.send_request(Instant::ZERO, outgoing(Method::Options, i), to_peer()).unwrap();
+        l.send_request(Instant::ZERO, outgoing(Method::Options, i), to_peer())
+            .unwrap();
     }
     drain(&mut l);
-    println!("memory: non-INVITE client (Trying): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: non-INVITE client (Trying): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.send_request(Instant::ZERO, outgoing(Method::Invite, i), to_peer()).unwrap();
+        l.send_request(Instant::ZERO, outgoing(Method::Invite, i), to_peer())
+            .unwrap();
     }
     drain(&mut l);
-    println!("memory: INVITE client (Calling): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: INVITE client (Calling): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.handle_datagram(Instant::ZERO, local(), peer(), &incoming("INVITE", u64::from(i)));
+        l.handle_datagram(
+            Instant::ZERO,
+            local(),
+            peer(),
+            &incoming("INVITE", u64::from(i)),
+        );
     }
     drain(&mut l);
-    println!("memory: INVITE server (Proceeding): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: INVITE server (Proceeding): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.handle_datagram(Instant::ZERO, local(), peer(), &incoming("OPTIONS", u64::from(i)));
+        l.handle_datagram(
+            Instant::ZERO,
+            local(),
+            peer(),
+            &incoming("OPTIONS", u64::from(i)),
+        );
     }
     drain(&mut l);
-    println!("memory: non-INVITE server (Trying): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: non-INVITE server (Trying): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
 }
 
 criterion_group!(benches, memory, lifecycle, timers);

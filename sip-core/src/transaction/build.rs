@@ -37,7 +37,9 @@ impl OriginalRequest {
     /// `None` when one of Via, From, To, Call-ID or CSeq is missing.
     pub fn from_request(req: &Request) -> Option<Self> {
         let h = &req.headers;
-        let via = crate::header::split_comma(h.get(&HeaderName::Via)?).next()?.to_owned();
+        let via = crate::header::split_comma(h.get(&HeaderName::Via)?)
+            .next()?
+            .to_owned();
         Some(OriginalRequest {
             uri: req.uri.clone(),
             via,
@@ -106,7 +108,12 @@ pub fn response_from_headers(h: &Headers, status: StatusCode, reason: Option<&st
     for line in h.get_all(&HeaderName::Via) {
         out.headers.push(HeaderName::Via, line.to_owned());
     }
-    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq] {
+    for name in [
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
         if let Some(v) = h.get(&name) {
             out.headers.push(name, v.to_owned());
         }

@@ -108,6 +108,11 @@ impl Retransmit {
     }
 }
 
+/// True when a timer is armed and its deadline is not after `now`.
+pub(crate) fn is_due(deadline: Option<Instant>, now: Instant) -> bool {
+    matches!(deadline, Some(d) if d <= now)
+}
+
 /// One scheduled deadline.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct Entry {

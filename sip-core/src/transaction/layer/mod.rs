@@ -10,7 +10,8 @@ use super::events::{Event, Stats};
 use super::key::{ClientKey, MergeKey, ServerKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
-    Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State, TransactionId,
+    Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
+    TransactionId,
 };
 use crate::method::Method;
 use crate::parse::StreamParser;
@@ -192,7 +193,10 @@ impl Machine {
             }
             Machine::NonInviteClient(m) => m.request_bytes().len(),
             Machine::InviteServer(m) => match m.state() {
-                Is::Proceeding { trying, last_provisional } => {
+                Is::Proceeding {
+                    trying,
+                    last_provisional,
+                } => {
                     trying.as_ref().map_or(0, |t| t.1.capacity())
                         + last_provisional.as_ref().map_or(0, Vec::capacity)
                 }
@@ -286,14 +290,18 @@ impl TransactionLayer {
     /// The earliest deadline over all transactions, if any.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         let slots = &self.slots;
-        self.timers.peek(|id, timer, at| timer_live(slots, id, timer, at))
+        self.timers
+            .peek(|id, timer, at| timer_live(slots, id, timer, at))
     }
 
     /// Fires every timer due at `now`, in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
         loop {
             let slots = &self.slots;
-            let Some((_, id, timer)) = self.timers.pop_due(now, |id, t, at| timer_live(slots, id, t, at)) else {
+            let Some((_, id, timer)) = self
+                .timers
+                .pop_due(now, |id, t, at| timer_live(slots, id, t, at))
+            else {
                 break;
             };
             let mut out = core::mem::take(&mut self.scratch);
@@ -302,7 +310,10 @@ impl TransactionLayer {
                 txn.machine.on_timer(now, cfg, timer, &mut out);
             }
             if matches!(timer, Timer::A | Timer::E | Timer::G) {
-                self.stats.retransmissions += out.iter().filter(|a| matches!(a, Action::Transmit(_))).count() as u64;
+                self.stats.retransmissions += out
+                    .iter()
+                    .filter(|a| matches!(a, Action::Transmit(_)))
+                    .count() as u64;
             }
             self.apply(id, &mut out, None);
             self.scratch = out;
@@ -315,7 +326,8 @@ impl TransactionLayer {
     fn maybe_compact(&mut self) {
         if self.timers.len() > 1024 && self.timers.len() > 8 * self.live.max(1) {
             let slots = &self.slots;
-            self.timers.compact(|id, t, at| timer_live(slots, id, t, at));
+            self.timers
+                .compact(|id, t, at| timer_live(slots, id, t, at));
         }
     }
 
@@ -327,9 +339,18 @@ impl TransactionLayer {
         let mut n = size_of::<Self>()
             + self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * 4
-            + map(self.clients.capacity(), size_of::<(ClientKey, TransactionId)>())
-            + map(self.servers.capacity(), size_of::<(ServerKey, TransactionId)>())
-            + map(self.merges.capacity(), size_of::<(MergeKey, TransactionId)>())
+            + map(
+                self.clients.capacity(),
+                size_of::<(ClientKey, TransactionId)>(),
+            )
+            + map(
+                self.servers.capacity(),
+                size_of::<(ServerKey, TransactionId)>(),
+            )
+            + map(
+                self.merges.capacity(),
+                size_of::<(MergeKey, TransactionId)>(),
+            )
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
             n += t.machine.heap_bytes();
@@ -342,9 +363,14 @@ impl TransactionLayer {
                             _ => 0,
                         }
                 }
-                TxnKey::Server(ServerKey::Legacy { call_id, via, .. }) => call_id.len() + via.len() + 64,
+                TxnKey::Server(ServerKey::Legacy(k)) => {
+                    core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
+                }
             };
-            n += t.merge.as_ref().map_or(0, |m| m.from_tag.len() + m.call_id.len());
+            n += t
+                .merge
+                .as_ref()
+                .map_or(0, |m| m.from_tag.len() + m.call_id.len());
         }
         n
     }
@@ -434,11 +460,16 @@ impl TransactionLayer {
                 Action::Transmit(payload) => {
                     if let Some(txn) = self.get(id) {
                         let destination = self.route(txn);
-                        self.transmits.push_back(Transmit { destination, payload });
+                        self.transmits.push_back(Transmit {
+                            destination,
+                            payload,
+                        });
                     }
                 }
                 Action::Arm(timer, at) => self.timers.push(at, id, timer),
-                Action::Response(response) => self.events.push_back(Event::Response { id, response }),
+                Action::Response(response) => {
+                    self.events.push_back(Event::Response { id, response })
+                }
                 Action::Ack(request) => {
                     let source = source.or_else(|| self.get(id).and_then(|t| t.source));
                     if let Some(source) = source {
@@ -450,7 +481,9 @@ impl TransactionLayer {
                     }
                 }
                 Action::Timeout(timer) => self.events.push_back(Event::Timeout { id, timer }),
-                Action::TransportError(error) => self.events.push_back(Event::TransportError { id, error }),
+                Action::TransportError(error) => {
+                    self.events.push_back(Event::TransportError { id, error })
+                }
                 Action::Terminated => {
                     self.remove(id);
                     self.events.push_back(Event::Terminated { id });

@@ -3,6 +3,7 @@
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
+use crate::header::HeaderName;
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
@@ -18,7 +19,13 @@ use std::net::SocketAddr;
 
 impl TransactionLayer {
     /// A UDP datagram arrived at `local` from `remote`.
-    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         let source = Source {
             transport: Transport::Udp,
             remote,
@@ -61,7 +68,11 @@ impl TransactionLayer {
     /// this very connection fail with a transport error (§17.1.4).
     pub fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
         if self.connections.remove(&conn).is_some() {
-            self.handle_transport_error(now, Destination::Connection(conn), TransportError::ConnectionReset);
+            self.handle_transport_error(
+                now,
+                Destination::Connection(conn),
+                TransportError::ConnectionReset,
+            );
         }
     }
 
@@ -145,10 +156,23 @@ impl TransactionLayer {
                         .chars()
                         .map(|c| if c.is_control() { ' ' } else { c })
                         .collect();
-                    let resp = build::response_from_headers(&headers, err.response_status(), Some(&reason));
-                    let route = top_via(&resp.headers)
-                        .map_err(Into::into)
-                        .and_then(|via| response_destination(&via, Some(&source), |c| self.connections.contains_key(&c)));
+                    let mut resp = build::response_from_headers(
+                        &headers,
+                        err.response_status(),
+                        Some(&reason),
+                    );
+                    // §8.2.6.2: a response other than 100 carries a To tag.
+                    if let Some(to) = resp.headers.get_mut(&HeaderName::To) {
+                        if key::tag(to).is_none() {
+                            to.push_str(";tag=");
+                            to.push_str(&self.tokens.tag());
+                        }
+                    }
+                    let route = top_via(&resp.headers).map_err(Into::into).and_then(|via| {
+                        response_destination(&via, Some(&source), |c| {
+                            self.connections.contains_key(&c)
+                        })
+                    });
                     if let Ok(destination) = route {
                         self.transmits.push_back(Transmit {
                             destination,
@@ -172,7 +196,11 @@ impl TransactionLayer {
     fn on_response(&mut self, now: Instant, response: Response, source: Source) {
         let stray = |this: &mut Self, reason: StrayReason, status: StatusCode| {
             this.stats.stray_responses += 1;
-            this.events.push_back(Event::StrayResponse { reason, status, source });
+            this.events.push_back(Event::StrayResponse {
+                reason,
+                status,
+                source,
+            });
         };
         let status = response.status;
         let key = match ClientKey::for_response(&response) {
@@ -241,7 +269,13 @@ impl TransactionLayer {
         self.create_server(now, key, req, source, cancels);
     }
 
-    fn on_matched_request(&mut self, now: Instant, id: TransactionId, req: Request, source: Source) {
+    fn on_matched_request(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        req: Request,
+        source: Source,
+    ) {
         let mut out = core::mem::take(&mut self.scratch);
         let is_ack = req.method == Method::Ack;
         let cfg = &self.cfg;
@@ -308,7 +342,9 @@ impl TransactionLayer {
                 .cfg
                 .send_trying
                 .then(|| build::response(&req, StatusCode::TRYING).to_bytes());
-            Machine::InviteServer(InviteServer::start(now, &self.cfg, trying, reliable, &mut out))
+            Machine::InviteServer(InviteServer::start(
+                now, &self.cfg, trying, reliable, &mut out,
+            ))
         } else {
             Machine::NonInviteServer(NonInviteServer::start(reliable))
         };

@@ -63,22 +63,35 @@ pub(super) fn drain(l: &mut TransactionLayer) -> (Vec<Transmit>, Vec<Event>) {
 /// The only transmit, as text.
 pub(super) fn one_transmit(tx: &[Transmit]) -> (Destination, String) {
     assert_eq!(tx.len(), 1, "expected one transmit, got {tx:#?}");
-    (tx[0].destination, String::from_utf8(tx[0].payload.clone()).unwrap())
+    (
+        tx[0].destination,
+        String::from_utf8(tx[0].payload.clone()).unwrap(),
+    )
 }
 
 /// An outgoing request from Alice to Bob, without Via.
 pub(super) fn outgoing(method: Method, cseq: u32) -> Request {
     let mut r = Request::new(method.clone(), uri("sip:bob@biloxi.com"));
-    r.headers.push(HeaderName::From, "Alice <sip:alice@atlanta.com>;tag=1928301774");
+    r.headers.push(
+        HeaderName::From,
+        "Alice <sip:alice@atlanta.com>;tag=1928301774",
+    );
     r.headers.push(HeaderName::To, "Bob <sip:bob@biloxi.com>");
-    r.headers.push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
+    r.headers
+        .push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
     r.headers.push(HeaderName::CSeq, format!("{cseq} {method}"));
     r.headers.push(HeaderName::Contact, "<sip:alice@192.0.2.1>");
     r
 }
 
 /// A request from the peer, as text. `via` is the full top Via value.
-pub(super) fn incoming_text(method: &str, via: &str, to_tag: Option<&str>, cseq: u32, extra: &str) -> String {
+pub(super) fn incoming_text(
+    method: &str,
+    via: &str,
+    to_tag: Option<&str>,
+    cseq: u32,
+    extra: &str,
+) -> String {
     let to = match to_tag {
         Some(t) => format!("<sip:alice@atlanta.com>;tag={t}"),
         None => "<sip:alice@atlanta.com>".to_owned(),
