@@ -17,12 +17,12 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sip_core::header::HeaderName;
-use sip_core::message::{Message, Request};
+use sip_core::message::{Message, Request, Response};
 use sip_core::parse::parse_message;
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
-use sip_core::transaction::{build, Config, Event, SentBy, TransactionLayer};
+use sip_core::transaction::{Config, Event, SentBy, TransactionLayer};
 use sip_core::transport::{Destination, Transport};
 use sip_core::{Method, Uri};
 use std::net::SocketAddr;
@@ -84,7 +84,7 @@ fn answer(sent: &[u8], status: StatusCode) -> Vec<u8> {
     let Ok(Message::Request(req)) = parse_message(sent) else {
         panic!("our request parses")
     };
-    let mut r = build::response(&req, status);
+    let mut r = Response::from_request(&req, status);
     if let Some(to) = r.headers.get_mut(&HeaderName::To) {
         to.push_str(";tag=b1");
     }
@@ -158,7 +158,7 @@ fn lifecycle(c: &mut Criterion) {
                 let Event::Request { id, request, .. } = l.poll_event().unwrap() else {
                     panic!("request event")
                 };
-                let mut resp = build::response(&request, status);
+                let mut resp = Response::from_request(&request, status);
                 if let Some(to) = resp.headers.get_mut(&HeaderName::To) {
                     to.push_str(";tag=s1");
                 }

@@ -5,8 +5,8 @@
 //!
 //! Kept in the library so that a normal test runs it over seed inputs.
 
-use super::{build, Config, Event, SentBy, TransactionId, TransactionLayer};
-use crate::message::{Message, Request};
+use super::{Config, Event, SentBy, TransactionId, TransactionLayer};
+use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::parse_message;
 use crate::random::TokenSource;
@@ -87,7 +87,7 @@ pub fn run(data: &[u8]) {
                     servers.get(pick % servers.len().max(1)),
                     StatusCode::new(code),
                 ) {
-                    let _ = l.send_response(now, *id, build::response(req, status));
+                    let _ = l.send_response(now, *id, Response::from_request(req, status));
                 }
             }
             4 => {
@@ -179,7 +179,7 @@ pub fn run(data: &[u8]) {
         let _ = l.send_response(
             now,
             *id,
-            build::response(req, StatusCode::SERVER_INTERNAL_ERROR),
+            Response::from_request(req, StatusCode::SERVER_INTERNAL_ERROR),
         );
     }
     for id in clients {

@@ -3,13 +3,11 @@
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::HeaderName;
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
-use crate::transaction::build;
 use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
@@ -149,25 +147,26 @@ impl TransactionLayer {
         let mut answered = false;
         if let Some(p) = err.partial.as_deref() {
             if p.can_respond() && p.method != Some(Method::Ack) {
-                let mut headers = p.headers.clone();
-                if stamp_received(&mut headers, source.remote).is_ok() {
+                let mut partial = p.clone();
+                if stamp_received(&mut partial.headers, source.remote).is_ok() {
                     let reason: String = err
                         .reason_phrase()
                         .chars()
                         .map(|c| if c.is_control() { ' ' } else { c })
                         .collect();
-                    let mut resp = build::response_from_headers(
-                        &headers,
-                        err.response_status(),
-                        Some(&reason),
-                    );
                     // §8.2.6.2: a response other than 100 carries a To tag.
-                    if let Some(to) = resp.headers.get_mut(&HeaderName::To) {
-                        if key::tag(to).is_none() {
-                            to.push_str(";tag=");
-                            to.push_str(&self.tokens.tag());
-                        }
-                    }
+                    let resp = partial
+                        .response(err.response_status(), &reason)
+                        .map(|r| r.with_to_tag(&self.tokens.tag()));
+                    let Some(resp) = resp else {
+                        return self.drop_message(
+                            source,
+                            DropReason::Parse {
+                                error: Box::new(err),
+                                answered: false,
+                            },
+                        );
+                    };
                     let route = top_via(&resp.headers).map_err(Into::into).and_then(|via| {
                         response_destination(&via, Some(&source), |c| {
                             self.connections.contains_key(&c)
@@ -343,7 +342,7 @@ impl TransactionLayer {
             let trying = self
                 .cfg
                 .send_trying
-                .then(|| build::response(&req, StatusCode::TRYING).to_bytes());
+                .then(|| Response::from_request(&req, StatusCode::TRYING).to_bytes());
             Machine::InviteServer(InviteServer::start(
                 now, &self.cfg, trying, reliable, &mut out,
             ))

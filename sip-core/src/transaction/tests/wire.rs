@@ -2,7 +2,7 @@
 //! peers' messages as text, and draining of outputs.
 
 use super::*;
-use crate::message::Message;
+use crate::message::{Message, Response};
 use crate::parse::parse_message;
 use crate::random::TokenSource;
 use crate::transport::{Destination, Transmit, Transport};
@@ -125,7 +125,7 @@ pub(super) fn parsed_request(payload: &[u8]) -> Request {
 /// The peer's response to a request we sent, as bytes.
 pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> Vec<u8> {
     let req = parsed_request(sent);
-    let mut resp = build::response(&req, StatusCode::new(status).unwrap());
+    let mut resp = Response::from_request(&req, StatusCode::new(status).unwrap());
     if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
         to.push_str(";tag=");
         to.push_str(tag);
@@ -135,7 +135,7 @@ pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> V
 
 /// Our response to a request passed up in an event.
 pub(super) fn our_response(req: &Request, status: u16, to_tag: Option<&str>) -> Response {
-    let mut resp = build::response(req, StatusCode::new(status).unwrap());
+    let mut resp = Response::from_request(req, StatusCode::new(status).unwrap());
     if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
         if key::tag(to).is_none() {
             to.push_str(";tag=");
