@@ -57,6 +57,62 @@ use std::net::SocketAddr;
 /// TU that drains events before transmits still sees a consistent story;
 /// the order above just sends as early as possible.
 ///
+/// # Example
+///
+/// A non-INVITE client transaction over UDP: the request goes out with the
+/// layer's Via, Timer E retransmits it, the 200 completes it.
+///
+/// ```
+/// use sip_core::builder::RequestBuilder;
+/// use sip_core::random::TokenSource;
+/// use sip_core::time::Instant;
+/// use sip_core::transaction::{Config, Event, SentBy, State, TransactionLayer};
+/// use sip_core::transport::{Destination, Transport};
+/// use sip_core::{Method, NameAddr, Response, StatusCode, Uri};
+///
+/// let cfg = Config {
+///     default_sent_by: SentBy::new("192.0.2.1", Some(5060)),
+///     ..Config::default()
+/// };
+/// let mut layer = TransactionLayer::new(cfg, TokenSource::from_seed(1));
+/// let bob: Uri = "sip:bob@biloxi.com".parse().unwrap();
+/// let options = RequestBuilder::new(Method::Options, bob.clone())
+///     .from(NameAddr::new("sip:alice@atlanta.com".parse::<Uri>().unwrap()), "1928301774")
+///     .to(NameAddr::new(bob))
+///     .call_id("a84b4c76e66710")
+///     .cseq(1)
+///     .build()
+///     .unwrap();
+/// let local = "192.0.2.1:5060".parse().unwrap();
+/// let peer = "198.51.100.7:5060".parse().unwrap();
+/// let dest = Destination::Addr { transport: Transport::Udp, addr: peer };
+///
+/// let id = layer.send_request(Instant::ZERO, options, dest).unwrap();
+/// let sent = layer.poll_transmit().unwrap(); // the embedder sends it
+/// assert_eq!(sent.destination, dest);
+/// assert!(sent.payload.starts_with(
+///     b"OPTIONS sip:bob@biloxi.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK"
+/// ));
+///
+/// // Timer E: T1 later, the same bytes again.
+/// assert_eq!(layer.poll_timeout(), Some(Instant::from_millis(500)));
+/// layer.handle_timeout(Instant::from_millis(500));
+/// assert_eq!(layer.poll_transmit().unwrap().payload, sent.payload);
+///
+/// // The peer answers; the response reaches the TU.
+/// let request = sip_core::parse::parse_message(&sent.payload).unwrap();
+/// let sip_core::Message::Request(request) = request else { unreachable!() };
+/// let ok = Response::from_request(&request, StatusCode::OK).with_to_tag("b1");
+/// layer.handle_datagram(Instant::from_millis(700), local, peer, &ok.to_bytes());
+/// assert!(matches!(layer.poll_event(), Some(Event::Response { id: i, .. }) if i == id));
+/// assert_eq!(layer.state(id), Some(State::Completed));
+///
+/// // Timer K (T4) ends it.
+/// layer.handle_timeout(Instant::from_millis(5_700));
+/// assert_eq!(layer.poll_event(), Some(Event::Terminated { id }));
+/// assert!(layer.is_empty());
+/// ```
+///
 /// # Costs
 ///
 /// Deadlines live in one binary heap with lazy deletion: `poll_timeout`

@@ -319,7 +319,8 @@ impl TransactionLayer {
         };
         // Responses go on the request's connection, or over the Via's
         // transport (§18.2.2): either reliable means no retransmissions.
-        let reliable = source.transport.is_reliable() || via.transport.known().is_some_and(Transport::is_reliable);
+        let reliable = source.transport.is_reliable()
+            || via.transport.known().is_some_and(Transport::is_reliable);
         drop(via);
         let mut merged_with = None;
         let mut merge = None;

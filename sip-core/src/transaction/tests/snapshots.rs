@@ -154,3 +154,37 @@ fn uas_answers_malformed_request_with_400() {
     lad.outbound(t(0), &mut l);
     insta::assert_snapshot!(lad.0);
 }
+
+#[test]
+fn uac_invite_accepted_over_tcp() {
+    use crate::transport::{ConnectionId, Transport};
+    let mut l = layer();
+    let mut lad = Ladder::default();
+    l.send_request(t(0), outgoing(Method::Invite, 7), to_peer_tcp())
+        .unwrap();
+    let invite = l.poll_transmit().unwrap();
+    lad.0.push_str(&format!(
+        ">>> {} to TCP {}\n{}\n",
+        t(0),
+        peer(),
+        String::from_utf8_lossy(&invite.payload)
+    ));
+    // The embedder connected; the peer answers on that connection, the
+    // 200 split across two reads.
+    let conn = ConnectionId(5);
+    l.handle_connection_opened(conn, Transport::Tcp, local(), peer());
+    let ok = peer_response(&invite.payload, 200, Some("tcp1"));
+    lad.inbound(t(900), &ok);
+    let (a, b) = ok.split_at(30);
+    l.handle_stream_data(t(900), conn, a);
+    l.handle_stream_data(t(900), conn, b);
+    lad.outbound(t(900), &mut l);
+    let mut ack = outgoing(Method::Ack, 7);
+    ack.headers
+        .set(HeaderName::To, "Bob <sip:bob@biloxi.com>;tag=tcp1");
+    l.send_ack_2xx(t(900), ack, Destination::Connection(conn))
+        .unwrap();
+    lad.outbound(t(900), &mut l);
+    lad.timers(&mut l, t(60_000));
+    insta::assert_snapshot!(lad.0);
+}
