@@ -267,4 +267,16 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        /// Random bytes, and seeds with random bytes spliced in, never panic.
+        #[test]
+        fn random_inputs_run_clean(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), at in 0usize..600, seed in 0usize..5) {
+            run(&bytes);
+            let mut s = seeds()[seed % seeds().len()].clone();
+            let at = at.min(s.len());
+            s.splice(at..at, bytes);
+            run(&s);
+        }
+    }
 }

@@ -277,8 +277,6 @@ impl World {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
     #[test]
     fn random_interleavings_terminate_and_respect_bounds(ops in prop::collection::vec(op(), 1..60)) {
         let mut w = World::new();
