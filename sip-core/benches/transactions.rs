@@ -17,12 +17,12 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sip_core::header::HeaderName;
-use sip_core::message::{Message, Request};
+use sip_core::message::{Message, Request, Response};
 use sip_core::parse::parse_message;
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
-use sip_core::transaction::{build, Config, Event, SentBy, TransactionLayer};
+use sip_core::transaction::{Config, Event, SentBy, TransactionLayer};
 use sip_core::transport::{Destination, Transport};
 use sip_core::{Method, Uri};
 use std::net::SocketAddr;
@@ -52,9 +52,13 @@ fn cfg() -> Config {
 
 fn outgoing(method: Method, cseq: u32) -> Request {
     let mut r = Request::new(method.clone(), Uri::parse("sip:bob@biloxi.com").unwrap());
-    r.headers.push(HeaderName::From, "Alice <sip:alice@atlanta.com>;tag=1928301774");
+    r.headers.push(
+        HeaderName::From,
+        "Alice <sip:alice@atlanta.com>;tag=1928301774",
+    );
     r.headers.push(HeaderName::To, "Bob <sip:bob@biloxi.com>");
-    r.headers.push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
+    r.headers
+        .push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
     r.headers.push(HeaderName::CSeq, format!("{cseq} {method}"));
     r.headers.push(HeaderName::Contact, "<sip:alice@192.0.2.1>");
     r
@@ -80,7 +84,7 @@ fn answer(sent: &[u8], status: StatusCode) -> Vec<u8> {
     let Ok(Message::Request(req)) = parse_message(sent) else {
         panic!("our request parses")
     };
-    let mut r = build::response(&req, status);
+    let mut r = Response::from_request(&req, status);
     if let Some(to) = r.headers.get_mut(&HeaderName::To) {
         to.push_str(";tag=b1");
     }
@@ -129,7 +133,8 @@ fn lifecycle(c: &mut Criterion) {
             let mut n = 0u32;
             b.iter(|| {
                 n += 1;
-                l.send_request(now, outgoing(method.clone(), n), to_peer()).unwrap();
+                l.send_request(now, outgoing(method.clone(), n), to_peer())
+                    .unwrap();
                 let sent = l.poll_transmit().unwrap();
                 let resp = answer(&sent.payload, status);
                 l.handle_datagram(now, local(), peer(), &resp);
@@ -153,7 +158,7 @@ fn lifecycle(c: &mut Criterion) {
                 let Event::Request { id, request, .. } = l.poll_event().unwrap() else {
                     panic!("request event")
                 };
-                let mut resp = build::response(&request, status);
+                let mut resp = Response::from_request(&request, status);
                 if let Some(to) = resp.headers.get_mut(&HeaderName::To) {
                     to.push_str(";tag=s1");
                 }
@@ -180,7 +185,8 @@ fn pending(n: usize) -> (TransactionLayer, Instant) {
     let mut l = TransactionLayer::new(cfg, TokenSource::from_seed(2));
     for i in 0..n {
         let now = Instant::from_millis(i as u64);
-        l.send_request(now, outgoing(Method::Options, i as u32), to_peer()).unwrap();
+        l.send_request(now, outgoing(Method::Options, i as u32), to_peer())
+            .unwrap();
         drain(&mut l);
     }
     (l, Instant::from_millis(n as u64))
@@ -205,7 +211,8 @@ fn timers(c: &mut Criterion) {
                     // Timer F ends a transaction after 64 rounds: refill
                     // outside the timed region to keep n pending.
                     while l.len() < n {
-                        l.send_request(d, outgoing(Method::Options, i as u32), to_peer()).unwrap();
+                        l.send_request(d, outgoing(Method::Options, i as u32), to_peer())
+                            .unwrap();
                         drain(&mut l);
                     }
                 }
@@ -222,28 +229,52 @@ fn memory(_: &mut Criterion) {
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     let base = l.memory_usage();
     for i in 0..n {
-        l.send_request(Instant::ZERO, outgoing(Method::Options, i), to_peer()).unwrap();
+        l.send_request(Instant::ZERO, outgoing(Method::Options, i), to_peer())
+            .unwrap();
     }
     drain(&mut l);
-    println!("memory: non-INVITE client (Trying): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: non-INVITE client (Trying): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.send_request(Instant::ZERO, outgoing(Method::Invite, i), to_peer()).unwrap();
+        l.send_request(Instant::ZERO, outgoing(Method::Invite, i), to_peer())
+            .unwrap();
     }
     drain(&mut l);
-    println!("memory: INVITE client (Calling): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: INVITE client (Calling): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.handle_datagram(Instant::ZERO, local(), peer(), &incoming("INVITE", u64::from(i)));
+        l.handle_datagram(
+            Instant::ZERO,
+            local(),
+            peer(),
+            &incoming("INVITE", u64::from(i)),
+        );
     }
     drain(&mut l);
-    println!("memory: INVITE server (Proceeding): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: INVITE server (Proceeding): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
     let mut l = TransactionLayer::new(cfg(), TokenSource::from_seed(3));
     for i in 0..n {
-        l.handle_datagram(Instant::ZERO, local(), peer(), &incoming("OPTIONS", u64::from(i)));
+        l.handle_datagram(
+            Instant::ZERO,
+            local(),
+            peer(),
+            &incoming("OPTIONS", u64::from(i)),
+        );
     }
     drain(&mut l);
-    println!("memory: non-INVITE server (Trying): {} bytes per transaction", (l.memory_usage() - base) / n as usize);
+    println!(
+        "memory: non-INVITE server (Trying): {} bytes per transaction",
+        (l.memory_usage() - base) / n as usize
+    );
 }
 
 criterion_group!(benches, memory, lifecycle, timers);

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod builder;
 
 pub mod header;
 pub mod message;

@@ -52,7 +52,13 @@ pub fn host_ip(host: &Host) -> Option<IpAddr> {
 
 /// The Via value a UAC writes for a request it sends (RFC 3261 §8.1.1.7,
 /// §18.1.1, RFC 3581 §3).
-pub fn via_value(transport: Transport, host: &str, port: Option<u16>, branch: &str, rport: bool) -> String {
+pub fn via_value(
+    transport: Transport,
+    host: &str,
+    port: Option<u16>,
+    branch: &str,
+    rport: bool,
+) -> String {
     let mut v = String::with_capacity(48 + host.len() + branch.len());
     v.push_str("SIP/2.0/");
     v.push_str(transport.as_str());
@@ -75,7 +81,12 @@ pub fn via_value(transport: Transport, host: &str, port: Option<u16>, branch: &s
 pub fn stamp_via(headers: &mut Headers, value: String) {
     let mut out = Headers::with_capacity(headers.len() + 1);
     out.push(HeaderName::Via, value);
-    out.extend(headers.iter().filter(|h| h.name != HeaderName::Via).cloned());
+    out.extend(
+        headers
+            .iter()
+            .filter(|h| h.name != HeaderName::Via)
+            .cloned(),
+    );
     *headers = out;
 }
 
@@ -182,7 +193,12 @@ pub fn response_destination(
 /// `dest`: over UDP, a request larger than `limit` (MTU − 200) must use a
 /// congestion-controlled transport. Returns the transport to use, or
 /// `None` when the request must not be sent (switching is not allowed).
-pub fn transport_for_size(transport: Transport, len: usize, limit: usize, may_switch: bool) -> Option<Transport> {
+pub fn transport_for_size(
+    transport: Transport,
+    len: usize,
+    limit: usize,
+    may_switch: bool,
+) -> Option<Transport> {
     if transport != Transport::Udp || len <= limit {
         Some(transport)
     } else if may_switch {

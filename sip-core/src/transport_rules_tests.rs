@@ -59,13 +59,18 @@ fn received_added_when_sent_by_differs_from_source() {
 fn nothing_added_when_sent_by_is_the_source_ip() {
     let mut h = headers("SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7");
     assert!(!stamp_received(&mut h, addr("192.0.2.4:5060")).unwrap());
-    assert_eq!(h.get(&HeaderName::Via), Some("SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7"));
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7")
+    );
 }
 
 #[test]
 fn empty_rport_filled_and_received_forced() {
     // RFC 3581 §4: received is added even when equal to the sent-by.
-    let mut h = headers("SIP/2.0/UDP 10.1.1.1:4540;rport;branch=z9hG4bKkjshdyff, SIP/2.0/UDP proxy;branch=z9hG4bK2");
+    let mut h = headers(
+        "SIP/2.0/UDP 10.1.1.1:4540;rport;branch=z9hG4bKkjshdyff, SIP/2.0/UDP proxy;branch=z9hG4bK2",
+    );
     assert!(stamp_received(&mut h, addr("10.1.1.1:9988")).unwrap());
     assert_eq!(
         h.get(&HeaderName::Via),
@@ -89,9 +94,15 @@ fn ipv6_received_is_bare() {
 #[test]
 fn missing_or_bad_via_is_an_error() {
     let mut h = Headers::new();
-    assert_eq!(stamp_received(&mut h, addr("1.2.3.4:5")), Err(ViaError::Missing));
+    assert_eq!(
+        stamp_received(&mut h, addr("1.2.3.4:5")),
+        Err(ViaError::Missing)
+    );
     let mut h = headers("garbage");
-    assert!(matches!(stamp_received(&mut h, addr("1.2.3.4:5")), Err(ViaError::Malformed(_))));
+    assert!(matches!(
+        stamp_received(&mut h, addr("1.2.3.4:5")),
+        Err(ViaError::Malformed(_))
+    ));
 }
 
 fn route(via: &str, source: Option<&Source>, open: bool) -> Result<Destination, RouteError> {
@@ -109,12 +120,20 @@ fn response_routing_follows_18_2_2() {
     };
     // Reliable, connection open: back on the connection.
     assert_eq!(
-        route("SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4", Some(&conn), true),
+        route(
+            "SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4",
+            Some(&conn),
+            true
+        ),
         Ok(Destination::Connection(ConnectionId(7)))
     );
     // Connection gone: received with the sent-by port (default 5060).
     assert_eq!(
-        route("SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4", Some(&conn), false),
+        route(
+            "SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4",
+            Some(&conn),
+            false
+        ),
         Ok(Destination::Addr {
             transport: Transport::Tcp,
             addr: addr("192.0.2.4:5060")
@@ -122,12 +141,20 @@ fn response_routing_follows_18_2_2() {
     );
     // maddr wins over received.
     assert_eq!(
-        route("SIP/2.0/UDP h:5070;maddr=239.1.1.1;received=192.0.2.4", None, false),
+        route(
+            "SIP/2.0/UDP h:5070;maddr=239.1.1.1;received=192.0.2.4",
+            None,
+            false
+        ),
         Ok(udp("239.1.1.1:5070"))
     );
     // received + filled rport (RFC 3581 §4).
     assert_eq!(
-        route("SIP/2.0/UDP h:5070;rport=9988;received=192.0.2.4", None, false),
+        route(
+            "SIP/2.0/UDP h:5070;rport=9988;received=192.0.2.4",
+            None,
+            false
+        ),
         Ok(udp("192.0.2.4:9988"))
     );
     // received + sent-by port.
@@ -156,8 +183,17 @@ fn response_routing_follows_18_2_2() {
 
 #[test]
 fn size_rule_of_18_1_1() {
-    assert_eq!(transport_for_size(Transport::Udp, 1300, 1300, false), Some(Transport::Udp));
-    assert_eq!(transport_for_size(Transport::Udp, 1301, 1300, true), Some(Transport::Tcp));
+    assert_eq!(
+        transport_for_size(Transport::Udp, 1300, 1300, false),
+        Some(Transport::Udp)
+    );
+    assert_eq!(
+        transport_for_size(Transport::Udp, 1301, 1300, true),
+        Some(Transport::Tcp)
+    );
     assert_eq!(transport_for_size(Transport::Udp, 1301, 1300, false), None);
-    assert_eq!(transport_for_size(Transport::Tls, 99_999, 1300, false), Some(Transport::Tls));
+    assert_eq!(
+        transport_for_size(Transport::Tls, 99_999, 1300, false),
+        Some(Transport::Tls)
+    );
 }

@@ -185,16 +185,20 @@ impl fmt::Display for HostFmt<'_> {
     }
 }
 
-/// True when `v` is an unquoted `gen-value` (token or host characters) or a
-/// quoted-string (RFC 3261 §25.1 `generic-param`).
+/// True when `v` is a quoted-string or an unquoted value of visible ASCII
+/// without `"` or `,`. The grammar (RFC 3261 §25.1 `gen-value`) says
+/// token, host or quoted-string; this is a little wider because deployed
+/// peers send, e.g., unquoted MIME boundaries with `=` or `/` (RFC 2046
+/// would quote them). Such values still round-trip unchanged.
 fn is_gen_value(v: &str) -> bool {
     v.starts_with('"')
         || v.bytes()
-            .all(|b| is_token_byte(b) || matches!(b, b':' | b'[' | b']'))
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b',')
 }
 
 /// Parses `s` as nothing but `*(SEMI generic-param)`: every name a token,
-/// every value a token, host or quoted-string, nothing left over.
+/// every value a quoted-string or visible ASCII ([`is_gen_value`]),
+/// nothing left over.
 pub(crate) fn params_only(s: &str, header: &'static str) -> Result<Params, HeaderError> {
     let (params, rest) =
         Params::parse_prefix(s, b"").map_err(|source| HeaderError::Param { header, source })?;
@@ -340,7 +344,10 @@ mod tests {
         assert!(params_only(";a=b;c", "X").is_ok());
         assert!(params_only(";a=b c", "X").is_err());
         assert!(params_only(";;", "X").is_err());
-        assert!(params_only(";a=b<c", "X").is_err());
+        assert!(params_only(";a=b\"c", "X").is_err());
+        assert!(params_only(";a=b,c", "X").is_err());
+        assert!(params_only(";a=\u{e9}", "X").is_err());
+        assert!(params_only(";boundary=--=_Part/1", "X").is_ok());
         assert!(params_only("x", "X").is_err());
     }
 }

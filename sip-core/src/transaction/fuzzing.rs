@@ -5,8 +5,8 @@
 //!
 //! Kept in the library so that a normal test runs it over seed inputs.
 
-use super::{build, Config, Event, SentBy, TransactionId, TransactionLayer};
-use crate::message::{Message, Request};
+use super::{Config, Event, SentBy, TransactionId, TransactionLayer};
+use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::parse_message;
 use crate::random::TokenSource;
@@ -83,27 +83,52 @@ pub fn run(data: &[u8]) {
             3 => {
                 let pick = input.byte().unwrap_or(0) as usize;
                 let code = 100 + u16::from(input.byte().unwrap_or(0)) * 2 % 600;
-                if let (Some((id, req)), Some(status)) = (servers.get(pick % servers.len().max(1)), StatusCode::new(code)) {
-                    let _ = l.send_response(now, *id, build::response(req, status));
+                if let (Some((id, req)), Some(status)) = (
+                    servers.get(pick % servers.len().max(1)),
+                    StatusCode::new(code),
+                ) {
+                    let _ = l.send_response(now, *id, Response::from_request(req, status));
                 }
             }
             4 => {
                 if let Some(mut req) = template.clone() {
                     let invite = input.byte().unwrap_or(0) % 2 == 0;
-                    let method = if invite { Method::Invite } else { Method::Options };
+                    let method = if invite {
+                        Method::Invite
+                    } else {
+                        Method::Options
+                    };
                     cseq += 1;
                     req.method = method.clone();
-                    req.headers.set(crate::header::HeaderName::CSeq, format!("{cseq} {method}"));
-                    let transport = if input.byte().unwrap_or(0) % 2 == 0 { Transport::Udp } else { Transport::Tcp };
-                    if let Ok(id) = l.send_request(now, req, Destination::Addr { transport, addr: remote }) {
+                    req.headers
+                        .set(crate::header::HeaderName::CSeq, format!("{cseq} {method}"));
+                    let transport = if input.byte().unwrap_or(0) % 2 == 0 {
+                        Transport::Udp
+                    } else {
+                        Transport::Tcp
+                    };
+                    if let Ok(id) = l.send_request(
+                        now,
+                        req,
+                        Destination::Addr {
+                            transport,
+                            addr: remote,
+                        },
+                    ) {
                         clients.push(id);
                     }
                 }
             }
             5 => {
                 let dest = match input.byte().unwrap_or(0) % 3 {
-                    0 => Destination::Addr { transport: Transport::Udp, addr: remote },
-                    1 => Destination::Addr { transport: Transport::Tcp, addr: remote },
+                    0 => Destination::Addr {
+                        transport: Transport::Udp,
+                        addr: remote,
+                    },
+                    1 => Destination::Addr {
+                        transport: Transport::Tcp,
+                        addr: remote,
+                    },
                     _ => Destination::Connection(conn),
                 };
                 l.handle_transport_error(now, dest, TransportError::Unreachable);
@@ -123,8 +148,16 @@ pub fn run(data: &[u8]) {
             _ => {
                 if let Some(mut ack) = template.clone() {
                     ack.method = Method::Ack;
-                    ack.headers.set(crate::header::HeaderName::CSeq, format!("{cseq} ACK"));
-                    let _ = l.send_ack_2xx(now, ack, Destination::Addr { transport: Transport::Udp, addr: remote });
+                    ack.headers
+                        .set(crate::header::HeaderName::CSeq, format!("{cseq} ACK"));
+                    let _ = l.send_ack_2xx(
+                        now,
+                        ack,
+                        Destination::Addr {
+                            transport: Transport::Udp,
+                            addr: remote,
+                        },
+                    );
                 }
             }
         }
@@ -143,7 +176,11 @@ pub fn run(data: &[u8]) {
     // Give every transaction its final message, then let time run out:
     // nothing may survive 64*T1 (plus Timer D) after that.
     for (id, req) in &servers {
-        let _ = l.send_response(now, *id, build::response(req, StatusCode::SERVER_INTERNAL_ERROR));
+        let _ = l.send_response(
+            now,
+            *id,
+            Response::from_request(req, StatusCode::SERVER_INTERNAL_ERROR),
+        );
     }
     for id in clients {
         if l.state(id).is_some() {
@@ -162,11 +199,7 @@ pub fn run(data: &[u8]) {
 /// Seed inputs for the fuzz corpus and the unit test: real messages in
 /// datagrams and stream chunks, interleaved with TU calls and ticks.
 pub fn seeds() -> Vec<Vec<u8>> {
-    let invite = TEMPLATE
-        .iter()
-        .copied()
-        .collect::<Vec<u8>>()
-        .replace_all(b"OPTIONS", b"INVITE");
+    let invite = TEMPLATE.to_vec().replace_all(b"OPTIONS", b"INVITE");
     let mut out = Vec::new();
     for msg in [TEMPLATE.to_vec(), invite] {
         let len = msg.len() as u16;
@@ -232,6 +265,18 @@ mod tests {
             for n in 0..s.len() {
                 run(&s[..n]);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random bytes, and seeds with random bytes spliced in, never panic.
+        #[test]
+        fn random_inputs_run_clean(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), at in 0usize..600, seed in 0usize..5) {
+            run(&bytes);
+            let mut s = seeds()[seed % seeds().len()].clone();
+            let at = at.min(s.len());
+            s.splice(at..at, bytes);
+            run(&s);
         }
     }
 }

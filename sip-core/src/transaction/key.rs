@@ -30,7 +30,10 @@ pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
 
 /// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
 pub fn call_id(headers: &Headers) -> Option<&str> {
-    headers.get(&HeaderName::CallId).map(str::trim).filter(|s| !s.is_empty())
+    headers
+        .get(&HeaderName::CallId)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// The `tag` parameter of a From or To value (RFC 3261 §19.3), read
@@ -87,7 +90,9 @@ impl ClientKey {
     /// The key of a response: top Via branch and CSeq method.
     pub fn for_response(resp: &Response) -> Result<ClientKey, KeyError> {
         let top = top_via_text(&resp.headers)?;
-        let branch = Via::branch_of(top).filter(|b| !b.is_empty()).ok_or(KeyError::NoBranch)?;
+        let branch = Via::branch_of(top)
+            .filter(|b| !b.is_empty())
+            .ok_or(KeyError::NoBranch)?;
         let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
         Ok(ClientKey {
             branch: branch.into(),
@@ -112,20 +117,25 @@ pub enum ServerKey {
     },
     /// RFC 2543 fallback; the To tag is checked apart (see
     /// [`ServerKey::to_tag_matches`]).
-    Legacy {
-        /// The Request-URI.
-        uri: Uri,
-        /// The From tag.
-        from_tag: Option<Box<str>>,
-        /// The Call-ID.
-        call_id: Box<str>,
-        /// The CSeq number.
-        cseq: u32,
-        /// The method, with ACK taken as INVITE.
-        method: Method,
-        /// The top Via value as written.
-        via: Box<str>,
-    },
+    Legacy(Box<LegacyKey>),
+}
+
+/// The RFC 2543 matching fields of §17.2.3: Request-URI, From tag,
+/// Call-ID, CSeq and top Via (the To tag is compared apart).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct LegacyKey {
+    /// The Request-URI.
+    pub uri: Uri,
+    /// The From tag.
+    pub from_tag: Option<Box<str>>,
+    /// The Call-ID.
+    pub call_id: Box<str>,
+    /// The CSeq number.
+    pub cseq: u32,
+    /// The method, with ACK taken as INVITE.
+    pub method: Method,
+    /// The top Via value as written.
+    pub via: Box<str>,
 }
 
 fn transaction_method(m: &Method) -> Method {
@@ -154,14 +164,14 @@ impl ServerKey {
                 port: via.port,
                 method,
             }),
-            _ => Ok(ServerKey::Legacy {
+            _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
                 uri: req.uri.clone(),
                 from_tag: from_tag(h).map(Into::into),
                 call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
                 cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
                 method,
                 via: top.into(),
-            }),
+            }))),
         }
     }
 
@@ -172,7 +182,7 @@ impl ServerKey {
 
     /// True for RFC 2543 fallback keys.
     pub fn is_legacy(&self) -> bool {
-        matches!(self, ServerKey::Legacy { .. })
+        matches!(self, ServerKey::Legacy(_))
     }
 
     /// The RFC 2543 To-tag rule (§17.2.3): a request other than ACK must

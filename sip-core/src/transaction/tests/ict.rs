@@ -22,27 +22,49 @@ pub(super) fn original() -> OriginalRequest {
 
 /// Calling, started at 0.
 pub(super) fn ict_calling(reliable: bool) -> InviteClient {
-    InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), reliable, &mut Actions::new())
+    InviteClient::start(
+        t(0),
+        &cfg(),
+        INVITE.to_vec(),
+        original(),
+        reliable,
+        &mut Actions::new(),
+    )
 }
 
 /// Proceeding after a 180 at 100 ms.
 pub(super) fn ict_proceeding(reliable: bool) -> InviteClient {
     let mut m = ict_calling(reliable);
-    m.on_response(t(100), &cfg(), response(180, "INVITE", Some("b1")), &mut Actions::new());
+    m.on_response(
+        t(100),
+        &cfg(),
+        response(180, "INVITE", Some("b1")),
+        &mut Actions::new(),
+    );
     m
 }
 
 /// Completed after a 486 at 200 ms (unreliable only: reliable terminates).
 pub(super) fn ict_completed() -> InviteClient {
     let mut m = ict_proceeding(false);
-    m.on_response(t(200), &cfg(), response(486, "INVITE", Some("b1")), &mut Actions::new());
+    m.on_response(
+        t(200),
+        &cfg(),
+        response(486, "INVITE", Some("b1")),
+        &mut Actions::new(),
+    );
     m
 }
 
 /// Accepted after a 200 at 200 ms.
 pub(super) fn ict_accepted(reliable: bool) -> InviteClient {
     let mut m = ict_proceeding(reliable);
-    m.on_response(t(200), &cfg(), response(200, "INVITE", Some("b1")), &mut Actions::new());
+    m.on_response(
+        t(200),
+        &cfg(),
+        response(200, "INVITE", Some("b1")),
+        &mut Actions::new(),
+    );
     m
 }
 
@@ -68,7 +90,13 @@ fn start_enters_calling_and_arms_a_and_b() {
     // Reliable: no Timer A (§17.1.1.2).
     let mut out = Actions::new();
     InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), true, &mut out);
-    assert_eq!(out, [Action::Transmit(INVITE.to_vec()), Action::Arm(Timer::B, t(32_000))]);
+    assert_eq!(
+        out,
+        [
+            Action::Transmit(INVITE.to_vec()),
+            Action::Arm(Timer::B, t(32_000))
+        ]
+    );
 }
 
 #[test]
@@ -102,11 +130,17 @@ fn timer_a_rearms_at_twice_the_interval() {
     let mut m = ict_calling(false);
     assert_eq!(
         acts(|o| m.on_timer(t(500), &cfg(), Timer::A, o)),
-        [Action::Transmit(INVITE.to_vec()), Action::Arm(Timer::A, t(1_500))]
+        [
+            Action::Transmit(INVITE.to_vec()),
+            Action::Arm(Timer::A, t(1_500))
+        ]
     );
     assert_eq!(
         acts(|o| m.on_timer(t(1_500), &cfg(), Timer::A, o)),
-        [Action::Transmit(INVITE.to_vec()), Action::Arm(Timer::A, t(3_500))]
+        [
+            Action::Transmit(INVITE.to_vec()),
+            Action::Arm(Timer::A, t(3_500))
+        ]
     );
 }
 
@@ -135,7 +169,10 @@ fn calling_1xx_to_proceeding() {
     for reliable in BOTH {
         let mut m = ict_calling(reliable);
         let r = response(100, "INVITE", None);
-        assert_eq!(acts(|o| m.on_response(t(50), &cfg(), r.clone(), o)), [Action::Response(r)]);
+        assert_eq!(
+            acts(|o| m.on_response(t(50), &cfg(), r.clone(), o)),
+            [Action::Response(r)]
+        );
         assert_eq!(*m.state(), S::Proceeding);
         // No more retransmissions, no timeout in Proceeding.
         assert_eq!(m.deadline(Timer::A), None);
@@ -173,7 +210,11 @@ fn calling_non_2xx_final_acks_and_completes() {
     let mut m = ict_calling(true);
     assert_eq!(
         acts(|o| m.on_response(t(300), &cfg(), r.clone(), o)),
-        [Action::Transmit(ack_for("b2")), Action::Response(r), Action::Terminated]
+        [
+            Action::Transmit(ack_for("b2")),
+            Action::Response(r),
+            Action::Terminated
+        ]
     );
 }
 
@@ -183,7 +224,10 @@ fn calling_transport_error_informs_tu() {
         let mut m = ict_calling(reliable);
         assert_eq!(
             acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
-            [Action::TransportError(TransportError::Unreachable), Action::Terminated]
+            [
+                Action::TransportError(TransportError::Unreachable),
+                Action::Terminated
+            ]
         );
     }
 }
@@ -193,7 +237,10 @@ fn proceeding_1xx_passed_up() {
     for reliable in BOTH {
         let mut m = ict_proceeding(reliable);
         let r = response(183, "INVITE", Some("b1"));
-        assert_eq!(acts(|o| m.on_response(t(150), &cfg(), r.clone(), o)), [Action::Response(r)]);
+        assert_eq!(
+            acts(|o| m.on_response(t(150), &cfg(), r.clone(), o)),
+            [Action::Response(r)]
+        );
         assert_eq!(*m.state(), S::Proceeding);
     }
 }
@@ -229,7 +276,10 @@ fn proceeding_non_2xx_final_to_completed() {
 fn proceeding_ignores_transport_errors() {
     // Figure 5 has no transport error arc from Proceeding: nothing is sent.
     let mut m = ict_proceeding(false);
-    assert_eq!(acts(|o| m.on_transport_error(TransportError::Unreachable, o)), []);
+    assert_eq!(
+        acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
+        []
+    );
 }
 
 #[test]
@@ -240,8 +290,14 @@ fn completed_resends_ack_for_retransmitted_final() {
         [Action::Transmit(ack_for("b1"))]
     );
     // 1xx and 2xx are absorbed.
-    assert_eq!(acts(|o| m.on_response(t(800), &cfg(), response(180, "INVITE", Some("b1")), o)), []);
-    assert_eq!(acts(|o| m.on_response(t(800), &cfg(), response(200, "INVITE", Some("b1")), o)), []);
+    assert_eq!(
+        acts(|o| m.on_response(t(800), &cfg(), response(180, "INVITE", Some("b1")), o)),
+        []
+    );
+    assert_eq!(
+        acts(|o| m.on_response(t(800), &cfg(), response(200, "INVITE", Some("b1")), o)),
+        []
+    );
 }
 
 #[test]
@@ -249,7 +305,10 @@ fn completed_timer_d_terminates() {
     let mut m = ict_completed();
     assert_eq!(m.deadline(Timer::D), Some(t(32_200)));
     assert_eq!(acts(|o| m.on_timer(t(32_199), &cfg(), Timer::D, o)), []);
-    assert_eq!(acts(|o| m.on_timer(t(32_200), &cfg(), Timer::D, o)), [Action::Terminated]);
+    assert_eq!(
+        acts(|o| m.on_timer(t(32_200), &cfg(), Timer::D, o)),
+        [Action::Terminated]
+    );
 }
 
 #[test]
@@ -257,7 +316,10 @@ fn completed_transport_error_informs_tu() {
     let mut m = ict_completed();
     assert_eq!(
         acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
-        [Action::TransportError(TransportError::Unreachable), Action::Terminated]
+        [
+            Action::TransportError(TransportError::Unreachable),
+            Action::Terminated
+        ]
     );
 }
 
@@ -267,11 +329,26 @@ fn accepted_passes_every_2xx_and_absorbs_others() {
         let mut m = ict_accepted(reliable);
         let again = response(200, "INVITE", Some("b1"));
         let fork = response(200, "INVITE", Some("b2"));
-        assert_eq!(acts(|o| m.on_response(t(700), &cfg(), again.clone(), o)), [Action::Response(again)]);
-        assert_eq!(acts(|o| m.on_response(t(800), &cfg(), fork.clone(), o)), [Action::Response(fork)]);
-        assert_eq!(acts(|o| m.on_response(t(900), &cfg(), response(486, "INVITE", Some("b3")), o)), []);
-        assert_eq!(acts(|o| m.on_response(t(900), &cfg(), response(180, "INVITE", Some("b3")), o)), []);
-        assert_eq!(acts(|o| m.on_transport_error(TransportError::Unreachable, o)), []);
+        assert_eq!(
+            acts(|o| m.on_response(t(700), &cfg(), again.clone(), o)),
+            [Action::Response(again)]
+        );
+        assert_eq!(
+            acts(|o| m.on_response(t(800), &cfg(), fork.clone(), o)),
+            [Action::Response(fork)]
+        );
+        assert_eq!(
+            acts(|o| m.on_response(t(900), &cfg(), response(486, "INVITE", Some("b3")), o)),
+            []
+        );
+        assert_eq!(
+            acts(|o| m.on_response(t(900), &cfg(), response(180, "INVITE", Some("b3")), o)),
+            []
+        );
+        assert_eq!(
+            acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
+            []
+        );
     }
 }
 
@@ -279,7 +356,10 @@ fn accepted_passes_every_2xx_and_absorbs_others() {
 fn accepted_timer_m_terminates() {
     for reliable in BOTH {
         let mut m = ict_accepted(reliable);
-        assert_eq!(acts(|o| m.on_timer(t(32_200), &cfg(), Timer::M, o)), [Action::Terminated]);
+        assert_eq!(
+            acts(|o| m.on_timer(t(32_200), &cfg(), Timer::M, o)),
+            [Action::Terminated]
+        );
         assert_eq!(m.state().to_string(), "Terminated");
     }
 }
@@ -289,13 +369,19 @@ fn ack_copies_the_invite_fields() {
     let ack = original().ack("<sip:bob@biloxi.com>;tag=b9");
     assert_eq!(ack.method, Method::Ack);
     let h = &ack.headers;
-    assert_eq!(h.get(&HeaderName::Via), Some("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtest;rport"));
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtest;rport")
+    );
     assert_eq!(h.count(&HeaderName::Via), 1);
     assert_eq!(h.get(&HeaderName::Route), Some("<sip:p1.example.com;lr>"));
     assert_eq!(h.get(&HeaderName::To), Some("<sip:bob@biloxi.com>;tag=b9"));
     assert_eq!(h.get(&HeaderName::CSeq), Some("314159 ACK"));
     assert_eq!(h.get(&HeaderName::CallId), Some("a84b4c76e66710"));
     let cancel = original().cancel();
-    assert_eq!(cancel.headers.get(&HeaderName::To), Some("Bob <sip:bob@biloxi.com>"));
+    assert_eq!(
+        cancel.headers.get(&HeaderName::To),
+        Some("Bob <sip:bob@biloxi.com>")
+    );
     assert_eq!(cancel.headers.get(&HeaderName::CSeq), Some("314159 CANCEL"));
 }

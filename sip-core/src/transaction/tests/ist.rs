@@ -11,12 +11,24 @@ const OK: &[u8] = b"SIP/2.0 200 OK\r\n...";
 
 /// Proceeding, created at 0, 100 (Trying) pending.
 pub(super) fn ist_proceeding(reliable: bool) -> InviteServer {
-    InviteServer::start(t(0), &cfg(), Some(TRYING.to_vec()), reliable, &mut Actions::new())
+    InviteServer::start(
+        t(0),
+        &cfg(),
+        Some(TRYING.to_vec()),
+        reliable,
+        &mut Actions::new(),
+    )
 }
 
 fn tu(m: &mut InviteServer, now: u64, status: u16, bytes: &[u8]) -> Result<Actions, ResponseError> {
     let mut out = Actions::new();
-    m.on_tu_response(t(now), &cfg(), StatusCode::new(status).unwrap(), bytes.to_vec(), &mut out)?;
+    m.on_tu_response(
+        t(now),
+        &cfg(),
+        StatusCode::new(status).unwrap(),
+        bytes.to_vec(),
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -70,7 +82,10 @@ fn start_schedules_100_trying_after_200ms() {
 #[test]
 fn tu_answer_within_200ms_suppresses_the_100() {
     let mut m = ist_proceeding(false);
-    assert_eq!(tu(&mut m, 150, 180, RINGING).unwrap(), [Action::Transmit(RINGING.to_vec())]);
+    assert_eq!(
+        tu(&mut m, 150, 180, RINGING).unwrap(),
+        [Action::Transmit(RINGING.to_vec())]
+    );
     assert_eq!(m.deadline(Timer::Trying), None);
     assert_eq!(acts(|o| m.on_timer(t(200), &cfg(), Timer::Trying, o)), []);
 }
@@ -96,7 +111,10 @@ fn disabled_or_zero_delay_trying() {
 fn proceeding_invite_retransmission_resends_last_provisional() {
     let mut m = ist_proceeding(false);
     // Nothing sent yet: nothing to re-send.
-    assert_eq!(acts(|o| m.on_request(t(100), &cfg(), request(Method::Invite), o)), []);
+    assert_eq!(
+        acts(|o| m.on_request(t(100), &cfg(), request(Method::Invite), o)),
+        []
+    );
     tu(&mut m, 150, 180, RINGING).unwrap();
     assert_eq!(
         acts(|o| m.on_request(t(600), &cfg(), request(Method::Invite), o)),
@@ -107,8 +125,14 @@ fn proceeding_invite_retransmission_resends_last_provisional() {
 #[test]
 fn proceeding_1xx_from_tu_sent_each_time() {
     let mut m = ist_proceeding(true);
-    assert_eq!(tu(&mut m, 100, 180, RINGING).unwrap(), [Action::Transmit(RINGING.to_vec())]);
-    assert_eq!(tu(&mut m, 200, 180, RINGING).unwrap(), [Action::Transmit(RINGING.to_vec())]);
+    assert_eq!(
+        tu(&mut m, 100, 180, RINGING).unwrap(),
+        [Action::Transmit(RINGING.to_vec())]
+    );
+    assert_eq!(
+        tu(&mut m, 200, 180, RINGING).unwrap(),
+        [Action::Transmit(RINGING.to_vec())]
+    );
     assert_eq!(m.state().name(), State::Proceeding);
 }
 
@@ -118,7 +142,10 @@ fn proceeding_2xx_from_tu_to_accepted() {
         let mut m = ist_proceeding(reliable);
         assert_eq!(
             tu(&mut m, 1_000, 200, OK).unwrap(),
-            [Action::Transmit(OK.to_vec()), Action::Arm(Timer::L, t(33_000))]
+            [
+                Action::Transmit(OK.to_vec()),
+                Action::Arm(Timer::L, t(33_000))
+            ]
         );
         assert_eq!(*m.state(), S::Accepted { timer_l: t(33_000) });
     }
@@ -138,7 +165,10 @@ fn proceeding_non_2xx_from_tu_to_completed() {
     let mut m = ist_proceeding(true);
     assert_eq!(
         tu(&mut m, 1_000, 486, BUSY).unwrap(),
-        [Action::Transmit(BUSY.to_vec()), Action::Arm(Timer::H, t(33_000))]
+        [
+            Action::Transmit(BUSY.to_vec()),
+            Action::Arm(Timer::H, t(33_000))
+        ]
     );
 }
 
@@ -148,7 +178,10 @@ fn proceeding_transport_error_informs_tu() {
         let mut m = ist_proceeding(reliable);
         assert_eq!(
             acts(|o| m.on_transport_error(TransportError::ConnectionReset, o)),
-            [Action::TransportError(TransportError::ConnectionReset), Action::Terminated]
+            [
+                Action::TransportError(TransportError::ConnectionReset),
+                Action::Terminated
+            ]
         );
     }
 }
@@ -220,7 +253,10 @@ fn completed_transport_error_informs_tu() {
     let mut m = ist_completed(false);
     assert_eq!(
         acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
-        [Action::TransportError(TransportError::Unreachable), Action::Terminated]
+        [
+            Action::TransportError(TransportError::Unreachable),
+            Action::Terminated
+        ]
     );
 }
 
@@ -244,35 +280,58 @@ fn completed_refuses_another_response() {
 #[test]
 fn confirmed_absorbs_and_timer_i_terminates() {
     let mut m = ist_confirmed();
-    assert_eq!(acts(|o| m.on_request(t(2_100), &cfg(), request(Method::Ack), o)), []);
-    assert_eq!(acts(|o| m.on_request(t(2_100), &cfg(), request(Method::Invite), o)), []);
-    assert_eq!(acts(|o| m.on_transport_error(TransportError::Unreachable, o)), []);
+    assert_eq!(
+        acts(|o| m.on_request(t(2_100), &cfg(), request(Method::Ack), o)),
+        []
+    );
+    assert_eq!(
+        acts(|o| m.on_request(t(2_100), &cfg(), request(Method::Invite), o)),
+        []
+    );
+    assert_eq!(
+        acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
+        []
+    );
     assert!(tu(&mut m, 2_200, 200, OK).is_err());
-    assert_eq!(acts(|o| m.on_timer(t(7_000), &cfg(), Timer::I, o)), [Action::Terminated]);
+    assert_eq!(
+        acts(|o| m.on_timer(t(7_000), &cfg(), Timer::I, o)),
+        [Action::Terminated]
+    );
 }
 
 #[test]
 fn accepted_absorbs_invites_and_passes_acks() {
     for reliable in BOTH {
         let mut m = ist_accepted(reliable);
-        assert_eq!(acts(|o| m.on_request(t(1_500), &cfg(), request(Method::Invite), o)), []);
+        assert_eq!(
+            acts(|o| m.on_request(t(1_500), &cfg(), request(Method::Invite), o)),
+            []
+        );
         let ack = request(Method::Ack);
         assert_eq!(
             acts(|o| m.on_request(t(1_600), &cfg(), ack.clone(), o)),
             [Action::Ack(ack.clone())]
         );
         // A retransmitted ACK goes up too: the TU owns the 2xx/ACK exchange.
-        assert_eq!(acts(|o| m.on_request(t(1_700), &cfg(), ack.clone(), o)), [Action::Ack(ack)]);
+        assert_eq!(
+            acts(|o| m.on_request(t(1_700), &cfg(), ack.clone(), o)),
+            [Action::Ack(ack)]
+        );
     }
 }
 
 #[test]
 fn accepted_sends_tu_2xx_retransmissions_and_refuses_others() {
     let mut m = ist_accepted(false);
-    assert_eq!(tu(&mut m, 1_500, 200, OK).unwrap(), [Action::Transmit(OK.to_vec())]);
+    assert_eq!(
+        tu(&mut m, 1_500, 200, OK).unwrap(),
+        [Action::Transmit(OK.to_vec())]
+    );
     assert_eq!(
         tu(&mut m, 1_500, 486, BUSY),
-        Err(ResponseError::AlreadyFinal { state: State::Accepted })
+        Err(ResponseError::AlreadyFinal {
+            state: State::Accepted
+        })
     );
     assert!(tu(&mut m, 1_500, 180, RINGING).is_err());
 }
@@ -292,6 +351,9 @@ fn accepted_timer_l_terminates() {
     for reliable in BOTH {
         let mut m = ist_accepted(reliable);
         assert_eq!(acts(|o| m.on_timer(t(32_999), &cfg(), Timer::L, o)), []);
-        assert_eq!(acts(|o| m.on_timer(t(33_000), &cfg(), Timer::L, o)), [Action::Terminated]);
+        assert_eq!(
+            acts(|o| m.on_timer(t(33_000), &cfg(), Timer::L, o)),
+            [Action::Terminated]
+        );
     }
 }

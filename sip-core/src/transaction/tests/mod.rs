@@ -53,7 +53,8 @@ pub(super) fn response(status: u16, method: &str, to_tag: Option<&str>) -> Respo
         HeaderName::Via,
         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtest;rport",
     );
-    r.headers.push(HeaderName::From, "<sip:alice@atlanta.com>;tag=1928301774");
+    r.headers
+        .push(HeaderName::From, "<sip:alice@atlanta.com>;tag=1928301774");
     let to = match to_tag {
         Some(tag) => format!("<sip:bob@biloxi.com>;tag={tag}"),
         None => "<sip:bob@biloxi.com>".to_owned(),

@@ -8,20 +8,36 @@ const OPTIONS: &[u8] = b"OPTIONS sip:bob@biloxi.com SIP/2.0\r\n...";
 
 /// Trying, started at 0.
 pub(super) fn nict_trying(reliable: bool) -> NonInviteClient {
-    NonInviteClient::start(t(0), &cfg(), OPTIONS.to_vec(), reliable, &mut Actions::new())
+    NonInviteClient::start(
+        t(0),
+        &cfg(),
+        OPTIONS.to_vec(),
+        reliable,
+        &mut Actions::new(),
+    )
 }
 
 /// Proceeding after a 100 at 100 ms.
 pub(super) fn nict_proceeding(reliable: bool) -> NonInviteClient {
     let mut m = nict_trying(reliable);
-    m.on_response(t(100), &cfg(), response(100, "OPTIONS", None), &mut Actions::new());
+    m.on_response(
+        t(100),
+        &cfg(),
+        response(100, "OPTIONS", None),
+        &mut Actions::new(),
+    );
     m
 }
 
 /// Completed after a 200 at 200 ms (unreliable only: reliable terminates).
 pub(super) fn nict_completed() -> NonInviteClient {
     let mut m = nict_trying(false);
-    m.on_response(t(200), &cfg(), response(200, "OPTIONS", Some("b")), &mut Actions::new());
+    m.on_response(
+        t(200),
+        &cfg(),
+        response(200, "OPTIONS", Some("b")),
+        &mut Actions::new(),
+    );
     m
 }
 
@@ -47,7 +63,13 @@ fn start_enters_trying_and_arms_e_and_f() {
     assert_eq!(m.state().to_string(), "Trying");
     let mut out = Actions::new();
     NonInviteClient::start(t(0), &cfg(), OPTIONS.to_vec(), true, &mut out);
-    assert_eq!(out, [Action::Transmit(OPTIONS.to_vec()), Action::Arm(Timer::F, t(32_000))]);
+    assert_eq!(
+        out,
+        [
+            Action::Transmit(OPTIONS.to_vec()),
+            Action::Arm(Timer::F, t(32_000))
+        ]
+    );
 }
 
 #[test]
@@ -82,11 +104,17 @@ fn proceeding_timer_e_uses_t2() {
     // The pending E (at 500) fires, then E is reset to T2 each time.
     assert_eq!(
         acts(|o| m.on_timer(t(500), &cfg(), Timer::E, o)),
-        [Action::Transmit(OPTIONS.to_vec()), Action::Arm(Timer::E, t(4_500))]
+        [
+            Action::Transmit(OPTIONS.to_vec()),
+            Action::Arm(Timer::E, t(4_500))
+        ]
     );
     assert_eq!(
         acts(|o| m.on_timer(t(4_500), &cfg(), Timer::E, o)),
-        [Action::Transmit(OPTIONS.to_vec()), Action::Arm(Timer::E, t(8_500))]
+        [
+            Action::Transmit(OPTIONS.to_vec()),
+            Action::Arm(Timer::E, t(8_500))
+        ]
     );
 }
 
@@ -101,7 +129,10 @@ fn trying_and_proceeding_timer_f_and_transport_error_inform_tu() {
             );
             assert_eq!(
                 acts(|o| m2.on_transport_error(TransportError::ConnectionRefused, o)),
-                [Action::TransportError(TransportError::ConnectionRefused), Action::Terminated]
+                [
+                    Action::TransportError(TransportError::ConnectionRefused),
+                    Action::Terminated
+                ]
             );
         }
     }
@@ -112,7 +143,10 @@ fn trying_1xx_to_proceeding() {
     for reliable in BOTH {
         let mut m = nict_trying(reliable);
         let r = response(100, "OPTIONS", None);
-        assert_eq!(acts(|o| m.on_response(t(100), &cfg(), r.clone(), o)), [Action::Response(r)]);
+        assert_eq!(
+            acts(|o| m.on_response(t(100), &cfg(), r.clone(), o)),
+            [Action::Response(r)]
+        );
         assert_eq!(m.state().name(), State::Proceeding);
         assert_eq!(m.deadline(Timer::F), Some(t(32_000)));
     }
@@ -141,15 +175,30 @@ fn trying_and_proceeding_final_to_completed() {
 fn proceeding_1xx_passed_up() {
     let mut m = nict_proceeding(false);
     let r = response(180, "OPTIONS", None);
-    assert_eq!(acts(|o| m.on_response(t(150), &cfg(), r.clone(), o)), [Action::Response(r)]);
+    assert_eq!(
+        acts(|o| m.on_response(t(150), &cfg(), r.clone(), o)),
+        [Action::Response(r)]
+    );
 }
 
 #[test]
 fn completed_absorbs_responses_and_k_terminates() {
     let mut m = nict_completed();
-    assert_eq!(acts(|o| m.on_response(t(300), &cfg(), response(200, "OPTIONS", Some("b")), o)), []);
-    assert_eq!(acts(|o| m.on_response(t(300), &cfg(), response(100, "OPTIONS", None), o)), []);
-    assert_eq!(acts(|o| m.on_transport_error(TransportError::Unreachable, o)), []);
+    assert_eq!(
+        acts(|o| m.on_response(t(300), &cfg(), response(200, "OPTIONS", Some("b")), o)),
+        []
+    );
+    assert_eq!(
+        acts(|o| m.on_response(t(300), &cfg(), response(100, "OPTIONS", None), o)),
+        []
+    );
+    assert_eq!(
+        acts(|o| m.on_transport_error(TransportError::Unreachable, o)),
+        []
+    );
     assert_eq!(acts(|o| m.on_timer(t(5_199), &cfg(), Timer::K, o)), []);
-    assert_eq!(acts(|o| m.on_timer(t(5_200), &cfg(), Timer::K, o)), [Action::Terminated]);
+    assert_eq!(
+        acts(|o| m.on_timer(t(5_200), &cfg(), Timer::K, o)),
+        [Action::Terminated]
+    );
 }

@@ -2,7 +2,7 @@
 //! peers' messages as text, and draining of outputs.
 
 use super::*;
-use crate::message::Message;
+use crate::message::{Message, Response};
 use crate::parse::parse_message;
 use crate::random::TokenSource;
 use crate::transport::{Destination, Transmit, Transport};
@@ -63,22 +63,35 @@ pub(super) fn drain(l: &mut TransactionLayer) -> (Vec<Transmit>, Vec<Event>) {
 /// The only transmit, as text.
 pub(super) fn one_transmit(tx: &[Transmit]) -> (Destination, String) {
     assert_eq!(tx.len(), 1, "expected one transmit, got {tx:#?}");
-    (tx[0].destination, String::from_utf8(tx[0].payload.clone()).unwrap())
+    (
+        tx[0].destination,
+        String::from_utf8(tx[0].payload.clone()).unwrap(),
+    )
 }
 
 /// An outgoing request from Alice to Bob, without Via.
 pub(super) fn outgoing(method: Method, cseq: u32) -> Request {
     let mut r = Request::new(method.clone(), uri("sip:bob@biloxi.com"));
-    r.headers.push(HeaderName::From, "Alice <sip:alice@atlanta.com>;tag=1928301774");
+    r.headers.push(
+        HeaderName::From,
+        "Alice <sip:alice@atlanta.com>;tag=1928301774",
+    );
     r.headers.push(HeaderName::To, "Bob <sip:bob@biloxi.com>");
-    r.headers.push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
+    r.headers
+        .push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
     r.headers.push(HeaderName::CSeq, format!("{cseq} {method}"));
     r.headers.push(HeaderName::Contact, "<sip:alice@192.0.2.1>");
     r
 }
 
 /// A request from the peer, as text. `via` is the full top Via value.
-pub(super) fn incoming_text(method: &str, via: &str, to_tag: Option<&str>, cseq: u32, extra: &str) -> String {
+pub(super) fn incoming_text(
+    method: &str,
+    via: &str,
+    to_tag: Option<&str>,
+    cseq: u32,
+    extra: &str,
+) -> String {
     let to = match to_tag {
         Some(t) => format!("<sip:alice@atlanta.com>;tag={t}"),
         None => "<sip:alice@atlanta.com>".to_owned(),
@@ -112,7 +125,7 @@ pub(super) fn parsed_request(payload: &[u8]) -> Request {
 /// The peer's response to a request we sent, as bytes.
 pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> Vec<u8> {
     let req = parsed_request(sent);
-    let mut resp = build::response(&req, StatusCode::new(status).unwrap());
+    let mut resp = Response::from_request(&req, StatusCode::new(status).unwrap());
     if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
         to.push_str(";tag=");
         to.push_str(tag);
@@ -122,7 +135,7 @@ pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> V
 
 /// Our response to a request passed up in an event.
 pub(super) fn our_response(req: &Request, status: u16, to_tag: Option<&str>) -> Response {
-    let mut resp = build::response(req, StatusCode::new(status).unwrap());
+    let mut resp = Response::from_request(req, StatusCode::new(status).unwrap());
     if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
         if key::tag(to).is_none() {
             to.push_str(";tag=");
