@@ -148,8 +148,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     for name in ["selftest-tcp", "non-invite", "invite"] {
         let scenario = sip_harness::scenarios::find(name).unwrap();
-        g.throughput(Throughput::Elements(scenario.run(0, &Faults::NONE).stats.sent));
-        g.bench_function(name, |b| b.iter(|| black_box(scenario.run(0, &Faults::NONE).stats)));
+        g.throughput(Throughput::Elements(
+            scenario.run(0, &Faults::NONE).stats.sent,
+        ));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(scenario.run(0, &Faults::NONE).stats))
+        });
     }
     g.finish();
 }

@@ -25,7 +25,7 @@ use sip_core::method::Method;
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
-use sip_core::transaction::{build, Config, Event, SentBy, TransactionId, TransactionLayer};
+use sip_core::transaction::{Config, Event, SentBy, TransactionId, TransactionLayer};
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::Uri;
 use std::net::SocketAddr;
@@ -301,14 +301,9 @@ impl Uas {
     }
 
     fn response(&self, request: &Request, status: StatusCode) -> Response {
-        let mut r = build::response(request, status);
+        let mut r = Response::from_request(request, status);
         if status != StatusCode::TRYING {
-            if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-                if !to.contains(";tag=") {
-                    to.push_str(";tag=");
-                    to.push_str(&self.to_tag);
-                }
-            }
+            r = r.with_to_tag(&self.to_tag);
             r.headers
                 .push(HeaderName::Contact, format!("<sip:bob@{}>", self.local));
         }
