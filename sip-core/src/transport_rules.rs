@@ -1,0 +1,213 @@
+//! The transport rules of RFC 3261 §18 and RFC 3581, as pure functions the
+//! transaction layer applies:
+//!
+//! * on send (§18.1.1): the top Via names the transport, the sent-by and a
+//!   fresh branch, plus an empty `rport` when configured (RFC 3581 §3); a
+//!   request larger than MTU − 200 bytes does not go over UDP;
+//! * on receive (§18.2.1, RFC 3581 §4): `received` is added when the
+//!   sent-by host differs from the source IP, and an empty `rport` is
+//!   filled in with the source port (which also forces `received`);
+//! * response routing (§18.2.2, RFC 3581 §4): the connection the request
+//!   came on while it is open, else `maddr`, else `received` with the
+//!   `rport` or sent-by port, else the sent-by itself.
+//!
+//! The Via is read and written through the typed [`Via`] header.
+
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, Via};
+use crate::transport::{ConnectionId, Destination, Source, Transport};
+use crate::uri::Host;
+use std::net::{IpAddr, SocketAddr};
+
+/// Why the top Via of a message is unusable.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViaError {
+    /// There is no Via header.
+    #[error("missing Via header")]
+    Missing,
+    /// The top Via value does not parse.
+    #[error("{0}")]
+    Malformed(#[from] HeaderError),
+}
+
+/// The raw text of the topmost Via value.
+pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
+    let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    split_comma(line).next().ok_or(ViaError::Missing)
+}
+
+/// The topmost Via value, parsed.
+pub fn top_via(headers: &Headers) -> Result<Via, ViaError> {
+    Ok(Via::parse(top_via_text(headers)?)?)
+}
+
+/// The IP address of a host, if it is one.
+pub fn host_ip(host: &Host) -> Option<IpAddr> {
+    match host {
+        Host::Ipv4(a) => Some(IpAddr::V4(*a)),
+        Host::Ipv6(a) => Some(IpAddr::V6(*a)),
+        _ => None,
+    }
+}
+
+/// The Via value a UAC writes for a request it sends (RFC 3261 §8.1.1.7,
+/// §18.1.1, RFC 3581 §3).
+pub fn via_value(
+    transport: Transport,
+    host: &str,
+    port: Option<u16>,
+    branch: &str,
+    rport: bool,
+) -> String {
+    let mut v = String::with_capacity(48 + host.len() + branch.len());
+    v.push_str("SIP/2.0/");
+    v.push_str(transport.as_str());
+    v.push(' ');
+    v.push_str(host);
+    if let Some(p) = port {
+        v.push(':');
+        v.push_str(&p.to_string());
+    }
+    v.push_str(";branch=");
+    v.push_str(branch);
+    if rport {
+        v.push_str(";rport");
+    }
+    v
+}
+
+/// Replaces every Via of an outgoing request by one Via with `value` (a UA
+/// originates the request, so no other Via belongs in it).
+pub fn stamp_via(headers: &mut Headers, value: String) {
+    let mut out = Headers::with_capacity(headers.len() + 1);
+    out.push(HeaderName::Via, value);
+    out.extend(
+        headers
+            .iter()
+            .filter(|h| h.name != HeaderName::Via)
+            .cloned(),
+    );
+    *headers = out;
+}
+
+/// Applies RFC 3261 §18.2.1 and RFC 3581 §4 to the top Via of a received
+/// request: adds `received` when the sent-by host is not the source IP,
+/// and fills an empty `rport` with the source port (adding `received`
+/// even when it equals the sent-by). Returns whether the Via changed.
+pub fn stamp_received(headers: &mut Headers, source: SocketAddr) -> Result<bool, ViaError> {
+    let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    let mut values = split_comma(line);
+    let first = values.next().ok_or(ViaError::Missing)?;
+    let mut via = Via::parse(first)?;
+    let fill_rport = via.rport() == Some(None);
+    let differs = host_ip(&via.host) != Some(source.ip());
+    if !differs && !fill_rport {
+        return Ok(false);
+    }
+    via.set_received(source.ip());
+    if fill_rport {
+        via.set_rport(Some(source.port()));
+    }
+    let mut new_line = via.to_string();
+    for rest in values {
+        new_line.push_str(", ");
+        new_line.push_str(rest);
+    }
+    if let Some(v) = headers.get_mut(&HeaderName::Via) {
+        *v = new_line;
+    }
+    Ok(true)
+}
+
+/// Why a response cannot be routed (RFC 3261 §18.2.2).
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The top Via did not parse.
+    #[error("cannot route response: {0}")]
+    Via(#[from] ViaError),
+    /// The Via names a transport the stack does not know.
+    #[error("cannot route response: unknown transport {0:?}")]
+    UnknownTransport(String),
+    /// The sent-by is a domain name and there is no `received`: the
+    /// embedder would have to resolve it (RFC 3263 §5), which the layer
+    /// does not do.
+    #[error("cannot route response: sent-by {0:?} needs DNS resolution")]
+    NeedsResolution(String),
+}
+
+/// Where a response to a request with top Via `via`, received from
+/// `source`, goes (RFC 3261 §18.2.2, RFC 3581 §4):
+///
+/// 1. reliable transport, connection still open: that connection;
+/// 2. `maddr` (an IP): that address, with the sent-by port or default;
+/// 3. `received`: that address, with the `rport` value when filled in,
+///    else the sent-by port or the transport default;
+/// 4. the sent-by, when it is an IP address.
+///
+/// `connection_open` tells whether the source's connection still exists.
+pub fn response_destination(
+    via: &Via,
+    source: Option<&Source>,
+    connection_open: impl Fn(ConnectionId) -> bool,
+) -> Result<Destination, RouteError> {
+    let transport = via
+        .transport
+        .known()
+        .ok_or_else(|| RouteError::UnknownTransport(via.transport.to_string()))?;
+    if let Some(conn) = source.and_then(|s| s.connection) {
+        if connection_open(conn) {
+            return Ok(Destination::Connection(conn));
+        }
+    }
+    let default_port = via.port.unwrap_or(transport.default_port());
+    if let Some(ip) = via.maddr().as_ref().and_then(host_ip) {
+        return Ok(Destination::Addr {
+            transport,
+            addr: SocketAddr::new(ip, default_port),
+        });
+    }
+    if let Some(ip) = via.received() {
+        let port = match via.rport() {
+            Some(Some(p)) if p != 0 => p,
+            _ => default_port,
+        };
+        return Ok(Destination::Addr {
+            transport,
+            addr: SocketAddr::new(ip, port),
+        });
+    }
+    match host_ip(&via.host) {
+        Some(ip) => Ok(Destination::Addr {
+            transport,
+            addr: SocketAddr::new(ip, default_port),
+        }),
+        None => Err(RouteError::NeedsResolution(match &via.host {
+            Host::Domain(d) => d.clone(),
+            other => format!("{other:?}"),
+        })),
+    }
+}
+
+/// The RFC 3261 §18.1.1 size rule for a request of `len` bytes to
+/// `dest`: over UDP, a request larger than `limit` (MTU − 200) must use a
+/// congestion-controlled transport. Returns the transport to use, or
+/// `None` when the request must not be sent (switching is not allowed).
+pub fn transport_for_size(
+    transport: Transport,
+    len: usize,
+    limit: usize,
+    may_switch: bool,
+) -> Option<Transport> {
+    if transport != Transport::Udp || len <= limit {
+        Some(transport)
+    } else if may_switch {
+        Some(Transport::Tcp)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "transport_rules_tests.rs"]
+mod tests;
