@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod message;
 pub mod method;
