@@ -40,6 +40,8 @@ pub struct Response {
 
 /// A request or a response.
 #[derive(Clone, PartialEq, Eq, Debug)]
+// Boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 pub enum Message {
     /// A request.
     Request(Request),

@@ -110,9 +110,19 @@ mod tests {
 
     #[test]
     fn round_trips_known_and_extension() {
-        for m in ["INVITE", "ACK", "UPDATE", "NEWMETHOD", "invite", "RE%47IST%45R"] {
+        for m in [
+            "INVITE",
+            "ACK",
+            "UPDATE",
+            "NEWMETHOD",
+            "invite",
+            "RE%47IST%45R",
+        ] {
             assert_eq!(Method::from_token(m).as_str(), m);
         }
-        assert_eq!(Method::from_token("invite"), Method::Extension("invite".into()));
+        assert_eq!(
+            Method::from_token("invite"),
+            Method::Extension("invite".into())
+        );
     }
 }

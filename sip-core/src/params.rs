@@ -63,7 +63,11 @@ impl Params {
     /// in place or appending a new one.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         let value = value.map(str::to_owned);
-        if let Some(p) = self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        if let Some(p) = self
+            .0
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             p.value = value;
         } else {
             self.0.push(Param {
@@ -103,7 +107,13 @@ impl Params {
             };
             let rest = rest.trim_start_matches([' ', '\t']);
             let name_end = rest
-                .find(|c: char| c == '=' || c == ';' || c == ' ' || c == '\t' || (c.is_ascii() && stop.contains(&(c as u8))))
+                .find(|c: char| {
+                    c == '='
+                        || c == ';'
+                        || c == ' '
+                        || c == '\t'
+                        || (c.is_ascii() && stop.contains(&(c as u8)))
+                })
                 .unwrap_or(rest.len());
             let name = &rest[..name_end];
             if name.is_empty() {
@@ -116,8 +126,13 @@ impl Params {
                 let end = if v.starts_with('"') {
                     quoted_end(v).ok_or(ParamError::UnterminatedQuote)?
                 } else {
-                    v.find(|c: char| c == ';' || c == ' ' || c == '\t' || (c.is_ascii() && stop.contains(&(c as u8))))
-                        .unwrap_or(v.len())
+                    v.find(|c: char| {
+                        c == ';'
+                            || c == ' '
+                            || c == '\t'
+                            || (c.is_ascii() && stop.contains(&(c as u8)))
+                    })
+                    .unwrap_or(v.len())
                 };
                 if end == 0 {
                     return Err(ParamError::EmptyValue);
@@ -201,7 +216,8 @@ mod tests {
 
     #[test]
     fn parses_and_round_trips() {
-        let (p, rest) = Params::parse_prefix(";branch=z9hG4bK1;rport;Received=\"a;b\"", b",").unwrap();
+        let (p, rest) =
+            Params::parse_prefix(";branch=z9hG4bK1;rport;Received=\"a;b\"", b",").unwrap();
         assert_eq!(rest, "");
         assert_eq!(p.get("BRANCH"), Some("z9hG4bK1"));
         assert!(p.contains("rport"));
@@ -220,8 +236,14 @@ mod tests {
     #[test]
     fn rejects_empty() {
         assert_eq!(Params::parse_prefix(";;", b""), Err(ParamError::EmptyName));
-        assert_eq!(Params::parse_prefix(";a=", b""), Err(ParamError::EmptyValue));
-        assert_eq!(Params::parse_prefix(";a=\"x", b""), Err(ParamError::UnterminatedQuote));
+        assert_eq!(
+            Params::parse_prefix(";a=", b""),
+            Err(ParamError::EmptyValue)
+        );
+        assert_eq!(
+            Params::parse_prefix(";a=\"x", b""),
+            Err(ParamError::UnterminatedQuote)
+        );
     }
 
     #[test]

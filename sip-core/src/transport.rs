@@ -33,7 +33,10 @@ impl Transport {
 
     /// True for stream transports, which need message framing (§18.3).
     pub const fn is_stream(self) -> bool {
-        matches!(self, Transport::Tcp | Transport::Tls | Transport::Ws | Transport::Wss)
+        matches!(
+            self,
+            Transport::Tcp | Transport::Tls | Transport::Ws | Transport::Wss
+        )
     }
 
     /// The Via token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, `WSS`).

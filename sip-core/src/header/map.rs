@@ -60,7 +60,11 @@ impl Headers {
     /// at the end if there is none (used for Via, RFC 3261 §8.1.1.7, and
     /// Record-Route, §16.6).
     pub fn push_front(&mut self, name: HeaderName, value: impl Into<String>) {
-        let at = self.0.iter().position(|h| h.name == name).unwrap_or(self.0.len());
+        let at = self
+            .0
+            .iter()
+            .position(|h| h.name == name)
+            .unwrap_or(self.0.len());
         self.0.insert(
             at,
             Header {
@@ -72,12 +76,18 @@ impl Headers {
 
     /// The value of the first line named `name`.
     pub fn get(&self, name: &HeaderName) -> Option<&str> {
-        self.0.iter().find(|h| &h.name == name).map(|h| h.value.as_str())
+        self.0
+            .iter()
+            .find(|h| &h.name == name)
+            .map(|h| h.value.as_str())
     }
 
     /// Mutable access to the first line named `name`.
     pub fn get_mut(&mut self, name: &HeaderName) -> Option<&mut String> {
-        self.0.iter_mut().find(|h| &h.name == name).map(|h| &mut h.value)
+        self.0
+            .iter_mut()
+            .find(|h| &h.name == name)
+            .map(|h| &mut h.value)
     }
 
     /// True when at least one line is named `name`.
@@ -87,7 +97,10 @@ impl Headers {
 
     /// Every line named `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |h| &h.name == name).map(|h| h.value.as_str())
+        self.0
+            .iter()
+            .filter(move |h| &h.name == name)
+            .map(|h| h.value.as_str())
     }
 
     /// Every value of `name`: each line split at commas outside quotes and
@@ -280,6 +293,9 @@ mod tests {
         let mut h = Headers::new();
         h.push(HeaderName::Supported, "100rel, timer");
         h.push(HeaderName::parse("k"), "replaces");
-        assert_eq!(h.values(&HeaderName::Supported).collect::<Vec<_>>(), ["100rel", "timer", "replaces"]);
+        assert_eq!(
+            h.values(&HeaderName::Supported).collect::<Vec<_>>(),
+            ["100rel", "timer", "replaces"]
+        );
     }
 }

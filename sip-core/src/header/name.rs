@@ -4,7 +4,7 @@
 use core::fmt;
 
 macro_rules! header_names {
-    ($( $variant:ident => $canon:literal $(, $compact:literal)? ; )*) => {
+    ($( $variant:ident => $canon:literal, $lower:literal $(, $compact:literal)? ; )*) => {
         /// A header field name.
         ///
         /// Known names are variants; any other name is kept verbatim in
@@ -32,105 +32,88 @@ macro_rules! header_names {
             /// The compact form, where one exists.
             pub fn compact(&self) -> Option<char> {
                 match self {
-                    $($(HeaderName::$variant => Some($compact),)?)*
+                    $($(HeaderName::$variant => Some($compact as char),)?)*
                     _ => None,
                 }
             }
 
             fn from_lower(lower: &[u8]) -> Option<HeaderName> {
-                $(
-                    if lower == lower_bytes!($canon) { return Some(HeaderName::$variant); }
-                    $(if lower.len() == 1 && lower[0] == $compact as u8 { return Some(HeaderName::$variant); })?
-                )*
-                None
+                match lower {
+                    $($lower => Some(HeaderName::$variant),)*
+                    $($([$compact] => Some(HeaderName::$variant),)?)*
+                    _ => None,
+                }
             }
         }
     };
 }
 
-macro_rules! lower_bytes {
-    ($s:literal) => {{
-        const S: &[u8] = $s.as_bytes();
-        const N: usize = S.len();
-        const L: [u8; N] = {
-            let mut out = [0u8; N];
-            let mut i = 0;
-            while i < N {
-                out[i] = S[i].to_ascii_lowercase();
-                i += 1;
-            }
-            out
-        };
-        &L
-    }};
-}
-
 header_names! {
-    Via => "Via", 'v';
-    From => "From", 'f';
-    To => "To", 't';
-    CallId => "Call-ID", 'i';
-    CSeq => "CSeq";
-    MaxForwards => "Max-Forwards";
-    Contact => "Contact", 'm';
-    Route => "Route";
-    RecordRoute => "Record-Route";
-    ContentType => "Content-Type", 'c';
-    ContentLength => "Content-Length", 'l';
-    ContentEncoding => "Content-Encoding", 'e';
-    ContentDisposition => "Content-Disposition";
-    ContentLanguage => "Content-Language";
-    Expires => "Expires";
-    MinExpires => "Min-Expires";
-    Require => "Require";
-    ProxyRequire => "Proxy-Require";
-    Supported => "Supported", 'k';
-    Unsupported => "Unsupported";
-    Allow => "Allow";
-    Accept => "Accept";
-    AcceptEncoding => "Accept-Encoding";
-    AcceptLanguage => "Accept-Language";
-    RSeq => "RSeq";
-    RAck => "RAck";
-    Event => "Event", 'o';
-    AllowEvents => "Allow-Events", 'u';
-    SubscriptionState => "Subscription-State";
-    ReferTo => "Refer-To", 'r';
-    ReferredBy => "Referred-By", 'b';
-    ReferSub => "Refer-Sub";
-    Replaces => "Replaces";
-    WwwAuthenticate => "WWW-Authenticate";
-    Authorization => "Authorization";
-    ProxyAuthenticate => "Proxy-Authenticate";
-    ProxyAuthorization => "Proxy-Authorization";
-    AuthenticationInfo => "Authentication-Info";
-    PAssertedIdentity => "P-Asserted-Identity";
-    PPreferredIdentity => "P-Preferred-Identity";
-    Privacy => "Privacy";
-    SessionExpires => "Session-Expires", 'x';
-    MinSe => "Min-SE";
-    RetryAfter => "Retry-After";
-    Reason => "Reason";
-    UserAgent => "User-Agent";
-    Server => "Server";
-    Subject => "Subject", 's';
-    Date => "Date";
-    Timestamp => "Timestamp";
-    Warning => "Warning";
-    Organization => "Organization";
-    Priority => "Priority";
-    InReplyTo => "In-Reply-To";
-    ReplyTo => "Reply-To";
-    MimeVersion => "MIME-Version";
-    AlertInfo => "Alert-Info";
-    CallInfo => "Call-Info";
-    ErrorInfo => "Error-Info";
-    SipETag => "SIP-ETag";
-    SipIfMatch => "SIP-If-Match";
-    InfoPackage => "Info-Package";
-    RecvInfo => "Recv-Info";
-    Path => "Path";
-    ServiceRoute => "Service-Route";
+    Via => "Via", b"via", b'v';
+    From => "From", b"from", b'f';
+    To => "To", b"to", b't';
+    CallId => "Call-ID", b"call-id", b'i';
+    CSeq => "CSeq", b"cseq";
+    MaxForwards => "Max-Forwards", b"max-forwards";
+    Contact => "Contact", b"contact", b'm';
+    Route => "Route", b"route";
+    RecordRoute => "Record-Route", b"record-route";
+    ContentType => "Content-Type", b"content-type", b'c';
+    ContentLength => "Content-Length", b"content-length", b'l';
+    ContentEncoding => "Content-Encoding", b"content-encoding", b'e';
+    ContentDisposition => "Content-Disposition", b"content-disposition";
+    ContentLanguage => "Content-Language", b"content-language";
+    Expires => "Expires", b"expires";
+    MinExpires => "Min-Expires", b"min-expires";
+    Require => "Require", b"require";
+    ProxyRequire => "Proxy-Require", b"proxy-require";
+    Supported => "Supported", b"supported", b'k';
+    Unsupported => "Unsupported", b"unsupported";
+    Allow => "Allow", b"allow";
+    Accept => "Accept", b"accept";
+    AcceptEncoding => "Accept-Encoding", b"accept-encoding";
+    AcceptLanguage => "Accept-Language", b"accept-language";
+    RSeq => "RSeq", b"rseq";
+    RAck => "RAck", b"rack";
+    Event => "Event", b"event", b'o';
+    AllowEvents => "Allow-Events", b"allow-events", b'u';
+    SubscriptionState => "Subscription-State", b"subscription-state";
+    ReferTo => "Refer-To", b"refer-to", b'r';
+    ReferredBy => "Referred-By", b"referred-by", b'b';
+    ReferSub => "Refer-Sub", b"refer-sub";
+    Replaces => "Replaces", b"replaces";
+    WwwAuthenticate => "WWW-Authenticate", b"www-authenticate";
+    Authorization => "Authorization", b"authorization";
+    ProxyAuthenticate => "Proxy-Authenticate", b"proxy-authenticate";
+    ProxyAuthorization => "Proxy-Authorization", b"proxy-authorization";
+    AuthenticationInfo => "Authentication-Info", b"authentication-info";
+    PAssertedIdentity => "P-Asserted-Identity", b"p-asserted-identity";
+    PPreferredIdentity => "P-Preferred-Identity", b"p-preferred-identity";
+    Privacy => "Privacy", b"privacy";
+    SessionExpires => "Session-Expires", b"session-expires", b'x';
+    MinSe => "Min-SE", b"min-se";
+    RetryAfter => "Retry-After", b"retry-after";
+    Reason => "Reason", b"reason";
+    UserAgent => "User-Agent", b"user-agent";
+    Server => "Server", b"server";
+    Subject => "Subject", b"subject", b's';
+    Date => "Date", b"date";
+    Timestamp => "Timestamp", b"timestamp";
+    Warning => "Warning", b"warning";
+    Organization => "Organization", b"organization";
+    Priority => "Priority", b"priority";
+    InReplyTo => "In-Reply-To", b"in-reply-to";
+    ReplyTo => "Reply-To", b"reply-to";
+    MimeVersion => "MIME-Version", b"mime-version";
+    AlertInfo => "Alert-Info", b"alert-info";
+    CallInfo => "Call-Info", b"call-info";
+    ErrorInfo => "Error-Info", b"error-info";
+    SipETag => "SIP-ETag", b"sip-etag";
+    SipIfMatch => "SIP-If-Match", b"sip-if-match";
+    InfoPackage => "Info-Package", b"info-package";
+    RecvInfo => "Recv-Info", b"recv-info";
+    Path => "Path", b"path";
+    ServiceRoute => "Service-Route", b"service-route";
 }
 
 impl HeaderName {
@@ -199,7 +182,10 @@ mod tests {
         assert_eq!(HeaderName::parse("call-id"), HeaderName::CallId);
         assert_eq!(HeaderName::parse("I"), HeaderName::CallId);
         assert_eq!(HeaderName::parse("x"), HeaderName::SessionExpires);
-        assert_eq!(HeaderName::parse("WWW-AUTHENTICATE"), HeaderName::WwwAuthenticate);
+        assert_eq!(
+            HeaderName::parse("WWW-AUTHENTICATE"),
+            HeaderName::WwwAuthenticate
+        );
         assert_eq!(HeaderName::parse("X-Foo"), HeaderName::parse("x-foo"));
         assert_eq!(HeaderName::parse("C%6Fntact").as_str(), "C%6Fntact");
         assert_ne!(HeaderName::parse("C%6Fntact"), HeaderName::Contact);

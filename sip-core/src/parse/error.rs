@@ -82,6 +82,9 @@ pub enum ParseErrorKind {
     /// A Date header that is not an RFC 1123 date in GMT (RFC 3261 §20.17).
     #[error("malformed Date header")]
     Date,
+    /// The input ended inside a message (a stream closed mid-message).
+    #[error("incomplete message at end of input")]
+    Incomplete,
 }
 
 /// The fields of a rejected request that a 400 (or 505) response needs
@@ -132,6 +135,11 @@ impl ParseError {
             header: None,
             partial: None,
         }
+    }
+
+    /// The input ended inside a message after `offset` bytes.
+    pub fn incomplete(offset: usize) -> Self {
+        ParseError::new(ParseErrorKind::Incomplete, offset)
     }
 
     pub(crate) fn at_header(mut self, name: HeaderName) -> Self {

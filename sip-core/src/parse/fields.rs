@@ -39,7 +39,9 @@ impl<'a> MessageView<'a> {
                 Some(b'v') if via.is_none() && h.is(&HeaderName::Via) => via = Some(h.value),
                 Some(b'f') if from.is_none() && h.is(&HeaderName::From) => from = Some(h.value),
                 Some(b't') if to.is_none() && h.is(&HeaderName::To) => to = Some(h.value),
-                Some(b'i') | Some(b'c') if call_id.is_none() && h.is(&HeaderName::CallId) => call_id = Some(h.value),
+                Some(b'i') | Some(b'c') if call_id.is_none() && h.is(&HeaderName::CallId) => {
+                    call_id = Some(h.value)
+                }
                 Some(b'c') if cseq.is_none() && h.is(&HeaderName::CSeq) => cseq = Some(h.value),
                 _ => {}
             }
@@ -63,53 +65,69 @@ impl<'a> MessageView<'a> {
 }
 
 fn skip_ws(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t', '\r', '\n'])
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+        i += 1;
+    }
+    &s[i..]
+}
+
+/// Index of the first byte in `s` that is one of `set`, or `s.len()`.
+fn until(s: &str, set: &[u8]) -> usize {
+    s.as_bytes()
+        .iter()
+        .position(|b| set.contains(b))
+        .unwrap_or(s.len())
+}
+
+/// Reads `;name[=value]` parameters from `s` until one named `want`
+/// (case-insensitive); values end at `;`, `,` or whitespace.
+fn find_param<'a>(mut s: &'a str, want: &str) -> Option<&'a str> {
+    loop {
+        s = skip_ws(s);
+        s = skip_ws(s.strip_prefix(';')?);
+        let end = until(s, b";,= \t\r\n");
+        let name = &s[..end];
+        s = skip_ws(&s[end..]);
+        let mut value = "";
+        if let Some(r) = s.strip_prefix('=') {
+            s = skip_ws(r);
+            let vend = until(s, b";, \t\r\n");
+            value = &s[..vend];
+            s = &s[vend..];
+        }
+        if name.eq_ignore_ascii_case(want) {
+            return Some(value);
+        }
+    }
 }
 
 /// `sent-protocol LWS sent-by *( SEMI via-params )` of the first Via value.
 fn top_via(v: &str) -> Option<(&str, &str, Option<&str>)> {
     let mut s = v;
     for _ in 0..2 {
-        let i = s.find('/')?;
+        let i = memchr::memchr(b'/', s.as_bytes())?;
         s = skip_ws(&s[i + 1..]);
     }
-    let t_end = s.find(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n')?;
+    let t_end = until(s, b" \t\r\n");
+    if t_end == s.len() {
+        return None;
+    }
     let transport = &s[..t_end];
     s = skip_ws(&s[t_end..]);
-    let sb_end = s
-        .find(|c: char| c == ';' || c == ',' || c == ' ' || c == '\t' || c == '\r')
-        .unwrap_or(s.len());
+    let sb_end = until(s, b";, \t\r");
     let sent_by = &s[..sb_end];
-    s = &s[sb_end..];
-    let mut branch = None;
-    loop {
-        s = skip_ws(s);
-        let Some(rest) = s.strip_prefix(';') else { break };
-        s = skip_ws(rest);
-        let end = s
-            .find(|c: char| c == ';' || c == ',' || c == '=' || c == ' ' || c == '\t')
-            .unwrap_or(s.len());
-        let name = &s[..end];
-        s = skip_ws(&s[end..]);
-        let mut value = None;
-        if let Some(r) = s.strip_prefix('=') {
-            s = skip_ws(r);
-            let vend = s
-                .find(|c: char| c == ';' || c == ',' || c == ' ' || c == '\t' || c == '\r')
-                .unwrap_or(s.len());
-            value = Some(&s[..vend]);
-            s = &s[vend..];
-        }
-        if name.eq_ignore_ascii_case("branch") {
-            branch = value;
-            break;
-        }
-    }
-    Some((transport, sent_by, branch))
+    Some((transport, sent_by, find_param(&s[sb_end..], "branch")))
 }
 
-/// The `tag` header parameter of a From/To value (outside `<...>` and
-/// quotes; after a bare addr-spec every `;` starts a header parameter).
+/// The `tag` header parameter of a From/To value, read without
+/// allocating (outside `<...>` and quotes; after a bare addr-spec every `;`
+/// starts a header parameter, RFC 3261 §20.10).
+pub fn to_tag_of(v: &str) -> Option<&str> {
+    tag(v)
+}
+
 fn tag(v: &str) -> Option<&str> {
     let b = v.as_bytes();
     let mut i = 0;
@@ -138,25 +156,7 @@ fn tag(v: &str) -> Option<&str> {
         }
         i += 1;
     }
-    let mut s = &v[params_from?..];
-    loop {
-        s = skip_ws(s);
-        let rest = s.strip_prefix(';')?;
-        s = skip_ws(rest);
-        let end = s.find([';', '=', ' ', '\t']).unwrap_or(s.len());
-        let name = &s[..end];
-        s = skip_ws(&s[end..]);
-        let mut value = "";
-        if let Some(r) = s.strip_prefix('=') {
-            s = skip_ws(r);
-            let vend = s.find([';', ' ', '\t']).unwrap_or(s.len());
-            value = &s[..vend];
-            s = &s[vend..];
-        }
-        if name.eq_ignore_ascii_case("tag") {
-            return Some(value);
-        }
-    }
+    find_param(&v[params_from?..], "tag")
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ mod tests;
 
 pub use config::ParserConfig;
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
-pub use fields::TransactionFields;
+pub use fields::{to_tag_of, TransactionFields};
 pub use owned::unfold;
 pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
@@ -54,7 +54,10 @@ use view::{frame, Framed, Framing};
 /// Parses one datagram (RFC 3261 §18.3): Content-Length is optional (the
 /// body is then the rest of the datagram), bytes after the declared body are
 /// discarded, and a body shorter than declared is an error.
-pub fn parse_datagram<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<MessageView<'a>, ParseError> {
+pub fn parse_datagram<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<MessageView<'a>, ParseError> {
     if buf.len() > cfg.max_message_size {
         return Err(ParseError::new(
             ParseErrorKind::TooLarge {
@@ -65,7 +68,10 @@ pub fn parse_datagram<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<MessageVi
     }
     match frame(buf, cfg, Framing::Datagram)? {
         Framed::Complete(v) => Ok(v),
-        Framed::Incomplete => Err(ParseError::new(ParseErrorKind::UnterminatedHeaders, buf.len())),
+        Framed::Incomplete => Err(ParseError::new(
+            ParseErrorKind::UnterminatedHeaders,
+            buf.len(),
+        )),
     }
 }
 

@@ -56,7 +56,8 @@ impl MessageView<'_> {
         let body = self.body.to_vec();
         let msg = match self.start {
             StartLine::Request { method, uri } => {
-                let uri = Uri::parse(uri).map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
+                let uri =
+                    Uri::parse(uri).map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
                 Message::Request(Request {
                     method: Method::from_token(method),
                     uri,

@@ -9,6 +9,8 @@ use crate::message::Message;
 /// One thing read from a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+// Boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 pub enum StreamItem {
     /// A whole message.
     Message(Message),

@@ -19,7 +19,13 @@ fn cfg() -> ParserConfig {
 #[test]
 fn datagram_view_and_fields() {
     let v = parse_datagram(OPTIONS, &cfg()).unwrap();
-    assert_eq!(v.start, StartLine::Request { method: "OPTIONS", uri: "sip:bob@example.com" });
+    assert_eq!(
+        v.start,
+        StartLine::Request {
+            method: "OPTIONS",
+            uri: "sip:bob@example.com"
+        }
+    );
     assert_eq!(v.headers.len(), 7);
     assert_eq!(v.len, OPTIONS.len());
     let f = v.transaction_fields().unwrap();
@@ -35,7 +41,13 @@ fn datagram_view_and_fields() {
 fn response_with_empty_reason() {
     let m = b"SIP/2.0 100 \r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
     let v = parse_datagram(m, &cfg()).unwrap();
-    assert_eq!(v.start, StartLine::Response { code: 100, reason: "" });
+    assert_eq!(
+        v.start,
+        StartLine::Response {
+            code: 100,
+            reason: ""
+        }
+    );
     let bad = b"SIP/2.0 100\r\n\r\n";
     assert!(parse_datagram(bad, &cfg()).is_err());
 }
@@ -70,29 +82,62 @@ fn datagram_content_length_rules() {
     // Short body: 400 over UDP (RFC 4475 §3.1.2.2), with the partial request kept.
     let m = b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\nContent-Length: 99\r\n\r\nhello";
     let e = parse_datagram(m, &cfg()).unwrap_err();
-    assert_eq!(e.kind, ParseErrorKind::BodyTooShort { declared: 99, available: 5 });
+    assert_eq!(
+        e.kind,
+        ParseErrorKind::BodyTooShort {
+            declared: 99,
+            available: 5
+        }
+    );
     let p = e.partial.unwrap();
     assert_eq!(p.headers.get(&crate::HeaderName::CallId), Some("x"));
     assert!(!p.can_respond());
     // Negative and conflicting lengths.
     let m = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: -999\r\n\r\n";
-    assert_eq!(parse_datagram(m, &cfg()).unwrap_err().kind, ParseErrorKind::ContentLength);
+    assert_eq!(
+        parse_datagram(m, &cfg()).unwrap_err().kind,
+        ParseErrorKind::ContentLength
+    );
     let m = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 3\r\nl: 5\r\n\r\nhello";
-    assert_eq!(parse_datagram(m, &cfg()).unwrap_err().kind, ParseErrorKind::ContentLength);
+    assert_eq!(
+        parse_datagram(m, &cfg()).unwrap_err().kind,
+        ParseErrorKind::ContentLength
+    );
 }
 
 #[test]
 fn start_line_errors() {
     let kind = |m: &[u8]| parse_datagram(m, &cfg()).unwrap_err().kind;
-    assert_eq!(kind(b"OPTIONS sip:a@b SIP/7.0\r\n\r\n"), ParseErrorKind::Version);
-    assert_eq!(kind(b"SIP/2.0 4294967301 Huge\r\n\r\n"), ParseErrorKind::StatusCode);
+    assert_eq!(
+        kind(b"OPTIONS sip:a@b SIP/7.0\r\n\r\n"),
+        ParseErrorKind::Version
+    );
+    assert_eq!(
+        kind(b"SIP/2.0 4294967301 Huge\r\n\r\n"),
+        ParseErrorKind::StatusCode
+    );
     assert_eq!(kind(b"SIP/2.0 099 Low\r\n\r\n"), ParseErrorKind::StatusCode);
-    assert!(matches!(kind(b"OPTIONS  sip:a@b  SIP/2.0\r\n\r\n"), ParseErrorKind::StartLine(_)));
-    assert!(matches!(kind(b"OPTIONS sip:a@b SIP/2.0  \r\n\r\n"), ParseErrorKind::StartLine(_)));
-    assert!(matches!(kind(b"OPTIONS sip:a@b; lr SIP/2.0\r\n\r\n"), ParseErrorKind::StartLine(_)));
-    assert_eq!(kind(b"OPT<IONS sip:a@b SIP/2.0\r\n\r\n"), ParseErrorKind::Method);
+    assert!(matches!(
+        kind(b"OPTIONS  sip:a@b  SIP/2.0\r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert!(matches!(
+        kind(b"OPTIONS sip:a@b SIP/2.0  \r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert!(matches!(
+        kind(b"OPTIONS sip:a@b; lr SIP/2.0\r\n\r\n"),
+        ParseErrorKind::StartLine(_)
+    ));
+    assert_eq!(
+        kind(b"OPT<IONS sip:a@b SIP/2.0\r\n\r\n"),
+        ParseErrorKind::Method
+    );
     assert_eq!(kind(b""), ParseErrorKind::Empty);
-    assert_eq!(kind(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n"), ParseErrorKind::UnterminatedHeaders);
+    assert_eq!(
+        kind(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n"),
+        ParseErrorKind::UnterminatedHeaders
+    );
 }
 
 #[test]
@@ -100,7 +145,13 @@ fn leniencies_are_flags() {
     let m = b"OPTIONS  sip:a@b  SIP/2.0 \r\n\r\n";
     assert!(parse_datagram(m, &cfg()).is_err());
     let v = parse_datagram(m, &ParserConfig::lenient()).unwrap();
-    assert_eq!(v.start, StartLine::Request { method: "OPTIONS", uri: "sip:a@b" });
+    assert_eq!(
+        v.start,
+        StartLine::Request {
+            method: "OPTIONS",
+            uri: "sip:a@b"
+        }
+    );
     let m = b"OPTIONS <sip:a@b> SIP/2.0\r\n\r\n";
     assert!(parse_datagram(m, &cfg()).is_err());
     assert!(parse_datagram(m, &ParserConfig::lenient()).is_ok());
@@ -114,13 +165,22 @@ fn leniencies_are_flags() {
 fn limits_are_enforced() {
     let mut c = cfg();
     c.max_headers = 3;
-    assert_eq!(parse_datagram(OPTIONS, &c).unwrap_err().kind, ParseErrorKind::TooManyHeaders { limit: 3 });
+    assert_eq!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::TooManyHeaders { limit: 3 }
+    );
     let mut c = cfg();
     c.max_line_length = 40;
-    assert!(matches!(parse_datagram(OPTIONS, &c).unwrap_err().kind, ParseErrorKind::LineTooLong { .. }));
+    assert!(matches!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::LineTooLong { .. }
+    ));
     let mut c = cfg();
     c.max_message_size = 100;
-    assert!(matches!(parse_datagram(OPTIONS, &c).unwrap_err().kind, ParseErrorKind::TooLarge { .. }));
+    assert!(matches!(
+        parse_datagram(OPTIONS, &c).unwrap_err().kind,
+        ParseErrorKind::TooLarge { .. }
+    ));
 }
 
 #[test]
@@ -139,7 +199,10 @@ fn stream_any_chunking_gives_same_messages() {
                 items.push(i.unwrap());
             }
         }
-        let msgs = items.iter().filter(|i| matches!(i, StreamItem::Message(_))).count();
+        let msgs = items
+            .iter()
+            .filter(|i| matches!(i, StreamItem::Message(_)))
+            .count();
         assert_eq!(msgs, 2, "chunk size {chunk}");
         assert_eq!(p.buffered(), 0);
     }
@@ -158,7 +221,10 @@ fn stream_incomplete_body_waits_and_bad_length_breaks() {
     assert_eq!(p.next_item(), None);
     let mut p = StreamParser::new(cfg());
     p.push(b"MESSAGE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n");
-    assert_eq!(p.next_item().unwrap().unwrap_err().kind, ParseErrorKind::MissingContentLength);
+    assert_eq!(
+        p.next_item().unwrap().unwrap_err().kind,
+        ParseErrorKind::MissingContentLength
+    );
 }
 
 #[test]
@@ -170,5 +236,11 @@ fn stream_limit_on_unterminated_head() {
     for _ in 0..20 {
         p.push(b"X-Pad: aaaaaaaaaaaaaaaaaaaa\r\n");
     }
-    assert!(matches!(p.next_item(), Some(Err(ParseError { kind: ParseErrorKind::TooLarge { .. }, .. }))));
+    assert!(matches!(
+        p.next_item(),
+        Some(Err(ParseError {
+            kind: ParseErrorKind::TooLarge { .. },
+            ..
+        }))
+    ));
 }

@@ -66,8 +66,18 @@ fn typed_checks(headers: &Headers) -> Result<(), ParseError> {
     Ok(())
 }
 struct NoHeader;
-impl core::fmt::Display for NoHeader { fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { Ok(()) } }
-impl TypedHeader for NoHeader { const NAME: HeaderName = HeaderName::Via; const LIST: bool = false; fn parse(_: &str) -> Result<Self, crate::header::HeaderError> { Ok(NoHeader) } }
+impl core::fmt::Display for NoHeader {
+    fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        Ok(())
+    }
+}
+impl TypedHeader for NoHeader {
+    const NAME: HeaderName = HeaderName::Via;
+    const LIST: bool = false;
+    fn parse(_: &str) -> Result<Self, crate::header::HeaderError> {
+        Ok(NoHeader)
+    }
+}
 
 /// `rfc1123-date = wkday "," SP date1 SP time SP "GMT"` (RFC 3261 §25.1,
 /// §20.17), e.g. `Sat, 13 Nov 2010 23:29:00 GMT`.
@@ -143,9 +153,13 @@ pub fn unsupported_requires<'a>(req: &'a Request, supported: &[&str]) -> Vec<&'a
 
 /// The media type (`type/subtype`, lowercase, no parameters) of the body.
 pub fn content_type(headers: &Headers) -> Option<String> {
-    headers
-        .get(&HeaderName::ContentType)
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    headers.get(&HeaderName::ContentType).map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    })
 }
 
 /// True when the body's type is one of `understood` (or there is no body);
@@ -154,7 +168,8 @@ pub fn body_type_understood(req: &Request, understood: &[&str]) -> bool {
     if req.body.is_empty() {
         return true;
     }
-    content_type(&req.headers).is_some_and(|t| understood.iter().any(|u| u.eq_ignore_ascii_case(&t)))
+    content_type(&req.headers)
+        .is_some_and(|t| understood.iter().any(|u| u.eq_ignore_ascii_case(&t)))
 }
 
 /// True when the request's Accept header (if any) admits `media_type`,
@@ -167,7 +182,8 @@ pub fn accepts(req: &Request, media_type: &str) -> bool {
         let r = range.split(';').next().unwrap_or("").trim();
         let (rt, rs) = r.split_once('/').unwrap_or((r, ""));
         let (mt, ms) = media_type.split_once('/').unwrap_or((media_type, ""));
-        if (rt == "*" || rt.eq_ignore_ascii_case(mt)) && (rs == "*" || rs.eq_ignore_ascii_case(ms)) {
+        if (rt == "*" || rt.eq_ignore_ascii_case(mt)) && (rs == "*" || rs.eq_ignore_ascii_case(ms))
+        {
             return true;
         }
     }

@@ -75,7 +75,10 @@ impl<'a> MessageView<'a> {
 
     /// Every value line of `name`.
     pub fn header_all<'s>(&'s self, name: &'s HeaderName) -> impl Iterator<Item = &'a str> + 's {
-        self.headers.iter().filter(move |h| h.is(name)).map(|h| h.value)
+        self.headers
+            .iter()
+            .filter(move |h| h.is(name))
+            .map(|h| h.value)
     }
 
     /// True for a request.
@@ -96,7 +99,10 @@ impl<'a> MessageView<'a> {
     }
 }
 
-pub(crate) fn partial_from(method: Option<&str>, headers: &[RawHeader<'_>]) -> Option<Box<PartialRequest>> {
+pub(crate) fn partial_from(
+    method: Option<&str>,
+    headers: &[RawHeader<'_>],
+) -> Option<Box<PartialRequest>> {
     let method = method?;
     let mut out = Headers::new();
     for h in headers {
@@ -129,6 +135,8 @@ pub(crate) enum Framing {
 }
 
 /// Result of framing a message head.
+// Boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Framed<'a> {
     Complete(MessageView<'a>),
     /// More bytes are needed (stream only).
@@ -145,7 +153,11 @@ fn is_token(s: &[u8]) -> bool {
 }
 
 /// Parses one message from the start of `buf`.
-pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> Result<Framed<'a>, ParseError> {
+pub(crate) fn frame<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    framing: Framing,
+) -> Result<Framed<'a>, ParseError> {
     // RFC 3261 §7.5: ignore CRLFs before the start line.
     let mut pos = 0;
     while pos < buf.len() && (buf[pos] == b'\r' || buf[pos] == b'\n') {
@@ -160,7 +172,12 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
     // Start line.
     let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
         if buf.len() - pos > cfg.max_line_length {
-            return Err(ParseError::new(K::LineTooLong { limit: cfg.max_line_length }, pos));
+            return Err(ParseError::new(
+                K::LineTooLong {
+                    limit: cfg.max_line_length,
+                },
+                pos,
+            ));
         }
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::UnterminatedHeaders, buf.len())),
@@ -169,9 +186,15 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
     };
     let line_end = pos + nl;
     if nl > cfg.max_line_length {
-        return Err(ParseError::new(K::LineTooLong { limit: cfg.max_line_length }, pos));
+        return Err(ParseError::new(
+            K::LineTooLong {
+                limit: cfg.max_line_length,
+            },
+            pos,
+        ));
     }
-    let line = strip_cr(&buf[pos..line_end], cfg).ok_or_else(|| ParseError::new(K::StartLine("bare LF"), line_end))?;
+    let line = strip_cr(&buf[pos..line_end], cfg)
+        .ok_or_else(|| ParseError::new(K::StartLine("bare LF"), line_end))?;
     let start = parse_start_line(line, pos, cfg)?;
     let method = match start {
         StartLine::Request { method, .. } => Some(method),
@@ -185,7 +208,12 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
-                return Err(ParseError::new(K::TooLarge { limit: cfg.max_message_size }, cfg.max_message_size));
+                return Err(ParseError::new(
+                    K::TooLarge {
+                        limit: cfg.max_message_size,
+                    },
+                    cfg.max_message_size,
+                ));
             }
             return match framing {
                 Framing::Datagram => Err(with_partial(
@@ -200,7 +228,12 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
     };
     if body_start > cfg.max_message_size {
         return Err(with_partial(
-            ParseError::new(K::TooLarge { limit: cfg.max_message_size }, cfg.max_message_size),
+            ParseError::new(
+                K::TooLarge {
+                    limit: cfg.max_message_size,
+                },
+                cfg.max_message_size,
+            ),
             method,
             &headers,
         ));
@@ -210,12 +243,20 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
     let mut declared: Option<usize> = None;
     for h in headers.iter().filter(|h| h.is(&HeaderName::ContentLength)) {
         let v = parse_content_length(h.value).ok_or_else(|| {
-            with_partial(ParseError::new(K::ContentLength, body_start), method, &headers)
-                .at_header(HeaderName::ContentLength)
+            with_partial(
+                ParseError::new(K::ContentLength, body_start),
+                method,
+                &headers,
+            )
+            .at_header(HeaderName::ContentLength)
         })?;
         if declared.is_some_and(|d| d != v) {
-            return Err(with_partial(ParseError::new(K::ContentLength, body_start), method, &headers)
-                .at_header(HeaderName::ContentLength));
+            return Err(with_partial(
+                ParseError::new(K::ContentLength, body_start),
+                method,
+                &headers,
+            )
+            .at_header(HeaderName::ContentLength));
         }
         declared = Some(v);
     }
@@ -225,12 +266,21 @@ pub(crate) fn frame<'a>(buf: &'a [u8], cfg: &ParserConfig, framing: Framing) -> 
         (None, Framing::Datagram) => available,
         (None, Framing::Stream) if cfg.lenient_stream_missing_content_length => 0,
         (None, Framing::Stream) => {
-            return Err(with_partial(ParseError::new(K::MissingContentLength, body_start), method, &headers))
+            return Err(with_partial(
+                ParseError::new(K::MissingContentLength, body_start),
+                method,
+                &headers,
+            ))
         }
     };
     if body_start.saturating_add(body_len) > cfg.max_message_size {
         return Err(with_partial(
-            ParseError::new(K::TooLarge { limit: cfg.max_message_size }, body_start),
+            ParseError::new(
+                K::TooLarge {
+                    limit: cfg.max_message_size,
+                },
+                body_start,
+            ),
             method,
             &headers,
         ));
@@ -281,7 +331,11 @@ fn parse_content_length(v: &str) -> Option<usize> {
     v.parse().ok()
 }
 
-fn parse_start_line<'a>(line: &'a [u8], at: usize, cfg: &ParserConfig) -> Result<StartLine<'a>, ParseError> {
+fn parse_start_line<'a>(
+    line: &'a [u8],
+    at: usize,
+    cfg: &ParserConfig,
+) -> Result<StartLine<'a>, ParseError> {
     let err = |m: &'static str| ParseError::new(K::StartLine(m), at);
     let line = core::str::from_utf8(line).map_err(|_| err("not UTF-8"))?;
     let line = if cfg.lenient_start_line_whitespace {
@@ -294,7 +348,9 @@ fn parse_start_line<'a>(line: &'a [u8], at: usize, cfg: &ParserConfig) -> Result
         // Status lines keep their reason phrase whole.
         let mut rest = line;
         for _ in 0..2 {
-            let Some(i) = rest.find([' ', '\t']) else { break };
+            let Some(i) = rest.find([' ', '\t']) else {
+                break;
+            };
             parts.push(&rest[..i]);
             rest = rest[i..].trim_start_matches([' ', '\t']);
         }
@@ -317,14 +373,19 @@ fn parse_start_line<'a>(line: &'a [u8], at: usize, cfg: &ParserConfig) -> Result
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::new(K::StatusCode, at));
         }
-        let code: u16 = code.parse().map_err(|_| ParseError::new(K::StatusCode, at))?;
+        let code: u16 = code
+            .parse()
+            .map_err(|_| ParseError::new(K::StatusCode, at))?;
         if !(100..=699).contains(&code) {
             return Err(ParseError::new(K::StatusCode, at));
         }
         if parts[2].bytes().any(|b| b < 0x20 && b != b'\t') {
             return Err(err("control character in reason phrase"));
         }
-        return Ok(StartLine::Response { code, reason: parts[2] });
+        return Ok(StartLine::Response {
+            code,
+            reason: parts[2],
+        });
     }
     let (method, mut uri, version) = (parts[0], parts[1], parts[2]);
     if !is_token(method.as_bytes()) {
@@ -336,7 +397,11 @@ fn parse_start_line<'a>(line: &'a [u8], at: usize, cfg: &ParserConfig) -> Result
     if !is_v2(version) {
         return Err(ParseError::new(K::Version, at));
     }
-    if cfg.lenient_bracketed_request_uri && uri.len() > 2 && uri.starts_with('<') && uri.ends_with('>') {
+    if cfg.lenient_bracketed_request_uri
+        && uri.len() > 2
+        && uri.starts_with('<')
+        && uri.ends_with('>')
+    {
         uri = &uri[1..uri.len() - 1];
     }
     if uri.is_empty() || uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -357,8 +422,13 @@ fn is_version(s: &str) -> bool {
     if !starts_with_version(s) {
         return false;
     }
-    let Some((a, b)) = s[4..].split_once('.') else { return false };
-    !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+    let Some((a, b)) = s[4..].split_once('.') else {
+        return false;
+    };
+    !a.is_empty()
+        && !b.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().all(|c| c.is_ascii_digit())
 }
 
 fn is_v2(s: &str) -> bool {
@@ -377,30 +447,37 @@ fn split_headers<'a>(
     cfg: &ParserConfig,
     out: &mut SmallVec<[RawHeader<'a>; 24]>,
 ) -> Result<Option<usize>, ParseError> {
-    let mut hb = [httparse::EMPTY_HEADER; 40];
+    let mut hb = [httparse::EMPTY_HEADER; 32];
     if let Ok(httparse::Status::Complete((n, hs))) = httparse::parse_headers(&buf[pos..], &mut hb) {
         let block = &buf[pos..pos + n];
-        let lf_ok = cfg.lenient_bare_lf || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
-        if lf_ok && hs.len() <= cfg.max_headers {
-            let mut ok = true;
-            for h in hs.iter() {
-                let Ok(value) = core::str::from_utf8(h.value) else {
-                    ok = false;
-                    break;
-                };
-                if !is_token(h.name.as_bytes()) {
-                    ok = false;
-                    break;
+        // One UTF-8 validation for the whole block; values are then sliced
+        // out of it by offset.
+        if let Ok(text) = core::str::from_utf8(block) {
+            let lf_ok = cfg.lenient_bare_lf
+                || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
+            if lf_ok && hs.len() <= cfg.max_headers && check_line_lengths(block, cfg) {
+                let base = block.as_ptr() as usize;
+                let mut ok = true;
+                for h in hs.iter() {
+                    if !is_token(h.name.as_bytes()) {
+                        ok = false;
+                        break;
+                    }
+                    let off = h.value.as_ptr() as usize - base;
+                    let Some(value) = text.get(off..off + h.value.len()) else {
+                        ok = false;
+                        break;
+                    };
+                    out.push(RawHeader {
+                        name: h.name,
+                        value: value.trim_matches([' ', '\t']),
+                    });
                 }
-                out.push(RawHeader {
-                    name: h.name,
-                    value: value.trim_matches([' ', '\t']),
-                });
+                if ok {
+                    return Ok(Some(pos + n));
+                }
+                out.clear();
             }
-            if ok && check_line_lengths(block, cfg) {
-                return Ok(Some(pos + n));
-            }
-            out.clear();
         }
     }
     split_headers_sip(buf, pos, cfg, out)
@@ -431,7 +508,12 @@ fn split_headers_sip<'a>(
     loop {
         let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
             if buf.len() - pos > cfg.max_line_length {
-                return Err(ParseError::new(K::LineTooLong { limit: cfg.max_line_length }, pos));
+                return Err(ParseError::new(
+                    K::LineTooLong {
+                        limit: cfg.max_line_length,
+                    },
+                    pos,
+                ));
             }
             return Ok(None);
         };
@@ -443,7 +525,12 @@ fn split_headers_sip<'a>(
             return Ok(Some(line_end + 1));
         }
         if nl > cfg.max_line_length {
-            return Err(ParseError::new(K::LineTooLong { limit: cfg.max_line_length }, line_start));
+            return Err(ParseError::new(
+                K::LineTooLong {
+                    limit: cfg.max_line_length,
+                },
+                line_start,
+            ));
         }
         // Gather continuation lines.
         loop {
@@ -454,9 +541,15 @@ fn split_headers_sip<'a>(
                         return Ok(None);
                     };
                     if nl2 > cfg.max_line_length {
-                        return Err(ParseError::new(K::LineTooLong { limit: cfg.max_line_length }, next));
+                        return Err(ParseError::new(
+                            K::LineTooLong {
+                                limit: cfg.max_line_length,
+                            },
+                            next,
+                        ));
                     }
-                    strip_cr(&buf[next..next + nl2], cfg).ok_or_else(|| ParseError::new(K::HeaderLine, next + nl2))?;
+                    strip_cr(&buf[next..next + nl2], cfg)
+                        .ok_or_else(|| ParseError::new(K::HeaderLine, next + nl2))?;
                     line_end = next + nl2;
                 }
                 None => return Ok(None),
@@ -464,7 +557,12 @@ fn split_headers_sip<'a>(
             }
         }
         if out.len() >= cfg.max_headers {
-            return Err(ParseError::new(K::TooManyHeaders { limit: cfg.max_headers }, line_start));
+            return Err(ParseError::new(
+                K::TooManyHeaders {
+                    limit: cfg.max_headers,
+                },
+                line_start,
+            ));
         }
         let mut logical = &buf[line_start..line_end];
         if logical.last() == Some(&b'\r') {
@@ -484,9 +582,11 @@ fn split_headers_sip<'a>(
         if logical.get(i) != Some(&b':') {
             return Err(ParseError::new(K::HeaderLine, line_start + i));
         }
-        let name = core::str::from_utf8(&logical[..name_end]).map_err(|_| ParseError::new(K::HeaderLine, line_start))?;
-        let value = core::str::from_utf8(&logical[i + 1..])
-            .map_err(|_| ParseError::new(K::HeaderEncoding, line_start).at_header(HeaderName::parse(name)))?;
+        let name = core::str::from_utf8(&logical[..name_end])
+            .map_err(|_| ParseError::new(K::HeaderLine, line_start))?;
+        let value = core::str::from_utf8(&logical[i + 1..]).map_err(|_| {
+            ParseError::new(K::HeaderEncoding, line_start).at_header(HeaderName::parse(name))
+        })?;
         out.push(RawHeader {
             name,
             value: value.trim_matches([' ', '\t', '\r', '\n']),
@@ -496,13 +596,19 @@ fn split_headers_sip<'a>(
 }
 
 #[cfg(test)]
-pub(crate) fn split_headers_sip_for_test<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
+pub(crate) fn split_headers_sip_for_test<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
     let mut out = SmallVec::new();
     Ok(split_headers_sip(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
 }
 
 #[cfg(test)]
-pub(crate) fn split_headers_fast_for_test<'a>(buf: &'a [u8], cfg: &ParserConfig) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
+pub(crate) fn split_headers_fast_for_test<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
     let mut out = SmallVec::new();
     Ok(split_headers(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
 }

@@ -1,0 +1,225 @@
+//! Builders for requests and responses that are hard to get wrong.
+//!
+//! * [`RequestBuilder`] fills what RFC 3261 §8.1.1 requires: the CSeq method
+//!   always equals the request method, Max-Forwards defaults to 70, a body
+//!   always has its Content-Type, Content-Length is computed on
+//!   serialization, and `build` refuses a request without From, To or
+//!   Call-ID. The Via is stamped by the transaction layer when it sends.
+//! * [`Response::from_request`] copies Via, From, To, Call-ID and CSeq as
+//!   §8.2.6.2 says.
+
+use crate::header::{HeaderName, Headers};
+use crate::message::{Request, Response};
+use crate::method::Method;
+use crate::name_addr::NameAddr;
+use crate::status::StatusCode;
+use crate::uri::Uri;
+
+/// Why a request could not be built.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A header RFC 3261 §8.1.1 requires was not given.
+    #[error("missing mandatory header {0}")]
+    Missing(&'static str),
+}
+
+/// Builds a [`Request`]; see the module documentation.
+///
+/// ```
+/// use sip_core::builder::RequestBuilder;
+/// use sip_core::{Method, NameAddr, Uri, HeaderName};
+///
+/// let bob: Uri = "sip:bob@example.com".parse().unwrap();
+/// let req = RequestBuilder::new(Method::Invite, bob.clone())
+///     .from(NameAddr::new("sip:alice@example.com".parse().unwrap()), "1928301774")
+///     .to(NameAddr::new(bob))
+///     .call_id("a84b4c76e66710")
+///     .cseq(314159)
+///     .body("application/sdp", b"v=0\r\n".to_vec())
+///     .build()
+///     .unwrap();
+/// assert_eq!(req.headers.get(&HeaderName::CSeq), Some("314159 INVITE"));
+/// assert_eq!(req.headers.get(&HeaderName::MaxForwards), Some("70"));
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct RequestBuilder {
+    method: Method,
+    uri: Uri,
+    from: Option<String>,
+    to: Option<String>,
+    call_id: Option<String>,
+    cseq: u32,
+    max_forwards: u8,
+    extra: Headers,
+    body: Option<(String, Vec<u8>)>,
+}
+
+impl RequestBuilder {
+    /// A request with `method` to `uri`.
+    pub fn new(method: Method, uri: Uri) -> Self {
+        RequestBuilder {
+            method,
+            uri,
+            from: None,
+            to: None,
+            call_id: None,
+            cseq: 1,
+            max_forwards: 70,
+            extra: Headers::new(),
+            body: None,
+        }
+    }
+
+    /// The From address with its tag (RFC 3261 §8.1.1.3: a UAC always adds
+    /// a From tag).
+    pub fn from(mut self, mut from: NameAddr, tag: &str) -> Self {
+        from.params.set("tag", Some(tag));
+        self.from = Some(from.to_string());
+        self
+    }
+
+    /// The To address (its tag, if any, is kept: in-dialog requests carry
+    /// the remote tag).
+    pub fn to(mut self, to: NameAddr) -> Self {
+        self.to = Some(to.to_string());
+        self
+    }
+
+    /// The Call-ID.
+    pub fn call_id(mut self, id: &str) -> Self {
+        self.call_id = Some(id.to_owned());
+        self
+    }
+
+    /// The CSeq number; the CSeq method is always the request method.
+    pub fn cseq(mut self, seq: u32) -> Self {
+        self.cseq = seq;
+        self
+    }
+
+    /// Max-Forwards (default 70, RFC 3261 §8.1.1.6).
+    pub fn max_forwards(mut self, n: u8) -> Self {
+        self.max_forwards = n;
+        self
+    }
+
+    /// A Contact header.
+    pub fn contact(self, contact: NameAddr) -> Self {
+        self.header(HeaderName::Contact, contact.to_string())
+    }
+
+    /// Any other header, appended in order.
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.extra.push(name, value);
+        self
+    }
+
+    /// A body and its Content-Type.
+    pub fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.body = Some((content_type.to_owned(), body));
+        self
+    }
+
+    /// The request, or which mandatory header is missing.
+    pub fn build(self) -> Result<Request, BuildError> {
+        let from = self.from.ok_or(BuildError::Missing("From"))?;
+        let to = self.to.ok_or(BuildError::Missing("To"))?;
+        let call_id = self.call_id.ok_or(BuildError::Missing("Call-ID"))?;
+        let mut headers = Headers::with_capacity(8 + self.extra.len());
+        headers.push(HeaderName::MaxForwards, self.max_forwards.to_string());
+        headers.push(HeaderName::From, from);
+        headers.push(HeaderName::To, to);
+        headers.push(HeaderName::CallId, call_id);
+        headers.push(HeaderName::CSeq, format!("{} {}", self.cseq, self.method));
+        headers.extend(self.extra.iter().cloned());
+        let mut body = Vec::new();
+        if let Some((ct, b)) = self.body {
+            headers.set(HeaderName::ContentType, ct);
+            body = b;
+        }
+        Ok(Request {
+            method: self.method,
+            uri: self.uri,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Response {
+    /// A response to `req` with the canonical reason phrase, copying Via
+    /// (all values, in order), From, To, Call-ID and CSeq (RFC 3261
+    /// §8.2.6.2). Add the To tag with [`Response::with_to_tag`] when the
+    /// request's To has none (every response but 100 needs one, §8.2.6.2).
+    pub fn from_request(req: &Request, status: StatusCode) -> Response {
+        let mut headers = Headers::with_capacity(8);
+        for h in &req.headers {
+            if matches!(
+                h.name,
+                HeaderName::Via | HeaderName::From | HeaderName::To | HeaderName::CallId | HeaderName::CSeq
+            ) {
+                headers.push(h.name.clone(), h.value.clone());
+            }
+        }
+        // RFC 3261 §8.2.6.1: a 100 Trying copies Timestamp.
+        if status == StatusCode::TRYING {
+            if let Some(ts) = req.headers.get(&HeaderName::Timestamp) {
+                headers.push(HeaderName::Timestamp, ts);
+            }
+        }
+        Response {
+            status,
+            reason: status.default_reason().to_owned(),
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds `;tag=tag` to the To header if it has no tag yet.
+    pub fn with_to_tag(mut self, tag: &str) -> Response {
+        if let Some(to) = self.headers.get_mut(&HeaderName::To) {
+            if crate::parse::to_tag_of(to).is_none() {
+                to.push_str(";tag=");
+                to.push_str(tag);
+            }
+        }
+        self
+    }
+
+    /// Sets the reason phrase.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Response {
+        self.reason = reason.into();
+        self
+    }
+
+    /// Appends a header.
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Response {
+        self.headers.push(name, value);
+        self
+    }
+
+    /// Sets the body and its Content-Type.
+    pub fn with_body(mut self, content_type: &str, body: Vec<u8>) -> Response {
+        self.headers.set(HeaderName::ContentType, content_type);
+        self.body = body;
+        self
+    }
+}
+
+impl crate::parse::PartialRequest {
+    /// A response (400 or 505 from [`ParseError::response_status`]) built
+    /// from what could be read of a rejected request, or `None` if a field
+    /// a response needs is missing (RFC 3261 §8.2.6.2).
+    ///
+    /// [`ParseError::response_status`]: crate::parse::ParseError::response_status
+    pub fn response(&self, status: StatusCode, reason: &str) -> Option<Response> {
+        if !self.can_respond() {
+            return None;
+        }
+        let mut r = Response::new(status).with_reason(reason);
+        r.headers = self.headers.clone();
+        Some(r)
+    }
+}
