@@ -35,7 +35,11 @@ pub fn parse_datagram(data: &[u8]) {
             Ok(view) => {
                 assert!(view.len <= data.len(), "view longer than its input");
                 let body_at = view.len - view.body.len();
-                assert_eq!(&data[body_at..view.len], view.body, "body is not the tail of the message");
+                assert_eq!(
+                    &data[body_at..view.len],
+                    view.body,
+                    "body is not the tail of the message"
+                );
                 for h in &view.headers {
                     assert!(!h.name.is_empty(), "empty header name");
                 }
@@ -66,7 +70,10 @@ pub fn parse_stream(data: &[u8]) {
                 whole.messages, chunked.messages,
                 "stream items differ between one chunk and chunks of at most {max_chunk} bytes"
             );
-            assert_eq!(whole.broken, chunked.broken, "broken state differs with chunking");
+            assert_eq!(
+                whole.broken, chunked.broken,
+                "broken state differs with chunking"
+            );
         }
     }
 }
@@ -100,13 +107,19 @@ pub fn without_content_length(m: &Message) -> Message {
 pub fn check_roundtrip(m: &Message) -> Result<(), String> {
     let b1 = m.to_bytes();
     let shown = || String::from_utf8_lossy(&b1).into_owned();
-    let m2 = parse::parse_message(&b1).map_err(|e| format!("serialized form does not parse: {e}\n{}", shown()))?;
+    let m2 = parse::parse_message(&b1)
+        .map_err(|e| format!("serialized form does not parse: {e}\n{}", shown()))?;
     if without_content_length(&m2) != without_content_length(m) {
-        return Err(format!("reparsed message differs\nfirst:  {m:?}\nsecond: {m2:?}"));
+        return Err(format!(
+            "reparsed message differs\nfirst:  {m:?}\nsecond: {m2:?}"
+        ));
     }
     let lens: Vec<&str> = m2.headers().get_all(&HeaderName::ContentLength).collect();
     if lens != [m2.body().len().to_string().as_str()] {
-        return Err(format!("Content-Length {lens:?} for a body of {} bytes", m2.body().len()));
+        return Err(format!(
+            "Content-Length {lens:?} for a body of {} bytes",
+            m2.body().len()
+        ));
     }
     let b2 = m2.to_bytes();
     if b2 != b1 {
@@ -120,7 +133,11 @@ pub fn check_roundtrip(m: &Message) -> Result<(), String> {
     sp.push(&b1);
     match sp.next_item() {
         Some(Ok(StreamItem::Message(m3))) if m3 == m2 => {}
-        other => return Err(format!("stream parse of the serialized form gave {other:?}")),
+        other => {
+            return Err(format!(
+                "stream parse of the serialized form gave {other:?}"
+            ))
+        }
     }
     if sp.next_item().is_some() || sp.buffered() != 0 {
         return Err("stream parse left bytes or items behind".into());
@@ -138,21 +155,35 @@ fn check_owned(m: &Message) {
         );
     }
     if let Message::Response(r) = m {
-        assert!(!r.reason.contains(['\r', '\n']), "reason phrase holds a line break");
+        assert!(
+            !r.reason.contains(['\r', '\n']),
+            "reason phrase holds a line break"
+        );
     }
     let _ = m.to_bytes();
 }
 
 fn check_error(e: &ParseError, input_len: usize) {
-    assert!(e.offset <= input_len, "error offset {} beyond input of {input_len}", e.offset);
+    assert!(
+        e.offset <= input_len,
+        "error offset {} beyond input of {input_len}",
+        e.offset
+    );
     assert!(!e.to_string().is_empty());
     let reason = e.reason_phrase();
-    assert!(!reason.contains(['\r', '\n']), "reason phrase holds a line break: {reason:?}");
+    assert!(
+        !reason.contains(['\r', '\n']),
+        "reason phrase holds a line break: {reason:?}"
+    );
     let _ = e.response_status();
     if let Some(p) = &e.partial {
         let _ = p.can_respond();
         for h in &p.headers {
-            assert!(!h.value.contains(['\r', '\n']), "partial {} holds a line break", h.name);
+            assert!(
+                !h.value.contains(['\r', '\n']),
+                "partial {} holds a line break",
+                h.name
+            );
         }
     }
 }
@@ -178,7 +209,10 @@ fn run_stream(cfg: &ParserConfig, data: &[u8], sizes: &[usize]) -> StreamOutcome
         at += n;
         while let Some(item) = p.next_item() {
             items += 1;
-            assert!(items <= data.len() + 1, "stream parser yields items without consuming bytes");
+            assert!(
+                items <= data.len() + 1,
+                "stream parser yields items without consuming bytes"
+            );
             match item {
                 Ok(StreamItem::Message(m)) => {
                     check_owned(&m);

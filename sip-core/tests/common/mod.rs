@@ -52,14 +52,20 @@ pub fn read_manifest(dir: &Path) -> Vec<Entry> {
         .unwrap_or_else(|e| panic!("cannot read {}/MANIFEST.tsv: {e}", dir.display()));
     let mut lines = text.lines();
     let header = lines.next().expect("empty manifest");
-    assert!(header.starts_with("file\trfc_section\tverdict"), "unexpected manifest header {header:?}");
+    assert!(
+        header.starts_with("file\trfc_section\tverdict"),
+        "unexpected manifest header {header:?}"
+    );
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let cols: Vec<&str> = l.splitn(4, '\t').collect();
             assert!(cols.len() >= 3, "bad manifest line {l:?}");
             let file = cols[0].to_owned();
-            let name = file.rsplit_once('.').map_or(file.as_str(), |(n, _)| n).to_owned();
+            let name = file
+                .rsplit_once('.')
+                .map_or(file.as_str(), |(n, _)| n)
+                .to_owned();
             Entry {
                 name,
                 file,
@@ -73,7 +79,9 @@ pub fn read_manifest(dir: &Path) -> Vec<Entry> {
 
 /// `sip-core/tests/torture`: the project's own torture messages.
 pub fn own_torture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("torture")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("torture")
 }
 
 /// The shared RFC 4475 messages: `$SIP_RFC4475_DIR`, else
@@ -122,7 +130,9 @@ pub fn raw_header_names(bytes: &[u8]) -> Vec<HeaderName> {
 /// True when the start line of `bytes` looks like a request (does not
 /// begin with `SIP/`).
 pub fn looks_like_request(bytes: &[u8]) -> bool {
-    !bytes.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    !bytes
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
 }
 
 /// What a stream parser produced.
@@ -159,7 +169,10 @@ pub fn stream(cfg: &ParserConfig, data: &[u8], chunk: usize) -> Streamed {
         p.push(piece);
         while let Some(item) = p.next_item() {
             items.push(item);
-            assert!(items.len() <= data.len() + 1, "stream parser does not progress");
+            assert!(
+                items.len() <= data.len() + 1,
+                "stream parser does not progress"
+            );
         }
     }
     Streamed {
