@@ -56,14 +56,20 @@ pub fn parse_datagram(data: &[u8]) {
 
 /// Target `parse_stream`: the bytes fed to a [`StreamParser`] in one piece
 /// and in pseudo-random chunks give the same messages and errors (keep-alive
-/// items aside: a lone CRLF cannot be told from the first half of a double
-/// CRLF before the next bytes arrive, RFC 5626 §3.5.1), and the stream ends
-/// broken or not alike.
+/// items and error offsets aside: a lone CRLF cannot be told from the first
+/// half of a double CRLF before the next bytes arrive, RFC 5626 §3.5.1, and
+/// offsets count from the item's start), and the stream ends broken or not
+/// alike.
 pub fn parse_stream(data: &[u8]) {
     let seed = fnv1a(data);
     for cfg in configs() {
         let whole = run_stream(&cfg, data, &[data.len().max(1)]);
         for (i, max_chunk) in [1usize, 16, 512].into_iter().enumerate() {
+            // Byte-at-a-time costs O(n²) (the framer rescans the head on
+            // every push); keep it to short inputs so the target stays fast.
+            if max_chunk == 1 && data.len() > 512 {
+                continue;
+            }
             let sizes = chunk_sizes(seed ^ (i as u64 + 1), data.len(), max_chunk);
             let chunked = run_stream(&cfg, data, &sizes);
             assert_eq!(
@@ -219,8 +225,13 @@ fn run_stream(cfg: &ParserConfig, data: &[u8], sizes: &[usize]) -> StreamOutcome
                     out.messages.push(Ok(m));
                 }
                 Ok(_) => {}
-                Err(e) => {
+                Err(mut e) => {
                     check_error(&e, data.len());
+                    // Offsets count from the start of the current item, and
+                    // where an item starts depends on how a lone CRLF was
+                    // read (pong, or padding before a message); compare
+                    // errors without them.
+                    e.offset = 0;
                     out.messages.push(Err(e));
                 }
             }

@@ -1,6 +1,11 @@
-//! Replays every fuzz corpus (`fuzz/corpus/<target>/`) through the target
-//! bodies in `sip_core::fuzzing`, so CI covers the corpora on stable Rust
-//! without cargo-fuzz.
+//! Replays every fuzz corpus (`fuzz/corpus/<target>/`) and every saved
+//! reproducer (`fuzz/regressions/<target>/`) through the target bodies in
+//! `sip_core::fuzzing`, so CI covers them on stable Rust without
+//! cargo-fuzz.
+//!
+//! A reproducer whose file name starts with `open-` is a finding the parser
+//! still fails on; it is skipped here and has its own `#[ignore]` test
+//! below naming the problem.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -23,6 +23,7 @@ use sip_core::transport::Transport;
 use sip_core::uri::{Host, SipUri, Uri};
 use sip_core::{HeaderName, Message, Method, NameAddr, Request};
 use std::fmt::Write as _;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -136,16 +137,27 @@ fn own_messages_use_crlf() {
 fn run(src: Source, name: &str) {
     let Some(case) = load(src, name) else { return };
     let ctx = format!("{src:?} {name} (RFC 4475 §{})", case.entry.section);
-    match case.entry.verdict {
+    // The conformance checks and the snapshot are independent: a snapshot
+    // records what the parser does even while a check fails, and a check
+    // failure is reported first.
+    let checks = catch_unwind(AssertUnwindSafe(|| match case.entry.verdict {
         Verdict::Valid | Verdict::SemanticallyBad => {
             let m = accepts_and_roundtrips(&case, &ctx);
             semantic_checks(name, &case.bytes, &m, &ctx);
         }
         Verdict::Invalid => rejects(name, &case.bytes, &ctx),
         Verdict::TransportInvalid => transport_invalid(&case.bytes, &ctx),
+    }));
+    let snapshot = catch_unwind(AssertUnwindSafe(|| {
+        if src == Source::Own {
+            insta::assert_snapshot!(name, render(&case.bytes));
+        }
+    }));
+    if let Err(p) = checks {
+        resume_unwind(p);
     }
-    if src == Source::Own {
-        insta::assert_snapshot!(name, render(&case.bytes));
+    if let Err(p) = snapshot {
+        resume_unwind(p);
     }
 }
 
@@ -174,13 +186,22 @@ fn accepts_and_roundtrips(case: &Case, ctx: &str) -> Message {
     // Same message on a stream, whatever the chunking (a stream needs
     // Content-Length, RFC 3261 §18.3).
     if m.headers().contains(&HeaderName::ContentLength) {
+        // Trailing octets of a datagram (dblreq) are the next message on a
+        // stream; only the first message is compared then.
+        let exact = view.len == bytes.len();
         for chunk in [1, 7, 64, bytes.len()] {
             let s = stream(&cfg, bytes, chunk);
             match s.messages().first() {
                 Some(Ok(sm)) => assert_eq!(sm, &m, "{ctx}: stream (chunks of {chunk}) differs"),
                 other => panic!("{ctx}: stream (chunks of {chunk}) gave {other:?}"),
             }
-            assert!(!s.broken, "{ctx}: stream broken");
+            if exact {
+                assert!(
+                    !s.broken && s.buffered == 0,
+                    "{ctx}: stream broken or left bytes"
+                );
+                assert_eq!(s.messages().len(), 1, "{ctx}: one message on the stream");
+            }
         }
     }
     m
@@ -414,26 +435,9 @@ fn sip(u: &Uri) -> &SipUri {
     }
 }
 
-/// %HEX decoding, once (RFC 3261 §19.1.2, RFC 3986 §2.1).
+/// The library's %HEX decoding (RFC 3261 §19.1.2): exactly once.
 fn unescape(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (
-                (b[i + 1] as char).to_digit(16),
-                (b[i + 2] as char).to_digit(16),
-            ) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
+    sip_core::uri::unescape(s).into_owned()
 }
 
 fn unescape_str(s: &str) -> String {
@@ -517,10 +521,10 @@ fn semantic_checks(name: &str, bytes: &[u8], m: &Message, ctx: &str) {
                 .iter()
                 .any(|x| matches!(x.name, H::Other(_)) && x.value.starts_with(';')));
             assert!(
-                h.iter()
-                    .any(|x| x.value.contains("part") && x.value.contains("value")
-                        || x.value.ends_with("second part")),
-                "{ctx}: folded extension header"
+                h.iter().any(|x| matches!(x.name, H::Other(_))
+                    && !x.value.contains(['\r', '\n'])
+                    && x.value.split(' ').count() >= 4),
+                "{ctx}: folded extension header unfolds to one line"
             );
         }
         "intmeth" => {
