@@ -25,7 +25,8 @@
 
 pub mod auth;
 pub mod builder;
-
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod message;
 pub mod method;
