@@ -65,11 +65,6 @@ pub fn parse_stream(data: &[u8]) {
     for cfg in configs() {
         let whole = run_stream(&cfg, data, &[data.len().max(1)]);
         for (i, max_chunk) in [1usize, 16, 512].into_iter().enumerate() {
-            // Byte-at-a-time costs O(n²) (the framer rescans the head on
-            // every push); keep it to short inputs so the target stays fast.
-            if max_chunk == 1 && data.len() > 512 {
-                continue;
-            }
             let sizes = chunk_sizes(seed ^ (i as u64 + 1), data.len(), max_chunk);
             let chunked = run_stream(&cfg, data, &sizes);
             assert_eq!(

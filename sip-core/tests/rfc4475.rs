@@ -258,7 +258,11 @@ fn expect_error(name: &str) -> Expect {
         "baddn" => header(vec![H::From, H::To]),
         "ltgtruri" | "lwsstart" | "trws" => start_line(true),
         "lwsruri" => start_line(false),
-        "escruri" => e(|k| matches!(k, K::RequestUri(_)), "RequestUri", vec![]),
+        "escruri" => e(
+            |k| matches!(k, K::RequestUriHeaders),
+            "RequestUriHeaders",
+            vec![],
+        ),
         "baddate" => e(|k| matches!(k, K::Date), "Date", vec![H::Date]),
         "badvers" => Expect {
             stream_survives: false,

@@ -68,7 +68,7 @@ pub fn parse_datagram<'a>(
     }
     match frame(buf, cfg, Framing::Datagram)? {
         Framed::Complete(v) => Ok(v),
-        Framed::Incomplete => Err(ParseError::new(
+        Framed::Incomplete { .. } => Err(ParseError::new(
             ParseErrorKind::UnterminatedHeaders,
             buf.len(),
         )),
