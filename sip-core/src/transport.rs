@@ -140,3 +140,32 @@ pub enum TransportError {
     #[error("message too large for the transport")]
     TooLarge,
 }
+
+/// Where an incoming message came from: the transport, the remote and
+/// local addresses, and the connection for stream transports (RFC 3261
+/// §18.2.1 needs the source IP and port; §18.2.2 the connection).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Source {
+    /// The transport the message arrived on.
+    pub transport: Transport,
+    /// The remote (source) address.
+    pub remote: SocketAddr,
+    /// The local address it arrived at.
+    pub local: SocketAddr,
+    /// The stream connection, for stream transports.
+    pub connection: Option<ConnectionId>,
+}
+
+impl Source {
+    /// Where to send something back to this source: the connection if
+    /// there is one, else the remote address on the same transport.
+    pub fn reply_destination(&self) -> Destination {
+        match self.connection {
+            Some(c) => Destination::Connection(c),
+            None => Destination::Addr {
+                transport: self.transport,
+                addr: self.remote,
+            },
+        }
+    }
+}

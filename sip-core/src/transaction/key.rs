@@ -1,0 +1,292 @@
+//! Matching messages to transactions.
+//!
+//! * Responses to client transactions (RFC 3261 §17.1.3): the branch of
+//!   the top Via and the CSeq method ([`ClientKey`]).
+//! * Requests to server transactions (§17.2.3): for a branch starting
+//!   with the magic cookie `z9hG4bK`, the branch, the sent-by of the top
+//!   Via and the method, with ACK mapped to INVITE ([`ServerKey::Branch`]);
+//!   otherwise the RFC 2543 fallback of the same section: Request-URI, From
+//!   tag, Call-ID, CSeq, top Via, and the To tag checked separately
+//!   ([`ServerKey::Legacy`]).
+//! * Merged requests (§8.2.2.2): From tag, Call-ID and CSeq
+//!   ([`MergeKey`]).
+//!
+//! The readers here ([`cseq`], [`tag`]...) are light: they look only at
+//! what matching needs, without parsing whole header values.
+
+use crate::header::{HeaderName, Headers};
+use crate::message::{Request, Response};
+use crate::method::Method;
+use crate::random::MAGIC_COOKIE;
+use crate::transport_rules::{ViaError, ViaView};
+use crate::uri::Uri;
+
+/// The CSeq number and method (RFC 3261 §20.16), if the header is present
+/// and well formed.
+pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
+    let v = headers.get(&HeaderName::CSeq)?.trim();
+    let (num, method) = v.split_once([' ', '\t'])?;
+    let num = num.parse::<u32>().ok()?;
+    let method = method.trim();
+    if method.is_empty() || method.contains([' ', '\t']) {
+        return None;
+    }
+    Some((num, Method::from_token(method)))
+}
+
+/// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
+pub fn call_id(headers: &Headers) -> Option<&str> {
+    headers.get(&HeaderName::CallId).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The `tag` parameter of a From or To value (RFC 3261 §19.3): the header
+/// parameters after the address, looked up outside quotes and `<...>`.
+pub fn tag(value: &str) -> Option<&str> {
+    let b = value.as_bytes();
+    let mut i = 0;
+    let mut in_quote = false;
+    let mut in_angle = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_quote => i += 1,
+            b'"' => in_quote = !in_quote,
+            b'<' if !in_quote => {
+                in_angle = true;
+            }
+            b'>' if !in_quote => in_angle = false,
+            b';' if !in_quote && !in_angle => {
+                // In an addr-spec without brackets, URI parameters and
+                // header parameters are not distinguished (§20.10): every
+                // `;` starts a header parameter.
+                let rest = value[i + 1..].trim_start();
+                let (name, after) = match rest.find(['=', ';']) {
+                    Some(k) => (&rest[..k], &rest[k..]),
+                    None => (rest, ""),
+                };
+                if name.trim().eq_ignore_ascii_case("tag") {
+                    if let Some(v) = after.strip_prefix('=') {
+                        let v = v.trim_start();
+                        let end = v.find([';', ' ', '\t', ',']).unwrap_or(v.len());
+                        return (end > 0).then(|| &v[..end]);
+                    }
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The From tag.
+pub fn from_tag(headers: &Headers) -> Option<&str> {
+    headers.get(&HeaderName::From).and_then(tag)
+}
+
+/// The To tag.
+pub fn to_tag(headers: &Headers) -> Option<&str> {
+    headers.get(&HeaderName::To).and_then(tag)
+}
+
+/// The Max-Forwards value (RFC 3261 §20.22), if present and a number. A
+/// UA processes requests with Max-Forwards 0 like any other (RFC 4475
+/// torture test `zeromf`); only proxies answer 483 (§16.3).
+pub fn max_forwards(headers: &Headers) -> Option<u32> {
+    headers.get(&HeaderName::MaxForwards)?.trim().parse().ok()
+}
+
+/// Matches a response to a client transaction (RFC 3261 §17.1.3).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ClientKey {
+    /// The branch of the top Via.
+    pub branch: Box<str>,
+    /// The CSeq method (a CANCEL and its INVITE share the branch).
+    pub method: Method,
+}
+
+/// Why a message yields no matching key.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The top Via is missing or malformed.
+    #[error(transparent)]
+    Via(#[from] ViaError),
+    /// The top Via has no branch (responses need one).
+    #[error("top Via has no branch")]
+    NoBranch,
+    /// CSeq is missing or malformed.
+    #[error("missing or malformed CSeq")]
+    CSeq,
+    /// Call-ID is missing.
+    #[error("missing Call-ID")]
+    CallId,
+}
+
+impl ClientKey {
+    /// The key of a response: top Via branch and CSeq method.
+    pub fn for_response(resp: &Response) -> Result<ClientKey, KeyError> {
+        let via = ViaView::top(&resp.headers)?;
+        let branch = via.branch().filter(|b| !b.is_empty()).ok_or(KeyError::NoBranch)?;
+        let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
+        Ok(ClientKey {
+            branch: branch.into(),
+            method,
+        })
+    }
+}
+
+/// Matches a request to a server transaction (RFC 3261 §17.2.3).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum ServerKey {
+    /// RFC 3261 matching: the branch carries the magic cookie.
+    Branch {
+        /// The branch.
+        branch: Box<str>,
+        /// The sent-by host, lower-cased.
+        host: Box<str>,
+        /// The sent-by port as written.
+        port: Option<u16>,
+        /// The method, with ACK taken as INVITE.
+        method: Method,
+    },
+    /// RFC 2543 fallback; the To tag is checked apart (see
+    /// [`ServerKey::to_tag_matches`]).
+    Legacy {
+        /// The Request-URI.
+        uri: Uri,
+        /// The From tag.
+        from_tag: Option<Box<str>>,
+        /// The Call-ID.
+        call_id: Box<str>,
+        /// The CSeq number.
+        cseq: u32,
+        /// The method, with ACK taken as INVITE.
+        method: Method,
+        /// The top Via value as written.
+        via: Box<str>,
+    },
+}
+
+fn transaction_method(m: &Method) -> Method {
+    match m {
+        Method::Ack => Method::Invite,
+        other => other.clone(),
+    }
+}
+
+impl ServerKey {
+    /// The key of a request, with its method replaced by `method` (a CANCEL
+    /// looks up its INVITE this way, §9.2). Must be computed before the
+    /// layer adds `received`/`rport` to the Via.
+    pub fn for_request_as(req: &Request, method: &Method) -> Result<ServerKey, KeyError> {
+        let h = &req.headers;
+        let line = h.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+        let top = crate::header::split_comma(line).next().ok_or(ViaError::Missing)?;
+        let via = ViaView::parse(top)?;
+        let method = transaction_method(method);
+        match via.branch() {
+            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
+                branch: b.into(),
+                host: via.host.to_ascii_lowercase().into(),
+                port: via.port,
+                method,
+            }),
+            _ => Ok(ServerKey::Legacy {
+                uri: req.uri.clone(),
+                from_tag: from_tag(h).map(Into::into),
+                call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
+                cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
+                method,
+                via: top.into(),
+            }),
+        }
+    }
+
+    /// The key of a request (ACK maps to the INVITE transaction).
+    pub fn for_request(req: &Request) -> Result<ServerKey, KeyError> {
+        ServerKey::for_request_as(req, &req.method)
+    }
+
+    /// True for RFC 2543 fallback keys.
+    pub fn is_legacy(&self) -> bool {
+        matches!(self, ServerKey::Legacy { .. })
+    }
+
+    /// The RFC 2543 To-tag rule (§17.2.3): a request other than ACK must
+    /// carry the To tag of the request that created the transaction; an
+    /// ACK must carry the To tag of the response the transaction sent.
+    /// Always true for RFC 3261 keys.
+    pub fn to_tag_matches(
+        &self,
+        request: &Request,
+        original_to_tag: Option<&str>,
+        response_to_tag: Option<&str>,
+    ) -> bool {
+        if !self.is_legacy() {
+            return true;
+        }
+        let tag = to_tag(&request.headers);
+        if request.method == Method::Ack {
+            tag == response_to_tag
+        } else {
+            tag == original_to_tag
+        }
+    }
+}
+
+/// Identifies requests that may be merged copies of one another (RFC 3261
+/// §8.2.2.2): From tag, Call-ID and CSeq.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct MergeKey {
+    /// The From tag.
+    pub from_tag: Box<str>,
+    /// The Call-ID.
+    pub call_id: Box<str>,
+    /// The CSeq number.
+    pub cseq: u32,
+    /// The CSeq method.
+    pub method: Method,
+}
+
+impl MergeKey {
+    /// The key of a request, if it has a From tag, a Call-ID and a CSeq.
+    pub fn for_request(req: &Request) -> Option<MergeKey> {
+        let h = &req.headers;
+        let (cseq, method) = cseq(h)?;
+        Some(MergeKey {
+            from_tag: from_tag(h)?.into(),
+            call_id: call_id(h)?.into(),
+            cseq,
+            method,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cseq() {
+        let mut h = Headers::new();
+        h.push(HeaderName::CSeq, " 314159  INVITE ");
+        assert_eq!(cseq(&h), Some((314159, Method::Invite)));
+        h.set(HeaderName::CSeq, "x INVITE");
+        assert_eq!(cseq(&h), None);
+        h.set(HeaderName::CSeq, "1");
+        assert_eq!(cseq(&h), None);
+        h.set(HeaderName::CSeq, "4294967296 ACK");
+        assert_eq!(cseq(&h), None);
+    }
+
+    #[test]
+    fn reads_tags_outside_brackets_and_quotes() {
+        assert_eq!(tag("\"a;tag=x\" <sip:b@c;tag=y>;tag=z"), Some("z"));
+        assert_eq!(tag("<sip:b@c;tag=y>"), None);
+        assert_eq!(tag("sip:b@c;tag=1928301774"), Some("1928301774"));
+        assert_eq!(tag("Bob <sip:b@c> ; TAG = abc ; x=1"), Some("abc"));
+        assert_eq!(tag("<sip:b@c>;tag"), None);
+        assert_eq!(tag("<sip:b@c>;tagx=1;tag=2"), Some("2"));
+    }
+}

@@ -1,0 +1,253 @@
+//! Transaction timers (RFC 3261 §17 and Appendix A, RFC 6026 §8.4) and the
+//! deadline queue of the layer.
+//!
+//! The queue is a binary heap of `(deadline, sequence, transaction, timer)`
+//! with lazy deletion: stopping a timer costs nothing, and an entry is
+//! checked against its transaction when it reaches the top (the timer is
+//! live only if the transaction still exists and still has that timer armed
+//! for that deadline). Pushing and popping are O(log n), so `poll_timeout`
+//! and `handle_timeout` stay cheap with 100 000 pending transactions.
+
+use super::TransactionId;
+use crate::time::{Duration, Instant};
+use core::cmp::Reverse;
+use core::fmt;
+use std::collections::BinaryHeap;
+
+/// A transaction timer, named as in RFC 3261 Appendix A.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Timer {
+    /// INVITE request retransmit interval, unreliable transports only
+    /// (§17.1.1.2). Starts at T1 and doubles.
+    A,
+    /// INVITE transaction timeout, 64*T1 (§17.1.1.2).
+    B,
+    /// Wait time for response retransmits in the INVITE client Completed
+    /// state: ≥ 32 s unreliable, 0 reliable (§17.1.1.2).
+    D,
+    /// Non-INVITE request retransmit interval, unreliable only (§17.1.2.2):
+    /// T1 doubling up to T2, then T2.
+    E,
+    /// Non-INVITE transaction timeout, 64*T1 (§17.1.2.2).
+    F,
+    /// INVITE response retransmit interval, unreliable only (§17.2.1):
+    /// T1 doubling up to T2.
+    G,
+    /// Wait time for ACK receipt, 64*T1 (§17.2.1).
+    H,
+    /// Wait time for ACK retransmits: T4 unreliable, 0 reliable (§17.2.1).
+    I,
+    /// Wait time for non-INVITE request retransmits: 64*T1 unreliable, 0
+    /// reliable (§17.2.2).
+    J,
+    /// Wait time for response retransmits in the non-INVITE client
+    /// Completed state: T4 unreliable, 0 reliable (§17.1.2.2).
+    K,
+    /// Wait time for accepted INVITE request retransmits, 64*T1
+    /// (RFC 6026 §8.4, §7.1).
+    L,
+    /// Wait time for retransmissions of 2xx to INVITE or additional 2xx
+    /// from other branches of a forked INVITE, 64*T1 (RFC 6026 §8.4, §7.2).
+    M,
+    /// The 200 ms after which an INVITE server transaction sends 100
+    /// (Trying) if the TU has not responded (RFC 3261 §17.2.1). Not a
+    /// lettered timer in the RFC.
+    Trying,
+}
+
+impl fmt::Display for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Timer::A => "Timer A",
+            Timer::B => "Timer B",
+            Timer::D => "Timer D",
+            Timer::E => "Timer E",
+            Timer::F => "Timer F",
+            Timer::G => "Timer G",
+            Timer::H => "Timer H",
+            Timer::I => "Timer I",
+            Timer::J => "Timer J",
+            Timer::K => "Timer K",
+            Timer::L => "Timer L",
+            Timer::M => "Timer M",
+            Timer::Trying => "100 (Trying) timer",
+        };
+        f.write_str(s)
+    }
+}
+
+/// A retransmission timer (A, E or G): when it fires next and the interval
+/// in effect.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Retransmit {
+    /// The deadline.
+    pub at: Instant,
+    /// The interval that led to `at`; the next one derives from it.
+    pub interval: Duration,
+}
+
+impl Retransmit {
+    /// A timer first firing `interval` after `now`.
+    pub fn start(now: Instant, interval: Duration) -> Self {
+        Retransmit {
+            at: now + interval,
+            interval,
+        }
+    }
+
+    /// The timer after firing at `now`, with its interval doubled and, if
+    /// `cap` is given, capped (Timer A is not capped, E and G are capped at
+    /// T2).
+    pub fn doubled(self, now: Instant, cap: Option<Duration>) -> Self {
+        let mut interval = self.interval.saturating_mul(2);
+        if let Some(cap) = cap {
+            interval = interval.min(cap);
+        }
+        Retransmit::start(now, interval)
+    }
+}
+
+/// One scheduled deadline.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Entry {
+    at: Instant,
+    /// Insertion order, so equal deadlines fire in the order they were set.
+    seq: u64,
+    txn: TransactionId,
+    timer: Timer,
+}
+
+/// The deadline queue: a min-heap with lazy deletion.
+#[derive(Debug, Default)]
+pub(crate) struct TimerQueue {
+    heap: BinaryHeap<Reverse<Entry>>,
+    seq: u64,
+}
+
+impl TimerQueue {
+    /// Schedules `timer` of `txn` at `at`.
+    pub(crate) fn push(&mut self, at: Instant, txn: TransactionId, timer: Timer) {
+        self.seq += 1;
+        self.heap.push(Reverse(Entry {
+            at,
+            seq: self.seq,
+            txn,
+            timer,
+        }));
+    }
+
+    /// Number of entries, stale ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// The earliest live deadline. Stale entries met on the way are
+    /// discarded; `live` tells whether `timer` of `txn` is still armed for
+    /// `at`.
+    pub(crate) fn peek(
+        &mut self,
+        mut live: impl FnMut(TransactionId, Timer, Instant) -> bool,
+    ) -> Option<Instant> {
+        while let Some(Reverse(e)) = self.heap.peek() {
+            if live(e.txn, e.timer, e.at) {
+                return Some(e.at);
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    /// Removes and returns the earliest live entry due at or before `now`.
+    pub(crate) fn pop_due(
+        &mut self,
+        now: Instant,
+        mut live: impl FnMut(TransactionId, Timer, Instant) -> bool,
+    ) -> Option<(Instant, TransactionId, Timer)> {
+        while let Some(Reverse(e)) = self.heap.peek() {
+            let e = *e;
+            if !live(e.txn, e.timer, e.at) {
+                self.heap.pop();
+                continue;
+            }
+            if e.at > now {
+                return None;
+            }
+            self.heap.pop();
+            return Some((e.at, e.txn, e.timer));
+        }
+        None
+    }
+
+    /// Drops every stale entry (O(n)); the layer calls it when stale
+    /// entries outnumber live ones by far, so memory stays proportional to
+    /// the live timers.
+    pub(crate) fn compact(&mut self, mut live: impl FnMut(TransactionId, Timer, Instant) -> bool) {
+        let mut v = core::mem::take(&mut self.heap).into_vec();
+        v.retain(|Reverse(e)| live(e.txn, e.timer, e.at));
+        self.heap = BinaryHeap::from(v);
+    }
+
+    /// Heap bytes held by the queue.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.heap.capacity() * core::mem::size_of::<Reverse<Entry>>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u64) -> TransactionId {
+        TransactionId::from_raw(n)
+    }
+
+    #[test]
+    fn pops_in_deadline_then_insertion_order() {
+        let mut q = TimerQueue::default();
+        let t = Instant::from_millis;
+        q.push(t(30), id(1), Timer::B);
+        q.push(t(10), id(2), Timer::A);
+        q.push(t(10), id(1), Timer::A);
+        q.push(t(20), id(3), Timer::E);
+        let all = |_, _, _| true;
+        assert_eq!(q.peek(all), Some(t(10)));
+        assert_eq!(q.pop_due(t(25), all), Some((t(10), id(2), Timer::A)));
+        assert_eq!(q.pop_due(t(25), all), Some((t(10), id(1), Timer::A)));
+        assert_eq!(q.pop_due(t(25), all), Some((t(20), id(3), Timer::E)));
+        assert_eq!(q.pop_due(t(25), all), None);
+        assert_eq!(q.peek(all), Some(t(30)));
+    }
+
+    #[test]
+    fn stale_entries_are_skipped_and_compacted() {
+        let mut q = TimerQueue::default();
+        let t = Instant::from_millis;
+        for n in 0..10 {
+            q.push(t(n), id(n), Timer::F);
+        }
+        let odd = |txn: TransactionId, _, _| txn.to_raw() % 2 == 1;
+        assert_eq!(q.peek(odd), Some(t(1)));
+        q.compact(odd);
+        assert_eq!(q.len(), 5);
+        assert_eq!(q.pop_due(t(100), odd), Some((t(1), id(1), Timer::F)));
+    }
+
+    #[test]
+    fn retransmit_doubles_and_caps() {
+        let t1 = Duration::from_millis(500);
+        let t2 = Duration::from_secs(4);
+        let mut r = Retransmit::start(Instant::ZERO, t1);
+        let mut fired = Vec::new();
+        for _ in 0..6 {
+            fired.push(r.at.as_millis());
+            r = r.doubled(r.at, Some(t2));
+        }
+        assert_eq!(fired, [500, 1500, 3500, 7500, 11500, 15500]);
+        let mut a = Retransmit::start(Instant::ZERO, t1);
+        for _ in 0..5 {
+            a = a.doubled(a.at, None);
+        }
+        assert_eq!(a.interval, Duration::from_secs(16));
+    }
+}
