@@ -1,0 +1,346 @@
+//! Lexical helpers shared by the typed headers (RFC 3261 §25.1): tokens,
+//! whitespace, numbers, quoted strings, comments, hosts and trailing
+//! parameter lists.
+//!
+//! Everything here works on `&str` slices split at ASCII delimiters, so no
+//! helper can slice inside a multi-byte character.
+
+use super::HeaderError;
+use crate::params::Params;
+use crate::uri::Host;
+use core::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Linear white space as it can remain in a header value after unfolding
+/// (RFC 3261 §7.3.1, `LWS`/`SWS`).
+pub(crate) fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// Trims LWS on both sides.
+pub(crate) fn trim(s: &str) -> &str {
+    s.trim_matches(is_ws)
+}
+
+/// Trims LWS at the start.
+pub(crate) fn trim_start(s: &str) -> &str {
+    s.trim_start_matches(is_ws)
+}
+
+/// `token` characters (RFC 3261 §25.1).
+pub(crate) const fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// True when `s` is a non-empty `token`.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_byte)
+}
+
+/// Splits the leading run of token characters off `s`.
+pub(crate) fn split_token(s: &str) -> (&str, &str) {
+    let end = s.bytes().position(|b| !is_token_byte(b)).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// Parses `1*DIGIT` (leading zeros allowed, no sign) no greater than `max`.
+pub(crate) fn parse_digits(s: &str, max: u64) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(b - b'0');
+        if v > max {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+/// Parses a `delta-seconds`-like 32-bit decimal (RFC 3261 §25.1); values
+/// above 2^32-1 are rejected (RFC 4475 §3.1.2.2 scalar02).
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
+    parse_digits(s, u64::from(u32::MAX)).map(|v| v as u32)
+}
+
+/// Parses a decimal no greater than 65535.
+pub(crate) fn parse_u16(s: &str) -> Option<u16> {
+    parse_digits(s, u64::from(u16::MAX)).map(|v| v as u16)
+}
+
+/// Parses a decimal no greater than 255.
+pub(crate) fn parse_u8(s: &str) -> Option<u8> {
+    parse_digits(s, u64::from(u8::MAX)).map(|v| v as u8)
+}
+
+/// Reads a `quoted-string` at the start of `s` (which must begin with
+/// `"`): returns its content with quoted-pairs resolved and the rest after
+/// the closing quote.
+pub(crate) fn quoted(s: &str) -> Option<(String, &str)> {
+    let inner = s.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &inner[i + 1..])),
+            '\\' => out.push(chars.next()?.1),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Writes `s` as a `quoted-string`, escaping `"` and `\`.
+pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_str("\"")?;
+    let mut rest = s;
+    while let Some(i) = rest.find(['"', '\\']) {
+        f.write_str(&rest[..i])?;
+        f.write_str("\\")?;
+        f.write_str(&rest[i..i + 1])?;
+        rest = &rest[i + 1..];
+    }
+    f.write_str(rest)?;
+    f.write_str("\"")
+}
+
+/// Given `s` starting with `(`, the index just past the matching `)` of a
+/// `comment`, honouring nesting and quoted-pairs (RFC 3261 §25.1).
+pub(crate) fn comment_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                if depth <= 1 {
+                    return Some(i + 1);
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Parses a `host` (RFC 3261 §25.1): a bracketed IPv6 reference (RFC
+/// 5118), an IPv4 address, or a hostname.
+pub(crate) fn parse_host(s: &str) -> Option<Host> {
+    if let Some(inner) = s.strip_prefix('[') {
+        return inner
+            .strip_suffix(']')?
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(Host::Ipv6);
+    }
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return s.parse::<Ipv4Addr>().ok().map(Host::Ipv4);
+    }
+    let body = s.strip_suffix('.').unwrap_or(s);
+    let labels_ok = body.split('.').all(|l| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    labels_ok.then(|| Host::Domain(s.to_owned()))
+}
+
+/// Parses an IP address written bare or as a bracketed IPv6 reference
+/// (the `received` parameter, RFC 3261 §20.42, RFC 5118 §4.5).
+pub(crate) fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
+    let s = s
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(s);
+    s.parse().ok()
+}
+
+/// Displays a [`Host`]: IPv6 addresses in brackets.
+pub(crate) struct HostFmt<'a>(pub &'a Host);
+
+impl fmt::Display for HostFmt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Host::Domain(d) => f.write_str(d),
+            Host::Ipv4(a) => write!(f, "{a}"),
+            Host::Ipv6(a) => write!(f, "[{a}]"),
+        }
+    }
+}
+
+/// True when `v` is an unquoted `gen-value` (token or host characters) or a
+/// quoted-string (RFC 3261 §25.1 `generic-param`).
+fn is_gen_value(v: &str) -> bool {
+    v.starts_with('"')
+        || v.bytes()
+            .all(|b| is_token_byte(b) || matches!(b, b':' | b'[' | b']'))
+}
+
+/// Parses `s` as nothing but `*(SEMI generic-param)`: every name a token,
+/// every value a token, host or quoted-string, nothing left over.
+pub(crate) fn params_only(s: &str, header: &'static str) -> Result<Params, HeaderError> {
+    let (params, rest) =
+        Params::parse_prefix(s, b"").map_err(|source| HeaderError::Param { header, source })?;
+    if !trim(rest).is_empty() {
+        return Err(malformed(header, "unexpected text after the value"));
+    }
+    if params
+        .iter()
+        .any(|p| !is_token(&p.name) || p.value.as_deref().is_some_and(|v| !is_gen_value(v)))
+    {
+        return Err(malformed(header, "invalid parameter"));
+    }
+    Ok(params)
+}
+
+/// Splits `s` at the first `;` (parameters start there) and trims the
+/// head.
+pub(crate) fn split_params(s: &str) -> (&str, &str) {
+    match s.find(';') {
+        Some(i) => (trim(&s[..i]), &s[i..]),
+        None => (trim(s), ""),
+    }
+}
+
+/// Finds parameter `name` (case-insensitive) in `s`, which starts with a
+/// `;name=value` list, without allocating. Returns `Some(None)` for a
+/// flag, `Some(Some(value))` with the value as written (quotes kept), and
+/// `None` when absent or when the list stops being a parameter list first.
+pub(crate) fn find_param<'a>(s: &'a str, name: &str) -> Option<Option<&'a str>> {
+    let stop = |c: char| c == ';' || c == ',' || is_ws(c);
+    let mut rest = s;
+    loop {
+        rest = trim_start(trim_start(rest).strip_prefix(';')?);
+        let end = rest
+            .find(|c: char| c == '=' || stop(c))
+            .unwrap_or(rest.len());
+        let n = &rest[..end];
+        rest = trim_start(&rest[end..]);
+        let mut value = None;
+        if let Some(r) = rest.strip_prefix('=') {
+            let r = trim_start(r);
+            let vend = if r.starts_with('"') {
+                crate::params::quoted_end(r)?
+            } else {
+                r.find(stop).unwrap_or(r.len())
+            };
+            value = Some(&r[..vend]);
+            rest = &r[vend..];
+        }
+        if n.eq_ignore_ascii_case(name) {
+            return Some(value);
+        }
+    }
+}
+
+/// Shorthand for [`HeaderError::Malformed`].
+pub(crate) fn malformed(header: &'static str, reason: &'static str) -> HeaderError {
+    HeaderError::Malformed { header, reason }
+}
+
+/// Shorthand for [`HeaderError::BadNumber`].
+pub(crate) fn bad_number(header: &'static str) -> HeaderError {
+    HeaderError::BadNumber { header }
+}
+
+/// Returns [`HeaderError::Empty`] when `s` is empty after trimming, else
+/// the trimmed value.
+pub(crate) fn non_empty<'a>(s: &'a str, header: &'static str) -> Result<&'a str, HeaderError> {
+    let t = trim(s);
+    if t.is_empty() {
+        Err(HeaderError::Empty { header })
+    } else {
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits() {
+        assert_eq!(parse_u32("0000000000000000000042"), Some(42));
+        assert_eq!(parse_u32("4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32("4294967296"), None);
+        assert_eq!(parse_u32("+1"), None);
+        assert_eq!(parse_u32(""), None);
+        assert_eq!(parse_u8("256"), None);
+        assert_eq!(parse_u16("65535"), Some(65535));
+    }
+
+    #[test]
+    fn quoted_strings() {
+        assert_eq!(
+            quoted(r#""a\"b\\c" rest"#),
+            Some((r#"a"b\c"#.to_owned(), " rest"))
+        );
+        assert_eq!(quoted(r#""open"#), None);
+        assert_eq!(quoted(r#""ends in \"#), None);
+        assert_eq!(quoted("\"é\""), Some(("é".to_owned(), "")));
+    }
+
+    #[test]
+    fn comments_nest() {
+        assert_eq!(comment_end("(a (b) \\) c) x"), Some(12));
+        assert_eq!(comment_end("(a (b)"), None);
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            parse_host("[2001:db8::9:1]"),
+            Some(Host::Ipv6("2001:db8::9:1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_host("192.0.2.1"),
+            Some(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 1)))
+        );
+        assert_eq!(
+            parse_host("Example.COM."),
+            Some(Host::Domain("Example.COM.".into()))
+        );
+        assert_eq!(parse_host("1.2.3"), None);
+        assert_eq!(parse_host("a..b"), None);
+        assert_eq!(parse_host("[::1"), None);
+        assert_eq!(parse_host("2001:db8::1"), None);
+        assert_eq!(parse_host("ho st"), None);
+    }
+
+    #[test]
+    fn finds_params_without_allocating() {
+        let s = " ; Branch = z9hG4bK1 ;rport; tag=\"a;b\";x";
+        assert_eq!(find_param(s, "branch"), Some(Some("z9hG4bK1")));
+        assert_eq!(find_param(s, "rport"), Some(None));
+        assert_eq!(find_param(s, "tag"), Some(Some("\"a;b\"")));
+        assert_eq!(find_param(s, "x"), Some(None));
+        assert_eq!(find_param(s, "y"), None);
+        assert_eq!(find_param("junk;tag=1", "tag"), None);
+    }
+
+    #[test]
+    fn params_only_rejects_garbage() {
+        assert!(params_only(";a=b;c", "X").is_ok());
+        assert!(params_only(";a=b c", "X").is_err());
+        assert!(params_only(";;", "X").is_err());
+        assert!(params_only(";a=b<c", "X").is_err());
+        assert!(params_only("x", "X").is_err());
+    }
+}

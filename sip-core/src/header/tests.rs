@@ -1,0 +1,1 @@
+//! Cross-header tests.

@@ -1,0 +1,487 @@
+//! The Via header (RFC 3261 §20.42, §18.2.1; RFC 3581 `rport`; RFC 5118
+//! IPv6 sent-by and `received`).
+
+use super::lex::{self, malformed, HostFmt};
+use super::{HeaderError, HeaderName, TypedHeader};
+use crate::params::Params;
+use crate::transport::Transport;
+use crate::uri::Host;
+use core::fmt;
+use std::net::IpAddr;
+
+const NAME: &str = "Via";
+
+/// The magic cookie that starts every RFC 3261 branch (§8.1.1.7).
+pub const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// The `protocol-name/protocol-version` part of `sent-protocol`
+/// (RFC 3261 §20.42).
+///
+/// Kept so a server can answer a Via naming another version with 505
+/// (RFC 3261 §8.2.2 analogue for the top Via; RFC 4475 §3.1.2.16).
+#[derive(Clone, PartialEq, Eq, Debug, Hash)]
+pub enum ViaProtocol {
+    /// `SIP/2.0` (compared case-insensitively, RFC 3261 §7.1).
+    Sip20,
+    /// Any other name or version, as written. Must not spell `SIP/2.0`.
+    Other {
+        /// The protocol name (a token).
+        name: String,
+        /// The protocol version (a token).
+        version: String,
+    },
+}
+
+impl ViaProtocol {
+    /// True for `SIP/2.0`.
+    pub fn is_sip_2_0(&self) -> bool {
+        matches!(self, ViaProtocol::Sip20)
+    }
+
+    fn from_parts(name: &str, version: &str) -> ViaProtocol {
+        if name.eq_ignore_ascii_case("SIP") && version == "2.0" {
+            ViaProtocol::Sip20
+        } else {
+            ViaProtocol::Other {
+                name: name.to_owned(),
+                version: version.to_owned(),
+            }
+        }
+    }
+}
+
+impl fmt::Display for ViaProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ViaProtocol::Sip20 => f.write_str("SIP/2.0"),
+            ViaProtocol::Other { name, version } => write!(f, "{name}/{version}"),
+        }
+    }
+}
+
+/// The transport of a Via (RFC 3261 §20.42 `transport`): a known
+/// [`Transport`] or any other token (RFC 4475 §3.1.1.? transports test,
+/// where `UNKNOWN` must still parse).
+#[derive(Clone, PartialEq, Eq, Debug, Hash)]
+pub enum ViaTransport {
+    /// A transport the stack knows.
+    Known(Transport),
+    /// Any other token, as written. Must not name a known transport.
+    Other(String),
+}
+
+impl ViaTransport {
+    /// Maps a token to a transport, case-insensitively.
+    pub fn from_token(s: &str) -> ViaTransport {
+        match Transport::from_token(s) {
+            Some(t) => ViaTransport::Known(t),
+            None => ViaTransport::Other(s.to_owned()),
+        }
+    }
+
+    /// The known transport, if any.
+    pub fn known(&self) -> Option<Transport> {
+        match self {
+            ViaTransport::Known(t) => Some(*t),
+            ViaTransport::Other(_) => None,
+        }
+    }
+
+    /// The token as serialized (upper case for known transports).
+    pub fn as_str(&self) -> &str {
+        match self {
+            ViaTransport::Known(t) => t.as_str(),
+            ViaTransport::Other(s) => s,
+        }
+    }
+}
+
+impl From<Transport> for ViaTransport {
+    fn from(t: Transport) -> Self {
+        ViaTransport::Known(t)
+    }
+}
+
+impl fmt::Display for ViaTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One Via value (RFC 3261 §20.42):
+/// `sent-protocol LWS sent-by *(SEMI via-params)`.
+///
+/// On parse, the well-known parameters are checked: `branch` is a token,
+/// `received` an IP address (bare or bracketed, RFC 5118 §4.5), `rport`
+/// a flag or a port (RFC 3581), `ttl` 0..=255, `maddr` a host. All
+/// parameters stay in [`Via::params`] in their original order.
+#[derive(Clone, PartialEq, Eq, Debug, Hash)]
+pub struct Via {
+    /// Protocol name and version, normally `SIP/2.0`.
+    pub protocol: ViaProtocol,
+    /// The transport.
+    pub transport: ViaTransport,
+    /// The sent-by host.
+    pub host: Host,
+    /// The sent-by port, if written.
+    pub port: Option<u16>,
+    /// The via-params in order.
+    pub params: Params,
+}
+
+impl Via {
+    /// A `SIP/2.0` Via with a branch parameter (RFC 3261 §8.1.1.7).
+    pub fn new(transport: Transport, host: Host, port: Option<u16>, branch: &str) -> Via {
+        let mut params = Params::new();
+        params.push("branch", Some(branch.to_owned()));
+        Via {
+            protocol: ViaProtocol::Sip20,
+            transport: ViaTransport::Known(transport),
+            host,
+            port,
+            params,
+        }
+    }
+
+    /// The `branch` parameter (RFC 3261 §20.42, §17.2.3).
+    pub fn branch(&self) -> Option<&str> {
+        self.params.get("branch")
+    }
+
+    /// Sets the `branch` parameter.
+    pub fn set_branch(&mut self, branch: &str) {
+        self.params.set("branch", Some(branch));
+    }
+
+    /// True when the branch starts with the RFC 3261 magic cookie
+    /// `z9hG4bK` (§8.1.1.7, §17.2.3).
+    pub fn has_rfc3261_branch(&self) -> bool {
+        self.branch().is_some_and(|b| b.starts_with(MAGIC_COOKIE))
+    }
+
+    /// The `received` parameter (RFC 3261 §18.2.1), bare or bracketed.
+    pub fn received(&self) -> Option<IpAddr> {
+        self.params.get("received").and_then(lex::parse_ip)
+    }
+
+    /// Sets `received` (RFC 3261 §18.2.1). IPv6 addresses are written
+    /// without brackets, as the RFC 3261 grammar says (RFC 5118 §4.5).
+    pub fn set_received(&mut self, addr: IpAddr) {
+        self.params.set("received", Some(&addr.to_string()));
+    }
+
+    /// The `rport` parameter (RFC 3581 §3, §4): `None` when absent,
+    /// `Some(None)` when present without a value (the client asks for it),
+    /// `Some(Some(port))` when a server filled it in.
+    pub fn rport(&self) -> Option<Option<u16>> {
+        self.params
+            .find("rport")
+            .map(|p| p.value.as_deref().and_then(lex::parse_u16))
+    }
+
+    /// Sets `rport`: with a value (RFC 3581 §4, server side) or as a flag
+    /// (§3, client side).
+    pub fn set_rport(&mut self, port: Option<u16>) {
+        match port {
+            Some(p) => self.params.set("rport", Some(&p.to_string())),
+            None => self.params.set("rport", None),
+        }
+    }
+
+    /// The `maddr` parameter (RFC 3261 §18.2.2).
+    pub fn maddr(&self) -> Option<Host> {
+        self.params.get("maddr").and_then(lex::parse_host)
+    }
+
+    /// The `ttl` parameter (RFC 3261 §18.2.2).
+    pub fn ttl(&self) -> Option<u8> {
+        self.params.get("ttl").and_then(lex::parse_u8)
+    }
+
+    /// The sent-by port, or the transport's default (RFC 3261 §18.2.2)
+    /// when absent; 5060 for unknown transports.
+    pub fn sent_by_port(&self) -> u16 {
+        self.port
+            .unwrap_or_else(|| self.transport.known().map_or(5060, Transport::default_port))
+    }
+
+    /// Extracts the branch from a raw Via value without building a [`Via`]
+    /// or allocating (for transaction matching, RFC 3261 §17.2.3). Quotes
+    /// around the value are left in place.
+    pub fn branch_of(value: &str) -> Option<&str> {
+        let i = value.find(';')?;
+        lex::find_param(&value[i..], "branch").flatten()
+    }
+}
+
+impl TypedHeader for Via {
+    const NAME: HeaderName = HeaderName::Via;
+    const LIST: bool = true;
+
+    fn parse(value: &str) -> Result<Self, HeaderError> {
+        let s = lex::non_empty(value, NAME)?;
+        let (name, rest) = lex::split_token(s);
+        let rest = slash(rest)?;
+        let (version, rest) = lex::split_token(rest);
+        let rest = slash(rest)?;
+        let (transport, rest) = lex::split_token(rest);
+        if name.is_empty() || version.is_empty() || transport.is_empty() {
+            return Err(malformed(NAME, "bad sent-protocol"));
+        }
+        if !rest.starts_with(lex::is_ws) {
+            return Err(malformed(NAME, "missing sent-by"));
+        }
+        let rest = lex::trim_start(rest);
+        let host_end = if rest.starts_with('[') {
+            rest.find(']')
+                .map(|i| i + 1)
+                .ok_or(malformed(NAME, "unterminated IPv6 reference"))?
+        } else {
+            rest.find(|c: char| c == ':' || c == ';' || lex::is_ws(c))
+                .unwrap_or(rest.len())
+        };
+        let host = lex::parse_host(&rest[..host_end]).ok_or(malformed(NAME, "bad sent-by host"))?;
+        let mut rest = lex::trim_start(&rest[host_end..]);
+        let mut port = None;
+        if let Some(r) = rest.strip_prefix(':') {
+            let r = lex::trim_start(r);
+            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            port = Some(lex::parse_u16(&r[..end]).ok_or(lex::bad_number(NAME))?);
+            rest = &r[end..];
+        }
+        let params = lex::params_only(rest, NAME)?;
+        check_params(&params)?;
+        Ok(Via {
+            protocol: ViaProtocol::from_parts(name, version),
+            transport: ViaTransport::from_token(transport),
+            host,
+            port,
+            params,
+        })
+    }
+}
+
+/// Skips `SWS "/" SWS`.
+fn slash(s: &str) -> Result<&str, HeaderError> {
+    lex::trim_start(s)
+        .strip_prefix('/')
+        .map(lex::trim_start)
+        .ok_or(malformed(NAME, "bad sent-protocol"))
+}
+
+/// Checks the grammar of the well-known via-params (RFC 3261 §20.42,
+/// RFC 3581 §6).
+fn check_params(params: &Params) -> Result<(), HeaderError> {
+    for p in params {
+        let v = p.value.as_deref();
+        let ok = if p.name.eq_ignore_ascii_case("branch") {
+            v.is_some_and(lex::is_token)
+        } else if p.name.eq_ignore_ascii_case("received") {
+            v.and_then(lex::parse_ip).is_some()
+        } else if p.name.eq_ignore_ascii_case("rport") {
+            match v {
+                None => true,
+                Some(v) => lex::parse_u16(v).is_some(),
+            }
+        } else if p.name.eq_ignore_ascii_case("ttl") {
+            v.and_then(lex::parse_u8).is_some()
+        } else if p.name.eq_ignore_ascii_case("maddr") {
+            v.and_then(lex::parse_host).is_some()
+        } else {
+            true
+        };
+        if !ok {
+            return Err(malformed(NAME, "bad via parameter"));
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{} {}",
+            self.protocol,
+            self.transport,
+            HostFmt(&self.host)
+        )?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        write!(f, "{}", self.params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    fn via(s: &str) -> Via {
+        Via::parse(s).unwrap()
+    }
+
+    #[test]
+    fn plain() {
+        let v = via("SIP/2.0/UDP pc33.example.com:5060;branch=z9hG4bK776asdhds");
+        assert!(v.protocol.is_sip_2_0());
+        assert_eq!(v.transport, ViaTransport::Known(Transport::Udp));
+        assert_eq!(v.host, Host::Domain("pc33.example.com".into()));
+        assert_eq!(v.port, Some(5060));
+        assert_eq!(v.branch(), Some("z9hG4bK776asdhds"));
+        assert!(v.has_rfc3261_branch());
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP pc33.example.com:5060;branch=z9hG4bK776asdhds"
+        );
+    }
+
+    #[test]
+    fn odd_whitespace_wsinv() {
+        // RFC 4475 §3.1.1.1: LWS around the slashes, unfolded.
+        let v = via("SIP  /   2.0  /UDP     192.0.2.2;rport;branch=390skdjuw");
+        assert!(v.protocol.is_sip_2_0());
+        assert_eq!(v.host, Host::Ipv4("192.0.2.2".parse().unwrap()));
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.branch(), Some("390skdjuw"));
+        assert!(!v.has_rfc3261_branch());
+        let v =
+            via("  SIP / 2.0 / UDP host.example.com : 5060 ; branch = z9hG4bK1 ; rport = 1234 ");
+        assert_eq!(v.port, Some(5060));
+        assert_eq!(v.branch(), Some("z9hG4bK1"));
+        assert_eq!(v.rport(), Some(Some(1234)));
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK1;rport=1234"
+        );
+    }
+
+    #[test]
+    fn transports_dat() {
+        // RFC 4475 §3.1.1.? (transports): known and unknown transport tokens.
+        for (t, known) in [
+            ("UDP", Some(Transport::Udp)),
+            ("SCTP", Some(Transport::Sctp)),
+            ("TLS", Some(Transport::Tls)),
+            ("tcp", Some(Transport::Tcp)),
+            ("UNKNOWN", None),
+            ("ALSOUNKNOWN", None),
+        ] {
+            let v = via(&format!("SIP/2.0/{t} t1.example.com;branch=z9hG4bKkdjuw"));
+            assert_eq!(v.transport.known(), known, "{t}");
+            assert!(v.transport.as_str().eq_ignore_ascii_case(t));
+        }
+        assert_eq!(via("SIP/2.0/UNKNOWN h").to_string(), "SIP/2.0/UNKNOWN h");
+        assert_eq!(via("SIP/2.0/UNKNOWN h").sent_by_port(), 5060);
+        assert_eq!(via("SIP/2.0/tls h").sent_by_port(), 5061);
+    }
+
+    #[test]
+    fn other_versions_kept() {
+        // RFC 4475 §3.1.2.16 (sipversion): SIP/7.0 must be detectable.
+        let v = via("SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw");
+        assert_eq!(
+            v.protocol,
+            ViaProtocol::Other {
+                name: "SIP".into(),
+                version: "7.0".into()
+            }
+        );
+        assert_eq!(
+            v.to_string(),
+            "SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw"
+        );
+        assert!(via("sip/2.0/udp h").protocol.is_sip_2_0());
+    }
+
+    #[test]
+    fn ipv6_rfc5118() {
+        let v =
+            via("SIP/2.0/UDP [2001:db8::9:1]:5060;received=2001:db8::9:255;branch=z9hG4bKas3-111");
+        assert_eq!(v.host, Host::Ipv6("2001:db8::9:1".parse().unwrap()));
+        assert_eq!(v.port, Some(5060));
+        let want: IpAddr = "2001:db8::9:255".parse().unwrap();
+        assert_eq!(v.received(), Some(want));
+        let v = via("SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3");
+        assert_eq!(v.received(), Some(want));
+        assert_eq!(v.port, None);
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3"
+        );
+        assert!(Via::parse("SIP/2.0/UDP [2001:db8::9:1;branch=x").is_err());
+        assert!(Via::parse("SIP/2.0/UDP 2001:db8::9:1;branch=x").is_err());
+    }
+
+    #[test]
+    fn setters() {
+        let mut v = Via::new(
+            Transport::Tcp,
+            Host::Domain("a.example".into()),
+            None,
+            "z9hG4bKx",
+        );
+        v.set_rport(None);
+        assert_eq!(v.to_string(), "SIP/2.0/TCP a.example;branch=z9hG4bKx;rport");
+        v.set_received(IpAddr::V6(Ipv6Addr::LOCALHOST));
+        v.set_rport(Some(5070));
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/TCP a.example;branch=z9hG4bKx;rport=5070;received=::1"
+        );
+        assert_eq!(Via::parse(&v.to_string()), Ok(v.clone()));
+        v.set_branch("z9hG4bKy");
+        assert_eq!(v.branch(), Some("z9hG4bKy"));
+    }
+
+    #[test]
+    fn maddr_ttl() {
+        let v = via("SIP/2.0/UDP h;maddr=239.255.255.1;ttl=16;branch=z9hG4bKm");
+        assert_eq!(
+            v.maddr(),
+            Some(Host::Ipv4("239.255.255.1".parse().unwrap()))
+        );
+        assert_eq!(v.ttl(), Some(16));
+        assert!(Via::parse("SIP/2.0/UDP h;ttl=256").is_err());
+        assert!(Via::parse("SIP/2.0/UDP h;maddr=a..b").is_err());
+    }
+
+    #[test]
+    fn errors() {
+        for bad in [
+            "",
+            "   ",
+            "SIP/2.0/UDP",
+            "SIP/2.0/UDP ",
+            "SIP/2.0 host",
+            "SIP/2.0/UDPhost",
+            "SIP//UDP host",
+            "/2.0/UDP host",
+            "SIP/2.0/UDP host:",
+            "SIP/2.0/UDP host:65536",
+            "SIP/2.0/UDP host:50a",
+            "SIP/2.0/UDP 192.0.2.15;;", // RFC 4475 §3.1.2.? badinv01
+            "SIP/2.0/UDP 192.0.2.15;",
+            "SIP/2.0/UDP host;branch",
+            "SIP/2.0/UDP host;branch=",
+            "SIP/2.0/UDP host;received=not-an-ip",
+            "SIP/2.0/UDP host;rport=x",
+            "SIP/2.0/UDP host;rport=70000",
+            "SIP/2.0/UDP host junk",
+            "SIP/2.0/UDP ho\u{e9}st",
+        ] {
+            assert!(Via::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fast_branch() {
+        assert_eq!(
+            Via::branch_of("SIP/2.0/UDP [::1]:5060 ; rport ;BRANCH = z9hG4bK77;x=1"),
+            Some("z9hG4bK77")
+        );
+        assert_eq!(Via::branch_of("SIP/2.0/UDP h;rport"), None);
+        assert_eq!(Via::branch_of("SIP/2.0/UDP h"), None);
+    }
+}
