@@ -17,6 +17,8 @@
 //! | [`parse`] | zero-copy parser: datagram and stream framing, limits, errors |
 //! | [`time`], [`random`] | injected time and seedable tokens |
 //! | [`transport`] | transports, destinations, transmits, transport errors (§18) |
+//! | [`transaction`] | the four transaction machines, timers A-M, matching, the driving layer (§17, RFC 6026) |
+//! | [`transport_rules`] | Via stamping, `received`/`rport`, response routing, UDP size rule (§18, RFC 3581) |
 //! | [`auth`] | digest authentication (RFC 3261 §22, RFC 7616, RFC 8760) |
 
 #![warn(missing_docs)]
@@ -32,7 +34,9 @@ pub mod parse;
 pub mod random;
 pub mod status;
 pub mod time;
+pub mod transaction;
 pub mod transport;
+pub mod transport_rules;
 pub mod uri;
 
 pub use header::{Header, HeaderName, Headers, TypedHeader};

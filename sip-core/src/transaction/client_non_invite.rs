@@ -104,6 +104,11 @@ impl NonInviteClient {
         self.transmissions
     }
 
+    /// The serialized request.
+    pub fn request_bytes(&self) -> &[u8] {
+        &self.request
+    }
+
     /// The deadline of `timer`, if armed.
     pub fn deadline(&self, timer: Timer) -> Option<Instant> {
         use NonInviteClientState::*;
@@ -129,13 +134,14 @@ impl NonInviteClient {
         }
         match timer {
             Timer::E => {
+                let trying = matches!(self.state, Trying { .. });
                 let (Trying { timer_e: Some(e), .. } | Proceeding { timer_e: Some(e), .. }) = &mut self.state
                 else {
                     return;
                 };
                 // §17.1.2.2: in Trying the interval doubles up to T2; in
                 // Proceeding it is T2.
-                *e = if matches!(self.state, Trying { .. }) {
+                *e = if trying {
                     e.doubled(now, Some(cfg.t2()))
                 } else {
                     Retransmit::start(now, cfg.t2())

@@ -4,6 +4,7 @@
 //! §18.
 
 use super::timer::Timer;
+use crate::parse::ParserConfig;
 use crate::time::Duration;
 use crate::transport::Transport;
 
@@ -73,10 +74,9 @@ pub struct Config {
     /// Default `invalid.invalid` without port (RFC 7118 style placeholder);
     /// embedders should set their address.
     pub default_sent_by: SentBy,
-    /// Largest message accepted on a stream connection before the
-    /// connection's buffered bytes are dropped (RFC 3261 §18.3 framing).
-    /// Default 64 KiB.
-    pub max_message_size: usize,
+    /// Parser limits and leniencies, for datagrams and stream framing
+    /// (RFC 3261 §18.3).
+    pub parser: ParserConfig,
 }
 
 impl Default for Config {
@@ -94,7 +94,7 @@ impl Default for Config {
             rport: true,
             sent_by: Vec::new(),
             default_sent_by: SentBy::new("invalid.invalid", None),
-            max_message_size: 64 * 1024,
+            parser: ParserConfig::default(),
         }
     }
 }

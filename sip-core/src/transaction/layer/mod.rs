@@ -1,0 +1,463 @@
+//! [`TransactionLayer`]: the four machines behind one quinn-proto style
+//! driving API.
+
+mod receive;
+mod send;
+
+use super::build::OriginalRequest;
+use super::config::Config;
+use super::events::{Event, Stats};
+use super::key::{ClientKey, MergeKey, ServerKey};
+use super::timer::{Timer, TimerQueue};
+use super::{
+    Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State, TransactionId,
+};
+use crate::method::Method;
+use crate::parse::StreamParser;
+use crate::random::TokenSource;
+use crate::time::Instant;
+use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// The transaction layer of RFC 3261 §17 with the transport rules of §18:
+/// a pure state machine, driven by the embedder.
+///
+/// # Inputs
+///
+/// * [`handle_datagram`](Self::handle_datagram): a UDP datagram with its
+///   local and remote addresses.
+/// * [`handle_connection_opened`](Self::handle_connection_opened),
+///   [`handle_stream_data`](Self::handle_stream_data),
+///   [`handle_connection_closed`](Self::handle_connection_closed): stream
+///   connections (TCP, TLS, WebSocket), framed per connection (§18.3).
+/// * [`handle_timeout`](Self::handle_timeout): the clock reached the
+///   deadline given by `poll_timeout`.
+/// * [`handle_transport_error`](Self::handle_transport_error): a send
+///   failed (§17.1.4, §17.2.4, §18.4).
+/// * From the transaction user (TU): [`send_request`](Self::send_request),
+///   [`send_response`](Self::send_response), [`cancel`](Self::cancel),
+///   [`send_ack_2xx`](Self::send_ack_2xx),
+///   [`send_stateless`](Self::send_stateless).
+///
+/// # Outputs and polling order
+///
+/// After any input, drain the outputs in this order:
+///
+/// 1. [`poll_transmit`](Self::poll_transmit) until `None`: send each
+///    [`Transmit`] to its [`Destination`];
+/// 2. [`poll_event`](Self::poll_event) until `None`: hand each [`Event`]
+///    to the TU (which may call the TU methods, producing more transmits:
+///    loop back to 1);
+/// 3. [`poll_timeout`](Self::poll_timeout): the earliest deadline over all
+///    transactions; call `handle_timeout` when the clock reaches it.
+///
+/// Transmits and events are queued in the order they were produced, so a
+/// TU that drains events before transmits still sees a consistent story;
+/// the order above just sends as early as possible.
+///
+/// # Costs
+///
+/// Deadlines live in one binary heap with lazy deletion: `poll_timeout`
+/// and `handle_timeout` cost O(log n) per timer, whatever the number of
+/// pending transactions. Matching is a hash lookup. Transport errors scan
+/// the transactions (they are rare, and embedder-reported).
+#[derive(Debug)]
+pub struct TransactionLayer {
+    cfg: Config,
+    tokens: TokenSource,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+    clients: HashMap<ClientKey, TransactionId>,
+    servers: HashMap<ServerKey, TransactionId>,
+    merges: HashMap<MergeKey, TransactionId>,
+    connections: HashMap<ConnectionId, Connection>,
+    timers: TimerQueue,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    scratch: Actions,
+    stats: Stats,
+}
+
+#[derive(Debug)]
+struct Slot {
+    generation: u32,
+    txn: Option<Txn>,
+}
+
+/// One live transaction and what the layer needs to route and remove it.
+#[derive(Debug)]
+struct Txn {
+    machine: Machine,
+    method: Method,
+    /// Client: where the request goes. Server: the §18.2.2 fallback route
+    /// (used when `connection` is closed or absent).
+    destination: Destination,
+    /// Server: the connection the request came on (§18.2.2 prefers it).
+    connection: Option<ConnectionId>,
+    key: TxnKey,
+    merge: Option<MergeKey>,
+    /// RFC 2543 fallback only: the request's and the final response's To
+    /// tags (§17.2.3).
+    legacy_tags: Option<Box<LegacyTags>>,
+    /// Server: where the request came from.
+    source: Option<Source>,
+}
+
+#[derive(Debug, Default)]
+struct LegacyTags {
+    request: Option<Box<str>>,
+    response: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+enum TxnKey {
+    Client(ClientKey),
+    Server(ServerKey),
+}
+
+#[derive(Debug)]
+enum Machine {
+    InviteClient(InviteClient),
+    NonInviteClient(NonInviteClient),
+    InviteServer(InviteServer),
+    NonInviteServer(NonInviteServer),
+}
+
+impl Machine {
+    fn kind(&self) -> Kind {
+        match self {
+            Machine::InviteClient(_) => Kind::InviteClient,
+            Machine::NonInviteClient(_) => Kind::NonInviteClient,
+            Machine::InviteServer(_) => Kind::InviteServer,
+            Machine::NonInviteServer(_) => Kind::NonInviteServer,
+        }
+    }
+
+    fn state(&self) -> State {
+        match self {
+            Machine::InviteClient(m) => m.state().name(),
+            Machine::NonInviteClient(m) => m.state().name(),
+            Machine::InviteServer(m) => m.state().name(),
+            Machine::NonInviteServer(m) => m.state().name(),
+        }
+    }
+
+    fn deadline(&self, timer: Timer) -> Option<Instant> {
+        match self {
+            Machine::InviteClient(m) => m.deadline(timer),
+            Machine::NonInviteClient(m) => m.deadline(timer),
+            Machine::InviteServer(m) => m.deadline(timer),
+            Machine::NonInviteServer(m) => m.deadline(timer),
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, cfg: &Config, timer: Timer, out: &mut Actions) {
+        match self {
+            Machine::InviteClient(m) => m.on_timer(now, cfg, timer, out),
+            Machine::NonInviteClient(m) => m.on_timer(now, cfg, timer, out),
+            Machine::InviteServer(m) => m.on_timer(now, cfg, timer, out),
+            Machine::NonInviteServer(m) => m.on_timer(now, cfg, timer, out),
+        }
+    }
+
+    fn on_transport_error(&mut self, error: crate::transport::TransportError, out: &mut Actions) {
+        match self {
+            Machine::InviteClient(m) => m.on_transport_error(error, out),
+            Machine::NonInviteClient(m) => m.on_transport_error(error, out),
+            Machine::InviteServer(m) => m.on_transport_error(error, out),
+            Machine::NonInviteServer(m) => m.on_transport_error(error, out),
+        }
+    }
+
+    /// Heap bytes held by the machine (approximate: buffers and boxes).
+    fn heap_bytes(&self) -> usize {
+        use super::{InviteClientState as Ic, InviteServerState as Is, NonInviteServerState as Ns};
+        match self {
+            Machine::InviteClient(m) => {
+                let o = m.original();
+                let state = match m.state() {
+                    Ic::Completed { ack, .. } => ack.capacity(),
+                    _ => 0,
+                };
+                m.request_bytes().len()
+                    + core::mem::size_of::<OriginalRequest>()
+                    + o.via.capacity()
+                    + o.from.capacity()
+                    + o.to.capacity()
+                    + o.call_id.capacity()
+                    + o.routes.iter().map(|r| r.capacity() + 24).sum::<usize>()
+                    + state
+            }
+            Machine::NonInviteClient(m) => m.request_bytes().len(),
+            Machine::InviteServer(m) => match m.state() {
+                Is::Proceeding { trying, last_provisional } => {
+                    trying.as_ref().map_or(0, |t| t.1.capacity())
+                        + last_provisional.as_ref().map_or(0, Vec::capacity)
+                }
+                Is::Completed { response, .. } => response.capacity(),
+                _ => 0,
+            },
+            Machine::NonInviteServer(m) => match m.state() {
+                Ns::Proceeding { last_provisional } => last_provisional.capacity(),
+                Ns::Completed { response, .. } => response.capacity(),
+                _ => 0,
+            },
+        }
+    }
+}
+
+/// A stream connection the embedder announced.
+#[derive(Debug)]
+struct Connection {
+    transport: Transport,
+    local: SocketAddr,
+    remote: SocketAddr,
+    parser: StreamParser,
+}
+
+impl TransactionLayer {
+    /// A layer with `cfg`, drawing branch ids from `tokens`.
+    pub fn new(cfg: Config, tokens: TokenSource) -> Self {
+        TransactionLayer {
+            cfg,
+            tokens,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            clients: HashMap::new(),
+            servers: HashMap::new(),
+            merges: HashMap::new(),
+            connections: HashMap::new(),
+            timers: TimerQueue::default(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            scratch: Vec::with_capacity(8),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Number of live (pending) transactions.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// True when no transaction is live.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The state of a transaction; `None` once it terminated.
+    pub fn state(&self, id: TransactionId) -> Option<State> {
+        self.get(id).map(|t| t.machine.state())
+    }
+
+    /// The kind of a transaction; `None` once it terminated.
+    pub fn kind(&self, id: TransactionId) -> Option<Kind> {
+        self.get(id).map(|t| t.machine.kind())
+    }
+
+    /// The method of a transaction's request; `None` once it terminated.
+    pub fn method(&self, id: TransactionId) -> Option<&Method> {
+        self.get(id).map(|t| &t.method)
+    }
+
+    /// The next transmit to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the TU.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest deadline over all transactions, if any.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let slots = &self.slots;
+        self.timers.peek(|id, timer, at| timer_live(slots, id, timer, at))
+    }
+
+    /// Fires every timer due at `now`, in deadline order.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        loop {
+            let slots = &self.slots;
+            let Some((_, id, timer)) = self.timers.pop_due(now, |id, t, at| timer_live(slots, id, t, at)) else {
+                break;
+            };
+            let mut out = core::mem::take(&mut self.scratch);
+            let cfg = &self.cfg;
+            if let Some(txn) = self.slots[id.index() as usize].txn.as_mut() {
+                txn.machine.on_timer(now, cfg, timer, &mut out);
+            }
+            if matches!(timer, Timer::A | Timer::E | Timer::G) {
+                self.stats.retransmissions += out.iter().filter(|a| matches!(a, Action::Transmit(_))).count() as u64;
+            }
+            self.apply(id, &mut out, None);
+            self.scratch = out;
+        }
+        self.maybe_compact();
+    }
+
+    /// Rebuilds the timer heap when stale entries dominate, so its size
+    /// stays proportional to the live timers (at most ~3 per transaction).
+    fn maybe_compact(&mut self) {
+        if self.timers.len() > 1024 && self.timers.len() > 8 * self.live.max(1) {
+            let slots = &self.slots;
+            self.timers.compact(|id, t, at| timer_live(slots, id, t, at));
+        }
+    }
+
+    /// Approximate memory held by the layer, in bytes: the slot table, the
+    /// match indexes, the timer heap and each transaction's buffers.
+    pub fn memory_usage(&self) -> usize {
+        use core::mem::size_of;
+        let map = |cap: usize, entry: usize| cap * (entry + 1);
+        let mut n = size_of::<Self>()
+            + self.slots.capacity() * size_of::<Slot>()
+            + self.free.capacity() * 4
+            + map(self.clients.capacity(), size_of::<(ClientKey, TransactionId)>())
+            + map(self.servers.capacity(), size_of::<(ServerKey, TransactionId)>())
+            + map(self.merges.capacity(), size_of::<(MergeKey, TransactionId)>())
+            + self.timers.heap_bytes();
+        for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
+            n += t.machine.heap_bytes();
+            n += match &t.key {
+                TxnKey::Client(k) => k.branch.len(),
+                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => branch.len() + host.len(),
+                TxnKey::Server(ServerKey::Legacy { call_id, via, .. }) => call_id.len() + via.len() + 64,
+            };
+            n += t.merge.as_ref().map_or(0, |m| m.from_tag.len() + m.call_id.len());
+        }
+        n
+    }
+
+    fn get(&self, id: TransactionId) -> Option<&Txn> {
+        let slot = self.slots.get(id.index() as usize)?;
+        if slot.generation != id.generation() {
+            return None;
+        }
+        slot.txn.as_ref()
+    }
+
+    fn get_mut(&mut self, id: TransactionId) -> Option<&mut Txn> {
+        let slot = self.slots.get_mut(id.index() as usize)?;
+        if slot.generation != id.generation() {
+            return None;
+        }
+        slot.txn.as_mut()
+    }
+
+    fn insert(&mut self, txn: Txn) -> TransactionId {
+        self.live += 1;
+        match self.free.pop() {
+            Some(i) => {
+                let slot = &mut self.slots[i as usize];
+                slot.txn = Some(txn);
+                TransactionId::new(i, slot.generation)
+            }
+            None => {
+                let i = self.slots.len() as u32;
+                self.slots.push(Slot {
+                    generation: 0,
+                    txn: Some(txn),
+                });
+                TransactionId::new(i, 0)
+            }
+        }
+    }
+
+    fn remove(&mut self, id: TransactionId) {
+        let Some(slot) = self.slots.get_mut(id.index() as usize) else {
+            return;
+        };
+        if slot.generation != id.generation() {
+            return;
+        }
+        let Some(txn) = slot.txn.take() else {
+            return;
+        };
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(id.index());
+        self.live -= 1;
+        self.stats.terminated += 1;
+        match txn.key {
+            TxnKey::Client(k) => {
+                if self.clients.get(&k) == Some(&id) {
+                    self.clients.remove(&k);
+                }
+            }
+            TxnKey::Server(k) => {
+                if self.servers.get(&k) == Some(&id) {
+                    self.servers.remove(&k);
+                }
+            }
+        }
+        if let Some(m) = txn.merge {
+            if self.merges.get(&m) == Some(&id) {
+                self.merges.remove(&m);
+            }
+        }
+    }
+
+    /// Where a transaction's messages go now: a server transaction prefers
+    /// the connection its request came on while it is open (§18.2.2).
+    fn route(&self, txn: &Txn) -> Destination {
+        match txn.connection {
+            Some(c) if self.connections.contains_key(&c) => Destination::Connection(c),
+            _ => txn.destination,
+        }
+    }
+
+    /// Carries out a machine's actions for transaction `id`. `source` is
+    /// the source of the message being processed (for ACKs passed up).
+    fn apply(&mut self, id: TransactionId, out: &mut Actions, source: Option<Source>) {
+        for action in out.drain(..) {
+            match action {
+                Action::Transmit(payload) => {
+                    if let Some(txn) = self.get(id) {
+                        let destination = self.route(txn);
+                        self.transmits.push_back(Transmit { destination, payload });
+                    }
+                }
+                Action::Arm(timer, at) => self.timers.push(at, id, timer),
+                Action::Response(response) => self.events.push_back(Event::Response { id, response }),
+                Action::Ack(request) => {
+                    let source = source.or_else(|| self.get(id).and_then(|t| t.source));
+                    if let Some(source) = source {
+                        self.events.push_back(Event::Ack {
+                            request,
+                            source,
+                            transaction: Some(id),
+                        });
+                    }
+                }
+                Action::Timeout(timer) => self.events.push_back(Event::Timeout { id, timer }),
+                Action::TransportError(error) => self.events.push_back(Event::TransportError { id, error }),
+                Action::Terminated => {
+                    self.remove(id);
+                    self.events.push_back(Event::Terminated { id });
+                }
+            }
+        }
+    }
+}
+
+fn timer_live(slots: &[Slot], id: TransactionId, timer: Timer, at: Instant) -> bool {
+    slots
+        .get(id.index() as usize)
+        .filter(|s| s.generation == id.generation())
+        .and_then(|s| s.txn.as_ref())
+        .is_some_and(|t| t.machine.deadline(timer) == Some(at))
+}

@@ -1,0 +1,340 @@
+//! The receive path: datagrams and stream bytes in, matched to
+//! transactions (RFC 3261 §17.1.3, §17.2.3), new requests to the TU,
+//! stray responses dropped, unparseable requests answered (§21.4.1).
+
+use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
+use crate::message::{Message, Request, Response};
+use crate::method::Method;
+use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
+use crate::status::StatusCode;
+use crate::time::Instant;
+use crate::transaction::build;
+use crate::transaction::events::{DropReason, Event, StrayReason};
+use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
+use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
+use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
+use crate::transport_rules::{response_destination, stamp_received, ViaView};
+use std::net::SocketAddr;
+
+impl TransactionLayer {
+    /// A UDP datagram arrived at `local` from `remote`.
+    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+        let source = Source {
+            transport: Transport::Udp,
+            remote,
+            local,
+            connection: None,
+        };
+        // RFC 5626 §3.5.1 / §4.4.1: CRLF keep-alives on UDP are ignored.
+        if data.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            return;
+        }
+        match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
+            Ok(msg) => self.handle_message(now, msg, source),
+            Err(e) => self.on_parse_error(e, source),
+        }
+    }
+
+    /// The embedder opened or accepted a stream connection. Data on it is
+    /// framed per RFC 3261 §18.3; responses to requests received on it go
+    /// back on it while it is open (§18.2.2).
+    pub fn handle_connection_opened(
+        &mut self,
+        conn: ConnectionId,
+        transport: Transport,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) {
+        self.connections.insert(
+            conn,
+            Connection {
+                transport,
+                local,
+                remote,
+                parser: StreamParser::new(self.cfg.parser.clone()),
+            },
+        );
+    }
+
+    /// A stream connection closed. Server transactions fall back to the
+    /// address route of §18.2.2; client transactions that were sending on
+    /// this very connection fail with a transport error (§17.1.4).
+    pub fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
+        if self.connections.remove(&conn).is_some() {
+            self.handle_transport_error(now, Destination::Connection(conn), TransportError::ConnectionReset);
+        }
+    }
+
+    /// Bytes arrived on a stream connection.
+    pub fn handle_stream_data(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
+        let Some(c) = self.connections.get_mut(&conn) else {
+            self.stats.dropped += 1;
+            self.events.push_back(Event::Dropped {
+                source: None,
+                reason: DropReason::UnknownConnection(conn),
+            });
+            return;
+        };
+        c.parser.push(data);
+        loop {
+            let Some(c) = self.connections.get_mut(&conn) else {
+                return;
+            };
+            let source = Source {
+                transport: c.transport,
+                remote: c.remote,
+                local: c.local,
+                connection: Some(conn),
+            };
+            let Some(item) = c.parser.next_item() else {
+                return;
+            };
+            let broken = c.parser.is_broken();
+            match item {
+                Ok(StreamItem::Message(msg)) => self.handle_message(now, msg, source),
+                Ok(StreamItem::KeepAlivePing) => self.transmits.push_back(Transmit {
+                    // RFC 5626 §3.5.1: a double-CRLF ping is answered with a
+                    // single-CRLF pong.
+                    destination: Destination::Connection(conn),
+                    payload: b"\r\n".to_vec(),
+                }),
+                Ok(_) => {}
+                Err(e) => {
+                    self.on_parse_error(e, source);
+                    if broken {
+                        self.stats.dropped += 1;
+                        self.events.push_back(Event::Dropped {
+                            source: Some(source),
+                            reason: DropReason::StreamBroken(conn),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A parsed message arrived from `source`. `handle_datagram` and
+    /// `handle_stream_data` end here; an embedder with its own framing may
+    /// call it directly.
+    pub fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
+        match msg {
+            Message::Request(r) => self.on_request(now, r, source),
+            Message::Response(r) => self.on_response(now, r, source),
+        }
+    }
+
+    fn drop_message(&mut self, source: Source, reason: DropReason) {
+        self.stats.dropped += 1;
+        self.events.push_back(Event::Dropped {
+            source: Some(source),
+            reason,
+        });
+    }
+
+    /// §21.4.1: answer a request that did not parse with 400 (505, 413)
+    /// naming the problem, when its Via, From, To, Call-ID and CSeq could be
+    /// read; otherwise drop it. ACKs are never answered.
+    fn on_parse_error(&mut self, err: ParseError, source: Source) {
+        let mut answered = false;
+        if let Some(p) = err.partial.as_deref() {
+            if p.can_respond() && p.method != Some(Method::Ack) {
+                let mut headers = p.headers.clone();
+                if stamp_received(&mut headers, source.remote).is_ok() {
+                    let reason: String = err
+                        .reason_phrase()
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    let resp = build::response_from_headers(&headers, err.response_status(), Some(&reason));
+                    let route = ViaView::top(&resp.headers)
+                        .map_err(Into::into)
+                        .and_then(|via| response_destination(&via, Some(&source), |c| self.connections.contains_key(&c)));
+                    if let Ok(destination) = route {
+                        self.transmits.push_back(Transmit {
+                            destination,
+                            payload: resp.to_bytes(),
+                        });
+                        self.stats.bad_requests_answered += 1;
+                        answered = true;
+                    }
+                }
+            }
+        }
+        self.drop_message(
+            source,
+            DropReason::Parse {
+                error: Box::new(err),
+                answered,
+            },
+        );
+    }
+
+    fn on_response(&mut self, now: Instant, response: Response, source: Source) {
+        let stray = |this: &mut Self, reason: StrayReason, status: StatusCode| {
+            this.stats.stray_responses += 1;
+            this.events.push_back(Event::StrayResponse { reason, status, source });
+        };
+        let status = response.status;
+        let key = match ClientKey::for_response(&response) {
+            Ok(k) => k,
+            Err(e) => return stray(self, StrayReason::Unmatchable(e), status),
+        };
+        let Some(&id) = self.clients.get(&key) else {
+            return stray(self, StrayReason::NoTransaction, status);
+        };
+        let mut out = core::mem::take(&mut self.scratch);
+        let cfg = &self.cfg;
+        if let Some(txn) = self.slots[id.index() as usize].txn.as_mut() {
+            match &mut txn.machine {
+                Machine::InviteClient(m) => m.on_response(now, cfg, response, &mut out),
+                Machine::NonInviteClient(m) => m.on_response(now, cfg, response, &mut out),
+                _ => {}
+            }
+        }
+        if out.is_empty() {
+            self.stats.responses_absorbed += 1;
+        }
+        self.apply(id, &mut out, Some(source));
+        self.scratch = out;
+    }
+
+    /// §17.2.3: the server transaction a request matches, RFC 2543 To-tag
+    /// rule included.
+    fn match_server(&self, key: &ServerKey, req: &Request) -> Option<TransactionId> {
+        let id = *self.servers.get(key)?;
+        let txn = self.get(id)?;
+        let ok = match &txn.legacy_tags {
+            Some(t) => key.to_tag_matches(req, t.request.as_deref(), t.response.as_deref()),
+            None => true,
+        };
+        ok.then_some(id)
+    }
+
+    fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
+        let key = match ServerKey::for_request(&req) {
+            Ok(k) => k,
+            Err(KeyError::Via(e)) => return self.drop_message(source, DropReason::Via(e)),
+            Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
+        };
+        // A CANCEL names its INVITE by the same rules, computed before the
+        // Via is stamped (§9.2).
+        let invite_key = (req.method == Method::Cancel)
+            .then(|| ServerKey::for_request_as(&req, &Method::Invite).ok())
+            .flatten();
+        if let Err(e) = stamp_received(&mut req.headers, source.remote) {
+            return self.drop_message(source, DropReason::Via(e));
+        }
+        if let Some(id) = self.match_server(&key, &req) {
+            return self.on_matched_request(now, id, req, source);
+        }
+        if req.method == Method::Ack {
+            // The ACK for a 2xx is its own transaction-less request
+            // (§17.1.1.3, §13.3.1.4): to the TU.
+            self.events.push_back(Event::Ack {
+                request: req,
+                source,
+                transaction: None,
+            });
+            return;
+        }
+        let cancels = invite_key.and_then(|k| self.match_server(&k, &req));
+        self.create_server(now, key, req, source, cancels);
+    }
+
+    fn on_matched_request(&mut self, now: Instant, id: TransactionId, req: Request, source: Source) {
+        let mut out = core::mem::take(&mut self.scratch);
+        let is_ack = req.method == Method::Ack;
+        let cfg = &self.cfg;
+        if let Some(txn) = self.slots[id.index() as usize].txn.as_mut() {
+            match &mut txn.machine {
+                Machine::InviteServer(m) => m.on_request(now, cfg, req, &mut out),
+                Machine::NonInviteServer(m) => m.on_request(&mut out),
+                _ => {}
+            }
+        }
+        if !is_ack {
+            self.stats.requests_absorbed += 1;
+        }
+        self.apply(id, &mut out, Some(source));
+        self.scratch = out;
+    }
+
+    fn create_server(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        req: Request,
+        source: Source,
+        cancels: Option<TransactionId>,
+    ) {
+        if self.live >= self.cfg.max_transactions {
+            self.stats.overloaded += 1;
+            self.events.push_back(Event::Overloaded {
+                request: req,
+                source,
+                limit: self.cfg.max_transactions,
+            });
+            return;
+        }
+        let via = match ViaView::top(&req.headers) {
+            Ok(v) => v,
+            Err(e) => return self.drop_message(source, DropReason::Via(e)),
+        };
+        let destination = match response_destination(&via, None, |_| false) {
+            Ok(d) => d,
+            Err(e) => return self.drop_message(source, DropReason::Route(e)),
+        };
+        let reliable = via.transport().is_some_and(Transport::is_reliable);
+        drop(via);
+        let mut merged_with = None;
+        let mut merge = None;
+        if key::to_tag(&req.headers).is_none() {
+            if let Some(mk) = MergeKey::for_request(&req) {
+                match self.merges.get(&mk) {
+                    Some(&other) => merged_with = Some(other),
+                    None => merge = Some(mk),
+                }
+            }
+        }
+        let legacy_tags = key.is_legacy().then(|| {
+            Box::new(LegacyTags {
+                request: key::to_tag(&req.headers).map(Into::into),
+                response: None,
+            })
+        });
+        let mut out = core::mem::take(&mut self.scratch);
+        let machine = if req.method == Method::Invite {
+            let trying = self
+                .cfg
+                .send_trying
+                .then(|| build::response(&req, StatusCode::TRYING).to_bytes());
+            Machine::InviteServer(InviteServer::start(now, &self.cfg, trying, reliable, &mut out))
+        } else {
+            Machine::NonInviteServer(NonInviteServer::start(reliable))
+        };
+        let id = self.insert(Txn {
+            machine,
+            method: req.method.clone(),
+            destination,
+            connection: source.connection,
+            key: TxnKey::Server(key.clone()),
+            merge: merge.clone(),
+            legacy_tags,
+            source: Some(source),
+        });
+        self.stats.server_transactions += 1;
+        self.servers.insert(key, id);
+        if let Some(mk) = merge {
+            self.merges.insert(mk, id);
+        }
+        self.events.push_back(Event::Request {
+            id,
+            request: req,
+            source,
+            cancels,
+            merged_with,
+        });
+        self.apply(id, &mut out, Some(source));
+        self.scratch = out;
+    }
+}

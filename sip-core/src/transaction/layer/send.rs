@@ -1,0 +1,317 @@
+//! The send path: requests and responses from the TU, CANCEL, ACK for 2xx,
+//! stateless messages, and transport errors reported by the embedder.
+
+use super::{Machine, TransactionLayer, Txn, TxnKey};
+use crate::header::HeaderName;
+use crate::message::{Message, Request, Response};
+use crate::method::Method;
+use crate::time::Instant;
+use crate::transaction::build::OriginalRequest;
+use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
+use crate::transaction::key::{self, ClientKey};
+use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
+use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
+use crate::transport_rules::{
+    response_destination, stamp_via, transport_for_size, via_value, RouteError, ViaView,
+};
+
+impl TransactionLayer {
+    /// The transport a destination uses.
+    fn transport_of(&self, dest: &Destination) -> Result<Transport, SendError> {
+        match dest {
+            Destination::Addr { transport, .. } => Ok(*transport),
+            Destination::Connection(c) => self
+                .connections
+                .get(c)
+                .map(|c| c.transport)
+                .ok_or(SendError::UnknownConnection(*c)),
+        }
+    }
+
+    fn check_limit(&self) -> Result<(), SendError> {
+        if self.live >= self.cfg.max_transactions {
+            return Err(LimitExceeded {
+                limit: self.cfg.max_transactions,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Writes the top Via for `transport` with `branch` (RFC 3261 §8.1.1.7,
+    /// §18.1.1, RFC 3581 §3).
+    fn write_via(&self, req: &mut Request, transport: Transport, branch: &str) {
+        let sb = self.cfg.sent_by_for(transport);
+        stamp_via(
+            &mut req.headers,
+            via_value(transport, &sb.host, sb.port, branch, self.cfg.rport),
+        );
+    }
+
+    /// Serializes `req` for `dest`, applying the §18.1.1 size rule: an
+    /// oversized UDP request to an address moves to TCP (its Via rewritten)
+    /// when [`Config::udp_to_tcp`](crate::transaction::Config::udp_to_tcp)
+    /// allows; otherwise it is refused.
+    fn serialize_for(
+        &self,
+        req: &mut Request,
+        dest: Destination,
+        branch: Option<&str>,
+        may_switch: bool,
+    ) -> Result<(Vec<u8>, Destination), SendError> {
+        let bytes = req.to_bytes();
+        let transport = self.transport_of(&dest)?;
+        let limit = self.cfg.udp_limit();
+        let switch_ok = may_switch && self.cfg.udp_to_tcp && matches!(dest, Destination::Addr { .. });
+        match (transport_for_size(transport, bytes.len(), limit, switch_ok), dest) {
+            (Some(t), Destination::Addr { addr, .. }) if t != transport => {
+                if let Some(b) = branch {
+                    self.write_via(req, t, b);
+                }
+                Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
+            }
+            (Some(_), dest) => Ok((bytes, dest)),
+            (None, _) => Err(SendError::MessageTooLarge {
+                size: bytes.len(),
+                limit,
+            }),
+        }
+    }
+
+    /// Starts a client transaction for `req` to `dest` (RFC 3261 §17.1).
+    ///
+    /// The layer replaces any Via by its own top Via (transport, sent-by
+    /// from the config, a fresh branch from the token source, `rport` when
+    /// configured), adds `Max-Forwards: 70` when absent (§8.1.1.6), applies
+    /// the §18.1.1 size rule, and starts an INVITE or non-INVITE machine.
+    /// A CANCEL that already carries a Via keeps it (§9.1: same branch as
+    /// its INVITE); [`cancel`](Self::cancel) builds one.
+    pub fn send_request(&mut self, now: Instant, mut req: Request, dest: Destination) -> Result<TransactionId, SendError> {
+        if req.method == Method::Ack {
+            return Err(SendError::AckNotAllowed);
+        }
+        for (name, label) in [
+            (HeaderName::From, "From"),
+            (HeaderName::To, "To"),
+            (HeaderName::CallId, "Call-ID"),
+        ] {
+            if !req.headers.contains(&name) {
+                return Err(SendError::MissingHeader(label));
+            }
+        }
+        let (_, cseq_method) = key::cseq(&req.headers).ok_or(SendError::MissingHeader("CSeq"))?;
+        if cseq_method != req.method {
+            return Err(SendError::CSeqMismatch);
+        }
+        self.check_limit()?;
+        let transport = self.transport_of(&dest)?;
+        let keep_via = req.method == Method::Cancel
+            && ViaView::top(&req.headers).is_ok_and(|v| v.branch().is_some_and(|b| !b.is_empty()));
+        let branch = if keep_via {
+            None
+        } else {
+            let b = self.tokens.branch();
+            self.write_via(&mut req, transport, &b);
+            Some(b)
+        };
+        if !req.headers.contains(&HeaderName::MaxForwards) {
+            req.headers.push(HeaderName::MaxForwards, "70");
+        }
+        let (bytes, dest) = self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via)?;
+        let branch = match branch {
+            Some(b) => b,
+            None => ViaView::top(&req.headers)
+                .ok()
+                .and_then(|v| v.branch().map(str::to_owned))
+                .unwrap_or_default(),
+        };
+        let reliable = self.transport_of(&dest)?.is_reliable();
+        self.start_client(now, req, bytes, branch, dest, reliable)
+    }
+
+    fn start_client(
+        &mut self,
+        now: Instant,
+        req: Request,
+        bytes: Vec<u8>,
+        branch: String,
+        dest: Destination,
+        reliable: bool,
+    ) -> Result<TransactionId, SendError> {
+        let key = ClientKey {
+            branch: branch.into(),
+            method: req.method.clone(),
+        };
+        let mut out = core::mem::take(&mut self.scratch);
+        let machine = if req.method == Method::Invite {
+            let original = OriginalRequest::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
+            Machine::InviteClient(InviteClient::start(now, &self.cfg, bytes, original, reliable, &mut out))
+        } else {
+            Machine::NonInviteClient(NonInviteClient::start(now, &self.cfg, bytes, reliable, &mut out))
+        };
+        let id = self.insert(Txn {
+            machine,
+            method: req.method,
+            destination: dest,
+            connection: None,
+            key: TxnKey::Client(key.clone()),
+            merge: None,
+            legacy_tags: None,
+            source: None,
+        });
+        self.stats.client_transactions += 1;
+        self.clients.insert(key, id);
+        self.apply(id, &mut out, None);
+        self.scratch = out;
+        Ok(id)
+    }
+
+    /// Cancels INVITE client transaction `invite` (RFC 3261 §9.1): builds
+    /// the CANCEL (same Request-URI, Call-ID, To, From, CSeq number, top
+    /// Via and Route set) and sends it in its own non-INVITE client
+    /// transaction to the INVITE's destination.
+    ///
+    /// Allowed once a provisional response arrived and no final one
+    /// ([`SendError::NotCancellable`] otherwise: before a provisional
+    /// response the CANCEL must wait, after a final one it is useless).
+    pub fn cancel(&mut self, now: Instant, invite: TransactionId) -> Result<TransactionId, SendError> {
+        let txn = self.get(invite).ok_or(SendError::UnknownTransaction(invite))?;
+        let Machine::InviteClient(m) = &txn.machine else {
+            return Err(SendError::NotCancellable(txn.machine.state()));
+        };
+        if !matches!(m.state(), InviteClientState::Proceeding) {
+            return Err(SendError::NotCancellable(txn.machine.state()));
+        }
+        let cancel = m.original().cancel();
+        let dest = txn.destination;
+        let reliable = m.is_reliable();
+        let branch = ViaView::parse(&m.original().via)
+            .ok()
+            .and_then(|v| v.branch().map(str::to_owned))
+            .unwrap_or_default();
+        self.check_limit()?;
+        let bytes = cancel.to_bytes();
+        self.start_client(now, cancel, bytes, branch, dest, reliable)
+    }
+
+    /// The TU passes a response for server transaction `id` (RFC 3261
+    /// §17.2). Provisional responses may be sent any number of times before
+    /// the final one; after a final response only further 2xx to an INVITE
+    /// are accepted (the TU's own 2xx retransmissions, §13.3.1.4, RFC 6026
+    /// §7.1).
+    pub fn send_response(&mut self, now: Instant, id: TransactionId, resp: Response) -> Result<(), ResponseError> {
+        let txn = self.get(id).ok_or(ResponseError::UnknownTransaction(id))?;
+        if txn.machine.kind().is_client() {
+            return Err(ResponseError::NotServerTransaction(id));
+        }
+        if let Some((_, m)) = key::cseq(&resp.headers) {
+            if m == Method::Ack {
+                return Err(ResponseError::ResponseToAck);
+            }
+            if m != txn.method {
+                return Err(ResponseError::MethodMismatch {
+                    expected: txn.method.clone(),
+                    found: m,
+                });
+            }
+        }
+        let status = resp.status;
+        let bytes = resp.to_bytes();
+        let mut out = core::mem::take(&mut self.scratch);
+        let cfg = &self.cfg;
+        let txn = self.slots[id.index() as usize].txn.as_mut().ok_or(ResponseError::UnknownTransaction(id))?;
+        let result = match &mut txn.machine {
+            Machine::InviteServer(m) => m.on_tu_response(now, cfg, status, bytes, &mut out),
+            Machine::NonInviteServer(m) => m.on_tu_response(now, cfg, status, bytes, &mut out),
+            _ => Err(ResponseError::NotServerTransaction(id)),
+        };
+        if result.is_ok() && status.is_final() {
+            if let Some(tags) = txn.legacy_tags.as_mut() {
+                tags.response = key::to_tag(&resp.headers).map(Into::into);
+            }
+        }
+        self.apply(id, &mut out, None);
+        self.scratch = out;
+        result
+    }
+
+    /// Sends the ACK for a 2xx (RFC 3261 §13.2.2.4, §17.1.1.3): outside any
+    /// transaction. An ACK without Via gets one with a fresh branch; the
+    /// stamped ACK is returned so the TU can pass the very same ACK again
+    /// for each retransmitted 2xx (an ACK that has a Via is sent as is).
+    pub fn send_ack_2xx(&mut self, _now: Instant, mut ack: Request, dest: Destination) -> Result<Request, SendError> {
+        if ack.method != Method::Ack {
+            return Err(SendError::NotStateless);
+        }
+        let transport = self.transport_of(&dest)?;
+        let branch = if ack.headers.contains(&HeaderName::Via) {
+            None
+        } else {
+            let b = self.tokens.branch();
+            self.write_via(&mut ack, transport, &b);
+            Some(b)
+        };
+        if !ack.headers.contains(&HeaderName::MaxForwards) {
+            ack.headers.push(HeaderName::MaxForwards, "70");
+        }
+        let (payload, destination) = self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some())?;
+        self.transmits.push_back(Transmit { destination, payload });
+        Ok(ack)
+    }
+
+    /// Sends a message outside any transaction, as is: a response (such as
+    /// the 503 for [`Event::Overloaded`](crate::transaction::Event::Overloaded),
+    /// or a 2xx retransmission by the TU) or an ACK. Responses to ACK and
+    /// other requests are refused.
+    pub fn send_stateless(&mut self, _now: Instant, msg: Message, dest: Destination) -> Result<(), SendError> {
+        match &msg {
+            Message::Request(r) if r.method != Method::Ack => return Err(SendError::NotStateless),
+            Message::Response(r) if key::cseq(&r.headers).is_some_and(|(_, m)| m == Method::Ack) => {
+                return Err(SendError::ResponseToAck)
+            }
+            _ => {}
+        }
+        self.transport_of(&dest)?;
+        self.transmits.push_back(Transmit {
+            destination: dest,
+            payload: msg.to_bytes(),
+        });
+        Ok(())
+    }
+
+    /// Where a response to `request` (as passed in
+    /// [`Event::Request`](crate::transaction::Event::Request), Via stamped)
+    /// from `source` goes, per RFC 3261 §18.2.2 and RFC 3581 §4. For
+    /// stateless responses.
+    pub fn response_destination(&self, request: &Request, source: &Source) -> Result<Destination, RouteError> {
+        let via = ViaView::top(&request.headers)?;
+        response_destination(&via, Some(source), |c| self.connections.contains_key(&c))
+    }
+
+    /// The embedder failed to send to `dest` (ICMP unreachable, connection
+    /// refused or reset, TLS failure; RFC 3261 §18.4). Every transaction
+    /// whose messages go there is informed (§17.1.4, §17.2.4): client
+    /// transactions terminate and the TU sees
+    /// [`Event::TransportError`](crate::transaction::Event::TransportError)
+    /// (to treat as 503, §8.1.3.1).
+    pub fn handle_transport_error(&mut self, _now: Instant, dest: Destination, error: TransportError) {
+        let affected: Vec<TransactionId> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let t = s.txn.as_ref()?;
+                let hit = t.destination == dest || self.route(t) == dest;
+                hit.then(|| TransactionId::new(i as u32, s.generation))
+            })
+            .collect();
+        for id in affected {
+            let mut out = core::mem::take(&mut self.scratch);
+            if let Some(txn) = self.get_mut(id) {
+                txn.machine.on_transport_error(error, &mut out);
+            }
+            self.apply(id, &mut out, None);
+            self.scratch = out;
+        }
+    }
+}
