@@ -254,6 +254,11 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
     let status = resp.status;
     match status.as_u16() {
         100 => {
+            // §9.1: a 100 is a provisional response; a held CANCEL goes.
+            if let Some(u) = s.uac.as_mut() {
+                u.provisional = true;
+            }
+            send_cancel(core, s, now);
             if s.state == SessionState::Establishing {
                 core.emit(Event::Trying { session: s.id });
             }

@@ -52,7 +52,33 @@ pub struct Node {
     pub ua: UserAgent,
     pub events: Vec<(Instant, Event)>,
     pub policy: Option<Policy>,
+    pub kind: Kind,
+    /// Messages received by a raw node.
+    pub inbox: Vec<Message>,
 }
+
+/// What a node is.
+pub enum Kind {
+    /// A user agent.
+    Ua,
+    /// Records what it receives; sends what the test injects.
+    Raw,
+    /// A stateless forking proxy (RFC 3261 §16.11), optionally
+    /// challenging INVITEs with 407 (digest, realm "example.com").
+    Proxy(Proxy),
+}
+
+pub struct Proxy {
+    pub targets: Vec<usize>,
+    /// (username, password): challenge INVITEs without valid credentials.
+    pub challenge: Option<(String, String)>,
+    pub nonces: u32,
+    /// Nonces issued; a challenge marks the previous one stale.
+    pub stale_next: bool,
+}
+
+/// Decides whether a message is delivered, and may rewrite it.
+pub type Filter = Box<dyn FnMut(usize, &mut Message) -> bool>;
 
 /// One message on the wire.
 #[derive(Clone, Debug)]
@@ -81,6 +107,7 @@ pub struct Net {
     rng: TokenSource,
     flights: Vec<Flight>,
     seq: u64,
+    pub filter: Option<Filter>,
 }
 
 /// A user agent configuration for node `name` at `addr`.
@@ -117,6 +144,7 @@ impl Net {
             rng: TokenSource::from_seed(seed ^ 0x5eed),
             flights: Vec::new(),
             seq: 0,
+            filter: None,
         }
     }
 
@@ -132,8 +160,43 @@ impl Net {
             ua: UserAgent::new(c, seed),
             events: Vec::new(),
             policy: None,
+            kind: Kind::Ua,
+            inbox: Vec::new(),
         });
         i
+    }
+
+    /// Adds a raw node.
+    pub fn add_raw(&mut self, name: &'static str) -> usize {
+        let i = self.add(name, 0, |_| {});
+        self.nodes[i].kind = Kind::Raw;
+        i
+    }
+
+    /// Adds a stateless proxy forking to `targets`.
+    pub fn add_proxy(&mut self, name: &'static str, targets: Vec<usize>, challenge: Option<(&str, &str)>) -> usize {
+        let i = self.add(name, 0, |_| {});
+        self.nodes[i].kind = Kind::Proxy(Proxy {
+            targets,
+            challenge: challenge.map(|(u, p)| (u.to_owned(), p.to_owned())),
+            nonces: 0,
+            stale_next: false,
+        });
+        i
+    }
+
+    /// Sends raw bytes from node `from` to node `to`.
+    pub fn inject(&mut self, from: usize, to: usize, bytes: &[u8]) {
+        let dest = Destination::Addr {
+            transport: sip_core::transport::Transport::Udp,
+            addr: self.nodes[to].addr,
+        };
+        self.send(from, dest, bytes.to_vec());
+    }
+
+    /// Messages a raw node received.
+    pub fn inbox(&self, i: usize) -> &[Message] {
+        &self.nodes[i].inbox
     }
 
     /// Adds a node that shares the AOR of `name` (a fork target).
@@ -183,8 +246,17 @@ impl Net {
             Destination::Addr { addr, .. } => self.node_at(addr),
             _ => None,
         };
-        let message = parse_message(&payload).expect("the stack sends parseable messages");
-        let lost = self.rng.below(100) < self.impair.loss;
+        let mut message = parse_message(&payload).expect("the stack sends parseable messages");
+        let mut payload = payload;
+        let mut lost = self.rng.below(100) < self.impair.loss;
+        if let Some(f) = self.filter.as_mut() {
+            let before = message.clone();
+            if !f(from, &mut message) {
+                lost = true;
+            } else if message != before {
+                payload = message.to_bytes();
+            }
+        }
         self.wire.push(Wire {
             at: self.now,
             from,
@@ -244,11 +316,23 @@ impl Net {
         };
         for f in due {
             let from = self.nodes[f.from].addr;
-            let node = &mut self.nodes[f.to];
-            node.ua.handle_datagram(now, node.addr, from, &f.payload);
+            match self.nodes[f.to].kind {
+                Kind::Ua => {
+                    let node = &mut self.nodes[f.to];
+                    node.ua.handle_datagram(now, node.addr, from, &f.payload);
+                }
+                Kind::Raw => {
+                    let m = parse_message(&f.payload).unwrap();
+                    self.nodes[f.to].inbox.push(m);
+                }
+                Kind::Proxy(_) => self.proxy(f.to, f.from, &f.payload),
+            }
             self.drain();
         }
         for i in 0..self.nodes.len() {
+            if !matches!(self.nodes[i].kind, Kind::Ua) {
+                continue;
+            }
             if self.nodes[i].ua.poll_timeout().is_some_and(|t| t <= now) {
                 self.nodes[i].ua.handle_timeout(now);
                 self.drain();
@@ -426,4 +510,94 @@ impl Net {
 
 pub fn sdp(who: &str, what: &str) -> sip_session::Body {
     sip_session::Body::sdp(format!("v=0\r\no={who} 1 1 IN IP4 192.0.2.1\r\ns={what}\r\n").into_bytes())
+}
+
+impl Net {
+    /// The stateless proxy at node `p` got a datagram from node `from`.
+    fn proxy(&mut self, p: usize, from: usize, payload: &[u8]) {
+        use sip_core::header::Via;
+        let Ok(msg) = parse_message(payload) else { return };
+        let me = self.nodes[p].addr;
+        match msg {
+            Message::Request(mut req) => {
+                let branch = req
+                    .headers
+                    .get(&HeaderName::Via)
+                    .and_then(Via::branch_of)
+                    .unwrap_or("none")
+                    .to_owned();
+                if let Some(resp) = self.proxy_challenge(p, &req) {
+                    let dest = Destination::Addr {
+                        transport: sip_core::transport::Transport::Udp,
+                        addr: self.nodes[from].addr,
+                    };
+                    self.send(p, dest, resp.to_bytes());
+                    return;
+                }
+                if req.method == sip_core::Method::Ack
+                    && sip_core::transaction::key::to_tag(&req.headers).is_some_and(|t| t.starts_with("proxy"))
+                {
+                    return; // the ACK of our own 407
+                }
+                let Kind::Proxy(px) = &self.nodes[p].kind else { return };
+                let targets = px.targets.clone();
+                for (k, t) in targets.into_iter().enumerate() {
+                    let mut fwd = req.clone();
+                    fwd.uri = self.uri(t);
+                    fwd.headers.push_front(
+                        HeaderName::Via,
+                        format!("SIP/2.0/UDP {me};branch=z9hG4bK{branch}-{k}"),
+                    );
+                    let dest = Destination::Addr {
+                        transport: sip_core::transport::Transport::Udp,
+                        addr: self.nodes[t].addr,
+                    };
+                    self.send(p, dest, fwd.to_bytes());
+                }
+                let _ = &mut req;
+            }
+            Message::Response(mut resp) => {
+                resp.headers.remove_first(&HeaderName::Via);
+                let Some(Ok(via)) = resp.headers.typed::<Via>() else { return };
+                let host = via.received().or_else(|| via.host.ip()).unwrap();
+                let port = via.rport().flatten().unwrap_or(via.sent_by_port());
+                let dest = Destination::Addr {
+                    transport: sip_core::transport::Transport::Udp,
+                    addr: SocketAddr::new(host, port),
+                };
+                self.send(p, dest, resp.to_bytes());
+            }
+        }
+    }
+
+    /// A 407 for an INVITE without valid credentials, when the proxy
+    /// challenges.
+    fn proxy_challenge(&mut self, p: usize, req: &sip_core::Request) -> Option<sip_core::Response> {
+        use sip_core::auth::{verify, Credentials, DigestChallenge, Qop};
+        let Kind::Proxy(px) = &mut self.nodes[p].kind else { return None };
+        let (user, password) = px.challenge.clone()?;
+        if req.method != sip_core::Method::Invite {
+            return None;
+        }
+        let creds = Credentials::password(user, password);
+        let current = format!("nonce{}", px.nonces);
+        if let Some(v) = req.headers.get(&HeaderName::ProxyAuthorization) {
+            if let Ok(a) = verify(v, &req.method, &creds, "example.com", &req.body) {
+                if a.nonce == current && !px.stale_next {
+                    return None;
+                }
+            }
+        }
+        let stale = px.stale_next && req.headers.contains(&HeaderName::ProxyAuthorization);
+        px.stale_next = false;
+        px.nonces += 1;
+        let nonce = format!("nonce{}", px.nonces);
+        let c = DigestChallenge::new("example.com", nonce).with_qop(&[Qop::Auth]).with_stale(stale);
+        let mut r = sip_core::transaction::build::response(req, StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+        if let Some(to) = r.headers.get_mut(&HeaderName::To) {
+            to.push_str(";tag=proxy1");
+        }
+        r.headers.push(HeaderName::ProxyAuthenticate, c.to_string());
+        Some(r)
+    }
 }
