@@ -104,7 +104,6 @@ pub(crate) struct InviterData {
 impl InviterData {
     /// The session ended: keep only what answers 2xx retransmissions.
     pub(crate) fn on_terminated(&mut self) {
-        self.forks.clear();
         self.pending = None;
         self.digest = None;
     }
@@ -558,6 +557,11 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
     let cfg = &core.cfg;
     let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
     s.timers.stop(SessionTimer::InviteTimeout);
+    if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
+        // SIP.js: forking is not allowed with early media.
+        fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Forking not supported with early media");
+        return;
+    }
     match oa.state() {
         SignalingState::Initial => match body {
             BodyKind::Session(b) => {
@@ -601,10 +605,6 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
         SignalingState::Stable => {
             s.oa = oa;
             match early_media_tag {
-                Some(t) if *t != *tag => {
-                    // SIP.js: forking is not allowed with early media.
-                    fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Forking not supported with early media")
-                }
                 Some(_) => confirm(core, s, now, dialog, None),
                 None => {
                     confirm(core, s, now, dialog, None);
@@ -629,7 +629,9 @@ fn confirm(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, b
     core.dialogs.insert(dialog.id().clone(), s.id);
     s.dialog = Some(dialog);
     if let Some(u) = s.uac.as_mut() {
-        u.forks.clear();
+        // Other forks stay known until the INVITE transaction ends: a
+        // later 2xx from one gets its BYE with the right CSeq (after its
+        // PRACKs).
         u.pending = None;
     }
     s.timers.stop(SessionTimer::Description);
