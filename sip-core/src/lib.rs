@@ -19,12 +19,14 @@
 //! | [`transport`] | transports, destinations, transmits, transport errors (§18) |
 //! | [`transaction`] | the four transaction machines, timers A-M, matching, the driving layer (§17, RFC 6026) |
 //! | [`transport_rules`] | Via stamping, `received`/`rport`, response routing, UDP size rule (§18, RFC 3581) |
+//! | [`dialog`] | dialog state, creation, in-dialog requests and checks (§12) |
 //! | [`auth`] | digest authentication (RFC 3261 §22, RFC 7616, RFC 8760) |
 
 #![warn(missing_docs)]
 
 pub mod auth;
 pub mod builder;
+pub mod dialog;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod header;

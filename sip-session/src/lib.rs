@@ -1,9 +1,50 @@
 //! # sip-session
 //!
-//! The sans-IO SIP user agent, shaped after SIP.js: `UserAgent`, `Inviter`,
-//! `Invitation`, `Session` (bye/info/invite/message/refer), `Registerer`,
-//! `Subscriber`, `Publisher` and `Messager`, built on `sip-core`'s
-//! transactions and dialogs.
+//! The sans-IO SIP user agent, shaped after SIP.js: a [`UserAgent`] owns
+//! the transaction layer (`sip_core::transaction`), the dialogs
+//! (`sip_core::dialog`) and the sessions — Inviters (UAC) and Invitations
+//! (UAS) — and is driven like quinn-proto: `handle_*` inputs, then
+//! `poll_transmit`, `poll_event`, `poll_timeout` (see [`UserAgent`] for
+//! the polling order).
 //!
-//! Not yet written: this crate will hold the user-agent roles (issues 5, 6
-//! and 8). It compiles so that the workspace layout is fixed.
+//! | module | what |
+//! |---|---|
+//! | [`UserAgent`], [`UserAgentConfig`] | the agent, its configuration (SIP.js defaults) |
+//! | [`Session`], [`SessionMut`], [`InviterMut`], [`InvitationMut`] | borrowing views of a session, addressed by [`SessionId`] |
+//! | [`SessionState`] | Initial, Establishing, Established, Terminating, Terminated |
+//! | [`Event`], [`TerminationCause`] | what the application is told |
+//! | [`offer_answer`] | the offer/answer state (RFC 3264, RFC 6337); bodies stay opaque ([`Body`]) |
+//! | [`IncomingRequest`] | in-dialog requests the application answers itself |
+//!
+//! What the agent answers on its own: OPTIONS (200 with Allow, Accept,
+//! Supported), 405 with Allow, 416, 420 with Unsupported, 481, 482, 400,
+//! 500 with Retry-After for an in-dialog request out of order, 503 when
+//! overloaded; 100 (Trying) and optionally 180 for a new INVITE; 480 when
+//! nobody answers, 487 when the INVITE expires or is cancelled.
+//!
+//! Not yet here: re-INVITE and UPDATE (answered 488 / 405), REFER
+//! handling, Registerer, Subscriber, Publisher, Messager (issues 6 and 8).
+
+mod body;
+mod config;
+mod error;
+mod events;
+#[doc(hidden)]
+pub mod fuzzing;
+mod ids;
+pub mod offer_answer;
+mod session;
+mod timers;
+mod user_agent;
+
+pub use body::Body;
+pub use config::{ExtensionSupport, UserAgentConfig};
+pub use error::{InviteError, RequestError, RouteError, SessionError};
+pub use events::{Event, TerminationCause};
+pub use ids::{RequestId, SessionId};
+pub use offer_answer::{DescriptionKind, SignalingState};
+pub use session::{
+    AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut, ProgressOptions,
+    RejectOptions, Session, SessionMut, SessionState,
+};
+pub use user_agent::{IncomingRequest, UserAgent};

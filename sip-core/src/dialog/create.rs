@@ -1,0 +1,164 @@
+//! Dialog creation (RFC 3261 §12.1) and the updates responses bring
+//! (§12.2.1.2, §13.2.2.4).
+
+use super::{Dialog, DialogError, DialogId, DialogState, Role};
+use crate::header::{
+    CSeq, CallId, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader,
+};
+use crate::message::{Request, Response};
+use crate::name_addr::NameAddr;
+use crate::uri::Uri;
+
+/// The first value of `T`, or `MissingHeader(name)`.
+fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, DialogError> {
+    Ok(h.typed::<T>().ok_or(DialogError::MissingHeader(name))??)
+}
+
+/// The URI of the first Contact value, if there is one (`*` is refused).
+pub(crate) fn contact_uri(h: &Headers) -> Option<Result<Uri, DialogError>> {
+    let c = h.typed::<Contact>()?;
+    Some(match c {
+        Ok(Contact::Address(a)) => Ok(a.uri),
+        Ok(Contact::Wildcard) => Err(DialogError::MissingContact),
+        Err(e) => Err(e.into()),
+    })
+}
+
+/// Every Record-Route value, in order (§12.1.1: "in the order they appear").
+fn record_route(h: &Headers) -> Result<Vec<NameAddr>, DialogError> {
+    if !h.contains(&HeaderName::RecordRoute) {
+        return Ok(Vec::new());
+    }
+    h.typed_all::<RecordRoute>()
+        .map(|r| r.map(|r| r.0).map_err(DialogError::from))
+        .collect()
+}
+
+fn call_id(h: &Headers) -> Result<CallId, DialogError> {
+    required::<CallId>(h, "Call-ID")
+}
+
+impl Dialog {
+    /// The dialog a UAS creates when it answers `request` with a 1xx or 2xx
+    /// carrying the To tag `local_tag` (RFC 3261 §12.1.1).
+    ///
+    /// * route set: the request's Record-Route values, in order;
+    /// * remote target: the request's Contact URI (required);
+    /// * remote sequence number: the request's CSeq; local one empty;
+    /// * remote URI and tag: the From; local URI: the To, with `local_tag`;
+    /// * secure: the request came over TLS (`over_tls`) to a `sips:` URI.
+    ///
+    /// The dialog starts [`Early`](DialogState::Early);
+    /// [`confirm`](Self::confirm) it when the 2xx is sent.
+    pub fn new_uas(
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+    ) -> Result<Dialog, DialogError> {
+        let h = &request.headers;
+        let from = required::<From>(h, "From")?;
+        let remote_tag = from
+            .tag()
+            .ok_or(DialogError::MissingTag("From"))?
+            .to_owned();
+        let mut to = required::<To>(h, "To")?;
+        let call_id = call_id(h)?;
+        let cseq = required::<CSeq>(h, "CSeq")?;
+        let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
+        let route_set = record_route(h)?;
+        to.set_tag(local_tag);
+        Ok(Dialog {
+            id: DialogId::new(call_id.as_str(), local_tag, &remote_tag),
+            state: DialogState::Early,
+            role: Role::Uas,
+            local_seq: None,
+            remote_seq: Some(cseq.seq),
+            local: to.0,
+            remote: from.0,
+            remote_target,
+            route_set,
+            secure: over_tls && request.uri.is_sips(),
+        })
+    }
+
+    /// The dialog a UAC creates from a 1xx (early) or 2xx (confirmed)
+    /// response with a To tag to its `request` (RFC 3261 §12.1.2).
+    ///
+    /// * route set: the response's Record-Route values, reversed;
+    /// * remote target: the response's Contact URI; when a broken peer
+    ///   sends none, the request's Request-URI (so the dialog can still be
+    ///   acknowledged and ended);
+    /// * local sequence number: the request's CSeq; remote one empty;
+    /// * local URI and tag: the From; remote URI and tag: the To of the
+    ///   response;
+    /// * secure: the request went over TLS (`over_tls`) to a `sips:` URI.
+    pub fn new_uac(
+        request: &Request,
+        response: &Response,
+        over_tls: bool,
+    ) -> Result<Dialog, DialogError> {
+        let h = &request.headers;
+        let from = required::<From>(h, "From")?;
+        let local_tag = from
+            .tag()
+            .ok_or(DialogError::MissingTag("From"))?
+            .to_owned();
+        let to = required::<To>(&response.headers, "To")?;
+        let remote_tag = to.tag().ok_or(DialogError::MissingTag("To"))?.to_owned();
+        let call_id = call_id(h)?;
+        let cseq = required::<CSeq>(h, "CSeq")?;
+        let remote_target = match contact_uri(&response.headers) {
+            Some(uri) => uri?,
+            None => request.uri.clone(),
+        };
+        let mut route_set = record_route(&response.headers)?;
+        route_set.reverse();
+        let state = if response.status.is_success() {
+            DialogState::Confirmed
+        } else {
+            DialogState::Early
+        };
+        Ok(Dialog {
+            id: DialogId::new(call_id.as_str(), &local_tag, &remote_tag),
+            state,
+            role: Role::Uac,
+            local_seq: Some(cseq.seq),
+            remote_seq: None,
+            local: from.0,
+            remote: to.0,
+            remote_target,
+            route_set,
+            secure: over_tls && request.uri.is_sips(),
+        })
+    }
+
+    /// A UAC's update from another response in this dialog to the
+    /// dialog-creating request (a later 1xx, or the 2xx).
+    ///
+    /// A Contact replaces the remote target (§12.2.1.2 for the 2xx; early
+    /// dialogs follow the latest 1xx, RFC 6141 §3.2). A 2xx confirms an
+    /// early dialog and recomputes the route set from its Record-Route
+    /// (§13.2.2.4). Malformed headers leave the dialog unchanged and are
+    /// reported.
+    pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
+        let h = &response.headers;
+        let target = contact_uri(h).transpose()?;
+        let route_set = if response.status.is_success() && self.state == DialogState::Early {
+            let mut r = record_route(h)?;
+            r.reverse();
+            Some(r)
+        } else {
+            None
+        };
+        if let Some(t) = target {
+            self.remote_target = t;
+        }
+        if let Some(r) = route_set {
+            self.route_set = r;
+        }
+        if response.status.is_success() {
+            self.state = DialogState::Confirmed;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! The dialog identifier (RFC 3261 §12): Call-ID, local tag and remote
+//! tag, owned ([`DialogId`]) and borrowed ([`DialogIdRef`]).
+//!
+//! A map keyed by [`DialogId`] can be searched with a [`DialogIdRef`]
+//! borrowed from an incoming message, without allocating:
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use sip_core::dialog::{DialogId, DialogIdRef};
+//!
+//! let mut map = HashMap::new();
+//! map.insert(DialogId::new("a84b4c76e66710", "1928301774", "a6c85cf"), 7);
+//! let key = DialogIdRef::new("a84b4c76e66710", "1928301774", "a6c85cf");
+//! assert_eq!(map.get(key.as_key()), Some(&7));
+//! ```
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+
+/// The identifier of a dialog (RFC 3261 §12): the Call-ID, the local tag
+/// and the remote tag, compared byte for byte (Call-IDs and tags are
+/// case-sensitive, §19.3, §20.8).
+///
+/// Each side sees the same dialog with local and remote tags swapped: the
+/// UAC's local tag is the From tag, the UAS's local tag is the To tag
+/// (§12.1.1, §12.1.2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DialogId {
+    call_id: Box<str>,
+    local_tag: Box<str>,
+    remote_tag: Box<str>,
+}
+
+/// A borrowed [`DialogId`], read from a message; `Copy`, for lookups.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub struct DialogIdRef<'a> {
+    /// The Call-ID.
+    pub call_id: &'a str,
+    /// The local tag.
+    pub local_tag: &'a str,
+    /// The remote tag.
+    pub remote_tag: &'a str,
+}
+
+impl DialogId {
+    /// A dialog id from its three parts.
+    pub fn new(call_id: &str, local_tag: &str, remote_tag: &str) -> Self {
+        DialogId {
+            call_id: call_id.into(),
+            local_tag: local_tag.into(),
+            remote_tag: remote_tag.into(),
+        }
+    }
+
+    /// The Call-ID.
+    pub fn call_id(&self) -> &str {
+        &self.call_id
+    }
+
+    /// The local tag.
+    pub fn local_tag(&self) -> &str {
+        &self.local_tag
+    }
+
+    /// The remote tag.
+    pub fn remote_tag(&self) -> &str {
+        &self.remote_tag
+    }
+
+    /// The borrowed form.
+    pub fn as_ref(&self) -> DialogIdRef<'_> {
+        DialogIdRef {
+            call_id: &self.call_id,
+            local_tag: &self.local_tag,
+            remote_tag: &self.remote_tag,
+        }
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.call_id.len() + self.local_tag.len() + self.remote_tag.len()
+    }
+}
+
+impl<'a> DialogIdRef<'a> {
+    /// A borrowed dialog id.
+    pub fn new(call_id: &'a str, local_tag: &'a str, remote_tag: &'a str) -> Self {
+        DialogIdRef {
+            call_id,
+            local_tag,
+            remote_tag,
+        }
+    }
+
+    /// The owned form.
+    pub fn to_owned(self) -> DialogId {
+        DialogId::new(self.call_id, self.local_tag, self.remote_tag)
+    }
+
+    /// The form to pass to `HashMap::get` on a map keyed by [`DialogId`].
+    pub fn as_key(&self) -> &(dyn DialogKey + 'a) {
+        self
+    }
+}
+
+/// Something that names a dialog: the parts of a [`DialogId`]. Lets a map
+/// keyed by [`DialogId`] be searched with a [`DialogIdRef`] (see
+/// [`DialogIdRef::as_key`]).
+pub trait DialogKey {
+    /// Call-ID, local tag, remote tag.
+    fn parts(&self) -> (&str, &str, &str);
+}
+
+impl DialogKey for DialogId {
+    fn parts(&self) -> (&str, &str, &str) {
+        (&self.call_id, &self.local_tag, &self.remote_tag)
+    }
+}
+
+impl DialogKey for DialogIdRef<'_> {
+    fn parts(&self) -> (&str, &str, &str) {
+        (self.call_id, self.local_tag, self.remote_tag)
+    }
+}
+
+impl Hash for dyn DialogKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn DialogKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn DialogKey + '_ {}
+
+impl Hash for DialogId {
+    // Must agree with `dyn DialogKey` for `Borrow`.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl<'a> Borrow<dyn DialogKey + 'a> for DialogId {
+    fn borrow(&self) -> &(dyn DialogKey + 'a) {
+        self
+    }
+}
+
+impl fmt::Display for DialogId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_ref().fmt(f)
+    }
+}
+
+impl fmt::Display for DialogIdRef<'_> {
+    /// `call-id;local=tag;remote=tag`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{};local={};remote={}",
+            self.call_id, self.local_tag, self.remote_tag
+        )
+    }
+}
+
+impl From<DialogIdRef<'_>> for DialogId {
+    fn from(r: DialogIdRef<'_>) -> Self {
+        r.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn borrowed_lookup_matches_owned_key() {
+        let mut m = HashMap::new();
+        m.insert(DialogId::new("c", "l", "r"), 1);
+        m.insert(DialogId::new("c", "r", "l"), 2);
+        assert_eq!(m.get(DialogIdRef::new("c", "l", "r").as_key()), Some(&1));
+        assert_eq!(m.get(DialogIdRef::new("c", "r", "l").as_key()), Some(&2));
+        assert_eq!(m.get(DialogIdRef::new("C", "l", "r").as_key()), None);
+        // The parts are not concatenated: ("cl", "", "r") differs.
+        assert_eq!(m.get(DialogIdRef::new("cl", "", "r").as_key()), None);
+    }
+
+    #[test]
+    fn displays_parts() {
+        assert_eq!(
+            DialogId::new("abc", "x", "y").to_string(),
+            "abc;local=x;remote=y"
+        );
+    }
+}

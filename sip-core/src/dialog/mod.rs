@@ -1,0 +1,217 @@
+//! Dialogs (RFC 3261 §12): the peer-to-peer relationship an INVITE (or a
+//! SUBSCRIBE, REFER) sets up between two user agents.
+//!
+//! | item | what |
+//! |---|---|
+//! | [`DialogId`], [`DialogIdRef`] | Call-ID + local tag + remote tag (§12), owned and borrowed |
+//! | [`Dialog`] | the dialog state of §12: state, CSeqs, URIs, remote target, route set, secure flag |
+//! | [`Dialog::new_uac`], [`Dialog::new_uas`] | creation from a 1xx/2xx with a To tag (§12.1.2) or from a request (§12.1.1) |
+//! | [`Dialog::request`], [`Dialog::ack`] | in-dialog requests (§12.2.1.1, loose and strict routing) and the ACK for a 2xx (§13.2.2.4) |
+//! | [`Dialog::receive_request`] | the §12.2.2 checks of an incoming in-dialog request (CSeq order, target refresh) |
+//! | [`Dialog::receive_response`] | confirmation and target refresh from responses (§12.2.1.2, §13.2.2.4) |
+//!
+//! The CANCEL of §9.1 is not an in-dialog request: it copies the INVITE
+//! it cancels, and the transaction layer builds it
+//! ([`TransactionLayer::cancel`](crate::transaction::TransactionLayer::cancel)).
+//!
+//! Dialogs created by an RFC 2543 peer without tags are not supported
+//! (creation fails with [`DialogError::MissingTag`]).
+
+mod create;
+mod id;
+mod request;
+#[cfg(test)]
+mod tests;
+
+pub use id::{DialogId, DialogIdRef, DialogKey};
+pub use request::InDialogError;
+
+use crate::header::HeaderError;
+use crate::name_addr::NameAddr;
+use crate::uri::Uri;
+use core::fmt;
+
+/// The state of a dialog (RFC 3261 §12): created by a provisional
+/// response it is early, a 2xx confirms it. A dialog that ends is simply
+/// dropped by its owner.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DialogState {
+    /// Created by a non-100 provisional response (§12.1).
+    Early,
+    /// Confirmed by a 2xx (§12.1, §13.2.2.4).
+    Confirmed,
+}
+
+impl DialogState {
+    /// The RFC spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DialogState::Early => "early",
+            DialogState::Confirmed => "confirmed",
+        }
+    }
+}
+
+impl fmt::Display for DialogState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which side of the dialog-creating transaction this user agent was.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Role {
+    /// It sent the dialog-creating request (§12.1.2).
+    Uac,
+    /// It received the dialog-creating request (§12.1.1).
+    Uas,
+}
+
+/// Why a dialog could not be created from a message.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DialogError {
+    /// A header the dialog state is built from is missing (§12.1).
+    #[error("missing {0} header")]
+    MissingHeader(&'static str),
+    /// A header the dialog state is built from does not parse.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// The From tag of the request or the To tag of the response is
+    /// missing; RFC 2543 dialogs are not supported.
+    #[error("missing {0} tag")]
+    MissingTag(&'static str),
+    /// The request that creates the dialog has no Contact (§12.1.1: "MUST
+    /// be present"), or its Contact is `*`.
+    #[error("no usable Contact")]
+    MissingContact,
+}
+
+/// The dialog state of RFC 3261 §12.
+///
+/// Holds the dialog id, the local and remote sequence numbers, the local
+/// and remote URIs (as name-addrs carrying the tags), the remote target,
+/// the route set and the secure flag. Build requests inside it with
+/// [`request`](Self::request) (which increments the local CSeq) and
+/// [`ack`](Self::ack); check requests received inside it with
+/// [`receive_request`](Self::receive_request).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Dialog {
+    id: DialogId,
+    state: DialogState,
+    role: Role,
+    local_seq: Option<u32>,
+    remote_seq: Option<u32>,
+    local: NameAddr,
+    remote: NameAddr,
+    remote_target: Uri,
+    route_set: Vec<NameAddr>,
+    secure: bool,
+}
+
+impl Dialog {
+    /// The dialog id.
+    pub fn id(&self) -> &DialogId {
+        &self.id
+    }
+
+    /// Early or confirmed.
+    pub fn state(&self) -> DialogState {
+        self.state
+    }
+
+    /// True while early.
+    pub fn is_early(&self) -> bool {
+        self.state == DialogState::Early
+    }
+
+    /// Whether this side created the dialog as UAC or UAS.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The Call-ID.
+    pub fn call_id(&self) -> &str {
+        self.id.call_id()
+    }
+
+    /// The local tag.
+    pub fn local_tag(&self) -> &str {
+        self.id.local_tag()
+    }
+
+    /// The remote tag.
+    pub fn remote_tag(&self) -> &str {
+        self.id.remote_tag()
+    }
+
+    /// The CSeq number of the last request sent in the dialog (the
+    /// dialog-creating request for a UAC); `None` before the first one
+    /// (a UAS, §12.1.1).
+    pub fn local_seq(&self) -> Option<u32> {
+        self.local_seq
+    }
+
+    /// The CSeq number of the last request received in the dialog; `None`
+    /// before the first one (a UAC, §12.1.2).
+    pub fn remote_seq(&self) -> Option<u32> {
+        self.remote_seq
+    }
+
+    /// The local URI with its display name and the local tag: the From of
+    /// requests this side sends.
+    pub fn local(&self) -> &NameAddr {
+        &self.local
+    }
+
+    /// The remote URI with its display name and the remote tag: the To of
+    /// requests this side sends.
+    pub fn remote(&self) -> &NameAddr {
+        &self.remote
+    }
+
+    /// The remote target: the peer's Contact (§12.1.1, §12.1.2), updated
+    /// by target refresh requests and their responses.
+    pub fn remote_target(&self) -> &Uri {
+        &self.remote_target
+    }
+
+    /// The route set, in the order the Route headers of requests list it.
+    pub fn route_set(&self) -> &[NameAddr] {
+        &self.route_set
+    }
+
+    /// The secure flag (§12.1.1: the dialog was set up over TLS with a
+    /// `sips:` Request-URI).
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Marks the dialog confirmed (the UAS sent a 2xx, §12.1.1).
+    pub fn confirm(&mut self) {
+        self.state = DialogState::Confirmed;
+    }
+
+    /// Replaces the remote target (a target refresh, §12.2).
+    pub fn set_remote_target(&mut self, target: Uri) {
+        self.remote_target = target;
+    }
+
+    /// Approximate heap bytes held (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        fn na(a: &NameAddr) -> usize {
+            a.display_name.as_ref().map_or(0, String::len)
+                + a.uri.to_string().len()
+                + 16 * a.params.len()
+        }
+        self.id.heap_bytes()
+            + na(&self.local)
+            + na(&self.remote)
+            + self.remote_target.to_string().len()
+            + self
+                .route_set
+                .iter()
+                .map(|r| na(r) + core::mem::size_of::<NameAddr>())
+                .sum::<usize>()
+    }
+}

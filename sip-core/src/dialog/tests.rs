@@ -1,0 +1,313 @@
+use super::*;
+use crate::header::{HeaderName, Headers};
+use crate::message::{Request, Response};
+use crate::method::Method;
+use crate::status::StatusCode;
+
+fn invite() -> Request {
+    let mut h = Headers::new();
+    h.push(
+        HeaderName::Via,
+        "SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds",
+    );
+    h.push(HeaderName::MaxForwards, "70");
+    h.push(HeaderName::To, "Bob <sip:bob@biloxi.com>");
+    h.push(
+        HeaderName::From,
+        "Alice <sip:alice@atlanta.com>;tag=1928301774",
+    );
+    h.push(HeaderName::CallId, "a84b4c76e66710@pc33.atlanta.com");
+    h.push(HeaderName::CSeq, "314159 INVITE");
+    h.push(HeaderName::Contact, "<sip:alice@pc33.atlanta.com>");
+    h.push(
+        HeaderName::RecordRoute,
+        "<sip:p2.biloxi.com;lr>, <sip:p1.atlanta.com;lr>",
+    );
+    Request {
+        method: Method::Invite,
+        uri: "sip:bob@biloxi.com".parse().unwrap(),
+        headers: h,
+        body: Vec::new(),
+    }
+}
+
+fn response(status: u16, tag: Option<&str>) -> Response {
+    let req = invite();
+    let mut r = Response::new(StatusCode::new(status).unwrap());
+    for name in [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
+        r.headers
+            .push(name.clone(), req.headers.get(&name).unwrap());
+    }
+    let to = match tag {
+        Some(t) => format!("Bob <sip:bob@biloxi.com>;tag={t}"),
+        None => "Bob <sip:bob@biloxi.com>".to_owned(),
+    };
+    r.headers.push(HeaderName::To, to);
+    r.headers.push(HeaderName::Contact, "<sip:bob@192.0.2.4>");
+    r.headers
+        .push(HeaderName::RecordRoute, "<sip:p2.biloxi.com;lr>");
+    r.headers
+        .push(HeaderName::RecordRoute, "<sip:p1.atlanta.com;lr>");
+    r
+}
+
+fn routes(d: &Dialog) -> Vec<String> {
+    d.route_set().iter().map(|r| r.uri.to_string()).collect()
+}
+
+#[test]
+fn uas_dialog_from_request() {
+    let d = Dialog::new_uas(&invite(), "a6c85cf", false).unwrap();
+    assert_eq!(d.role(), Role::Uas);
+    assert_eq!(d.state(), DialogState::Early);
+    assert_eq!(
+        d.id(),
+        &DialogId::new("a84b4c76e66710@pc33.atlanta.com", "a6c85cf", "1928301774")
+    );
+    assert_eq!(d.remote_seq(), Some(314159));
+    assert_eq!(d.local_seq(), None);
+    assert_eq!(d.remote_target().to_string(), "sip:alice@pc33.atlanta.com");
+    assert_eq!(d.local().tag(), Some("a6c85cf"));
+    assert_eq!(d.local().display_name.as_deref(), Some("Bob"));
+    assert_eq!(d.remote().tag(), Some("1928301774"));
+    // §12.1.1: Record-Route in order.
+    assert_eq!(
+        routes(&d),
+        ["sip:p2.biloxi.com;lr", "sip:p1.atlanta.com;lr"]
+    );
+    assert!(!d.is_secure());
+}
+
+#[test]
+fn uac_dialog_from_response_reverses_route_set() {
+    let d = Dialog::new_uac(&invite(), &response(180, Some("a6c85cf")), false).unwrap();
+    assert_eq!(d.role(), Role::Uac);
+    assert!(d.is_early());
+    assert_eq!(
+        d.id(),
+        &DialogId::new("a84b4c76e66710@pc33.atlanta.com", "1928301774", "a6c85cf")
+    );
+    assert_eq!(d.local_seq(), Some(314159));
+    assert_eq!(d.remote_seq(), None);
+    assert_eq!(d.remote_target().to_string(), "sip:bob@192.0.2.4");
+    assert_eq!(
+        routes(&d),
+        ["sip:p1.atlanta.com;lr", "sip:p2.biloxi.com;lr"]
+    );
+    let d2 = Dialog::new_uac(&invite(), &response(200, Some("x")), false).unwrap();
+    assert_eq!(d2.state(), DialogState::Confirmed);
+}
+
+#[test]
+fn creation_errors() {
+    assert_eq!(
+        Dialog::new_uac(&invite(), &response(180, None), false),
+        Err(DialogError::MissingTag("To"))
+    );
+    let mut req = invite();
+    req.headers.remove(&HeaderName::Contact);
+    assert_eq!(
+        Dialog::new_uas(&req, "t", false),
+        Err(DialogError::MissingContact)
+    );
+    req.headers.push(HeaderName::Contact, "*");
+    assert_eq!(
+        Dialog::new_uas(&req, "t", false),
+        Err(DialogError::MissingContact)
+    );
+    let mut req = invite();
+    req.headers.set(HeaderName::From, "<sip:alice@atlanta.com>");
+    assert_eq!(
+        Dialog::new_uas(&req, "t", false),
+        Err(DialogError::MissingTag("From"))
+    );
+    let mut req = invite();
+    req.headers.remove(&HeaderName::CallId);
+    assert_eq!(
+        Dialog::new_uas(&req, "t", false),
+        Err(DialogError::MissingHeader("Call-ID"))
+    );
+    let mut req = invite();
+    req.headers.set(HeaderName::CSeq, "x INVITE");
+    assert!(matches!(
+        Dialog::new_uas(&req, "t", false),
+        Err(DialogError::Header(_))
+    ));
+}
+
+#[test]
+fn uac_without_contact_targets_request_uri() {
+    let mut r = response(200, Some("t"));
+    r.headers.remove(&HeaderName::Contact);
+    let d = Dialog::new_uac(&invite(), &r, false).unwrap();
+    assert_eq!(d.remote_target().to_string(), "sip:bob@biloxi.com");
+}
+
+#[test]
+fn secure_flag_needs_tls_and_sips() {
+    let mut req = invite();
+    assert!(!Dialog::new_uas(&req, "t", true).unwrap().is_secure());
+    req.uri = "sips:bob@biloxi.com".parse().unwrap();
+    assert!(!Dialog::new_uas(&req, "t", false).unwrap().is_secure());
+    assert!(Dialog::new_uas(&req, "t", true).unwrap().is_secure());
+}
+
+#[test]
+fn request_with_loose_routes_increments_cseq() {
+    let mut d = Dialog::new_uac(&invite(), &response(200, Some("a6c85cf")), false).unwrap();
+    let bye = d.request(Method::Bye);
+    assert_eq!(d.local_seq(), Some(314160));
+    assert_eq!(bye.uri.to_string(), "sip:bob@192.0.2.4");
+    let h = &bye.headers;
+    assert_eq!(h.get(&HeaderName::CSeq), Some("314160 BYE"));
+    assert_eq!(
+        h.get(&HeaderName::CallId),
+        Some("a84b4c76e66710@pc33.atlanta.com")
+    );
+    assert_eq!(
+        h.get(&HeaderName::From),
+        Some("Alice <sip:alice@atlanta.com>;tag=1928301774")
+    );
+    assert_eq!(
+        h.get(&HeaderName::To),
+        Some("Bob <sip:bob@biloxi.com>;tag=a6c85cf")
+    );
+    assert_eq!(
+        h.get_all(&HeaderName::Route).collect::<Vec<_>>(),
+        ["<sip:p1.atlanta.com;lr>", "<sip:p2.biloxi.com;lr>"]
+    );
+    assert_eq!(h.get(&HeaderName::MaxForwards), Some("70"));
+    assert!(!h.contains(&HeaderName::Via));
+    let info = d.request(Method::Info);
+    assert_eq!(info.headers.get(&HeaderName::CSeq), Some("314161 INFO"));
+}
+
+#[test]
+fn ack_reuses_invite_cseq() {
+    let d = Dialog::new_uac(&invite(), &response(200, Some("a6c85cf")), false).unwrap();
+    let ack = d.ack(314159);
+    assert_eq!(ack.method, Method::Ack);
+    assert_eq!(ack.headers.get(&HeaderName::CSeq), Some("314159 ACK"));
+    assert_eq!(d.local_seq(), Some(314159));
+}
+
+#[test]
+fn uas_first_request_starts_at_one() {
+    let mut d = Dialog::new_uas(&invite(), "a6c85cf", false).unwrap();
+    let bye = d.request(Method::Bye);
+    assert_eq!(bye.headers.get(&HeaderName::CSeq), Some("1 BYE"));
+    assert_eq!(bye.uri.to_string(), "sip:alice@pc33.atlanta.com");
+    // §12.1.1 route set in Record-Route order.
+    assert_eq!(
+        bye.headers.get_all(&HeaderName::Route).collect::<Vec<_>>(),
+        ["<sip:p2.biloxi.com;lr>", "<sip:p1.atlanta.com;lr>"]
+    );
+    assert_eq!(
+        bye.headers.get(&HeaderName::From),
+        Some("Bob <sip:bob@biloxi.com>;tag=a6c85cf")
+    );
+}
+
+#[test]
+fn strict_routing_puts_first_route_in_request_uri() {
+    let mut r = response(200, Some("t"));
+    r.headers.remove(&HeaderName::RecordRoute);
+    // As the UAC reverses: the first route is the last Record-Route.
+    r.headers.push(
+        HeaderName::RecordRoute,
+        "<sip:p2.biloxi.com;lr>, <sip:p1.atlanta.com;method=INVITE>",
+    );
+    let mut d = Dialog::new_uac(&invite(), &r, false).unwrap();
+    let bye = d.request(Method::Bye);
+    assert_eq!(bye.uri.to_string(), "sip:p1.atlanta.com");
+    assert_eq!(
+        bye.headers.get_all(&HeaderName::Route).collect::<Vec<_>>(),
+        ["<sip:p2.biloxi.com;lr>", "<sip:bob@192.0.2.4>"]
+    );
+}
+
+#[test]
+fn incoming_cseq_order() {
+    let mut d = Dialog::new_uac(&invite(), &response(200, Some("t")), false).unwrap();
+    let mut bye = d.request(Method::Bye);
+    bye.headers.set(HeaderName::CSeq, "5 INFO");
+    // Remote sequence empty: anything goes.
+    assert_eq!(d.receive_request(&bye), Ok(()));
+    assert_eq!(d.remote_seq(), Some(5));
+    bye.headers.set(HeaderName::CSeq, "5 INFO");
+    assert_eq!(
+        d.receive_request(&bye),
+        Err(InDialogError::OutOfOrder {
+            received: 5,
+            last: 5
+        })
+    );
+    bye.headers.set(HeaderName::CSeq, "4 INFO");
+    let e = d.receive_request(&bye).unwrap_err();
+    assert_eq!(e.status(), StatusCode::SERVER_INTERNAL_ERROR);
+    assert_eq!(d.remote_seq(), Some(5));
+    bye.headers.set(HeaderName::CSeq, "6 INFO");
+    assert_eq!(d.receive_request(&bye), Ok(()));
+    assert_eq!(d.remote_seq(), Some(6));
+    bye.headers.set(HeaderName::CSeq, "oops");
+    assert_eq!(d.receive_request(&bye), Err(InDialogError::BadCSeq));
+}
+
+#[test]
+fn ack_is_not_sequence_checked() {
+    let mut d = Dialog::new_uas(&invite(), "a6c85cf", false).unwrap();
+    let mut ack = invite();
+    ack.method = Method::Ack;
+    ack.headers.set(HeaderName::CSeq, "314159 ACK");
+    assert_eq!(d.receive_request(&ack), Ok(()));
+    assert_eq!(d.remote_seq(), Some(314159));
+}
+
+#[test]
+fn target_refresh_from_request_and_response() {
+    let mut d = Dialog::new_uas(&invite(), "a6c85cf", false).unwrap();
+    let mut reinvite = invite();
+    reinvite.headers.set(HeaderName::CSeq, "314160 INVITE");
+    reinvite
+        .headers
+        .set(HeaderName::Contact, "<sip:alice@198.51.100.7:5070>");
+    d.receive_request(&reinvite).unwrap();
+    assert_eq!(d.remote_target().to_string(), "sip:alice@198.51.100.7:5070");
+    // INFO is not a target refresh request.
+    let mut info = reinvite.clone();
+    info.method = Method::Info;
+    info.headers.set(HeaderName::CSeq, "314161 INFO");
+    info.headers
+        .set(HeaderName::Contact, "<sip:elsewhere@198.51.100.8>");
+    d.receive_request(&info).unwrap();
+    assert_eq!(d.remote_target().to_string(), "sip:alice@198.51.100.7:5070");
+    // A malformed Contact refuses the request and changes nothing.
+    reinvite.headers.set(HeaderName::CSeq, "314162 INVITE");
+    reinvite.headers.set(HeaderName::Contact, "<sip:@@>");
+    assert!(matches!(
+        d.receive_request(&reinvite),
+        Err(InDialogError::BadContact(_))
+    ));
+    assert_eq!(d.remote_seq(), Some(314161));
+
+    let mut uac = Dialog::new_uac(&invite(), &response(180, Some("t")), false).unwrap();
+    let mut ok = response(200, Some("t"));
+    ok.headers.set(HeaderName::Contact, "<sip:bob@192.0.2.99>");
+    ok.headers.remove(&HeaderName::RecordRoute);
+    ok.headers
+        .push(HeaderName::RecordRoute, "<sip:only.example.com;lr>");
+    uac.receive_response(&ok).unwrap();
+    assert_eq!(uac.state(), DialogState::Confirmed);
+    assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.99");
+    // §13.2.2.4: the 2xx recomputes the route set.
+    assert_eq!(routes(&uac), ["sip:only.example.com;lr"]);
+    // Once confirmed the route set stays.
+    ok.headers.remove(&HeaderName::RecordRoute);
+    uac.receive_response(&ok).unwrap();
+    assert_eq!(routes(&uac), ["sip:only.example.com;lr"]);
+}

@@ -1,0 +1,132 @@
+//! Message bodies as the session layer sees them: opaque bytes with a
+//! content type, and the rule deciding whether a body is a session
+//! description (RFC 3261 §13.2.1, §20.11).
+
+use sip_core::header::HeaderName;
+use sip_core::message::{Request, Response};
+use sip_core::Headers;
+
+/// A message body: a content type and opaque bytes. The stack never looks
+/// inside; the application owns SDP.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Body {
+    /// The Content-Type value (`application/sdp`).
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+impl Body {
+    /// A body of `content_type`.
+    pub fn new(content_type: impl Into<String>, content: impl Into<Vec<u8>>) -> Body {
+        Body {
+            content_type: content_type.into(),
+            content: content.into(),
+        }
+    }
+
+    /// An `application/sdp` body.
+    pub fn sdp(content: impl Into<Vec<u8>>) -> Body {
+        Body::new("application/sdp", content)
+    }
+
+    pub(crate) fn apply_to_request(&self, r: &mut Request) {
+        r.headers.set(HeaderName::ContentType, self.content_type.clone());
+        r.body.clone_from(&self.content);
+    }
+
+    pub(crate) fn apply_to_response(&self, r: &mut Response) {
+        r.headers.set(HeaderName::ContentType, self.content_type.clone());
+        r.body.clone_from(&self.content);
+    }
+}
+
+/// What a message body means to the offer/answer exchange.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum BodyKind {
+    /// No body (or an empty one).
+    None,
+    /// A session description of an accepted type.
+    Session(Body),
+    /// A session body (by its Content-Disposition) of a type the agent
+    /// does not accept: 415 for a request (RFC 3261 §8.2.3).
+    Unsupported,
+    /// A body of another disposition (`render`, `icon`, `alert`...), not
+    /// part of offer/answer.
+    Other,
+}
+
+/// Classifies the body of a message: only bodies whose disposition is
+/// `session` count as offers or answers. Without Content-Disposition,
+/// `application/sdp` (and every type in `accepted`) is `session`, others
+/// `render` (RFC 3261 §20.11).
+pub(crate) fn classify(
+    headers: &Headers,
+    body: &[u8],
+    accepts: impl Fn(&str) -> bool,
+) -> BodyKind {
+    if body.is_empty() {
+        return BodyKind::None;
+    }
+    let ct = headers.get(&HeaderName::ContentType).unwrap_or("").trim();
+    let disposition = headers.get(&HeaderName::ContentDisposition).map(|d| {
+        d.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let accepted = accepts(ct);
+    let session = match disposition.as_deref() {
+        Some("session") => true,
+        Some(_) => false,
+        None => accepted,
+    };
+    match (session, accepted) {
+        (false, _) => BodyKind::Other,
+        (true, true) => BodyKind::Session(Body::new(ct, body.to_vec())),
+        (true, false) => BodyKind::Unsupported,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(ct: Option<&str>, cd: Option<&str>) -> Headers {
+        let mut h = Headers::new();
+        if let Some(ct) = ct {
+            h.push(HeaderName::ContentType, ct);
+        }
+        if let Some(cd) = cd {
+            h.push(HeaderName::ContentDisposition, cd);
+        }
+        h
+    }
+
+    fn sdp_only(ct: &str) -> bool {
+        ct.split(';').next().unwrap().trim().eq_ignore_ascii_case("application/sdp")
+    }
+
+    #[test]
+    fn classifies_by_disposition_and_type() {
+        assert_eq!(classify(&h(None, None), b"", sdp_only), BodyKind::None);
+        assert!(matches!(
+            classify(&h(Some("application/sdp"), None), b"v=0", sdp_only),
+            BodyKind::Session(b) if b.content == b"v=0"
+        ));
+        assert_eq!(classify(&h(Some("text/plain"), None), b"hi", sdp_only), BodyKind::Other);
+        assert_eq!(
+            classify(&h(Some("text/plain"), Some("session")), b"hi", sdp_only),
+            BodyKind::Unsupported
+        );
+        assert_eq!(
+            classify(&h(Some("application/sdp"), Some("render;handling=optional")), b"v=0", sdp_only),
+            BodyKind::Other
+        );
+        assert!(matches!(
+            classify(&h(Some("Application/SDP"), Some("Session")), b"v=0", sdp_only),
+            BodyKind::Session(_)
+        ));
+    }
+}

@@ -1,0 +1,141 @@
+//! What a [`UserAgent`](crate::UserAgent) tells the application
+//! ([`Event`]) and why a session ended ([`TerminationCause`]).
+
+use crate::body::Body;
+use crate::ids::{RequestId, SessionId};
+use crate::offer_answer::DescriptionKind;
+use crate::session::SessionState;
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+
+/// Something the application should know, in the order it happened.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// A new INVITE arrived: `session` is an Invitation in
+    /// [`SessionState::Initial`]. It was answered 100 (Trying) and, when
+    /// configured, 180 (Ringing). Answer it with
+    /// [`UserAgent::invitation`](crate::UserAgent::invitation):
+    /// `accept`, `progress` or `reject`. A session description in the
+    /// INVITE follows as [`Event::RemoteDescription`].
+    Invitation {
+        /// The new session.
+        session: SessionId,
+    },
+    /// The session moved from one state to another.
+    StateChanged {
+        /// The session.
+        session: SessionId,
+        /// The previous state.
+        from: SessionState,
+        /// The new state.
+        to: SessionState,
+    },
+    /// Inviter: a 100 (Trying) arrived.
+    Trying {
+        /// The session.
+        session: SessionId,
+    },
+    /// Inviter: a provisional response other than 100 arrived (RFC 3261
+    /// §13.2.2.1).
+    Progress {
+        /// The session.
+        session: SessionId,
+        /// The status code (180, 183...).
+        status: StatusCode,
+        /// True for a reliable provisional response (RFC 3262), which was
+        /// acknowledged with PRACK.
+        reliable: bool,
+    },
+    /// The peer's session description: an offer to answer or an answer to
+    /// apply. `early` is true when it came in a provisional response (an
+    /// early-media answer, or an offer to answer in the PRACK).
+    RemoteDescription {
+        /// The session.
+        session: SessionId,
+        /// Offer or answer.
+        kind: DescriptionKind,
+        /// The body.
+        body: Body,
+        /// True when it came before the session was established.
+        early: bool,
+    },
+    /// The session needs a description from the application before it can
+    /// go on: the answer to an offer that came in a 2xx (to go in the ACK)
+    /// or in a reliable provisional response (to go in the PRACK). Give it
+    /// with [`SessionMut::provide_description`](crate::SessionMut::provide_description)
+    /// or refuse with
+    /// [`SessionMut::refuse_description`](crate::SessionMut::refuse_description).
+    DescriptionRequested {
+        /// The session.
+        session: SessionId,
+        /// What is needed.
+        kind: DescriptionKind,
+    },
+    /// Invitation: the ACK for the 2xx arrived (RFC 3261 §13.3.1.4).
+    Ack {
+        /// The session.
+        session: SessionId,
+    },
+    /// Invitation: the caller cancelled (RFC 3261 §9.2); the CANCEL was
+    /// answered 200 and the INVITE 487.
+    Cancel {
+        /// The session.
+        session: SessionId,
+    },
+    /// The peer sent BYE; it was answered 200 (RFC 3261 §15.1.2).
+    Bye {
+        /// The session.
+        session: SessionId,
+    },
+    /// A request the application answers itself (see
+    /// [`UserAgentConfig::app_methods`](crate::UserAgentConfig::app_methods)):
+    /// read and answer it with
+    /// [`UserAgent::request`](crate::UserAgent::request).
+    Request {
+        /// The session whose dialog it came in, if any.
+        session: Option<SessionId>,
+        /// The handle to answer it.
+        request: RequestId,
+        /// Its method.
+        method: Method,
+    },
+    /// The session reached [`SessionState::Terminated`].
+    Terminated {
+        /// The session.
+        session: SessionId,
+        /// Why.
+        cause: TerminationCause,
+    },
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub enum TerminationCause {
+    /// Inviter: a final non-2xx response ended the INVITE (3xx-6xx,
+    /// including 408 synthesized on timeout and 503 on a transport error,
+    /// RFC 3261 §8.1.3.1).
+    Rejected(StatusCode),
+    /// Invitation: this side rejected the INVITE with this status (the
+    /// application, or the agent: 480 no answer, 487 expired, 504 no
+    /// PRACK, 415...).
+    RejectedLocally(StatusCode),
+    /// Inviter: the INVITE was cancelled (RFC 3261 §9.1).
+    Cancelled,
+    /// Invitation: the caller cancelled (RFC 3261 §9.2).
+    CancelledByRemote,
+    /// This side sent BYE.
+    Bye,
+    /// The peer sent BYE.
+    RemoteBye,
+    /// Invitation: the ACK for the 2xx never came; BYE sent (RFC 3261
+    /// §13.3.1.4).
+    AckTimeout,
+    /// Offer/answer failed and the session was ended with a BYE whose
+    /// Reason carries this status: 400 (a 2xx or ACK without the needed
+    /// description) or 488 (a description refused or never given).
+    Description(StatusCode),
+    /// The INVITE could not be sent at all.
+    SendFailed,
+}

@@ -1,0 +1,125 @@
+//! Requests that arrive inside a session's dialog (RFC 3261 §12.2.2):
+//! BYE, PRACK, OPTIONS, re-INVITE and the requests the application may
+//! answer (INFO, MESSAGE, NOTIFY, REFER), with SIP.js's defaults.
+
+use super::invitation;
+use super::lifecycle::terminate;
+use super::reliable;
+use super::{SessionData, SessionState};
+use crate::events::{Event, TerminationCause};
+use crate::ids::RequestId;
+use crate::user_agent::core::{Core, PendingRequest};
+use sip_core::dialog::InDialogError;
+use sip_core::message::Request;
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::transaction::TransactionId;
+
+/// The answer SIP.js gives a request nobody handles: INFO, MESSAGE and
+/// NOTIFY 200, REFER 603 (SIP.js would follow it; transfers are not
+/// supported here).
+pub(crate) fn default_status(method: &Method) -> StatusCode {
+    match method {
+        Method::Refer => StatusCode::DECLINE,
+        Method::Invite => StatusCode::NOT_ACCEPTABLE_HERE,
+        _ => StatusCode::OK,
+    }
+}
+
+/// A request in `s`'s dialog, in server transaction `txn`.
+pub(crate) fn on_request(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: Request) {
+    let Some(dialog) = s.dialog.as_mut() else {
+        core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
+        return;
+    };
+    if let Err(e) = dialog.receive_request(&req) {
+        // §12.2.2: out of order → 500 with Retry-After (added by reply).
+        let status = match e {
+            InDialogError::OutOfOrder { .. } => StatusCode::SERVER_INTERNAL_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        core.reply(now, txn, &req, status);
+        return;
+    }
+    match req.method {
+        Method::Bye => on_bye(core, s, now, txn, &req),
+        Method::Prack => {
+            if s.uas.is_some() {
+                reliable::on_prack(core, s, now, txn, &req);
+            } else {
+                core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
+            }
+        }
+        Method::Options => core.reply(now, txn, &req, StatusCode::OK),
+        Method::Invite => {
+            // A re-INVITE. While the ACK of the initial INVITE is awaited
+            // (RFC 5407 §3.1.5) or before the session is up: 500 with
+            // Retry-After. Session modification is not supported: 488.
+            let status = if s.state != SessionState::Established || s.uas.is_some() {
+                StatusCode::SERVER_INTERNAL_ERROR
+            } else {
+                default_status(&Method::Invite)
+            };
+            core.reply(now, txn, &req, status);
+        }
+        ref m if core.cfg.app_handles(m) => {
+            let method = m.clone();
+            let session = Some(s.id);
+            hand_to_app(core, now, txn, req, session, method);
+        }
+        ref m => {
+            let status = default_status(m);
+            core.reply(now, txn, &req, status);
+        }
+    }
+}
+
+/// Gives a request to the application (an [`Event::Request`]), or answers
+/// the default when too many are waiting.
+pub(crate) fn hand_to_app(
+    core: &mut Core,
+    now: Instant,
+    txn: TransactionId,
+    req: Request,
+    session: Option<crate::ids::SessionId>,
+    method: Method,
+) {
+    if core.requests.len() >= core.cfg.max_pending_requests {
+        let status = default_status(&method);
+        core.reply(now, txn, &req, status);
+        return;
+    }
+    let id = RequestId(txn);
+    let deadline = now + core.cfg.request_answer_timeout;
+    let to_tag = (sip_core::transaction::key::to_tag(&req.headers).is_none()).then(|| core.tokens.tag().into());
+    core.requests.insert(
+        id,
+        PendingRequest {
+            request: req,
+            session,
+            deadline,
+            to_tag,
+        },
+    );
+    core.timers.push(deadline, crate::timers::TimerOwner::Request(id));
+    core.emit(Event::Request {
+        session,
+        request: id,
+        method,
+    });
+}
+
+/// BYE (RFC 3261 §15.1.2): 200, and the session ends. A BYE in the early
+/// dialog of an Invitation also ends the INVITE with 487.
+fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: &Request) {
+    core.reply(now, txn, req, StatusCode::OK);
+    if s.state == SessionState::Terminated {
+        return;
+    }
+    core.emit(Event::Bye { session: s.id });
+    if !s.is_inviter && matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+        invitation::send_final(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
+    }
+    terminate(core, s, TerminationCause::RemoteBye);
+}

@@ -1,0 +1,621 @@
+//! The UAS role (SIP.js `Invitation`): a new INVITE, `progress`, `accept`,
+//! `reject`, 2xx retransmission until the ACK (RFC 3261 §13.3.1.4),
+//! CANCEL (§9.2), the no-answer and Expires timers.
+
+use super::lifecycle::{self, set_state, terminate};
+use super::reliable::{self, Outstanding};
+use super::{SessionData, SessionState};
+use crate::body::{classify, Body, BodyKind};
+use crate::error::SessionError;
+use crate::events::{Event, TerminationCause};
+use crate::ids::SessionId;
+use crate::offer_answer::{DescriptionKind, SignalingState};
+use crate::timers::SessionTimer;
+use crate::user_agent::core::{Core, Link};
+use sip_core::dialog::Dialog;
+use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity, To, TypedHeader};
+use sip_core::message::{Request, Response};
+use sip_core::status::StatusCode;
+use sip_core::time::{Duration, Instant};
+use sip_core::transaction::TransactionId;
+use sip_core::transport::{Source, Transport};
+
+/// Options of [`InvitationMut::accept`](crate::InvitationMut::accept).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct AcceptOptions {
+    /// The session description: the answer to the INVITE's offer, or the
+    /// offer when the INVITE had none. May be omitted once offer and
+    /// answer were exchanged in reliable provisional responses (the last
+    /// description sent is repeated).
+    pub body: Option<Body>,
+    /// Headers added to the 2xx.
+    pub extra_headers: Vec<(HeaderName, String)>,
+}
+
+/// Options of [`InvitationMut::progress`](crate::InvitationMut::progress).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ProgressOptions {
+    /// The status, 101-199 (default 180; 100 re-sends 100 Trying).
+    pub status: StatusCode,
+    /// The reason phrase, if not the default.
+    pub reason: Option<String>,
+    /// A session description (early media: the answer, or an offer).
+    pub body: Option<Body>,
+    /// Ask for a reliable response (RFC 3262); granted when the caller
+    /// supports 100rel (and forced when it requires it).
+    pub reliable: bool,
+    /// Headers added to the response.
+    pub extra_headers: Vec<(HeaderName, String)>,
+}
+
+impl Default for ProgressOptions {
+    fn default() -> Self {
+        ProgressOptions {
+            status: StatusCode::RINGING,
+            reason: None,
+            body: None,
+            reliable: false,
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+/// Options of [`InvitationMut::reject`](crate::InvitationMut::reject).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RejectOptions {
+    /// The status, 300-699 (default 480 Temporarily Unavailable).
+    pub status: StatusCode,
+    /// The reason phrase, if not the default.
+    pub reason: Option<String>,
+    /// Headers added to the response.
+    pub extra_headers: Vec<(HeaderName, String)>,
+}
+
+impl Default for RejectOptions {
+    fn default() -> Self {
+        RejectOptions {
+            status: StatusCode::TEMPORARILY_UNAVAILABLE,
+            reason: None,
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+/// The caller's stance on 100rel (RFC 3262 §3).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Rel100 {
+    None,
+    Supported,
+    Required,
+}
+
+/// UAS data, dropped once the ACK arrives.
+pub(crate) struct InvitationData {
+    /// The INVITE, until the final response is sent.
+    pub invite: Option<Request>,
+    pub invite_seq: u32,
+    pub txn: TransactionId,
+    pub over_tls: bool,
+    pub local_tag: Box<str>,
+    pub rel100: Rel100,
+    pub reliable: Option<Outstanding>,
+    pub next_rseq: u32,
+    pub pending_accept: Option<AcceptOptions>,
+    /// The 2xx, retransmitted until the ACK.
+    pub ok: Option<Response>,
+    pub ok_interval: Duration,
+    pub local_description: Option<Body>,
+    pub final_sent: bool,
+}
+
+impl InvitationData {
+    /// True between the 2xx and its ACK.
+    pub(crate) fn awaiting_ack(&self) -> bool {
+        self.ok.is_some()
+    }
+
+    pub(crate) fn memory_usage(&self) -> usize {
+        fn req(r: &Request) -> usize {
+            r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len() + 64
+        }
+        core::mem::size_of::<Self>()
+            + self.invite.as_ref().map_or(0, req)
+            + self
+                .ok
+                .as_ref()
+                .map_or(0, |r| r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len())
+            + self.local_description.as_ref().map_or(0, |b| b.content.len())
+            + self.reliable.as_ref().map_or(0, Outstanding::memory_usage)
+    }
+}
+
+/// Reads the INVITE's identities: (To, From).
+fn identities(req: &Request) -> Option<(To, From)> {
+    let to = req.headers.typed::<To>()?.ok()?;
+    let from = req.headers.typed::<From>()?.ok()?;
+    Some((to, from))
+}
+
+/// What became of a new INVITE.
+pub(crate) enum NewInvite {
+    /// A session was created.
+    Session(Box<SessionData>),
+    /// It was answered already (rejected).
+    Answered,
+}
+
+/// A new INVITE (no To tag) in server transaction `txn`: 100 (Trying) at
+/// once, the checks that end in a rejection, and the new Invitation.
+/// `id` is the id the session will get.
+pub(crate) fn create(
+    core: &mut Core,
+    now: Instant,
+    id: SessionId,
+    live_sessions: usize,
+    txn: TransactionId,
+    req: Request,
+    source: &Source,
+) -> NewInvite {
+    let trying = core.response(&req, StatusCode::TRYING, None);
+    core.send_response(now, txn, trying);
+    let (to, from) = match identities(&req) {
+        Some(x) if x.1.tag().is_some() => x,
+        _ => {
+            core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
+            return NewInvite::Answered;
+        }
+    };
+    if !req.headers.contains(&HeaderName::Contact) {
+        // SIP.js: an INVITE without Contact is answered 400 (RFC 3261
+        // §8.1.1.8 makes it mandatory).
+        core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
+        return NewInvite::Answered;
+    }
+    let cfg = &core.cfg;
+    let body = classify(&req.headers, &req.body, |ct| cfg.accepts_content_type(ct));
+    if body == BodyKind::Unsupported {
+        core.reply(now, txn, &req, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        return NewInvite::Answered;
+    }
+    if live_sessions >= core.cfg.max_sessions {
+        core.reply(now, txn, &req, StatusCode::SERVICE_UNAVAILABLE);
+        return NewInvite::Answered;
+    }
+    if !core.cfg.accept_invites {
+        core.reply(now, txn, &req, StatusCode::BUSY_HERE);
+        return NewInvite::Answered;
+    }
+    let has = |name: HeaderName| {
+        req.headers
+            .values(&name)
+            .any(|t| t.eq_ignore_ascii_case(option_tag::REL100))
+    };
+    let rel100 = if has(HeaderName::Supported) {
+        Rel100::Supported
+    } else if has(HeaderName::Require) {
+        Rel100::Required
+    } else {
+        Rel100::None
+    };
+    let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
+    let mut s = SessionData::new(id, false, to.0, from.0);
+    s.asserted_identity = req
+        .headers
+        .typed::<PAssertedIdentity>()
+        .and_then(Result::ok)
+        .map(|p| p.0);
+    let offer = match body {
+        BodyKind::Session(b) => {
+            let _ = s.oa.remote_offer();
+            Some(b)
+        }
+        _ => None,
+    };
+    let expires = req.headers.typed::<Expires>().and_then(Result::ok);
+    let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
+    s.uas = Some(Box::new(InvitationData {
+        invite: Some(req),
+        invite_seq,
+        txn,
+        over_tls,
+        local_tag: core.tokens.tag().into(),
+        rel100,
+        reliable: None,
+        next_rseq: 1 + core.tokens.below(1 << 30) as u32,
+        pending_accept: None,
+        ok: None,
+        ok_interval: core.cfg.transaction.t1,
+        local_description: None,
+        final_sent: false,
+    }));
+    core.links.insert(txn, Link::InviteServer(id));
+    let no_answer = now + core.cfg.no_answer_timeout;
+    core.arm(&mut s, SessionTimer::NoAnswer, no_answer);
+    if let Some(e) = expires {
+        core.arm(&mut s, SessionTimer::Expires, now + Duration::from_secs(u64::from(e.0)));
+    }
+    core.emit(Event::Invitation { session: id });
+    if let Some(body) = offer {
+        core.emit(Event::RemoteDescription {
+            session: id,
+            kind: DescriptionKind::Offer,
+            body,
+            early: true,
+        });
+    }
+    if core.cfg.send_initial_provisional && rel100 != Rel100::Required {
+        let _ = progress(core, &mut s, now, ProgressOptions::default());
+    }
+    NewInvite::Session(Box::new(s))
+}
+
+/// A response to the INVITE with the To tag, Contact and the copied
+/// Record-Route (RFC 3261 §12.1.1), plus `extra`.
+fn dialog_response(core: &Core, s: &SessionData, status: StatusCode, extra: &[(HeaderName, String)]) -> Option<Response> {
+    let u = s.uas.as_ref()?;
+    let invite = u.invite.as_ref()?;
+    let mut r = core.response(invite, status, Some(&u.local_tag));
+    r.headers.push(HeaderName::Contact, core.wire.contact.clone());
+    for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
+        r.headers.push(HeaderName::RecordRoute, rr.to_owned());
+    }
+    for (n, v) in extra {
+        r.headers.push(n.clone(), v.clone());
+    }
+    Some(r)
+}
+
+/// Creates the UAS dialog (early) on the first tagged response.
+fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
+    if s.dialog.is_some() {
+        return;
+    }
+    let Some(u) = s.uas.as_ref() else { return };
+    let Some(invite) = u.invite.as_ref() else { return };
+    if let Ok(d) = Dialog::new_uas(invite, &u.local_tag, u.over_tls) {
+        core.dialogs.insert(d.id().clone(), s.id);
+        s.dialog = Some(d);
+    }
+}
+
+/// `progress()`: only in Initial; 101-199 (100 re-sends 100 Trying).
+pub(crate) fn progress(core: &mut Core, s: &mut SessionData, now: Instant, opts: ProgressOptions) -> Result<(), SessionError> {
+    if s.state != SessionState::Initial {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    let code = opts.status.as_u16();
+    if !(100..200).contains(&code) {
+        return Err(SessionError::InvalidStatus(code));
+    }
+    let Some(u) = s.uas.as_ref() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    if code == 100 {
+        if let Some(invite) = &u.invite {
+            let r = core.response(invite, StatusCode::TRYING, None);
+            let txn = u.txn;
+            core.send_response(now, txn, r);
+        }
+        return Ok(());
+    }
+    if u.reliable.is_some() {
+        // SIP.js: only one reliable provisional response outstanding;
+        // further calls are ignored until the PRACK.
+        return Ok(());
+    }
+    let reliable = match u.rel100 {
+        // A caller requiring 100rel was refused 420 unless it is supported.
+        Rel100::Required => true,
+        Rel100::Supported => {
+            core.cfg.rel100.is_supported()
+                && (opts.reliable || core.cfg.rel100 == crate::config::ExtensionSupport::Required)
+        }
+        Rel100::None => false,
+    };
+    // Offer/answer: a reliable response's body is an offer or answer
+    // (RFC 3262 §5); an unreliable one's answer is only a preview that the
+    // 2xx repeats (RFC 3261 §13.3.1.1 / RFC 6337 §3.1).
+    let mut oa = s.oa;
+    if reliable && opts.body.is_some() && oa.send().is_err() {
+        return Err(SessionError::DescriptionRequired(s.oa.state()));
+    }
+    let Some(mut r) = dialog_response(core, s, opts.status, &opts.extra_headers) else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    if let Some(reason) = &opts.reason {
+        r.reason.clone_from(reason);
+    }
+    if let Some(b) = &opts.body {
+        b.apply_to_response(&mut r);
+    }
+    ensure_dialog(core, s);
+    s.oa = oa;
+    let u = s.uas.as_mut().expect("checked above");
+    if opts.body.is_some() {
+        u.local_description.clone_from(&opts.body);
+    }
+    let txn = u.txn;
+    if reliable {
+        let rseq = u.next_rseq;
+        u.next_rseq = u.next_rseq.wrapping_add(1);
+        r.headers.push(HeaderName::Require, option_tag::REL100);
+        r.headers.push(HeaderName::RSeq, rseq.to_string());
+        u.reliable = Some(Outstanding::new(r.clone(), rseq, u.invite_seq, core.cfg.transaction.t1));
+        core.arm(s, SessionTimer::Retransmit1xx, now + core.cfg.transaction.t1);
+        let wait = now + core.t1x64();
+        core.arm(s, SessionTimer::PrackWait, wait);
+    }
+    core.send_response(now, txn, r);
+    Ok(())
+}
+
+/// `accept()`: only in Initial. Needs a description unless offer and
+/// answer are complete; waits for an outstanding PRACK.
+pub(crate) fn accept(core: &mut Core, s: &mut SessionData, now: Instant, opts: AcceptOptions) -> Result<(), SessionError> {
+    if s.state != SessionState::Initial {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    let oa = s.oa.state();
+    let awaiting_prack = s.uas.as_ref().is_some_and(|u| u.reliable.is_some());
+    let needs_body = matches!(oa, SignalingState::Initial | SignalingState::HaveRemoteOffer);
+    if needs_body && opts.body.is_none() && !awaiting_prack {
+        return Err(SessionError::DescriptionRequired(oa));
+    }
+    s.timers.stop(SessionTimer::NoAnswer);
+    s.timers.stop(SessionTimer::Expires);
+    set_state(core, s, SessionState::Establishing);
+    if awaiting_prack {
+        if let Some(u) = s.uas.as_mut() {
+            u.pending_accept = Some(opts);
+        }
+        return Ok(());
+    }
+    send_2xx(core, s, now, opts);
+    Ok(())
+}
+
+/// Sends the 2xx and moves to Established (SIP.js: when the 2xx is sent,
+/// not on ACK); starts its retransmission (RFC 3261 §13.3.1.4).
+pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts: AcceptOptions) {
+    let mut oa = s.oa;
+    let body = match opts.body {
+        Some(b) => {
+            if matches!(oa.state(), SignalingState::Initial | SignalingState::HaveRemoteOffer) {
+                let _ = oa.send();
+            }
+            Some(b)
+        }
+        None => s.uas.as_ref().and_then(|u| u.local_description.clone()),
+    };
+    if body.is_none() && matches!(oa.state(), SignalingState::Initial | SignalingState::HaveRemoteOffer) {
+        // Only reachable after a PRACK left the exchange incomplete.
+        reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
+        return;
+    }
+    let Some(mut r) = dialog_response(core, s, StatusCode::OK, &opts.extra_headers) else {
+        return;
+    };
+    r.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    if let Some(sup) = &core.wire.supported {
+        r.headers.push(HeaderName::Supported, sup.clone());
+    }
+    if let Some(b) = &body {
+        b.apply_to_response(&mut r);
+    }
+    ensure_dialog(core, s);
+    if let Some(d) = s.dialog.as_mut() {
+        d.confirm();
+    }
+    s.oa = oa;
+    s.timers.stop(SessionTimer::NoAnswer);
+    s.timers.stop(SessionTimer::Expires);
+    let t1 = core.cfg.transaction.t1;
+    let u = s.uas.as_mut().expect("invitation data");
+    let txn = u.txn;
+    u.final_sent = true;
+    u.invite = None;
+    u.local_description = None;
+    u.ok_interval = t1;
+    u.ok = Some(r.clone());
+    core.send_response(now, txn, r);
+    core.arm(s, SessionTimer::Retransmit2xx, now + t1);
+    let wait = now + core.t1x64();
+    core.arm(s, SessionTimer::AckWait, wait);
+    set_state(core, s, SessionState::Established);
+    if let Some(replacee) = s.replacee {
+        core.deferred.push(crate::user_agent::core::Deferred::ByeReplacee(replacee));
+    }
+}
+
+/// `reject()`: in Initial or Establishing, 300-699.
+pub(crate) fn reject(core: &mut Core, s: &mut SessionData, now: Instant, opts: RejectOptions) -> Result<(), SessionError> {
+    if !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    let code = opts.status.as_u16();
+    if !(300..700).contains(&code) {
+        return Err(SessionError::InvalidStatus(code));
+    }
+    reject_with(core, s, now, opts.status, opts.reason.as_deref(), &opts.extra_headers);
+    Ok(())
+}
+
+/// Sends a final non-2xx and terminates.
+pub(crate) fn reject_with(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    status: StatusCode,
+    reason: Option<&str>,
+    extra: &[(HeaderName, String)],
+) {
+    send_final(core, s, now, status, reason, extra);
+    terminate(core, s, TerminationCause::RejectedLocally(status));
+}
+
+/// Sends a final non-2xx to the INVITE, if it has none yet.
+pub(crate) fn send_final(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    status: StatusCode,
+    reason: Option<&str>,
+    extra: &[(HeaderName, String)],
+) {
+    if let Some(u) = s.uas.as_mut() {
+        u.final_sent = true;
+    }
+    if let Some(u) = s.uas.as_ref() {
+        if let Some(invite) = &u.invite {
+            let mut r = core.response(invite, status, Some(&u.local_tag));
+            if let Some(reason) = reason {
+                r.reason = reason.to_owned();
+            }
+            if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+                r.headers.push(HeaderName::Accept, core.wire.accept.clone());
+            }
+            for (n, v) in extra {
+                r.headers.push(n.clone(), v.clone());
+            }
+            let txn = u.txn;
+            core.send_response(now, txn, r);
+        }
+    }
+}
+
+/// A CANCEL matched this Invitation's INVITE (RFC 3261 §9.2): the CANCEL
+/// was answered 200 by the caller; if no final response was sent, 487 and
+/// Terminated.
+pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let final_sent = s.uas.as_ref().is_none_or(|u| u.final_sent);
+    if final_sent || !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+        return;
+    }
+    core.emit(Event::Cancel { session: s.id });
+    if let Some(u) = s.uas.as_ref() {
+        if let Some(invite) = &u.invite {
+            let r = core.response(invite, StatusCode::REQUEST_TERMINATED, Some(&u.local_tag));
+            let txn = u.txn;
+            core.send_response(now, txn, r);
+        }
+    }
+    terminate(core, s, TerminationCause::CancelledByRemote);
+}
+
+/// The ACK for the 2xx arrived (RFC 3261 §13.3.1.4).
+pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &Request) {
+    let Some(u) = s.uas.as_ref() else { return };
+    if !u.awaiting_ack() {
+        return;
+    }
+    // SIP.js: an ACK must carry the INVITE's CSeq number, else it is ignored.
+    let seq = sip_core::transaction::key::cseq(&ack.headers).map(|c| c.0);
+    if seq != Some(u.invite_seq) {
+        return;
+    }
+    s.timers.stop(SessionTimer::Retransmit2xx);
+    s.timers.stop(SessionTimer::AckWait);
+    s.uas = None;
+    core.emit(Event::Ack { session: s.id });
+    let cfg = &core.cfg;
+    let body = classify(&ack.headers, &ack.body, |ct| cfg.accepts_content_type(ct));
+    if s.oa.state() == SignalingState::HaveLocalOffer {
+        match body {
+            BodyKind::Session(b) => {
+                let _ = s.oa.remote_answer();
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                    body: b,
+                    early: false,
+                });
+            }
+            _ => {
+                // SIP.js: an ACK without the answer to our offer ends the
+                // session with BYE, Reason 488.
+                bye_now(core, s, now, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Missing session description")));
+                terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+                return;
+            }
+        }
+    }
+    if let Some(opts) = s.bye_after_ack.take() {
+        if let Some(d) = s.dialog.as_mut() {
+            let _ = lifecycle::send_bye(core, now, d, None, &opts.extra_headers);
+        }
+        terminate(core, s, TerminationCause::Bye);
+    }
+}
+
+/// Sends a BYE in the session's dialog, ignoring a send failure (the
+/// session ends anyway).
+pub(crate) fn bye_now(core: &mut Core, s: &mut SessionData, now: Instant, reason: Option<(StatusCode, &str)>) {
+    if let Some(d) = s.dialog.as_mut() {
+        let _ = lifecycle::send_bye(core, now, d, reason, &[]);
+    }
+}
+
+/// A session timer of an Invitation fired.
+pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
+    match t {
+        SessionTimer::NoAnswer => {
+            if s.state == SessionState::Initial {
+                reject_with(core, s, now, StatusCode::TEMPORARILY_UNAVAILABLE, None, &[]);
+            }
+        }
+        SessionTimer::Expires => {
+            if s.state == SessionState::Initial {
+                reject_with(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
+            }
+        }
+        SessionTimer::Retransmit2xx => {
+            let t2 = core.cfg.transaction.t2;
+            let Some(u) = s.uas.as_mut() else { return };
+            let Some(ok) = u.ok.clone() else { return };
+            u.ok_interval = (u.ok_interval * 2).min(t2);
+            let next = now + u.ok_interval;
+            let txn = u.txn;
+            if !core.send_response(now, txn, ok.clone()) {
+                // The server transaction ended (Timer L): retransmit
+                // statelessly along the Via (RFC 6026 §7.1).
+                let _ = resend_stateless(core, now, &ok);
+            }
+            core.arm(s, SessionTimer::Retransmit2xx, next);
+        }
+        SessionTimer::AckWait => {
+            s.timers.stop(SessionTimer::Retransmit2xx);
+            if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) {
+                s.uas = None;
+                bye_now(core, s, now, None);
+                terminate(core, s, TerminationCause::AckTimeout);
+            }
+        }
+        SessionTimer::Retransmit1xx => reliable::retransmit(core, s, now),
+        SessionTimer::PrackWait => {
+            s.timers.stop(SessionTimer::Retransmit1xx);
+            if let Some(u) = s.uas.as_mut() {
+                u.reliable = None;
+                u.pending_accept = None;
+            }
+            if matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+                reject_with(core, s, now, StatusCode::SERVER_TIMEOUT, None, &[]);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Sends a response along its top Via without a transaction (a 2xx
+/// retransmission after Timer L).
+fn resend_stateless(core: &mut Core, now: Instant, r: &Response) -> Option<()> {
+    let via = r.headers.values(&HeaderName::Via).next()?;
+    let v = sip_core::header::Via::parse(via).ok()?;
+    let transport = v.transport.known()?;
+    let host = v.received().or_else(|| v.host.ip())?;
+    let port = v.rport().flatten().unwrap_or(v.sent_by_port());
+    let dest = sip_core::transport::Destination::Addr {
+        transport,
+        addr: std::net::SocketAddr::new(host, port),
+    };
+    core.txn.send_stateless(now, r.clone().into(), dest).ok()
+}

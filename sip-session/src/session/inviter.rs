@@ -1,0 +1,718 @@
+//! The UAC role (SIP.js `Inviter`): the INVITE, provisional responses and
+//! early dialogs (forks), PRACK, the 2xx and its ACK (RFC 3261 §13.2.2.4),
+//! CANCEL (§9.1) and digest retries (§22.2).
+
+use super::lifecycle::{self, set_state, terminate};
+use super::{SessionData, SessionState};
+use crate::body::{classify, Body, BodyKind};
+use crate::error::{InviteError, SessionError};
+use crate::events::{Event, TerminationCause};
+use crate::ids::SessionId;
+use crate::offer_answer::{DescriptionKind, OfferAnswer, SignalingState};
+use crate::timers::SessionTimer;
+use crate::user_agent::core::{Core, Link};
+use sip_core::auth::{AuthSession, DigestClient};
+use sip_core::dialog::Dialog;
+use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq, To};
+use sip_core::message::{Request, Response};
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::transaction::TransactionId;
+use sip_core::transport::{Destination, Transport};
+use sip_core::uri::Uri;
+use sip_core::NameAddr;
+use std::fmt::Write;
+
+/// Options of [`UserAgent::invite`](crate::UserAgent::invite).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct InviteOptions {
+    /// The offer. `None` sends the INVITE without a body (delayed offer:
+    /// the offer comes in the 2xx and the answer goes in the ACK, RFC 3261
+    /// §13.2.1).
+    pub body: Option<Body>,
+    /// Headers added to the INVITE.
+    pub extra_headers: Vec<(HeaderName, String)>,
+    /// Hand an answer received in a provisional response to the
+    /// application at once (early media). SIP.js forbids forking then: a
+    /// 2xx from another early dialog is ACKed and BYEd with 488.
+    pub early_media: bool,
+    /// Anonymous call (RFC 3323, RFC 3325): From `"Anonymous"
+    /// <sip:anonymous@anonymous.invalid>`, `P-Preferred-Identity` with the
+    /// AOR and `Privacy: id`.
+    pub anonymous: bool,
+    /// The To address (display name, parameters); default: the target.
+    pub to: Option<NameAddr>,
+}
+
+/// Options of [`InviterMut::cancel`](crate::InviterMut::cancel).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct CancelOptions {
+    /// With `reason_phrase`, the cause of a `Reason` header (RFC 3326);
+    /// 200-699.
+    pub status: Option<StatusCode>,
+    /// With `status`, the text of the `Reason` header.
+    pub reason_phrase: Option<String>,
+}
+
+/// One early dialog of a (possibly forked) INVITE.
+pub(crate) struct Fork {
+    pub dialog: Dialog,
+    pub oa: OfferAnswer,
+    /// An answer that came in a provisional response, kept for the 2xx
+    /// when early media is off (SIP.js applies it only then).
+    pub answer: Option<Body>,
+    pub last_rseq: Option<u32>,
+}
+
+/// The CANCEL of §9.1.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CancelState {
+    None,
+    /// Requested before any provisional response: held (§9.1).
+    Held,
+    Sent,
+}
+
+/// A description the application was asked for.
+pub(crate) enum Pending {
+    /// The answer to an offer in the 2xx, to go in the ACK.
+    Ack { dialog: Dialog, tag: Box<str> },
+    /// The answer to an offer in a reliable 1xx, to go in the PRACK.
+    Prack { tag: Box<str>, rack: RAck },
+}
+
+/// UAC data. Most of it is dropped once the INVITE transaction ends.
+pub(crate) struct InviterData {
+    /// The INVITE as last sent (without Via).
+    pub invite: Request,
+    pub invite_seq: u32,
+    pub txn: Option<TransactionId>,
+    pub over_tls: bool,
+    pub early_media: bool,
+    pub forks: Vec<Fork>,
+    /// The ACK sent for each 2xx, by To tag, re-sent on retransmissions.
+    pub acks: Vec<(Box<str>, Request)>,
+    pub cancel: CancelState,
+    pub provisional: bool,
+    pub auth: AuthSession,
+    pub digest: Option<DigestClient>,
+    pub pending: Option<Pending>,
+    pub early_media_tag: Option<Box<str>>,
+}
+
+impl InviterData {
+    /// The session ended: keep only what answers 2xx retransmissions.
+    pub(crate) fn on_terminated(&mut self) {
+        self.pending = None;
+        self.digest = None;
+    }
+
+    pub(crate) fn memory_usage(&self) -> usize {
+        fn req(r: &Request) -> usize {
+            r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len() + 64
+        }
+        core::mem::size_of::<Self>()
+            + req(&self.invite)
+            + self.acks.iter().map(|(t, a)| t.len() + req(a) + 48).sum::<usize>()
+            + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
+    }
+}
+
+fn value_of(a: &NameAddr) -> String {
+    let mut s = String::with_capacity(64);
+    let _ = write!(s, "{a}");
+    s
+}
+
+/// Builds and sends a new INVITE; the session goes Initial → Establishing.
+pub(crate) fn invite(
+    core: &mut Core,
+    now: Instant,
+    id: SessionId,
+    live_sessions: usize,
+    target: Uri,
+    opts: InviteOptions,
+) -> Result<SessionData, InviteError> {
+    if live_sessions >= core.cfg.max_sessions {
+        return Err(InviteError::TooManySessions(core.cfg.max_sessions));
+    }
+    let from = if opts.anonymous {
+        NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+            .with_display_name("Anonymous")
+    } else {
+        core.wire.from.clone()
+    };
+    let to = opts.to.clone().unwrap_or_else(|| NameAddr::new(target.clone()));
+    let tag = core.tokens.tag();
+    let mut req = Request::new(Method::Invite, target);
+    let h = &mut req.headers;
+    h.push(HeaderName::MaxForwards, "70");
+    for r in &core.cfg.preloaded_route {
+        h.push(HeaderName::Route, format!("<{r}>"));
+    }
+    h.push(HeaderName::From, value_of(&from.clone().with_tag(&tag)));
+    h.push(HeaderName::To, value_of(&to));
+    h.push(HeaderName::CallId, core.tokens.call_id());
+    h.push(HeaderName::CSeq, "1 INVITE");
+    h.push(HeaderName::Contact, core.wire.contact.clone());
+    h.push(HeaderName::Allow, core.wire.allow.clone());
+    if core.cfg.rel100 == crate::config::ExtensionSupport::Required {
+        h.push(HeaderName::Require, option_tag::REL100);
+    }
+    if opts.anonymous {
+        h.push(HeaderName::PPreferredIdentity, format!("<{}>", core.cfg.aor));
+        h.push(HeaderName::Privacy, "id");
+    }
+    for (n, v) in &opts.extra_headers {
+        h.push(n.clone(), v.clone());
+    }
+    core.decorate_request(&mut req);
+    let mut s = SessionData::new(id, true, from, to);
+    if let Some(b) = &opts.body {
+        b.apply_to_request(&mut req);
+        let _ = s.oa.local_offer();
+    }
+    let (txn, dest) = core.send_request(now, req.clone(), Link::InviteClient(id)).map_err(|e| match e {
+        SessionError::Route(r) => InviteError::Route(r),
+        SessionError::Send(e) => InviteError::Send(e),
+        _ => InviteError::TooManySessions(0),
+    })?;
+    let over_tls = matches!(
+        dest,
+        Destination::Addr {
+            transport: Transport::Tls | Transport::Wss,
+            ..
+        }
+    );
+    s.uac = Some(Box::new(InviterData {
+        invite: req,
+        invite_seq: 1,
+        txn: Some(txn),
+        over_tls,
+        early_media: opts.early_media,
+        forks: Vec::new(),
+        acks: Vec::new(),
+        cancel: CancelState::None,
+        provisional: false,
+        auth: AuthSession::with_config(core.cfg.auth),
+        digest: None,
+        pending: None,
+        early_media_tag: None,
+    }));
+    set_state(core, &mut s, SessionState::Establishing);
+    core.arm(&mut s, SessionTimer::InviteTimeout, now + core.cfg.invite_timeout);
+    Ok(s)
+}
+
+/// `cancel()`: in Initial or Establishing. Held until a provisional
+/// response arrived (§9.1); the session goes Terminating and ends with the
+/// final response (487, or ACK and BYE for a 2xx that raced the CANCEL).
+pub(crate) fn cancel(core: &mut Core, s: &mut SessionData, now: Instant, opts: CancelOptions) -> Result<(), SessionError> {
+    if !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    if let Some(st) = opts.status {
+        if !(200..700).contains(&st.as_u16()) {
+            return Err(SessionError::InvalidStatus(st.as_u16()));
+        }
+    }
+    let Some(u) = s.uac.as_mut() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    // The transaction layer builds the CANCEL from the INVITE (§9.1); it
+    // carries no Reason header (see the report: the layer takes no extra
+    // headers for CANCEL).
+    u.cancel = CancelState::Held;
+    u.pending = None;
+    s.timers.stop(SessionTimer::Description);
+    set_state(core, s, SessionState::Terminating);
+    if s.uac.as_ref().is_some_and(|u| u.provisional) {
+        send_cancel(core, s, now);
+    }
+    Ok(())
+}
+
+fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(u) = s.uac.as_mut() else { return };
+    if u.cancel != CancelState::Held {
+        return;
+    }
+    let Some(txn) = u.txn else { return };
+    if let Ok(c) = core.txn.cancel(now, txn) {
+        core.links.insert(c, Link::Detached);
+    }
+    u.cancel = CancelState::Sent;
+    s.timers.stop(SessionTimer::InviteTimeout);
+    let wait = now + core.t1x64();
+    core.arm(s, SessionTimer::CancelWait, wait);
+}
+
+/// A response to the INVITE.
+pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    let status = resp.status;
+    match status.as_u16() {
+        100 => {
+            // §9.1: a 100 is a provisional response; a held CANCEL goes.
+            if let Some(u) = s.uac.as_mut() {
+                u.provisional = true;
+            }
+            send_cancel(core, s, now);
+            if s.state == SessionState::Establishing {
+                core.emit(Event::Trying { session: s.id });
+            }
+        }
+        101..=199 => on_provisional(core, s, now, resp),
+        200..=299 => on_2xx(core, s, now, resp),
+        401 | 407 if try_auth(core, s, now, &resp) => {}
+        _ => on_failure(core, s, status),
+    }
+}
+
+/// The INVITE failed: a 3xx-6xx, or 408 / 503 synthesized for a timeout or
+/// a transport error (RFC 3261 §8.1.3.1). Redirects are not followed.
+pub(crate) fn on_failure(core: &mut Core, s: &mut SessionData, status: StatusCode) {
+    if s.state == SessionState::Terminated || s.dialog.is_some() {
+        return;
+    }
+    let cancelled = s.uac.as_ref().is_some_and(|u| u.cancel != CancelState::None);
+    let cause = if cancelled {
+        TerminationCause::Cancelled
+    } else {
+        TerminationCause::Rejected(status)
+    };
+    terminate(core, s, cause);
+}
+
+fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
+    if s.state != SessionState::Establishing {
+        return false;
+    }
+    let Some(creds) = core.cfg.credentials.clone() else {
+        return false;
+    };
+    let Some(u) = s.uac.as_mut() else { return false };
+    let digest = u.digest.get_or_insert_with(|| DigestClient::new(creds));
+    let uri = u.invite.uri.to_string();
+    let auths = match u.auth.handle_challenge(
+        digest,
+        &resp.headers,
+        &Method::Invite,
+        &uri,
+        &u.invite.body,
+        &mut core.tokens,
+    ) {
+        Ok(a) => a,
+        Err(_) => return false,
+    };
+    // RFC 3261 §22.2: same request, new CSeq and branch, credentials.
+    let mut req = u.invite.clone();
+    u.invite_seq += 1;
+    req.headers
+        .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
+    sip_core::auth::apply_all(&mut req.headers, &auths);
+    req.headers.remove(&HeaderName::Via);
+    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
+        Ok((txn, _)) => {
+            let u = s.uac.as_mut().expect("inviter");
+            u.invite = req;
+            u.txn = Some(txn);
+            u.provisional = false;
+            u.forks.clear();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    if !matches!(s.state, SessionState::Establishing | SessionState::Terminating) {
+        return;
+    }
+    if let Some(u) = s.uac.as_mut() {
+        u.provisional = true;
+    }
+    send_cancel(core, s, now);
+    if s.state != SessionState::Establishing {
+        return;
+    }
+    if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
+        s.asserted_identity = Some(p.0);
+    }
+    let reliable = resp
+        .headers
+        .values(&HeaderName::Require)
+        .any(|t| t.eq_ignore_ascii_case(option_tag::REL100));
+    let rseq = resp.headers.typed::<RSeq>().and_then(Result::ok).map(|r| r.0);
+    let reliable = reliable && rseq.is_some();
+    let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned);
+    let (Some(tag), true) = (tag, resp.headers.contains(&HeaderName::Contact) || reliable) else {
+        core.emit(Event::Progress {
+            session: s.id,
+            status: resp.status,
+            reliable: false,
+        });
+        return;
+    };
+    let id = s.id;
+    let oa0 = s.oa;
+    let max_forks = core.cfg.max_forks;
+    let cfg = &core.cfg;
+    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    let u = s.uac.as_mut().expect("inviter");
+    let idx = match u.forks.iter().position(|f| f.dialog.remote_tag() == tag) {
+        Some(i) => {
+            let _ = u.forks[i].dialog.receive_response(&resp);
+            Some(i)
+        }
+        None if u.forks.len() < max_forks => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
+            Ok(dialog) => {
+                u.forks.push(Fork {
+                    dialog,
+                    oa: oa0,
+                    answer: None,
+                    last_rseq: None,
+                });
+                Some(u.forks.len() - 1)
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let Some(i) = idx else {
+        core.emit(Event::Progress {
+            session: id,
+            status: resp.status,
+            reliable: false,
+        });
+        return;
+    };
+    let fork = &mut u.forks[i];
+    if reliable {
+        let r = rseq.expect("checked");
+        // RFC 3262 §4: only the next RSeq in order; retransmissions and
+        // out-of-order responses are dropped.
+        if fork.last_rseq.is_some_and(|last| r != last.wrapping_add(1)) {
+            return;
+        }
+        fork.last_rseq = Some(r);
+    }
+    let mut early_answer = None;
+    if let BodyKind::Session(b) = body {
+        match fork.oa.state() {
+            SignalingState::HaveLocalOffer => {
+                let _ = fork.oa.remote_answer();
+                let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
+                if u.early_media && first {
+                    u.early_media_tag = Some(tag.as_str().into());
+                    early_answer = Some(b);
+                } else {
+                    fork.answer = Some(b);
+                }
+            }
+            SignalingState::Initial | SignalingState::Stable if reliable => {
+                // An offer in a reliable 1xx: the answer goes in the PRACK
+                // once the application gives it.
+                let _ = fork.oa.remote_offer();
+                let rack = RAck {
+                    rseq: rseq.expect("checked"),
+                    cseq: u.invite_seq,
+                    method: Method::Invite,
+                };
+                u.pending = Some(Pending::Prack {
+                    tag: tag.as_str().into(),
+                    rack,
+                });
+                core.emit(Event::Progress {
+                    session: id,
+                    status: resp.status,
+                    reliable,
+                });
+                core.emit(Event::RemoteDescription {
+                    session: id,
+                    kind: DescriptionKind::Offer,
+                    body: b,
+                    early: true,
+                });
+                core.emit(Event::DescriptionRequested {
+                    session: id,
+                    kind: DescriptionKind::Answer,
+                });
+                let at = now + core.cfg.description_timeout;
+                core.arm(s, SessionTimer::Description, at);
+                return;
+            }
+            // SIP.js discards an offer in an unreliable 1xx.
+            _ => {}
+        }
+    }
+    if reliable {
+        let rack = RAck {
+            rseq: rseq.expect("checked"),
+            cseq: u.invite_seq,
+            method: Method::Invite,
+        };
+        send_prack(core, &mut u.forks[i].dialog, now, id, &rack, None);
+    }
+    core.emit(Event::Progress {
+        session: id,
+        status: resp.status,
+        reliable,
+    });
+    if let Some(body) = early_answer {
+        core.emit(Event::RemoteDescription {
+            session: id,
+            kind: DescriptionKind::Answer,
+            body,
+            early: true,
+        });
+    }
+}
+
+/// Sends a PRACK in an early dialog (RFC 3262 §7.2).
+fn send_prack(core: &mut Core, dialog: &mut Dialog, now: Instant, id: SessionId, rack: &RAck, body: Option<&Body>) {
+    let mut req = dialog.request(Method::Prack);
+    req.headers.push(HeaderName::RAck, rack.to_string());
+    if let Some(b) = body {
+        b.apply_to_request(&mut req);
+    }
+    let _ = core.send_request(now, req, Link::Prack(id));
+}
+
+/// The ACK for a 2xx in `dialog` with the INVITE's CSeq and credentials
+/// (§13.2.2.4), sent and remembered for retransmissions.
+fn send_ack(core: &mut Core, s: &mut SessionData, now: Instant, dialog: &Dialog, body: Option<&Body>) {
+    let Some(u) = s.uac.as_mut() else { return };
+    let mut ack = dialog.ack(u.invite_seq);
+    for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+        for v in u.invite.headers.get_all(&name) {
+            ack.headers.push(name.clone(), v.to_owned());
+        }
+    }
+    if let Some(b) = body {
+        b.apply_to_request(&mut ack);
+    }
+    if let Ok(sent) = core.send_ack(now, ack) {
+        u.acks.push((dialog.remote_tag().into(), sent));
+    }
+}
+
+/// ACK and BYE for a 2xx the session does not keep (another fork, or a
+/// 2xx after CANCEL; §13.2.2.4, §9.1), with a Reason when given.
+fn ack_and_bye(core: &mut Core, s: &mut SessionData, now: Instant, mut dialog: Dialog, reason: Option<(StatusCode, &str)>) {
+    send_ack(core, s, now, &dialog, None);
+    let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
+}
+
+fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned) else {
+        return;
+    };
+    let Some(u) = s.uac.as_mut() else { return };
+    // A retransmitted 2xx: the same ACK again (§13.2.2.4).
+    if let Some((_, ack)) = u.acks.iter().find(|(t, _)| **t == *tag) {
+        let ack = ack.clone();
+        let _ = core.send_ack(now, ack);
+        return;
+    }
+    let pending_tag = match &u.pending {
+        Some(Pending::Ack { tag: t, .. }) => Some(t.clone()),
+        _ => None,
+    };
+    if pending_tag.as_deref() == Some(tag.as_str()) {
+        // Retransmission while the application prepares the answer.
+        return;
+    }
+    let fork = u
+        .forks
+        .iter()
+        .position(|f| f.dialog.remote_tag() == tag)
+        .map(|i| u.forks.swap_remove(i));
+    let dialog = match fork.as_ref() {
+        Some(f) => {
+            let mut d = f.dialog.clone();
+            let _ = d.receive_response(&resp);
+            Ok(d)
+        }
+        None => Dialog::new_uac(&u.invite, &resp, u.over_tls),
+    };
+    let Ok(dialog) = dialog else { return };
+    let confirming = s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
+    if !confirming {
+        // A 2xx after CANCEL (the race of §9.1), or from a second fork
+        // (§13.2.2.4): ACK and BYE.
+        let cancelled = s.state == SessionState::Terminating && s.dialog.is_none();
+        ack_and_bye(core, s, now, dialog, None);
+        if cancelled {
+            terminate(core, s, TerminationCause::Cancelled);
+        }
+        return;
+    }
+    let u = s.uac.as_mut().expect("inviter");
+    let early_media_tag = u.early_media_tag.clone();
+    let (mut oa, stored_answer) = match fork {
+        Some(f) => (f.oa, f.answer),
+        None => (s.oa, None),
+    };
+    let cfg = &core.cfg;
+    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    s.timers.stop(SessionTimer::InviteTimeout);
+    if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
+        // SIP.js: forking is not allowed with early media.
+        fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Forking not supported with early media");
+        return;
+    }
+    match oa.state() {
+        SignalingState::Initial => match body {
+            BodyKind::Session(b) => {
+                // Delayed offer: the answer goes in the ACK.
+                let _ = oa.remote_offer();
+                s.oa = oa;
+                let u = s.uac.as_mut().expect("inviter");
+                u.pending = Some(Pending::Ack {
+                    dialog,
+                    tag: tag.as_str().into(),
+                });
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Offer,
+                    body: b,
+                    early: false,
+                });
+                core.emit(Event::DescriptionRequested {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                });
+                let at = now + core.cfg.description_timeout;
+                core.arm(s, SessionTimer::Description, at);
+            }
+            _ => fail_2xx(core, s, now, dialog, StatusCode::BAD_REQUEST, "Missing session description"),
+        },
+        SignalingState::HaveLocalOffer => match body {
+            BodyKind::Session(b) => {
+                let _ = oa.remote_answer();
+                s.oa = oa;
+                confirm(core, s, now, dialog, None);
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                    body: b,
+                    early: false,
+                });
+            }
+            _ => fail_2xx(core, s, now, dialog, StatusCode::BAD_REQUEST, "Missing session description"),
+        },
+        SignalingState::Stable => {
+            s.oa = oa;
+            match early_media_tag {
+                Some(_) => confirm(core, s, now, dialog, None),
+                None => {
+                    confirm(core, s, now, dialog, None);
+                    if let Some(b) = stored_answer {
+                        core.emit(Event::RemoteDescription {
+                            session: s.id,
+                            kind: DescriptionKind::Answer,
+                            body: b,
+                            early: false,
+                        });
+                    }
+                }
+            }
+        }
+        _ => fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Offer not answered"),
+    }
+}
+
+/// The session adopts `dialog`: ACK (with `body`, an answer), Established.
+fn confirm(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, body: Option<&Body>) {
+    send_ack(core, s, now, &dialog, body);
+    core.dialogs.insert(dialog.id().clone(), s.id);
+    s.dialog = Some(dialog);
+    if let Some(u) = s.uac.as_mut() {
+        // Other forks stay known until the INVITE transaction ends: a
+        // later 2xx from one gets its BYE with the right CSeq (after its
+        // PRACKs).
+        u.pending = None;
+    }
+    s.timers.stop(SessionTimer::Description);
+    s.timers.stop(SessionTimer::CancelWait);
+    set_state(core, s, SessionState::Established);
+}
+
+/// A 2xx the session cannot use: ACK, BYE with Reason, Terminated.
+fn fail_2xx(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, status: StatusCode, text: &str) {
+    ack_and_bye(core, s, now, dialog, Some((status, text)));
+    terminate(core, s, TerminationCause::Description(status));
+}
+
+/// The application's description for a pending ACK or PRACK.
+pub(crate) fn provide_description(core: &mut Core, s: &mut SessionData, now: Instant, body: Body) -> Result<(), SessionError> {
+    let Some(pending) = s.uac.as_mut().and_then(|u| u.pending.take()) else {
+        return Err(SessionError::NoDescriptionRequested);
+    };
+    s.timers.stop(SessionTimer::Description);
+    match pending {
+        Pending::Ack { dialog, .. } => {
+            let _ = s.oa.local_answer();
+            confirm(core, s, now, dialog, Some(&body));
+        }
+        Pending::Prack { tag, rack } => {
+            let id = s.id;
+            let u = s.uac.as_mut().expect("inviter");
+            if let Some(f) = u.forks.iter_mut().find(|f| f.dialog.remote_tag() == &*tag) {
+                let _ = f.oa.local_answer();
+                send_prack(core, &mut f.dialog, now, id, &rack, Some(&body));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The application refuses the description it was asked for, or the
+/// answer it received (SIP.js: ACK and BYE with Reason 488).
+pub(crate) fn refuse_description(core: &mut Core, s: &mut SessionData, now: Instant) -> Result<(), SessionError> {
+    let pending = s.uac.as_mut().and_then(|u| u.pending.take());
+    s.timers.stop(SessionTimer::Description);
+    match pending {
+        Some(Pending::Ack { dialog, .. }) => {
+            fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused");
+            Ok(())
+        }
+        Some(Pending::Prack { .. }) => {
+            // Nothing can be said in the early dialog: cancel the call.
+            let _ = cancel(core, s, now, CancelOptions::default());
+            Ok(())
+        }
+        None if s.state == SessionState::Established => {
+            if let Some(d) = s.dialog.as_mut() {
+                let _ = lifecycle::send_bye(core, now, d, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused")), &[]);
+            }
+            terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+            Ok(())
+        }
+        None => Err(SessionError::NoDescriptionRequested),
+    }
+}
+
+/// A session timer of an Inviter fired.
+pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
+    match t {
+        SessionTimer::InviteTimeout => {
+            if s.state == SessionState::Establishing && s.dialog.is_none() {
+                let _ = cancel(core, s, now, CancelOptions::default());
+                // No provisional response yet: the INVITE transaction
+                // times out by itself (Timer B) and ends the session.
+            }
+        }
+        SessionTimer::CancelWait => {
+            // §9.1: no final response 64*T1 after the CANCEL.
+            if s.dialog.is_none() {
+                terminate(core, s, TerminationCause::Cancelled);
+            }
+        }
+        SessionTimer::Description => {
+            let _ = refuse_description(core, s, now);
+        }
+        _ => {}
+    }
+}

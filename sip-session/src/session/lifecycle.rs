@@ -1,0 +1,135 @@
+//! What every session does: state changes, termination, BYE and
+//! `dispose()`.
+
+use super::{SessionData, SessionState};
+use crate::error::SessionError;
+use crate::events::{Event, TerminationCause};
+use crate::user_agent::core::{Core, Link};
+use sip_core::dialog::Dialog;
+use sip_core::header::HeaderName;
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+
+/// Options of [`SessionMut::bye`](crate::SessionMut::bye).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct ByeOptions {
+    /// Headers added to the BYE.
+    pub extra_headers: Vec<(HeaderName, String)>,
+}
+
+/// Moves `s` to `to`, reporting the change; a transition SIP.js does not
+/// allow is refused (and is a bug in the caller).
+pub(crate) fn set_state(core: &mut Core, s: &mut SessionData, to: SessionState) -> bool {
+    if s.state == to {
+        return true;
+    }
+    if !s.state.can_become(to) {
+        debug_assert!(false, "invalid session transition {} -> {}", s.state, to);
+        return false;
+    }
+    let from = s.state;
+    s.state = to;
+    core.emit(Event::StateChanged {
+        session: s.id,
+        from,
+        to,
+    });
+    true
+}
+
+/// Ends the session: timers stopped, offer/answer closed, the dialog
+/// forgotten (later requests in it get 481), role data dropped except what
+/// the Inviter still needs to ACK retransmitted 2xx.
+pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: TerminationCause) {
+    if s.state == SessionState::Terminated {
+        return;
+    }
+    s.cause = Some(cause);
+    s.timers.stop_all();
+    s.oa.close();
+    s.bye_after_ack = None;
+    s.uas = None;
+    if let Some(u) = s.uac.as_mut() {
+        u.on_terminated();
+    }
+    if let Some(d) = &s.dialog {
+        if core.dialogs.get(d.id()) == Some(&s.id) {
+            core.dialogs.remove(d.id());
+        }
+    }
+    set_state(core, s, SessionState::Terminated);
+    core.emit(Event::Terminated {
+        session: s.id,
+        cause,
+    });
+}
+
+/// The `Reason` value for a status (RFC 3326).
+pub(crate) fn reason_value(status: StatusCode, text: &str) -> String {
+    format!("SIP;cause={};text=\"{}\"", status.as_u16(), text)
+}
+
+/// Sends a BYE in `dialog` (RFC 3261 §15.1.1), with a Reason header when
+/// given. Its response is not awaited (as SIP.js).
+pub(crate) fn send_bye(
+    core: &mut Core,
+    now: Instant,
+    dialog: &mut Dialog,
+    reason: Option<(StatusCode, &str)>,
+    extra: &[(HeaderName, String)],
+) -> Result<(), SessionError> {
+    let mut req = dialog.request(Method::Bye);
+    if let Some((status, text)) = reason {
+        req.headers.push(HeaderName::Reason, reason_value(status, text));
+    }
+    for (n, v) in extra {
+        req.headers.push(n.clone(), v.clone());
+    }
+    if let Some(ua) = &core.wire.user_agent {
+        req.headers.push(HeaderName::UserAgent, ua.clone());
+    }
+    core.send_request(now, req, Link::Detached)?;
+    Ok(())
+}
+
+/// `bye()`: only when Established. A UAS still waiting for the ACK goes
+/// Terminating and sends the BYE when the ACK arrives or the wait ends
+/// (RFC 3261 §15: a callee must not send BYE before the ACK... or its
+/// timeout); otherwise the BYE goes now and the session is Terminated at
+/// once.
+pub(crate) fn bye(core: &mut Core, s: &mut SessionData, now: Instant, opts: ByeOptions) -> Result<(), SessionError> {
+    if s.state != SessionState::Established {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) {
+        s.bye_after_ack = Some(opts);
+        set_state(core, s, SessionState::Terminating);
+        return Ok(());
+    }
+    let Some(dialog) = s.dialog.as_mut() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    // Build on a copy so a refused send changes nothing.
+    let mut d = dialog.clone();
+    send_bye(core, now, &mut d, None, &opts.extra_headers)?;
+    *dialog = d;
+    terminate(core, s, TerminationCause::Bye);
+    Ok(())
+}
+
+/// `dispose()`: BYE when Established, CANCEL for an Inviter and 480 for an
+/// Invitation before that; nothing once Terminating or Terminated.
+pub(crate) fn dispose(core: &mut Core, s: &mut SessionData, now: Instant) -> Result<(), SessionError> {
+    match s.state {
+        SessionState::Established => bye(core, s, now, ByeOptions::default()),
+        SessionState::Initial | SessionState::Establishing => {
+            if s.is_inviter {
+                super::inviter::cancel(core, s, now, super::CancelOptions::default())
+            } else {
+                super::invitation::reject(core, s, now, super::RejectOptions::default())
+            }
+        }
+        SessionState::Terminating | SessionState::Terminated => Ok(()),
+    }
+}

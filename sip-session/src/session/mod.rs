@@ -1,0 +1,181 @@
+//! Sessions: the common part ([`Session`], [`SessionMut`], state and
+//! lifecycle), the UAC role ([`InviterMut`], `inviter`) and the UAS role
+//! ([`InvitationMut`], `invitation`).
+//!
+//! A session lives in the [`UserAgent`](crate::UserAgent) and is reached
+//! through borrowing views addressed by its [`SessionId`]:
+//! [`UserAgent::session`](crate::UserAgent::session) (read-only),
+//! [`UserAgent::session_mut`](crate::UserAgent::session_mut) (BYE,
+//! dispose, descriptions), [`UserAgent::inviter`](crate::UserAgent::inviter)
+//! (cancel) and [`UserAgent::invitation`](crate::UserAgent::invitation)
+//! (accept, progress, reject). Every command takes `now` and, when it is
+//! refused, returns a [`SessionError`](crate::SessionError) and sends
+//! nothing.
+
+pub(crate) mod in_dialog;
+pub(crate) mod invitation;
+pub(crate) mod inviter;
+pub(crate) mod lifecycle;
+pub(crate) mod reliable;
+mod state;
+mod views;
+
+pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
+pub use inviter::{CancelOptions, InviteOptions};
+pub use lifecycle::ByeOptions;
+pub use state::SessionState;
+pub use views::{InvitationMut, InviterMut, Session, SessionMut};
+
+use crate::events::TerminationCause;
+use crate::ids::SessionId;
+use crate::offer_answer::OfferAnswer;
+use crate::timers::TimerTable;
+use core::any::Any;
+use sip_core::dialog::Dialog;
+use sip_core::NameAddr;
+
+/// One session's data. Role-specific data is boxed and dropped once it is
+/// no longer needed, so an established session stays small.
+pub(crate) struct SessionData {
+    pub id: SessionId,
+    pub state: SessionState,
+    /// True for an Inviter (UAC), false for an Invitation (UAS).
+    pub is_inviter: bool,
+    /// The dialog: the confirmed one (Inviter) or the one created by the
+    /// first tagged response (Invitation).
+    pub dialog: Option<Dialog>,
+    pub oa: OfferAnswer,
+    pub local_identity: NameAddr,
+    pub remote_identity: NameAddr,
+    pub asserted_identity: Option<NameAddr>,
+    pub replacee: Option<SessionId>,
+    pub user_data: Option<Box<dyn Any + Send>>,
+    pub timers: TimerTable,
+    pub cause: Option<TerminationCause>,
+    /// Invitation: `bye()` was called while waiting for the ACK; the BYE
+    /// goes once the ACK arrives or the wait times out.
+    pub bye_after_ack: Option<ByeOptions>,
+    pub uac: Option<Box<inviter::InviterData>>,
+    pub uas: Option<Box<invitation::InvitationData>>,
+}
+
+impl SessionData {
+    pub(crate) fn new(id: SessionId, is_inviter: bool, local: NameAddr, remote: NameAddr) -> Self {
+        SessionData {
+            id,
+            state: SessionState::Initial,
+            is_inviter,
+            dialog: None,
+            oa: OfferAnswer::new(),
+            local_identity: local,
+            remote_identity: remote,
+            asserted_identity: None,
+            replacee: None,
+            user_data: None,
+            timers: TimerTable::default(),
+            cause: None,
+            bye_after_ack: None,
+            uac: None,
+            uas: None,
+        }
+    }
+
+    /// Approximate bytes held by this session (struct and heap).
+    pub(crate) fn memory_usage(&self) -> usize {
+        fn na(a: &NameAddr) -> usize {
+            a.display_name.as_ref().map_or(0, String::len) + 48 + 24 * a.params.len()
+        }
+        core::mem::size_of::<Self>()
+            + self.dialog.as_ref().map_or(0, Dialog::heap_bytes)
+            + na(&self.local_identity)
+            + na(&self.remote_identity)
+            + self.asserted_identity.as_ref().map_or(0, |a| na(a) + core::mem::size_of::<NameAddr>())
+            + self.uac.as_ref().map_or(0, |u| u.memory_usage())
+            + self.uas.as_ref().map_or(0, |u| u.memory_usage())
+    }
+}
+
+/// The slab of sessions: Copy ids with generations, boxed entries.
+#[derive(Default)]
+pub(crate) struct SessionTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+#[derive(Default)]
+struct Slot {
+    generation: u32,
+    data: Option<Box<SessionData>>,
+}
+
+impl SessionTable {
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Reserves the id the next insert will use.
+    pub(crate) fn next_id(&self) -> SessionId {
+        match self.free.last() {
+            Some(&i) => SessionId::new(i, self.slots[i as usize].generation),
+            None => SessionId::new(self.slots.len() as u32, 0),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, data: Box<SessionData>) -> SessionId {
+        let id = self.next_id();
+        debug_assert_eq!(data.id, id);
+        match self.free.pop() {
+            Some(i) => self.slots[i as usize].data = Some(data),
+            None => self.slots.push(Slot {
+                generation: 0,
+                data: Some(data),
+            }),
+        }
+        self.live += 1;
+        id
+    }
+
+    pub(crate) fn get(&self, id: SessionId) -> Option<&SessionData> {
+        let slot = self.slots.get(id.index())?;
+        (slot.generation == id.generation()).then_some(())?;
+        slot.data.as_deref()
+    }
+
+    pub(crate) fn get_mut(&mut self, id: SessionId) -> Option<&mut SessionData> {
+        let slot = self.slots.get_mut(id.index())?;
+        (slot.generation == id.generation()).then_some(())?;
+        slot.data.as_deref_mut()
+    }
+
+    pub(crate) fn remove(&mut self, id: SessionId) -> Option<Box<SessionData>> {
+        let slot = self.slots.get_mut(id.index())?;
+        if slot.generation != id.generation() {
+            return None;
+        }
+        let data = slot.data.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(id.index() as u32);
+        self.live -= 1;
+        Some(data)
+    }
+
+    pub(crate) fn ids(&self) -> impl Iterator<Item = SessionId> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.data.is_some())
+            .map(|(i, s)| SessionId::new(i as u32, s.generation))
+    }
+
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<Slot>()
+            + self.free.capacity() * 4
+            + self
+                .slots
+                .iter()
+                .filter_map(|s| s.data.as_deref())
+                .map(SessionData::memory_usage)
+                .sum::<usize>()
+    }
+}

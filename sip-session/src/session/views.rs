@@ -1,0 +1,241 @@
+//! Borrowing views of a session: [`Session`] (properties),
+//! [`SessionMut`] (common commands), [`InviterMut`] and [`InvitationMut`]
+//! (role commands).
+
+use super::{invitation, inviter, lifecycle, SessionData, SessionState};
+use super::{AcceptOptions, ByeOptions, CancelOptions, ProgressOptions, RejectOptions};
+use crate::body::Body;
+use crate::error::SessionError;
+use crate::events::TerminationCause;
+use crate::ids::SessionId;
+use crate::offer_answer::SignalingState;
+use crate::user_agent::UserAgent;
+use core::any::Any;
+use sip_core::dialog::Dialog;
+use sip_core::message::Request;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::NameAddr;
+
+/// A read-only view of a session: its properties.
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
+    pub(crate) s: &'a SessionData,
+}
+
+impl<'a> Session<'a> {
+    /// The id.
+    pub fn id(&self) -> SessionId {
+        self.s.id
+    }
+
+    /// The state.
+    pub fn state(&self) -> SessionState {
+        self.s.state
+    }
+
+    /// True for an Inviter (this side sent the INVITE), false for an
+    /// Invitation.
+    pub fn is_inviter(&self) -> bool {
+        self.s.is_inviter
+    }
+
+    /// The local identity: the From of the INVITE (Inviter) or its To
+    /// (Invitation), as a name-addr.
+    pub fn local_identity(&self) -> &'a NameAddr {
+        &self.s.local_identity
+    }
+
+    /// The remote identity: the To of the INVITE (Inviter) or its From
+    /// (Invitation).
+    pub fn remote_identity(&self) -> &'a NameAddr {
+        &self.s.remote_identity
+    }
+
+    /// The P-Asserted-Identity (RFC 3325) of the INVITE (Invitation) or of
+    /// the last provisional response (Inviter).
+    pub fn asserted_identity(&self) -> Option<&'a NameAddr> {
+        self.s.asserted_identity.as_ref()
+    }
+
+    /// The dialog: Call-ID, tags, CSeqs, route set, remote target,
+    /// early/confirmed. `None` before it exists.
+    pub fn dialog(&self) -> Option<&'a Dialog> {
+        self.s.dialog.as_ref()
+    }
+
+    /// The offer/answer state.
+    pub fn signaling_state(&self) -> SignalingState {
+        self.s.oa.state()
+    }
+
+    /// The session this one replaces (RFC 3891), if any.
+    pub fn replacee(&self) -> Option<SessionId> {
+        self.s.replacee
+    }
+
+    /// Why the session ended, once Terminated.
+    pub fn termination_cause(&self) -> Option<TerminationCause> {
+        self.s.cause
+    }
+
+    /// The INVITE: the one received (an Invitation, until its final
+    /// response) or the last one sent (an Inviter, until its transaction
+    /// ends).
+    pub fn invite_request(&self) -> Option<&'a Request> {
+        if let Some(u) = &self.s.uas {
+            return u.invite.as_ref();
+        }
+        self.s.uac.as_ref().map(|u| &u.invite)
+    }
+
+    /// True while the session waits for
+    /// [`SessionMut::provide_description`].
+    pub fn description_requested(&self) -> bool {
+        self.s.uac.as_ref().is_some_and(|u| u.pending.is_some())
+    }
+
+    /// The application's data attached to the session, if it is a `T`.
+    pub fn user_data<T: Any>(&self) -> Option<&'a T> {
+        self.s.user_data.as_ref()?.downcast_ref()
+    }
+}
+
+/// A mutable view of a session: the commands common to both roles.
+pub struct SessionMut<'a> {
+    pub(crate) ua: &'a mut UserAgent,
+    pub(crate) id: SessionId,
+}
+
+impl SessionMut<'_> {
+    /// The read-only view.
+    pub fn get(&self) -> Session<'_> {
+        Session {
+            s: self.ua.sessions.get(self.id).expect("view of a live session"),
+        }
+    }
+
+    /// The state.
+    pub fn state(&self) -> SessionState {
+        self.get().state()
+    }
+
+    /// Ends an Established session with BYE (RFC 3261 §15). A UAS still
+    /// waiting for the ACK goes Terminating and sends the BYE when the ACK
+    /// arrives or its wait times out. Other states: `InvalidState`.
+    pub fn bye(&mut self, now: Instant, opts: ByeOptions) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| lifecycle::bye(core, s, now, opts))
+    }
+
+    /// Ends the session whatever its state: BYE when Established, CANCEL
+    /// (Inviter) or 480 (Invitation) before.
+    pub fn dispose(&mut self, now: Instant) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| lifecycle::dispose(core, s, now))
+    }
+
+    /// Gives the description requested by
+    /// [`Event::DescriptionRequested`](crate::Event::DescriptionRequested):
+    /// the ACK (or PRACK) goes out with it.
+    pub fn provide_description(&mut self, now: Instant, body: Body) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            if !s.is_inviter {
+                return Err(SessionError::NoDescriptionRequested);
+            }
+            inviter::provide_description(core, s, now, body)
+        })
+    }
+
+    /// Refuses a description: the one requested (ACK and BYE, Reason 488),
+    /// or the remote description just received (BYE with Reason 488 once
+    /// Established; for an Invitation in Initial, a 488 reject), as SIP.js
+    /// does when its description handler fails.
+    pub fn refuse_description(&mut self, now: Instant) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            if s.is_inviter {
+                return inviter::refuse_description(core, s, now);
+            }
+            match s.state {
+                SessionState::Initial => {
+                    invitation::reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
+                    Ok(())
+                }
+                SessionState::Established => {
+                    invitation::bye_now(core, s, now, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused")));
+                    lifecycle::terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+                    Ok(())
+                }
+                st => Err(SessionError::InvalidState(st)),
+            }
+        })
+    }
+
+    /// Attaches the application's data (replacing any).
+    pub fn set_user_data(&mut self, data: Box<dyn Any + Send>) {
+        if let Some(s) = self.ua.sessions.get_mut(self.id) {
+            s.user_data = Some(data);
+        }
+    }
+
+    /// Detaches the application's data.
+    pub fn take_user_data(&mut self) -> Option<Box<dyn Any + Send>> {
+        self.ua.sessions.get_mut(self.id)?.user_data.take()
+    }
+}
+
+/// The commands of an Inviter (UAC).
+pub struct InviterMut<'a> {
+    pub(crate) inner: SessionMut<'a>,
+}
+
+impl<'a> InviterMut<'a> {
+    /// Cancels the INVITE (RFC 3261 §9.1): Initial or Establishing only.
+    /// The CANCEL waits for a provisional response; the session goes
+    /// Terminating, then Terminated with the final response (a 2xx that
+    /// wins the race is ACKed and BYEd).
+    pub fn cancel(&mut self, now: Instant, opts: CancelOptions) -> Result<(), SessionError> {
+        let id = self.inner.id;
+        self.inner.ua.command(now, id, |core, s| inviter::cancel(core, s, now, opts))
+    }
+
+    /// The common commands.
+    pub fn session(&mut self) -> &mut SessionMut<'a> {
+        &mut self.inner
+    }
+}
+
+/// The commands of an Invitation (UAS).
+pub struct InvitationMut<'a> {
+    pub(crate) inner: SessionMut<'a>,
+}
+
+impl<'a> InvitationMut<'a> {
+    /// Accepts the INVITE with a 2xx (Initial only). Needs a description
+    /// (the answer, or an offer when the INVITE had none) unless offer and
+    /// answer are complete; waits for an outstanding PRACK first. The
+    /// session is Established when the 2xx goes out; the 2xx is
+    /// retransmitted until the ACK.
+    pub fn accept(&mut self, now: Instant, opts: AcceptOptions) -> Result<(), SessionError> {
+        let id = self.inner.id;
+        self.inner.ua.command(now, id, |core, s| invitation::accept(core, s, now, opts))
+    }
+
+    /// Sends a provisional response (Initial only): 180 by default;
+    /// reliable (RFC 3262) when asked and the caller supports it, or when
+    /// the caller requires it.
+    pub fn progress(&mut self, now: Instant, opts: ProgressOptions) -> Result<(), SessionError> {
+        let id = self.inner.id;
+        self.inner.ua.command(now, id, |core, s| invitation::progress(core, s, now, opts))
+    }
+
+    /// Rejects the INVITE (Initial or Establishing) with 300-699 (default
+    /// 480).
+    pub fn reject(&mut self, now: Instant, opts: RejectOptions) -> Result<(), SessionError> {
+        let id = self.inner.id;
+        self.inner.ua.command(now, id, |core, s| invitation::reject(core, s, now, opts))
+    }
+
+    /// The common commands.
+    pub fn session(&mut self) -> &mut SessionMut<'a> {
+        &mut self.inner
+    }
+}

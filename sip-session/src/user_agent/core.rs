@@ -1,0 +1,282 @@
+//! The part of the user agent every session works with: the transaction
+//! layer, tokens, events, timers, the dialog and transaction indexes, and
+//! the helpers that build and send messages.
+
+use crate::config::UserAgentConfig;
+use crate::error::RouteError;
+use crate::events::Event;
+use crate::ids::{RequestId, SessionId};
+use crate::session::SessionData;
+use crate::timers::{SessionTimer, TimerOwner, TimerQueue};
+use sip_core::dialog::DialogId;
+use sip_core::header::{HeaderName, Route, TypedHeader};
+use sip_core::message::{Request, Response};
+use sip_core::random::TokenSource;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::transaction::{SendError, TransactionId, TransactionLayer};
+use sip_core::transport::{Destination, Source, Transport};
+use sip_core::uri::Uri;
+use sip_core::NameAddr;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// What a transaction is to the user agent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Link {
+    /// An Inviter's INVITE client transaction.
+    InviteClient(SessionId),
+    /// An Invitation's INVITE server transaction.
+    InviteServer(SessionId),
+    /// A PRACK sent by an Inviter.
+    Prack(SessionId),
+    /// A BYE (or other in-dialog request) whose response is not awaited.
+    Detached,
+}
+
+/// Work a session leaves for the user agent (it touches another session).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Deferred {
+    /// An accepted INVITE with Replaces: end the replaced session (RFC 3891 §3).
+    ByeReplacee(SessionId),
+}
+
+/// A request waiting for the application's answer.
+#[derive(Debug)]
+pub(crate) struct PendingRequest {
+    pub request: Request,
+    pub session: Option<SessionId>,
+    pub deadline: Instant,
+    pub to_tag: Option<Box<str>>,
+}
+
+/// Header values computed once from the configuration.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    pub allow: String,
+    pub supported: Option<String>,
+    pub contact: String,
+    pub accept: String,
+    pub user_agent: Option<String>,
+    pub from: NameAddr,
+}
+
+impl Wire {
+    pub(crate) fn new(cfg: &UserAgentConfig) -> Wire {
+        let mut allow = String::from("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, REFER");
+        if cfg.rel100.is_supported() {
+            allow.push_str(", PRACK");
+        }
+        let tags = cfg.supported_tags();
+        let supported = (!tags.is_empty()).then(|| tags.join(", "));
+        let mut from = NameAddr::new(cfg.aor.clone());
+        from.display_name.clone_from(&cfg.display_name);
+        Wire {
+            allow,
+            supported,
+            contact: format!("<{}>", cfg.contact),
+            accept: cfg.accepted_content_types.join(", "),
+            user_agent: cfg.user_agent.clone(),
+            from,
+        }
+    }
+}
+
+/// See the module documentation.
+pub(crate) struct Core {
+    pub cfg: UserAgentConfig,
+    pub txn: TransactionLayer,
+    pub tokens: TokenSource,
+    pub events: VecDeque<Event>,
+    pub timers: TimerQueue,
+    pub dialogs: HashMap<DialogId, SessionId>,
+    pub links: HashMap<TransactionId, Link>,
+    pub requests: HashMap<RequestId, PendingRequest>,
+    pub wire: Wire,
+    pub deferred: Vec<Deferred>,
+}
+
+impl Core {
+    pub(crate) fn emit(&mut self, ev: Event) {
+        self.events.push_back(ev);
+    }
+
+    /// Arms `t` of session `s` at `at` (replacing an earlier deadline).
+    pub(crate) fn arm(&mut self, s: &mut SessionData, t: SessionTimer, at: Instant) {
+        s.timers.set(t, at);
+        self.timers.push(at, TimerOwner::Session(s.id, t));
+    }
+
+    /// 64*T1 (RFC 3261 Appendix A): Timers B, F, H, the 2xx and reliable
+    /// 1xx retransmission limits.
+    pub(crate) fn t1x64(&self) -> sip_core::time::Duration {
+        self.cfg.transaction.t1 * 64
+    }
+
+    /// A response to `req` (RFC 3261 §8.2.6.2) with the To tag `tag` when
+    /// the request's To has none and the status is not 100, and the Server
+    /// header.
+    pub(crate) fn response(&self, req: &Request, status: StatusCode, tag: Option<&str>) -> Response {
+        let mut r = sip_core::transaction::build::response(req, status);
+        if status != StatusCode::TRYING {
+            if let Some(tag) = tag {
+                add_to_tag(&mut r, tag);
+            }
+        }
+        if let Some(ua) = &self.wire.user_agent {
+            r.headers.push(HeaderName::Server, ua.clone());
+        }
+        r
+    }
+
+    /// Sends a response in server transaction `txn`; a refusal (the
+    /// transaction ended meanwhile) is not an error for the session.
+    pub(crate) fn send_response(&mut self, now: Instant, txn: TransactionId, resp: Response) -> bool {
+        self.txn.send_response(now, txn, resp).is_ok()
+    }
+
+    /// Answers `req` in `txn` with `status` and a fresh To tag (or the
+    /// request's own), adding what the status calls for: Allow with 405
+    /// (RFC 3261 §8.2.1) and with a 200 to OPTIONS (§11.2), Accept and
+    /// Supported with the latter, Retry-After with 500 and 503.
+    pub(crate) fn reply(&mut self, now: Instant, txn: TransactionId, req: &Request, status: StatusCode) {
+        let tag = self.tokens.tag();
+        let mut r = self.response(req, status, Some(&tag));
+        let options_ok = status.is_success() && req.method == sip_core::Method::Options;
+        if status == StatusCode::METHOD_NOT_ALLOWED || options_ok {
+            r.headers.push(HeaderName::Allow, self.wire.allow.clone());
+        }
+        if options_ok || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            r.headers.push(HeaderName::Accept, self.wire.accept.clone());
+        }
+        if options_ok {
+            if let Some(s) = &self.wire.supported {
+                r.headers.push(HeaderName::Supported, s.clone());
+            }
+        }
+        if status == StatusCode::SERVER_INTERNAL_ERROR || status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers
+                .push(HeaderName::RetryAfter, self.cfg.retry_after.to_string());
+        }
+        self.send_response(now, txn, r);
+    }
+
+    /// Sends a response outside any transaction (503 when overloaded).
+    pub(crate) fn reply_stateless(&mut self, now: Instant, req: &Request, source: &Source, status: StatusCode) {
+        let tag = self.tokens.tag();
+        let mut r = self.response(req, status, Some(&tag));
+        r.headers
+            .push(HeaderName::RetryAfter, self.cfg.retry_after.to_string());
+        if let Ok(dest) = self.txn.response_destination(req, source) {
+            let _ = self.txn.send_stateless(now, r.into(), dest);
+        }
+    }
+
+    /// Where a request goes next: the outbound proxy if configured, else
+    /// the first Route if it is a loose router, else the Request-URI
+    /// (RFC 3261 §8.1.2; a strict router is already the Request-URI).
+    pub(crate) fn next_hop(&self, req: &Request) -> Result<Destination, RouteError> {
+        if let Some(d) = self.cfg.outbound_proxy {
+            return Ok(d);
+        }
+        let route = req
+            .headers
+            .values(&HeaderName::Route)
+            .next()
+            .and_then(|v| Route::parse(v).ok())
+            .filter(Route::is_loose);
+        match route {
+            Some(r) => self.resolve(&r.uri),
+            None => self.resolve(&req.uri),
+        }
+    }
+
+    /// Maps a SIP URI to an address: `maddr` or the host, which must be an
+    /// IP address or listed in the static hosts; the `transport` parameter
+    /// or the default (TLS for `sips:`); the port or the transport's
+    /// default (RFC 3263 is left to the embedder).
+    pub(crate) fn resolve(&self, uri: &Uri) -> Result<Destination, RouteError> {
+        let Uri::Sip(s) = uri else {
+            return Err(RouteError::NotSip);
+        };
+        let transport = match s.transport() {
+            Some(t) => t,
+            None if s.secure => Transport::Tls,
+            None => self.cfg.default_transport,
+        };
+        let host = s.maddr().unwrap_or_else(|| s.host.clone());
+        let port = s.port.unwrap_or(transport.default_port());
+        let addr = match host.ip() {
+            Some(ip) => SocketAddr::new(ip, port),
+            None => {
+                let name = host.to_string();
+                let (_, a) = self
+                    .cfg
+                    .hosts
+                    .iter()
+                    .find(|(h, _)| h.eq_ignore_ascii_case(&name))
+                    .ok_or(RouteError::Unresolved(name))?;
+                if s.port.is_some() {
+                    SocketAddr::new(a.ip(), port)
+                } else {
+                    *a
+                }
+            }
+        };
+        Ok(Destination::Addr { transport, addr })
+    }
+
+    /// Sends `req` in a new client transaction to its next hop and links
+    /// the transaction.
+    pub(crate) fn send_request(
+        &mut self,
+        now: Instant,
+        req: Request,
+        link: Link,
+    ) -> Result<(TransactionId, Destination), crate::SessionError> {
+        let dest = self.next_hop(&req)?;
+        let id = self.txn.send_request(now, req, dest)?;
+        self.links.insert(id, link);
+        Ok((id, dest))
+    }
+
+    /// Sends the ACK for a 2xx (outside any transaction); returns it with
+    /// its Via for retransmission.
+    pub(crate) fn send_ack(&mut self, now: Instant, ack: Request) -> Result<Request, SendError> {
+        let dest = self.next_hop(&ack).map_err(|_| SendError::MissingHeader("Request-URI"))?;
+        self.txn.send_ack_2xx(now, ack, dest)
+    }
+
+    /// Adds the headers every request this agent builds carries:
+    /// Supported, User-Agent.
+    pub(crate) fn decorate_request(&self, req: &mut Request) {
+        if let Some(s) = &self.wire.supported {
+            req.headers.push(HeaderName::Supported, s.clone());
+        }
+        if let Some(ua) = &self.wire.user_agent {
+            req.headers.push(HeaderName::UserAgent, ua.clone());
+        }
+    }
+
+    /// Approximate bytes held by the core's indexes and queues.
+    pub(crate) fn memory_usage(&self) -> usize {
+        use core::mem::size_of;
+        self.txn.memory_usage()
+            + self.timers.heap_bytes()
+            + self.dialogs.capacity() * (size_of::<(DialogId, SessionId)>() + 1)
+            + self.dialogs.keys().map(DialogId::heap_bytes).sum::<usize>()
+            + self.links.capacity() * (size_of::<(TransactionId, Link)>() + 1)
+            + self.requests.capacity() * (size_of::<(RequestId, PendingRequest)>() + 1)
+            + self.events.capacity() * size_of::<Event>()
+    }
+}
+
+/// Adds `;tag=` to the To of `r` unless it has one (RFC 3261 §8.2.6.2).
+pub(crate) fn add_to_tag(r: &mut Response, tag: &str) {
+    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
+        if sip_core::header::To::tag_of(to).is_none() {
+            to.push_str(";tag=");
+            to.push_str(tag);
+        }
+    }
+}

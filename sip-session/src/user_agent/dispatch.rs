@@ -1,0 +1,261 @@
+//! Transaction events to sessions, and the answers the user agent gives
+//! on its own (RFC 3261 §8.2: 405, 416, 420, 481, 482, 400; OPTIONS).
+
+use super::core::Link;
+use super::UserAgent;
+use crate::session::invitation::{self, NewInvite};
+use crate::session::{in_dialog, inviter, SessionState};
+use sip_core::dialog::DialogIdRef;
+use sip_core::header::{HeaderName, Replaces};
+use sip_core::message::{Request, Response};
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::transaction::key;
+use sip_core::transaction::{Event as TxnEvent, Timer, TransactionId};
+use sip_core::transport::Source;
+use sip_core::uri::Uri;
+
+/// The methods this agent knows; others get 405 (RFC 3261 §8.2.1).
+fn allowed(method: &Method, prack: bool) -> bool {
+    matches!(
+        method,
+        Method::Invite
+            | Method::Ack
+            | Method::Cancel
+            | Method::Bye
+            | Method::Options
+            | Method::Info
+            | Method::Message
+            | Method::Notify
+            | Method::Refer
+    ) || (prack && *method == Method::Prack)
+}
+
+impl UserAgent {
+    /// Hands every pending transaction event to its session.
+    pub(crate) fn process(&mut self, now: Instant) {
+        while let Some(ev) = self.core.txn.poll_event() {
+            self.on_txn_event(now, ev);
+        }
+    }
+
+    fn on_txn_event(&mut self, now: Instant, ev: TxnEvent) {
+        match ev {
+            TxnEvent::Request {
+                id,
+                request,
+                source,
+                cancels,
+                merged_with,
+            } => self.on_request(now, id, request, &source, cancels, merged_with.is_some()),
+            TxnEvent::Ack {
+                request,
+                transaction,
+                ..
+            } => self.on_ack(now, request, transaction),
+            TxnEvent::Overloaded { request, source, .. } => {
+                if request.method != Method::Ack {
+                    self.core
+                        .reply_stateless(now, &request, &source, StatusCode::SERVICE_UNAVAILABLE);
+                }
+            }
+            TxnEvent::Response { id, response } => self.on_response(now, id, response),
+            TxnEvent::Timeout { id, timer } => {
+                if matches!(timer, Timer::B) {
+                    self.on_invite_failure(now, id, StatusCode::REQUEST_TIMEOUT);
+                }
+            }
+            TxnEvent::TransportError { id, .. } => {
+                self.on_invite_failure(now, id, StatusCode::SERVICE_UNAVAILABLE);
+            }
+            TxnEvent::Terminated { id } => {
+                if let Some(Link::InviteClient(sid)) = self.core.links.remove(&id) {
+                    self.on_invite_client_ended(sid, id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A synthesized final response for the INVITE (§8.1.3.1).
+    fn on_invite_failure(&mut self, now: Instant, txn: TransactionId, status: StatusCode) {
+        if let Some(Link::InviteClient(sid)) = self.link(txn) {
+            if self.is_current_invite(sid, txn) {
+                let _ = self.command(now, sid, |core, s| {
+                    inviter::on_failure(core, s, status);
+                    Ok(())
+                });
+            }
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, txn: TransactionId, resp: Response) {
+        if let Some(Link::InviteClient(sid)) = self.link(txn) {
+            if self.is_current_invite(sid, txn) {
+                let _ = self.command(now, sid, |core, s| {
+                    inviter::on_response(core, s, now, resp);
+                    Ok(())
+                });
+            }
+        }
+        // Responses to PRACK, BYE and CANCEL are not acted upon (SIP.js
+        // ignores them too).
+    }
+
+    fn on_ack(&mut self, now: Instant, ack: Request, txn: Option<TransactionId>) {
+        let by_txn = match txn.and_then(|t| self.link(t)) {
+            Some(Link::InviteServer(sid)) => Some(sid),
+            _ => None,
+        };
+        let sid = by_txn.or_else(|| {
+            let h = &ack.headers;
+            let key = DialogIdRef::new(key::call_id(h)?, key::to_tag(h)?, key::from_tag(h)?);
+            self.core.dialogs.get(key.as_key()).copied()
+        });
+        if let Some(sid) = sid {
+            let _ = self.command(now, sid, |core, s| {
+                if !s.is_inviter {
+                    invitation::on_ack(core, s, now, &ack);
+                }
+                Ok(())
+            });
+        }
+    }
+
+    fn on_request(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        req: Request,
+        source: &Source,
+        cancels: Option<TransactionId>,
+        merged: bool,
+    ) {
+        let core = &mut self.core;
+        if req.method == Method::Ack {
+            return;
+        }
+        if req.method == Method::Cancel {
+            // §9.2: the CANCEL is answered 200 when it matches an INVITE
+            // transaction, 481 otherwise; the INVITE gets 487.
+            let Some(ist) = cancels else {
+                core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
+                return;
+            };
+            core.reply(now, txn, &req, StatusCode::OK);
+            if let Some(Link::InviteServer(sid)) = self.link(ist) {
+                let _ = self.command(now, sid, |core, s| {
+                    invitation::on_cancel(core, s, now);
+                    Ok(())
+                });
+            }
+            return;
+        }
+        if merged {
+            // §8.2.2.2: a merged request (forked, arriving twice).
+            core.reply(now, txn, &req, StatusCode::LOOP_DETECTED);
+            return;
+        }
+        let h = &req.headers;
+        if !h.contains(&HeaderName::From) || !h.contains(&HeaderName::To) {
+            core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
+            return;
+        }
+        if !allowed(&req.method, core.cfg.rel100.is_supported()) {
+            core.reply(now, txn, &req, StatusCode::METHOD_NOT_ALLOWED);
+            return;
+        }
+        if !matches!(req.uri, Uri::Sip(_)) {
+            // §8.2.2.1
+            core.reply(now, txn, &req, StatusCode::UNSUPPORTED_URI_SCHEME);
+            return;
+        }
+        // §8.2.2.3: every option tag in Require must be supported.
+        let unsupported: Vec<&str> = h
+            .values(&HeaderName::Require)
+            .filter(|t| !core.cfg.supports(t))
+            .collect();
+        if !unsupported.is_empty() {
+            let tag = core.tokens.tag();
+            let mut r = core.response(&req, StatusCode::BAD_EXTENSION, Some(&tag));
+            r.headers
+                .push(HeaderName::Unsupported, unsupported.join(", "));
+            core.send_response(now, txn, r);
+            return;
+        }
+        if let Some(to_tag) = key::to_tag(h) {
+            let sid = key::call_id(h).and_then(|call_id| {
+                let key = DialogIdRef::new(call_id, to_tag, key::from_tag(h).unwrap_or(""));
+                core.dialogs.get(key.as_key()).copied()
+            });
+            match sid {
+                Some(sid) => {
+                    let _ = self.command(now, sid, |core, s| {
+                        in_dialog::on_request(core, s, now, txn, req);
+                        Ok(())
+                    });
+                }
+                // §12.2.2: no matching dialog.
+                None => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
+            }
+            return;
+        }
+        match req.method {
+            Method::Invite => self.on_new_invite(now, txn, req, source),
+            Method::Options => core.reply(now, txn, &req, StatusCode::OK),
+            Method::Message if core.cfg.app_handles(&Method::Message) => {
+                in_dialog::hand_to_app(core, now, txn, req, None, Method::Message)
+            }
+            Method::Message => core.reply(now, txn, &req, StatusCode::OK),
+            // Requests that only make sense inside a dialog.
+            Method::Bye | Method::Prack | Method::Notify => {
+                core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST)
+            }
+            // SIP.js: out-of-dialog INFO and REFER are not allowed.
+            _ => core.reply(now, txn, &req, StatusCode::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    fn on_new_invite(&mut self, now: Instant, txn: TransactionId, req: Request, source: &Source) {
+        // RFC 3891 §3: Replaces names a dialog of ours as seen in an
+        // incoming request (to-tag = our tag).
+        let mut replacee = None;
+        if self.core.cfg.replaces.is_supported() {
+            if let Some(r) = req.headers.typed::<Replaces>() {
+                let found = r.ok().and_then(|r| {
+                    let key = DialogIdRef::new(&r.call_id, &r.to_tag, &r.from_tag);
+                    let sid = self.core.dialogs.get(key.as_key()).copied()?;
+                    Some((sid, r.early_only))
+                });
+                let status = match found {
+                    None => Some(StatusCode::CALL_DOES_NOT_EXIST),
+                    Some((sid, early_only)) => {
+                        let confirmed = self
+                            .sessions
+                            .get(sid)
+                            .is_some_and(|s| s.dialog.as_ref().is_some_and(|d| !d.is_early()));
+                        replacee = Some(sid);
+                        (early_only && confirmed).then_some(StatusCode::BUSY_HERE)
+                    }
+                };
+                if let Some(status) = status {
+                    let trying = self.core.response(&req, StatusCode::TRYING, None);
+                    self.core.send_response(now, txn, trying);
+                    self.core.reply(now, txn, &req, status);
+                    return;
+                }
+            }
+        }
+        let id = self.sessions.next_id();
+        let live = self.sessions.len();
+        if let NewInvite::Session(mut s) = invitation::create(&mut self.core, now, id, live, txn, req, source) {
+            s.replacee = replacee;
+            let terminated = s.state == SessionState::Terminated;
+            self.sessions.insert(s);
+            if terminated {
+                self.reap(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! [`UserAgent`]: the transaction layer, dialogs and sessions behind one
+//! sans-IO driving API.
+
+pub(crate) mod core;
+mod dispatch;
+mod requests;
+
+pub use requests::IncomingRequest;
+
+use self::core::{Core, Deferred, Link, Wire};
+use crate::config::UserAgentConfig;
+use crate::error::{InviteError, SessionError};
+use crate::events::Event;
+use crate::ids::{RequestId, SessionId};
+use crate::session::{
+    inviter, lifecycle, InvitationMut, InviteOptions, InviterMut, Session, SessionData, SessionMut,
+    SessionState, SessionTable,
+};
+use crate::timers::{TimerOwner, TimerQueue};
+use sip_core::random::TokenSource;
+use sip_core::time::Instant;
+use sip_core::transaction::TransactionLayer;
+use sip_core::transport::{ConnectionId, Destination, Transmit, Transport, TransportError};
+use sip_core::uri::Uri;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// A SIP user agent (after SIP.js's `UserAgent`): it owns the transaction
+/// layer, the dialogs and the sessions, and answers what the application
+/// does not.
+///
+/// # Methods
+///
+/// * Inputs: [`handle_datagram`](Self::handle_datagram),
+///   [`handle_connection_opened`](Self::handle_connection_opened),
+///   [`handle_stream_data`](Self::handle_stream_data),
+///   [`handle_connection_closed`](Self::handle_connection_closed),
+///   [`handle_transport_error`](Self::handle_transport_error),
+///   [`handle_timeout`](Self::handle_timeout).
+/// * Application commands: [`invite`](Self::invite), and through the
+///   views [`session_mut`](Self::session_mut) (`bye`, `dispose`,
+///   descriptions), [`inviter`](Self::inviter) (`cancel`),
+///   [`invitation`](Self::invitation) (`accept`, `progress`, `reject`),
+///   [`request`](Self::request) (answers to [`Event::Request`]).
+/// * Getters: [`session`](Self::session), [`sessions`](Self::sessions),
+///   [`config`](Self::config), [`memory_usage`](Self::memory_usage).
+/// * Outputs: [`poll_transmit`](Self::poll_transmit),
+///   [`poll_event`](Self::poll_event), [`poll_timeout`](Self::poll_timeout).
+///
+/// # Polling order: one mutation, then drain
+///
+/// After every input or command:
+///
+/// 1. [`poll_transmit`](Self::poll_transmit) until `None`, sending each
+///    [`Transmit`] to its destination;
+/// 2. [`poll_event`](Self::poll_event) until `None`, reacting to each
+///    [`Event`] (reactions are commands: go back to 1 after them);
+/// 3. [`poll_timeout`](Self::poll_timeout): call
+///    [`handle_timeout`](Self::handle_timeout) when the clock reaches it.
+///
+/// Nothing happens between calls: the agent never reads a clock, and
+/// every output is queued until polled.
+///
+/// ```
+/// use sip_session::{UserAgent, UserAgentConfig};
+/// use sip_core::time::Instant;
+///
+/// let mut ua = UserAgent::new(UserAgentConfig::default(), 1);
+/// let now = Instant::ZERO;
+/// while let Some(t) = ua.poll_transmit() { let _ = t; }
+/// while let Some(e) = ua.poll_event() { let _ = e; }
+/// assert_eq!(ua.poll_timeout(), None);
+/// # let _ = now;
+/// ```
+pub struct UserAgent {
+    pub(crate) core: Core,
+    pub(crate) sessions: SessionTable,
+}
+
+impl UserAgent {
+    /// An agent with `config`, its tokens (tags, Call-IDs, branches,
+    /// cnonces) drawn from a generator seeded with `seed`.
+    pub fn new(config: UserAgentConfig, seed: u64) -> Self {
+        let mut tokens = TokenSource::from_seed(seed);
+        let txn = TransactionLayer::new(config.transaction.clone(), TokenSource::from_seed(tokens.next_u64()));
+        UserAgent {
+            core: Core {
+                wire: Wire::new(&config),
+                cfg: config,
+                txn,
+                tokens,
+                events: VecDeque::new(),
+                timers: TimerQueue::default(),
+                dialogs: HashMap::new(),
+                links: HashMap::new(),
+                requests: HashMap::new(),
+                deferred: Vec::new(),
+            },
+            sessions: SessionTable::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &UserAgentConfig {
+        &self.core.cfg
+    }
+
+    /// The transaction layer (read-only: state of transactions, stats).
+    pub fn transactions(&self) -> &TransactionLayer {
+        &self.core.txn
+    }
+
+    // ----- inputs -------------------------------------------------------
+
+    /// A UDP datagram arrived at `local` from `remote`.
+    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+        self.core.txn.handle_datagram(now, local, remote, data);
+        self.process(now);
+    }
+
+    /// The embedder opened or accepted a stream connection (TCP, TLS,
+    /// WebSocket).
+    pub fn handle_connection_opened(
+        &mut self,
+        conn: ConnectionId,
+        transport: Transport,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) {
+        self.core
+            .txn
+            .handle_connection_opened(conn, transport, local, remote);
+    }
+
+    /// Bytes arrived on a stream connection.
+    pub fn handle_stream_data(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
+        self.core.txn.handle_stream_data(now, conn, data);
+        self.process(now);
+    }
+
+    /// A stream connection closed.
+    pub fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
+        self.core.txn.handle_connection_closed(now, conn);
+        self.process(now);
+    }
+
+    /// Sending to `dest` failed (RFC 3261 §18.4): the transactions sending
+    /// there fail, an INVITE ends with a synthesized 503 (§8.1.3.1).
+    pub fn handle_transport_error(&mut self, now: Instant, dest: Destination, error: TransportError) {
+        self.core.txn.handle_transport_error(now, dest, error);
+        self.process(now);
+    }
+
+    /// The clock reached a deadline from [`poll_timeout`](Self::poll_timeout)
+    /// (calling it early or twice does nothing).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.core.txn.handle_timeout(now);
+        self.process(now);
+        loop {
+            let sessions = &self.sessions;
+            let requests = &self.core.requests;
+            let live = |at: Instant, o: TimerOwner| timer_live(sessions, requests, at, o);
+            let Some((_, owner)) = self.core.timers.pop_due(now, live) else {
+                break;
+            };
+            match owner {
+                TimerOwner::Session(id, t) => {
+                    let _ = self.command(now, id, |core, s| {
+                        s.timers.stop(t);
+                        if s.is_inviter {
+                            inviter::on_timer(core, s, now, t);
+                        } else {
+                            crate::session::invitation::on_timer(core, s, now, t);
+                        }
+                        Ok(())
+                    });
+                }
+                TimerOwner::Request(id) => requests::answer_default(self, now, id),
+            }
+            self.process(now);
+        }
+        if self.core.timers.len() > 1024 && self.core.timers.len() > 4 * (self.sessions.len() + self.core.requests.len()) {
+            let sessions = &self.sessions;
+            let requests = &self.core.requests;
+            self.core
+                .timers
+                .compact(|at, o| timer_live(sessions, requests, at, o));
+        }
+    }
+
+    // ----- outputs ------------------------------------------------------
+
+    /// The next message to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.core.txn.poll_transmit()
+    }
+
+    /// The next event for the application.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    /// The earliest deadline (transactions and sessions), if any.
+    #[must_use]
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let txn = self.core.txn.poll_timeout();
+        let sessions = &self.sessions;
+        let requests = &self.core.requests;
+        let own = self
+            .core
+            .timers
+            .peek(|at, o| timer_live(sessions, requests, at, o));
+        match (txn, own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ----- commands and views --------------------------------------------
+
+    /// Sends an INVITE to `target` (SIP.js `new Inviter(...).invite()`):
+    /// the new session goes Initial → Establishing. `options.body` is the
+    /// offer; without it the offer is expected in the 2xx.
+    pub fn invite(&mut self, now: Instant, target: Uri, options: InviteOptions) -> Result<SessionId, InviteError> {
+        let id = self.sessions.next_id();
+        let live = self.sessions.len();
+        let s = inviter::invite(&mut self.core, now, id, live, target, options)?;
+        Ok(self.sessions.insert(Box::new(s)))
+    }
+
+    /// A read-only view of a session; `None` once it is gone (a
+    /// Terminated session stays readable until its last transaction ends).
+    pub fn session(&self, id: SessionId) -> Option<Session<'_>> {
+        self.sessions.get(id).map(|s| Session { s })
+    }
+
+    /// The common commands of a session.
+    pub fn session_mut(&mut self, id: SessionId) -> Option<SessionMut<'_>> {
+        self.sessions.get(id)?;
+        Some(SessionMut { ua: self, id })
+    }
+
+    /// The commands of an Inviter; `None` for an Invitation.
+    pub fn inviter(&mut self, id: SessionId) -> Option<InviterMut<'_>> {
+        self.sessions.get(id).filter(|s| s.is_inviter)?;
+        Some(InviterMut {
+            inner: SessionMut { ua: self, id },
+        })
+    }
+
+    /// The commands of an Invitation; `None` for an Inviter.
+    pub fn invitation(&mut self, id: SessionId) -> Option<InvitationMut<'_>> {
+        self.sessions.get(id).filter(|s| !s.is_inviter)?;
+        Some(InvitationMut {
+            inner: SessionMut { ua: self, id },
+        })
+    }
+
+    /// A request waiting for the application's answer ([`Event::Request`]).
+    pub fn request(&mut self, id: RequestId) -> Option<IncomingRequest<'_>> {
+        self.core.requests.get(&id)?;
+        Some(IncomingRequest { ua: self, id })
+    }
+
+    /// The ids of the sessions held (Terminated ones included until their
+    /// last transaction ends).
+    pub fn sessions(&self) -> impl Iterator<Item = SessionId> + '_ {
+        self.sessions.ids()
+    }
+
+    /// Number of sessions held.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Number of requests waiting for the application's answer.
+    pub fn pending_requests(&self) -> usize {
+        self.core.requests.len()
+    }
+
+    /// Approximate memory held, in bytes: sessions, dialogs, indexes,
+    /// queues and the transaction layer.
+    pub fn memory_usage(&self) -> usize {
+        ::core::mem::size_of::<Self>() + self.sessions.memory_usage() + self.core.memory_usage()
+    }
+
+    // ----- internals ----------------------------------------------------
+
+    /// Runs `f` on session `id` with the core, then does the deferred work
+    /// and frees the session if it is over.
+    pub(crate) fn command(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+        f: impl FnOnce(&mut Core, &mut SessionData) -> Result<(), SessionError>,
+    ) -> Result<(), SessionError> {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return Err(SessionError::InvalidState(SessionState::Terminated));
+        };
+        let r = f(&mut self.core, s);
+        self.after(now, id);
+        r
+    }
+
+    fn after(&mut self, now: Instant, id: SessionId) {
+        while let Some(d) = self.core.deferred.pop() {
+            match d {
+                Deferred::ByeReplacee(other) => {
+                    if let Some(s) = self.sessions.get_mut(other) {
+                        let _ = lifecycle::dispose(&mut self.core, s, now);
+                        self.reap(other);
+                    }
+                }
+            }
+        }
+        self.reap(id);
+    }
+
+    /// Frees a Terminated session once no transaction needs it (an
+    /// Inviter keeps answering 2xx retransmissions with its ACK until its
+    /// INVITE transaction ends).
+    pub(crate) fn reap(&mut self, id: SessionId) {
+        let Some(s) = self.sessions.get(id) else { return };
+        if s.state != SessionState::Terminated {
+            return;
+        }
+        if s.uac.as_ref().is_some_and(|u| u.txn.is_some()) {
+            return;
+        }
+        self.sessions.remove(id);
+    }
+
+    /// The invite client transaction of `id` ended.
+    pub(crate) fn on_invite_client_ended(&mut self, id: SessionId, txn: sip_core::transaction::TransactionId) {
+        let Some(s) = self.sessions.get_mut(id) else { return };
+        let Some(u) = s.uac.as_mut() else { return };
+        if u.txn != Some(txn) {
+            return;
+        }
+        u.txn = None;
+        if s.state == SessionState::Established {
+            // Nothing more can arrive for the INVITE: drop its data.
+            s.uac = None;
+        }
+        self.reap(id);
+    }
+
+    /// Whether `txn` is the current INVITE transaction of Inviter `id`.
+    pub(crate) fn is_current_invite(&self, id: SessionId, txn: sip_core::transaction::TransactionId) -> bool {
+        self.sessions
+            .get(id)
+            .and_then(|s| s.uac.as_ref())
+            .is_some_and(|u| u.txn == Some(txn))
+    }
+
+    pub(crate) fn link(&self, txn: sip_core::transaction::TransactionId) -> Option<Link> {
+        self.core.links.get(&txn).copied()
+    }
+}
+
+fn timer_live(
+    sessions: &SessionTable,
+    requests: &HashMap<RequestId, self::core::PendingRequest>,
+    at: Instant,
+    o: TimerOwner,
+) -> bool {
+    match o {
+        TimerOwner::Session(id, t) => sessions.get(id).is_some_and(|s| s.timers.get(t) == Some(at)),
+        TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
+    }
+}
