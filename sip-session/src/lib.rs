@@ -44,7 +44,7 @@ pub use events::{Event, TerminationCause};
 pub use ids::{RequestId, SessionId};
 pub use offer_answer::{DescriptionKind, SignalingState};
 pub use session::{
-    AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut, ProgressOptions,
-    RejectOptions, Session, SessionMut, SessionState,
+    AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
+    ProgressOptions, RejectOptions, Session, SessionMut, SessionState,
 };
 pub use user_agent::{IncomingRequest, UserAgent};

@@ -89,7 +89,10 @@ impl SessionData {
             + self.dialog.as_ref().map_or(0, Dialog::heap_bytes)
             + na(&self.local_identity)
             + na(&self.remote_identity)
-            + self.asserted_identity.as_ref().map_or(0, |a| na(a) + core::mem::size_of::<NameAddr>())
+            + self
+                .asserted_identity
+                .as_ref()
+                .map_or(0, |a| na(a) + core::mem::size_of::<NameAddr>())
             + self.uac.as_ref().map_or(0, |u| u.memory_usage())
             + self.uas.as_ref().map_or(0, |u| u.memory_usage())
     }
