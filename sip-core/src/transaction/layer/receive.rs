@@ -361,7 +361,9 @@ impl TransactionLayer {
             source: Some(source),
         });
         self.stats.server_transactions += 1;
-        self.servers.insert(key, id);
+        // An RFC 2543 key may already belong to a live transaction whose To
+        // tag differed (§17.2.3): that one keeps the index entry.
+        self.servers.entry(key).or_insert(id);
         if let Some(mk) = merge {
             self.merges.insert(mk, id);
         }

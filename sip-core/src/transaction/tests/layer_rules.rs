@@ -81,6 +81,24 @@ fn rfc2543_fallback_matching() {
 }
 
 #[test]
+fn rfc2543_to_tag_mismatch_does_not_steal_the_index() {
+    let mut l = layer();
+    let via = "SIP/2.0/UDP client.biloxi.com:5062;branch=old-style-9";
+    let first = incoming_text("OPTIONS", via, None, 2, "");
+    let tagged = incoming_text("OPTIONS", via, Some("zz"), 2, "");
+    l.handle_datagram(t(0), local(), peer(), first.as_bytes());
+    let (a, _) = new_request(&drain(&mut l).1);
+    l.handle_datagram(t(10), local(), peer(), tagged.as_bytes());
+    let (b, _) = new_request(&drain(&mut l).1);
+    assert_ne!(a, b);
+    // The first request's retransmission still reaches the first
+    // transaction (absorbed, no new event).
+    l.handle_datagram(t(20), local(), peer(), first.as_bytes());
+    assert_eq!(drain(&mut l), (vec![], vec![]));
+    assert_eq!(l.len(), 2);
+}
+
+#[test]
 fn merged_request_is_flagged() {
     let mut l = layer();
     let first = incoming_text("INVITE", &peer_via("z9hG4bKm1"), None, 3, "");
