@@ -56,3 +56,8 @@ fn parse_stream_corpus() {
 fn roundtrip_corpus() {
     replay("roundtrip", sip_core::fuzzing::roundtrip);
 }
+
+#[test]
+fn transactions_corpus() {
+    replay("transactions", sip_core::transaction::fuzzing::run);
+}
