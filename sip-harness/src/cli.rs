@@ -47,6 +47,8 @@ pub enum Command {
     /// Parse a SIP message (file or stdin) and print it normalized, or why
     /// it is rejected.
     Parse(crate::parse_cmd::ParseArgs),
+    /// Alice calls Bob in simulated time; prints the ladder diagram.
+    Demo(crate::demo::DemoArgs),
 }
 
 impl Command {
@@ -60,6 +62,7 @@ impl Command {
             Command::Ladder(args) => ladder(args),
             Command::Pcap(args) => pcap(args),
             Command::Parse(args) => Ok(crate::parse_cmd::run(&args)),
+            Command::Demo(args) => crate::demo::run(args),
         }
     }
 }

@@ -13,11 +13,12 @@
 //! | [`trace`] | the JSON-lines trace of everything that happened, byte-stable per seed |
 //! | [`ladder`] | sngrep-style text ladder diagrams of a trace |
 //! | [`pcap`] | a trace as a pcap file Wireshark and tshark decode |
-//! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]) |
-//! | [`scenarios`] | the registry of named scenarios the command line runs (transaction-layer exchanges, harness self-tests) |
+//! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]), the user agent as a scripted phone ([`adapters::ua::UaNode`]) |
+//! | [`scenarios`] | the registry of named scenarios the command line runs (calls between user agents, transaction-layer exchanges, harness self-tests) |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
 //! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
+//! | [`demo`] | `sip-harness demo`: a call in simulated time, as a ladder |
 //!
 //! A test drives nodes like this:
 //!
@@ -52,6 +53,7 @@
 
 pub mod adapters;
 pub mod cli;
+pub mod demo;
 pub mod ladder;
 pub mod parse_cmd;
 pub mod pcap;

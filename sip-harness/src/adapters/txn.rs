@@ -12,7 +12,7 @@ use crate::sim::{AppEvent, ConnectionInfo, Node, TransportFailure};
 use serde_json::json;
 use sip_core::time::Instant;
 use sip_core::transaction::{Event, TransactionLayer};
-use sip_core::transport::{ConnectionId, Destination, Transmit, TransportError};
+use sip_core::transport::{ConnectionId, Transmit};
 use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 
@@ -186,24 +186,12 @@ impl<U: TransactionUser> Node for TxnNode<U> {
     }
 
     fn handle_transport_error(&mut self, now: Instant, failure: &TransportFailure) {
-        let addr = Destination::Addr {
-            transport: failure.transport,
-            addr: failure.remote,
-        };
-        match (failure.error, failure.conn) {
-            // The layer knows the connection: closing it fails what was
-            // sent on it, and server transactions fall back to the address
-            // route (§18.2.2). Requests this node sent to the peer's
-            // address went over the connection if it opened it.
-            (TransportError::ConnectionReset, Some(conn)) => {
-                self.layer.handle_connection_closed(now, conn);
-                if self.outbound.remove(&conn) {
-                    self.layer.handle_transport_error(now, addr, failure.error);
-                }
-            }
-            // A refused connection was never announced: the requests went
-            // to the address.
-            _ => self.layer.handle_transport_error(now, addr, failure.error),
+        let route = super::route_failure(failure, &mut self.outbound);
+        if let Some(conn) = route.close {
+            self.layer.handle_connection_closed(now, conn);
+        }
+        if let Some((dest, error)) = route.error_at {
+            self.layer.handle_transport_error(now, dest, error);
         }
         self.pump(now);
     }

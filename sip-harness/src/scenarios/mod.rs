@@ -9,6 +9,7 @@
 //! To add one: write `fn(&mut Sim, &Faults) -> Result<(), String>` and add
 //! a [`Scenario`] entry to [`ALL`].
 
+pub mod calls;
 pub mod selftest;
 pub mod txn;
 
@@ -59,6 +60,16 @@ impl Scenario {
 
 /// Every registered scenario.
 pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "call",
+        about: "two user agents: INVITE with SDP, 180, 200 after 2 s, ACK, 5 s call, BYE, 200 (the demo)",
+        body: calls::basic,
+    },
+    Scenario {
+        name: "call-busy",
+        about: "two user agents: INVITE, 180, 486 Busy Here after 1 s, ACK; the caller ends with 486",
+        body: calls::busy,
+    },
     Scenario {
         name: "non-invite",
         about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
