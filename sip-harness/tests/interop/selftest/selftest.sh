@@ -21,7 +21,6 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SCN=$(cd "$HERE/../scenarios" && pwd)
 RUN=$(cd "$HERE/.." && pwd)/run.sh
 
 if ! command -v sipp >/dev/null 2>&1; then
@@ -207,7 +206,7 @@ actual_fail=$(sed -n 's/^FAIL  \([^:]*\):.*/\1/p' "$out" | sort)
 if [[ $rc -eq 1 && $actual_fail == "$expected_fail" ]] && grep -q '^6 passed, 7 failed$' "$out"; then
   pass run_broken
 else
-  fail run_broken "run.sh exit $rc; failed: $(echo $actual_fail)"
+  fail run_broken "run.sh exit $rc; failed: ${actual_fail//$'\n'/ }"
 fi
 
 echo "$PASSED passed, $FAILED failed"
