@@ -256,7 +256,8 @@ fn flood_oversized_datagrams_and_half_open_connections_do_not_stop_a_call() {
     let mut held = Vec::new();
     for i in 0..10 {
         let mut s = TcpStream::connect(target).unwrap();
-        let partial = format!("MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:{i}");
+        let partial =
+            format!("MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:{i}");
         s.write_all(partial.as_bytes()).unwrap();
         held.push(s);
     }

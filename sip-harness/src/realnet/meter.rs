@@ -183,7 +183,9 @@ fn content_length(head: &[u8]) -> Result<usize, MeterError> {
             continue;
         }
         let mut value = line[colon + 1..].trim_ascii().to_vec();
-        while let Some(next) = lines.next_if(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t')) {
+        while let Some(next) =
+            lines.next_if(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t'))
+        {
             value.extend_from_slice(next.trim_ascii());
         }
         if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
@@ -201,11 +203,14 @@ fn content_length(head: &[u8]) -> Result<usize, MeterError> {
 mod tests {
     use super::*;
 
-    const MSG: &[u8] = b"MESSAGE sip:b@h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
+    const MSG: &[u8] =
+        b"MESSAGE sip:b@h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
 
     fn feed_all(m: &mut Meter, t: u64, data: &[u8]) -> Result<Vec<Vec<u8>>, MeterError> {
         let mut out = Vec::new();
-        m.feed(Instant::from_millis(t), data, 1000, |b| out.push(b.to_vec()))?;
+        m.feed(Instant::from_millis(t), data, 1000, |b| {
+            out.push(b.to_vec())
+        })?;
         Ok(out)
     }
 
@@ -278,7 +283,12 @@ mod tests {
     fn bare_lf_heads() {
         let mut m = Meter::new(false);
         let n = m
-            .feed(Instant::ZERO, b"OPTIONS sip:a SIP/2.0\nl: 1\n\nx", 100, |_| {})
+            .feed(
+                Instant::ZERO,
+                b"OPTIONS sip:a SIP/2.0\nl: 1\n\nx",
+                100,
+                |_| {},
+            )
             .unwrap();
         assert_eq!(n, 1);
     }

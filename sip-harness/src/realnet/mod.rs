@@ -395,9 +395,7 @@ impl<N: Node> Driver<N> {
     fn wait_time(&self, max_wait: Duration) -> Duration {
         let mut wait = max_wait;
         if let Some(t) = self.timeout {
-            let at = self
-                .start
-                .checked_add(Duration::from_millis(t.as_millis()));
+            let at = self.start.checked_add(Duration::from_millis(t.as_millis()));
             if let Some(at) = at {
                 wait = wait.min(at.saturating_duration_since(std::time::Instant::now()));
             }

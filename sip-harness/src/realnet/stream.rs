@@ -168,7 +168,13 @@ impl<N: Node> Driver<N> {
             return;
         }
         if !self.make_room(now) {
-            self.fail(now, TransportError::ConnectionRefused, Transport::Tcp, addr, None);
+            self.fail(
+                now,
+                TransportError::ConnectionRefused,
+                Transport::Tcp,
+                addr,
+                None,
+            );
             return;
         }
         let id = self.new_conn_id();

@@ -118,14 +118,22 @@ fn binds_udp_and_tcp_on_one_ephemeral_port() {
     // Both sockets hold the port: binding either again fails.
     assert!(UdpSocket::bind(addr).is_err());
     assert!(TcpListener::bind(addr).is_err());
-    let only_udp = Driver::bind(Recorder::default(), LOCALHOST.parse().unwrap(), &[Transport::Udp])
-        .unwrap();
+    let only_udp = Driver::bind(
+        Recorder::default(),
+        LOCALHOST.parse().unwrap(),
+        &[Transport::Udp],
+    )
+    .unwrap();
     assert!(TcpListener::bind(only_udp.local_addr()).is_ok());
 }
 
 #[test]
 fn refuses_transports_it_does_not_run() {
-    let r = Driver::bind(Recorder::default(), LOCALHOST.parse().unwrap(), &[Transport::Tls]);
+    let r = Driver::bind(
+        Recorder::default(),
+        LOCALHOST.parse().unwrap(),
+        &[Transport::Tls],
+    );
     assert_eq!(r.unwrap_err().kind(), io::ErrorKind::Unsupported);
     let r = Driver::bind(Recorder::default(), LOCALHOST.parse().unwrap(), &[]);
     assert_eq!(r.unwrap_err().kind(), io::ErrorKind::InvalidInput);
@@ -143,7 +151,10 @@ fn datagrams_both_ways_and_oversized_ones_dropped() {
     peer.send_to(&[b'x'; 101], d.local_addr()).unwrap();
     peer.send_to(&[b'y'; 100], d.local_addr()).unwrap();
     assert!(d.run_until(|n| !n.seen.is_empty(), LIMIT));
-    assert_eq!(d.node().seen, vec![Seen::Datagram(peer_addr, vec![b'y'; 100])]);
+    assert_eq!(
+        d.node().seen,
+        vec![Seen::Datagram(peer_addr, vec![b'y'; 100])]
+    );
     assert_eq!(d.stats().datagrams_oversized, 1);
 
     let to_peer = Destination::Addr {
@@ -167,7 +178,10 @@ fn timer_fires_on_time() {
         panic!("{:?}", d.node().seen)
     };
     assert!(fired >= at, "fired at {fired}, due {at}");
-    assert!(fired - at < Duration::from_millis(500), "late: {fired} for {at}");
+    assert!(
+        fired - at < Duration::from_millis(500),
+        "late: {fired} for {at}"
+    );
 }
 
 #[test]
@@ -225,8 +239,12 @@ fn refused_connect_and_unknown_connection_are_reported() {
         ))
     );
     // UDP-only drivers refuse TCP sends instead of connecting.
-    let mut u = Driver::bind(Recorder::default(), LOCALHOST.parse().unwrap(), &[Transport::Udp])
-        .unwrap();
+    let mut u = Driver::bind(
+        Recorder::default(),
+        LOCALHOST.parse().unwrap(),
+        &[Transport::Udp],
+    )
+    .unwrap();
     send(&mut u, tcp(closed), b"x");
     assert_eq!(
         u.node().seen,
@@ -253,7 +271,11 @@ fn inbound_stream_in_chunks_and_whole_messages_traced() {
     let lines = lines.lock().unwrap();
     let recv: Vec<&String> = lines.iter().filter(|l| l.contains("RECV TCP")).collect();
     assert_eq!(recv.len(), 1, "{lines:?}");
-    assert!(recv[0].contains("(48 bytes)\n    MESSAGE sip:b@h SIP/2.0\n"), "{}", recv[0]);
+    assert!(
+        recv[0].contains("(48 bytes)\n    MESSAGE sip:b@h SIP/2.0\n"),
+        "{}",
+        recv[0]
+    );
     assert!(lines.iter().any(|l| l.contains("OPEN conn#1")), "{lines:?}");
 }
 
@@ -278,13 +300,27 @@ fn half_open_and_silent_connections_time_out() {
     });
     let mut silent = TcpStream::connect(d.local_addr()).unwrap();
     let mut partial = TcpStream::connect(d.local_addr()).unwrap();
-    partial.write_all(b"OPTIONS sip:x SIP/2.0\r\nVia: ").unwrap();
+    partial
+        .write_all(b"OPTIONS sip:x SIP/2.0\r\nVia: ")
+        .unwrap();
     let mut good = TcpStream::connect(d.local_addr()).unwrap();
     good.write_all(b"OPTIONS sip:x SIP/2.0\r\n\r\n").unwrap();
-    assert!(d.run_until(|n| n.seen.iter().filter(|s| matches!(s, Seen::Closed(_))).count() == 2, LIMIT));
+    assert!(d.run_until(
+        |n| n
+            .seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Closed(_)))
+            .count()
+            == 2,
+        LIMIT
+    ));
     d.run_for(Duration::from_millis(50));
     assert_eq!(d.stats().closed_timeout, 2);
-    assert_eq!(d.connections(), 1, "the connection that sent a message stays");
+    assert_eq!(
+        d.connections(),
+        1,
+        "the connection that sent a message stays"
+    );
     assert!(closed_by_driver(&mut silent));
     assert!(closed_by_driver(&mut partial));
     let closed: Vec<_> = d
@@ -307,7 +343,10 @@ fn connection_limit_closes_the_least_recently_active() {
     std::thread::sleep(Duration::from_millis(5));
     let mut active = TcpStream::connect(d.local_addr()).unwrap();
     active.write_all(b"OPTIONS sip:x SIP/2.0\r\n\r\n").unwrap();
-    assert!(d.run_until(|n| n.seen.iter().any(|s| matches!(s, Seen::Stream(..))), LIMIT));
+    assert!(d.run_until(
+        |n| n.seen.iter().any(|s| matches!(s, Seen::Stream(..))),
+        LIMIT
+    ));
     let (first, second) = (d.node().opened()[0].conn, d.node().opened()[1].conn);
     let _third = TcpStream::connect(d.local_addr()).unwrap();
     assert!(d.run_until(|n| n.opened().len() == 3, LIMIT));
@@ -336,7 +375,15 @@ fn oversized_stream_messages_close_the_connection() {
     bad_length
         .write_all(b"MESSAGE sip:x SIP/2.0\r\nContent-Length: -1\r\n\r\n")
         .unwrap();
-    assert!(d.run_until(|n| n.seen.iter().filter(|s| matches!(s, Seen::Closed(_))).count() == 3, LIMIT));
+    assert!(d.run_until(
+        |n| n
+            .seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Closed(_)))
+            .count()
+            == 3,
+        LIMIT
+    ));
     assert_eq!(d.stats().closed_limit, 3);
     for s in [&mut long_head, &mut big_body, &mut bad_length] {
         assert!(closed_by_driver(s));
