@@ -74,7 +74,11 @@ use stream::Conn;
 
 /// The largest UDP payload over IPv4 (65 535 minus the IP and UDP
 /// headers); larger sends fail.
-const MAX_UDP_PAYLOAD: usize = 65_507;
+const MAX_UDP_PAYLOAD_V4: usize = 65_507;
+
+/// The largest UDP payload over IPv6 without jumbograms (65 535 minus the
+/// UDP header).
+const MAX_UDP_PAYLOAD_V6: usize = 65_527;
 
 /// How often binding UDP and TCP to the same ephemeral port is retried.
 const BIND_ATTEMPTS: usize = 16;
@@ -128,7 +132,10 @@ pub struct Driver<N> {
     hook: Option<TraceHook>,
     events: VecDeque<AppEvent>,
     stats: DriverStats,
+    /// Datagram receive buffer.
     buf: Vec<u8>,
+    /// Stream read buffer.
+    read_buf: Vec<u8>,
 }
 
 impl<N> std::fmt::Debug for Driver<N> {
@@ -243,6 +250,7 @@ impl<N: Node> Driver<N> {
             events: VecDeque::new(),
             stats: DriverStats::default(),
             buf: Vec::new(),
+            read_buf: Vec::new(),
         };
         driver.timeout = driver.node.poll_timeout();
         Ok(driver)
@@ -435,7 +443,7 @@ impl<N: Node> Driver<N> {
         let udp = self.udp.as_ref()?;
         // One byte more than the limit tells an oversized datagram from
         // one exactly at it (recv truncates silently).
-        let size = self.cfg.max_datagram_size.min(MAX_UDP_PAYLOAD + 64) + 1;
+        let size = self.cfg.max_datagram_size.min(MAX_UDP_PAYLOAD_V6) + 1;
         if self.buf.len() != size {
             self.buf = vec![0; size];
         }
@@ -595,7 +603,11 @@ impl<N: Node> Driver<N> {
             self.fail(now, TransportError::Unreachable, Transport::Udp, addr, None);
             return;
         };
-        if data.len() > MAX_UDP_PAYLOAD {
+        let max = match addr {
+            SocketAddr::V4(_) => MAX_UDP_PAYLOAD_V4,
+            SocketAddr::V6(_) => MAX_UDP_PAYLOAD_V6,
+        };
+        if data.len() > max {
             self.record(
                 now,
                 TraceEvent::Dropped {

@@ -363,7 +363,8 @@ impl<N: Node> Driver<N> {
             .filter(|(_, c)| c.stream.is_some())
             .map(|(id, _)| *id)
             .collect();
-        let mut buf = vec![0; READ_CHUNK];
+        let mut buf = std::mem::take(&mut self.read_buf);
+        buf.resize(READ_CHUNK, 0);
         let mut n = 0;
         for id in ids {
             for _ in 0..self.cfg.batch.max(1) {
@@ -373,6 +374,7 @@ impl<N: Node> Driver<N> {
                 }
             }
         }
+        self.read_buf = buf;
         n
     }
 

@@ -415,3 +415,85 @@ fn a_peer_that_does_not_read_cannot_fill_memory() {
         .seen
         .contains(&Seen::Failure(TransportError::ConnectionReset, Some(conn))));
 }
+
+#[test]
+fn datagrams_too_large_for_udp_fail_at_once() {
+    let mut d = driver(DriverConfig::default());
+    let to = Destination::Addr {
+        transport: Transport::Udp,
+        addr: "127.0.0.1:9".parse().unwrap(),
+    };
+    send(&mut d, to, &vec![b'x'; 65_508]);
+    assert_eq!(
+        d.node().seen,
+        vec![Seen::Failure(TransportError::TooLarge, None)]
+    );
+    assert_eq!(d.stats().datagrams_out, 0);
+}
+
+#[test]
+fn idle_connections_are_closed() {
+    let mut d = driver(DriverConfig {
+        idle_timeout: Duration::from_millis(150),
+        ..DriverConfig::default()
+    });
+    let listener = TcpListener::bind(LOCALHOST).unwrap();
+    let peer = listener.local_addr().unwrap();
+    send(&mut d, tcp(peer), b"OPTIONS sip:x SIP/2.0\r\n\r\n");
+    let (mut s, _) = listener.accept().unwrap();
+    assert!(d.run_until(|n| !n.opened().is_empty(), LIMIT));
+    let conn = d.node().opened()[0].conn;
+    let opened_at = std::time::Instant::now();
+    assert!(d.run_until(|n| n.seen.contains(&Seen::Closed(conn)), LIMIT));
+    assert!(opened_at.elapsed() >= Duration::from_millis(100));
+    assert_eq!(d.stats().closed_timeout, 1);
+    assert!(closed_by_driver(&mut s));
+}
+
+#[test]
+fn trace_records_sends_drops_and_app_events() {
+    struct Chatty(bool);
+    impl Node for Chatty {
+        fn handle_datagram(&mut self, _: Instant, _: SocketAddr, _: SocketAddr, _: &[u8]) {}
+        fn handle_stream_data(
+            &mut self,
+            _: Instant,
+            _: ConnectionId,
+            _: SocketAddr,
+            _: SocketAddr,
+            _: &[u8],
+        ) {
+        }
+        fn handle_transport_error(&mut self, _: Instant, _: &TransportFailure) {}
+        fn handle_timeout(&mut self, _: Instant) {}
+        fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
+            None
+        }
+        fn poll_timeout(&mut self) -> Option<Instant> {
+            None
+        }
+        fn poll_event(&mut self) -> Option<AppEvent> {
+            std::mem::take(&mut self.0).then(|| serde_json::json!("hello"))
+        }
+    }
+    let mut d = Driver::bind(Chatty(false), LOCALHOST.parse().unwrap(), BOTH).unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    d.set_trace(move |r| sink.lock().unwrap().push(r.to_string()));
+    d.act(|n, _| n.0 = true);
+    assert_eq!(d.poll_event(), Some(serde_json::json!("hello")));
+    assert_eq!(d.poll_event(), None);
+    let peer = UdpSocket::bind(LOCALHOST).unwrap();
+    d.config_mut().max_datagram_size = 10;
+    peer.send_to(&[0; 11], d.local_addr()).unwrap();
+    d.run_for(Duration::from_millis(100));
+    let lines = lines.lock().unwrap();
+    assert!(lines[0].ends_with(" APP \"hello\""), "{lines:?}");
+    assert!(
+        lines[1].ends_with(&format!(
+            "DROP UDP {} (11 bytes): oversized datagram",
+            peer.local_addr().unwrap()
+        )),
+        "{lines:?}"
+    );
+}
