@@ -574,7 +574,8 @@ impl<N: Node> Driver<N> {
                 };
                 self.fail(now, error, transport, addr, None);
             }
-            other => {
+            // Destinations added to sip-core later.
+            _ => {
                 self.record(
                     now,
                     TraceEvent::Dropped {
@@ -584,7 +585,6 @@ impl<N: Node> Driver<N> {
                         reason: DropReason::UnsupportedTransport,
                     },
                 );
-                let _ = other;
             }
         }
     }
