@@ -49,6 +49,10 @@ pub enum Command {
     Parse(crate::parse_cmd::ParseArgs),
     /// Alice calls Bob in simulated time; prints the ladder diagram.
     Demo(crate::demo::DemoArgs),
+    /// Place a call over real sockets (UAC).
+    Call(crate::phone_cmd::CallArgs),
+    /// Answer calls over real sockets (UAS).
+    Answer(crate::phone_cmd::AnswerArgs),
 }
 
 impl Command {
@@ -63,6 +67,8 @@ impl Command {
             Command::Pcap(args) => pcap(args),
             Command::Parse(args) => Ok(crate::parse_cmd::run(&args)),
             Command::Demo(args) => crate::demo::run(args),
+            Command::Call(args) => crate::phone_cmd::call(args),
+            Command::Answer(args) => crate::phone_cmd::answer(args),
         }
     }
 }

@@ -20,6 +20,7 @@
 //! | [`cli`] | the `sip-harness` command (clap) |
 //! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
 //! | [`demo`] | `sip-harness demo`: a call in simulated time, as a ladder |
+//! | [`phone_cmd`] | `sip-harness call` / `answer`: a user agent over real sockets |
 //!
 //! A test drives nodes like this:
 //!
@@ -58,6 +59,7 @@ pub mod demo;
 pub mod ladder;
 pub mod parse_cmd;
 pub mod pcap;
+pub mod phone_cmd;
 pub mod realnet;
 pub mod scenarios;
 pub mod sim;

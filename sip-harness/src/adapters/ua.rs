@@ -11,11 +11,12 @@
 //! The same node runs over real sockets in `sip-harness call` / `answer`.
 
 use crate::sim::{AppEvent, ConnectionInfo, Node, TransportFailure};
+use sip_core::parse::{parse_datagram, ParserConfig, StartLine, StreamItem, StreamParser};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
 use sip_core::transport::{ConnectionId, Transmit};
 use sip_session::{
-    AcceptOptions, Body, ByeOptions, Event, RejectOptions, SessionId, SessionState,
+    AcceptOptions, Body, ByeOptions, Event, ProgressOptions, RejectOptions, SessionId, SessionState,
     TerminationCause, UserAgent,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -40,6 +41,9 @@ pub struct Policy {
     pub hangup_after: Option<Duration>,
     /// The session description this phone offers or answers with.
     pub sdp: Option<Body>,
+    /// Ring with a reliable 180 (RFC 3262) as soon as a call arrives; the
+    /// agent's automatic 180 should then be off.
+    pub reliable_ringing: bool,
 }
 
 /// A timed action of the policy.
@@ -73,6 +77,10 @@ pub struct UaNode {
     trace: VecDeque<AppEvent>,
     outbound: BTreeSet<ConnectionId>,
     log: Vec<(Instant, Event)>,
+    /// Branches of requests sent (ACK aside) without a final response yet,
+    /// read off the wire, so a command can wait for its BYE to be answered.
+    awaiting: BTreeSet<String>,
+    streams: BTreeMap<ConnectionId, StreamParser>,
 }
 
 impl UaNode {
@@ -87,6 +95,8 @@ impl UaNode {
             trace: VecDeque::new(),
             outbound: BTreeSet::new(),
             log: Vec::new(),
+            awaiting: BTreeSet::new(),
+            streams: BTreeMap::new(),
         }
     }
 
@@ -118,6 +128,32 @@ impl UaNode {
         &self.log
     }
 
+    /// Requests this phone sent that have no final response yet (seen on
+    /// the wire; retransmissions count once).
+    pub fn awaiting_responses(&self) -> usize {
+        self.awaiting.len()
+    }
+
+    fn watch_sent(&mut self, data: &[u8]) {
+        if let Ok(v) = parse_datagram(data, &ParserConfig::default()) {
+            if v.method().is_some_and(|m| m != "ACK") {
+                if let Some(b) = v.transaction_fields().and_then(|f| f.branch) {
+                    self.awaiting.insert(b.to_owned());
+                }
+            }
+        }
+    }
+
+    fn watch_received(&mut self, data: &[u8]) {
+        if let Ok(v) = parse_datagram(data, &ParserConfig::default()) {
+            if let StartLine::Response { code: 200.., .. } = v.start {
+                if let Some(b) = v.transaction_fields().and_then(|f| f.branch) {
+                    self.awaiting.remove(b);
+                }
+            }
+        }
+    }
+
     fn schedule(&mut self, at: Instant, action: Action) {
         self.seq += 1;
         self.agenda.insert((at, self.seq), action);
@@ -145,6 +181,15 @@ impl UaNode {
         match *ev {
             Event::Invitation { session } => {
                 self.outcome(session);
+                if self.policy.reliable_ringing {
+                    if let Some(mut inv) = self.ua.invitation(session) {
+                        let opts = ProgressOptions {
+                            reliable: true,
+                            ..ProgressOptions::default()
+                        };
+                        let _ = inv.progress(now, opts);
+                    }
+                }
                 if let Some(a) = self.policy.answer.clone() {
                     let action = match a.reject {
                         Some(status) => Action::Reject(session, status),
@@ -292,6 +337,20 @@ impl Node for UaNode {
         _remote: SocketAddr,
         data: &[u8],
     ) {
+        let p = self
+            .streams
+            .entry(conn)
+            .or_insert_with(|| StreamParser::new(ParserConfig::default()));
+        p.push(data);
+        let mut whole = Vec::new();
+        while let Some(item) = p.next_item() {
+            if let Ok(StreamItem::Message(m)) = item {
+                whole.push(m.to_bytes());
+            }
+        }
+        for m in whole {
+            self.watch_received(&m);
+        }
         self.ua.handle_stream_data(now, conn, data);
         self.react(now);
     }
@@ -307,6 +366,7 @@ impl Node for UaNode {
 
     fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
         self.outbound.remove(&conn);
+        self.streams.remove(&conn);
         self.ua.handle_connection_closed(now, conn);
         self.react(now);
     }
@@ -331,7 +391,9 @@ impl Node for UaNode {
     }
 
     fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
-        self.ua.poll_transmit()
+        let t = self.ua.poll_transmit()?;
+        self.watch_sent(&t.payload);
+        Some(t)
     }
 
     fn poll_timeout(&mut self) -> Option<Instant> {
