@@ -48,3 +48,19 @@ pub use session::{
     RejectOptions, Session, SessionMut, SessionState,
 };
 pub use user_agent::{IncomingRequest, UserAgent};
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn print_sizes() {
+        use core::mem::size_of;
+        println!("SessionData {}", size_of::<crate::session::SessionData>());
+        println!("Dialog {}", size_of::<sip_core::dialog::Dialog>());
+        println!("NameAddr {}", size_of::<sip_core::NameAddr>());
+        println!("Uri {}", size_of::<sip_core::Uri>());
+        println!("InviterData {}", size_of::<crate::session::inviter::InviterData>());
+        println!("InvitationData {}", size_of::<crate::session::invitation::InvitationData>());
+        println!("Request {}", size_of::<sip_core::Request>());
+        println!("Event {}", size_of::<crate::Event>());
+    }
+}

@@ -151,8 +151,10 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    h.push(HeaderName::From, value_of(&from.clone().with_tag(&tag)));
-    h.push(HeaderName::To, value_of(&to));
+    let from_value = value_of(&from.with_tag(&tag));
+    let to_value = value_of(&to);
+    h.push(HeaderName::From, from_value.clone());
+    h.push(HeaderName::To, to_value.clone());
     h.push(HeaderName::CallId, core.tokens.call_id());
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, core.wire.contact.clone());
@@ -168,7 +170,7 @@ pub(crate) fn invite(
         h.push(n.clone(), v.clone());
     }
     core.decorate_request(&mut req);
-    let mut s = SessionData::new(id, true, from, to);
+    let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
     if let Some(b) = &opts.body {
         b.apply_to_request(&mut req);
         let _ = s.oa.local_offer();
@@ -337,7 +339,7 @@ fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Resp
         return;
     }
     if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
-        s.asserted_identity = Some(p.0);
+        s.asserted_identity = Some(p.0.to_string().into());
     }
     let reliable = resp
         .headers

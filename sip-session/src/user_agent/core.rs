@@ -5,7 +5,7 @@
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
 use crate::events::Event;
-use crate::ids::{RequestId, SessionId};
+use crate::ids::{IdMap, RequestId, SessionId};
 use crate::session::SessionData;
 use crate::timers::{SessionTimer, TimerOwner, TimerQueue};
 use sip_core::dialog::DialogId;
@@ -90,8 +90,8 @@ pub(crate) struct Core {
     pub events: VecDeque<Event>,
     pub timers: TimerQueue,
     pub dialogs: HashMap<DialogId, SessionId>,
-    pub links: HashMap<TransactionId, Link>,
-    pub requests: HashMap<RequestId, PendingRequest>,
+    pub links: IdMap<TransactionId, Link>,
+    pub requests: IdMap<RequestId, PendingRequest>,
     pub wire: Wire,
     pub deferred: Vec<Deferred>,
 }

@@ -11,7 +11,7 @@ use self::core::{Core, Deferred, Link, Wire};
 use crate::config::UserAgentConfig;
 use crate::error::{InviteError, SessionError};
 use crate::events::Event;
-use crate::ids::{RequestId, SessionId};
+use crate::ids::{IdMap, RequestId, SessionId};
 use crate::session::{
     inviter, lifecycle, InvitationMut, InviteOptions, InviterMut, Session, SessionData, SessionMut,
     SessionState, SessionTable,
@@ -92,8 +92,8 @@ impl UserAgent {
                 events: VecDeque::new(),
                 timers: TimerQueue::default(),
                 dialogs: HashMap::new(),
-                links: HashMap::new(),
-                requests: HashMap::new(),
+                links: IdMap::default(),
+                requests: IdMap::default(),
                 deferred: Vec::new(),
             },
             sessions: SessionTable::default(),
@@ -362,7 +362,7 @@ impl UserAgent {
 
 fn timer_live(
     sessions: &SessionTable,
-    requests: &HashMap<RequestId, self::core::PendingRequest>,
+    requests: &IdMap<RequestId, self::core::PendingRequest>,
     at: Instant,
     o: TimerOwner,
 ) -> bool {
