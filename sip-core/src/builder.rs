@@ -32,7 +32,7 @@ pub enum BuildError {
 ///
 /// let bob: Uri = "sip:bob@example.com".parse().unwrap();
 /// let req = RequestBuilder::new(Method::Invite, bob.clone())
-///     .from(NameAddr::new("sip:alice@example.com".parse().unwrap()), "1928301774")
+///     .from(NameAddr::new("sip:alice@example.com".parse::<Uri>().unwrap()), "1928301774")
 ///     .to(NameAddr::new(bob))
 ///     .call_id("a84b4c76e66710")
 ///     .cseq(314159)
@@ -158,7 +158,11 @@ impl Response {
         for h in &req.headers {
             if matches!(
                 h.name,
-                HeaderName::Via | HeaderName::From | HeaderName::To | HeaderName::CallId | HeaderName::CSeq
+                HeaderName::Via
+                    | HeaderName::From
+                    | HeaderName::To
+                    | HeaderName::CallId
+                    | HeaderName::CSeq
             ) {
                 headers.push(h.name.clone(), h.value.clone());
             }
@@ -180,7 +184,7 @@ impl Response {
     /// Adds `;tag=tag` to the To header if it has no tag yet.
     pub fn with_to_tag(mut self, tag: &str) -> Response {
         if let Some(to) = self.headers.get_mut(&HeaderName::To) {
-            if crate::parse::to_tag_of(to).is_none() {
+            if crate::header::To::tag_of(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }
@@ -221,5 +225,91 @@ impl crate::parse::PartialRequest {
         let mut r = Response::new(status).with_reason(reason);
         r.headers = self.headers.clone();
         Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_message;
+    use crate::Message;
+
+    const INVITE: &[u8] = b"INVITE sip:bob@biloxi.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n\
+Via: SIP/2.0/UDP proxy.atlanta.com;branch=z9hG4bK1\r\n\
+Max-Forwards: 70\r\nTo: Bob <sip:bob@biloxi.com>\r\n\
+From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\nCSeq: 314159 INVITE\r\n\
+Timestamp: 54\r\nContact: <sip:alice@pc33.atlanta.com>\r\nContent-Length: 0\r\n\r\n";
+
+    fn invite() -> Request {
+        match parse_message(INVITE).unwrap() {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn response_copies_the_section_8_2_6_2_headers() {
+        let req = invite();
+        let r = Response::from_request(&req, StatusCode::RINGING).with_to_tag("a6c85cf");
+        let names: Vec<_> = r.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Via", "Via", "To", "From", "Call-ID", "CSeq"]);
+        assert_eq!(
+            r.headers.get(&HeaderName::To),
+            Some("Bob <sip:bob@biloxi.com>;tag=a6c85cf")
+        );
+        // A second with_to_tag does not add a second tag.
+        let r = r.with_to_tag("other");
+        assert_eq!(
+            crate::header::To::tag_of(r.headers.get(&HeaderName::To).unwrap()),
+            Some("a6c85cf")
+        );
+        // 100 Trying copies Timestamp (§8.2.6.1); other responses do not.
+        let t = Response::from_request(&req, StatusCode::TRYING);
+        assert_eq!(t.headers.get(&HeaderName::Timestamp), Some("54"));
+        assert!(!r.headers.contains(&HeaderName::Timestamp));
+        // The result re-parses.
+        assert!(parse_message(&r.to_bytes()).is_ok());
+    }
+
+    #[test]
+    fn builder_refuses_missing_headers_and_keeps_cseq_method() {
+        let uri: Uri = "sip:bob@biloxi.com".parse().unwrap();
+        let e = RequestBuilder::new(Method::Bye, uri.clone())
+            .call_id("x")
+            .build();
+        assert_eq!(e.unwrap_err(), BuildError::Missing("From"));
+        let req = RequestBuilder::new(Method::Bye, uri.clone())
+            .from(NameAddr::new(uri.clone()), "t1")
+            .to(NameAddr::new(uri))
+            .call_id("x")
+            .cseq(7)
+            .build()
+            .unwrap();
+        assert_eq!(req.headers.get(&HeaderName::CSeq), Some("7 BYE"));
+        let mut bytes = req.to_bytes();
+        // Add the Via the transaction layer would stamp, then parse back.
+        let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        bytes.splice(
+            at..at,
+            b"Via: SIP/2.0/UDP h;branch=z9hG4bK9\r\n".iter().copied(),
+        );
+        assert!(parse_message(&bytes).is_ok());
+    }
+
+    #[test]
+    fn partial_request_answers_400() {
+        let bad = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+        let e = parse_message(bad).unwrap_err();
+        let r = e
+            .partial
+            .as_ref()
+            .unwrap()
+            .response(e.response_status(), &e.reason_phrase())
+            .unwrap();
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.headers.get(&HeaderName::CallId), Some("c"));
     }
 }

@@ -25,8 +25,10 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod builder;
 pub mod dialog;
-
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod message;
 pub mod method;

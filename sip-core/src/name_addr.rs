@@ -2,10 +2,21 @@
 //! From, To, Contact, Route, Record-Route, Refer-To, Referred-By,
 //! P-Asserted-Identity...
 //!
-//! SKELETON: parsing and serialization are being written.
+//! ```text
+//! ( name-addr / addr-spec ) *( SEMI generic-param )
+//! name-addr    = [ display-name ] LAQUOT addr-spec RAQUOT
+//! display-name = *(token LWS) / quoted-string
+//! ```
+//!
+//! Parameters after a bare addr-spec belong to the header, not the URI
+//! (§20.10, RFC 4475 test cparam01); inside `<...>` they belong to the
+//! URI (cparam02).
 
 use crate::params::Params;
+use crate::uri::chars::{self, skip_lws};
 use crate::uri::{Uri, UriError};
+use core::fmt;
+use core::str::FromStr;
 
 /// A (possibly named) address with header parameters.
 #[derive(Clone, PartialEq, Eq, Debug, Hash)]
@@ -19,8 +30,296 @@ pub struct NameAddr {
 }
 
 impl NameAddr {
-    /// Parses a name-addr or addr-spec with its parameters.
-    pub fn parse(_s: &str) -> Result<NameAddr, UriError> {
-        todo!("name-addr parser")
+    /// Parses a name-addr or addr-spec with its parameters; the whole of
+    /// `s` (surrounding white space aside) must be one value.
+    pub fn parse(s: &str) -> Result<NameAddr, UriError> {
+        let mut na = NameAddr::new(Uri::blank());
+        let end = na.parse_into(s)?;
+        if end == s.len() {
+            Ok(na)
+        } else {
+            Err(UriError::BadChar { offset: end })
+        }
+    }
+
+    /// Parses one value at the start of `s` and returns it with the rest,
+    /// which is empty or starts with the `,` that separates list elements
+    /// (Contact, Route...). Errors carry offsets into `s`.
+    pub fn parse_prefix(s: &str) -> Result<(NameAddr, &str), UriError> {
+        let mut na = NameAddr::new(Uri::blank());
+        let end = na.parse_into(s)?;
+        Ok((na, &s[end..]))
+    }
+
+    /// Fills `self`, which must be blank, from the start of `s`; returns
+    /// the index where the value ends (at the end or at a `,`). Parsing in
+    /// place avoids moving the (large) value around.
+    fn parse_into(&mut self, s: &str) -> Result<usize, UriError> {
+        let b = s.as_bytes();
+        let mut i = skip_lws(b, 0);
+        match b.get(i) {
+            None => return Err(UriError::Empty),
+            Some(b'"') => {
+                let (name, end) = parse_quoted(s, i)?;
+                i = skip_lws(b, end);
+                if b.get(i) != Some(&b'<') {
+                    return Err(UriError::BadDisplayName { offset: i });
+                }
+                self.display_name = Some(name);
+            }
+            Some(b'<') => {}
+            Some(_) => {
+                let n = chars::run(b, i, &chars::TOKEN);
+                if n > 0 && b.get(i + n) == Some(&b':') {
+                    return self.parse_bare(s, i);
+                }
+                let (name, end) = parse_tokens(s, i)?;
+                i = end;
+                self.display_name = Some(name);
+            }
+        }
+        // b[i] == '<'
+        let close = memchr::memchr(b'>', &b[i + 1..]).ok_or(UriError::MissingRaquot)? + i + 1;
+        self.uri
+            .parse_into(&s[i + 1..close])
+            .map_err(|e| e.shifted(i + 1))?;
+        parse_params(s, close + 1, &mut self.params)
+    }
+
+    /// A bare addr-spec at `s[i..]`: the URI ends at the first `;`, `,` or
+    /// white space, and must not contain `?` (RFC 3261 §20.10; RFC 4475
+    /// test regbadct).
+    fn parse_bare(&mut self, s: &str, i: usize) -> Result<usize, UriError> {
+        let b = s.as_bytes();
+        let len = b[i..]
+            .iter()
+            .position(|c| matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(b.len() - i);
+        let end = i + len;
+        if memchr::memchr(b'?', &b[i..end]).is_some() {
+            return Err(UriError::BareAddrSpec);
+        }
+        self.uri.parse_into(&s[i..end]).map_err(|e| e.shifted(i))?;
+        parse_params(s, end, &mut self.params)
+    }
+
+    /// An address without display name or parameters.
+    pub fn new(uri: impl Into<Uri>) -> NameAddr {
+        NameAddr {
+            display_name: None,
+            uri: uri.into(),
+            params: Params::new(),
+        }
+    }
+
+    /// Sets the display name (unquoted text).
+    pub fn with_display_name(mut self, name: impl Into<String>) -> NameAddr {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Sets the `tag` parameter.
+    pub fn with_tag(mut self, tag: &str) -> NameAddr {
+        self.set_tag(tag);
+        self
+    }
+
+    /// The `tag` parameter (RFC 3261 §19.3).
+    pub fn tag(&self) -> Option<&str> {
+        self.params.get("tag")
+    }
+
+    /// Sets or replaces the `tag` parameter.
+    pub fn set_tag(&mut self, tag: &str) {
+        self.params.set("tag", Some(tag));
+    }
+
+    /// The value of header parameter `name`, quotes stripped.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
     }
 }
+
+/// `display-name = *(token LWS)` followed by `<` (RFC 4475 §3.1.1.6
+/// lwsdisp: no white space needed before the `<`). Returns the tokens
+/// joined by single spaces and the index of the `<`.
+fn parse_tokens(s: &str, mut i: usize) -> Result<(String, usize), UriError> {
+    let b = s.as_bytes();
+    let mut name = String::new();
+    loop {
+        let n = chars::run(b, i, &chars::TOKEN);
+        if n == 0 {
+            return Err(UriError::BadDisplayName { offset: i });
+        }
+        if !name.is_empty() {
+            name.push(' ');
+        }
+        name.push_str(&s[i..i + n]);
+        i += n;
+        let j = skip_lws(b, i);
+        if b.get(j) == Some(&b'<') {
+            return Ok((name, j));
+        }
+        if j == i {
+            // Neither white space nor '<': RFC 4475 baddn (`Bell, Alexander`).
+            return Err(UriError::BadDisplayName { offset: i });
+        }
+        i = j;
+    }
+}
+
+/// A quoted-string at `s[i] == '"'`, with quoted-pairs resolved and line
+/// folds replaced by their white space. Returns the text and the index
+/// after the closing quote.
+fn parse_quoted(s: &str, i: usize) -> Result<(String, usize), UriError> {
+    let mut out = String::new();
+    let end = scan_quoted(s, i, Some(&mut out))?;
+    Ok((out, end))
+}
+
+/// Scans the quoted-string at `s[i] == '"'` (RFC 3261 §25.1):
+/// `qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII` and
+/// `quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)`; a CR or LF is only
+/// allowed as part of a line fold. Appends the unquoted text to `out` when
+/// given; returns the index after the closing quote.
+fn scan_quoted(s: &str, i: usize, mut out: Option<&mut String>) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    let mut push = |from: usize, to: usize| {
+        if let Some(o) = out.as_deref_mut() {
+            o.push_str(&s[from..to]);
+        }
+    };
+    let mut j = i + 1;
+    let mut seg = j;
+    loop {
+        match b.get(j) {
+            None => return Err(UriError::UnterminatedQuote { offset: i }),
+            Some(b'"') => {
+                push(seg, j);
+                return Ok(j + 1);
+            }
+            Some(b'\\') => {
+                push(seg, j);
+                match b.get(j + 1) {
+                    None => return Err(UriError::UnterminatedQuote { offset: i }),
+                    Some(&c) if c.is_ascii() && c != b'\r' && c != b'\n' => push(j + 1, j + 2),
+                    Some(_) => return Err(UriError::BadDisplayName { offset: j }),
+                }
+                j += 2;
+                seg = j;
+            }
+            Some(b'\r' | b'\n') => {
+                let k = skip_lws(b, j);
+                if k == j {
+                    return Err(UriError::BadDisplayName { offset: j });
+                }
+                push(seg, j);
+                // Keep the white space after the fold, drop the CRLF.
+                seg = j + if b[j] == b'\r' { 2 } else { 1 };
+                j = k;
+            }
+            Some(&c) if (c < 0x20 && c != b'\t') || c == 0x7f => {
+                return Err(UriError::BadDisplayName { offset: j });
+            }
+            Some(_) => j += 1,
+        }
+    }
+}
+
+/// `*( SEMI generic-param )` from `s[i..]`, with
+/// `generic-param = token [ EQUAL gen-value ]` and
+/// `gen-value = token / host / quoted-string`, appended to `params`.
+/// Returns the index where the value ends: the end of `s` or a `,`.
+fn parse_params(s: &str, mut i: usize, params: &mut Params) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    loop {
+        let j = skip_lws(b, i);
+        if b.get(j) != Some(&b';') {
+            i = j;
+            break;
+        }
+        let n0 = skip_lws(b, j + 1);
+        let n1 = n0 + chars::run(b, n0, &chars::TOKEN);
+        if n1 == n0 {
+            return Err(UriError::BadHeaderParam { offset: n0 });
+        }
+        i = n1;
+        let mut value = None;
+        let k = skip_lws(b, n1);
+        if b.get(k) == Some(&b'=') {
+            let v0 = skip_lws(b, k + 1);
+            let v1 = if b.get(v0) == Some(&b'"') {
+                scan_quoted(s, v0, None).map_err(|e| match e {
+                    UriError::BadDisplayName { offset } => UriError::BadHeaderParam { offset },
+                    e => e,
+                })?
+            } else {
+                v0 + chars::run(b, v0, &chars::GEN_VALUE)
+            };
+            if v1 == v0 {
+                return Err(UriError::BadHeaderParam { offset: v0 });
+            }
+            value = Some(s[v0..v1].to_owned());
+            i = v1;
+        }
+        params.push(&s[n0..n1], value);
+    }
+    match b.get(i) {
+        None | Some(b',') => Ok(i),
+        Some(_) => Err(UriError::BadChar { offset: i }),
+    }
+}
+
+/// True when `name` can be written without quotes: tokens separated by
+/// single spaces.
+fn is_token_sequence(name: &str) -> bool {
+    !name.is_empty() && name.split(' ').all(chars::is_token)
+}
+
+/// Writes `name` as a quoted-string: `"` and `\\` and control characters
+/// as quoted-pairs. CR and LF cannot be quoted-pairs and become spaces
+/// (they would otherwise end the header line).
+fn write_quoted(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    f.write_str("\"")?;
+    let mut seg = 0;
+    for (idx, c) in name.bytes().enumerate() {
+        let quoted_pair = matches!(c, b'"' | b'\\' | 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f);
+        let fold = matches!(c, b'\r' | b'\n');
+        if quoted_pair || fold {
+            // `idx` is at an ASCII byte: a char boundary.
+            f.write_str(&name[seg..idx])?;
+            f.write_str(if fold { " " } else { "\\" })?;
+            seg = if fold { idx + 1 } else { idx };
+        }
+    }
+    f.write_str(&name[seg..])?;
+    f.write_str("\"")
+}
+
+impl fmt::Display for NameAddr {
+    /// Canonical form: `display-name <uri>;params`, the display name quoted
+    /// unless it is a plain token sequence, the URI always in angle
+    /// brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(name) = &self.display_name {
+            if is_token_sequence(name) {
+                f.write_str(name)?;
+            } else {
+                write_quoted(f, name)?;
+            }
+            f.write_str(" ")?;
+        }
+        write!(f, "<{}>", self.uri)?;
+        self.params.fmt(f)
+    }
+}
+
+impl FromStr for NameAddr {
+    type Err = UriError;
+    fn from_str(s: &str) -> Result<NameAddr, UriError> {
+        NameAddr::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

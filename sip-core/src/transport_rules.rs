@@ -11,172 +11,54 @@
 //!   came on while it is open, else `maddr`, else `received` with the
 //!   `rport` or sent-by port, else the sent-by itself.
 //!
-//! The Via is read through [`ViaView`], a light view of one Via value that
-//! borrows the host from the header text.
+//! The Via is read and written through the typed [`Via`] header.
 
-use crate::header::{split_comma, HeaderName, Headers};
-use crate::params::{ParamError, Params};
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, Via};
 use crate::transport::{ConnectionId, Destination, Source, Transport};
-use core::fmt;
+use crate::uri::Host;
 use std::net::{IpAddr, SocketAddr};
 
-/// One Via value (RFC 3261 §20.42): `SIP/2.0/UDP host:port;params`.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct ViaView<'a> {
-    /// The transport token as written (`UDP`, `tcp`, `SCTP`...).
-    pub transport: &'a str,
-    /// The sent-by host as written (IPv6 references keep their brackets).
-    pub host: &'a str,
-    /// The sent-by port, if written.
-    pub port: Option<u16>,
-    /// The via-params (`branch`, `received`, `rport`, `maddr`, `ttl`...).
-    pub params: Params,
-}
-
-/// Why a Via value did not parse.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+/// Why the top Via of a message is unusable.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ViaError {
     /// There is no Via header.
     #[error("missing Via header")]
     Missing,
-    /// The protocol is not `SIP/2.0/<transport>`.
-    #[error("Via: bad sent-protocol")]
-    Protocol,
-    /// The sent-by host or port is malformed.
-    #[error("Via: bad sent-by")]
-    SentBy,
-    /// A via-param is malformed.
-    #[error("Via: bad parameter: {0}")]
-    Param(#[from] ParamError),
+    /// The top Via value does not parse.
+    #[error("{0}")]
+    Malformed(#[from] HeaderError),
 }
 
-fn is_token_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+/// The raw text of the topmost Via value.
+pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
+    let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    split_comma(line).next().ok_or(ViaError::Missing)
 }
 
-impl<'a> ViaView<'a> {
-    /// Parses one Via value.
-    pub fn parse(value: &'a str) -> Result<ViaView<'a>, ViaError> {
-        let lws = |s: &'a str| s.trim_start_matches([' ', '\t', '\r', '\n']);
-        let s = lws(value);
-        let (name, s) = split_token(s).ok_or(ViaError::Protocol)?;
-        let s = lws(s).strip_prefix('/').ok_or(ViaError::Protocol)?;
-        let (version, s) = split_token(lws(s)).ok_or(ViaError::Protocol)?;
-        let s = lws(s).strip_prefix('/').ok_or(ViaError::Protocol)?;
-        let (transport, s) = split_token(lws(s)).ok_or(ViaError::Protocol)?;
-        if !name.eq_ignore_ascii_case("SIP") || version != "2.0" {
-            return Err(ViaError::Protocol);
-        }
-        let s = lws(s);
-        let (host, rest) = if s.starts_with('[') {
-            let end = s.find(']').ok_or(ViaError::SentBy)?;
-            (&s[..=end], &s[end + 1..])
-        } else {
-            let end = s
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-                .unwrap_or(s.len());
-            (&s[..end], &s[end..])
-        };
-        if host.is_empty() {
-            return Err(ViaError::SentBy);
-        }
-        let rest = lws(rest);
-        let (port, rest) = match rest.strip_prefix(':') {
-            Some(p) => {
-                let p = lws(p);
-                let end = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
-                let port = p[..end].parse::<u16>().map_err(|_| ViaError::SentBy)?;
-                (Some(port), &p[end..])
-            }
-            None => (None, rest),
-        };
-        let (params, rest) = Params::parse_prefix(rest, b",")?;
-        if !rest.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
-            return Err(ViaError::SentBy);
-        }
-        Ok(ViaView {
-            transport,
-            host,
-            port,
-            params,
-        })
-    }
-
-    /// The topmost Via value of a header list.
-    pub fn top(headers: &'a Headers) -> Result<ViaView<'a>, ViaError> {
-        let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
-        let first = split_comma(line).next().ok_or(ViaError::Missing)?;
-        ViaView::parse(first)
-    }
-
-    /// The transport, if it is one the stack knows.
-    pub fn transport(&self) -> Option<Transport> {
-        Transport::from_token(self.transport)
-    }
-
-    /// The `branch` parameter.
-    pub fn branch(&self) -> Option<&str> {
-        self.params.get("branch")
-    }
-
-    /// The `received` parameter.
-    pub fn received(&self) -> Option<&str> {
-        self.params.get("received")
-    }
-
-    /// The `rport` parameter: `None` when absent, `Some(None)` when present
-    /// without value (RFC 3581 §3), `Some(Some(port))` when filled in.
-    pub fn rport(&self) -> Option<Option<u16>> {
-        let p = self.params.find("rport")?;
-        Some(p.value.as_deref().and_then(|v| v.parse().ok()))
-    }
-
-    /// The `maddr` parameter.
-    pub fn maddr(&self) -> Option<&str> {
-        self.params.get("maddr")
-    }
-
-    /// The sent-by host as an IP address, if it is one.
-    pub fn host_ip(&self) -> Option<IpAddr> {
-        parse_ip(self.host)
-    }
+/// The topmost Via value, parsed.
+pub fn top_via(headers: &Headers) -> Result<Via, ViaError> {
+    Ok(Via::parse(top_via_text(headers)?)?)
 }
 
-impl fmt::Display for ViaView<'_> {
-    /// Canonical form: `SIP/2.0/TRANSPORT host[:port];params`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SIP/2.0/{} {}", self.transport, self.host)?;
-        if let Some(p) = self.port {
-            write!(f, ":{p}")?;
-        }
-        write!(f, "{}", self.params)
-    }
-}
-
-fn split_token(s: &str) -> Option<(&str, &str)> {
-    let end = s.bytes().position(|c| !is_token_char(c)).unwrap_or(s.len());
-    (end > 0).then(|| (&s[..end], &s[end..]))
-}
-
-/// Parses an IP address, IPv6 with or without brackets.
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
-    s.parse().ok()
-}
-
-/// Writes an IP as a Via `received` value or sent-by host (IPv6 in
-/// brackets for the host, RFC 5118 §4.5; `received` takes the bare form).
-fn ip_text(ip: IpAddr, brackets: bool) -> String {
-    match ip {
-        IpAddr::V6(v6) if brackets => format!("[{v6}]"),
-        other => other.to_string(),
+/// The IP address of a host, if it is one.
+pub fn host_ip(host: &Host) -> Option<IpAddr> {
+    match host {
+        Host::Ipv4(a) => Some(IpAddr::V4(*a)),
+        Host::Ipv6(a) => Some(IpAddr::V6(*a)),
+        _ => None,
     }
 }
 
 /// The Via value a UAC writes for a request it sends (RFC 3261 §8.1.1.7,
 /// §18.1.1, RFC 3581 §3).
-pub fn via_value(transport: Transport, host: &str, port: Option<u16>, branch: &str, rport: bool) -> String {
+pub fn via_value(
+    transport: Transport,
+    host: &str,
+    port: Option<u16>,
+    branch: &str,
+    rport: bool,
+) -> String {
     let mut v = String::with_capacity(48 + host.len() + branch.len());
     v.push_str("SIP/2.0/");
     v.push_str(transport.as_str());
@@ -199,7 +81,12 @@ pub fn via_value(transport: Transport, host: &str, port: Option<u16>, branch: &s
 pub fn stamp_via(headers: &mut Headers, value: String) {
     let mut out = Headers::with_capacity(headers.len() + 1);
     out.push(HeaderName::Via, value);
-    out.extend(headers.iter().filter(|h| h.name != HeaderName::Via).cloned());
+    out.extend(
+        headers
+            .iter()
+            .filter(|h| h.name != HeaderName::Via)
+            .cloned(),
+    );
     *headers = out;
 }
 
@@ -211,15 +98,15 @@ pub fn stamp_received(headers: &mut Headers, source: SocketAddr) -> Result<bool,
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
     let mut values = split_comma(line);
     let first = values.next().ok_or(ViaError::Missing)?;
-    let mut via = ViaView::parse(first)?;
-    let fill_rport = matches!(via.params.find("rport"), Some(p) if p.value.is_none());
-    let differs = via.host_ip() != Some(source.ip());
+    let mut via = Via::parse(first)?;
+    let fill_rport = via.rport() == Some(None);
+    let differs = host_ip(&via.host) != Some(source.ip());
     if !differs && !fill_rport {
         return Ok(false);
     }
-    via.params.set("received", Some(&ip_text(source.ip(), false)));
+    via.set_received(source.ip());
     if fill_rport {
-        via.params.set("rport", Some(&source.port().to_string()));
+        via.set_rport(Some(source.port()));
     }
     let mut new_line = via.to_string();
     for rest in values {
@@ -260,26 +147,27 @@ pub enum RouteError {
 ///
 /// `connection_open` tells whether the source's connection still exists.
 pub fn response_destination(
-    via: &ViaView<'_>,
+    via: &Via,
     source: Option<&Source>,
     connection_open: impl Fn(ConnectionId) -> bool,
 ) -> Result<Destination, RouteError> {
     let transport = via
-        .transport()
-        .ok_or_else(|| RouteError::UnknownTransport(via.transport.to_owned()))?;
+        .transport
+        .known()
+        .ok_or_else(|| RouteError::UnknownTransport(via.transport.to_string()))?;
     if let Some(conn) = source.and_then(|s| s.connection) {
         if connection_open(conn) {
             return Ok(Destination::Connection(conn));
         }
     }
     let default_port = via.port.unwrap_or(transport.default_port());
-    if let Some(ip) = via.maddr().and_then(parse_ip) {
+    if let Some(ip) = via.maddr().as_ref().and_then(host_ip) {
         return Ok(Destination::Addr {
             transport,
             addr: SocketAddr::new(ip, default_port),
         });
     }
-    if let Some(ip) = via.received().and_then(parse_ip) {
+    if let Some(ip) = via.received() {
         let port = match via.rport() {
             Some(Some(p)) if p != 0 => p,
             _ => default_port,
@@ -289,12 +177,15 @@ pub fn response_destination(
             addr: SocketAddr::new(ip, port),
         });
     }
-    match via.host_ip() {
+    match host_ip(&via.host) {
         Some(ip) => Ok(Destination::Addr {
             transport,
             addr: SocketAddr::new(ip, default_port),
         }),
-        None => Err(RouteError::NeedsResolution(via.host.to_owned())),
+        None => Err(RouteError::NeedsResolution(match &via.host {
+            Host::Domain(d) => d.clone(),
+            other => format!("{other:?}"),
+        })),
     }
 }
 
@@ -302,7 +193,12 @@ pub fn response_destination(
 /// `dest`: over UDP, a request larger than `limit` (MTU − 200) must use a
 /// congestion-controlled transport. Returns the transport to use, or
 /// `None` when the request must not be sent (switching is not allowed).
-pub fn transport_for_size(transport: Transport, len: usize, limit: usize, may_switch: bool) -> Option<Transport> {
+pub fn transport_for_size(
+    transport: Transport,
+    len: usize,
+    limit: usize,
+    may_switch: bool,
+) -> Option<Transport> {
     if transport != Transport::Udp || len <= limit {
         Some(transport)
     } else if may_switch {

@@ -1,1 +1,199 @@
 use super::*;
+use crate::transport::ConnectionId;
+
+fn headers(via: &str) -> Headers {
+    let mut h = Headers::new();
+    h.push(HeaderName::Via, via);
+    h.push(HeaderName::CallId, "x");
+    h
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn udp(s: &str) -> Destination {
+    Destination::Addr {
+        transport: Transport::Udp,
+        addr: addr(s),
+    }
+}
+
+#[test]
+fn via_value_names_transport_sent_by_branch_and_rport() {
+    assert_eq!(
+        via_value(Transport::Udp, "192.0.2.1", Some(5060), "z9hG4bKabc", true),
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport"
+    );
+    assert_eq!(
+        via_value(Transport::Tls, "ua.example.com", None, "z9hG4bKx", false),
+        "SIP/2.0/TLS ua.example.com;branch=z9hG4bKx"
+    );
+}
+
+#[test]
+fn stamp_via_replaces_every_via_and_goes_first() {
+    let mut h = Headers::new();
+    h.push(HeaderName::To, "<sip:b@c>");
+    h.push(HeaderName::Via, "SIP/2.0/UDP old;branch=z9hG4bK1");
+    h.push(HeaderName::Via, "SIP/2.0/UDP older;branch=z9hG4bK2");
+    stamp_via(&mut h, "SIP/2.0/TCP new;branch=z9hG4bK3".into());
+    assert_eq!(
+        h.to_string(),
+        "Via: SIP/2.0/TCP new;branch=z9hG4bK3\r\nTo: <sip:b@c>\r\n"
+    );
+}
+
+#[test]
+fn received_added_when_sent_by_differs_from_source() {
+    // RFC 3261 §18.2.1 example: sent-by is a name, source an address.
+    let mut h = headers("SIP/2.0/UDP bobspc.biloxi.com:5060;branch=z9hG4bKnashds7");
+    assert!(stamp_received(&mut h, addr("192.0.2.4:5060")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP bobspc.biloxi.com:5060;branch=z9hG4bKnashds7;received=192.0.2.4")
+    );
+}
+
+#[test]
+fn nothing_added_when_sent_by_is_the_source_ip() {
+    let mut h = headers("SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7");
+    assert!(!stamp_received(&mut h, addr("192.0.2.4:5060")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds7")
+    );
+}
+
+#[test]
+fn empty_rport_filled_and_received_forced() {
+    // RFC 3581 §4: received is added even when equal to the sent-by.
+    let mut h = headers(
+        "SIP/2.0/UDP 10.1.1.1:4540;rport;branch=z9hG4bKkjshdyff, SIP/2.0/UDP proxy;branch=z9hG4bK2",
+    );
+    assert!(stamp_received(&mut h, addr("10.1.1.1:9988")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some(
+            "SIP/2.0/UDP 10.1.1.1:4540;rport=9988;branch=z9hG4bKkjshdyff;received=10.1.1.1, \
+             SIP/2.0/UDP proxy;branch=z9hG4bK2"
+        )
+    );
+}
+
+#[test]
+fn ipv6_received_is_bare() {
+    let mut h = headers("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1");
+    stamp_received(&mut h, addr("[2001:db8::9]:5060")).unwrap();
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1;received=2001:db8::9")
+    );
+}
+
+#[test]
+fn missing_or_bad_via_is_an_error() {
+    let mut h = Headers::new();
+    assert_eq!(
+        stamp_received(&mut h, addr("1.2.3.4:5")),
+        Err(ViaError::Missing)
+    );
+    let mut h = headers("garbage");
+    assert!(matches!(
+        stamp_received(&mut h, addr("1.2.3.4:5")),
+        Err(ViaError::Malformed(_))
+    ));
+}
+
+fn route(via: &str, source: Option<&Source>, open: bool) -> Result<Destination, RouteError> {
+    let v = Via::parse(via).unwrap();
+    response_destination(&v, source, |_| open)
+}
+
+#[test]
+fn response_routing_follows_18_2_2() {
+    let conn = Source {
+        transport: Transport::Tcp,
+        remote: addr("192.0.2.4:33000"),
+        local: addr("192.0.2.1:5060"),
+        connection: Some(ConnectionId(7)),
+    };
+    // Reliable, connection open: back on the connection.
+    assert_eq!(
+        route(
+            "SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4",
+            Some(&conn),
+            true
+        ),
+        Ok(Destination::Connection(ConnectionId(7)))
+    );
+    // Connection gone: received with the sent-by port (default 5060).
+    assert_eq!(
+        route(
+            "SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.4",
+            Some(&conn),
+            false
+        ),
+        Ok(Destination::Addr {
+            transport: Transport::Tcp,
+            addr: addr("192.0.2.4:5060")
+        })
+    );
+    // maddr wins over received.
+    assert_eq!(
+        route(
+            "SIP/2.0/UDP h:5070;maddr=239.1.1.1;received=192.0.2.4",
+            None,
+            false
+        ),
+        Ok(udp("239.1.1.1:5070"))
+    );
+    // received + filled rport (RFC 3581 §4).
+    assert_eq!(
+        route(
+            "SIP/2.0/UDP h:5070;rport=9988;received=192.0.2.4",
+            None,
+            false
+        ),
+        Ok(udp("192.0.2.4:9988"))
+    );
+    // received + sent-by port.
+    assert_eq!(
+        route("SIP/2.0/UDP h:5070;received=192.0.2.4", None, false),
+        Ok(udp("192.0.2.4:5070"))
+    );
+    // IP sent-by, TLS default port.
+    assert_eq!(
+        route("SIP/2.0/TLS 192.0.2.9", None, false),
+        Ok(Destination::Addr {
+            transport: Transport::Tls,
+            addr: addr("192.0.2.9:5061")
+        })
+    );
+    // A domain without received would need DNS.
+    assert_eq!(
+        route("SIP/2.0/UDP example.com", None, false),
+        Err(RouteError::NeedsResolution("example.com".into()))
+    );
+    assert!(matches!(
+        route("SIP/2.0/FOO 1.2.3.4", None, false),
+        Err(RouteError::UnknownTransport(_))
+    ));
+}
+
+#[test]
+fn size_rule_of_18_1_1() {
+    assert_eq!(
+        transport_for_size(Transport::Udp, 1300, 1300, false),
+        Some(Transport::Udp)
+    );
+    assert_eq!(
+        transport_for_size(Transport::Udp, 1301, 1300, true),
+        Some(Transport::Tcp)
+    );
+    assert_eq!(transport_for_size(Transport::Udp, 1301, 1300, false), None);
+    assert_eq!(
+        transport_for_size(Transport::Tls, 99_999, 1300, false),
+        Some(Transport::Tls)
+    );
+}

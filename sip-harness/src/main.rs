@@ -1,3 +1,6 @@
-//! The `sip-harness` command.
+//! The `sip-harness` command; everything lives in the library
+//! ([`sip_harness::cli`]).
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    sip_harness::cli::main()
+}

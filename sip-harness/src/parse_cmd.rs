@@ -72,7 +72,11 @@ pub fn run(args: &ParseArgs) -> ExitCode {
 }
 
 /// Parses `input` as one datagram or as a stream of messages.
-pub fn parse_all(input: &[u8], cfg: &ParserConfig, stream: bool) -> Result<Vec<Message>, ParseError> {
+pub fn parse_all(
+    input: &[u8],
+    cfg: &ParserConfig,
+    stream: bool,
+) -> Result<Vec<Message>, ParseError> {
     if !stream {
         return Ok(vec![parse_datagram(input, cfg)?.to_message()?]);
     }

@@ -26,7 +26,9 @@ fn many_sessions(c: &mut Criterion) {
     p.advance(Duration::from_secs(70));
     assert_eq!(p.established, 100_000);
     let mut g = c.benchmark_group("established_100k");
-    g.bench_function("poll_timeout", |b| b.iter(|| (p.a.poll_timeout(), p.b.poll_timeout())));
+    g.bench_function("poll_timeout", |b| {
+        b.iter(|| (p.a.poll_timeout(), p.b.poll_timeout()))
+    });
     let now = p.now;
     g.bench_function("handle_timeout_nothing_due", |b| {
         b.iter(|| {

@@ -31,12 +31,14 @@ impl Body {
     }
 
     pub(crate) fn apply_to_request(&self, r: &mut Request) {
-        r.headers.set(HeaderName::ContentType, self.content_type.clone());
+        r.headers
+            .set(HeaderName::ContentType, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 
     pub(crate) fn apply_to_response(&self, r: &mut Response) {
-        r.headers.set(HeaderName::ContentType, self.content_type.clone());
+        r.headers
+            .set(HeaderName::ContentType, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 }
@@ -60,11 +62,7 @@ pub(crate) enum BodyKind {
 /// `session` count as offers or answers. Without Content-Disposition,
 /// `application/sdp` (and every type in `accepted`) is `session`, others
 /// `render` (RFC 3261 §20.11).
-pub(crate) fn classify(
-    headers: &Headers,
-    body: &[u8],
-    accepts: impl Fn(&str) -> bool,
-) -> BodyKind {
+pub(crate) fn classify(headers: &Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -> BodyKind {
     if body.is_empty() {
         return BodyKind::None;
     }
@@ -105,7 +103,11 @@ mod tests {
     }
 
     fn sdp_only(ct: &str) -> bool {
-        ct.split(';').next().unwrap().trim().eq_ignore_ascii_case("application/sdp")
+        ct.split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .eq_ignore_ascii_case("application/sdp")
     }
 
     #[test]
@@ -115,17 +117,28 @@ mod tests {
             classify(&h(Some("application/sdp"), None), b"v=0", sdp_only),
             BodyKind::Session(b) if b.content == b"v=0"
         ));
-        assert_eq!(classify(&h(Some("text/plain"), None), b"hi", sdp_only), BodyKind::Other);
+        assert_eq!(
+            classify(&h(Some("text/plain"), None), b"hi", sdp_only),
+            BodyKind::Other
+        );
         assert_eq!(
             classify(&h(Some("text/plain"), Some("session")), b"hi", sdp_only),
             BodyKind::Unsupported
         );
         assert_eq!(
-            classify(&h(Some("application/sdp"), Some("render;handling=optional")), b"v=0", sdp_only),
+            classify(
+                &h(Some("application/sdp"), Some("render;handling=optional")),
+                b"v=0",
+                sdp_only
+            ),
             BodyKind::Other
         );
         assert!(matches!(
-            classify(&h(Some("Application/SDP"), Some("Session")), b"v=0", sdp_only),
+            classify(
+                &h(Some("Application/SDP"), Some("Session")),
+                b"v=0",
+                sdp_only
+            ),
             BodyKind::Session(_)
         ));
     }

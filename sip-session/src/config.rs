@@ -180,7 +180,10 @@ impl UserAgentConfig {
     pub fn supports(&self, tag: &str) -> bool {
         (tag.eq_ignore_ascii_case(option_tag::REL100) && self.rel100.is_supported())
             || (tag.eq_ignore_ascii_case(option_tag::REPLACES) && self.replaces.is_supported())
-            || self.extra_supported.iter().any(|t| t.eq_ignore_ascii_case(tag))
+            || self
+                .extra_supported
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(tag))
     }
 
     /// True when the application answers `method` itself.

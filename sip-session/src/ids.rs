@@ -81,4 +81,5 @@ impl core::hash::Hasher for IdHasher {
 }
 
 /// A map keyed by the agent's own ids.
-pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, core::hash::BuildHasherDefault<IdHasher>>;
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, core::hash::BuildHasherDefault<IdHasher>>;

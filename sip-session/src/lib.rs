@@ -44,8 +44,8 @@ pub use events::{Event, TerminationCause};
 pub use ids::{RequestId, SessionId};
 pub use offer_answer::{DescriptionKind, SignalingState};
 pub use session::{
-    AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut, ProgressOptions,
-    RejectOptions, Session, SessionMut, SessionState,
+    AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
+    ProgressOptions, RejectOptions, Session, SessionMut, SessionState,
 };
 pub use user_agent::{IncomingRequest, UserAgent};
 
@@ -58,8 +58,14 @@ mod size_tests {
         println!("Dialog {}", size_of::<sip_core::dialog::Dialog>());
         println!("NameAddr {}", size_of::<sip_core::NameAddr>());
         println!("Uri {}", size_of::<sip_core::Uri>());
-        println!("InviterData {}", size_of::<crate::session::inviter::InviterData>());
-        println!("InvitationData {}", size_of::<crate::session::invitation::InvitationData>());
+        println!(
+            "InviterData {}",
+            size_of::<crate::session::inviter::InviterData>()
+        );
+        println!(
+            "InvitationData {}",
+            size_of::<crate::session::invitation::InvitationData>()
+        );
         println!("Request {}", size_of::<sip_core::Request>());
         println!("Event {}", size_of::<crate::Event>());
     }

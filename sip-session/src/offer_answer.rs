@@ -88,7 +88,12 @@ impl OfferAnswer {
         matches!(self.state, SignalingState::Initial | SignalingState::Stable)
     }
 
-    fn step(&mut self, from: &[SignalingState], to: SignalingState, step: &'static str) -> Result<(), OfferAnswerError> {
+    fn step(
+        &mut self,
+        from: &[SignalingState],
+        to: SignalingState,
+        step: &'static str,
+    ) -> Result<(), OfferAnswerError> {
         if !from.contains(&self.state) {
             return Err(OfferAnswerError {
                 state: self.state,

@@ -70,7 +70,6 @@ impl TimerTable {
     pub(crate) fn stop_all(&mut self) {
         self.0 = [Instant::MAX; SessionTimer::COUNT];
     }
-
 }
 
 /// Who owns a queued deadline.
@@ -124,7 +123,10 @@ impl TimerQueue {
     /// Drops stale entries when they dominate.
     pub(crate) fn compact(&mut self, live: impl Fn(Instant, TimerOwner) -> bool) {
         let old = core::mem::take(&mut self.heap);
-        self.heap = old.into_iter().filter(|Reverse((at, o))| live(*at, *o)).collect();
+        self.heap = old
+            .into_iter()
+            .filter(|Reverse((at, o))| live(*at, *o))
+            .collect();
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

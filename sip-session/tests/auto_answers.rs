@@ -47,11 +47,19 @@ fn last_response(net: &Net, raw: usize) -> Response {
 #[test]
 fn options_is_answered_with_capabilities() {
     let (mut net, ua, raw) = setup();
-    net.inject(raw, ua, &request("OPTIONS", "sip:ua@192.0.2.10", "", "opt1"));
+    net.inject(
+        raw,
+        ua,
+        &request("OPTIONS", "sip:ua@192.0.2.10", "", "opt1"),
+    );
     net.run_for(SECOND);
     let r = last_response(&net, raw);
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers.get(&HeaderName::Allow).unwrap().contains("INVITE"));
+    assert!(r
+        .headers
+        .get(&HeaderName::Allow)
+        .unwrap()
+        .contains("INVITE"));
     assert!(r.headers.get(&HeaderName::Allow).unwrap().contains("PRACK"));
     assert_eq!(r.headers.get(&HeaderName::Accept), Some("application/sdp"));
     assert_eq!(r.headers.get(&HeaderName::Supported), Some("100rel, timer"));
@@ -61,7 +69,12 @@ fn options_is_answered_with_capabilities() {
 #[test]
 fn unknown_method_gets_405_with_allow() {
     let (mut net, ua, raw) = setup();
-    for (m, b) in [("UPDATE", "u1"), ("PUBLISH", "u2"), ("SUBSCRIBE", "u3"), ("FOO", "u4")] {
+    for (m, b) in [
+        ("UPDATE", "u1"),
+        ("PUBLISH", "u2"),
+        ("SUBSCRIBE", "u3"),
+        ("FOO", "u4"),
+    ] {
         net.inject(raw, ua, &request(m, "sip:ua@192.0.2.10", "", b));
         net.run_for(SECOND);
         let r = last_response(&net, raw);
@@ -75,13 +88,25 @@ fn unsupported_scheme_gets_416() {
     let (mut net, ua, raw) = setup();
     net.inject(raw, ua, &request("OPTIONS", "tel:+15551234567", "", "t1"));
     net.run_for(SECOND);
-    assert_eq!(last_response(&net, raw).status, StatusCode::UNSUPPORTED_URI_SCHEME);
+    assert_eq!(
+        last_response(&net, raw).status,
+        StatusCode::UNSUPPORTED_URI_SCHEME
+    );
 }
 
 #[test]
 fn unknown_required_extension_gets_420() {
     let (mut net, ua, raw) = setup();
-    net.inject(raw, ua, &request("OPTIONS", "sip:ua@192.0.2.10", "Require: 100rel, foo, bar\r\n", "r1"));
+    net.inject(
+        raw,
+        ua,
+        &request(
+            "OPTIONS",
+            "sip:ua@192.0.2.10",
+            "Require: 100rel, foo, bar\r\n",
+            "r1",
+        ),
+    );
     net.run_for(SECOND);
     let r = last_response(&net, raw);
     assert_eq!(r.status, StatusCode::BAD_EXTENSION);
@@ -91,21 +116,43 @@ fn unknown_required_extension_gets_420() {
 #[test]
 fn requests_for_unknown_dialogs_get_481() {
     let (mut net, ua, raw) = setup();
-    for (m, b) in [("BYE", "d1"), ("INFO", "d2"), ("INVITE", "d3"), ("NOTIFY", "d4")] {
-        let extra = if m == "INVITE" { "Contact: <sip:raw@192.0.2.11>\r\n" } else { "" };
+    for (m, b) in [
+        ("BYE", "d1"),
+        ("INFO", "d2"),
+        ("INVITE", "d3"),
+        ("NOTIFY", "d4"),
+    ] {
+        let extra = if m == "INVITE" {
+            "Contact: <sip:raw@192.0.2.11>\r\n"
+        } else {
+            ""
+        };
         let mut req = String::from_utf8(request(m, "sip:ua@192.0.2.10", extra, b)).unwrap();
-        req = req.replace("To: <sip:ua@example.com>", "To: <sip:ua@example.com>;tag=nosuch");
+        req = req.replace(
+            "To: <sip:ua@example.com>",
+            "To: <sip:ua@example.com>;tag=nosuch",
+        );
         net.inject(raw, ua, req.as_bytes());
         net.run_for(SECOND);
-        assert_eq!(last_response(&net, raw).status, StatusCode::CALL_DOES_NOT_EXIST, "{m}");
+        assert_eq!(
+            last_response(&net, raw).status,
+            StatusCode::CALL_DOES_NOT_EXIST,
+            "{m}"
+        );
     }
     // Out of dialog too, for BYE and CANCEL.
     net.inject(raw, ua, &request("BYE", "sip:ua@192.0.2.10", "", "d5"));
     net.run_for(SECOND);
-    assert_eq!(last_response(&net, raw).status, StatusCode::CALL_DOES_NOT_EXIST);
+    assert_eq!(
+        last_response(&net, raw).status,
+        StatusCode::CALL_DOES_NOT_EXIST
+    );
     net.inject(raw, ua, &request("CANCEL", "sip:ua@192.0.2.10", "", "d6"));
     net.run_for(SECOND);
-    assert_eq!(last_response(&net, raw).status, StatusCode::CALL_DOES_NOT_EXIST);
+    assert_eq!(
+        last_response(&net, raw).status,
+        StatusCode::CALL_DOES_NOT_EXIST
+    );
 }
 
 #[test]
@@ -151,7 +198,14 @@ fn established(app_info: bool) -> (Net, usize, usize, SessionId, SessionId) {
     let now = net.now;
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body: Some(sdp("alice", "offer")), ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body: Some(sdp("alice", "offer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
@@ -159,7 +213,13 @@ fn established(app_info: bool) -> (Net, usize, usize, SessionId, SessionId) {
     net.ua(bob)
         .invitation(inv)
         .unwrap()
-        .accept(now, AcceptOptions { body: Some(sdp("bob", "answer")), ..Default::default() })
+        .accept(
+            now,
+            AcceptOptions {
+                body: Some(sdp("bob", "answer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     (net, alice, bob, call, inv)
@@ -167,19 +227,37 @@ fn established(app_info: bool) -> (Net, usize, usize, SessionId, SessionId) {
 
 /// Sends an in-dialog request from alice by hand: the dialog's next
 /// request, with `cseq` forced when given.
-fn in_dialog(net: &mut Net, from: usize, to: usize, s: SessionId, method: Method, cseq: Option<u32>) {
+fn in_dialog(
+    net: &mut Net,
+    from: usize,
+    to: usize,
+    s: SessionId,
+    method: Method,
+    cseq: Option<u32>,
+) {
     let d = net.ua(from).session(s).unwrap().dialog().unwrap().clone();
     send_in(net, from, to, d, method, cseq);
 }
 
-fn send_in(net: &mut Net, from: usize, to: usize, mut d: sip_core::dialog::Dialog, method: Method, cseq: Option<u32>) {
+fn send_in(
+    net: &mut Net,
+    from: usize,
+    to: usize,
+    mut d: sip_core::dialog::Dialog,
+    method: Method,
+    cseq: Option<u32>,
+) {
     let mut req = d.request(method.clone());
     if let Some(n) = cseq {
         req.headers.set(HeaderName::CSeq, format!("{n} {method}"));
     }
     req.headers.push_front(
         HeaderName::Via,
-        format!("SIP/2.0/UDP {};branch=z9hG4bKhand{}", net.nodes[from].addr, net.wire.len()),
+        format!(
+            "SIP/2.0/UDP {};branch=z9hG4bKhand{}",
+            net.nodes[from].addr,
+            net.wire.len()
+        ),
     );
     let bytes = req.to_bytes();
     net.inject(from, to, &bytes);
@@ -207,7 +285,9 @@ fn in_dialog_defaults_and_out_of_order_cseq() {
         .iter()
         .rev()
         .find_map(|w| match &w.message {
-            Message::Response(r) if w.from == bob && r.headers.get(&HeaderName::CSeq) == Some("9 INFO") => {
+            Message::Response(r)
+                if w.from == bob && r.headers.get(&HeaderName::CSeq) == Some("9 INFO") =>
+            {
                 Some(r.clone())
             }
             _ => None,
@@ -226,7 +306,11 @@ fn application_answers_info_or_the_default_after_timeout() {
     let (rid, session) = net
         .events(bob)
         .find_map(|e| match e {
-            Event::Request { request, session, method: Method::Info } => Some((*request, *session)),
+            Event::Request {
+                request,
+                session,
+                method: Method::Info,
+            } => Some((*request, *session)),
             _ => None,
         })
         .unwrap();
@@ -248,9 +332,19 @@ fn application_answers_info_or_the_default_after_timeout() {
 #[test]
 fn every_request_gets_a_final_response_in_a_call() {
     let (mut net, alice, bob, call, _) = established(false);
-    let dialog = net.ua(alice).session(call).unwrap().dialog().unwrap().clone();
+    let dialog = net
+        .ua(alice)
+        .session(call)
+        .unwrap()
+        .dialog()
+        .unwrap()
+        .clone();
     let now = net.now;
-    net.ua(alice).session_mut(call).unwrap().bye(now, ByeOptions::default()).unwrap();
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
     net.run_for(Duration::from_secs(40));
     assert!(net.unanswered().is_empty());
     // A late request in the ended dialog: 481.

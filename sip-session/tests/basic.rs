@@ -17,7 +17,14 @@ fn basic_call_invite_ringing_ok_ack_bye() {
     let now = net.now;
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body: Some(sdp("alice", "offer")), ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body: Some(sdp("alice", "offer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(net.run_until(SECOND, |n| n.invitation(bob).is_some()));
     let inv = net.invitation(bob).unwrap();
@@ -26,13 +33,23 @@ fn basic_call_invite_ringing_ok_ack_bye() {
     net.ua(bob)
         .invitation(inv)
         .unwrap()
-        .accept(now, AcceptOptions { body: Some(sdp("bob", "answer")), ..Default::default() })
+        .accept(
+            now,
+            AcceptOptions {
+                body: Some(sdp("bob", "answer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.state(alice, call), SessionState::Established);
     assert_eq!(net.state(bob, inv), SessionState::Established);
     let now = net.now;
-    net.ua(alice).session_mut(call).unwrap().bye(now, ByeOptions::default()).unwrap();
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(
         net.trace(),
@@ -48,11 +65,21 @@ fn basic_call_invite_ringing_ok_ack_bye() {
     );
     assert_eq!(
         net.states(alice, call),
-        [SessionState::Initial, SessionState::Establishing, SessionState::Established, SessionState::Terminated]
+        [
+            SessionState::Initial,
+            SessionState::Establishing,
+            SessionState::Established,
+            SessionState::Terminated
+        ]
     );
     assert_eq!(
         net.states(bob, inv),
-        [SessionState::Initial, SessionState::Establishing, SessionState::Established, SessionState::Terminated]
+        [
+            SessionState::Initial,
+            SessionState::Establishing,
+            SessionState::Established,
+            SessionState::Terminated
+        ]
     );
     assert_eq!(net.cause(alice, call), Some(TerminationCause::Bye));
     assert_eq!(net.cause(bob, inv), Some(TerminationCause::RemoteBye));

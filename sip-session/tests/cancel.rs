@@ -20,14 +20,25 @@ fn setup(with_sdp: bool) -> (Net, usize, usize, SessionId) {
     let body = with_sdp.then(|| sdp("alice", "offer"));
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body, ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body,
+                ..Default::default()
+            },
+        )
         .unwrap();
     (net, alice, bob, call)
 }
 
 fn cancel(net: &mut Net, alice: usize, call: SessionId) {
     let now = net.now;
-    net.ua(alice).inviter(call).unwrap().cancel(now, CancelOptions::default()).unwrap();
+    net.ua(alice)
+        .inviter(call)
+        .unwrap()
+        .cancel(now, CancelOptions::default())
+        .unwrap();
 }
 
 #[test]
@@ -41,11 +52,17 @@ fn immediate_cancel_waits_for_a_provisional_response() {
         net.run_for(5 * SECOND);
         assert_eq!(net.methods(alice), ["INVITE", "CANCEL", "ACK"]);
         assert_eq!(net.methods(bob), ["100", "180", "200", "487"]);
-        assert_eq!(net.states(alice, call), [Initial, Establishing, Terminating, Terminated]);
+        assert_eq!(
+            net.states(alice, call),
+            [Initial, Establishing, Terminating, Terminated]
+        );
         assert_eq!(net.cause(alice, call), Some(TerminationCause::Cancelled));
         let inv = net.invitation(bob).unwrap();
         assert_eq!(net.states(bob, inv), [Initial, Terminated]);
-        assert_eq!(net.cause(bob, inv), Some(TerminationCause::CancelledByRemote));
+        assert_eq!(
+            net.cause(bob, inv),
+            Some(TerminationCause::CancelledByRemote)
+        );
         assert!(net.events(bob).any(|e| matches!(e, Event::Cancel { .. })));
         net.run_for(Duration::from_secs(40));
         assert!(net.unanswered().is_empty());
@@ -58,14 +75,19 @@ fn cancel_after_ringing() {
     for with_sdp in [true, false] {
         let (mut net, alice, bob, call) = setup(with_sdp);
         net.run_for(SECOND);
-        assert!(net.events(alice).any(|e| matches!(e, Event::Progress { status, .. } if *status == StatusCode::RINGING)));
+        assert!(net.events(alice).any(
+            |e| matches!(e, Event::Progress { status, .. } if *status == StatusCode::RINGING)
+        ));
         cancel(&mut net, alice, call);
         net.run_for(SECOND);
         assert_eq!(net.methods(alice), ["INVITE", "CANCEL", "ACK"]);
         assert_eq!(net.finals(bob, "CANCEL"), [StatusCode::OK]);
         assert_eq!(net.finals(bob, "INVITE"), [StatusCode::REQUEST_TERMINATED]);
         assert_eq!(net.state(alice, call), Terminated);
-        insta::assert_snapshot!(format!("cancel_after_ringing_sdp_{with_sdp}"), net.trace().join("\n"));
+        insta::assert_snapshot!(
+            format!("cancel_after_ringing_sdp_{with_sdp}"),
+            net.trace().join("\n")
+        );
     }
 }
 
@@ -79,10 +101,15 @@ fn cancel_wins_the_race_with_accept() {
     // The CANCEL was processed first: accept is refused, nothing sent.
     let now = net.now;
     let sent = net.wire.len();
-    let r = net
-        .ua(bob)
-        .invitation(inv)
-        .map(|mut i| i.accept(now, AcceptOptions { body: Some(sdp("bob", "answer")), ..Default::default() }));
+    let r = net.ua(bob).invitation(inv).map(|mut i| {
+        i.accept(
+            now,
+            AcceptOptions {
+                body: Some(sdp("bob", "answer")),
+                ..Default::default()
+            },
+        )
+    });
     assert!(!matches!(r, Some(Ok(()))));
     net.drain();
     assert_eq!(net.wire.len(), sent);
@@ -100,7 +127,13 @@ fn ok_wins_the_race_with_cancel() {
         net.ua(bob)
             .invitation(inv)
             .unwrap()
-            .accept(now, AcceptOptions { body: Some(sdp("bob", "answer-or-offer")), ..Default::default() })
+            .accept(
+                now,
+                AcceptOptions {
+                    body: Some(sdp("bob", "answer-or-offer")),
+                    ..Default::default()
+                },
+            )
             .unwrap();
         cancel(&mut net, alice, call);
         net.run_for(5 * SECOND);
@@ -113,16 +146,27 @@ fn ok_wins_the_race_with_cancel() {
             // Bob offered in the 200; the ACK of a cancelled call carries
             // no answer, so Bob ends with BYE (Reason 488) as SIP.js does.
             // The two BYEs cross and each gets 481.
-            assert_eq!(net.methods(alice), ["INVITE", "CANCEL", "ACK", "BYE", "481"]);
+            assert_eq!(
+                net.methods(alice),
+                ["INVITE", "CANCEL", "ACK", "BYE", "481"]
+            );
             assert_eq!(net.finals(bob, "BYE"), [StatusCode::CALL_DOES_NOT_EXIST]);
             assert_eq!(
                 net.cause(bob, inv),
-                Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+                Some(TerminationCause::Description(
+                    StatusCode::NOT_ACCEPTABLE_HERE
+                ))
             );
         }
-        assert_eq!(net.states(alice, call), [Initial, Establishing, Terminating, Terminated]);
+        assert_eq!(
+            net.states(alice, call),
+            [Initial, Establishing, Terminating, Terminated]
+        );
         assert_eq!(net.cause(alice, call), Some(TerminationCause::Cancelled));
-        assert_eq!(net.states(bob, inv), [Initial, Establishing, Established, Terminated]);
+        assert_eq!(
+            net.states(bob, inv),
+            [Initial, Establishing, Established, Terminated]
+        );
         net.run_for(Duration::from_secs(40));
         assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
     }
@@ -134,7 +178,10 @@ fn cancel_with_no_answer_at_all_ends_by_timer_b() {
     let alice = net.add("alice", 1, |_| {});
     let nowhere: sip_core::Uri = "sip:nobody@198.51.100.1".parse().unwrap();
     let now = net.now;
-    let call = net.ua(alice).invite(now, nowhere, InviteOptions::default()).unwrap();
+    let call = net
+        .ua(alice)
+        .invite(now, nowhere, InviteOptions::default())
+        .unwrap();
     cancel(&mut net, alice, call);
     net.run_for(Duration::from_secs(40));
     assert_eq!(net.cause(alice, call), Some(TerminationCause::Cancelled));
@@ -150,16 +197,28 @@ fn cancel_is_refused_once_established() {
     net.ua(bob)
         .invitation(inv)
         .unwrap()
-        .accept(now, AcceptOptions { body: Some(sdp("bob", "answer")), ..Default::default() })
+        .accept(
+            now,
+            AcceptOptions {
+                body: Some(sdp("bob", "answer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     let now = net.now;
-    let r = net.ua(alice).inviter(call).unwrap().cancel(now, CancelOptions::default());
+    let r = net
+        .ua(alice)
+        .inviter(call)
+        .unwrap()
+        .cancel(now, CancelOptions::default());
     assert_eq!(r, Err(SessionError::InvalidState(Established)));
     let r = net.ua(alice).inviter(call).unwrap().cancel(
         now,
-        CancelOptions { status: Some(StatusCode::new(100).unwrap()), reason_phrase: None },
+        CancelOptions {
+            status: Some(StatusCode::new(100).unwrap()),
+            reason_phrase: None,
+        },
     );
     assert_eq!(r, Err(SessionError::InvalidState(Established)));
 }
-

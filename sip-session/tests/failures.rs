@@ -25,13 +25,31 @@ fn call(net: &mut Net, alice: usize, bob: usize, body: Option<Body>) -> SessionI
     let target = net.uri(bob);
     let now = net.now;
     net.ua(alice)
-        .invite(now, target, InviteOptions { body, ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body,
+                ..Default::default()
+            },
+        )
         .unwrap()
 }
 
-fn accept(net: &mut Net, bob: usize, inv: SessionId, body: Option<Body>) -> Result<(), SessionError> {
+fn accept(
+    net: &mut Net,
+    bob: usize,
+    inv: SessionId,
+    body: Option<Body>,
+) -> Result<(), SessionError> {
     let now = net.now;
-    net.ua(bob).invitation(inv).unwrap().accept(now, AcceptOptions { body, ..Default::default() })
+    net.ua(bob).invitation(inv).unwrap().accept(
+        now,
+        AcceptOptions {
+            body,
+            ..Default::default()
+        },
+    )
 }
 
 #[test]
@@ -40,11 +58,17 @@ fn no_response_gives_408() {
     let alice = net.add("alice", 1, |_| {});
     let now = net.now;
     let target: sip_core::Uri = "sip:nobody@198.51.100.9".parse().unwrap();
-    let c = net.ua(alice).invite(now, target, InviteOptions::default()).unwrap();
+    let c = net
+        .ua(alice)
+        .invite(now, target, InviteOptions::default())
+        .unwrap();
     net.run_for(Duration::from_secs(31));
     assert_eq!(net.state(alice, c), Establishing);
     net.run_for(Duration::from_secs(2));
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::REQUEST_TIMEOUT)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(StatusCode::REQUEST_TIMEOUT))
+    );
     // Timer A retransmissions: 0.5, 1, 2, 4, 8, 16 s.
     assert_eq!(net.methods(alice), ["INVITE"; 7]);
 }
@@ -58,16 +82,27 @@ fn transport_error_gives_503() {
         addr: net.nodes[bob].addr,
     };
     let now = net.now;
-    net.ua(alice)
-        .handle_transport_error(now, dest, sip_core::transport::TransportError::Unreachable);
+    net.ua(alice).handle_transport_error(
+        now,
+        dest,
+        sip_core::transport::TransportError::Unreachable,
+    );
     net.drain();
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::SERVICE_UNAVAILABLE)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(StatusCode::SERVICE_UNAVAILABLE))
+    );
     assert_eq!(net.states(alice, c), [Initial, Establishing, Terminated]);
 }
 
 #[test]
 fn reject_default_and_explicit() {
-    for (status, expect) in [(None, 480u16), (Some(486u16), 486), (Some(302), 302), (Some(603), 603)] {
+    for (status, expect) in [
+        (None, 480u16),
+        (Some(486u16), 486),
+        (Some(302), 302),
+        (Some(603), 603),
+    ] {
         let (mut net, alice, bob) = pair(|_| {});
         let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
         net.run_for(SECOND);
@@ -77,11 +112,18 @@ fn reject_default_and_explicit() {
         if let Some(s) = status {
             opts.status = StatusCode::new(s).unwrap();
         }
-        net.ua(bob).invitation(inv).unwrap().reject(now, opts).unwrap();
+        net.ua(bob)
+            .invitation(inv)
+            .unwrap()
+            .reject(now, opts)
+            .unwrap();
         net.run_for(SECOND);
         let st = StatusCode::new(expect).unwrap();
         assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(st)));
-        assert_eq!(net.cause(bob, inv), Some(TerminationCause::RejectedLocally(st)));
+        assert_eq!(
+            net.cause(bob, inv),
+            Some(TerminationCause::RejectedLocally(st))
+        );
         assert_eq!(net.methods(alice), ["INVITE", "ACK"]);
         assert_eq!(net.states(bob, inv), [Initial, Terminated]);
         // A second reject is refused.
@@ -99,12 +141,18 @@ fn reject_refuses_bad_status() {
     let sent = net.wire.len();
     let r = net.ua(bob).invitation(inv).unwrap().reject(
         now,
-        RejectOptions { status: StatusCode::OK, ..Default::default() },
+        RejectOptions {
+            status: StatusCode::OK,
+            ..Default::default()
+        },
     );
     assert_eq!(r, Err(SessionError::InvalidStatus(200)));
     let r = net.ua(bob).invitation(inv).unwrap().progress(
         now,
-        ProgressOptions { status: StatusCode::OK, ..Default::default() },
+        ProgressOptions {
+            status: StatusCode::OK,
+            ..Default::default()
+        },
     );
     assert_eq!(r, Err(SessionError::InvalidStatus(200)));
     net.drain();
@@ -121,11 +169,15 @@ fn no_answer_timeout_rejects_480() {
     let inv = net.invitation(bob).unwrap();
     assert_eq!(
         net.cause(bob, inv),
-        Some(TerminationCause::RejectedLocally(StatusCode::TEMPORARILY_UNAVAILABLE))
+        Some(TerminationCause::RejectedLocally(
+            StatusCode::TEMPORARILY_UNAVAILABLE
+        ))
     );
     assert_eq!(
         net.cause(alice, c),
-        Some(TerminationCause::Rejected(StatusCode::TEMPORARILY_UNAVAILABLE))
+        Some(TerminationCause::Rejected(
+            StatusCode::TEMPORARILY_UNAVAILABLE
+        ))
     );
 }
 
@@ -139,12 +191,18 @@ fn invite_expires_rejects_487() {
         .invite(
             now,
             target,
-            InviteOptions { extra_headers: vec![(HeaderName::Expires, "3".into())], ..Default::default() },
+            InviteOptions {
+                extra_headers: vec![(HeaderName::Expires, "3".into())],
+                ..Default::default()
+            },
         )
         .unwrap();
     net.run_for(Duration::from_secs(4));
     assert_eq!(net.finals(bob, "INVITE"), [StatusCode::REQUEST_TERMINATED]);
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::REQUEST_TERMINATED)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(StatusCode::REQUEST_TERMINATED))
+    );
 }
 
 #[test]
@@ -160,7 +218,10 @@ fn invites_refused_486_when_the_application_takes_none() {
     let (mut net, alice, bob) = pair(|c| c.accept_invites = false);
     let c = call(&mut net, alice, bob, None);
     net.run_for(SECOND);
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::BUSY_HERE)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(StatusCode::BUSY_HERE))
+    );
     assert!(net.invitation(bob).is_none());
 }
 
@@ -173,7 +234,9 @@ fn accept_needs_a_description_and_happens_once() {
     let sent = net.wire.len();
     assert_eq!(
         accept(&mut net, bob, inv, None),
-        Err(SessionError::DescriptionRequired(SignalingState::HaveRemoteOffer))
+        Err(SessionError::DescriptionRequired(
+            SignalingState::HaveRemoteOffer
+        ))
     );
     net.drain();
     assert_eq!(net.wire.len(), sent);
@@ -186,7 +249,11 @@ fn accept_needs_a_description_and_happens_once() {
     assert_eq!(net.state(alice, c), Established);
     // accept, then terminate (bye), then terminate again.
     let now = net.now;
-    net.ua(bob).session_mut(inv).unwrap().bye(now, ByeOptions::default()).unwrap();
+    net.ua(bob)
+        .session_mut(inv)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
     assert!(net.ua(bob).session_mut(inv).is_none());
     net.run_for(SECOND);
     assert_eq!(net.cause(alice, c), Some(TerminationCause::RemoteBye));
@@ -198,7 +265,11 @@ fn ok_without_description_gets_ack_and_bye_400() {
     // Strip the answer from Bob's 200.
     net.filter = Some(Box::new(|_, m| {
         if let Message::Response(r) = m {
-            if r.status == StatusCode::OK && r.headers.get(&HeaderName::CSeq).is_some_and(|c| c.ends_with("INVITE")) {
+            if r.status == StatusCode::OK
+                && r.headers
+                    .get(&HeaderName::CSeq)
+                    .is_some_and(|c| c.ends_with("INVITE"))
+            {
                 r.body.clear();
                 r.headers.remove(&HeaderName::ContentType);
             }
@@ -223,7 +294,10 @@ fn ok_without_description_gets_ack_and_bye_400() {
         bye.headers.get(&HeaderName::Reason),
         Some("SIP;cause=400;text=\"Missing session description\"")
     );
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Description(StatusCode::BAD_REQUEST)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Description(StatusCode::BAD_REQUEST))
+    );
     assert_eq!(net.cause(bob, inv), Some(TerminationCause::RemoteBye));
 }
 
@@ -235,14 +309,26 @@ fn answer_refused_by_the_application_gives_bye_488() {
     let inv = net.invitation(bob).unwrap();
     accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
     net.run_for(SECOND);
-    assert!(net.events(alice).any(|e| matches!(e, Event::RemoteDescription { kind: DescriptionKind::Answer, .. })));
+    assert!(net.events(alice).any(|e| matches!(
+        e,
+        Event::RemoteDescription {
+            kind: DescriptionKind::Answer,
+            ..
+        }
+    )));
     let now = net.now;
-    net.ua(alice).session_mut(c).unwrap().refuse_description(now).unwrap();
+    net.ua(alice)
+        .session_mut(c)
+        .unwrap()
+        .refuse_description(now)
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.methods(alice), ["INVITE", "ACK", "BYE"]);
     assert_eq!(
         net.cause(alice, c),
-        Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+        Some(TerminationCause::Description(
+            StatusCode::NOT_ACCEPTABLE_HERE
+        ))
     );
 }
 
@@ -258,9 +344,18 @@ fn delayed_offer_answer_in_ack() {
     );
     accept(&mut net, bob, inv, Some(sdp("bob", "offer"))).unwrap();
     net.run_for(SECOND);
-    assert!(net.events(alice).any(|e| matches!(e, Event::DescriptionRequested { kind: DescriptionKind::Answer, .. })));
+    assert!(net.events(alice).any(|e| matches!(
+        e,
+        Event::DescriptionRequested {
+            kind: DescriptionKind::Answer,
+            ..
+        }
+    )));
     assert_eq!(net.state(alice, c), Establishing);
-    assert_eq!(net.ua(alice).session(c).unwrap().signaling_state(), SignalingState::HaveRemoteOffer);
+    assert_eq!(
+        net.ua(alice).session(c).unwrap().signaling_state(),
+        SignalingState::HaveRemoteOffer
+    );
     let now = net.now;
     net.ua(alice)
         .session_mut(c)
@@ -269,11 +364,22 @@ fn delayed_offer_answer_in_ack() {
         .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.state(alice, c), Established);
-    assert_eq!(net.ua(alice).session(c).unwrap().signaling_state(), SignalingState::Stable);
-    assert_eq!(net.ua(bob).session(inv).unwrap().signaling_state(), SignalingState::Stable);
-    assert!(net
-        .events(bob)
-        .any(|e| matches!(e, Event::RemoteDescription { kind: DescriptionKind::Answer, early: false, .. })));
+    assert_eq!(
+        net.ua(alice).session(c).unwrap().signaling_state(),
+        SignalingState::Stable
+    );
+    assert_eq!(
+        net.ua(bob).session(inv).unwrap().signaling_state(),
+        SignalingState::Stable
+    );
+    assert!(net.events(bob).any(|e| matches!(
+        e,
+        Event::RemoteDescription {
+            kind: DescriptionKind::Answer,
+            early: false,
+            ..
+        }
+    )));
     assert_eq!(net.methods(alice), ["INVITE", "ACK"]);
 }
 
@@ -291,11 +397,15 @@ fn delayed_offer_without_answer_ends_with_bye_488() {
     assert_eq!(net.methods(alice), ["INVITE", "ACK", "BYE", "481"]);
     assert_eq!(
         net.cause(alice, c),
-        Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+        Some(TerminationCause::Description(
+            StatusCode::NOT_ACCEPTABLE_HERE
+        ))
     );
     assert_eq!(
         net.cause(bob, inv),
-        Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+        Some(TerminationCause::Description(
+            StatusCode::NOT_ACCEPTABLE_HERE
+        ))
     );
 }
 
@@ -328,7 +438,9 @@ fn delayed_offer_ack_without_answer_gets_bye_488() {
     assert_eq!(m.last().map(String::as_str), Some("BYE"));
     assert_eq!(
         net.cause(bob, inv),
-        Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+        Some(TerminationCause::Description(
+            StatusCode::NOT_ACCEPTABLE_HERE
+        ))
     );
     assert_eq!(net.cause(alice, c), Some(TerminationCause::RemoteBye));
 }
@@ -336,25 +448,37 @@ fn delayed_offer_ack_without_answer_gets_bye_488() {
 #[test]
 fn ack_never_arrives_ok_retransmitted_then_bye() {
     let (mut net, alice, bob) = pair(|_| {});
-    net.filter = Some(Box::new(|_, m| !matches!(m, Message::Request(r) if r.method == Method::Ack)));
+    net.filter = Some(Box::new(
+        |_, m| !matches!(m, Message::Request(r) if r.method == Method::Ack),
+    ));
     let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
     // accept() then terminate(): BYE waits for the ACK (or its timeout).
     let now = net.now;
-    net.ua(bob).session_mut(inv).unwrap().bye(now, ByeOptions::default()).unwrap();
+    net.ua(bob)
+        .session_mut(inv)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
     assert_eq!(net.ua(bob).session(inv).unwrap().state(), Terminating);
     net.run_for(Duration::from_secs(40));
     let oks = net.methods(bob).iter().filter(|m| *m == "200").count();
     // The 200 and its retransmissions at 0.5, 1.5, 3.5, 7.5, ... 31.5 s.
     assert_eq!(oks, 11, "{:?}", net.methods(bob));
     assert_eq!(net.methods(bob).last().map(String::as_str), Some("BYE"));
-    assert_eq!(net.states(bob, inv), [Initial, Establishing, Established, Terminating, Terminated]);
+    assert_eq!(
+        net.states(bob, inv),
+        [Initial, Establishing, Established, Terminating, Terminated]
+    );
     assert_eq!(net.cause(bob, inv), Some(TerminationCause::AckTimeout));
     assert_eq!(net.cause(alice, c), Some(TerminationCause::RemoteBye));
     // Alice answered every retransmitted 200 with the same ACK.
-    assert_eq!(net.methods(alice).iter().filter(|m| *m == "ACK").count(), 11);
+    assert_eq!(
+        net.methods(alice).iter().filter(|m| *m == "ACK").count(),
+        11
+    );
 }
 
 #[test]
@@ -376,16 +500,26 @@ fn unsupported_session_body_is_refused_415() {
         )
         .unwrap();
     net.run_for(SECOND);
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        ))
+    );
     let resp = net
         .wire
         .iter()
         .find_map(|w| match &w.message {
-            Message::Response(r) if r.status == StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(r.clone()),
+            Message::Response(r) if r.status == StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Some(r.clone())
+            }
             _ => None,
         })
         .unwrap();
-    assert_eq!(resp.headers.get(&HeaderName::Accept), Some("application/sdp"));
+    assert_eq!(
+        resp.headers.get(&HeaderName::Accept),
+        Some("application/sdp")
+    );
 }
 
 #[test]
@@ -396,12 +530,18 @@ fn bye_in_wrong_state_is_refused_and_sends_nothing() {
     let sent = net.wire.len();
     let now = net.now;
     assert_eq!(
-        net.ua(alice).session_mut(c).unwrap().bye(now, ByeOptions::default()),
+        net.ua(alice)
+            .session_mut(c)
+            .unwrap()
+            .bye(now, ByeOptions::default()),
         Err(SessionError::InvalidState(Establishing))
     );
     let inv = net.invitation(bob).unwrap();
     assert_eq!(
-        net.ua(bob).session_mut(inv).unwrap().bye(now, ByeOptions::default()),
+        net.ua(bob)
+            .session_mut(inv)
+            .unwrap()
+            .bye(now, ByeOptions::default()),
         Err(SessionError::InvalidState(Initial))
     );
     net.drain();
@@ -409,5 +549,10 @@ fn bye_in_wrong_state_is_refused_and_sends_nothing() {
     // dispose() before the answer: the Invitation rejects 480.
     net.ua(bob).session_mut(inv).unwrap().dispose(now).unwrap();
     net.run_for(SECOND);
-    assert_eq!(net.cause(alice, c), Some(TerminationCause::Rejected(StatusCode::TEMPORARILY_UNAVAILABLE)));
+    assert_eq!(
+        net.cause(alice, c),
+        Some(TerminationCause::Rejected(
+            StatusCode::TEMPORARILY_UNAVAILABLE
+        ))
+    );
 }

@@ -24,7 +24,11 @@ struct Fork {
 
 fn fork(with_sdp: bool, rel100: bool) -> Fork {
     let mut net = Net::new(21, Impairments::PERFECT);
-    let ext = if rel100 { ExtensionSupport::Supported } else { ExtensionSupport::Unsupported };
+    let ext = if rel100 {
+        ExtensionSupport::Supported
+    } else {
+        ExtensionSupport::Unsupported
+    };
     let alice = net.add("alice", 1, |c| c.rel100 = ext);
     let bob = net.add("bob", 2, |c| c.rel100 = ext);
     let bob2 = net.add("bob2", 3, |c| c.rel100 = ext);
@@ -32,9 +36,25 @@ fn fork(with_sdp: bool, rel100: bool) -> Fork {
     let target = net.uri(proxy);
     let now = net.now;
     let body = with_sdp.then(|| sdp("alice", "offer"));
-    let call = net.ua(alice).invite(now, target, InviteOptions { body, ..Default::default() }).unwrap();
+    let call = net
+        .ua(alice)
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     net.run_for(SECOND);
-    Fork { net, alice, bob, bob2, call }
+    Fork {
+        net,
+        alice,
+        bob,
+        bob2,
+        call,
+    }
 }
 
 fn accept(net: &mut Net, who: usize, body: Body) -> SessionId {
@@ -43,7 +63,13 @@ fn accept(net: &mut Net, who: usize, body: Body) -> SessionId {
     net.ua(who)
         .invitation(inv)
         .unwrap()
-        .accept(now, AcceptOptions { body: Some(body), ..Default::default() })
+        .accept(
+            now,
+            AcceptOptions {
+                body: Some(body),
+                ..Default::default()
+            },
+        )
         .unwrap();
     inv
 }
@@ -51,10 +77,19 @@ fn accept(net: &mut Net, who: usize, body: Body) -> SessionId {
 #[test]
 fn both_forks_accept_second_gets_ack_and_bye() {
     for with_sdp in [true, false] {
-        let Fork { mut net, alice, bob, bob2, call } = fork(with_sdp, false);
+        let Fork {
+            mut net,
+            alice,
+            bob,
+            bob2,
+            call,
+        } = fork(with_sdp, false);
         assert_eq!(net.invitations(bob).len(), 1);
         assert_eq!(net.invitations(bob2).len(), 1);
-        let progress = net.events(alice).filter(|e| matches!(e, Event::Progress { .. })).count();
+        let progress = net
+            .events(alice)
+            .filter(|e| matches!(e, Event::Progress { .. }))
+            .count();
         assert_eq!(progress, 2, "a 180 from each fork");
         let i1 = accept(&mut net, bob, sdp("bob", "sdp"));
         net.run_for(Duration::from_millis(1));
@@ -63,7 +98,11 @@ fn both_forks_accept_second_gets_ack_and_bye() {
         if !with_sdp {
             // The first 2xx's offer must be answered in its ACK.
             let now = net.now;
-            net.ua(alice).session_mut(call).unwrap().provide_description(now, sdp("alice", "answer")).unwrap();
+            net.ua(alice)
+                .session_mut(call)
+                .unwrap()
+                .provide_description(now, sdp("alice", "answer"))
+                .unwrap();
             net.run_for(SECOND);
         }
         assert_eq!(net.state(alice, call), Established);
@@ -72,9 +111,18 @@ fn both_forks_accept_second_gets_ack_and_bye() {
         assert_eq!((acks, byes), (2, 1), "{:?}", net.trace());
         assert_eq!(net.state(bob, i1), Established);
         assert_eq!(net.state(bob2, i2), Terminated);
-        let d = net.ua(alice).session(call).unwrap().dialog().unwrap().clone();
+        let d = net
+            .ua(alice)
+            .session(call)
+            .unwrap()
+            .dialog()
+            .unwrap()
+            .clone();
         assert!(!d.is_early());
-        assert_eq!(net.ua(alice).session(call).unwrap().signaling_state(), SignalingState::Stable);
+        assert_eq!(
+            net.ua(alice).session(call).unwrap().signaling_state(),
+            SignalingState::Stable
+        );
         net.run_for(Duration::from_secs(40));
         assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
     }
@@ -82,7 +130,13 @@ fn both_forks_accept_second_gets_ack_and_bye() {
 
 #[test]
 fn both_forks_reliable_then_accept() {
-    let Fork { mut net, alice, bob, bob2, call } = fork(true, true);
+    let Fork {
+        mut net,
+        alice,
+        bob,
+        bob2,
+        call,
+    } = fork(true, true);
     for (who, name) in [(bob, "bob"), (bob2, "bob2")] {
         let inv = net.invitation(who).unwrap();
         let now = net.now;
@@ -91,17 +145,33 @@ fn both_forks_reliable_then_accept() {
             .unwrap()
             .progress(
                 now,
-                ProgressOptions { status: StatusCode::SESSION_PROGRESS, reliable: true, body: Some(sdp(name, "answer")), ..Default::default() },
+                ProgressOptions {
+                    status: StatusCode::SESSION_PROGRESS,
+                    reliable: true,
+                    body: Some(sdp(name, "answer")),
+                    ..Default::default()
+                },
             )
             .unwrap();
     }
     net.run_for(SECOND);
-    assert_eq!(net.methods(alice).iter().filter(|m| *m == "PRACK").count(), 2);
+    assert_eq!(
+        net.methods(alice).iter().filter(|m| *m == "PRACK").count(),
+        2
+    );
     let i1 = net.invitation(bob).unwrap();
     let i2 = net.invitation(bob2).unwrap();
     let now = net.now;
-    net.ua(bob).invitation(i1).unwrap().accept(now, AcceptOptions::default()).unwrap();
-    net.ua(bob2).invitation(i2).unwrap().accept(now, AcceptOptions::default()).unwrap();
+    net.ua(bob)
+        .invitation(i1)
+        .unwrap()
+        .accept(now, AcceptOptions::default())
+        .unwrap();
+    net.ua(bob2)
+        .invitation(i2)
+        .unwrap()
+        .accept(now, AcceptOptions::default())
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.state(alice, call), Established);
     assert_eq!(net.methods(alice).iter().filter(|m| *m == "BYE").count(), 1);
@@ -120,7 +190,15 @@ fn forking_with_early_media_is_refused_488() {
     let now = net.now;
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body: Some(sdp("alice", "offer")), early_media: true, ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body: Some(sdp("alice", "offer")),
+                early_media: true,
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     let i1 = net.invitation(bob).unwrap();
@@ -128,7 +206,14 @@ fn forking_with_early_media_is_refused_488() {
     net.ua(bob)
         .invitation(i1)
         .unwrap()
-        .progress(now, ProgressOptions { status: StatusCode::SESSION_PROGRESS, body: Some(sdp("bob", "early")), ..Default::default() })
+        .progress(
+            now,
+            ProgressOptions {
+                status: StatusCode::SESSION_PROGRESS,
+                body: Some(sdp("bob", "early")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     // Bob2 answers first: SIP.js refuses forking with early media.
@@ -136,7 +221,9 @@ fn forking_with_early_media_is_refused_488() {
     net.run_for(SECOND);
     assert_eq!(
         net.cause(alice, call),
-        Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE))
+        Some(TerminationCause::Description(
+            StatusCode::NOT_ACCEPTABLE_HERE
+        ))
     );
 }
 
@@ -152,7 +239,14 @@ fn digest_challenge_is_answered_with_a_new_cseq() {
     let now = net.now;
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body: Some(sdp("alice", "offer")), ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body: Some(sdp("alice", "offer")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     accept(&mut net, bob, sdp("bob", "answer"));
@@ -170,7 +264,13 @@ fn digest_challenge_is_answered_with_a_new_cseq() {
             _ => None,
         })
         .collect();
-    assert_eq!(invites, [("1 INVITE".to_owned(), false), ("2 INVITE".to_owned(), true)]);
+    assert_eq!(
+        invites,
+        [
+            ("1 INVITE".to_owned(), false),
+            ("2 INVITE".to_owned(), true)
+        ]
+    );
     // The ACK for the 2xx carries the INVITE's credentials and CSeq.
     let ack = net
         .wire
@@ -185,7 +285,11 @@ fn digest_challenge_is_answered_with_a_new_cseq() {
     assert!(ack.headers.contains(&HeaderName::ProxyAuthorization));
     // BYE continues the dialog's CSeq.
     let now = net.now;
-    net.ua(alice).session_mut(call).unwrap().bye(now, ByeOptions::default()).unwrap();
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
     net.run_for(SECOND);
     let bye = net
         .wire
@@ -208,13 +312,21 @@ fn wrong_password_gives_up_after_one_retry() {
     let proxy = net.add_proxy("proxy", vec![bob], Some(("alice", "secret")));
     let target = net.uri(proxy);
     let now = net.now;
-    let call = net.ua(alice).invite(now, target, InviteOptions::default()).unwrap();
+    let call = net
+        .ua(alice)
+        .invite(now, target, InviteOptions::default())
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(
         net.cause(alice, call),
-        Some(TerminationCause::Rejected(StatusCode::PROXY_AUTHENTICATION_REQUIRED))
+        Some(TerminationCause::Rejected(
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        ))
     );
-    assert_eq!(net.methods(alice).iter().filter(|m| *m == "INVITE").count(), 2);
+    assert_eq!(
+        net.methods(alice).iter().filter(|m| *m == "INVITE").count(),
+        2
+    );
 }
 
 #[test]
@@ -225,11 +337,16 @@ fn no_credentials_reports_the_challenge() {
     let proxy = net.add_proxy("proxy", vec![bob], Some(("alice", "secret")));
     let target = net.uri(proxy);
     let now = net.now;
-    let call = net.ua(alice).invite(now, target, InviteOptions::default()).unwrap();
+    let call = net
+        .ua(alice)
+        .invite(now, target, InviteOptions::default())
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.states(alice, call), [Initial, Establishing, Terminated]);
     assert_eq!(
         net.cause(alice, call),
-        Some(TerminationCause::Rejected(StatusCode::PROXY_AUTHENTICATION_REQUIRED))
+        Some(TerminationCause::Rejected(
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        ))
     );
 }

@@ -25,25 +25,58 @@ fn setup(with_sdp: bool, early_media: bool) -> (Net, usize, usize, SessionId, Se
     let body = with_sdp.then(|| sdp("alice", "offer"));
     let call = net
         .ua(alice)
-        .invite(now, target, InviteOptions { body, early_media, ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body,
+                early_media,
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     (net, alice, bob, call, inv)
 }
 
-fn progress(net: &mut Net, bob: usize, inv: SessionId, status: u16, reliable: bool, body: Option<Body>) {
+fn progress(
+    net: &mut Net,
+    bob: usize,
+    inv: SessionId,
+    status: u16,
+    reliable: bool,
+    body: Option<Body>,
+) {
     let now = net.now;
     net.ua(bob)
         .invitation(inv)
         .unwrap()
-        .progress(now, ProgressOptions { status: StatusCode::new(status).unwrap(), reliable, body, ..Default::default() })
+        .progress(
+            now,
+            ProgressOptions {
+                status: StatusCode::new(status).unwrap(),
+                reliable,
+                body,
+                ..Default::default()
+            },
+        )
         .unwrap();
 }
 
 fn accept(net: &mut Net, bob: usize, inv: SessionId, body: Option<Body>) {
     let now = net.now;
-    net.ua(bob).invitation(inv).unwrap().accept(now, AcceptOptions { body, ..Default::default() }).unwrap();
+    net.ua(bob)
+        .invitation(inv)
+        .unwrap()
+        .accept(
+            now,
+            AcceptOptions {
+                body,
+                ..Default::default()
+            },
+        )
+        .unwrap();
 }
 
 #[test]
@@ -63,9 +96,14 @@ fn reliable_183_is_pracked_then_accepted() {
         .unwrap();
     assert_eq!(resp183.headers.get(&HeaderName::Require), Some("100rel"));
     assert!(resp183.headers.get(&HeaderName::RSeq).is_some());
-    assert!(net.events(alice).any(|e| matches!(e, Event::Progress { reliable: true, .. })));
+    assert!(net
+        .events(alice)
+        .any(|e| matches!(e, Event::Progress { reliable: true, .. })));
     // Offer/answer completed in the 183: accept needs no body and repeats it.
-    assert_eq!(net.ua(bob).session(inv).unwrap().signaling_state(), SignalingState::Stable);
+    assert_eq!(
+        net.ua(bob).session(inv).unwrap().signaling_state(),
+        SignalingState::Stable
+    );
     accept(&mut net, bob, inv, None);
     net.run_for(SECOND);
     assert_eq!(net.methods(alice), ["INVITE", "PRACK", "ACK"]);
@@ -74,7 +112,11 @@ fn reliable_183_is_pracked_then_accepted() {
     let answers: Vec<bool> = net
         .events(alice)
         .filter_map(|e| match e {
-            Event::RemoteDescription { kind: DescriptionKind::Answer, early, .. } => Some(*early),
+            Event::RemoteDescription {
+                kind: DescriptionKind::Answer,
+                early,
+                ..
+            } => Some(*early),
             _ => None,
         })
         .collect();
@@ -111,13 +153,23 @@ fn accept_waits_for_the_prack() {
 #[test]
 fn no_prack_gives_504() {
     let (mut net, alice, bob, call, inv) = setup(true, false);
-    net.filter = Some(Box::new(|_, m| !matches!(m, Message::Request(r) if r.method == Method::Prack)));
+    net.filter = Some(Box::new(
+        |_, m| !matches!(m, Message::Request(r) if r.method == Method::Prack),
+    ));
     progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
     net.run_for(Duration::from_millis(100));
     accept(&mut net, bob, inv, None);
     net.run_for(Duration::from_secs(33));
-    assert_eq!(net.cause(bob, inv), Some(TerminationCause::RejectedLocally(StatusCode::SERVER_TIMEOUT)));
-    assert_eq!(net.cause(alice, call), Some(TerminationCause::Rejected(StatusCode::SERVER_TIMEOUT)));
+    assert_eq!(
+        net.cause(bob, inv),
+        Some(TerminationCause::RejectedLocally(
+            StatusCode::SERVER_TIMEOUT
+        ))
+    );
+    assert_eq!(
+        net.cause(alice, call),
+        Some(TerminationCause::Rejected(StatusCode::SERVER_TIMEOUT))
+    );
     // Retransmitted at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s (T1 doubling).
     assert_eq!(net.methods(bob).iter().filter(|m| *m == "183").count(), 7);
 }
@@ -145,7 +197,9 @@ fn prack_matching_nothing_gets_481() {
 #[test]
 fn second_reliable_progress_is_ignored_until_prack() {
     let (mut net, alice, bob, _call, inv) = setup(true, false);
-    net.filter = Some(Box::new(|_, m| !matches!(m, Message::Request(r) if r.method == Method::Prack)));
+    net.filter = Some(Box::new(
+        |_, m| !matches!(m, Message::Request(r) if r.method == Method::Prack),
+    ));
     progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
     progress(&mut net, bob, inv, 180, true, None);
     net.drain();
@@ -159,23 +213,40 @@ fn delayed_offer_in_reliable_183_answer_in_prack() {
     let (mut net, alice, bob, call, inv) = setup(false, false);
     progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "offer")));
     net.run_for(SECOND);
-    assert!(net
-        .events(alice)
-        .any(|e| matches!(e, Event::RemoteDescription { kind: DescriptionKind::Offer, early: true, .. })));
+    assert!(net.events(alice).any(|e| matches!(
+        e,
+        Event::RemoteDescription {
+            kind: DescriptionKind::Offer,
+            early: true,
+            ..
+        }
+    )));
     assert!(net.ua(alice).session(call).unwrap().description_requested());
     // The PRACK waits for the application's answer.
     assert_eq!(net.methods(alice), ["INVITE"]);
     let now = net.now;
-    net.ua(alice).session_mut(call).unwrap().provide_description(now, sdp("alice", "answer")).unwrap();
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .provide_description(now, sdp("alice", "answer"))
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.methods(alice), ["INVITE", "PRACK"]);
-    assert!(net
-        .events(bob)
-        .any(|e| matches!(e, Event::RemoteDescription { kind: DescriptionKind::Answer, early: true, .. })));
+    assert!(net.events(bob).any(|e| matches!(
+        e,
+        Event::RemoteDescription {
+            kind: DescriptionKind::Answer,
+            early: true,
+            ..
+        }
+    )));
     accept(&mut net, bob, inv, None);
     net.run_for(SECOND);
     assert_eq!(net.state(alice, call), Established);
-    assert_eq!(net.ua(alice).session(call).unwrap().signaling_state(), SignalingState::Stable);
+    assert_eq!(
+        net.ua(alice).session(call).unwrap().signaling_state(),
+        SignalingState::Stable
+    );
     assert_eq!(net.methods(alice), ["INVITE", "PRACK", "ACK"]);
 }
 
@@ -195,12 +266,20 @@ fn early_media_on_and_off() {
             let answers: Vec<bool> = net
                 .events(alice)
                 .filter_map(|e| match e {
-                    Event::RemoteDescription { kind: DescriptionKind::Answer, early, .. } => Some(*early),
+                    Event::RemoteDescription {
+                        kind: DescriptionKind::Answer,
+                        early,
+                        ..
+                    } => Some(*early),
                     _ => None,
                 })
                 .collect();
             if early_media {
-                assert_eq!(answers, [true], "early media: applied at the first 183 only");
+                assert_eq!(
+                    answers,
+                    [true],
+                    "early media: applied at the first 183 only"
+                );
             } else {
                 assert_eq!(answers, [false], "no early media: applied at the 200");
             }
@@ -237,9 +316,23 @@ fn provisional_trees() {
                 let now = net.now;
                 if end_accept {
                     let body = (!answered).then(|| sdp("bob", "answer"));
-                    net.ua(bob).invitation(inv).unwrap().accept(now, AcceptOptions { body, ..Default::default() }).unwrap();
+                    net.ua(bob)
+                        .invitation(inv)
+                        .unwrap()
+                        .accept(
+                            now,
+                            AcceptOptions {
+                                body,
+                                ..Default::default()
+                            },
+                        )
+                        .unwrap();
                 } else {
-                    net.ua(bob).invitation(inv).unwrap().reject(now, RejectOptions::default()).unwrap();
+                    net.ua(bob)
+                        .invitation(inv)
+                        .unwrap()
+                        .reject(now, RejectOptions::default())
+                        .unwrap();
                 }
                 net.run_for(SECOND);
                 if end_accept {
@@ -248,11 +341,17 @@ fn provisional_trees() {
                 } else {
                     assert_eq!(
                         net.cause(alice, call),
-                        Some(TerminationCause::Rejected(StatusCode::TEMPORARILY_UNAVAILABLE))
+                        Some(TerminationCause::Rejected(
+                            StatusCode::TEMPORARILY_UNAVAILABLE
+                        ))
                     );
                 }
                 net.run_for(Duration::from_secs(40));
-                assert!(net.unanswered().is_empty(), "{idx:?} {:?}", net.unanswered());
+                assert!(
+                    net.unanswered().is_empty(),
+                    "{idx:?} {:?}",
+                    net.unanswered()
+                );
                 cases += 1;
             }
             // next combination

@@ -39,23 +39,32 @@ type Outcomes = Vec<(&'static str, TerminationCause)>;
 fn accept_all(body: Body) -> Policy {
     Box::new(move |ua, now, e| {
         if let Event::Invitation { session } = e {
-            let _ = ua
-                .invitation(*session)
-                .unwrap()
-                .accept(now, AcceptOptions { body: Some(body.clone()), ..Default::default() });
+            let _ = ua.invitation(*session).unwrap().accept(
+                now,
+                AcceptOptions {
+                    body: Some(body.clone()),
+                    ..Default::default()
+                },
+            );
         }
     })
 }
 
 fn run(seed: u64, impair: Impairments, sc: Scenario) -> (Outcomes, Net) {
     let mut net = Net::new(seed, impair);
-    let rel = if sc == Scenario::Reliable { ExtensionSupport::Supported } else { ExtensionSupport::Unsupported };
+    let rel = if sc == Scenario::Reliable {
+        ExtensionSupport::Supported
+    } else {
+        ExtensionSupport::Unsupported
+    };
     let alice = net.add("alice", seed * 3 + 1, |c| c.rel100 = rel);
     let bob = net.add("bob", seed * 3 + 2, |c| c.rel100 = rel);
     let mut target = net.uri(bob);
     let answer = sdp("bob", "answer");
     match sc {
-        Scenario::Basic | Scenario::DelayedOffer | Scenario::CancelRace => net.set_policy(bob, accept_all(answer)),
+        Scenario::Basic | Scenario::DelayedOffer | Scenario::CancelRace => {
+            net.set_policy(bob, accept_all(answer))
+        }
         Scenario::Reliable => net.set_policy(
             bob,
             Box::new(move |ua, now, e| {
@@ -87,13 +96,23 @@ fn run(seed: u64, impair: Impairments, sc: Scenario) -> (Outcomes, Net) {
             bob,
             Box::new(move |ua, now, e| match e {
                 Event::Invitation { session } => {
-                    let _ = ua
-                        .invitation(*session)
-                        .unwrap()
-                        .accept(now, AcceptOptions { body: Some(answer.clone()), ..Default::default() });
+                    let _ = ua.invitation(*session).unwrap().accept(
+                        now,
+                        AcceptOptions {
+                            body: Some(answer.clone()),
+                            ..Default::default()
+                        },
+                    );
                 }
-                Event::StateChanged { session, to: SessionState::Established, .. } => {
-                    ua.session_mut(*session).unwrap().bye(now, ByeOptions::default()).unwrap();
+                Event::StateChanged {
+                    session,
+                    to: SessionState::Established,
+                    ..
+                } => {
+                    ua.session_mut(*session)
+                        .unwrap()
+                        .bye(now, ByeOptions::default())
+                        .unwrap();
                 }
                 _ => {}
             }),
@@ -103,16 +122,29 @@ fn run(seed: u64, impair: Impairments, sc: Scenario) -> (Outcomes, Net) {
     net.set_policy(
         alice,
         Box::new(move |ua, now, e| match e {
-            Event::StateChanged { session, to: SessionState::Established, .. } if caller_bye => {
-                ua.session_mut(*session).unwrap().bye(now, ByeOptions::default()).unwrap();
+            Event::StateChanged {
+                session,
+                to: SessionState::Established,
+                ..
+            } if caller_bye => {
+                ua.session_mut(*session)
+                    .unwrap()
+                    .bye(now, ByeOptions::default())
+                    .unwrap();
             }
             Event::DescriptionRequested { session, .. } => {
-                ua.session_mut(*session).unwrap().provide_description(now, sdp("alice", "answer")).unwrap();
+                ua.session_mut(*session)
+                    .unwrap()
+                    .provide_description(now, sdp("alice", "answer"))
+                    .unwrap();
             }
             Event::Trying { session } | Event::Progress { session, .. }
                 if matches!(sc, Scenario::CancelRace | Scenario::Cancel) =>
             {
-                let _ = ua.inviter(*session).unwrap().cancel(now, CancelOptions::default());
+                let _ = ua
+                    .inviter(*session)
+                    .unwrap()
+                    .cancel(now, CancelOptions::default());
             }
             _ => {}
         }),
@@ -120,7 +152,14 @@ fn run(seed: u64, impair: Impairments, sc: Scenario) -> (Outcomes, Net) {
     let body = (sc != Scenario::DelayedOffer).then(|| sdp("alice", "offer"));
     let now = net.now;
     net.ua(alice)
-        .invite(now, target, InviteOptions { body, ..Default::default() })
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body,
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.run_for(Duration::from_secs(200));
     let outcomes = net
@@ -154,23 +193,43 @@ fn check(seed: u64, sc: Scenario, outcomes: &Outcomes, net: &mut Net) {
                 _ => {}
             }
         }
-        assert_eq!(started, ended, "{} has sessions that did not end: {ctx}", n.name);
+        assert_eq!(
+            started, ended,
+            "{} has sessions that did not end: {ctx}",
+            n.name
+        );
     }
     // Freed, and no timer left.
     for i in 0..net.nodes.len() {
         if !matches!(net.nodes[i].kind, Kind::Ua) {
             continue;
         }
-        assert_eq!(net.ua(i).session_count(), 0, "sessions left on {}: {ctx}", net.nodes[i].name);
-        assert_eq!(net.ua(i).poll_timeout(), None, "timers left on {}: {ctx}", net.nodes[i].name);
+        assert_eq!(
+            net.ua(i).session_count(),
+            0,
+            "sessions left on {}: {ctx}",
+            net.nodes[i].name
+        );
+        assert_eq!(
+            net.ua(i).poll_timeout(),
+            None,
+            "timers left on {}: {ctx}",
+            net.nodes[i].name
+        );
     }
-    assert!(net.unanswered().is_empty(), "unanswered {:?}: {ctx}", net.unanswered());
+    assert!(
+        net.unanswered().is_empty(),
+        "unanswered {:?}: {ctx}",
+        net.unanswered()
+    );
     use TerminationCause::*;
     let ok = |who: &str, c: TerminationCause| -> bool {
         match (sc, who) {
             // The 200 may overtake the 180 (reordering): no CANCEL then.
             (Scenario::CancelRace, "alice") => matches!(c, Cancelled | Bye),
-            (Scenario::CancelRace, "bob") => matches!(c, CancelledByRemote | RemoteBye | AckTimeout),
+            (Scenario::CancelRace, "bob") => {
+                matches!(c, CancelledByRemote | RemoteBye | AckTimeout)
+            }
             (Scenario::Cancel, "alice") => matches!(c, Cancelled),
             (Scenario::Cancel, _) => matches!(c, CancelledByRemote),
             (Scenario::CalleeBye, "alice") => matches!(c, RemoteBye),
@@ -205,7 +264,9 @@ fn perfect_network() {
         check(1, sc, &outcomes, &mut net);
         // On a perfect network every call is set up: no timeouts.
         assert!(
-            !outcomes.iter().any(|(_, c)| *c == TerminationCause::AckTimeout),
+            !outcomes
+                .iter()
+                .any(|(_, c)| *c == TerminationCause::AckTimeout),
             "{sc:?}: {outcomes:?}"
         );
     }
@@ -219,7 +280,10 @@ fn lossy_network_sweep() {
             let (outcomes, mut net) = run(1000 + seed, Impairments::BAD, sc);
             check(seed, sc, &outcomes, &mut net);
             for (who, c) in outcomes {
-                *stats.borrow_mut().entry(format!("{sc:?} {who} {c:?}")).or_default() += 1;
+                *stats
+                    .borrow_mut()
+                    .entry(format!("{sc:?} {who} {c:?}"))
+                    .or_default() += 1;
             }
         }
     }

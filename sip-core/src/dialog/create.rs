@@ -2,9 +2,7 @@
 //! (§12.2.1.2, §13.2.2.4).
 
 use super::{Dialog, DialogError, DialogId, DialogState, Role};
-use crate::header::{
-    CSeq, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader,
-};
+use crate::header::{CSeq, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
 use crate::uri::Uri;
@@ -57,7 +55,11 @@ impl Dialog {
     ///
     /// The dialog starts [`Early`](DialogState::Early);
     /// [`confirm`](Self::confirm) it when the 2xx is sent.
-    pub fn new_uas(request: &Request, local_tag: &str, over_tls: bool) -> Result<Dialog, DialogError> {
+    pub fn new_uas(
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
         let remote_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
@@ -103,7 +105,11 @@ impl Dialog {
     /// * local URI and tag: the From; remote URI and tag: the To of the
     ///   response;
     /// * secure: the request went over TLS (`over_tls`) to a `sips:` URI.
-    pub fn new_uac(request: &Request, response: &Response, over_tls: bool) -> Result<Dialog, DialogError> {
+    pub fn new_uac(
+        request: &Request,
+        response: &Response,
+        over_tls: bool,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
         let local_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;

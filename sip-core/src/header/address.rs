@@ -3,13 +3,14 @@
 //! Reply-To (§20.31), Refer-To (RFC 3515 §2.1), Referred-By (RFC 3892
 //! §3) and P-Asserted-Identity (RFC 3325 §9.1).
 //!
-//! Each is a thin newtype over [`NameAddr`] (they dereference to it);
-//! Contact adds the `*` form. Serialization always uses the `name-addr`
-//! form with angle brackets, which RFC 3261 §20.10 requires whenever the
-//! URI holds `,` `;` or `?` and allows otherwise.
+//! Each is a thin newtype over [`NameAddr`] (they dereference to it, so
+//! `from.tag()`, `to.set_tag(..)`, `route.uri` work directly); Contact
+//! adds the `*` form. Serialization is [`NameAddr`]'s: always the
+//! `name-addr` form with angle brackets, which RFC 3261 §20.10 requires
+//! whenever the URI holds `,` `;` or `?` and allows otherwise.
 
 use super::content::QValue;
-use super::lex::{self, malformed};
+use super::lex;
 use super::{HeaderError, HeaderName, TypedHeader};
 use crate::name_addr::NameAddr;
 use core::fmt;
@@ -18,15 +19,6 @@ use core::fmt;
 fn parse_addr(value: &str, header: &'static str) -> Result<NameAddr, HeaderError> {
     let s = lex::non_empty(value, header)?;
     NameAddr::parse(s).map_err(|source| HeaderError::Uri { header, source })
-}
-
-/// Writes `"display name" <uri>;params`.
-fn fmt_addr(a: &NameAddr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    if let Some(name) = &a.display_name {
-        lex::write_quoted(f, name)?;
-        f.write_str(" ")?;
-    }
-    write!(f, "<{}>{}", a.uri, a.params)
 }
 
 /// Finds header parameter `name` in a raw name-addr / addr-spec value
@@ -75,7 +67,7 @@ macro_rules! address_header {
 
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_addr(&self.0, f)
+                self.0.fmt(f)
             }
         }
 
@@ -103,16 +95,6 @@ macro_rules! address_header {
 macro_rules! tagged {
     ($ty:ident) => {
         impl $ty {
-            /// The `tag` parameter (RFC 3261 §19.3).
-            pub fn tag(&self) -> Option<&str> {
-                self.0.params.get("tag")
-            }
-
-            /// Sets the `tag` parameter (RFC 3261 §8.2.6.2, §12.1.1).
-            pub fn set_tag(&mut self, tag: &str) {
-                self.0.params.set("tag", Some(tag));
-            }
-
             /// The tag of a raw header value, without parsing it or
             /// allocating (see [`header_param`]).
             pub fn tag_of(value: &str) -> Option<&str> {
@@ -219,7 +201,7 @@ impl Contact {
     }
 
     /// The `expires` contact-param in seconds (RFC 3261 §10.2.1.1). `None`
-    /// when absent or not a valid delta-seconds; RFC 4475 §3.1.2.2 lets the
+    /// when absent or not a valid delta-seconds; RFC 4475 §3.1.2.4 lets the
     /// registrar fall back to the default then.
     pub fn expires(&self) -> Option<u32> {
         self.address()?
@@ -250,9 +232,6 @@ impl TypedHeader for Contact {
         if s == "*" {
             return Ok(Contact::Wildcard);
         }
-        if s.starts_with('*') {
-            return Err(malformed("Contact", "text after *"));
-        }
         parse_addr(s, "Contact").map(Contact::Address)
     }
 }
@@ -261,7 +240,7 @@ impl fmt::Display for Contact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Contact::Wildcard => f.write_str("*"),
-            Contact::Address(a) => fmt_addr(a, f),
+            Contact::Address(a) => a.fmt(f),
         }
     }
 }
@@ -293,11 +272,114 @@ mod tests {
         );
     }
 
+    use crate::uri::{Host, SipUri, Uri};
+
+    #[test]
+    fn from_to() {
+        let f = From::parse("\"Alice Liddell\" <sip:alice@atlanta.example.com>;tag=1928301774")
+            .unwrap();
+        assert_eq!(f.display_name.as_deref(), Some("Alice Liddell"));
+        assert_eq!(f.tag(), Some("1928301774"));
+        assert_eq!(
+            f.to_string(),
+            "Alice Liddell <sip:alice@atlanta.example.com>;tag=1928301774"
+        );
+        // An addr-spec's parameters belong to the header (RFC 3261 §20.10).
+        let mut t = To::parse("sip:bob@biloxi.example.com ;tag=a6c85cf").unwrap();
+        assert_eq!(t.tag(), Some("a6c85cf"));
+        t.set_tag("x");
+        assert_eq!(t.to_string(), "<sip:bob@biloxi.example.com>;tag=x");
+        assert_eq!(
+            To::parse("<sip:bob@biloxi.example.com;tag=u>")
+                .unwrap()
+                .tag(),
+            None
+        );
+        for bad in [
+            "",
+            "   ",
+            "Bob",
+            "<sip:bob@biloxi.example.com",
+            "sip:a@b?x=y",
+        ] {
+            assert!(From::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(matches!(
+            To::parse("<>"),
+            Err(HeaderError::Uri { header: "To", .. })
+        ));
+    }
+
+    #[test]
+    fn contact_params() {
+        let c =
+            Contact::parse("<sip:bob@192.0.2.4:5060;transport=tcp>;expires=3600;q=0.7").unwrap();
+        assert_eq!(c.expires(), Some(3600));
+        assert_eq!(c.q(), QValue::from_thousandths(700));
+        let a = c.address().unwrap();
+        assert_eq!(
+            a.uri.as_sip().unwrap().host,
+            Host::Ipv4("192.0.2.4".parse().unwrap())
+        );
+        // RFC 4475 §3.1.2.4 scalar02: an out-of-range expires reads as absent.
+        let c = Contact::parse("<sip:b@c>;expires=280297596632815").unwrap();
+        assert_eq!(c.expires(), None);
+        // RFC 4475 scalarlg-style maximum.
+        assert_eq!(
+            Contact::parse("<sip:b@c>;expires=4294967295")
+                .unwrap()
+                .expires(),
+            Some(u32::MAX)
+        );
+        assert_eq!(Contact::parse("<sip:b@c>;q=2").unwrap().q(), None);
+    }
+
+    #[test]
+    fn contacts_on_one_line() {
+        use crate::header::Headers;
+        let mut h = Headers::new();
+        h.push(
+            HeaderName::parse("m"),
+            "\"Mr. Watson, come here\" <sip:watson@worcester.example.com>;q=0.7, <sip:watson@bell.example.com;lr>;q=0.1",
+        );
+        let cs: Vec<Contact> = h.typed_all().collect::<Result<_, _>>().unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(
+            cs[0].address().unwrap().display_name.as_deref(),
+            Some("Mr. Watson, come here")
+        );
+        assert_eq!(cs[1].q(), QValue::from_thousandths(100));
+    }
+
+    #[test]
+    fn routes() {
+        let r = Route::parse("<sip:p1.example.com;lr>").unwrap();
+        assert!(r.is_loose());
+        assert!(!Route::parse("<sip:p1.example.com>").unwrap().is_loose());
+        let rr = RecordRoute::parse("<sip:[2001:db8::1]:5060;lr>").unwrap();
+        assert_eq!(rr.to_string(), "<sip:[2001:db8::1]:5060;lr>");
+        let na = NameAddr::new(Uri::Sip(
+            SipUri::new(Host::Domain("x.example".into())).with_user("u"),
+        ));
+        assert_eq!(
+            PAssertedIdentity::from(na.clone()).to_string(),
+            "<sip:u@x.example>"
+        );
+        assert_eq!(
+            ReferTo::parse(&ReferTo(na.clone()).to_string()),
+            Ok(ReferTo(na))
+        );
+    }
+
     #[test]
     fn wildcard() {
         assert_eq!(Contact::parse(" * "), Ok(Contact::Wildcard));
         assert_eq!(Contact::Wildcard.to_string(), "*");
         assert!(Contact::parse("*;expires=0").is_err());
+        assert!(Contact::parse("* *").is_err());
+        // `*` is a token character, so it can start a display name.
+        let c = Contact::parse("*star <sip:a@b>").unwrap();
+        assert_eq!(c.address().unwrap().display_name.as_deref(), Some("*star"));
         assert!(Contact::parse("").is_err());
         assert_eq!(Contact::Wildcard.expires(), None);
     }

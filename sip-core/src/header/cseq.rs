@@ -28,7 +28,7 @@ fn trailing_method(s: &str, header: &'static str) -> Result<Method, HeaderError>
 /// The CSeq header (RFC 3261 §20.16): `1*DIGIT LWS Method`.
 ///
 /// The number is below 2^31 when generated (§8.1.1.5) but any value up to
-/// 2^32-1 is accepted; larger values are an error (RFC 4475 §3.1.2.2
+/// 2^32-1 is accepted; larger values are an error (RFC 4475 §3.1.2.4
 /// scalar02). Leading zeros are accepted.
 #[derive(Clone, PartialEq, Eq, Debug, Hash)]
 pub struct CSeq {
@@ -134,7 +134,7 @@ mod tests {
             "1INVITE",
             "-1 INVITE",
             "+1 INVITE",
-            "36893488147419103232 REGISTER", // RFC 4475 §3.1.2.2 scalar02
+            "36893488147419103232 REGISTER", // RFC 4475 §3.1.2.4 scalar02
             "4294967296 INVITE",
             "1 INVITE extra",
             "1 INV/TE",

@@ -9,7 +9,6 @@ use super::HeaderError;
 use crate::params::Params;
 use crate::uri::Host;
 use core::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Linear white space as it can remain in a header value after unfolding
 /// (RFC 3261 §7.3.1, `LWS`/`SWS`).
@@ -66,7 +65,7 @@ pub(crate) fn parse_digits(s: &str, max: u64) -> Option<u64> {
 }
 
 /// Parses a `delta-seconds`-like 32-bit decimal (RFC 3261 §25.1); values
-/// above 2^32-1 are rejected (RFC 4475 §3.1.2.2 scalar02).
+/// above 2^32-1 are rejected (RFC 4475 §3.1.2.4 scalar02).
 pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     parse_digits(s, u64::from(u32::MAX)).map(|v| v as u32)
 }
@@ -98,17 +97,26 @@ pub(crate) fn quoted(s: &str) -> Option<(String, &str)> {
     None
 }
 
-/// Writes `s` as a `quoted-string`, escaping `"` and `\`.
+/// Writes `s` as a `quoted-string`: `"`, `\` and control characters
+/// become quoted-pairs (RFC 3261 §25.1); CR and LF, which cannot be
+/// quoted-pairs and would end the header line, become spaces.
 pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str("\"")?;
-    let mut rest = s;
-    while let Some(i) = rest.find(['"', '\\']) {
-        f.write_str(&rest[..i])?;
-        f.write_str("\\")?;
-        f.write_str(&rest[i..i + 1])?;
-        rest = &rest[i + 1..];
+    let mut seg = 0;
+    for (i, b) in s.bytes().enumerate() {
+        // Every byte matched here is ASCII, so `i` is a char boundary.
+        if matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f) {
+            f.write_str(&s[seg..i])?;
+            if b == b'\r' || b == b'\n' {
+                f.write_str(" ")?;
+                seg = i + 1;
+            } else {
+                f.write_str("\\")?;
+                seg = i;
+            }
+        }
     }
-    f.write_str(rest)?;
+    f.write_str(&s[seg..])?;
     f.write_str("\"")
 }
 
@@ -135,31 +143,14 @@ pub(crate) fn comment_end(s: &str) -> Option<usize> {
     None
 }
 
-/// Parses a `host` (RFC 3261 §25.1): a bracketed IPv6 reference (RFC
-/// 5118), an IPv4 address, or a hostname.
+/// Parses a `host` (RFC 3261 §25.1) with the URI parser's rules: a
+/// bracketed IPv6 reference (RFC 5118), an IPv4 address, or a hostname.
+/// A bare IPv6 address is refused (it is only allowed in `received`).
 pub(crate) fn parse_host(s: &str) -> Option<Host> {
-    if let Some(inner) = s.strip_prefix('[') {
-        return inner
-            .strip_suffix(']')?
-            .parse::<Ipv6Addr>()
-            .ok()
-            .map(Host::Ipv6);
-    }
-    if s.is_empty() {
+    if !s.starts_with('[') && s.contains(':') {
         return None;
     }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return s.parse::<Ipv4Addr>().ok().map(Host::Ipv4);
-    }
-    let body = s.strip_suffix('.').unwrap_or(s);
-    let labels_ok = body.split('.').all(|l| {
-        !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
-    labels_ok.then(|| Host::Domain(s.to_owned()))
+    s.parse().ok()
 }
 
 /// Parses an IP address written bare or as a bracketed IPv6 reference
@@ -172,29 +163,20 @@ pub(crate) fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
     s.parse().ok()
 }
 
-/// Displays a [`Host`]: IPv6 addresses in brackets.
-pub(crate) struct HostFmt<'a>(pub &'a Host);
-
-impl fmt::Display for HostFmt<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Host::Domain(d) => f.write_str(d),
-            Host::Ipv4(a) => write!(f, "{a}"),
-            Host::Ipv6(a) => write!(f, "[{a}]"),
-        }
-    }
-}
-
-/// True when `v` is an unquoted `gen-value` (token or host characters) or a
-/// quoted-string (RFC 3261 §25.1 `generic-param`).
+/// True when `v` is a quoted-string or an unquoted value of visible ASCII
+/// without `"` or `,`. The grammar (RFC 3261 §25.1 `gen-value`) says
+/// token, host or quoted-string; this is a little wider because deployed
+/// peers send, e.g., unquoted MIME boundaries with `=` or `/` (RFC 2046
+/// would quote them). Such values still round-trip unchanged.
 fn is_gen_value(v: &str) -> bool {
     v.starts_with('"')
         || v.bytes()
-            .all(|b| is_token_byte(b) || matches!(b, b':' | b'[' | b']'))
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b',')
 }
 
 /// Parses `s` as nothing but `*(SEMI generic-param)`: every name a token,
-/// every value a token, host or quoted-string, nothing left over.
+/// every value a quoted-string or visible ASCII ([`is_gen_value`]),
+/// nothing left over.
 pub(crate) fn params_only(s: &str, header: &'static str) -> Result<Params, HeaderError> {
     let (params, rest) =
         Params::parse_prefix(s, b"").map_err(|source| HeaderError::Param { header, source })?;
@@ -305,6 +287,7 @@ mod tests {
 
     #[test]
     fn hosts() {
+        use std::net::Ipv4Addr;
         assert_eq!(
             parse_host("[2001:db8::9:1]"),
             Some(Host::Ipv6("2001:db8::9:1".parse().unwrap()))
@@ -322,6 +305,8 @@ mod tests {
         assert_eq!(parse_host("[::1"), None);
         assert_eq!(parse_host("2001:db8::1"), None);
         assert_eq!(parse_host("ho st"), None);
+        assert_eq!(parse_host("host.123"), None);
+        assert_eq!(parse_host("-a.example"), None);
     }
 
     #[test]
@@ -340,7 +325,10 @@ mod tests {
         assert!(params_only(";a=b;c", "X").is_ok());
         assert!(params_only(";a=b c", "X").is_err());
         assert!(params_only(";;", "X").is_err());
-        assert!(params_only(";a=b<c", "X").is_err());
+        assert!(params_only(";a=b\"c", "X").is_err());
+        assert!(params_only(";a=b,c", "X").is_err());
+        assert!(params_only(";a=\u{e9}", "X").is_err());
+        assert!(params_only(";boundary=--=_Part/1", "X").is_ok());
         assert!(params_only("x", "X").is_err());
     }
 }

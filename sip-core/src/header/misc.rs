@@ -391,6 +391,14 @@ mod tests {
             Reason::parse("Q.850;cause=16"),
             Ok(Reason::new("Q.850", 16, None))
         );
+        // Control characters are escaped; CR/LF cannot be and turn to spaces,
+        // so a text never breaks the header line.
+        let r = Reason::new("SIP", 480, Some("a\r\nb\u{1}c"));
+        assert_eq!(r.to_string(), "SIP;cause=480;text=\"a  b\\\u{1}c\"");
+        assert_eq!(
+            Reason::parse(&r.to_string()).unwrap().text.as_deref(),
+            Some("a  b\u{1}c")
+        );
         for bad in [
             "",
             "SIP;cause=x",

@@ -31,9 +31,9 @@
 //! | Supported (`k`), Unsupported | [`Supported`], [`Unsupported`] | yes | RFC 3261 §20.37, §20.40 |
 //! | Allow | [`Allow`] | yes | RFC 3261 §20.5 |
 //! | Warning | [`Warning`] | yes | RFC 3261 §20.43 |
-//! | WWW-Authenticate, Proxy-Authenticate | [`WwwAuthenticate`], [`ProxyAuthenticate`] ([`Challenge`]) | no | RFC 3261 §20.44, §20.27, RFC 7616 §3.3 |
-//! | Authorization, Proxy-Authorization | [`Authorization`], [`ProxyAuthorization`] ([`Credentials`]) | no | RFC 3261 §20.7, §20.28, RFC 7616 §3.4 |
-//! | Authentication-Info | [`AuthenticationInfo`] ([`AuthParams`]) | no | RFC 3261 §20.6, RFC 7616 §3.5 |
+//! | WWW-Authenticate, Proxy-Authenticate | [`WwwAuthenticate`], [`ProxyAuthenticate`] ([`AuthValue`](crate::auth::AuthValue); Digest view [`DigestChallenge`](crate::auth::DigestChallenge)) | no | RFC 3261 §20.44, §20.27, RFC 7616 §3.3 |
+//! | Authorization, Proxy-Authorization | [`Authorization`], [`ProxyAuthorization`] ([`AuthValue`](crate::auth::AuthValue); Digest view [`DigestAuthorization`](crate::auth::DigestAuthorization)) | no | RFC 3261 §20.7, §20.28, RFC 7616 §3.4 |
+//! | Authentication-Info | [`AuthenticationInfo`] | no | RFC 3261 §20.6, RFC 7616 §3.5 |
 //! | RSeq, RAck | [`RSeq`], [`RAck`] | no | RFC 3262 §7.1, §7.2 |
 //! | Event (`o`) | [`Event`] | no | RFC 6665 §8.2.1 |
 //! | Allow-Events (`u`) | [`AllowEvents`] | yes | RFC 6665 §8.2.2 |
@@ -76,8 +76,7 @@ pub use address::{
     ReferredBy, ReplyTo, Route, To,
 };
 pub use auth::{
-    AuthParam, AuthParams, AuthenticationInfo, Authorization, Challenge, Credentials,
-    ProxyAuthenticate, ProxyAuthorization, WwwAuthenticate,
+    AuthenticationInfo, Authorization, ProxyAuthenticate, ProxyAuthorization, WwwAuthenticate,
 };
 pub use content::{Accept, ContentType, MediaType, QValue};
 pub use cseq::{CSeq, RAck};

@@ -38,7 +38,7 @@ macro_rules! number_header {
 
 number_header! {
     /// Max-Forwards (RFC 3261 §20.22): 0..=255 hops. Larger values are an
-    /// error (RFC 4475 §3.1.2.2 scalar02). Requests start at 70 (§8.1.1.6).
+    /// error (RFC 4475 §3.1.2.4 scalar02). Requests start at 70 (§8.1.1.6).
     MaxForwards(u8), MaxForwards, "Max-Forwards", lex::parse_u8
 }
 
@@ -50,7 +50,7 @@ number_header! {
 number_header! {
     /// Expires (RFC 3261 §20.19): delta-seconds, 0..=2^32-1. A value out of
     /// range is an error here; the caller may treat it as the default (RFC
-    /// 4475 §3.1.2.2).
+    /// 4475 §3.1.2.4).
     Expires(u32), Expires, "Expires", lex::parse_u32
 }
 

@@ -1,7 +1,7 @@
 //! The Via header (RFC 3261 §20.42, §18.2.1; RFC 3581 `rport`; RFC 5118
 //! IPv6 sent-by and `received`).
 
-use super::lex::{self, malformed, HostFmt};
+use super::lex::{self, malformed};
 use super::{HeaderError, HeaderName, TypedHeader};
 use crate::params::Params;
 use crate::transport::Transport;
@@ -17,8 +17,8 @@ pub const MAGIC_COOKIE: &str = "z9hG4bK";
 /// The `protocol-name/protocol-version` part of `sent-protocol`
 /// (RFC 3261 §20.42).
 ///
-/// Kept so a server can answer a Via naming another version with 505
-/// (RFC 3261 §8.2.2 analogue for the top Via; RFC 4475 §3.1.2.16).
+/// Kept so the caller can detect another version and answer 505 Version
+/// Not Supported (RFC 3261 §21.5.6; RFC 4475 §3.1.2.16 badvers).
 #[derive(Clone, PartialEq, Eq, Debug, Hash)]
 pub enum ViaProtocol {
     /// `SIP/2.0` (compared case-insensitively, RFC 3261 §7.1).
@@ -60,7 +60,7 @@ impl fmt::Display for ViaProtocol {
 }
 
 /// The transport of a Via (RFC 3261 §20.42 `transport`): a known
-/// [`Transport`] or any other token (RFC 4475 §3.1.1.? transports test,
+/// [`Transport`] or any other token (RFC 4475 §3.1.1.10 transports test,
 /// where `UNKNOWN` must still parse).
 #[derive(Clone, PartialEq, Eq, Debug, Hash)]
 pub enum ViaTransport {
@@ -299,13 +299,7 @@ fn check_params(params: &Params) -> Result<(), HeaderError> {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{} {}",
-            self.protocol,
-            self.transport,
-            HostFmt(&self.host)
-        )?;
+        write!(f, "{}/{} {}", self.protocol, self.transport, self.host)?;
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
@@ -359,7 +353,7 @@ mod tests {
 
     #[test]
     fn transports_dat() {
-        // RFC 4475 §3.1.1.? (transports): known and unknown transport tokens.
+        // RFC 4475 §3.1.1.10 (transports): known and unknown transport tokens.
         for (t, known) in [
             ("UDP", Some(Transport::Udp)),
             ("SCTP", Some(Transport::Sctp)),
@@ -379,7 +373,7 @@ mod tests {
 
     #[test]
     fn other_versions_kept() {
-        // RFC 4475 §3.1.2.16 (sipversion): SIP/7.0 must be detectable.
+        // RFC 4475 §3.1.2.16 (badvers): SIP/7.0 must be detectable.
         let v = via("SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw");
         assert_eq!(
             v.protocol,
@@ -461,7 +455,7 @@ mod tests {
             "SIP/2.0/UDP host:",
             "SIP/2.0/UDP host:65536",
             "SIP/2.0/UDP host:50a",
-            "SIP/2.0/UDP 192.0.2.15;;", // RFC 4475 §3.1.2.? badinv01
+            "SIP/2.0/UDP 192.0.2.15;;", // RFC 4475 §3.1.2.1 badinv01
             "SIP/2.0/UDP 192.0.2.15;",
             "SIP/2.0/UDP host;branch",
             "SIP/2.0/UDP host;branch=",

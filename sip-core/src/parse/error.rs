@@ -45,6 +45,10 @@ pub enum ParseErrorKind {
     /// The Request-URI did not parse.
     #[error("malformed Request-URI: {0}")]
     RequestUri(UriError),
+    /// The Request-URI carries `?headers`, which RFC 3261 §19.1.1 does not
+    /// allow there.
+    #[error("headers in the Request-URI")]
+    RequestUriHeaders,
     /// The status code is not three digits in 100..=699.
     #[error("malformed status code")]
     StatusCode,
@@ -58,7 +62,7 @@ pub enum ParseErrorKind {
     #[error("{0}")]
     Header(HeaderError),
     /// A header that may appear once appears several times (RFC 3261 §7.3.1).
-    #[error("{0} appears more than once")]
+    #[error("single-valued header {0} appears more than once")]
     DuplicateHeader(&'static str),
     /// Content-Length is not a non-negative integer, or several disagree;
     /// framing cannot be trusted (RFC 4475 §3.1.2.3, §3.3.9).
@@ -162,6 +166,9 @@ impl ParseError {
     pub fn reason_phrase(&self) -> String {
         match (&self.kind, &self.header) {
             (ParseErrorKind::Version, _) => "Version Not Supported".into(),
+            (kind @ (ParseErrorKind::Header(_) | ParseErrorKind::DuplicateHeader(_)), _) => {
+                format!("Bad Request ({kind})")
+            }
             (kind, Some(h)) => format!("Bad Request ({h}: {kind})"),
             (kind, None) => format!("Bad Request ({kind})"),
         }

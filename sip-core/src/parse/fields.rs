@@ -51,8 +51,8 @@ impl<'a> MessageView<'a> {
         f.via_transport = transport;
         f.sent_by = sent_by;
         f.branch = branch;
-        f.from_tag = tag(from?);
-        f.to_tag = tag(to?);
+        f.from_tag = crate::header::From::tag_of(from?);
+        f.to_tag = crate::header::To::tag_of(to?);
         f.call_id = call_id?;
         let (seq, method) = cseq?.trim().split_once([' ', '\t'])?;
         f.cseq = seq.parse().ok()?;
@@ -121,44 +121,6 @@ fn top_via(v: &str) -> Option<(&str, &str, Option<&str>)> {
     Some((transport, sent_by, find_param(&s[sb_end..], "branch")))
 }
 
-/// The `tag` header parameter of a From/To value, read without
-/// allocating (outside `<...>` and quotes; after a bare addr-spec every `;`
-/// starts a header parameter, RFC 3261 §20.10).
-pub fn to_tag_of(v: &str) -> Option<&str> {
-    tag(v)
-}
-
-fn tag(v: &str) -> Option<&str> {
-    let b = v.as_bytes();
-    let mut i = 0;
-    let mut params_from = None;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'<' => {
-                let close = memchr::memchr(b'>', &b[i..])?;
-                params_from = Some(i + close + 1);
-                break;
-            }
-            b';' => {
-                params_from = Some(i);
-                break;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    find_param(&v[params_from?..], "tag")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +140,7 @@ mod tests {
 
     #[test]
     fn reads_tags() {
+        let tag = crate::header::From::tag_of;
         assert_eq!(tag("\"A;tag=no\" <sip:a@b;tag=no>;tag=yes"), Some("yes"));
         assert_eq!(tag("sip:a@b;tag=bare"), Some("bare"));
         assert_eq!(tag("<sip:a@b>"), None);

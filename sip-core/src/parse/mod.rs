@@ -43,7 +43,7 @@ mod tests;
 
 pub use config::ParserConfig;
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
-pub use fields::{to_tag_of, TransactionFields};
+pub use fields::TransactionFields;
 pub use owned::unfold;
 pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
@@ -68,7 +68,7 @@ pub fn parse_datagram<'a>(
     }
     match frame(buf, cfg, Framing::Datagram)? {
         Framed::Complete(v) => Ok(v),
-        Framed::Incomplete => Err(ParseError::new(
+        Framed::Incomplete { .. } => Err(ParseError::new(
             ParseErrorKind::UnterminatedHeaders,
             buf.len(),
         )),

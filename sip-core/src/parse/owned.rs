@@ -58,6 +58,11 @@ impl MessageView<'_> {
             StartLine::Request { method, uri } => {
                 let uri =
                     Uri::parse(uri).map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
+                // RFC 3261 §19.1.1 (table 1): headers are not allowed in a
+                // Request-URI (RFC 4475 §3.1.2.11).
+                if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
+                    return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
+                }
                 Message::Request(Request {
                     method: Method::from_token(method),
                     uri,

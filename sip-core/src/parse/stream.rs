@@ -47,6 +47,14 @@ pub struct StreamParser {
     buf: Vec<u8>,
     start: usize,
     broken: bool,
+    /// Bytes after `start` already searched for the end of the head, so a
+    /// message fed byte by byte is scanned once, not once per byte.
+    scanned: usize,
+    /// Total length of the pending message, once its head was read.
+    needed: Option<usize>,
+    /// How many times a head was framed (tests check it stays linear).
+    #[cfg(test)]
+    pub(crate) frames: usize,
 }
 
 impl StreamParser {
@@ -57,6 +65,10 @@ impl StreamParser {
             buf: Vec::new(),
             start: 0,
             broken: false,
+            scanned: 0,
+            needed: None,
+            #[cfg(test)]
+            frames: 0,
         }
     }
 
@@ -70,6 +82,37 @@ impl StreamParser {
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
+    }
+
+    /// True once the blank line ending the pending message's head is
+    /// buffered; remembers how far it searched.
+    fn head_complete(&mut self) -> bool {
+        let rest = &self.buf[self.start..];
+        // CRLFs before the start line are skipped by the framer (RFC 3261
+        // §7.5); the head ends at the first blank line after them.
+        let lead = rest
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let from = self.scanned.saturating_sub(3).max(lead);
+        let window = &rest[from.min(rest.len())..];
+        let found = memchr::memmem::find(window, b"\n\r\n").is_some()
+            || (self.cfg.lenient_bare_lf && memchr::memmem::find(window, b"\n\n").is_some());
+        self.scanned = rest.len();
+        found
+    }
+
+    fn check_size(&mut self) -> Option<Result<StreamItem, ParseError>> {
+        if self.buffered() > self.cfg.max_message_size {
+            self.broken = true;
+            return Some(Err(ParseError::new(
+                super::ParseErrorKind::TooLarge {
+                    limit: self.cfg.max_message_size,
+                },
+                self.cfg.max_message_size,
+            )));
+        }
+        None
     }
 
     /// Bytes buffered and not yet consumed.
@@ -91,35 +134,43 @@ impl StreamParser {
         let rest = &self.buf[self.start..];
         if rest.starts_with(b"\r\n\r\n") {
             self.start += 4;
+            self.scanned = 0;
             return Some(Ok(StreamItem::KeepAlivePing));
         }
         if rest.starts_with(b"\r\n") && (rest.len() == 2 || rest[2] != b'\r') {
             self.start += 2;
+            self.scanned = 0;
             return Some(Ok(StreamItem::KeepAlivePong));
         }
         if rest.len() < 4 && b"\r\n\r\n".starts_with(rest) {
             return None;
         }
+        if let Some(n) = self.needed {
+            if rest.len() < n {
+                return None;
+            }
+        } else if !self.head_complete() {
+            return self.check_size();
+        }
+        #[cfg(test)]
+        {
+            self.frames += 1;
+        }
+        let rest = &self.buf[self.start..];
         let outcome = match frame(rest, &self.cfg, Framing::Stream) {
-            Ok(Framed::Incomplete) => None,
+            Ok(Framed::Incomplete { needed }) => {
+                self.needed = needed;
+                None
+            }
             Ok(Framed::Complete(view)) => Some(Ok((view.len, view.to_message()))),
             Err(e) => Some(Err(e)),
         };
         match outcome {
-            None => {
-                if self.buffered() > self.cfg.max_message_size {
-                    self.broken = true;
-                    return Some(Err(ParseError::new(
-                        super::ParseErrorKind::TooLarge {
-                            limit: self.cfg.max_message_size,
-                        },
-                        self.cfg.max_message_size,
-                    )));
-                }
-                None
-            }
+            None => self.check_size(),
             Some(Ok((len, result))) => {
                 self.start += len;
+                self.scanned = 0;
+                self.needed = None;
                 if self.start == self.buf.len() {
                     self.buf.clear();
                     self.start = 0;

@@ -244,3 +244,31 @@ fn stream_limit_on_unterminated_head() {
         }))
     ));
 }
+
+#[test]
+fn stream_fed_byte_by_byte_frames_each_head_at_most_twice() {
+    // A peer controls segmentation: framing must stay linear in the bytes
+    // received (sans-IO rule 5), so the head is framed once when complete
+    // and once more when the body is complete, not once per byte.
+    let mut msg = Vec::new();
+    msg.extend_from_slice(
+        b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\
+From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\n",
+    );
+    for i in 0..100 {
+        msg.extend_from_slice(format!("X-H{i}: {}\r\n", "v".repeat(60)).as_bytes());
+    }
+    msg.extend_from_slice(b"Content-Length: 5000\r\n\r\n");
+    msg.extend(std::iter::repeat_n(b'b', 5000));
+    let mut p = StreamParser::new(cfg());
+    let mut got = 0;
+    for b in &msg {
+        p.push(core::slice::from_ref(b));
+        while let Some(item) = p.next_item() {
+            assert!(matches!(item.unwrap(), StreamItem::Message(_)));
+            got += 1;
+        }
+    }
+    assert_eq!(got, 1);
+    assert!(p.frames <= 2, "framed {} times", p.frames);
+}

@@ -1,7 +1,8 @@
 //! Checks on parsed messages.
 //!
-//! [`check`] runs during parsing and rejects what RFC 3261 answers with 400
-//! (RFC 4475 §3.1.2, §3.3.8): malformed values of the headers every element
+//! The parse-time check, run by
+//! [`MessageView::to_message`](super::MessageView::to_message), rejects what
+//! RFC 3261 answers with 400 (RFC 4475 §3.1.2, §3.3.8): malformed values of the headers every element
 //! reads, single-valued headers that appear twice, a CSeq method that
 //! differs from the request method, a Date not in GMT.
 //!
@@ -37,9 +38,8 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
     }
     typed_checks(headers)?;
     if let Message::Request(r) = msg {
-        if let Some(cseq) = headers.get(&HeaderName::CSeq) {
-            let method = cseq.trim().split_once([' ', '\t']).map(|(_, m)| m.trim());
-            if method.is_some_and(|m| m != r.method.as_str()) {
+        if let Some(Ok(cseq)) = headers.typed::<crate::header::CSeq>() {
+            if cseq.method != r.method {
                 return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
             }
         }
@@ -60,23 +60,15 @@ fn all_parse<T: TypedHeader>(headers: &Headers) -> Result<(), ParseError> {
 }
 
 fn typed_checks(headers: &Headers) -> Result<(), ParseError> {
-    // MERGE-HEADERS: typed checks of Via, From, To, Call-ID, CSeq, Max-Forwards, Contact go here.
-    let _ = all_parse::<NoHeader>;
-    let _ = headers;
+    use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
+    all_parse::<Via>(headers)?;
+    all_parse::<From>(headers)?;
+    all_parse::<To>(headers)?;
+    all_parse::<CallId>(headers)?;
+    all_parse::<CSeq>(headers)?;
+    all_parse::<MaxForwards>(headers)?;
+    all_parse::<Contact>(headers)?;
     Ok(())
-}
-struct NoHeader;
-impl core::fmt::Display for NoHeader {
-    fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        Ok(())
-    }
-}
-impl TypedHeader for NoHeader {
-    const NAME: HeaderName = HeaderName::Via;
-    const LIST: bool = false;
-    fn parse(_: &str) -> Result<Self, crate::header::HeaderError> {
-        Ok(NoHeader)
-    }
 }
 
 /// `rfc1123-date = wkday "," SP date1 SP time SP "GMT"` (RFC 3261 §25.1,

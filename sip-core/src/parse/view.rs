@@ -139,8 +139,11 @@ pub(crate) enum Framing {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Framed<'a> {
     Complete(MessageView<'a>),
-    /// More bytes are needed (stream only).
-    Incomplete,
+    /// More bytes are needed (stream only); `needed` is the total length
+    /// of the message once its head has been read.
+    Incomplete {
+        needed: Option<usize>,
+    },
 }
 
 /// `token` characters of RFC 3261 §25.1.
@@ -166,7 +169,7 @@ pub(crate) fn frame<'a>(
     if pos == buf.len() {
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::Empty, 0)),
-            Framing::Stream => Ok(Framed::Incomplete),
+            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
         };
     }
     // Start line.
@@ -181,7 +184,7 @@ pub(crate) fn frame<'a>(
         }
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::UnterminatedHeaders, buf.len())),
-            Framing::Stream => Ok(Framed::Incomplete),
+            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
         };
     };
     let line_end = pos + nl;
@@ -195,7 +198,10 @@ pub(crate) fn frame<'a>(
     }
     let line = strip_cr(&buf[pos..line_end], cfg)
         .ok_or_else(|| ParseError::new(K::StartLine("bare LF"), line_end))?;
-    let start = parse_start_line(line, pos, cfg)?;
+    let start = match parse_start_line(line, pos, cfg) {
+        Ok(s) => s,
+        Err(e) => return Err(start_line_failure(e, buf, line, line_end + 1, cfg)),
+    };
     let method = match start {
         StartLine::Request { method, .. } => Some(method),
         StartLine::Response { .. } => None,
@@ -221,7 +227,7 @@ pub(crate) fn frame<'a>(
                     method,
                     &headers,
                 )),
-                Framing::Stream => Ok(Framed::Incomplete),
+                Framing::Stream => Ok(Framed::Incomplete { needed: None }),
             };
         }
         Err(e) => return Err(with_partial(e, method, &headers)),
@@ -287,7 +293,9 @@ pub(crate) fn frame<'a>(
     }
     if body_len > available {
         return match framing {
-            Framing::Stream => Ok(Framed::Incomplete),
+            Framing::Stream => Ok(Framed::Incomplete {
+                needed: Some(body_start + body_len),
+            }),
             Framing::Datagram => Err(with_partial(
                 ParseError::new(
                     K::BodyTooShort {
@@ -308,6 +316,31 @@ pub(crate) fn frame<'a>(
         body: &buf[body_start..end],
         len: end,
     }))
+}
+
+/// Keeps what a 400 or 505 needs when the start line of what looks like a
+/// request is rejected (RFC 4475 §3.1.2.7-§3.1.2.10, §3.1.2.16): the
+/// method is the first token, and the headers are split leniently.
+fn start_line_failure(
+    e: ParseError,
+    buf: &[u8],
+    line: &[u8],
+    head_start: usize,
+    cfg: &ParserConfig,
+) -> ParseError {
+    let Ok(line) = core::str::from_utf8(line) else {
+        return e;
+    };
+    if starts_with_version(line) {
+        return e;
+    }
+    let method = line.split([' ', '\t']).next().unwrap_or("");
+    if !is_token(method.as_bytes()) {
+        return e;
+    }
+    let mut headers: SmallVec<[RawHeader<'_>; 24]> = SmallVec::new();
+    let _ = split_headers_sip(buf, head_start, cfg, &mut headers);
+    with_partial(e, Some(method), &headers)
 }
 
 fn with_partial(mut e: ParseError, method: Option<&str>, headers: &[RawHeader<'_>]) -> ParseError {
@@ -339,7 +372,7 @@ fn parse_start_line<'a>(
     let err = |m: &'static str| ParseError::new(K::StartLine(m), at);
     let line = core::str::from_utf8(line).map_err(|_| err("not UTF-8"))?;
     let line = if cfg.lenient_start_line_whitespace {
-        line.trim_matches([' ', '\t'])
+        line.trim_start_matches([' ', '\t'])
     } else {
         line
     };
@@ -387,7 +420,10 @@ fn parse_start_line<'a>(
             reason: parts[2],
         });
     }
-    let (method, mut uri, version) = (parts[0], parts[1], parts[2]);
+    let (method, mut uri, mut version) = (parts[0], parts[1], parts[2]);
+    if cfg.lenient_start_line_whitespace {
+        version = version.trim_end_matches([' ', '\t']);
+    }
     if !is_token(method.as_bytes()) {
         return Err(ParseError::new(K::Method, at));
     }

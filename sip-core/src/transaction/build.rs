@@ -1,12 +1,12 @@
-//! Messages the transaction layer builds itself: the ACK for a non-2xx
-//! final response (RFC 3261 §17.1.1.3), CANCEL (§9.1), and responses from
-//! a request (§8.2.6), such as the 100 (Trying) of §17.2.1 and the 400 of
-//! §21.4.1.
+//! Requests the transaction layer builds itself: the ACK for a non-2xx
+//! final response (RFC 3261 §17.1.1.3) and CANCEL (§9.1). Responses built
+//! from a request (§8.2.6.2: the 100 (Trying) of §17.2.1, the 400 of
+//! §21.4.1) come from [`Response::from_request`](crate::Response::from_request)
+//! and [`PartialRequest::response`](crate::parse::PartialRequest::response).
 
 use crate::header::{HeaderName, Headers};
-use crate::message::{Request, Response};
+use crate::message::Request;
 use crate::method::Method;
-use crate::status::StatusCode;
 use crate::uri::Uri;
 
 /// The parts of a client INVITE that its ACK (§17.1.1.3) and its CANCEL
@@ -37,7 +37,9 @@ impl OriginalRequest {
     /// `None` when one of Via, From, To, Call-ID or CSeq is missing.
     pub fn from_request(req: &Request) -> Option<Self> {
         let h = &req.headers;
-        let via = crate::header::split_comma(h.get(&HeaderName::Via)?).next()?.to_owned();
+        let via = crate::header::split_comma(h.get(&HeaderName::Via)?)
+            .next()?
+            .to_owned();
         Some(OriginalRequest {
             uri: req.uri.clone(),
             via,
@@ -86,35 +88,4 @@ impl OriginalRequest {
     pub fn cancel(&self) -> Request {
         self.request(Method::Cancel, &self.to)
     }
-}
-
-/// A response to `request` per RFC 3261 §8.2.6.2: the Via lines, From,
-/// Call-ID, CSeq and To copied, the canonical reason phrase. The To tag is
-/// left to the caller. For 100 (Trying) a Timestamp is copied too
-/// (§8.2.6.1).
-pub fn response(request: &Request, status: StatusCode) -> Response {
-    response_from_headers(&request.headers, status, None)
-}
-
-/// Like [`response`], from the header list alone and with an optional
-/// reason phrase (the 400 of §21.4.1 names the problem).
-pub fn response_from_headers(h: &Headers, status: StatusCode, reason: Option<&str>) -> Response {
-    let mut out = Response::new(status);
-    if let Some(r) = reason {
-        out.reason = r.to_owned();
-    }
-    for line in h.get_all(&HeaderName::Via) {
-        out.headers.push(HeaderName::Via, line.to_owned());
-    }
-    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq] {
-        if let Some(v) = h.get(&name) {
-            out.headers.push(name, v.to_owned());
-        }
-    }
-    if status == StatusCode::TRYING {
-        if let Some(ts) = h.get(&HeaderName::Timestamp) {
-            out.headers.push(HeaderName::Timestamp, ts.to_owned());
-        }
-    }
-    out
 }

@@ -151,11 +151,16 @@ impl InviteClient {
     /// A timer fired at `now`. Timers not armed, or not yet due, are
     /// ignored.
     pub fn on_timer(&mut self, now: Instant, _cfg: &Config, timer: Timer, out: &mut Actions) {
-        if !self.deadline(timer).is_some_and(|d| d <= now) {
+        if !super::timer::is_due(self.deadline(timer), now) {
             return;
         }
         match (&mut self.state, timer) {
-            (InviteClientState::Calling { timer_a: Some(a), .. }, Timer::A) => {
+            (
+                InviteClientState::Calling {
+                    timer_a: Some(a), ..
+                },
+                Timer::A,
+            ) => {
                 // §17.1.1.2: retransmit, reset with twice the interval (no cap).
                 *a = a.doubled(now, None);
                 let at = a.at;
@@ -174,7 +179,13 @@ impl InviteClient {
     }
 
     /// A response matched this transaction (§17.1.3).
-    pub fn on_response(&mut self, now: Instant, cfg: &Config, response: Response, out: &mut Actions) {
+    pub fn on_response(
+        &mut self,
+        now: Instant,
+        cfg: &Config,
+        response: Response,
+        out: &mut Actions,
+    ) {
         let status = response.status;
         match &mut self.state {
             InviteClientState::Calling { .. } | InviteClientState::Proceeding => {

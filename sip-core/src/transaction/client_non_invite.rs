@@ -71,7 +71,13 @@ pub struct NonInviteClient {
 impl NonInviteClient {
     /// Starts the transaction in Trying: passes the request to the
     /// transport, starts Timer E (unreliable only) and Timer F (§17.1.2.2).
-    pub fn start(now: Instant, cfg: &Config, request: Vec<u8>, reliable: bool, out: &mut Actions) -> Self {
+    pub fn start(
+        now: Instant,
+        cfg: &Config,
+        request: Vec<u8>,
+        reliable: bool,
+        out: &mut Actions,
+    ) -> Self {
         out.push(Action::Transmit(request.clone()));
         let timer_e = cfg
             .duration(Timer::E, reliable)
@@ -113,7 +119,9 @@ impl NonInviteClient {
     pub fn deadline(&self, timer: Timer) -> Option<Instant> {
         use NonInviteClientState::*;
         match (&self.state, timer) {
-            (Trying { timer_e, .. } | Proceeding { timer_e, .. }, Timer::E) => timer_e.map(|e| e.at),
+            (Trying { timer_e, .. } | Proceeding { timer_e, .. }, Timer::E) => {
+                timer_e.map(|e| e.at)
+            }
             (Trying { timer_f, .. } | Proceeding { timer_f, .. }, Timer::F) => Some(*timer_f),
             (Completed { timer_k }, Timer::K) => Some(*timer_k),
             _ => None,
@@ -129,13 +137,18 @@ impl NonInviteClient {
     /// ignored.
     pub fn on_timer(&mut self, now: Instant, cfg: &Config, timer: Timer, out: &mut Actions) {
         use NonInviteClientState::*;
-        if !self.deadline(timer).is_some_and(|d| d <= now) {
+        if !super::timer::is_due(self.deadline(timer), now) {
             return;
         }
         match timer {
             Timer::E => {
                 let trying = matches!(self.state, Trying { .. });
-                let (Trying { timer_e: Some(e), .. } | Proceeding { timer_e: Some(e), .. }) = &mut self.state
+                let (Trying {
+                    timer_e: Some(e), ..
+                }
+                | Proceeding {
+                    timer_e: Some(e), ..
+                }) = &mut self.state
                 else {
                     return;
                 };
@@ -161,7 +174,13 @@ impl NonInviteClient {
     }
 
     /// A response matched this transaction (§17.1.3).
-    pub fn on_response(&mut self, now: Instant, cfg: &Config, response: Response, out: &mut Actions) {
+    pub fn on_response(
+        &mut self,
+        now: Instant,
+        cfg: &Config,
+        response: Response,
+        out: &mut Actions,
+    ) {
         use NonInviteClientState::*;
         let (Trying { timer_e, timer_f } | Proceeding { timer_e, timer_f }) = self.state else {
             // Completed absorbs retransmitted responses.

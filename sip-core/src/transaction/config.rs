@@ -198,7 +198,8 @@ mod tests {
     #[test]
     fn sent_by_per_transport() {
         let mut c = Config::default();
-        c.sent_by.push((Transport::Tcp, SentBy::new("10.0.0.1", Some(5070))));
+        c.sent_by
+            .push((Transport::Tcp, SentBy::new("10.0.0.1", Some(5070))));
         assert_eq!(c.sent_by_for(Transport::Tcp).port, Some(5070));
         assert_eq!(c.sent_by_for(Transport::Udp).host, "invalid.invalid");
     }

@@ -199,6 +199,10 @@ pub enum SendError {
     /// The transaction id is unknown (terminated, or never existed).
     #[error("unknown transaction {0}")]
     UnknownTransaction(TransactionId),
+    /// A live client transaction already has this branch and method (a
+    /// second CANCEL for the same INVITE, or a reused Via).
+    #[error("a client transaction with this branch and method exists")]
+    Duplicate,
     /// CANCEL applies to an INVITE client transaction that has received a
     /// provisional response and no final one (§9.1).
     #[error("transaction cannot be cancelled in state {0}")]

@@ -145,7 +145,11 @@ impl Kind {
 }
 
 /// What a machine asks its owner to do, in order.
+///
+/// Actions are short-lived (the owner drains them at once), so the size of
+/// the `Response`/`Ack` variants does not matter.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Pass these bytes to the transport, to the transaction's destination
     /// (a first send or a retransmission).

@@ -87,7 +87,13 @@ impl InviteServer {
     /// Creates the transaction in Proceeding (§17.2.1). `trying` is the
     /// 100 (Trying) to send after [`Config::trying_delay`] unless the TU
     /// responds first; `None` (or [`Config::send_trying`] false) sends none.
-    pub fn start(now: Instant, cfg: &Config, trying: Option<Vec<u8>>, reliable: bool, out: &mut Actions) -> Self {
+    pub fn start(
+        now: Instant,
+        cfg: &Config,
+        trying: Option<Vec<u8>>,
+        reliable: bool,
+        out: &mut Actions,
+    ) -> Self {
         let mut m = InviteServer {
             state: InviteServerState::Proceeding {
                 trying: None,
@@ -155,7 +161,9 @@ impl InviteServer {
         use InviteServerState::*;
         let is_ack = request.method == crate::method::Method::Ack;
         match &mut self.state {
-            Proceeding { last_provisional, .. } => {
+            Proceeding {
+                last_provisional, ..
+            } => {
                 if let (false, Some(p)) = (is_ack, last_provisional) {
                     out.push(Action::Transmit(p.clone()));
                 }
@@ -195,7 +203,10 @@ impl InviteServer {
     ) -> Result<(), ResponseError> {
         use InviteServerState::*;
         match &mut self.state {
-            Proceeding { trying, last_provisional } => {
+            Proceeding {
+                trying,
+                last_provisional,
+            } => {
                 *trying = None;
                 out.push(Action::Transmit(bytes.clone()));
                 if status.is_provisional() {
@@ -227,7 +238,9 @@ impl InviteServer {
                 out.push(Action::Transmit(bytes));
                 Ok(())
             }
-            other => Err(ResponseError::AlreadyFinal { state: other.name() }),
+            other => Err(ResponseError::AlreadyFinal {
+                state: other.name(),
+            }),
         }
     }
 
@@ -235,17 +248,30 @@ impl InviteServer {
     /// ignored.
     pub fn on_timer(&mut self, now: Instant, cfg: &Config, timer: Timer, out: &mut Actions) {
         use InviteServerState::*;
-        if !self.deadline(timer).is_some_and(|d| d <= now) {
+        if !super::timer::is_due(self.deadline(timer), now) {
             return;
         }
         match (&mut self.state, timer) {
-            (Proceeding { trying, last_provisional }, Timer::Trying) => {
+            (
+                Proceeding {
+                    trying,
+                    last_provisional,
+                },
+                Timer::Trying,
+            ) => {
                 if let Some((_, bytes)) = trying.take() {
                     out.push(Action::Transmit(bytes.clone()));
                     *last_provisional = Some(bytes);
                 }
             }
-            (Completed { response, timer_g: Some(g), .. }, Timer::G) => {
+            (
+                Completed {
+                    response,
+                    timer_g: Some(g),
+                    ..
+                },
+                Timer::G,
+            ) => {
                 *g = g.doubled(now, Some(cfg.t2()));
                 let at = g.at;
                 self.final_transmissions += 1;

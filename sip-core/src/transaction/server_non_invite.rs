@@ -100,7 +100,9 @@ impl NonInviteServer {
             NonInviteServerState::Proceeding { last_provisional } => {
                 out.push(Action::Transmit(last_provisional.clone()))
             }
-            NonInviteServerState::Completed { response, .. } => out.push(Action::Transmit(response.clone())),
+            NonInviteServerState::Completed { response, .. } => {
+                out.push(Action::Transmit(response.clone()))
+            }
             NonInviteServerState::Trying | NonInviteServerState::Terminated => {}
         }
     }
@@ -118,7 +120,9 @@ impl NonInviteServer {
             NonInviteServerState::Trying | NonInviteServerState::Proceeding { .. } => {
                 out.push(Action::Transmit(bytes.clone()));
                 if status.is_provisional() {
-                    self.state = NonInviteServerState::Proceeding { last_provisional: bytes };
+                    self.state = NonInviteServerState::Proceeding {
+                        last_provisional: bytes,
+                    };
                     return Ok(());
                 }
                 let j = cfg.duration(Timer::J, self.reliable).unwrap_or_default();
@@ -134,13 +138,15 @@ impl NonInviteServer {
                 }
                 Ok(())
             }
-            ref other => Err(ResponseError::AlreadyFinal { state: other.name() }),
+            ref other => Err(ResponseError::AlreadyFinal {
+                state: other.name(),
+            }),
         }
     }
 
     /// A timer fired at `now`.
     pub fn on_timer(&mut self, now: Instant, _cfg: &Config, timer: Timer, out: &mut Actions) {
-        if timer == Timer::J && self.deadline(timer).is_some_and(|d| d <= now) {
+        if timer == Timer::J && super::timer::is_due(self.deadline(timer), now) {
             self.terminate(out);
         }
     }

@@ -108,6 +108,11 @@ impl Retransmit {
     }
 }
 
+/// True when a timer is armed and its deadline is not after `now`.
+pub(crate) fn is_due(deadline: Option<Instant>, now: Instant) -> bool {
+    matches!(deadline, Some(d) if d <= now)
+}
+
 /// One scheduled deadline.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct Entry {
@@ -249,5 +254,35 @@ mod tests {
             a = a.doubled(a.at, None);
         }
         assert_eq!(a.interval, Duration::from_secs(16));
+    }
+
+    proptest::proptest! {
+        /// The heap with lazy deletion agrees with a naive scan of the live
+        /// deadlines, whatever the pushes and cancellations.
+        #[test]
+        fn agrees_with_a_scan(ops in proptest::collection::vec((0u64..50, 0u64..1_000, proptest::bool::ANY), 1..200)) {
+            let mut q = TimerQueue::default();
+            // The "machine" state: the armed deadline of each (txn, Timer::A).
+            let mut armed: std::collections::HashMap<u64, Instant> = Default::default();
+            for (txn, at, cancel) in ops {
+                if cancel {
+                    armed.remove(&txn);
+                } else {
+                    armed.insert(txn, Instant::from_millis(at));
+                    q.push(Instant::from_millis(at), id(txn), Timer::A);
+                }
+                let live = |i: TransactionId, _, at| armed.get(&i.to_raw()) == Some(&at);
+                let expected = armed.values().min().copied();
+                proptest::prop_assert_eq!(q.peek(live), expected);
+            }
+            // Popping everything yields the live deadlines in order.
+            let mut popped = Vec::new();
+            while let Some((at, txn, _)) = q.pop_due(Instant::MAX, |i, _, at| armed.get(&i.to_raw()) == Some(&at)) {
+                armed.remove(&txn.to_raw());
+                popped.push(at);
+            }
+            proptest::prop_assert!(popped.windows(2).all(|w| w[0] <= w[1]));
+            proptest::prop_assert!(armed.is_empty());
+        }
     }
 }

@@ -55,12 +55,16 @@ impl Pair {
     }
 
     fn deliver(&mut self, from_a: bool, t: Transmit) {
-        let Destination::Addr { addr, .. } = t.destination else { return };
+        let Destination::Addr { addr, .. } = t.destination else {
+            return;
+        };
         let now = self.now;
         if from_a && addr == self.b_addr {
-            self.b.handle_datagram(now, self.b_addr, self.a_addr, &t.payload);
+            self.b
+                .handle_datagram(now, self.b_addr, self.a_addr, &t.payload);
         } else if !from_a && addr == self.a_addr {
-            self.a.handle_datagram(now, self.a_addr, self.b_addr, &t.payload);
+            self.a
+                .handle_datagram(now, self.a_addr, self.b_addr, &t.payload);
         }
     }
 
@@ -84,17 +88,31 @@ impl Pair {
                     self.b
                         .invitation(session)
                         .unwrap()
-                        .accept(now, AcceptOptions { body, ..Default::default() })
+                        .accept(
+                            now,
+                            AcceptOptions {
+                                body,
+                                ..Default::default()
+                            },
+                        )
                         .unwrap();
                 }
             }
             while let Some(e) = self.a.poll_event() {
                 any = true;
                 match e {
-                    Event::StateChanged { session, to: SessionState::Established, .. } => {
+                    Event::StateChanged {
+                        session,
+                        to: SessionState::Established,
+                        ..
+                    } => {
                         self.established += 1;
                         if self.hang_up {
-                            self.a.session_mut(session).unwrap().bye(now, ByeOptions::default()).unwrap();
+                            self.a
+                                .session_mut(session)
+                                .unwrap()
+                                .bye(now, ByeOptions::default())
+                                .unwrap();
                         }
                     }
                     Event::Terminated { .. } => self.terminated += 1,
@@ -112,14 +130,26 @@ impl Pair {
         let now = self.now;
         let target = self.b_uri.clone();
         let body = Some(self.offer.clone());
-        self.a.invite(now, target, InviteOptions { body, ..Default::default() }).unwrap()
+        self.a
+            .invite(
+                now,
+                target,
+                InviteOptions {
+                    body,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
     }
 
     /// Jumps the clock by `d` and fires every due timer.
     pub fn advance(&mut self, d: Duration) {
         let until = self.now + d;
         loop {
-            let next = [self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min();
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
             match next {
                 Some(t) if t <= until => {
                     self.now = self.now.max(t);

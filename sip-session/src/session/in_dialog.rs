@@ -28,7 +28,13 @@ pub(crate) fn default_status(method: &Method) -> StatusCode {
 }
 
 /// A request in `s`'s dialog, in server transaction `txn`.
-pub(crate) fn on_request(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: Request) {
+pub(crate) fn on_request(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    req: Request,
+) {
     let Some(dialog) = s.dialog.as_mut() else {
         core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
         return;
@@ -92,7 +98,8 @@ pub(crate) fn hand_to_app(
     }
     let id = RequestId(txn);
     let deadline = now + core.cfg.request_answer_timeout;
-    let to_tag = (sip_core::transaction::key::to_tag(&req.headers).is_none()).then(|| core.tokens.tag().into());
+    let to_tag = (sip_core::transaction::key::to_tag(&req.headers).is_none())
+        .then(|| core.tokens.tag().into());
     core.requests.insert(
         id,
         PendingRequest {
@@ -102,7 +109,8 @@ pub(crate) fn hand_to_app(
             to_tag,
         },
     );
-    core.timers.push(deadline, crate::timers::TimerOwner::Request(id));
+    core.timers
+        .push(deadline, crate::timers::TimerOwner::Request(id));
     core.emit(Event::Request {
         session,
         request: id,

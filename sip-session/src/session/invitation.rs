@@ -120,11 +120,13 @@ impl InvitationData {
         }
         core::mem::size_of::<Self>()
             + self.invite.as_ref().map_or(0, req)
+            + self.ok.as_ref().map_or(0, |r| {
+                r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len()
+            })
             + self
-                .ok
+                .local_description
                 .as_ref()
-                .map_or(0, |r| r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len())
-            + self.local_description.as_ref().map_or(0, |b| b.content.len())
+                .map_or(0, |b| b.content.len())
             + self.reliable.as_ref().map_or(0, Outstanding::memory_usage)
     }
 }
@@ -234,7 +236,11 @@ pub(crate) fn create(
     let no_answer = now + core.cfg.no_answer_timeout;
     core.arm(&mut s, SessionTimer::NoAnswer, no_answer);
     if let Some(e) = expires {
-        core.arm(&mut s, SessionTimer::Expires, now + Duration::from_secs(u64::from(e.0)));
+        core.arm(
+            &mut s,
+            SessionTimer::Expires,
+            now + Duration::from_secs(u64::from(e.0)),
+        );
     }
     core.emit(Event::Invitation { session: id });
     if let Some(body) = offer {
@@ -253,11 +259,17 @@ pub(crate) fn create(
 
 /// A response to the INVITE with the To tag, Contact and the copied
 /// Record-Route (RFC 3261 §12.1.1), plus `extra`.
-fn dialog_response(core: &Core, s: &SessionData, status: StatusCode, extra: &[(HeaderName, String)]) -> Option<Response> {
+fn dialog_response(
+    core: &Core,
+    s: &SessionData,
+    status: StatusCode,
+    extra: &[(HeaderName, String)],
+) -> Option<Response> {
     let u = s.uas.as_ref()?;
     let invite = u.invite.as_ref()?;
     let mut r = core.response(invite, status, Some(&u.local_tag));
-    r.headers.push(HeaderName::Contact, core.wire.contact.clone());
+    r.headers
+        .push(HeaderName::Contact, core.wire.contact.clone());
     for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
         r.headers.push(HeaderName::RecordRoute, rr.to_owned());
     }
@@ -273,7 +285,9 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
         return;
     }
     let Some(u) = s.uas.as_ref() else { return };
-    let Some(invite) = u.invite.as_ref() else { return };
+    let Some(invite) = u.invite.as_ref() else {
+        return;
+    };
     if let Ok(d) = Dialog::new_uas(invite, &u.local_tag, u.over_tls) {
         core.dialogs.insert(d.id().clone(), s.id);
         s.dialog = Some(d);
@@ -281,7 +295,12 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
 }
 
 /// `progress()`: only in Initial; 101-199 (100 re-sends 100 Trying).
-pub(crate) fn progress(core: &mut Core, s: &mut SessionData, now: Instant, opts: ProgressOptions) -> Result<(), SessionError> {
+pub(crate) fn progress(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: ProgressOptions,
+) -> Result<(), SessionError> {
     if s.state != SessionState::Initial {
         return Err(SessionError::InvalidState(s.state));
     }
@@ -342,8 +361,17 @@ pub(crate) fn progress(core: &mut Core, s: &mut SessionData, now: Instant, opts:
         u.next_rseq = u.next_rseq.wrapping_add(1);
         r.headers.push(HeaderName::Require, option_tag::REL100);
         r.headers.push(HeaderName::RSeq, rseq.to_string());
-        u.reliable = Some(Outstanding::new(r.clone(), rseq, u.invite_seq, core.cfg.transaction.t1));
-        core.arm(s, SessionTimer::Retransmit1xx, now + core.cfg.transaction.t1);
+        u.reliable = Some(Outstanding::new(
+            r.clone(),
+            rseq,
+            u.invite_seq,
+            core.cfg.transaction.t1,
+        ));
+        core.arm(
+            s,
+            SessionTimer::Retransmit1xx,
+            now + core.cfg.transaction.t1,
+        );
         let wait = now + core.t1x64();
         core.arm(s, SessionTimer::PrackWait, wait);
     }
@@ -353,13 +381,21 @@ pub(crate) fn progress(core: &mut Core, s: &mut SessionData, now: Instant, opts:
 
 /// `accept()`: only in Initial. Needs a description unless offer and
 /// answer are complete; waits for an outstanding PRACK.
-pub(crate) fn accept(core: &mut Core, s: &mut SessionData, now: Instant, opts: AcceptOptions) -> Result<(), SessionError> {
+pub(crate) fn accept(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: AcceptOptions,
+) -> Result<(), SessionError> {
     if s.state != SessionState::Initial {
         return Err(SessionError::InvalidState(s.state));
     }
     let oa = s.oa.state();
     let awaiting_prack = s.uas.as_ref().is_some_and(|u| u.reliable.is_some());
-    let needs_body = matches!(oa, SignalingState::Initial | SignalingState::HaveRemoteOffer);
+    let needs_body = matches!(
+        oa,
+        SignalingState::Initial | SignalingState::HaveRemoteOffer
+    );
     if needs_body && opts.body.is_none() && !awaiting_prack {
         return Err(SessionError::DescriptionRequired(oa));
     }
@@ -382,14 +418,22 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let mut oa = s.oa;
     let body = match opts.body {
         Some(b) => {
-            if matches!(oa.state(), SignalingState::Initial | SignalingState::HaveRemoteOffer) {
+            if matches!(
+                oa.state(),
+                SignalingState::Initial | SignalingState::HaveRemoteOffer
+            ) {
                 let _ = oa.send();
             }
             Some(b)
         }
         None => s.uas.as_ref().and_then(|u| u.local_description.clone()),
     };
-    if body.is_none() && matches!(oa.state(), SignalingState::Initial | SignalingState::HaveRemoteOffer) {
+    if body.is_none()
+        && matches!(
+            oa.state(),
+            SignalingState::Initial | SignalingState::HaveRemoteOffer
+        )
+    {
         // Only reachable after a PRACK left the exchange incomplete.
         reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
         return;
@@ -425,12 +469,18 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     core.arm(s, SessionTimer::AckWait, wait);
     set_state(core, s, SessionState::Established);
     if let Some(replacee) = s.replacee {
-        core.deferred.push(crate::user_agent::core::Deferred::ByeReplacee(replacee));
+        core.deferred
+            .push(crate::user_agent::core::Deferred::ByeReplacee(replacee));
     }
 }
 
 /// `reject()`: in Initial or Establishing, 300-699.
-pub(crate) fn reject(core: &mut Core, s: &mut SessionData, now: Instant, opts: RejectOptions) -> Result<(), SessionError> {
+pub(crate) fn reject(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: RejectOptions,
+) -> Result<(), SessionError> {
     if !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
         return Err(SessionError::InvalidState(s.state));
     }
@@ -438,7 +488,14 @@ pub(crate) fn reject(core: &mut Core, s: &mut SessionData, now: Instant, opts: R
     if !(300..700).contains(&code) {
         return Err(SessionError::InvalidStatus(code));
     }
-    reject_with(core, s, now, opts.status, opts.reason.as_deref(), &opts.extra_headers);
+    reject_with(
+        core,
+        s,
+        now,
+        opts.status,
+        opts.reason.as_deref(),
+        &opts.extra_headers,
+    );
     Ok(())
 }
 
@@ -535,8 +592,20 @@ pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &R
             _ => {
                 // SIP.js: an ACK without the answer to our offer ends the
                 // session with BYE, Reason 488.
-                bye_now(core, s, now, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Missing session description")));
-                terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+                bye_now(
+                    core,
+                    s,
+                    now,
+                    Some((
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        "Missing session description",
+                    )),
+                );
+                terminate(
+                    core,
+                    s,
+                    TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE),
+                );
                 return;
             }
         }
@@ -551,7 +620,12 @@ pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &R
 
 /// Sends a BYE in the session's dialog, ignoring a send failure (the
 /// session ends anyway).
-pub(crate) fn bye_now(core: &mut Core, s: &mut SessionData, now: Instant, reason: Option<(StatusCode, &str)>) {
+pub(crate) fn bye_now(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    reason: Option<(StatusCode, &str)>,
+) {
     if let Some(d) = s.dialog.as_mut() {
         let _ = lifecycle::send_bye(core, now, d, reason, &[]);
     }

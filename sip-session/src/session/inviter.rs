@@ -114,7 +114,11 @@ impl InviterData {
         }
         core::mem::size_of::<Self>()
             + req(&self.invite)
-            + self.acks.iter().map(|(t, a)| t.len() + req(a) + 48).sum::<usize>()
+            + self
+                .acks
+                .iter()
+                .map(|(t, a)| t.len() + req(a) + 48)
+                .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
     }
 }
@@ -143,7 +147,10 @@ pub(crate) fn invite(
     } else {
         core.wire.from.clone()
     };
-    let to = opts.to.clone().unwrap_or_else(|| NameAddr::new(target.clone()));
+    let to = opts
+        .to
+        .clone()
+        .unwrap_or_else(|| NameAddr::new(target.clone()));
     let tag = core.tokens.tag();
     let mut req = Request::new(Method::Invite, target);
     let h = &mut req.headers;
@@ -163,7 +170,10 @@ pub(crate) fn invite(
         h.push(HeaderName::Require, option_tag::REL100);
     }
     if opts.anonymous {
-        h.push(HeaderName::PPreferredIdentity, format!("<{}>", core.cfg.aor));
+        h.push(
+            HeaderName::PPreferredIdentity,
+            format!("<{}>", core.cfg.aor),
+        );
         h.push(HeaderName::Privacy, "id");
     }
     for (n, v) in &opts.extra_headers {
@@ -175,11 +185,13 @@ pub(crate) fn invite(
         b.apply_to_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    let (txn, dest) = core.send_request(now, req.clone(), Link::InviteClient(id)).map_err(|e| match e {
-        SessionError::Route(r) => InviteError::Route(r),
-        SessionError::Send(e) => InviteError::Send(e),
-        _ => InviteError::TooManySessions(0),
-    })?;
+    let (txn, dest) = core
+        .send_request(now, req.clone(), Link::InviteClient(id))
+        .map_err(|e| match e {
+            SessionError::Route(r) => InviteError::Route(r),
+            SessionError::Send(e) => InviteError::Send(e),
+            _ => InviteError::TooManySessions(0),
+        })?;
     let over_tls = matches!(
         dest,
         Destination::Addr {
@@ -203,14 +215,23 @@ pub(crate) fn invite(
         early_media_tag: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
-    core.arm(&mut s, SessionTimer::InviteTimeout, now + core.cfg.invite_timeout);
+    core.arm(
+        &mut s,
+        SessionTimer::InviteTimeout,
+        now + core.cfg.invite_timeout,
+    );
     Ok(s)
 }
 
 /// `cancel()`: in Initial or Establishing. Held until a provisional
 /// response arrived (§9.1); the session goes Terminating and ends with the
 /// final response (487, or ACK and BYE for a 2xx that raced the CANCEL).
-pub(crate) fn cancel(core: &mut Core, s: &mut SessionData, now: Instant, opts: CancelOptions) -> Result<(), SessionError> {
+pub(crate) fn cancel(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: CancelOptions,
+) -> Result<(), SessionError> {
     if !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
         return Err(SessionError::InvalidState(s.state));
     }
@@ -277,7 +298,10 @@ pub(crate) fn on_failure(core: &mut Core, s: &mut SessionData, status: StatusCod
     if s.state == SessionState::Terminated || s.dialog.is_some() {
         return;
     }
-    let cancelled = s.uac.as_ref().is_some_and(|u| u.cancel != CancelState::None);
+    let cancelled = s
+        .uac
+        .as_ref()
+        .is_some_and(|u| u.cancel != CancelState::None);
     let cause = if cancelled {
         TerminationCause::Cancelled
     } else {
@@ -293,7 +317,9 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
     let Some(creds) = core.cfg.credentials.clone() else {
         return false;
     };
-    let Some(u) = s.uac.as_mut() else { return false };
+    let Some(u) = s.uac.as_mut() else {
+        return false;
+    };
     let digest = u.digest.get_or_insert_with(|| DigestClient::new(creds));
     let uri = u.invite.uri.to_string();
     let auths = match u.auth.handle_challenge(
@@ -328,7 +354,10 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
 }
 
 fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
-    if !matches!(s.state, SessionState::Establishing | SessionState::Terminating) {
+    if !matches!(
+        s.state,
+        SessionState::Establishing | SessionState::Terminating
+    ) {
         return;
     }
     if let Some(u) = s.uac.as_mut() {
@@ -345,7 +374,11 @@ fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Resp
         .headers
         .values(&HeaderName::Require)
         .any(|t| t.eq_ignore_ascii_case(option_tag::REL100));
-    let rseq = resp.headers.typed::<RSeq>().and_then(Result::ok).map(|r| r.0);
+    let rseq = resp
+        .headers
+        .typed::<RSeq>()
+        .and_then(Result::ok)
+        .map(|r| r.0);
     let reliable = reliable && rseq.is_some();
     let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned);
     let (Some(tag), true) = (tag, resp.headers.contains(&HeaderName::Contact) || reliable) else {
@@ -472,7 +505,14 @@ fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Resp
 }
 
 /// Sends a PRACK in an early dialog (RFC 3262 §7.2).
-fn send_prack(core: &mut Core, dialog: &mut Dialog, now: Instant, id: SessionId, rack: &RAck, body: Option<&Body>) {
+fn send_prack(
+    core: &mut Core,
+    dialog: &mut Dialog,
+    now: Instant,
+    id: SessionId,
+    rack: &RAck,
+    body: Option<&Body>,
+) {
     let mut req = dialog.request(Method::Prack);
     req.headers.push(HeaderName::RAck, rack.to_string());
     if let Some(b) = body {
@@ -483,7 +523,13 @@ fn send_prack(core: &mut Core, dialog: &mut Dialog, now: Instant, id: SessionId,
 
 /// The ACK for a 2xx in `dialog` with the INVITE's CSeq and credentials
 /// (§13.2.2.4), sent and remembered for retransmissions.
-fn send_ack(core: &mut Core, s: &mut SessionData, now: Instant, dialog: &Dialog, body: Option<&Body>) {
+fn send_ack(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: &Dialog,
+    body: Option<&Body>,
+) {
     let Some(u) = s.uac.as_mut() else { return };
     let mut ack = dialog.ack(u.invite_seq);
     for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
@@ -501,13 +547,20 @@ fn send_ack(core: &mut Core, s: &mut SessionData, now: Instant, dialog: &Dialog,
 
 /// ACK and BYE for a 2xx the session does not keep (another fork, or a
 /// 2xx after CANCEL; §13.2.2.4, §9.1), with a Reason when given.
-fn ack_and_bye(core: &mut Core, s: &mut SessionData, now: Instant, mut dialog: Dialog, reason: Option<(StatusCode, &str)>) {
+fn ack_and_bye(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    mut dialog: Dialog,
+    reason: Option<(StatusCode, &str)>,
+) {
     send_ack(core, s, now, &dialog, None);
     let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
 }
 
 fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
-    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned) else {
+    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned)
+    else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
@@ -539,7 +592,8 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
         None => Dialog::new_uac(&u.invite, &resp, u.over_tls),
     };
     let Ok(dialog) = dialog else { return };
-    let confirming = s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
+    let confirming =
+        s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
     if !confirming {
         // A 2xx after CANCEL (the race of §9.1), or from a second fork
         // (§13.2.2.4): ACK and BYE.
@@ -561,7 +615,14 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
     s.timers.stop(SessionTimer::InviteTimeout);
     if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
         // SIP.js: forking is not allowed with early media.
-        fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Forking not supported with early media");
+        fail_2xx(
+            core,
+            s,
+            now,
+            dialog,
+            StatusCode::NOT_ACCEPTABLE_HERE,
+            "Forking not supported with early media",
+        );
         return;
     }
     match oa.state() {
@@ -588,7 +649,14 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
                 let at = now + core.cfg.description_timeout;
                 core.arm(s, SessionTimer::Description, at);
             }
-            _ => fail_2xx(core, s, now, dialog, StatusCode::BAD_REQUEST, "Missing session description"),
+            _ => fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::BAD_REQUEST,
+                "Missing session description",
+            ),
         },
         SignalingState::HaveLocalOffer => match body {
             BodyKind::Session(b) => {
@@ -602,7 +670,14 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
                     early: false,
                 });
             }
-            _ => fail_2xx(core, s, now, dialog, StatusCode::BAD_REQUEST, "Missing session description"),
+            _ => fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::BAD_REQUEST,
+                "Missing session description",
+            ),
         },
         SignalingState::Stable => {
             s.oa = oa;
@@ -621,12 +696,25 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
                 }
             }
         }
-        _ => fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Offer not answered"),
+        _ => fail_2xx(
+            core,
+            s,
+            now,
+            dialog,
+            StatusCode::NOT_ACCEPTABLE_HERE,
+            "Offer not answered",
+        ),
     }
 }
 
 /// The session adopts `dialog`: ACK (with `body`, an answer), Established.
-fn confirm(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, body: Option<&Body>) {
+fn confirm(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: Dialog,
+    body: Option<&Body>,
+) {
     send_ack(core, s, now, &dialog, body);
     core.dialogs.insert(dialog.id().clone(), s.id);
     s.dialog = Some(dialog);
@@ -642,13 +730,25 @@ fn confirm(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, b
 }
 
 /// A 2xx the session cannot use: ACK, BYE with Reason, Terminated.
-fn fail_2xx(core: &mut Core, s: &mut SessionData, now: Instant, dialog: Dialog, status: StatusCode, text: &str) {
+fn fail_2xx(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: Dialog,
+    status: StatusCode,
+    text: &str,
+) {
     ack_and_bye(core, s, now, dialog, Some((status, text)));
     terminate(core, s, TerminationCause::Description(status));
 }
 
 /// The application's description for a pending ACK or PRACK.
-pub(crate) fn provide_description(core: &mut Core, s: &mut SessionData, now: Instant, body: Body) -> Result<(), SessionError> {
+pub(crate) fn provide_description(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    body: Body,
+) -> Result<(), SessionError> {
     let Some(pending) = s.uac.as_mut().and_then(|u| u.pending.take()) else {
         return Err(SessionError::NoDescriptionRequested);
     };
@@ -672,12 +772,23 @@ pub(crate) fn provide_description(core: &mut Core, s: &mut SessionData, now: Ins
 
 /// The application refuses the description it was asked for, or the
 /// answer it received (SIP.js: ACK and BYE with Reason 488).
-pub(crate) fn refuse_description(core: &mut Core, s: &mut SessionData, now: Instant) -> Result<(), SessionError> {
+pub(crate) fn refuse_description(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+) -> Result<(), SessionError> {
     let pending = s.uac.as_mut().and_then(|u| u.pending.take());
     s.timers.stop(SessionTimer::Description);
     match pending {
         Some(Pending::Ack { dialog, .. }) => {
-            fail_2xx(core, s, now, dialog, StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused");
+            fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "Session description refused",
+            );
             Ok(())
         }
         Some(Pending::Prack { .. }) => {
@@ -687,9 +798,22 @@ pub(crate) fn refuse_description(core: &mut Core, s: &mut SessionData, now: Inst
         }
         None if s.state == SessionState::Established => {
             if let Some(d) = s.dialog.as_mut() {
-                let _ = lifecycle::send_bye(core, now, d, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused")), &[]);
+                let _ = lifecycle::send_bye(
+                    core,
+                    now,
+                    d,
+                    Some((
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        "Session description refused",
+                    )),
+                    &[],
+                );
             }
-            terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+            terminate(
+                core,
+                s,
+                TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE),
+            );
             Ok(())
         }
         None => Err(SessionError::NoDescriptionRequested),

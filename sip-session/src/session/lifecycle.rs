@@ -81,7 +81,8 @@ pub(crate) fn send_bye(
 ) -> Result<(), SessionError> {
     let mut req = dialog.request(Method::Bye);
     if let Some((status, text)) = reason {
-        req.headers.push(HeaderName::Reason, reason_value(status, text));
+        req.headers
+            .push(HeaderName::Reason, reason_value(status, text));
     }
     for (n, v) in extra {
         req.headers.push(n.clone(), v.clone());
@@ -98,7 +99,12 @@ pub(crate) fn send_bye(
 /// (RFC 3261 §15: a callee must not send BYE before the ACK... or its
 /// timeout); otherwise the BYE goes now and the session is Terminated at
 /// once.
-pub(crate) fn bye(core: &mut Core, s: &mut SessionData, now: Instant, opts: ByeOptions) -> Result<(), SessionError> {
+pub(crate) fn bye(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: ByeOptions,
+) -> Result<(), SessionError> {
     if s.state != SessionState::Established {
         return Err(SessionError::InvalidState(s.state));
     }
@@ -120,7 +126,11 @@ pub(crate) fn bye(core: &mut Core, s: &mut SessionData, now: Instant, opts: ByeO
 
 /// `dispose()`: BYE when Established, CANCEL for an Inviter and 480 for an
 /// Invitation before that; nothing once Terminating or Terminated.
-pub(crate) fn dispose(core: &mut Core, s: &mut SessionData, now: Instant) -> Result<(), SessionError> {
+pub(crate) fn dispose(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+) -> Result<(), SessionError> {
     match s.state {
         SessionState::Established => bye(core, s, now, ByeOptions::default()),
         SessionState::Initial | SessionState::Establishing => {

@@ -68,7 +68,13 @@ pub(crate) fn retransmit(core: &mut Core, s: &mut SessionData, now: Instant) {
 /// A PRACK arrived in the Invitation's dialog, in server transaction `txn`
 /// (the dialog's CSeq check passed). RFC 3262 §4: one that matches no
 /// outstanding reliable response is answered 481.
-pub(crate) fn on_prack(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: &Request) {
+pub(crate) fn on_prack(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    req: &Request,
+) {
     let rack = req.headers.typed::<RAck>().and_then(Result::ok);
     let matched = match (s.uas.as_ref().and_then(|u| u.reliable.as_ref()), rack) {
         (Some(o), Some(rack)) => o.matches(&rack),

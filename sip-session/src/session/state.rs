@@ -36,8 +36,10 @@ impl SessionState {
         use SessionState::*;
         matches!(
             (self, to),
-            (Initial, Establishing | Established | Terminating | Terminated)
-                | (Establishing, Established | Terminating | Terminated)
+            (
+                Initial,
+                Establishing | Established | Terminating | Terminated
+            ) | (Establishing, Established | Terminating | Terminated)
                 | (Established, Terminating | Terminated)
                 | (Terminating, Terminated)
         )

@@ -111,7 +111,11 @@ impl SessionMut<'_> {
     /// The read-only view.
     pub fn get(&self) -> Session<'_> {
         Session {
-            s: self.ua.sessions.get(self.id).expect("view of a live session"),
+            s: self
+                .ua
+                .sessions
+                .get(self.id)
+                .expect("view of a live session"),
         }
     }
 
@@ -124,13 +128,15 @@ impl SessionMut<'_> {
     /// waiting for the ACK goes Terminating and sends the BYE when the ACK
     /// arrives or its wait times out. Other states: `InvalidState`.
     pub fn bye(&mut self, now: Instant, opts: ByeOptions) -> Result<(), SessionError> {
-        self.ua.command(now, self.id, |core, s| lifecycle::bye(core, s, now, opts))
+        self.ua
+            .command(now, self.id, |core, s| lifecycle::bye(core, s, now, opts))
     }
 
     /// Ends the session whatever its state: BYE when Established, CANCEL
     /// (Inviter) or 480 (Invitation) before.
     pub fn dispose(&mut self, now: Instant) -> Result<(), SessionError> {
-        self.ua.command(now, self.id, |core, s| lifecycle::dispose(core, s, now))
+        self.ua
+            .command(now, self.id, |core, s| lifecycle::dispose(core, s, now))
     }
 
     /// Gives the description requested by
@@ -156,12 +162,31 @@ impl SessionMut<'_> {
             }
             match s.state {
                 SessionState::Initial => {
-                    invitation::reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
+                    invitation::reject_with(
+                        core,
+                        s,
+                        now,
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        None,
+                        &[],
+                    );
                     Ok(())
                 }
                 SessionState::Established => {
-                    invitation::bye_now(core, s, now, Some((StatusCode::NOT_ACCEPTABLE_HERE, "Session description refused")));
-                    lifecycle::terminate(core, s, TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
+                    invitation::bye_now(
+                        core,
+                        s,
+                        now,
+                        Some((
+                            StatusCode::NOT_ACCEPTABLE_HERE,
+                            "Session description refused",
+                        )),
+                    );
+                    lifecycle::terminate(
+                        core,
+                        s,
+                        TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE),
+                    );
                     Ok(())
                 }
                 st => Err(SessionError::InvalidState(st)),
@@ -194,7 +219,9 @@ impl<'a> InviterMut<'a> {
     /// wins the race is ACKed and BYEd).
     pub fn cancel(&mut self, now: Instant, opts: CancelOptions) -> Result<(), SessionError> {
         let id = self.inner.id;
-        self.inner.ua.command(now, id, |core, s| inviter::cancel(core, s, now, opts))
+        self.inner
+            .ua
+            .command(now, id, |core, s| inviter::cancel(core, s, now, opts))
     }
 
     /// The common commands.
@@ -216,7 +243,9 @@ impl<'a> InvitationMut<'a> {
     /// retransmitted until the ACK.
     pub fn accept(&mut self, now: Instant, opts: AcceptOptions) -> Result<(), SessionError> {
         let id = self.inner.id;
-        self.inner.ua.command(now, id, |core, s| invitation::accept(core, s, now, opts))
+        self.inner
+            .ua
+            .command(now, id, |core, s| invitation::accept(core, s, now, opts))
     }
 
     /// Sends a provisional response (Initial only): 180 by default;
@@ -224,14 +253,18 @@ impl<'a> InvitationMut<'a> {
     /// the caller requires it.
     pub fn progress(&mut self, now: Instant, opts: ProgressOptions) -> Result<(), SessionError> {
         let id = self.inner.id;
-        self.inner.ua.command(now, id, |core, s| invitation::progress(core, s, now, opts))
+        self.inner
+            .ua
+            .command(now, id, |core, s| invitation::progress(core, s, now, opts))
     }
 
     /// Rejects the INVITE (Initial or Establishing) with 300-699 (default
     /// 480).
     pub fn reject(&mut self, now: Instant, opts: RejectOptions) -> Result<(), SessionError> {
         let id = self.inner.id;
-        self.inner.ua.command(now, id, |core, s| invitation::reject(core, s, now, opts))
+        self.inner
+            .ua
+            .command(now, id, |core, s| invitation::reject(core, s, now, opts))
     }
 
     /// The common commands.

@@ -63,7 +63,8 @@ pub(crate) struct Wire {
 
 impl Wire {
     pub(crate) fn new(cfg: &UserAgentConfig) -> Wire {
-        let mut allow = String::from("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, REFER");
+        let mut allow =
+            String::from("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, REFER");
         if cfg.rel100.is_supported() {
             allow.push_str(", PRACK");
         }
@@ -116,8 +117,13 @@ impl Core {
     /// A response to `req` (RFC 3261 §8.2.6.2) with the To tag `tag` when
     /// the request's To has none and the status is not 100, and the Server
     /// header.
-    pub(crate) fn response(&self, req: &Request, status: StatusCode, tag: Option<&str>) -> Response {
-        let mut r = sip_core::transaction::build::response(req, status);
+    pub(crate) fn response(
+        &self,
+        req: &Request,
+        status: StatusCode,
+        tag: Option<&str>,
+    ) -> Response {
+        let mut r = sip_core::Response::from_request(req, status);
         if status != StatusCode::TRYING {
             if let Some(tag) = tag {
                 add_to_tag(&mut r, tag);
@@ -131,7 +137,12 @@ impl Core {
 
     /// Sends a response in server transaction `txn`; a refusal (the
     /// transaction ended meanwhile) is not an error for the session.
-    pub(crate) fn send_response(&mut self, now: Instant, txn: TransactionId, resp: Response) -> bool {
+    pub(crate) fn send_response(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        resp: Response,
+    ) -> bool {
         self.txn.send_response(now, txn, resp).is_ok()
     }
 
@@ -139,7 +150,13 @@ impl Core {
     /// request's own), adding what the status calls for: Allow with 405
     /// (RFC 3261 §8.2.1) and with a 200 to OPTIONS (§11.2), Accept and
     /// Supported with the latter, Retry-After with 500 and 503.
-    pub(crate) fn reply(&mut self, now: Instant, txn: TransactionId, req: &Request, status: StatusCode) {
+    pub(crate) fn reply(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        req: &Request,
+        status: StatusCode,
+    ) {
         let tag = self.tokens.tag();
         let mut r = self.response(req, status, Some(&tag));
         let options_ok = status.is_success() && req.method == sip_core::Method::Options;
@@ -154,7 +171,8 @@ impl Core {
                 r.headers.push(HeaderName::Supported, s.clone());
             }
         }
-        if status == StatusCode::SERVER_INTERNAL_ERROR || status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVER_INTERNAL_ERROR || status == StatusCode::SERVICE_UNAVAILABLE
+        {
             r.headers
                 .push(HeaderName::RetryAfter, self.cfg.retry_after.to_string());
         }
@@ -162,7 +180,13 @@ impl Core {
     }
 
     /// Sends a response outside any transaction (503 when overloaded).
-    pub(crate) fn reply_stateless(&mut self, now: Instant, req: &Request, source: &Source, status: StatusCode) {
+    pub(crate) fn reply_stateless(
+        &mut self,
+        now: Instant,
+        req: &Request,
+        source: &Source,
+        status: StatusCode,
+    ) {
         let tag = self.tokens.tag();
         let mut r = self.response(req, status, Some(&tag));
         r.headers
@@ -243,7 +267,9 @@ impl Core {
     /// Sends the ACK for a 2xx (outside any transaction); returns it with
     /// its Via for retransmission.
     pub(crate) fn send_ack(&mut self, now: Instant, ack: Request) -> Result<Request, SendError> {
-        let dest = self.next_hop(&ack).map_err(|_| SendError::MissingHeader("Request-URI"))?;
+        let dest = self
+            .next_hop(&ack)
+            .map_err(|_| SendError::MissingHeader("Request-URI"))?;
         self.txn.send_ack_2xx(now, ack, dest)
     }
 

@@ -54,10 +54,16 @@ impl UserAgent {
                 transaction,
                 ..
             } => self.on_ack(now, request, transaction),
-            TxnEvent::Overloaded { request, source, .. } => {
+            TxnEvent::Overloaded {
+                request, source, ..
+            } => {
                 if request.method != Method::Ack {
-                    self.core
-                        .reply_stateless(now, &request, &source, StatusCode::SERVICE_UNAVAILABLE);
+                    self.core.reply_stateless(
+                        now,
+                        &request,
+                        &source,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    );
                 }
             }
             TxnEvent::Response { id, response } => self.on_response(now, id, response),
@@ -249,7 +255,9 @@ impl UserAgent {
         }
         let id = self.sessions.next_id();
         let live = self.sessions.len();
-        if let NewInvite::Session(mut s) = invitation::create(&mut self.core, now, id, live, txn, req, source) {
+        if let NewInvite::Session(mut s) =
+            invitation::create(&mut self.core, now, id, live, txn, req, source)
+        {
             s.replacee = replacee;
             let terminated = s.state == SessionState::Terminated;
             self.sessions.insert(s);

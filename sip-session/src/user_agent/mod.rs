@@ -82,7 +82,10 @@ impl UserAgent {
     /// cnonces) drawn from a generator seeded with `seed`.
     pub fn new(config: UserAgentConfig, seed: u64) -> Self {
         let mut tokens = TokenSource::from_seed(seed);
-        let txn = TransactionLayer::new(config.transaction.clone(), TokenSource::from_seed(tokens.next_u64()));
+        let txn = TransactionLayer::new(
+            config.transaction.clone(),
+            TokenSource::from_seed(tokens.next_u64()),
+        );
         UserAgent {
             core: Core {
                 wire: Wire::new(&config),
@@ -113,7 +116,13 @@ impl UserAgent {
     // ----- inputs -------------------------------------------------------
 
     /// A UDP datagram arrived at `local` from `remote`.
-    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.core.txn.handle_datagram(now, local, remote, data);
         self.process(now);
     }
@@ -146,7 +155,12 @@ impl UserAgent {
 
     /// Sending to `dest` failed (RFC 3261 §18.4): the transactions sending
     /// there fail, an INVITE ends with a synthesized 503 (§8.1.3.1).
-    pub fn handle_transport_error(&mut self, now: Instant, dest: Destination, error: TransportError) {
+    pub fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        dest: Destination,
+        error: TransportError,
+    ) {
         self.core.txn.handle_transport_error(now, dest, error);
         self.process(now);
     }
@@ -179,7 +193,9 @@ impl UserAgent {
             }
             self.process(now);
         }
-        if self.core.timers.len() > 1024 && self.core.timers.len() > 4 * (self.sessions.len() + self.core.requests.len()) {
+        if self.core.timers.len() > 1024
+            && self.core.timers.len() > 4 * (self.sessions.len() + self.core.requests.len())
+        {
             let sessions = &self.sessions;
             let requests = &self.core.requests;
             self.core
@@ -223,7 +239,12 @@ impl UserAgent {
     /// Sends an INVITE to `target` (SIP.js `new Inviter(...).invite()`):
     /// the new session goes Initial → Establishing. `options.body` is the
     /// offer; without it the offer is expected in the 2xx.
-    pub fn invite(&mut self, now: Instant, target: Uri, options: InviteOptions) -> Result<SessionId, InviteError> {
+    pub fn invite(
+        &mut self,
+        now: Instant,
+        target: Uri,
+        options: InviteOptions,
+    ) -> Result<SessionId, InviteError> {
         let id = self.sessions.next_id();
         let live = self.sessions.len();
         let s = inviter::invite(&mut self.core, now, id, live, target, options)?;
@@ -322,7 +343,9 @@ impl UserAgent {
     /// Inviter keeps answering 2xx retransmissions with its ACK until its
     /// INVITE transaction ends).
     pub(crate) fn reap(&mut self, id: SessionId) {
-        let Some(s) = self.sessions.get(id) else { return };
+        let Some(s) = self.sessions.get(id) else {
+            return;
+        };
         if s.state != SessionState::Terminated {
             return;
         }
@@ -333,8 +356,14 @@ impl UserAgent {
     }
 
     /// The invite client transaction of `id` ended.
-    pub(crate) fn on_invite_client_ended(&mut self, id: SessionId, txn: sip_core::transaction::TransactionId) {
-        let Some(s) = self.sessions.get_mut(id) else { return };
+    pub(crate) fn on_invite_client_ended(
+        &mut self,
+        id: SessionId,
+        txn: sip_core::transaction::TransactionId,
+    ) {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return;
+        };
         let Some(u) = s.uac.as_mut() else { return };
         if u.txn != Some(txn) {
             return;
@@ -348,7 +377,11 @@ impl UserAgent {
     }
 
     /// Whether `txn` is the current INVITE transaction of Inviter `id`.
-    pub(crate) fn is_current_invite(&self, id: SessionId, txn: sip_core::transaction::TransactionId) -> bool {
+    pub(crate) fn is_current_invite(
+        &self,
+        id: SessionId,
+        txn: sip_core::transaction::TransactionId,
+    ) -> bool {
         self.sessions
             .get(id)
             .and_then(|s| s.uac.as_ref())
@@ -367,7 +400,9 @@ fn timer_live(
     o: TimerOwner,
 ) -> bool {
     match o {
-        TimerOwner::Session(id, t) => sessions.get(id).is_some_and(|s| s.timers.get(t) == Some(at)),
+        TimerOwner::Session(id, t) => sessions
+            .get(id)
+            .is_some_and(|s| s.timers.get(t) == Some(at)),
         TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
     }
 }

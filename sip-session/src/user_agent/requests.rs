@@ -80,7 +80,9 @@ impl IncomingRequest<'_> {
 
 /// The application did not answer request `id` in time: the default.
 pub(crate) fn answer_default(ua: &mut UserAgent, now: Instant, id: RequestId) {
-    let Some(p) = ua.core.requests.remove(&id) else { return };
+    let Some(p) = ua.core.requests.remove(&id) else {
+        return;
+    };
     let status = default_status(&p.request.method);
     let r = ua.core.response(&p.request, status, p.to_tag.as_deref());
     ua.core.send_response(now, id.0, r);

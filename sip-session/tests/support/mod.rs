@@ -149,7 +149,12 @@ impl Net {
     }
 
     /// Adds a node; `tweak` adjusts its configuration.
-    pub fn add(&mut self, name: &'static str, seed: u64, tweak: impl FnOnce(&mut UserAgentConfig)) -> usize {
+    pub fn add(
+        &mut self,
+        name: &'static str,
+        seed: u64,
+        tweak: impl FnOnce(&mut UserAgentConfig),
+    ) -> usize {
         let i = self.nodes.len();
         let a = addr(i);
         let mut c = config(name, a);
@@ -174,7 +179,12 @@ impl Net {
     }
 
     /// Adds a stateless proxy forking to `targets`.
-    pub fn add_proxy(&mut self, name: &'static str, targets: Vec<usize>, challenge: Option<(&str, &str)>) -> usize {
+    pub fn add_proxy(
+        &mut self,
+        name: &'static str,
+        targets: Vec<usize>,
+        challenge: Option<(&str, &str)>,
+    ) -> usize {
         let i = self.add(name, 0, |_| {});
         self.nodes[i].kind = Kind::Proxy(Proxy {
             targets,
@@ -201,7 +211,11 @@ impl Net {
 
     /// Adds a node that shares the AOR of `name` (a fork target).
     pub fn uri(&self, i: usize) -> Uri {
-        Uri::parse(&format!("sip:{}@{}", self.nodes[i].name, self.nodes[i].addr)).unwrap()
+        Uri::parse(&format!(
+            "sip:{}@{}",
+            self.nodes[i].name, self.nodes[i].addr
+        ))
+        .unwrap()
     }
 
     pub fn ua(&mut self, i: usize) -> &mut UserAgent {
@@ -268,7 +282,11 @@ impl Net {
         if lost {
             return;
         }
-        let copies = if self.rng.below(100) < self.impair.duplicate { 2 } else { 1 };
+        let copies = if self.rng.below(100) < self.impair.duplicate {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let jitter = if self.impair.jitter_ms > 0 {
                 self.rng.below(self.impair.jitter_ms + 1)
@@ -289,7 +307,11 @@ impl Net {
     /// The next instant something happens.
     fn next_at(&mut self) -> Option<Instant> {
         let f = self.flights.iter().map(|f| f.at).min();
-        let t = self.nodes.iter_mut().filter_map(|n| n.ua.poll_timeout()).min();
+        let t = self
+            .nodes
+            .iter_mut()
+            .filter_map(|n| n.ua.poll_timeout())
+            .min();
         match (f, t) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -422,7 +444,11 @@ impl Net {
                 let what = match &w.message {
                     Message::Request(r) => r.method.to_string(),
                     Message::Response(r) => {
-                        let m = r.headers.get(&HeaderName::CSeq).and_then(|c| c.split_whitespace().nth(1)).unwrap_or("");
+                        let m = r
+                            .headers
+                            .get(&HeaderName::CSeq)
+                            .and_then(|c| c.split_whitespace().nth(1))
+                            .unwrap_or("");
                         format!("{} {} ({m})", r.status.as_u16(), r.reason)
                     }
                 };
@@ -451,7 +477,11 @@ impl Net {
         let key = |m: &Message| -> Option<(String, String)> {
             let h = m.headers();
             let branch = sip_core::header::Via::branch_of(h.get(&HeaderName::Via)?)?.to_owned();
-            let method = h.get(&HeaderName::CSeq)?.split_whitespace().nth(1)?.to_owned();
+            let method = h
+                .get(&HeaderName::CSeq)?
+                .split_whitespace()
+                .nth(1)?
+                .to_owned();
             Some((branch, method))
         };
         let mut requests: BTreeMap<(String, String), (usize, String)> = BTreeMap::new();
@@ -486,7 +516,9 @@ impl Net {
             .filter_map(|w| match &w.message {
                 Message::Response(r)
                     if r.status.as_u16() >= 200
-                        && r.headers.get(&HeaderName::CSeq).is_some_and(|c| c.ends_with(method)) =>
+                        && r.headers
+                            .get(&HeaderName::CSeq)
+                            .is_some_and(|c| c.ends_with(method)) =>
                 {
                     Some(r.status)
                 }
@@ -500,7 +532,10 @@ impl Net {
         let mut out = String::new();
         for w in &self.wire {
             let to = w.to.map_or("?", |t| self.nodes[t].name);
-            out.push_str(&format!("=== {} {} -> {}\n", w.at, self.nodes[w.from].name, to));
+            out.push_str(&format!(
+                "=== {} {} -> {}\n",
+                w.at, self.nodes[w.from].name, to
+            ));
             out.push_str(&w.message.to_string().replace("\r\n", "\n"));
             out.push('\n');
         }
@@ -509,14 +544,18 @@ impl Net {
 }
 
 pub fn sdp(who: &str, what: &str) -> sip_session::Body {
-    sip_session::Body::sdp(format!("v=0\r\no={who} 1 1 IN IP4 192.0.2.1\r\ns={what}\r\n").into_bytes())
+    sip_session::Body::sdp(
+        format!("v=0\r\no={who} 1 1 IN IP4 192.0.2.1\r\ns={what}\r\n").into_bytes(),
+    )
 }
 
 impl Net {
     /// The stateless proxy at node `p` got a datagram from node `from`.
     fn proxy(&mut self, p: usize, from: usize, payload: &[u8]) {
         use sip_core::header::Via;
-        let Ok(msg) = parse_message(payload) else { return };
+        let Ok(msg) = parse_message(payload) else {
+            return;
+        };
         let me = self.nodes[p].addr;
         match msg {
             Message::Request(mut req) => {
@@ -535,11 +574,14 @@ impl Net {
                     return;
                 }
                 if req.method == sip_core::Method::Ack
-                    && sip_core::transaction::key::to_tag(&req.headers).is_some_and(|t| t.starts_with("proxy"))
+                    && sip_core::transaction::key::to_tag(&req.headers)
+                        .is_some_and(|t| t.starts_with("proxy"))
                 {
                     return; // the ACK of our own 407
                 }
-                let Kind::Proxy(px) = &self.nodes[p].kind else { return };
+                let Kind::Proxy(px) = &self.nodes[p].kind else {
+                    return;
+                };
                 let targets = px.targets.clone();
                 for (k, t) in targets.into_iter().enumerate() {
                     let mut fwd = req.clone();
@@ -558,7 +600,9 @@ impl Net {
             }
             Message::Response(mut resp) => {
                 resp.headers.remove_first(&HeaderName::Via);
-                let Some(Ok(via)) = resp.headers.typed::<Via>() else { return };
+                let Some(Ok(via)) = resp.headers.typed::<Via>() else {
+                    return;
+                };
                 let host = via.received().or_else(|| via.host.ip()).unwrap();
                 let port = via.rport().flatten().unwrap_or(via.sent_by_port());
                 let dest = Destination::Addr {
@@ -574,7 +618,9 @@ impl Net {
     /// challenges.
     fn proxy_challenge(&mut self, p: usize, req: &sip_core::Request) -> Option<sip_core::Response> {
         use sip_core::auth::{verify, Credentials, DigestChallenge, Qop};
-        let Kind::Proxy(px) = &mut self.nodes[p].kind else { return None };
+        let Kind::Proxy(px) = &mut self.nodes[p].kind else {
+            return None;
+        };
         let (user, password) = px.challenge.clone()?;
         if req.method != sip_core::Method::Invite {
             return None;
@@ -592,8 +638,11 @@ impl Net {
         px.stale_next = false;
         px.nonces += 1;
         let nonce = format!("nonce{}", px.nonces);
-        let c = DigestChallenge::new("example.com", nonce).with_qop(&[Qop::Auth]).with_stale(stale);
-        let mut r = sip_core::transaction::build::response(req, StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+        let c = DigestChallenge::new("example.com", nonce)
+            .with_qop(&[Qop::Auth])
+            .with_stale(stale);
+        let mut r =
+            sip_core::Response::from_request(req, StatusCode::PROXY_AUTHENTICATION_REQUIRED);
         if let Some(to) = r.headers.get_mut(&HeaderName::To) {
             to.push_str(";tag=proxy1");
         }

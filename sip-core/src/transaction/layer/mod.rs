@@ -10,7 +10,8 @@ use super::events::{Event, Stats};
 use super::key::{ClientKey, MergeKey, ServerKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
-    Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State, TransactionId,
+    Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
+    TransactionId,
 };
 use crate::method::Method;
 use crate::parse::StreamParser;
@@ -55,6 +56,62 @@ use std::net::SocketAddr;
 /// Transmits and events are queued in the order they were produced, so a
 /// TU that drains events before transmits still sees a consistent story;
 /// the order above just sends as early as possible.
+///
+/// # Example
+///
+/// A non-INVITE client transaction over UDP: the request goes out with the
+/// layer's Via, Timer E retransmits it, the 200 completes it.
+///
+/// ```
+/// use sip_core::builder::RequestBuilder;
+/// use sip_core::random::TokenSource;
+/// use sip_core::time::Instant;
+/// use sip_core::transaction::{Config, Event, SentBy, State, TransactionLayer};
+/// use sip_core::transport::{Destination, Transport};
+/// use sip_core::{Method, NameAddr, Response, StatusCode, Uri};
+///
+/// let cfg = Config {
+///     default_sent_by: SentBy::new("192.0.2.1", Some(5060)),
+///     ..Config::default()
+/// };
+/// let mut layer = TransactionLayer::new(cfg, TokenSource::from_seed(1));
+/// let bob: Uri = "sip:bob@biloxi.com".parse().unwrap();
+/// let options = RequestBuilder::new(Method::Options, bob.clone())
+///     .from(NameAddr::new("sip:alice@atlanta.com".parse::<Uri>().unwrap()), "1928301774")
+///     .to(NameAddr::new(bob))
+///     .call_id("a84b4c76e66710")
+///     .cseq(1)
+///     .build()
+///     .unwrap();
+/// let local = "192.0.2.1:5060".parse().unwrap();
+/// let peer = "198.51.100.7:5060".parse().unwrap();
+/// let dest = Destination::Addr { transport: Transport::Udp, addr: peer };
+///
+/// let id = layer.send_request(Instant::ZERO, options, dest).unwrap();
+/// let sent = layer.poll_transmit().unwrap(); // the embedder sends it
+/// assert_eq!(sent.destination, dest);
+/// assert!(sent.payload.starts_with(
+///     b"OPTIONS sip:bob@biloxi.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK"
+/// ));
+///
+/// // Timer E: T1 later, the same bytes again.
+/// assert_eq!(layer.poll_timeout(), Some(Instant::from_millis(500)));
+/// layer.handle_timeout(Instant::from_millis(500));
+/// assert_eq!(layer.poll_transmit().unwrap().payload, sent.payload);
+///
+/// // The peer answers; the response reaches the TU.
+/// let request = sip_core::parse::parse_message(&sent.payload).unwrap();
+/// let sip_core::Message::Request(request) = request else { unreachable!() };
+/// let ok = Response::from_request(&request, StatusCode::OK).with_to_tag("b1");
+/// layer.handle_datagram(Instant::from_millis(700), local, peer, &ok.to_bytes());
+/// assert!(matches!(layer.poll_event(), Some(Event::Response { id: i, .. }) if i == id));
+/// assert_eq!(layer.state(id), Some(State::Completed));
+///
+/// // Timer K (T4) ends it.
+/// layer.handle_timeout(Instant::from_millis(5_700));
+/// assert_eq!(layer.poll_event(), Some(Event::Terminated { id }));
+/// assert!(layer.is_empty());
+/// ```
 ///
 /// # Costs
 ///
@@ -192,7 +249,10 @@ impl Machine {
             }
             Machine::NonInviteClient(m) => m.request_bytes().len(),
             Machine::InviteServer(m) => match m.state() {
-                Is::Proceeding { trying, last_provisional } => {
+                Is::Proceeding {
+                    trying,
+                    last_provisional,
+                } => {
                     trying.as_ref().map_or(0, |t| t.1.capacity())
                         + last_provisional.as_ref().map_or(0, Vec::capacity)
                 }
@@ -286,14 +346,18 @@ impl TransactionLayer {
     /// The earliest deadline over all transactions, if any.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         let slots = &self.slots;
-        self.timers.peek(|id, timer, at| timer_live(slots, id, timer, at))
+        self.timers
+            .peek(|id, timer, at| timer_live(slots, id, timer, at))
     }
 
     /// Fires every timer due at `now`, in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
         loop {
             let slots = &self.slots;
-            let Some((_, id, timer)) = self.timers.pop_due(now, |id, t, at| timer_live(slots, id, t, at)) else {
+            let Some((_, id, timer)) = self
+                .timers
+                .pop_due(now, |id, t, at| timer_live(slots, id, t, at))
+            else {
                 break;
             };
             let mut out = core::mem::take(&mut self.scratch);
@@ -302,7 +366,10 @@ impl TransactionLayer {
                 txn.machine.on_timer(now, cfg, timer, &mut out);
             }
             if matches!(timer, Timer::A | Timer::E | Timer::G) {
-                self.stats.retransmissions += out.iter().filter(|a| matches!(a, Action::Transmit(_))).count() as u64;
+                self.stats.retransmissions += out
+                    .iter()
+                    .filter(|a| matches!(a, Action::Transmit(_)))
+                    .count() as u64;
             }
             self.apply(id, &mut out, None);
             self.scratch = out;
@@ -315,7 +382,8 @@ impl TransactionLayer {
     fn maybe_compact(&mut self) {
         if self.timers.len() > 1024 && self.timers.len() > 8 * self.live.max(1) {
             let slots = &self.slots;
-            self.timers.compact(|id, t, at| timer_live(slots, id, t, at));
+            self.timers
+                .compact(|id, t, at| timer_live(slots, id, t, at));
         }
     }
 
@@ -327,18 +395,38 @@ impl TransactionLayer {
         let mut n = size_of::<Self>()
             + self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * 4
-            + map(self.clients.capacity(), size_of::<(ClientKey, TransactionId)>())
-            + map(self.servers.capacity(), size_of::<(ServerKey, TransactionId)>())
-            + map(self.merges.capacity(), size_of::<(MergeKey, TransactionId)>())
+            + map(
+                self.clients.capacity(),
+                size_of::<(ClientKey, TransactionId)>(),
+            )
+            + map(
+                self.servers.capacity(),
+                size_of::<(ServerKey, TransactionId)>(),
+            )
+            + map(
+                self.merges.capacity(),
+                size_of::<(MergeKey, TransactionId)>(),
+            )
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
             n += t.machine.heap_bytes();
             n += match &t.key {
                 TxnKey::Client(k) => k.branch.len(),
-                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => branch.len() + host.len(),
-                TxnKey::Server(ServerKey::Legacy { call_id, via, .. }) => call_id.len() + via.len() + 64,
+                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => {
+                    branch.len()
+                        + match host {
+                            crate::uri::Host::Domain(d) => d.capacity(),
+                            _ => 0,
+                        }
+                }
+                TxnKey::Server(ServerKey::Legacy(k)) => {
+                    core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
+                }
             };
-            n += t.merge.as_ref().map_or(0, |m| m.from_tag.len() + m.call_id.len());
+            n += t
+                .merge
+                .as_ref()
+                .map_or(0, |m| m.from_tag.len() + m.call_id.len());
         }
         n
     }
@@ -428,11 +516,16 @@ impl TransactionLayer {
                 Action::Transmit(payload) => {
                     if let Some(txn) = self.get(id) {
                         let destination = self.route(txn);
-                        self.transmits.push_back(Transmit { destination, payload });
+                        self.transmits.push_back(Transmit {
+                            destination,
+                            payload,
+                        });
                     }
                 }
                 Action::Arm(timer, at) => self.timers.push(at, id, timer),
-                Action::Response(response) => self.events.push_back(Event::Response { id, response }),
+                Action::Response(response) => {
+                    self.events.push_back(Event::Response { id, response })
+                }
                 Action::Ack(request) => {
                     let source = source.or_else(|| self.get(id).and_then(|t| t.source));
                     if let Some(source) = source {
@@ -444,7 +537,9 @@ impl TransactionLayer {
                     }
                 }
                 Action::Timeout(timer) => self.events.push_back(Event::Timeout { id, timer }),
-                Action::TransportError(error) => self.events.push_back(Event::TransportError { id, error }),
+                Action::TransportError(error) => {
+                    self.events.push_back(Event::TransportError { id, error })
+                }
                 Action::Terminated => {
                     self.remove(id);
                     self.events.push_back(Event::Terminated { id });

@@ -8,17 +8,22 @@ use crate::method::Method;
 use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
-use crate::transaction::build;
 use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
-use crate::transport_rules::{response_destination, stamp_received, ViaView};
+use crate::transport_rules::{response_destination, stamp_received, top_via};
 use std::net::SocketAddr;
 
 impl TransactionLayer {
     /// A UDP datagram arrived at `local` from `remote`.
-    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         let source = Source {
             transport: Transport::Udp,
             remote,
@@ -61,7 +66,11 @@ impl TransactionLayer {
     /// this very connection fail with a transport error (§17.1.4).
     pub fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
         if self.connections.remove(&conn).is_some() {
-            self.handle_transport_error(now, Destination::Connection(conn), TransportError::ConnectionReset);
+            self.handle_transport_error(
+                now,
+                Destination::Connection(conn),
+                TransportError::ConnectionReset,
+            );
         }
     }
 
@@ -138,17 +147,31 @@ impl TransactionLayer {
         let mut answered = false;
         if let Some(p) = err.partial.as_deref() {
             if p.can_respond() && p.method != Some(Method::Ack) {
-                let mut headers = p.headers.clone();
-                if stamp_received(&mut headers, source.remote).is_ok() {
+                let mut partial = p.clone();
+                if stamp_received(&mut partial.headers, source.remote).is_ok() {
                     let reason: String = err
                         .reason_phrase()
                         .chars()
                         .map(|c| if c.is_control() { ' ' } else { c })
                         .collect();
-                    let resp = build::response_from_headers(&headers, err.response_status(), Some(&reason));
-                    let route = ViaView::top(&resp.headers)
-                        .map_err(Into::into)
-                        .and_then(|via| response_destination(&via, Some(&source), |c| self.connections.contains_key(&c)));
+                    // §8.2.6.2: a response other than 100 carries a To tag.
+                    let resp = partial
+                        .response(err.response_status(), &reason)
+                        .map(|r| r.with_to_tag(&self.tokens.tag()));
+                    let Some(resp) = resp else {
+                        return self.drop_message(
+                            source,
+                            DropReason::Parse {
+                                error: Box::new(err),
+                                answered: false,
+                            },
+                        );
+                    };
+                    let route = top_via(&resp.headers).map_err(Into::into).and_then(|via| {
+                        response_destination(&via, Some(&source), |c| {
+                            self.connections.contains_key(&c)
+                        })
+                    });
                     if let Ok(destination) = route {
                         self.transmits.push_back(Transmit {
                             destination,
@@ -172,7 +195,11 @@ impl TransactionLayer {
     fn on_response(&mut self, now: Instant, response: Response, source: Source) {
         let stray = |this: &mut Self, reason: StrayReason, status: StatusCode| {
             this.stats.stray_responses += 1;
-            this.events.push_back(Event::StrayResponse { reason, status, source });
+            this.events.push_back(Event::StrayResponse {
+                reason,
+                status,
+                source,
+            });
         };
         let status = response.status;
         let key = match ClientKey::for_response(&response) {
@@ -241,7 +268,13 @@ impl TransactionLayer {
         self.create_server(now, key, req, source, cancels);
     }
 
-    fn on_matched_request(&mut self, now: Instant, id: TransactionId, req: Request, source: Source) {
+    fn on_matched_request(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        req: Request,
+        source: Source,
+    ) {
         let mut out = core::mem::take(&mut self.scratch);
         let is_ack = req.method == Method::Ack;
         let cfg = &self.cfg;
@@ -276,7 +309,7 @@ impl TransactionLayer {
             });
             return;
         }
-        let via = match ViaView::top(&req.headers) {
+        let via = match top_via(&req.headers) {
             Ok(v) => v,
             Err(e) => return self.drop_message(source, DropReason::Via(e)),
         };
@@ -284,7 +317,10 @@ impl TransactionLayer {
             Ok(d) => d,
             Err(e) => return self.drop_message(source, DropReason::Route(e)),
         };
-        let reliable = via.transport().is_some_and(Transport::is_reliable);
+        // Responses go on the request's connection, or over the Via's
+        // transport (§18.2.2): either reliable means no retransmissions.
+        let reliable = source.transport.is_reliable()
+            || via.transport.known().is_some_and(Transport::is_reliable);
         drop(via);
         let mut merged_with = None;
         let mut merge = None;
@@ -307,8 +343,10 @@ impl TransactionLayer {
             let trying = self
                 .cfg
                 .send_trying
-                .then(|| build::response(&req, StatusCode::TRYING).to_bytes());
-            Machine::InviteServer(InviteServer::start(now, &self.cfg, trying, reliable, &mut out))
+                .then(|| Response::from_request(&req, StatusCode::TRYING).to_bytes());
+            Machine::InviteServer(InviteServer::start(
+                now, &self.cfg, trying, reliable, &mut out,
+            ))
         } else {
             Machine::NonInviteServer(NonInviteServer::start(reliable))
         };
@@ -323,7 +361,9 @@ impl TransactionLayer {
             source: Some(source),
         });
         self.stats.server_transactions += 1;
-        self.servers.insert(key, id);
+        // An RFC 2543 key may already belong to a live transaction whose To
+        // tag differed (§17.2.3): that one keeps the index entry.
+        self.servers.entry(key).or_insert(id);
         if let Some(mk) = merge {
             self.merges.insert(mk, id);
         }

@@ -2,7 +2,7 @@
 //! stateless messages, and transport errors reported by the embedder.
 
 use super::{Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::HeaderName;
+use crate::header::{HeaderName, Via};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
@@ -12,7 +12,8 @@ use crate::transaction::key::{self, ClientKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
 use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_via, transport_for_size, via_value, RouteError, ViaView,
+    response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
+    RouteError,
 };
 
 impl TransactionLayer {
@@ -62,8 +63,12 @@ impl TransactionLayer {
         let bytes = req.to_bytes();
         let transport = self.transport_of(&dest)?;
         let limit = self.cfg.udp_limit();
-        let switch_ok = may_switch && self.cfg.udp_to_tcp && matches!(dest, Destination::Addr { .. });
-        match (transport_for_size(transport, bytes.len(), limit, switch_ok), dest) {
+        let switch_ok =
+            may_switch && self.cfg.udp_to_tcp && matches!(dest, Destination::Addr { .. });
+        match (
+            transport_for_size(transport, bytes.len(), limit, switch_ok),
+            dest,
+        ) {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
                 if let Some(b) = branch {
                     self.write_via(req, t, b);
@@ -86,7 +91,12 @@ impl TransactionLayer {
     /// the §18.1.1 size rule, and starts an INVITE or non-INVITE machine.
     /// A CANCEL that already carries a Via keeps it (§9.1: same branch as
     /// its INVITE); [`cancel`](Self::cancel) builds one.
-    pub fn send_request(&mut self, now: Instant, mut req: Request, dest: Destination) -> Result<TransactionId, SendError> {
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        mut req: Request,
+        dest: Destination,
+    ) -> Result<TransactionId, SendError> {
         if req.method == Method::Ack {
             return Err(SendError::AckNotAllowed);
         }
@@ -106,7 +116,8 @@ impl TransactionLayer {
         self.check_limit()?;
         let transport = self.transport_of(&dest)?;
         let keep_via = req.method == Method::Cancel
-            && ViaView::top(&req.headers).is_ok_and(|v| v.branch().is_some_and(|b| !b.is_empty()));
+            && top_via_text(&req.headers)
+                .is_ok_and(|v| Via::branch_of(v).is_some_and(|b| !b.is_empty()));
         let branch = if keep_via {
             None
         } else {
@@ -114,15 +125,14 @@ impl TransactionLayer {
             self.write_via(&mut req, transport, &b);
             Some(b)
         };
-        if !req.headers.contains(&HeaderName::MaxForwards) {
-            req.headers.push(HeaderName::MaxForwards, "70");
-        }
+        add_max_forwards(&mut req);
         let (bytes, dest) = self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via)?;
         let branch = match branch {
             Some(b) => b,
-            None => ViaView::top(&req.headers)
+            None => top_via_text(&req.headers)
                 .ok()
-                .and_then(|v| v.branch().map(str::to_owned))
+                .and_then(Via::branch_of)
+                .map(str::to_owned)
                 .unwrap_or_default(),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
@@ -142,12 +152,20 @@ impl TransactionLayer {
             branch: branch.into(),
             method: req.method.clone(),
         };
+        if self.clients.contains_key(&key) {
+            return Err(SendError::Duplicate);
+        }
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
-            let original = OriginalRequest::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
-            Machine::InviteClient(InviteClient::start(now, &self.cfg, bytes, original, reliable, &mut out))
+            let original =
+                OriginalRequest::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
+            Machine::InviteClient(InviteClient::start(
+                now, &self.cfg, bytes, original, reliable, &mut out,
+            ))
         } else {
-            Machine::NonInviteClient(NonInviteClient::start(now, &self.cfg, bytes, reliable, &mut out))
+            Machine::NonInviteClient(NonInviteClient::start(
+                now, &self.cfg, bytes, reliable, &mut out,
+            ))
         };
         let id = self.insert(Txn {
             machine,
@@ -174,8 +192,14 @@ impl TransactionLayer {
     /// Allowed once a provisional response arrived and no final one
     /// ([`SendError::NotCancellable`] otherwise: before a provisional
     /// response the CANCEL must wait, after a final one it is useless).
-    pub fn cancel(&mut self, now: Instant, invite: TransactionId) -> Result<TransactionId, SendError> {
-        let txn = self.get(invite).ok_or(SendError::UnknownTransaction(invite))?;
+    pub fn cancel(
+        &mut self,
+        now: Instant,
+        invite: TransactionId,
+    ) -> Result<TransactionId, SendError> {
+        let txn = self
+            .get(invite)
+            .ok_or(SendError::UnknownTransaction(invite))?;
         let Machine::InviteClient(m) = &txn.machine else {
             return Err(SendError::NotCancellable(txn.machine.state()));
         };
@@ -185,10 +209,9 @@ impl TransactionLayer {
         let cancel = m.original().cancel();
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = ViaView::parse(&m.original().via)
-            .ok()
-            .and_then(|v| v.branch().map(str::to_owned))
-            .unwrap_or_default();
+        let branch = Via::branch_of(&m.original().via)
+            .unwrap_or_default()
+            .to_owned();
         self.check_limit()?;
         let bytes = cancel.to_bytes();
         self.start_client(now, cancel, bytes, branch, dest, reliable)
@@ -199,7 +222,12 @@ impl TransactionLayer {
     /// the final one; after a final response only further 2xx to an INVITE
     /// are accepted (the TU's own 2xx retransmissions, §13.3.1.4, RFC 6026
     /// §7.1).
-    pub fn send_response(&mut self, now: Instant, id: TransactionId, resp: Response) -> Result<(), ResponseError> {
+    pub fn send_response(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        resp: Response,
+    ) -> Result<(), ResponseError> {
         let txn = self.get(id).ok_or(ResponseError::UnknownTransaction(id))?;
         if txn.machine.kind().is_client() {
             return Err(ResponseError::NotServerTransaction(id));
@@ -219,7 +247,10 @@ impl TransactionLayer {
         let bytes = resp.to_bytes();
         let mut out = core::mem::take(&mut self.scratch);
         let cfg = &self.cfg;
-        let txn = self.slots[id.index() as usize].txn.as_mut().ok_or(ResponseError::UnknownTransaction(id))?;
+        let txn = self.slots[id.index() as usize]
+            .txn
+            .as_mut()
+            .ok_or(ResponseError::UnknownTransaction(id))?;
         let result = match &mut txn.machine {
             Machine::InviteServer(m) => m.on_tu_response(now, cfg, status, bytes, &mut out),
             Machine::NonInviteServer(m) => m.on_tu_response(now, cfg, status, bytes, &mut out),
@@ -239,7 +270,12 @@ impl TransactionLayer {
     /// transaction. An ACK without Via gets one with a fresh branch; the
     /// stamped ACK is returned so the TU can pass the very same ACK again
     /// for each retransmitted 2xx (an ACK that has a Via is sent as is).
-    pub fn send_ack_2xx(&mut self, _now: Instant, mut ack: Request, dest: Destination) -> Result<Request, SendError> {
+    pub fn send_ack_2xx(
+        &mut self,
+        _now: Instant,
+        mut ack: Request,
+        dest: Destination,
+    ) -> Result<Request, SendError> {
         if ack.method != Method::Ack {
             return Err(SendError::NotStateless);
         }
@@ -251,11 +287,13 @@ impl TransactionLayer {
             self.write_via(&mut ack, transport, &b);
             Some(b)
         };
-        if !ack.headers.contains(&HeaderName::MaxForwards) {
-            ack.headers.push(HeaderName::MaxForwards, "70");
-        }
-        let (payload, destination) = self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some())?;
-        self.transmits.push_back(Transmit { destination, payload });
+        add_max_forwards(&mut ack);
+        let (payload, destination) =
+            self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some())?;
+        self.transmits.push_back(Transmit {
+            destination,
+            payload,
+        });
         Ok(ack)
     }
 
@@ -263,10 +301,17 @@ impl TransactionLayer {
     /// the 503 for [`Event::Overloaded`](crate::transaction::Event::Overloaded),
     /// or a 2xx retransmission by the TU) or an ACK. Responses to ACK and
     /// other requests are refused.
-    pub fn send_stateless(&mut self, _now: Instant, msg: Message, dest: Destination) -> Result<(), SendError> {
+    pub fn send_stateless(
+        &mut self,
+        _now: Instant,
+        msg: Message,
+        dest: Destination,
+    ) -> Result<(), SendError> {
         match &msg {
             Message::Request(r) if r.method != Method::Ack => return Err(SendError::NotStateless),
-            Message::Response(r) if key::cseq(&r.headers).is_some_and(|(_, m)| m == Method::Ack) => {
+            Message::Response(r)
+                if key::cseq(&r.headers).is_some_and(|(_, m)| m == Method::Ack) =>
+            {
                 return Err(SendError::ResponseToAck)
             }
             _ => {}
@@ -283,8 +328,12 @@ impl TransactionLayer {
     /// [`Event::Request`](crate::transaction::Event::Request), Via stamped)
     /// from `source` goes, per RFC 3261 §18.2.2 and RFC 3581 §4. For
     /// stateless responses.
-    pub fn response_destination(&self, request: &Request, source: &Source) -> Result<Destination, RouteError> {
-        let via = ViaView::top(&request.headers)?;
+    pub fn response_destination(
+        &self,
+        request: &Request,
+        source: &Source,
+    ) -> Result<Destination, RouteError> {
+        let via = top_via(&request.headers)?;
         response_destination(&via, Some(source), |c| self.connections.contains_key(&c))
     }
 
@@ -294,7 +343,12 @@ impl TransactionLayer {
     /// transactions terminate and the TU sees
     /// [`Event::TransportError`](crate::transaction::Event::TransportError)
     /// (to treat as 503, §8.1.3.1).
-    pub fn handle_transport_error(&mut self, _now: Instant, dest: Destination, error: TransportError) {
+    pub fn handle_transport_error(
+        &mut self,
+        _now: Instant,
+        dest: Destination,
+        error: TransportError,
+    ) {
         let affected: Vec<TransactionId> = self
             .slots
             .iter()
@@ -314,4 +368,25 @@ impl TransactionLayer {
             self.scratch = out;
         }
     }
+}
+
+/// Adds `Max-Forwards: 70` right after the Via lines when the request has
+/// none (RFC 3261 §8.1.1.6).
+fn add_max_forwards(req: &mut Request) {
+    if req.headers.contains(&HeaderName::MaxForwards) {
+        return;
+    }
+    let mut out = crate::header::Headers::with_capacity(req.headers.len() + 1);
+    let mut added = false;
+    for h in &req.headers {
+        if !added && h.name != HeaderName::Via {
+            out.push(HeaderName::MaxForwards, "70");
+            added = true;
+        }
+        out.push(h.name.clone(), h.value.clone());
+    }
+    if !added {
+        out.push(HeaderName::MaxForwards, "70");
+    }
+    req.headers = out;
 }

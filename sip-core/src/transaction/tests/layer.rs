@@ -1,0 +1,387 @@
+//! The layer end to end: client and server flows over UDP, timers through
+//! `poll_timeout`/`handle_timeout`.
+
+use super::wire::*;
+use super::*;
+use crate::transport::Transmit;
+
+fn run_timers_until(
+    l: &mut TransactionLayer,
+    until: Instant,
+) -> Vec<(Instant, Vec<Transmit>, Vec<Event>)> {
+    let mut log = Vec::new();
+    while let Some(d) = l.poll_timeout() {
+        if d > until {
+            break;
+        }
+        l.handle_timeout(d);
+        let (tx, ev) = drain(l);
+        log.push((d, tx, ev));
+    }
+    log
+}
+
+#[test]
+fn client_non_invite_over_udp() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Options, 1), to_peer())
+        .unwrap();
+    let (tx, ev) = drain(&mut l);
+    assert!(ev.is_empty());
+    let (dest, text) = one_transmit(&tx);
+    assert_eq!(dest, to_peer());
+    // §8.1.1.7 / §18.1.1 / RFC 3581: our Via with a fresh branch and rport.
+    let req = parsed_request(text.as_bytes());
+    let via = req.headers.get(&HeaderName::Via).unwrap();
+    assert!(
+        via.starts_with("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK"),
+        "{via}"
+    );
+    assert!(via.ends_with(";rport"), "{via}");
+    assert_eq!(req.headers.get(&HeaderName::MaxForwards), Some("70"));
+    assert_eq!(l.state(id), Some(State::Trying));
+    assert_eq!(l.poll_timeout(), Some(t(500)));
+
+    // Timer E retransmits the same bytes.
+    l.handle_timeout(t(500));
+    let (tx2, _) = drain(&mut l);
+    assert_eq!(tx2, tx);
+    assert_eq!(l.poll_timeout(), Some(t(1_500)));
+
+    // 200 OK: to the TU, Completed, Timer K = T4.
+    let ok = peer_response(&tx[0].payload, 200, Some("b1"));
+    l.handle_datagram(t(600), local(), peer(), &ok);
+    let (tx, ev) = drain(&mut l);
+    assert!(tx.is_empty());
+    assert!(
+        matches!(&ev[..], [Event::Response { id: i, response }] if *i == id && response.status == StatusCode::OK)
+    );
+    assert_eq!(l.state(id), Some(State::Completed));
+    assert_eq!(l.poll_timeout(), Some(t(5_600)));
+
+    // A retransmitted 200 is absorbed.
+    l.handle_datagram(t(700), local(), peer(), &ok);
+    assert_eq!(drain(&mut l), (vec![], vec![]));
+    assert_eq!(l.stats().responses_absorbed, 1);
+
+    l.handle_timeout(t(5_600));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+    assert!(l.is_empty());
+    assert_eq!(l.poll_timeout(), None);
+    assert_eq!(l.state(id), None);
+}
+
+#[test]
+fn client_invite_non_2xx_is_acked_by_the_transaction() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Invite, 1), to_peer())
+        .unwrap();
+    let (tx, _) = drain(&mut l);
+    let invite = tx[0].payload.clone();
+    let branch = parsed_request(&invite)
+        .headers
+        .get(&HeaderName::Via)
+        .unwrap()
+        .to_owned();
+
+    l.handle_datagram(
+        t(100),
+        local(),
+        peer(),
+        &peer_response(&invite, 180, Some("b1")),
+    );
+    let (tx, ev) = drain(&mut l);
+    assert!(tx.is_empty());
+    assert!(
+        matches!(&ev[..], [Event::Response { response, .. }] if response.status == StatusCode::RINGING)
+    );
+    assert_eq!(l.state(id), Some(State::Proceeding));
+    assert_eq!(l.poll_timeout(), None, "no timer in Proceeding");
+
+    let busy = peer_response(&invite, 486, Some("b1"));
+    l.handle_datagram(t(200), local(), peer(), &busy);
+    let (tx, ev) = drain(&mut l);
+    let (dest, ack) = one_transmit(&tx);
+    assert_eq!(dest, to_peer());
+    let ack = parsed_request(ack.as_bytes());
+    assert_eq!(ack.method, Method::Ack);
+    // §17.1.1.3: same branch as the INVITE, To from the response.
+    assert_eq!(ack.headers.get(&HeaderName::Via), Some(branch.as_str()));
+    assert_eq!(
+        ack.headers.get(&HeaderName::To),
+        Some("Bob <sip:bob@biloxi.com>;tag=b1")
+    );
+    assert_eq!(ack.headers.get(&HeaderName::CSeq), Some("1 ACK"));
+    assert!(
+        matches!(&ev[..], [Event::Response { response, .. }] if response.status.as_u16() == 486)
+    );
+
+    // A retransmitted 486 gets the same ACK, not the TU.
+    l.handle_datagram(t(300), local(), peer(), &busy);
+    let (tx2, ev) = drain(&mut l);
+    assert_eq!(tx2, tx);
+    assert!(ev.is_empty());
+
+    assert_eq!(l.poll_timeout(), Some(t(32_200)));
+    l.handle_timeout(t(32_200));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+}
+
+#[test]
+fn client_invite_2xx_accepted_and_ack_2xx() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Invite, 1), to_peer())
+        .unwrap();
+    let invite = drain(&mut l).0[0].payload.clone();
+    let ok1 = peer_response(&invite, 200, Some("b1"));
+    let ok2 = peer_response(&invite, 200, Some("b2"));
+    l.handle_datagram(t(100), local(), peer(), &ok1);
+    let (tx, ev) = drain(&mut l);
+    assert!(tx.is_empty(), "the TU ACKs a 2xx, not the transaction");
+    assert_eq!(ev.len(), 1);
+    assert_eq!(l.state(id), Some(State::Accepted));
+    // RFC 6026: a retransmission and a 2xx from another fork reach the TU.
+    l.handle_datagram(t(200), local(), peer(), &ok1);
+    l.handle_datagram(t(300), local(), peer(), &ok2);
+    assert_eq!(drain(&mut l).1.len(), 2);
+
+    // The TU's ACK: a new branch, returned for re-sending.
+    let mut ack = outgoing(Method::Ack, 1);
+    ack.headers
+        .set(HeaderName::To, "Bob <sip:bob@biloxi.com>;tag=b1");
+    let stamped = l.send_ack_2xx(t(100), ack, to_peer()).unwrap();
+    let (tx, _) = drain(&mut l);
+    let via = stamped.headers.get(&HeaderName::Via).unwrap();
+    assert!(via.contains("branch=z9hG4bK"));
+    assert_ne!(
+        Some(via),
+        parsed_request(&invite).headers.get(&HeaderName::Via)
+    );
+    l.send_ack_2xx(t(200), stamped, to_peer()).unwrap();
+    assert_eq!(drain(&mut l).0, tx, "same ACK for each 2xx retransmission");
+
+    assert_eq!(l.poll_timeout(), Some(t(32_100)));
+    l.handle_timeout(t(32_100));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+    // After Timer M, a late 2xx is stray (RFC 6026 §8).
+    l.handle_datagram(t(40_000), local(), peer(), &ok1);
+    assert!(matches!(
+        &drain(&mut l).1[..],
+        [Event::StrayResponse {
+            reason: StrayReason::NoTransaction,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn client_timeout_reaches_tu() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Register, 1), to_peer())
+        .unwrap();
+    drain(&mut l);
+    let log = run_timers_until(&mut l, t(100_000));
+    let retransmits: Vec<u64> = log
+        .iter()
+        .filter(|(_, tx, _)| !tx.is_empty())
+        .map(|(d, _, _)| d.as_millis())
+        .collect();
+    assert_eq!(
+        retransmits,
+        [500, 1_500, 3_500, 7_500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500]
+    );
+    let last = &log.last().unwrap();
+    assert_eq!(last.0, t(32_000));
+    assert_eq!(
+        last.2,
+        [
+            Event::Timeout {
+                id,
+                timer: Timer::F
+            },
+            Event::Terminated { id }
+        ]
+    );
+    assert_eq!(l.stats().retransmissions, 10);
+}
+
+#[test]
+fn reliable_client_has_no_retransmissions() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Invite, 1), to_peer_tcp())
+        .unwrap();
+    let (tx, _) = drain(&mut l);
+    assert!(
+        String::from_utf8_lossy(&tx[0].payload).contains("Via: SIP/2.0/TCP 192.0.2.1:5060;branch=")
+    );
+    assert_eq!(l.poll_timeout(), Some(t(32_000)));
+    l.handle_timeout(t(32_000));
+    assert_eq!(
+        drain(&mut l),
+        (
+            vec![],
+            vec![
+                Event::Timeout {
+                    id,
+                    timer: Timer::B
+                },
+                Event::Terminated { id }
+            ]
+        )
+    );
+}
+
+#[test]
+fn server_non_invite_over_udp() {
+    let mut l = layer();
+    let text = incoming_text("OPTIONS", &peer_via("z9hG4bKopt1"), None, 7, "");
+    l.handle_datagram(t(0), local(), peer(), text.as_bytes());
+    let (tx, ev) = drain(&mut l);
+    assert!(tx.is_empty());
+    let (id, req) = new_request(&ev);
+    // §18.2.1 + RFC 3581 §4: received and rport stamped.
+    assert_eq!(
+        req.headers.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP client.biloxi.com:5062;branch=z9hG4bKopt1;rport=5062;received=198.51.100.7")
+    );
+    assert_eq!(l.state(id), Some(State::Trying));
+    // A retransmission in Trying is absorbed silently.
+    l.handle_datagram(t(500), local(), peer(), text.as_bytes());
+    assert_eq!(drain(&mut l), (vec![], vec![]));
+    assert_eq!(l.stats().requests_absorbed, 1);
+
+    let ok = our_response(&req, 200, Some("s1"));
+    l.send_response(t(600), id, ok.clone()).unwrap();
+    let (tx, _) = drain(&mut l);
+    assert_eq!(
+        tx,
+        [Transmit {
+            destination: to_peer(),
+            payload: ok.to_bytes()
+        }]
+    );
+    assert_eq!(l.state(id), Some(State::Completed));
+    // Retransmission in Completed: the 200 again.
+    l.handle_datagram(t(1_000), local(), peer(), text.as_bytes());
+    assert_eq!(drain(&mut l).0, tx);
+    assert_eq!(
+        l.send_response(t(1_100), id, ok),
+        Err(ResponseError::AlreadyFinal {
+            state: State::Completed
+        })
+    );
+    assert_eq!(l.poll_timeout(), Some(t(32_600)));
+    l.handle_timeout(t(32_600));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+    assert!(l.is_empty());
+}
+
+#[test]
+fn server_invite_trying_busy_ack() {
+    let mut l = layer();
+    let text = incoming_text("INVITE", &peer_via("z9hG4bKinv1"), None, 1, "");
+    l.handle_datagram(t(0), local(), peer(), text.as_bytes());
+    let (id, req) = new_request(&drain(&mut l).1);
+    assert_eq!(l.poll_timeout(), Some(t(200)));
+    l.handle_timeout(t(200));
+    let (tx, _) = drain(&mut l);
+    let (dest, trying) = one_transmit(&tx);
+    assert_eq!(dest, to_peer());
+    assert!(trying.starts_with("SIP/2.0 100 Trying\r\n"));
+    assert!(
+        trying.contains("To: <sip:alice@atlanta.com>\r\n"),
+        "no To tag in 100: {trying}"
+    );
+
+    let busy = our_response(&req, 486, Some("s1"));
+    l.send_response(t(1_000), id, busy.clone()).unwrap();
+    assert_eq!(drain(&mut l).0[0].payload, busy.to_bytes());
+    // G retransmits the 486.
+    assert_eq!(l.poll_timeout(), Some(t(1_500)));
+    l.handle_timeout(t(1_500));
+    assert_eq!(drain(&mut l).0[0].payload, busy.to_bytes());
+    // The ACK (same branch, To tag of the 486) confirms.
+    let ack = incoming_text("ACK", &peer_via("z9hG4bKinv1"), Some("s1"), 1, "");
+    l.handle_datagram(t(1_600), local(), peer(), ack.as_bytes());
+    assert_eq!(drain(&mut l), (vec![], vec![]));
+    assert_eq!(l.state(id), Some(State::Confirmed));
+    assert_eq!(l.poll_timeout(), Some(t(6_600)));
+    l.handle_timeout(t(6_600));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+}
+
+#[test]
+fn server_invite_2xx_accepted_passes_acks() {
+    let mut l = layer();
+    let text = incoming_text("INVITE", &peer_via("z9hG4bKinv2"), None, 1, "");
+    l.handle_datagram(t(0), local(), peer(), text.as_bytes());
+    let (id, req) = new_request(&drain(&mut l).1);
+    l.send_response(t(100), id, our_response(&req, 200, Some("s2")))
+        .unwrap();
+    drain(&mut l);
+    assert_eq!(l.state(id), Some(State::Accepted));
+    // The retransmitted INVITE is absorbed (RFC 6026), not a new request.
+    l.handle_datagram(t(500), local(), peer(), text.as_bytes());
+    assert_eq!(drain(&mut l), (vec![], vec![]));
+    // The ACK for the 2xx has its own branch: to the TU, outside the
+    // transaction.
+    let ack = incoming_text("ACK", &peer_via("z9hG4bKack2"), Some("s2"), 1, "");
+    l.handle_datagram(t(600), local(), peer(), ack.as_bytes());
+    let ev = drain(&mut l).1;
+    assert!(
+        matches!(&ev[..], [Event::Ack { transaction: None, request, .. }] if request.method == Method::Ack)
+    );
+    // An ACK reusing the INVITE branch matches the Accepted transaction.
+    let ack = incoming_text("ACK", &peer_via("z9hG4bKinv2"), Some("s2"), 1, "");
+    l.handle_datagram(t(700), local(), peer(), ack.as_bytes());
+    let ev = drain(&mut l).1;
+    assert!(matches!(&ev[..], [Event::Ack { transaction: Some(i), .. }] if *i == id));
+    // The TU re-sends its 2xx through the transaction.
+    l.send_response(t(800), id, our_response(&req, 200, Some("s2")))
+        .unwrap();
+    assert_eq!(drain(&mut l).0.len(), 1);
+    assert_eq!(l.poll_timeout(), Some(t(32_100)));
+    l.handle_timeout(t(32_100));
+    assert_eq!(drain(&mut l).1, [Event::Terminated { id }]);
+}
+
+#[test]
+fn polling_fires_due_timers_in_order() {
+    let mut l = layer();
+    let a = l
+        .send_request(t(0), outgoing(Method::Options, 1), to_peer())
+        .unwrap();
+    let b = l
+        .send_request(t(100), outgoing(Method::Invite, 2), to_peer())
+        .unwrap();
+    drain(&mut l);
+    assert_eq!(l.poll_timeout(), Some(t(500)));
+    // Late by 2 s: E@500 fires, then A@600; each re-armed from now.
+    l.handle_timeout(t(2_500));
+    let (tx, _) = drain(&mut l);
+    assert_eq!(tx.len(), 2);
+    assert!(tx[0].payload.starts_with(b"OPTIONS"));
+    assert!(tx[1].payload.starts_with(b"INVITE"));
+    assert_eq!(l.poll_timeout(), Some(t(3_500)));
+    assert_eq!(l.state(a), Some(State::Trying));
+    assert_eq!(l.state(b), Some(State::Calling));
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    let run = || {
+        let mut l = layer();
+        l.send_request(t(0), outgoing(Method::Invite, 1), to_peer())
+            .unwrap();
+        l.send_request(t(0), outgoing(Method::Options, 2), to_peer())
+            .unwrap();
+        l.handle_timeout(t(5_000));
+        drain(&mut l).0
+    };
+    assert_eq!(run(), run());
+}

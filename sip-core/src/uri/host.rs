@@ -1,0 +1,310 @@
+//! `host = hostname / IPv4address / IPv6reference` (RFC 3261 §25.1,
+//! RFC 5118 for IPv6 references).
+
+use super::chars;
+use super::{Host, UriError};
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::str::FromStr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+impl Host {
+    /// Parses a host at `s[i..]`: a bracketed IPv6 reference, an IPv4
+    /// address or a hostname. Stops at the first byte that cannot continue
+    /// the host and returns the host and that index. Errors carry absolute
+    /// offsets into `s`.
+    pub(crate) fn parse_at(s: &str, i: usize) -> Result<(Host, usize), UriError> {
+        let b = s.as_bytes();
+        if b.get(i) == Some(&b'[') {
+            let close =
+                memchr::memchr(b']', &b[i + 1..]).ok_or(UriError::BadIpv6 { offset: i })? + i + 1;
+            // Slicing at `[`/`]` (ASCII) is always on a char boundary.
+            let addr = Ipv6Addr::from_str(&s[i + 1..close])
+                .map_err(|_| UriError::BadIpv6 { offset: i })?;
+            return Ok((Host::Ipv6(addr), close + 1));
+        }
+        let n = chars::run(b, i, &chars::HOST);
+        if n == 0 {
+            return Err(match b.get(i) {
+                None | Some(b':' | b';' | b'?') => UriError::EmptyHost,
+                Some(_) => UriError::BadChar { offset: i },
+            });
+        }
+        let text = &s[i..i + n];
+        Ok((
+            classify(text).ok_or(UriError::BadHost { offset: i })?,
+            i + n,
+        ))
+    }
+
+    /// True for an IPv4 or IPv6 address.
+    pub fn is_ip(&self) -> bool {
+        !matches!(self, Host::Domain(_))
+    }
+
+    /// The address, for an IPv4 or IPv6 host.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Host::Domain(_) => None,
+            Host::Ipv4(a) => Some(IpAddr::V4(*a)),
+            Host::Ipv6(a) => Some(IpAddr::V6(*a)),
+        }
+    }
+
+    /// The domain name, for a hostname.
+    pub fn domain(&self) -> Option<&str> {
+        match self {
+            Host::Domain(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// Classifies a run of `alphanum / "-" / "."`: an IPv4 address when it is
+/// only digits and dots, else a hostname checked against
+/// `hostname = *( domainlabel "." ) toplabel [ "." ]`.
+fn classify(text: &str) -> Option<Host> {
+    match parse_ipv4(text.as_bytes()) {
+        Ipv4::Addr(a) => Some(Host::Ipv4(a)),
+        Ipv4::Invalid => None,
+        Ipv4::NotNumeric => valid_hostname(text.as_bytes()).then(|| Host::Domain(text.to_owned())),
+    }
+}
+
+enum Ipv4 {
+    Addr(Ipv4Addr),
+    /// Only digits and dots, but not a valid address.
+    Invalid,
+    /// Contains a letter or `-`: a hostname candidate.
+    NotNumeric,
+}
+
+/// `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each ≤ 255.
+fn parse_ipv4(b: &[u8]) -> Ipv4 {
+    let mut out = [0u8; 4];
+    let mut part = 0;
+    let mut digits = 0;
+    let mut value: u16 = 0;
+    let mut valid = true;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                value = value * 10 + u16::from(c - b'0');
+                if digits > 3 {
+                    valid = false;
+                    value = 0;
+                }
+            }
+            b'.' => {
+                if digits == 0 || part == 3 || value > 255 {
+                    valid = false;
+                } else {
+                    out[part] = value as u8;
+                    part += 1;
+                }
+                digits = 0;
+                value = 0;
+            }
+            _ => return Ipv4::NotNumeric,
+        }
+    }
+    if valid && part == 3 && digits > 0 && value <= 255 {
+        out[3] = value as u8;
+        Ipv4::Addr(Ipv4Addr::from(out))
+    } else {
+        Ipv4::Invalid
+    }
+}
+
+/// `hostname = *( domainlabel "." ) toplabel [ "." ]` over bytes already
+/// known to be `alphanum / "-" / "."`: labels are non-empty, start and end
+/// with an alphanumeric, and the top label starts with a letter.
+fn valid_hostname(b: &[u8]) -> bool {
+    let b = b.strip_suffix(b".").unwrap_or(b);
+    let mut label_start = 0;
+    let mut prev = b'.';
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'.' if !prev.is_ascii_alphanumeric() => return false,
+            b'.' => label_start = i + 1,
+            b'-' if prev == b'.' => return false,
+            _ => {}
+        }
+        prev = c;
+    }
+    prev.is_ascii_alphanumeric() && b.get(label_start).is_some_and(u8::is_ascii_alphabetic)
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(d) => f.write_str(d),
+            Host::Ipv4(a) => write!(f, "{a}"),
+            Host::Ipv6(a) => write!(f, "[{a}]"),
+        }
+    }
+}
+
+impl FromStr for Host {
+    type Err = UriError;
+
+    /// Parses a hostname, an IPv4 address, or an IPv6 address with or
+    /// without brackets (a Via `received` may carry it bare, RFC 5118 §4.5).
+    fn from_str(s: &str) -> Result<Host, UriError> {
+        if s.is_empty() {
+            return Err(UriError::EmptyHost);
+        }
+        if !s.starts_with('[') && s.contains(':') {
+            return Ipv6Addr::from_str(s)
+                .map(Host::Ipv6)
+                .map_err(|_| UriError::BadIpv6 { offset: 0 });
+        }
+        let (h, end) = Host::parse_at(s, 0)?;
+        if end != s.len() {
+            return Err(UriError::BadChar { offset: end });
+        }
+        Ok(h)
+    }
+}
+
+impl From<Ipv4Addr> for Host {
+    fn from(a: Ipv4Addr) -> Host {
+        Host::Ipv4(a)
+    }
+}
+
+impl From<Ipv6Addr> for Host {
+    fn from(a: Ipv6Addr) -> Host {
+        Host::Ipv6(a)
+    }
+}
+
+impl From<IpAddr> for Host {
+    fn from(a: IpAddr) -> Host {
+        match a {
+            IpAddr::V4(a) => Host::Ipv4(a),
+            IpAddr::V6(a) => Host::Ipv6(a),
+        }
+    }
+}
+
+/// Hosts compare like DNS names: a domain case-insensitively, addresses by
+/// value. A domain never equals an address, even one it resolves to
+/// (RFC 3261 §19.1.4).
+impl PartialEq for Host {
+    fn eq(&self, other: &Host) -> bool {
+        match (self, other) {
+            (Host::Domain(a), Host::Domain(b)) => a.eq_ignore_ascii_case(b),
+            (Host::Ipv4(a), Host::Ipv4(b)) => a == b,
+            (Host::Ipv6(a), Host::Ipv6(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Host {}
+
+/// Consistent with the case-insensitive [`PartialEq`].
+impl Hash for Host {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        core::mem::discriminant(self).hash(state);
+        match self {
+            Host::Domain(d) => {
+                for c in d.bytes() {
+                    state.write_u8(c.to_ascii_lowercase());
+                }
+                state.write_u8(0xff);
+            }
+            Host::Ipv4(a) => a.hash(state),
+            Host::Ipv6(a) => a.hash(state),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Result<Host, UriError> {
+        s.parse()
+    }
+
+    #[test]
+    fn hostnames() {
+        assert_eq!(h("atlanta.com"), Ok(Host::Domain("atlanta.com".into())));
+        assert_eq!(
+            h("a.b-c.example.com."),
+            Ok(Host::Domain("a.b-c.example.com.".into()))
+        );
+        assert_eq!(
+            h("123.example.com"),
+            Ok(Host::Domain("123.example.com".into()))
+        );
+        assert_eq!(h("localhost"), Ok(Host::Domain("localhost".into())));
+        for bad in [
+            ".a.com",
+            "a..com",
+            "-a.com",
+            "a-.com",
+            "a.com..",
+            "example.123",
+            "a.-b",
+        ] {
+            assert_eq!(h(bad), Err(UriError::BadHost { offset: 0 }), "{bad}");
+        }
+        assert_eq!(h("ho_st"), Err(UriError::BadChar { offset: 2 }));
+        assert_eq!(h(""), Err(UriError::EmptyHost));
+    }
+
+    #[test]
+    fn ipv4() {
+        assert_eq!(h("192.0.2.4"), Ok(Host::Ipv4(Ipv4Addr::new(192, 0, 2, 4))));
+        assert_eq!(h("010.0.0.1"), Ok(Host::Ipv4(Ipv4Addr::new(10, 0, 0, 1))));
+        for bad in [
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4.",
+            "1234.1.1.1",
+        ] {
+            assert_eq!(h(bad), Err(UriError::BadHost { offset: 0 }), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv6() {
+        let a: Ipv6Addr = "2001:db8::10".parse().unwrap();
+        assert_eq!(h("[2001:db8::10]"), Ok(Host::Ipv6(a)));
+        assert_eq!(h("2001:db8::10"), Ok(Host::Ipv6(a)));
+        assert_eq!(Host::Ipv6(a).to_string(), "[2001:db8::10]");
+        let mapped = h("[::ffff:192.0.2.10]").unwrap();
+        assert_eq!(mapped.to_string(), "[::ffff:192.0.2.10]");
+        assert_eq!(h("[2001:db8::10"), Err(UriError::BadIpv6 { offset: 0 }));
+        assert_eq!(h("[1.2.3.4]"), Err(UriError::BadIpv6 { offset: 0 }));
+        assert_eq!(h("[2001:db8::10]x"), Err(UriError::BadChar { offset: 14 }));
+        assert_eq!(h("[2001:db8:::1]"), Err(UriError::BadIpv6 { offset: 0 }));
+    }
+
+    #[test]
+    fn domain_equality_ignores_case() {
+        use std::collections::hash_map::DefaultHasher;
+        let a = h("AtLanTa.CoM").unwrap();
+        let b = h("atlanta.com").unwrap();
+        assert_eq!(a, b);
+        let hash = |x: &Host| {
+            let mut s = DefaultHasher::new();
+            x.hash(&mut s);
+            s.finish()
+        };
+        assert_eq!(hash(&a), hash(&b));
+        assert_ne!(
+            h("phone21.boxesbybob.com").unwrap(),
+            h("192.0.2.4").unwrap()
+        );
+        assert_eq!(h("[::1]").unwrap(), h("[0:0::1]").unwrap());
+        assert!(h("[::1]").unwrap().is_ip());
+        assert_eq!(a.domain(), Some("AtLanTa.CoM"));
+    }
+}

@@ -1,0 +1,348 @@
+//! [`UaNode`]: a sip-session [`UserAgent`] behind the simulator's
+//! [`Node`] trait, acting like a scripted phone.
+//!
+//! The [`Policy`] says what the phone does on its own: answer incoming
+//! calls after ringing (or reject them), hang up established calls after a
+//! while, answer in-dialog requests. Everything else is driven by scripted
+//! actions calling [`UaNode::act`]. Each [`sip_session::Event`] is recorded
+//! in the trace as a short application event, and what happened to every
+//! session is kept in [`UaNode::outcomes`].
+//!
+//! The same node runs over real sockets in `sip-harness call` / `answer`.
+
+use crate::sim::{AppEvent, ConnectionInfo, Node, TransportFailure};
+use sip_core::status::StatusCode;
+use sip_core::time::{Duration, Instant};
+use sip_core::transport::{ConnectionId, Transmit};
+use sip_session::{
+    AcceptOptions, Body, ByeOptions, Event, RejectOptions, SessionId, SessionState,
+    TerminationCause, UserAgent,
+};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::SocketAddr;
+
+/// How a phone answers incoming calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerPolicy {
+    /// How long it rings (the 180 goes out at once) before answering.
+    pub ring: Duration,
+    /// Reject with this status instead of answering.
+    pub reject: Option<StatusCode>,
+}
+
+/// What a [`UaNode`] does without being told.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Answer (or reject) incoming calls; `None` leaves them to scripted
+    /// actions.
+    pub answer: Option<AnswerPolicy>,
+    /// Hang up (BYE) an established call after this long.
+    pub hangup_after: Option<Duration>,
+    /// The session description this phone offers or answers with.
+    pub sdp: Option<Body>,
+}
+
+/// A timed action of the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Accept(SessionId),
+    Reject(SessionId, StatusCode),
+    Bye(SessionId),
+}
+
+/// How a session went, as seen by this phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The session.
+    pub session: SessionId,
+    /// True when it reached Established.
+    pub established: bool,
+    /// Why it ended, once it did.
+    pub ended: Option<TerminationCause>,
+    /// The last provisional status seen (Inviter) .
+    pub progress: Option<StatusCode>,
+}
+
+/// A [`UserAgent`] with a [`Policy`], as a simulator node.
+pub struct UaNode {
+    ua: UserAgent,
+    policy: Policy,
+    agenda: BTreeMap<(Instant, u64), Action>,
+    seq: u64,
+    outcomes: BTreeMap<SessionId, Outcome>,
+    trace: VecDeque<AppEvent>,
+    outbound: BTreeSet<ConnectionId>,
+    log: Vec<(Instant, Event)>,
+}
+
+impl UaNode {
+    /// A node running `ua` under `policy`.
+    pub fn new(ua: UserAgent, policy: Policy) -> Self {
+        UaNode {
+            ua,
+            policy,
+            agenda: BTreeMap::new(),
+            seq: 0,
+            outcomes: BTreeMap::new(),
+            trace: VecDeque::new(),
+            outbound: BTreeSet::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// The agent.
+    pub fn ua(&self) -> &UserAgent {
+        &self.ua
+    }
+
+    /// The policy, to change it between actions.
+    pub fn policy_mut(&mut self) -> &mut Policy {
+        &mut self.policy
+    }
+
+    /// Runs `f` on the agent (to start a call, cancel, hang up...), then
+    /// reacts to the events that follow.
+    pub fn act<R>(&mut self, now: Instant, f: impl FnOnce(&mut UserAgent, Instant) -> R) -> R {
+        let r = f(&mut self.ua, now);
+        self.react(now);
+        r
+    }
+
+    /// Every session this phone saw, in id order.
+    pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.values()
+    }
+
+    /// Every event the agent reported, with its time.
+    pub fn events(&self) -> &[(Instant, Event)] {
+        &self.log
+    }
+
+    fn schedule(&mut self, at: Instant, action: Action) {
+        self.seq += 1;
+        self.agenda.insert((at, self.seq), action);
+    }
+
+    fn outcome(&mut self, session: SessionId) -> &mut Outcome {
+        self.outcomes.entry(session).or_insert(Outcome {
+            session,
+            established: false,
+            ended: None,
+            progress: None,
+        })
+    }
+
+    /// Drains the agent's events, applying the policy.
+    fn react(&mut self, now: Instant) {
+        while let Some(ev) = self.ua.poll_event() {
+            self.trace.push_back(AppEvent::String(summarize(&ev)));
+            self.apply(now, &ev);
+            self.log.push((now, ev));
+        }
+    }
+
+    fn apply(&mut self, now: Instant, ev: &Event) {
+        match *ev {
+            Event::Invitation { session } => {
+                self.outcome(session);
+                if let Some(a) = self.policy.answer.clone() {
+                    let action = match a.reject {
+                        Some(status) => Action::Reject(session, status),
+                        None => Action::Accept(session),
+                    };
+                    self.schedule(now + a.ring, action);
+                }
+            }
+            Event::Progress {
+                session, status, ..
+            } => self.outcome(session).progress = Some(status),
+            Event::DescriptionRequested { session, .. } => {
+                let body = self
+                    .policy
+                    .sdp
+                    .clone()
+                    .unwrap_or_else(|| Body::sdp(&b"v=0\r\n"[..]));
+                if let Some(mut s) = self.ua.session_mut(session) {
+                    let _ = s.provide_description(now, body);
+                }
+            }
+            Event::StateChanged {
+                session,
+                to: SessionState::Established,
+                ..
+            } => {
+                self.outcome(session).established = true;
+                if let Some(d) = self.policy.hangup_after {
+                    self.schedule(now + d, Action::Bye(session));
+                }
+            }
+            Event::Request { request, .. } => {
+                if let Some(r) = self.ua.request(request) {
+                    let _ = r.accept(now);
+                }
+            }
+            Event::Terminated { session, cause } => self.outcome(session).ended = Some(cause),
+            _ => {}
+        }
+    }
+
+    fn run_due(&mut self, now: Instant) {
+        while let Some(entry) = self.agenda.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let action = entry.remove();
+            match action {
+                Action::Accept(id) => {
+                    let body = self.policy.sdp.clone();
+                    if let Some(mut inv) = self.ua.invitation(id) {
+                        let _ = inv.accept(
+                            now,
+                            AcceptOptions {
+                                body,
+                                ..AcceptOptions::default()
+                            },
+                        );
+                    }
+                }
+                Action::Reject(id, status) => {
+                    if let Some(mut inv) = self.ua.invitation(id) {
+                        let _ = inv.reject(
+                            now,
+                            RejectOptions {
+                                status,
+                                ..RejectOptions::default()
+                            },
+                        );
+                    }
+                }
+                Action::Bye(id) => {
+                    if let Some(mut s) = self.ua.session_mut(id) {
+                        if s.state() == SessionState::Established {
+                            let _ = s.bye(now, ByeOptions::default());
+                        }
+                    }
+                }
+            }
+            self.react(now);
+        }
+    }
+}
+
+/// A one-line summary of an agent event for the trace.
+pub fn summarize(ev: &Event) -> String {
+    match ev {
+        Event::Invitation { session } => format!("{session}: incoming call"),
+        Event::StateChanged { session, to, .. } => format!("{session}: {to:?}"),
+        Event::Trying { session } => format!("{session}: trying"),
+        Event::Progress {
+            session,
+            status,
+            reliable,
+        } => {
+            format!(
+                "{session}: progress {}{}",
+                status.as_u16(),
+                if *reliable { " (reliable)" } else { "" }
+            )
+        }
+        Event::RemoteDescription {
+            session,
+            kind,
+            early,
+            ..
+        } => {
+            format!(
+                "{session}: remote {kind:?}{}",
+                if *early { " (early)" } else { "" }
+            )
+        }
+        Event::DescriptionRequested { session, kind } => format!("{session}: {kind:?} requested"),
+        Event::Ack { session } => format!("{session}: ACK received"),
+        Event::Cancel { session } => format!("{session}: cancelled by caller"),
+        Event::Bye { session } => format!("{session}: BYE received"),
+        Event::Request {
+            session, method, ..
+        } => match session {
+            Some(s) => format!("{s}: {method} received"),
+            None => format!("{method} received"),
+        },
+        Event::Terminated { session, cause } => format!("{session}: terminated ({cause:?})"),
+        other => format!("{other:?}"),
+    }
+}
+
+impl Node for UaNode {
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        self.ua.handle_datagram(now, local, remote, data);
+        self.react(now);
+    }
+
+    fn handle_stream_data(
+        &mut self,
+        now: Instant,
+        conn: ConnectionId,
+        _local: SocketAddr,
+        _remote: SocketAddr,
+        data: &[u8],
+    ) {
+        self.ua.handle_stream_data(now, conn, data);
+        self.react(now);
+    }
+
+    fn handle_connection_opened(&mut self, now: Instant, info: &ConnectionInfo) {
+        if !info.inbound {
+            self.outbound.insert(info.conn);
+        }
+        self.ua
+            .handle_connection_opened(info.conn, info.transport, info.local, info.remote);
+        self.react(now);
+    }
+
+    fn handle_connection_closed(&mut self, now: Instant, conn: ConnectionId) {
+        self.outbound.remove(&conn);
+        self.ua.handle_connection_closed(now, conn);
+        self.react(now);
+    }
+
+    fn handle_transport_error(&mut self, now: Instant, failure: &TransportFailure) {
+        let route = super::route_failure(failure, &mut self.outbound);
+        if let Some(conn) = route.close {
+            self.ua.handle_connection_closed(now, conn);
+        }
+        if let Some((dest, error)) = route.error_at {
+            self.ua.handle_transport_error(now, dest, error);
+        }
+        self.react(now);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.ua.poll_timeout().is_some_and(|t| t <= now) {
+            self.ua.handle_timeout(now);
+            self.react(now);
+        }
+        self.run_due(now);
+    }
+
+    fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
+        self.ua.poll_transmit()
+    }
+
+    fn poll_timeout(&mut self) -> Option<Instant> {
+        let own = self.agenda.first_key_value().map(|(k, _)| k.0);
+        match (self.ua.poll_timeout(), own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<AppEvent> {
+        self.trace.pop_front()
+    }
+}

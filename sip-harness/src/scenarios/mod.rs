@@ -1,0 +1,164 @@
+//! The scenario registry: named, seedable runs that `sip-harness sweep`,
+//! `run` and `replay` can find by name.
+//!
+//! A scenario builds its nodes and links on a fresh [`Sim`], applies the
+//! [`Faults`] it is given to its links, drives the exchange and says
+//! whether it went right. [`Scenario::run`] wraps that with the seed and
+//! the trace header, so the trace it returns can be replayed.
+//!
+//! To add one: write `fn(&mut Sim, &Faults) -> Result<(), String>` and add
+//! a [`Scenario`] entry to [`ALL`].
+
+pub mod calls;
+pub mod selftest;
+pub mod txn;
+
+use crate::sim::{Faults, LinkConfig, Sim, SimStats};
+use crate::trace::{Trace, TraceHeader};
+use selftest::{SelftestClient, SelftestServer};
+use sip_core::time::{Duration, Instant};
+use sip_core::transport::Transport;
+use std::net::SocketAddr;
+
+/// A named scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    /// The name used on the command line.
+    pub name: &'static str,
+    /// One line on what it does and checks.
+    pub about: &'static str,
+    /// Builds and drives the scenario on a fresh simulator.
+    pub body: fn(&mut Sim, &Faults) -> Result<(), String>,
+}
+
+/// What one run of a scenario produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The trace, with its header.
+    pub trace: Trace,
+    /// `Err` with the reason when the scenario's checks failed.
+    pub result: Result<(), String>,
+    /// What the simulator did.
+    pub stats: SimStats,
+}
+
+impl Scenario {
+    /// Runs the scenario with `seed` and `faults`.
+    pub fn run(&self, seed: u64, faults: &Faults) -> Outcome {
+        let mut sim = Sim::new(seed);
+        let result = (self.body)(&mut sim, faults);
+        let stats = sim.stats();
+        let mut trace = sim.take_trace();
+        trace.header = Some(TraceHeader::new(self.name, seed, *faults));
+        Outcome {
+            trace,
+            result,
+            stats,
+        }
+    }
+}
+
+/// Every registered scenario.
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "call",
+        about: "two user agents: INVITE with SDP, 180, 200 after 2 s, ACK, 5 s call, BYE, 200 (the demo)",
+        body: calls::basic,
+    },
+    Scenario {
+        name: "call-busy",
+        about: "two user agents: INVITE, 180, 486 Busy Here after 1 s, ACK; the caller ends with 486",
+        body: calls::busy,
+    },
+    Scenario {
+        name: "non-invite",
+        about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
+        body: txn::non_invite,
+    },
+    Scenario {
+        name: "non-invite-tcp",
+        about: "transaction layer over TCP: 3 MESSAGEs in turn, each 200, framed across random stream chunks",
+        body: txn::non_invite_tcp,
+    },
+    Scenario {
+        name: "invite",
+        about: "transaction layer over UDP: INVITE, 180, 200 after 1 s, ACK; Timer A and the UAS core's 2xx retransmissions",
+        body: txn::invite,
+    },
+    Scenario {
+        name: "invite-rejected",
+        about: "transaction layer over UDP: INVITE answered 486; the transaction ACKs it and absorbs retransmissions (Timer G)",
+        body: txn::invite_rejected,
+    },
+    Scenario {
+        name: "selftest-udp",
+        about: "harness self-test: 3 OPTIONS over UDP, retransmitted until answered (not the RFC transaction layer)",
+        body: selftest_udp,
+    },
+    Scenario {
+        name: "selftest-tcp",
+        about: "harness self-test: 5 pipelined OPTIONS over TCP, framed by Content-Length across random chunks",
+        body: selftest_tcp,
+    },
+];
+
+/// The scenario called `name`.
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    ALL.iter().find(|s| s.name == name)
+}
+
+/// The registered names, comma-separated (for error messages).
+pub fn names() -> String {
+    ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+}
+
+fn selftest(
+    sim: &mut Sim,
+    faults: &Faults,
+    transport: Transport,
+    requests: u32,
+) -> Result<(), String> {
+    sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(10)).with_faults(faults));
+    let client_addr = SocketAddr::from(([10, 0, 0, 1], 5060));
+    let server_addr = SocketAddr::from(([10, 0, 0, 2], 5060));
+    let client = sim.add_node_at(
+        "client",
+        [client_addr],
+        SelftestClient::new(client_addr, server_addr, transport, requests),
+    );
+    let server = sim.add_node_at("server", [server_addr], SelftestServer::new());
+    sim.at(Instant::ZERO)
+        .label("client starts")
+        .call(client, |c, now| c.start(now));
+    sim.run_until(|s| {
+        let c = s.node(client);
+        c.done() || c.failure().is_some()
+    })
+    .map_err(|e| e.to_string())?;
+    // Let retransmissions and late duplicates play out.
+    sim.run_for(Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    let c = sim.node(client);
+    if let Some(why) = c.failure() {
+        return Err(format!("client failed: {why}"));
+    }
+    let expected: Vec<u32> = (1..=requests).collect();
+    if c.answered() != expected {
+        return Err(format!(
+            "answered {:?}, expected {expected:?}",
+            c.answered()
+        ));
+    }
+    if sim.node(server).received() < requests {
+        return Err("server saw fewer requests than were answered".to_owned());
+    }
+    Ok(())
+}
+
+fn selftest_udp(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
+    selftest(sim, faults, Transport::Udp, 3)
+}
+
+fn selftest_tcp(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
+    selftest(sim, faults, Transport::Tcp, 5)
+}
