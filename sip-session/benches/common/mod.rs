@@ -26,11 +26,13 @@ pub struct Pair {
 }
 
 fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
-    let mut c = UserAgentConfig::default();
-    c.aor = Uri::parse(&format!("sip:{name}@example.com")).unwrap();
-    c.contact = Uri::parse(&format!("sip:{name}@{addr}")).unwrap();
+    let mut c = UserAgentConfig {
+        aor: Uri::parse(&format!("sip:{name}@example.com")).unwrap(),
+        contact: Uri::parse(&format!("sip:{name}@{addr}")).unwrap(),
+        max_sessions: 1_000_000,
+        ..Default::default()
+    };
     c.transaction.default_sent_by = SentBy::new(addr.ip().to_string(), Some(addr.port()));
-    c.max_sessions = 1_000_000;
     c.transaction.max_transactions = 1_000_000;
     c
 }

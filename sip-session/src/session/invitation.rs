@@ -634,15 +634,11 @@ pub(crate) fn bye_now(
 /// A session timer of an Invitation fired.
 pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
     match t {
-        SessionTimer::NoAnswer => {
-            if s.state == SessionState::Initial {
-                reject_with(core, s, now, StatusCode::TEMPORARILY_UNAVAILABLE, None, &[]);
-            }
+        SessionTimer::NoAnswer if s.state == SessionState::Initial => {
+            reject_with(core, s, now, StatusCode::TEMPORARILY_UNAVAILABLE, None, &[]);
         }
-        SessionTimer::Expires => {
-            if s.state == SessionState::Initial {
-                reject_with(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
-            }
+        SessionTimer::Expires if s.state == SessionState::Initial => {
+            reject_with(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
         }
         SessionTimer::Retransmit2xx => {
             let t2 = core.cfg.transaction.t2;

@@ -77,7 +77,7 @@ pub(crate) enum CancelState {
 /// A description the application was asked for.
 pub(crate) enum Pending {
     /// The answer to an offer in the 2xx, to go in the ACK.
-    Ack { dialog: Dialog, tag: Box<str> },
+    Ack { dialog: Box<Dialog>, tag: Box<str> },
     /// The answer to an offer in a reliable 1xx, to go in the PRACK.
     Prack { tag: Box<str>, rack: RAck },
 }
@@ -244,11 +244,19 @@ pub(crate) fn cancel(
         return Err(SessionError::InvalidState(s.state));
     };
     // The transaction layer builds the CANCEL from the INVITE (§9.1); it
-    // carries no Reason header (see the report: the layer takes no extra
-    // headers for CANCEL).
+    // carries no Reason header (the layer takes no extra headers for
+    // CANCEL).
     u.cancel = CancelState::Held;
-    u.pending = None;
     s.timers.stop(SessionTimer::Description);
+    if let Some(Pending::Ack { dialog, .. }) = u.pending.take() {
+        // The 2xx is already here (its offer awaited an answer): the
+        // CANCEL would come too late, so ACK and BYE as for a 2xx that
+        // wins the race.
+        set_state(core, s, SessionState::Terminating);
+        ack_and_bye(core, s, now, *dialog, None);
+        terminate(core, s, TerminationCause::Cancelled);
+        return Ok(());
+    }
     set_state(core, s, SessionState::Terminating);
     if s.uac.as_ref().is_some_and(|u| u.provisional) {
         send_cancel(core, s, now);
@@ -633,7 +641,7 @@ fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
                 s.oa = oa;
                 let u = s.uac.as_mut().expect("inviter");
                 u.pending = Some(Pending::Ack {
-                    dialog,
+                    dialog: Box::new(dialog),
                     tag: tag.as_str().into(),
                 });
                 core.emit(Event::RemoteDescription {
@@ -756,7 +764,7 @@ pub(crate) fn provide_description(
     match pending {
         Pending::Ack { dialog, .. } => {
             let _ = s.oa.local_answer();
-            confirm(core, s, now, dialog, Some(&body));
+            confirm(core, s, now, *dialog, Some(&body));
         }
         Pending::Prack { tag, rack } => {
             let id = s.id;
@@ -785,7 +793,7 @@ pub(crate) fn refuse_description(
                 core,
                 s,
                 now,
-                dialog,
+                *dialog,
                 StatusCode::NOT_ACCEPTABLE_HERE,
                 "Session description refused",
             );
@@ -823,18 +831,22 @@ pub(crate) fn refuse_description(
 /// A session timer of an Inviter fired.
 pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
     match t {
-        SessionTimer::InviteTimeout => {
-            if s.state == SessionState::Establishing && s.dialog.is_none() {
-                let _ = cancel(core, s, now, CancelOptions::default());
-                // No provisional response yet: the INVITE transaction
-                // times out by itself (Timer B) and ends the session.
-            }
+        // Without a provisional response the CANCEL is held and the
+        // INVITE transaction ends by itself (Timer B).
+        SessionTimer::InviteTimeout
+            if s.state == SessionState::Establishing && s.dialog.is_none() =>
+        {
+            let _ = cancel(core, s, now, CancelOptions::default());
         }
-        SessionTimer::CancelWait => {
-            // §9.1: no final response 64*T1 after the CANCEL.
-            if s.dialog.is_none() {
-                terminate(core, s, TerminationCause::Cancelled);
+        // §9.1: no final response 64*T1 after the CANCEL: consider the
+        // INVITE transaction cancelled. The transaction layer offers no way
+        // to destroy it, so it is only detached from the session (it stays
+        // in Proceeding until a final response comes).
+        SessionTimer::CancelWait if s.dialog.is_none() => {
+            if let Some(txn) = s.uac.as_mut().and_then(|u| u.txn.take()) {
+                core.links.insert(txn, Link::Abandoned);
             }
+            terminate(core, s, TerminationCause::Cancelled);
         }
         SessionTimer::Description => {
             let _ = refuse_description(core, s, now);

@@ -32,6 +32,9 @@ pub(crate) enum Link {
     Prack(SessionId),
     /// A BYE (or other in-dialog request) whose response is not awaited.
     Detached,
+    /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
+    /// that the transaction layer still holds.
+    Abandoned,
 }
 
 /// Work a session leaves for the user agent (it touches another session).

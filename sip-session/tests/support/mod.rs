@@ -112,12 +112,14 @@ pub struct Net {
 
 /// A user agent configuration for node `name` at `addr`.
 pub fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
-    let mut c = UserAgentConfig::default();
-    c.aor = Uri::parse(&format!("sip:{name}@example.com")).unwrap();
-    c.display_name = Some(capitalize(name));
-    c.contact = Uri::parse(&format!("sip:{name}@{addr}")).unwrap();
+    let mut c = UserAgentConfig {
+        aor: Uri::parse(&format!("sip:{name}@example.com")).unwrap(),
+        display_name: Some(capitalize(name)),
+        contact: Uri::parse(&format!("sip:{name}@{addr}")).unwrap(),
+        user_agent: Some("sip-session-test".to_owned()),
+        ..Default::default()
+    };
     c.transaction.default_sent_by = SentBy::new(addr.ip().to_string(), Some(addr.port()));
-    c.user_agent = Some("sip-session-test".to_owned());
     c
 }
 
