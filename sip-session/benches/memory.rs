@@ -18,7 +18,46 @@ fn rss() -> isize {
         .map_or(0, |pages| pages * 4096)
 }
 
+/// Sets up `n` established calls in batches of 1000, letting the INVITE
+/// transactions of each batch end (70 s of virtual time) before the next,
+/// so the resident set grows with the established sessions only, not with
+/// transient transactions.
+fn steady(n: usize) {
+    let mut p = Pair::new();
+    p.hang_up = false;
+    // One warm-up batch, so the agents' tables and the allocator's arenas
+    // exist before measuring.
+    for _ in 0..1000 {
+        p.call();
+    }
+    p.pump();
+    p.advance(Duration::from_secs(70));
+    let base = rss();
+    let est0 = p.a.memory_usage() + p.b.memory_usage();
+    for _ in 0..n / 1000 {
+        for _ in 0..1000 {
+            p.call();
+        }
+        p.pump();
+        p.advance(Duration::from_secs(70));
+    }
+    assert_eq!(p.established, n + 1000);
+    let grown = rss() - base;
+    let est = p.a.memory_usage() + p.b.memory_usage() - est0;
+    println!(
+        "steady state, {n} more established calls set up in batches of 1000:\n  \
+         RSS growth: {} B per call (both sides), {} B per session\n  \
+         memory_usage() growth: {} B per call (both sides), {} B per session",
+        grown / n as isize,
+        grown / (2 * n as isize),
+        est / n,
+        est / (2 * n),
+    );
+}
+
 fn main() {
+    // First, in a fresh process: later runs reuse freed memory.
+    steady(100_000);
     for n in [1_000usize, 100_000] {
         let mut p = Pair::new();
         p.hang_up = false;

@@ -125,6 +125,10 @@ fn both_forks_accept_second_gets_ack_and_bye() {
         );
         net.run_for(Duration::from_secs(40));
         assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+        insta::assert_snapshot!(
+            format!("forking_both_accept_sdp_{with_sdp}"),
+            net.trace().join("\n")
+        );
     }
 }
 
