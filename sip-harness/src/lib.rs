@@ -15,6 +15,7 @@
 //! | [`pcap`] | a trace as a pcap file Wireshark and tshark decode |
 //! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]), the user agent as a scripted phone ([`adapters::ua::UaNode`]) |
 //! | [`scenarios`] | the registry of named scenarios the command line runs (calls between user agents, transaction-layer exchanges, harness self-tests) |
+//! | [`realnet`] | [`realnet::Driver`]: any [`Node`] over real UDP and TCP sockets (std only), with limits against floods, oversized and half-open input, and a trace hook |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
 //! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
@@ -57,6 +58,7 @@ pub mod demo;
 pub mod ladder;
 pub mod parse_cmd;
 pub mod pcap;
+pub mod realnet;
 pub mod scenarios;
 pub mod sim;
 pub mod sweep;

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 /// Replaces each folded line break (CRLF or LF followed by whitespace) and
 /// the whitespace around it by one SP (RFC 3261 §7.3.1).
 pub fn unfold(v: &str) -> Cow<'_, str> {
-    if !v.as_bytes().iter().any(|&b| b == b'\n' || b == b'\r') {
+    if memchr::memchr2(b'\n', b'\r', v.as_bytes()).is_none() {
         return Cow::Borrowed(v);
     }
     let mut out = String::with_capacity(v.len());

@@ -60,7 +60,7 @@ pub struct MessageView<'a> {
     /// The start line.
     pub start: StartLine<'a>,
     /// The header lines, in order.
-    pub headers: SmallVec<[RawHeader<'a>; 24]>,
+    pub headers: SmallVec<[RawHeader<'a>; 20]>,
     /// The body (Content-Length bytes, or the rest of a datagram without one).
     pub body: &'a [u8],
     /// Bytes of the input this message used, leading CRLFs included.
@@ -209,7 +209,7 @@ pub(crate) fn frame<'a>(
     let head_start = line_end + 1;
 
     // Header block.
-    let mut headers: SmallVec<[RawHeader<'a>; 24]> = SmallVec::new();
+    let mut headers: SmallVec<[RawHeader<'a>; 20]> = SmallVec::new();
     let body_start = match split_headers(buf, head_start, cfg, &mut headers) {
         Ok(Some(b)) => b,
         Ok(None) => {
@@ -338,7 +338,7 @@ fn start_line_failure(
     if !is_token(method.as_bytes()) {
         return e;
     }
-    let mut headers: SmallVec<[RawHeader<'_>; 24]> = SmallVec::new();
+    let mut headers: SmallVec<[RawHeader<'_>; 20]> = SmallVec::new();
     let _ = split_headers_sip(buf, head_start, cfg, &mut headers);
     with_partial(e, Some(method), &headers)
 }
@@ -481,7 +481,7 @@ fn split_headers<'a>(
     buf: &'a [u8],
     pos: usize,
     cfg: &ParserConfig,
-    out: &mut SmallVec<[RawHeader<'a>; 24]>,
+    out: &mut SmallVec<[RawHeader<'a>; 20]>,
 ) -> Result<Option<usize>, ParseError> {
     let mut hb = [httparse::EMPTY_HEADER; 32];
     if let Ok(httparse::Status::Complete((n, hs))) = httparse::parse_headers(&buf[pos..], &mut hb) {
@@ -539,7 +539,7 @@ fn split_headers_sip<'a>(
     buf: &'a [u8],
     mut pos: usize,
     cfg: &ParserConfig,
-    out: &mut SmallVec<[RawHeader<'a>; 24]>,
+    out: &mut SmallVec<[RawHeader<'a>; 20]>,
 ) -> Result<Option<usize>, ParseError> {
     loop {
         let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
