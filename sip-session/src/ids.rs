@@ -57,3 +57,29 @@ impl fmt::Display for RequestId {
         write!(f, "request@{}", self.0)
     }
 }
+
+/// A fast hasher for the agent's own ids (transaction and request
+/// handles): they are slot numbers chosen by the stack, not by the peer,
+/// so no keyed hash is needed to resist flooding.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl core::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A map keyed by the agent's own ids.
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, core::hash::BuildHasherDefault<IdHasher>>;

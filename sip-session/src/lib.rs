@@ -48,3 +48,16 @@ pub use session::{
     ProgressOptions, RejectOptions, Session, SessionMut, SessionState,
 };
 pub use user_agent::{IncomingRequest, UserAgent};
+
+#[cfg(test)]
+mod size_tests {
+    /// An established session must stay small (goal: under 4 KiB with its
+    /// heap): the struct itself holds no large inline values.
+    #[test]
+    fn session_structs_stay_small() {
+        use core::mem::size_of;
+        assert!(size_of::<crate::session::SessionData>() <= 768);
+        assert!(size_of::<sip_core::dialog::Dialog>() <= 512);
+        assert!(size_of::<crate::Event>() <= 64);
+    }
+}

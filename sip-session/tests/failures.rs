@@ -381,6 +381,7 @@ fn delayed_offer_answer_in_ack() {
         }
     )));
     assert_eq!(net.methods(alice), ["INVITE", "ACK"]);
+    insta::assert_snapshot!("delayed_offer", net.transcript());
 }
 
 #[test]

@@ -125,6 +125,10 @@ fn both_forks_accept_second_gets_ack_and_bye() {
         );
         net.run_for(Duration::from_secs(40));
         assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+        insta::assert_snapshot!(
+            format!("forking_both_accept_sdp_{with_sdp}"),
+            net.trace().join("\n")
+        );
     }
 }
 
@@ -349,4 +353,39 @@ fn no_credentials_reports_the_challenge() {
             StatusCode::PROXY_AUTHENTICATION_REQUIRED
         ))
     );
+}
+
+#[test]
+fn stale_nonce_is_answered_once_more() {
+    let mut net = Net::new(26, Impairments::PERFECT);
+    let alice = net.add("alice", 1, |c| {
+        c.credentials = Some(sip_core::auth::Credentials::password("alice", "secret"));
+    });
+    let bob = net.add("bob", 2, |_| {});
+    let proxy = net.add_proxy("proxy", vec![bob], Some(("alice", "secret")));
+    if let Kind::Proxy(px) = &mut net.nodes[proxy].kind {
+        px.stale_next = true;
+    }
+    let target = net.uri(proxy);
+    let now = net.now;
+    let call = net
+        .ua(alice)
+        .invite(
+            now,
+            target,
+            InviteOptions {
+                body: Some(sdp("alice", "offer")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    net.run_for(SECOND);
+    accept(&mut net, bob, sdp("bob", "answer"));
+    net.run_for(SECOND);
+    // 407, then 407 stale=true for valid credentials, then through.
+    assert_eq!(
+        net.methods(alice).iter().filter(|m| *m == "INVITE").count(),
+        3
+    );
+    assert_eq!(net.state(alice, call), Established);
 }

@@ -2,9 +2,7 @@
 //! (§12.2.1.2, §13.2.2.4).
 
 use super::{Dialog, DialogError, DialogId, DialogState, Role};
-use crate::header::{
-    CSeq, CallId, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader,
-};
+use crate::header::{CSeq, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
 use crate::uri::Uri;
@@ -34,8 +32,14 @@ fn record_route(h: &Headers) -> Result<Vec<NameAddr>, DialogError> {
         .collect()
 }
 
-fn call_id(h: &Headers) -> Result<CallId, DialogError> {
-    required::<CallId>(h, "Call-ID")
+/// The value of a header the dialog copies as text (From, To, Call-ID):
+/// present and not empty. Kept as written: the dialog only ever copies it
+/// into requests (RFC 3261 §12.2.1.1).
+fn raw<'a>(h: &'a Headers, name: &HeaderName, label: &'static str) -> Result<&'a str, DialogError> {
+    match h.get(name).map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(DialogError::MissingHeader(label)),
+    }
 }
 
 impl Dialog {
@@ -45,7 +49,8 @@ impl Dialog {
     /// * route set: the request's Record-Route values, in order;
     /// * remote target: the request's Contact URI (required);
     /// * remote sequence number: the request's CSeq; local one empty;
-    /// * remote URI and tag: the From; local URI: the To, with `local_tag`;
+    /// * remote URI and tag: the From; local URI: the To, with `local_tag`
+    ///   (both kept as written);
     /// * secure: the request came over TLS (`over_tls`) to a `sips:` URI.
     ///
     /// The dialog starts [`Early`](DialogState::Early);
@@ -56,25 +61,33 @@ impl Dialog {
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let from = required::<From>(h, "From")?;
-        let remote_tag = from
-            .tag()
-            .ok_or(DialogError::MissingTag("From"))?
-            .to_owned();
-        let mut to = required::<To>(h, "To")?;
-        let call_id = call_id(h)?;
+        let from = raw(h, &HeaderName::From, "From")?;
+        let remote_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let to = raw(h, &HeaderName::To, "To")?;
+        let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = required::<CSeq>(h, "CSeq")?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        to.set_tag(local_tag);
+        let local = if To::tag_of(to).is_some() {
+            // A To that already has a tag: replace it (parse and render).
+            let mut t = required::<To>(h, "To")?;
+            t.set_tag(local_tag);
+            t.0.to_string().into()
+        } else {
+            let mut l = String::with_capacity(to.len() + 5 + local_tag.len());
+            l.push_str(to);
+            l.push_str(";tag=");
+            l.push_str(local_tag);
+            l.into_boxed_str()
+        };
         Ok(Dialog {
-            id: DialogId::new(call_id.as_str(), local_tag, &remote_tag),
+            id: DialogId::new(call_id, local_tag, remote_tag),
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
             remote_seq: Some(cseq.seq),
-            local: to.0,
-            remote: from.0,
+            local,
+            remote: from.into(),
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
@@ -98,14 +111,11 @@ impl Dialog {
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let from = required::<From>(h, "From")?;
-        let local_tag = from
-            .tag()
-            .ok_or(DialogError::MissingTag("From"))?
-            .to_owned();
-        let to = required::<To>(&response.headers, "To")?;
-        let remote_tag = to.tag().ok_or(DialogError::MissingTag("To"))?.to_owned();
-        let call_id = call_id(h)?;
+        let from = raw(h, &HeaderName::From, "From")?;
+        let local_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let to = raw(&response.headers, &HeaderName::To, "To")?;
+        let remote_tag = To::tag_of(to).ok_or(DialogError::MissingTag("To"))?;
+        let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = required::<CSeq>(h, "CSeq")?;
         let remote_target = match contact_uri(&response.headers) {
             Some(uri) => uri?,
@@ -119,13 +129,13 @@ impl Dialog {
             DialogState::Early
         };
         Ok(Dialog {
-            id: DialogId::new(call_id.as_str(), &local_tag, &remote_tag),
+            id: DialogId::new(call_id, local_tag, remote_tag),
             state,
             role: Role::Uac,
             local_seq: Some(cseq.seq),
             remote_seq: None,
-            local: from.0,
-            remote: to.0,
+            local: from.into(),
+            remote: to.into(),
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),

@@ -102,8 +102,11 @@ pub struct Dialog {
     role: Role,
     local_seq: Option<u32>,
     remote_seq: Option<u32>,
-    local: NameAddr,
-    remote: NameAddr,
+    /// The local URI as a name-addr with the local tag, as written in the
+    /// From of requests (kept as text: it is only ever copied).
+    local: Box<str>,
+    /// The remote URI as a name-addr with the remote tag (the To).
+    remote: Box<str>,
     remote_target: Uri,
     route_set: Vec<NameAddr>,
     secure: bool,
@@ -158,16 +161,26 @@ impl Dialog {
         self.remote_seq
     }
 
-    /// The local URI with its display name and the local tag: the From of
-    /// requests this side sends.
-    pub fn local(&self) -> &NameAddr {
+    /// The local URI with its display name and the local tag, as the From
+    /// value of the requests this side sends.
+    pub fn local(&self) -> &str {
         &self.local
     }
 
-    /// The remote URI with its display name and the remote tag: the To of
-    /// requests this side sends.
-    pub fn remote(&self) -> &NameAddr {
+    /// The remote URI with its display name and the remote tag, as the To
+    /// value of the requests this side sends.
+    pub fn remote(&self) -> &str {
         &self.remote
+    }
+
+    /// The local URI, display name and tag, parsed.
+    pub fn local_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
+        NameAddr::parse(&self.local)
+    }
+
+    /// The remote URI, display name and tag, parsed.
+    pub fn remote_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
+        NameAddr::parse(&self.remote)
     }
 
     /// The remote target: the peer's Contact (§12.1.1, §12.1.2), updated
@@ -197,21 +210,27 @@ impl Dialog {
         self.remote_target = target;
     }
 
-    /// Approximate heap bytes held (for memory accounting).
+    /// Approximate heap bytes held (for memory accounting): the strings,
+    /// the remote target's parts and the route set.
     pub fn heap_bytes(&self) -> usize {
-        fn na(a: &NameAddr) -> usize {
-            a.display_name.as_ref().map_or(0, String::len)
-                + a.uri.to_string().len()
-                + 16 * a.params.len()
+        fn uri(u: &Uri) -> usize {
+            match u {
+                Uri::Sip(s) => {
+                    s.user.as_ref().map_or(0, String::capacity)
+                        + s.host.domain().map_or(0, str::len)
+                        + s.params.len() * 16
+                }
+                other => other.to_string().len(),
+            }
         }
         self.id.heap_bytes()
-            + na(&self.local)
-            + na(&self.remote)
-            + self.remote_target.to_string().len()
+            + self.local.len()
+            + self.remote.len()
+            + uri(&self.remote_target)
             + self
                 .route_set
                 .iter()
-                .map(|r| na(r) + core::mem::size_of::<NameAddr>())
+                .map(|r| uri(&r.uri) + core::mem::size_of::<NameAddr>())
                 .sum::<usize>()
     }
 }

@@ -134,12 +134,8 @@ impl Dialog {
                 as_request_uri(&first.uri)
             }
         };
-        let mut from = String::with_capacity(96);
-        write_addr(&mut from, &self.local);
-        headers.push(HeaderName::From, from);
-        let mut to = String::with_capacity(96);
-        write_addr(&mut to, &self.remote);
-        headers.push(HeaderName::To, to);
+        headers.push(HeaderName::From, &*self.local);
+        headers.push(HeaderName::To, &*self.remote);
         headers.push(HeaderName::CallId, self.id.call_id());
         let mut cseq = String::with_capacity(16);
         let _ = write!(cseq, "{seq} {method}");

@@ -72,9 +72,9 @@ fn uas_dialog_from_request() {
     assert_eq!(d.remote_seq(), Some(314159));
     assert_eq!(d.local_seq(), None);
     assert_eq!(d.remote_target().to_string(), "sip:alice@pc33.atlanta.com");
-    assert_eq!(d.local().tag(), Some("a6c85cf"));
-    assert_eq!(d.local().display_name.as_deref(), Some("Bob"));
-    assert_eq!(d.remote().tag(), Some("1928301774"));
+    assert_eq!(d.local(), "Bob <sip:bob@biloxi.com>;tag=a6c85cf");
+    assert_eq!(d.local_addr().unwrap().display_name.as_deref(), Some("Bob"));
+    assert_eq!(d.remote_addr().unwrap().tag(), Some("1928301774"));
     // §12.1.1: Record-Route in order.
     assert_eq!(
         routes(&d),

@@ -13,7 +13,7 @@ use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use sip_core::dialog::Dialog;
-use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity, To, TypedHeader};
+use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
@@ -131,11 +131,13 @@ impl InvitationData {
     }
 }
 
-/// Reads the INVITE's identities: (To, From).
-fn identities(req: &Request) -> Option<(To, From)> {
-    let to = req.headers.typed::<To>()?.ok()?;
-    let from = req.headers.typed::<From>()?.ok()?;
-    Some((to, from))
+/// Reads the INVITE's identities as written: (To, From); the From must
+/// carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
+fn identities(req: &Request) -> Option<(Box<str>, Box<str>)> {
+    let to = req.headers.get(&HeaderName::To)?.trim();
+    let from = req.headers.get(&HeaderName::From)?.trim();
+    From::tag_of(from)?;
+    Some((to.into(), from.into()))
 }
 
 /// What became of a new INVITE.
@@ -161,8 +163,8 @@ pub(crate) fn create(
     let trying = core.response(&req, StatusCode::TRYING, None);
     core.send_response(now, txn, trying);
     let (to, from) = match identities(&req) {
-        Some(x) if x.1.tag().is_some() => x,
-        _ => {
+        Some(x) => x,
+        None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return NewInvite::Answered;
         }
@@ -200,12 +202,12 @@ pub(crate) fn create(
         Rel100::None
     };
     let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
-    let mut s = SessionData::new(id, false, to.0, from.0);
+    let mut s = SessionData::new(id, false, to, from);
     s.asserted_identity = req
         .headers
         .typed::<PAssertedIdentity>()
         .and_then(Result::ok)
-        .map(|p| p.0);
+        .map(|p| p.0.to_string().into());
     let offer = match body {
         BodyKind::Session(b) => {
             let _ = s.oa.remote_offer();
@@ -632,15 +634,11 @@ pub(crate) fn bye_now(
 /// A session timer of an Invitation fired.
 pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
     match t {
-        SessionTimer::NoAnswer => {
-            if s.state == SessionState::Initial {
-                reject_with(core, s, now, StatusCode::TEMPORARILY_UNAVAILABLE, None, &[]);
-            }
+        SessionTimer::NoAnswer if s.state == SessionState::Initial => {
+            reject_with(core, s, now, StatusCode::TEMPORARILY_UNAVAILABLE, None, &[]);
         }
-        SessionTimer::Expires => {
-            if s.state == SessionState::Initial {
-                reject_with(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
-            }
+        SessionTimer::Expires if s.state == SessionState::Initial => {
+            reject_with(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
         }
         SessionTimer::Retransmit2xx => {
             let t2 = core.cfg.transaction.t2;

@@ -32,7 +32,6 @@ use crate::offer_answer::OfferAnswer;
 use crate::timers::TimerTable;
 use core::any::Any;
 use sip_core::dialog::Dialog;
-use sip_core::NameAddr;
 
 /// One session's data. Role-specific data is boxed and dropped once it is
 /// no longer needed, so an established session stays small.
@@ -45,9 +44,11 @@ pub(crate) struct SessionData {
     /// first tagged response (Invitation).
     pub dialog: Option<Dialog>,
     pub oa: OfferAnswer,
-    pub local_identity: NameAddr,
-    pub remote_identity: NameAddr,
-    pub asserted_identity: Option<NameAddr>,
+    /// The identities as name-addr text (parsed on demand by the views:
+    /// kept small for established sessions).
+    pub local_identity: Box<str>,
+    pub remote_identity: Box<str>,
+    pub asserted_identity: Option<Box<str>>,
     pub replacee: Option<SessionId>,
     pub user_data: Option<Box<dyn Any + Send>>,
     pub timers: TimerTable,
@@ -60,7 +61,9 @@ pub(crate) struct SessionData {
 }
 
 impl SessionData {
-    pub(crate) fn new(id: SessionId, is_inviter: bool, local: NameAddr, remote: NameAddr) -> Self {
+    /// A session in Initial; `local` and `remote` are the identities as
+    /// name-addr text.
+    pub(crate) fn new(id: SessionId, is_inviter: bool, local: Box<str>, remote: Box<str>) -> Self {
         SessionData {
             id,
             state: SessionState::Initial,
@@ -82,17 +85,11 @@ impl SessionData {
 
     /// Approximate bytes held by this session (struct and heap).
     pub(crate) fn memory_usage(&self) -> usize {
-        fn na(a: &NameAddr) -> usize {
-            a.display_name.as_ref().map_or(0, String::len) + 48 + 24 * a.params.len()
-        }
         core::mem::size_of::<Self>()
             + self.dialog.as_ref().map_or(0, Dialog::heap_bytes)
-            + na(&self.local_identity)
-            + na(&self.remote_identity)
-            + self
-                .asserted_identity
-                .as_ref()
-                .map_or(0, |a| na(a) + core::mem::size_of::<NameAddr>())
+            + self.local_identity.len()
+            + self.remote_identity.len()
+            + self.asserted_identity.as_ref().map_or(0, |a| a.len())
             + self.uac.as_ref().map_or(0, |u| u.memory_usage())
             + self.uas.as_ref().map_or(0, |u| u.memory_usage())
     }

@@ -41,21 +41,21 @@ impl<'a> Session<'a> {
     }
 
     /// The local identity: the From of the INVITE (Inviter) or its To
-    /// (Invitation), as a name-addr.
-    pub fn local_identity(&self) -> &'a NameAddr {
-        &self.s.local_identity
+    /// (Invitation), as a name-addr (without tag).
+    pub fn local_identity(&self) -> NameAddr {
+        parse_identity(&self.s.local_identity)
     }
 
     /// The remote identity: the To of the INVITE (Inviter) or its From
     /// (Invitation).
-    pub fn remote_identity(&self) -> &'a NameAddr {
-        &self.s.remote_identity
+    pub fn remote_identity(&self) -> NameAddr {
+        parse_identity(&self.s.remote_identity)
     }
 
     /// The P-Asserted-Identity (RFC 3325) of the INVITE (Invitation) or of
     /// the last provisional response (Inviter).
-    pub fn asserted_identity(&self) -> Option<&'a NameAddr> {
-        self.s.asserted_identity.as_ref()
+    pub fn asserted_identity(&self) -> Option<NameAddr> {
+        self.s.asserted_identity.as_deref().map(parse_identity)
     }
 
     /// The dialog: Call-ID, tags, CSeqs, route set, remote target,
@@ -271,4 +271,15 @@ impl<'a> InvitationMut<'a> {
     pub fn session(&mut self) -> &mut SessionMut<'a> {
         &mut self.inner
     }
+}
+
+/// Identities are stored as the text of a name-addr that parsed; should a
+/// re-parse ever fail, the text is kept as an opaque URI.
+fn parse_identity(text: &str) -> NameAddr {
+    NameAddr::parse(text).unwrap_or_else(|_| {
+        NameAddr::new(sip_core::uri::Uri::Other(sip_core::uri::OpaqueUri {
+            scheme: "invalid".to_owned(),
+            rest: text.to_owned(),
+        }))
+    })
 }

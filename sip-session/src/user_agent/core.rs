@@ -5,7 +5,7 @@
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
 use crate::events::Event;
-use crate::ids::{RequestId, SessionId};
+use crate::ids::{IdMap, RequestId, SessionId};
 use crate::session::SessionData;
 use crate::timers::{SessionTimer, TimerOwner, TimerQueue};
 use sip_core::dialog::DialogId;
@@ -32,6 +32,9 @@ pub(crate) enum Link {
     Prack(SessionId),
     /// A BYE (or other in-dialog request) whose response is not awaited.
     Detached,
+    /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
+    /// that the transaction layer still holds.
+    Abandoned,
 }
 
 /// Work a session leaves for the user agent (it touches another session).
@@ -91,8 +94,8 @@ pub(crate) struct Core {
     pub events: VecDeque<Event>,
     pub timers: TimerQueue,
     pub dialogs: HashMap<DialogId, SessionId>,
-    pub links: HashMap<TransactionId, Link>,
-    pub requests: HashMap<RequestId, PendingRequest>,
+    pub links: IdMap<TransactionId, Link>,
+    pub requests: IdMap<RequestId, PendingRequest>,
     pub wire: Wire,
     pub deferred: Vec<Deferred>,
 }

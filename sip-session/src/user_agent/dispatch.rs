@@ -56,15 +56,9 @@ impl UserAgent {
             } => self.on_ack(now, request, transaction),
             TxnEvent::Overloaded {
                 request, source, ..
-            } => {
-                if request.method != Method::Ack {
-                    self.core.reply_stateless(
-                        now,
-                        &request,
-                        &source,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                    );
-                }
+            } if request.method != Method::Ack => {
+                self.core
+                    .reply_stateless(now, &request, &source, StatusCode::SERVICE_UNAVAILABLE);
             }
             TxnEvent::Response { id, response } => self.on_response(now, id, response),
             TxnEvent::Timeout { id, timer } => {

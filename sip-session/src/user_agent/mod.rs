@@ -11,7 +11,7 @@ use self::core::{Core, Deferred, Link, Wire};
 use crate::config::UserAgentConfig;
 use crate::error::{InviteError, SessionError};
 use crate::events::Event;
-use crate::ids::{RequestId, SessionId};
+use crate::ids::{IdMap, RequestId, SessionId};
 use crate::session::{
     inviter, lifecycle, InvitationMut, InviteOptions, InviterMut, Session, SessionData, SessionMut,
     SessionState, SessionTable,
@@ -95,8 +95,8 @@ impl UserAgent {
                 events: VecDeque::new(),
                 timers: TimerQueue::default(),
                 dialogs: HashMap::new(),
-                links: HashMap::new(),
-                requests: HashMap::new(),
+                links: IdMap::default(),
+                requests: IdMap::default(),
                 deferred: Vec::new(),
             },
             sessions: SessionTable::default(),
@@ -296,6 +296,18 @@ impl UserAgent {
         self.sessions.len()
     }
 
+    /// INVITE client transactions given up after a CANCEL that got no final
+    /// response for 64*T1 (RFC 3261 §9.1), still held by the transaction
+    /// layer, which has no call to destroy them.
+    #[doc(hidden)]
+    pub fn abandoned_transactions(&self) -> usize {
+        self.core
+            .links
+            .values()
+            .filter(|l| matches!(l, Link::Abandoned))
+            .count()
+    }
+
     /// Number of requests waiting for the application's answer.
     pub fn pending_requests(&self) -> usize {
         self.core.requests.len()
@@ -369,9 +381,26 @@ impl UserAgent {
             return;
         }
         u.txn = None;
-        if s.state == SessionState::Established {
+        let waiting_for_answer = matches!(u.pending, Some(inviter::Pending::Ack { .. }));
+        let cancelled = u.cancel != inviter::CancelState::None;
+        match s.state {
             // Nothing more can arrive for the INVITE: drop its data.
-            s.uac = None;
+            SessionState::Established => s.uac = None,
+            // The transaction ended without a final response reaching the
+            // session (a CANCEL held for a provisional response that never
+            // came, then Timer M after a 2xx that was not ours...): no
+            // final response can come any more.
+            SessionState::Establishing | SessionState::Terminating
+                if s.dialog.is_none() && !waiting_for_answer =>
+            {
+                let cause = if cancelled {
+                    crate::TerminationCause::Cancelled
+                } else {
+                    crate::TerminationCause::Rejected(sip_core::StatusCode::REQUEST_TIMEOUT)
+                };
+                lifecycle::terminate(&mut self.core, s, cause);
+            }
+            _ => {}
         }
         self.reap(id);
     }
@@ -395,7 +424,7 @@ impl UserAgent {
 
 fn timer_live(
     sessions: &SessionTable,
-    requests: &HashMap<RequestId, self::core::PendingRequest>,
+    requests: &IdMap<RequestId, self::core::PendingRequest>,
     at: Instant,
     o: TimerOwner,
 ) -> bool {

@@ -112,12 +112,14 @@ pub struct Net {
 
 /// A user agent configuration for node `name` at `addr`.
 pub fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
-    let mut c = UserAgentConfig::default();
-    c.aor = Uri::parse(&format!("sip:{name}@example.com")).unwrap();
-    c.display_name = Some(capitalize(name));
-    c.contact = Uri::parse(&format!("sip:{name}@{addr}")).unwrap();
+    let mut c = UserAgentConfig {
+        aor: Uri::parse(&format!("sip:{name}@example.com")).unwrap(),
+        display_name: Some(capitalize(name)),
+        contact: Uri::parse(&format!("sip:{name}@{addr}")).unwrap(),
+        user_agent: Some("sip-session-test".to_owned()),
+        ..Default::default()
+    };
     c.transaction.default_sent_by = SentBy::new(addr.ip().to_string(), Some(addr.port()));
-    c.user_agent = Some("sip-session-test".to_owned());
     c
 }
 
@@ -627,15 +629,20 @@ impl Net {
         }
         let creds = Credentials::password(user, password);
         let current = format!("nonce{}", px.nonces);
-        if let Some(v) = req.headers.get(&HeaderName::ProxyAuthorization) {
-            if let Ok(a) = verify(v, &req.method, &creds, "example.com", &req.body) {
-                if a.nonce == current && !px.stale_next {
-                    return None;
-                }
-            }
+        let valid = req
+            .headers
+            .get(&HeaderName::ProxyAuthorization)
+            .and_then(|v| verify(v, &req.method, &creds, "example.com", &req.body).ok())
+            .is_some_and(|a| a.nonce == current);
+        // Valid credentials pass, unless the proxy was told to call the
+        // nonce stale once (RFC 7616 §3.3 stale=true).
+        let stale = valid && px.stale_next;
+        if valid && !stale {
+            return None;
         }
-        let stale = px.stale_next && req.headers.contains(&HeaderName::ProxyAuthorization);
-        px.stale_next = false;
+        if stale {
+            px.stale_next = false;
+        }
         px.nonces += 1;
         let nonce = format!("nonce{}", px.nonces);
         let c = DigestChallenge::new("example.com", nonce)

@@ -1,0 +1,318 @@
+//! The 2xx to the INVITE (RFC 3261 §13.2.2.4): ACK (re-sent for each
+//! retransmitted 2xx), the session's dialog and offer/answer, ACK and BYE
+//! for the 2xx of other forks or after CANCEL, and the descriptions the
+//! application gives or refuses.
+
+use super::early::send_prack;
+use super::{cancel, CancelOptions, Pending};
+use crate::body::{classify, Body, BodyKind};
+use crate::error::SessionError;
+use crate::events::{Event, TerminationCause};
+use crate::offer_answer::{DescriptionKind, SignalingState};
+use crate::session::lifecycle::{self, set_state, terminate};
+use crate::session::{SessionData, SessionState};
+use crate::timers::SessionTimer;
+use crate::user_agent::core::Core;
+use sip_core::dialog::Dialog;
+use sip_core::header::{HeaderName, To};
+use sip_core::message::Response;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+/// The ACK for a 2xx in `dialog` with the INVITE's CSeq and credentials
+/// (§13.2.2.4), sent and remembered for retransmissions.
+pub(crate) fn send_ack(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: &Dialog,
+    body: Option<&Body>,
+) {
+    let Some(u) = s.uac.as_mut() else { return };
+    let mut ack = dialog.ack(u.invite_seq);
+    for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+        for v in u.invite.headers.get_all(&name) {
+            ack.headers.push(name.clone(), v.to_owned());
+        }
+    }
+    if let Some(b) = body {
+        b.apply_to_request(&mut ack);
+    }
+    if let Ok(sent) = core.send_ack(now, ack) {
+        u.acks.push((dialog.remote_tag().into(), sent));
+    }
+}
+
+/// ACK and BYE for a 2xx the session does not keep (another fork, or a
+/// 2xx after CANCEL; §13.2.2.4, §9.1), with a Reason when given.
+pub(crate) fn ack_and_bye(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    mut dialog: Dialog,
+    reason: Option<(StatusCode, &str)>,
+) {
+    send_ack(core, s, now, &dialog, None);
+    let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
+}
+
+pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned)
+    else {
+        return;
+    };
+    let Some(u) = s.uac.as_mut() else { return };
+    // A retransmitted 2xx: the same ACK again (§13.2.2.4).
+    if let Some((_, ack)) = u.acks.iter().find(|(t, _)| **t == *tag) {
+        let ack = ack.clone();
+        let _ = core.send_ack(now, ack);
+        return;
+    }
+    let pending_tag = match &u.pending {
+        Some(Pending::Ack { tag: t, .. }) => Some(t.clone()),
+        _ => None,
+    };
+    if pending_tag.as_deref() == Some(tag.as_str()) {
+        // Retransmission while the application prepares the answer.
+        return;
+    }
+    let fork = u
+        .forks
+        .iter()
+        .position(|f| f.dialog.remote_tag() == tag)
+        .map(|i| u.forks.swap_remove(i));
+    let dialog = match fork.as_ref() {
+        Some(f) => {
+            let mut d = f.dialog.clone();
+            let _ = d.receive_response(&resp);
+            Ok(d)
+        }
+        None => Dialog::new_uac(&u.invite, &resp, u.over_tls),
+    };
+    let Ok(dialog) = dialog else { return };
+    let confirming =
+        s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
+    if !confirming {
+        // A 2xx after CANCEL (the race of §9.1), or from a second fork
+        // (§13.2.2.4): ACK and BYE.
+        let cancelled = s.state == SessionState::Terminating && s.dialog.is_none();
+        ack_and_bye(core, s, now, dialog, None);
+        if cancelled {
+            terminate(core, s, TerminationCause::Cancelled);
+        }
+        return;
+    }
+    let u = s.uac.as_mut().expect("inviter");
+    let early_media_tag = u.early_media_tag.clone();
+    let (mut oa, stored_answer) = match fork {
+        Some(f) => (f.oa, f.answer),
+        None => (s.oa, None),
+    };
+    let cfg = &core.cfg;
+    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    s.timers.stop(SessionTimer::InviteTimeout);
+    if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
+        // SIP.js: forking is not allowed with early media.
+        fail_2xx(
+            core,
+            s,
+            now,
+            dialog,
+            StatusCode::NOT_ACCEPTABLE_HERE,
+            "Forking not supported with early media",
+        );
+        return;
+    }
+    match oa.state() {
+        SignalingState::Initial => match body {
+            BodyKind::Session(b) => {
+                // Delayed offer: the answer goes in the ACK.
+                let _ = oa.remote_offer();
+                s.oa = oa;
+                let u = s.uac.as_mut().expect("inviter");
+                u.pending = Some(Pending::Ack {
+                    dialog: Box::new(dialog),
+                    tag: tag.as_str().into(),
+                });
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Offer,
+                    body: b,
+                    early: false,
+                });
+                core.emit(Event::DescriptionRequested {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                });
+                let at = now + core.cfg.description_timeout;
+                core.arm(s, SessionTimer::Description, at);
+            }
+            _ => fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::BAD_REQUEST,
+                "Missing session description",
+            ),
+        },
+        SignalingState::HaveLocalOffer => match body {
+            BodyKind::Session(b) => {
+                let _ = oa.remote_answer();
+                s.oa = oa;
+                confirm(core, s, now, dialog, None);
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                    body: b,
+                    early: false,
+                });
+            }
+            _ => fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::BAD_REQUEST,
+                "Missing session description",
+            ),
+        },
+        SignalingState::Stable => {
+            s.oa = oa;
+            match early_media_tag {
+                Some(_) => confirm(core, s, now, dialog, None),
+                None => {
+                    confirm(core, s, now, dialog, None);
+                    if let Some(b) = stored_answer {
+                        core.emit(Event::RemoteDescription {
+                            session: s.id,
+                            kind: DescriptionKind::Answer,
+                            body: b,
+                            early: false,
+                        });
+                    }
+                }
+            }
+        }
+        _ => fail_2xx(
+            core,
+            s,
+            now,
+            dialog,
+            StatusCode::NOT_ACCEPTABLE_HERE,
+            "Offer not answered",
+        ),
+    }
+}
+
+/// The session adopts `dialog`: ACK (with `body`, an answer), Established.
+pub(crate) fn confirm(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: Dialog,
+    body: Option<&Body>,
+) {
+    send_ack(core, s, now, &dialog, body);
+    core.dialogs.insert(dialog.id().clone(), s.id);
+    s.dialog = Some(dialog);
+    if let Some(u) = s.uac.as_mut() {
+        // Other forks stay known until the INVITE transaction ends: a
+        // later 2xx from one gets its BYE with the right CSeq (after its
+        // PRACKs).
+        u.pending = None;
+    }
+    s.timers.stop(SessionTimer::Description);
+    s.timers.stop(SessionTimer::CancelWait);
+    set_state(core, s, SessionState::Established);
+}
+
+/// A 2xx the session cannot use: ACK, BYE with Reason, Terminated.
+pub(crate) fn fail_2xx(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    dialog: Dialog,
+    status: StatusCode,
+    text: &str,
+) {
+    ack_and_bye(core, s, now, dialog, Some((status, text)));
+    terminate(core, s, TerminationCause::Description(status));
+}
+
+/// The application's description for a pending ACK or PRACK.
+pub(crate) fn provide_description(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    body: Body,
+) -> Result<(), SessionError> {
+    let Some(pending) = s.uac.as_mut().and_then(|u| u.pending.take()) else {
+        return Err(SessionError::NoDescriptionRequested);
+    };
+    s.timers.stop(SessionTimer::Description);
+    match pending {
+        Pending::Ack { dialog, .. } => {
+            let _ = s.oa.local_answer();
+            confirm(core, s, now, *dialog, Some(&body));
+        }
+        Pending::Prack { tag, rack } => {
+            let id = s.id;
+            let u = s.uac.as_mut().expect("inviter");
+            if let Some(f) = u.forks.iter_mut().find(|f| f.dialog.remote_tag() == &*tag) {
+                let _ = f.oa.local_answer();
+                send_prack(core, &mut f.dialog, now, id, &rack, Some(&body));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The application refuses the description it was asked for, or the
+/// answer it received (SIP.js: ACK and BYE with Reason 488).
+pub(crate) fn refuse_description(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+) -> Result<(), SessionError> {
+    let pending = s.uac.as_mut().and_then(|u| u.pending.take());
+    s.timers.stop(SessionTimer::Description);
+    match pending {
+        Some(Pending::Ack { dialog, .. }) => {
+            fail_2xx(
+                core,
+                s,
+                now,
+                *dialog,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "Session description refused",
+            );
+            Ok(())
+        }
+        Some(Pending::Prack { .. }) => {
+            // Nothing can be said in the early dialog: cancel the call.
+            let _ = cancel(core, s, now, CancelOptions::default());
+            Ok(())
+        }
+        None if s.state == SessionState::Established => {
+            if let Some(d) = s.dialog.as_mut() {
+                let _ = lifecycle::send_bye(
+                    core,
+                    now,
+                    d,
+                    Some((
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        "Session description refused",
+                    )),
+                    &[],
+                );
+            }
+            terminate(
+                core,
+                s,
+                TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE),
+            );
+            Ok(())
+        }
+        None => Err(SessionError::NoDescriptionRequested),
+    }
+}

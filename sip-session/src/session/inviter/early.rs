@@ -1,0 +1,184 @@
+//! Provisional responses to the INVITE (RFC 3261 §13.2.2.1): early
+//! dialogs per fork, reliable ones acknowledged with PRACK (RFC 3262),
+//! early answers and offers.
+
+use super::{send_cancel, Fork, Pending};
+use crate::body::{classify, Body, BodyKind};
+use crate::events::Event;
+use crate::ids::SessionId;
+use crate::offer_answer::{DescriptionKind, SignalingState};
+use crate::session::{SessionData, SessionState};
+use crate::timers::SessionTimer;
+use crate::user_agent::core::{Core, Link};
+use sip_core::dialog::Dialog;
+use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq, To};
+use sip_core::message::Response;
+use sip_core::method::Method;
+use sip_core::time::Instant;
+pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    if !matches!(
+        s.state,
+        SessionState::Establishing | SessionState::Terminating
+    ) {
+        return;
+    }
+    if let Some(u) = s.uac.as_mut() {
+        u.provisional = true;
+    }
+    send_cancel(core, s, now);
+    if s.state != SessionState::Establishing {
+        return;
+    }
+    if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
+        s.asserted_identity = Some(p.0.to_string().into());
+    }
+    let reliable = resp
+        .headers
+        .values(&HeaderName::Require)
+        .any(|t| t.eq_ignore_ascii_case(option_tag::REL100));
+    let rseq = resp
+        .headers
+        .typed::<RSeq>()
+        .and_then(Result::ok)
+        .map(|r| r.0);
+    let reliable = reliable && rseq.is_some();
+    let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned);
+    let (Some(tag), true) = (tag, resp.headers.contains(&HeaderName::Contact) || reliable) else {
+        core.emit(Event::Progress {
+            session: s.id,
+            status: resp.status,
+            reliable: false,
+        });
+        return;
+    };
+    let id = s.id;
+    let oa0 = s.oa;
+    let max_forks = core.cfg.max_forks;
+    let cfg = &core.cfg;
+    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    let u = s.uac.as_mut().expect("inviter");
+    let idx = match u.forks.iter().position(|f| f.dialog.remote_tag() == tag) {
+        Some(i) => {
+            let _ = u.forks[i].dialog.receive_response(&resp);
+            Some(i)
+        }
+        None if u.forks.len() < max_forks => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
+            Ok(dialog) => {
+                u.forks.push(Fork {
+                    dialog,
+                    oa: oa0,
+                    answer: None,
+                    last_rseq: None,
+                });
+                Some(u.forks.len() - 1)
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let Some(i) = idx else {
+        core.emit(Event::Progress {
+            session: id,
+            status: resp.status,
+            reliable: false,
+        });
+        return;
+    };
+    let fork = &mut u.forks[i];
+    if reliable {
+        let r = rseq.expect("checked");
+        // RFC 3262 §4: only the next RSeq in order; retransmissions and
+        // out-of-order responses are dropped.
+        if fork.last_rseq.is_some_and(|last| r != last.wrapping_add(1)) {
+            return;
+        }
+        fork.last_rseq = Some(r);
+    }
+    let mut early_answer = None;
+    if let BodyKind::Session(b) = body {
+        match fork.oa.state() {
+            SignalingState::HaveLocalOffer => {
+                let _ = fork.oa.remote_answer();
+                let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
+                if u.early_media && first {
+                    u.early_media_tag = Some(tag.as_str().into());
+                    early_answer = Some(b);
+                } else {
+                    fork.answer = Some(b);
+                }
+            }
+            SignalingState::Initial | SignalingState::Stable if reliable => {
+                // An offer in a reliable 1xx: the answer goes in the PRACK
+                // once the application gives it.
+                let _ = fork.oa.remote_offer();
+                let rack = RAck {
+                    rseq: rseq.expect("checked"),
+                    cseq: u.invite_seq,
+                    method: Method::Invite,
+                };
+                u.pending = Some(Pending::Prack {
+                    tag: tag.as_str().into(),
+                    rack,
+                });
+                core.emit(Event::Progress {
+                    session: id,
+                    status: resp.status,
+                    reliable,
+                });
+                core.emit(Event::RemoteDescription {
+                    session: id,
+                    kind: DescriptionKind::Offer,
+                    body: b,
+                    early: true,
+                });
+                core.emit(Event::DescriptionRequested {
+                    session: id,
+                    kind: DescriptionKind::Answer,
+                });
+                let at = now + core.cfg.description_timeout;
+                core.arm(s, SessionTimer::Description, at);
+                return;
+            }
+            // SIP.js discards an offer in an unreliable 1xx.
+            _ => {}
+        }
+    }
+    if reliable {
+        let rack = RAck {
+            rseq: rseq.expect("checked"),
+            cseq: u.invite_seq,
+            method: Method::Invite,
+        };
+        send_prack(core, &mut u.forks[i].dialog, now, id, &rack, None);
+    }
+    core.emit(Event::Progress {
+        session: id,
+        status: resp.status,
+        reliable,
+    });
+    if let Some(body) = early_answer {
+        core.emit(Event::RemoteDescription {
+            session: id,
+            kind: DescriptionKind::Answer,
+            body,
+            early: true,
+        });
+    }
+}
+
+/// Sends a PRACK in an early dialog (RFC 3262 §7.2).
+pub(crate) fn send_prack(
+    core: &mut Core,
+    dialog: &mut Dialog,
+    now: Instant,
+    id: SessionId,
+    rack: &RAck,
+    body: Option<&Body>,
+) {
+    let mut req = dialog.request(Method::Prack);
+    req.headers.push(HeaderName::RAck, rack.to_string());
+    if let Some(b) = body {
+        b.apply_to_request(&mut req);
+    }
+    let _ = core.send_request(now, req, Link::Prack(id));
+}

@@ -1,0 +1,396 @@
+//! The UAC role (SIP.js `Inviter`): the INVITE, provisional responses and
+//! early dialogs (forks), PRACK, the 2xx and its ACK (RFC 3261 §13.2.2.4),
+//! CANCEL (§9.1) and digest retries (§22.2).
+
+mod accept;
+mod early;
+
+use accept::{ack_and_bye, on_2xx};
+pub(crate) use accept::{provide_description, refuse_description};
+use early::on_provisional;
+
+use super::lifecycle::{set_state, terminate};
+use super::{SessionData, SessionState};
+use crate::body::Body;
+use crate::error::{InviteError, SessionError};
+use crate::events::{Event, TerminationCause};
+use crate::ids::SessionId;
+use crate::offer_answer::OfferAnswer;
+use crate::timers::SessionTimer;
+use crate::user_agent::core::{Core, Link};
+use sip_core::auth::{AuthSession, DigestClient};
+use sip_core::dialog::Dialog;
+use sip_core::header::{option_tag, HeaderName, RAck};
+use sip_core::message::{Request, Response};
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::Instant;
+use sip_core::transaction::TransactionId;
+use sip_core::transport::{Destination, Transport};
+use sip_core::uri::Uri;
+use sip_core::NameAddr;
+use std::fmt::Write;
+
+/// Options of [`UserAgent::invite`](crate::UserAgent::invite).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct InviteOptions {
+    /// The offer. `None` sends the INVITE without a body (delayed offer:
+    /// the offer comes in the 2xx and the answer goes in the ACK, RFC 3261
+    /// §13.2.1).
+    pub body: Option<Body>,
+    /// Headers added to the INVITE.
+    pub extra_headers: Vec<(HeaderName, String)>,
+    /// Hand an answer received in a provisional response to the
+    /// application at once (early media). SIP.js forbids forking then: a
+    /// 2xx from another early dialog is ACKed and BYEd with 488.
+    pub early_media: bool,
+    /// Anonymous call (RFC 3323, RFC 3325): From `"Anonymous"
+    /// <sip:anonymous@anonymous.invalid>`, `P-Preferred-Identity` with the
+    /// AOR and `Privacy: id`.
+    pub anonymous: bool,
+    /// The To address (display name, parameters); default: the target.
+    pub to: Option<NameAddr>,
+}
+
+/// Options of [`InviterMut::cancel`](crate::InviterMut::cancel).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct CancelOptions {
+    /// With `reason_phrase`, the cause of a `Reason` header (RFC 3326);
+    /// 200-699.
+    pub status: Option<StatusCode>,
+    /// With `status`, the text of the `Reason` header.
+    pub reason_phrase: Option<String>,
+}
+
+/// One early dialog of a (possibly forked) INVITE.
+pub(crate) struct Fork {
+    pub dialog: Dialog,
+    pub oa: OfferAnswer,
+    /// An answer that came in a provisional response, kept for the 2xx
+    /// when early media is off (SIP.js applies it only then).
+    pub answer: Option<Body>,
+    pub last_rseq: Option<u32>,
+}
+
+/// The CANCEL of §9.1.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CancelState {
+    None,
+    /// Requested before any provisional response: held (§9.1).
+    Held,
+    Sent,
+}
+
+/// A description the application was asked for.
+pub(crate) enum Pending {
+    /// The answer to an offer in the 2xx, to go in the ACK.
+    Ack { dialog: Box<Dialog>, tag: Box<str> },
+    /// The answer to an offer in a reliable 1xx, to go in the PRACK.
+    Prack { tag: Box<str>, rack: RAck },
+}
+
+/// UAC data. Most of it is dropped once the INVITE transaction ends.
+pub(crate) struct InviterData {
+    /// The INVITE as last sent (without Via).
+    pub invite: Request,
+    pub invite_seq: u32,
+    pub txn: Option<TransactionId>,
+    pub over_tls: bool,
+    pub early_media: bool,
+    pub forks: Vec<Fork>,
+    /// The ACK sent for each 2xx, by To tag, re-sent on retransmissions.
+    pub acks: Vec<(Box<str>, Request)>,
+    pub cancel: CancelState,
+    pub provisional: bool,
+    pub auth: AuthSession,
+    pub digest: Option<DigestClient>,
+    pub pending: Option<Pending>,
+    pub early_media_tag: Option<Box<str>>,
+}
+
+impl InviterData {
+    /// The session ended: keep only what answers 2xx retransmissions.
+    pub(crate) fn on_terminated(&mut self) {
+        self.pending = None;
+        self.digest = None;
+    }
+
+    pub(crate) fn memory_usage(&self) -> usize {
+        fn req(r: &Request) -> usize {
+            r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len() + 64
+        }
+        core::mem::size_of::<Self>()
+            + req(&self.invite)
+            + self
+                .acks
+                .iter()
+                .map(|(t, a)| t.len() + req(a) + 48)
+                .sum::<usize>()
+            + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
+    }
+}
+
+fn value_of(a: &NameAddr) -> String {
+    let mut s = String::with_capacity(64);
+    let _ = write!(s, "{a}");
+    s
+}
+
+/// Builds and sends a new INVITE; the session goes Initial → Establishing.
+pub(crate) fn invite(
+    core: &mut Core,
+    now: Instant,
+    id: SessionId,
+    live_sessions: usize,
+    target: Uri,
+    opts: InviteOptions,
+) -> Result<SessionData, InviteError> {
+    if live_sessions >= core.cfg.max_sessions {
+        return Err(InviteError::TooManySessions(core.cfg.max_sessions));
+    }
+    let from = if opts.anonymous {
+        NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+            .with_display_name("Anonymous")
+    } else {
+        core.wire.from.clone()
+    };
+    let to = opts
+        .to
+        .clone()
+        .unwrap_or_else(|| NameAddr::new(target.clone()));
+    let tag = core.tokens.tag();
+    let mut req = Request::new(Method::Invite, target);
+    let h = &mut req.headers;
+    h.push(HeaderName::MaxForwards, "70");
+    for r in &core.cfg.preloaded_route {
+        h.push(HeaderName::Route, format!("<{r}>"));
+    }
+    let from_value = value_of(&from.with_tag(&tag));
+    let to_value = value_of(&to);
+    h.push(HeaderName::From, from_value.clone());
+    h.push(HeaderName::To, to_value.clone());
+    h.push(HeaderName::CallId, core.tokens.call_id());
+    h.push(HeaderName::CSeq, "1 INVITE");
+    h.push(HeaderName::Contact, core.wire.contact.clone());
+    h.push(HeaderName::Allow, core.wire.allow.clone());
+    if core.cfg.rel100 == crate::config::ExtensionSupport::Required {
+        h.push(HeaderName::Require, option_tag::REL100);
+    }
+    if opts.anonymous {
+        h.push(
+            HeaderName::PPreferredIdentity,
+            format!("<{}>", core.cfg.aor),
+        );
+        h.push(HeaderName::Privacy, "id");
+    }
+    for (n, v) in &opts.extra_headers {
+        h.push(n.clone(), v.clone());
+    }
+    core.decorate_request(&mut req);
+    let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
+    if let Some(b) = &opts.body {
+        b.apply_to_request(&mut req);
+        let _ = s.oa.local_offer();
+    }
+    let (txn, dest) = core
+        .send_request(now, req.clone(), Link::InviteClient(id))
+        .map_err(|e| match e {
+            SessionError::Route(r) => InviteError::Route(r),
+            SessionError::Send(e) => InviteError::Send(e),
+            _ => InviteError::TooManySessions(0),
+        })?;
+    let over_tls = matches!(
+        dest,
+        Destination::Addr {
+            transport: Transport::Tls | Transport::Wss,
+            ..
+        }
+    );
+    s.uac = Some(Box::new(InviterData {
+        invite: req,
+        invite_seq: 1,
+        txn: Some(txn),
+        over_tls,
+        early_media: opts.early_media,
+        forks: Vec::new(),
+        acks: Vec::new(),
+        cancel: CancelState::None,
+        provisional: false,
+        auth: AuthSession::with_config(core.cfg.auth),
+        digest: None,
+        pending: None,
+        early_media_tag: None,
+    }));
+    set_state(core, &mut s, SessionState::Establishing);
+    core.arm(
+        &mut s,
+        SessionTimer::InviteTimeout,
+        now + core.cfg.invite_timeout,
+    );
+    Ok(s)
+}
+
+/// `cancel()`: in Initial or Establishing. Held until a provisional
+/// response arrived (§9.1); the session goes Terminating and ends with the
+/// final response (487, or ACK and BYE for a 2xx that raced the CANCEL).
+pub(crate) fn cancel(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: CancelOptions,
+) -> Result<(), SessionError> {
+    if !matches!(s.state, SessionState::Initial | SessionState::Establishing) {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    if let Some(st) = opts.status {
+        if !(200..700).contains(&st.as_u16()) {
+            return Err(SessionError::InvalidStatus(st.as_u16()));
+        }
+    }
+    let Some(u) = s.uac.as_mut() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    // The transaction layer builds the CANCEL from the INVITE (§9.1); it
+    // carries no Reason header (the layer takes no extra headers for
+    // CANCEL).
+    u.cancel = CancelState::Held;
+    s.timers.stop(SessionTimer::Description);
+    if let Some(Pending::Ack { dialog, .. }) = u.pending.take() {
+        // The 2xx is already here (its offer awaited an answer): the
+        // CANCEL would come too late, so ACK and BYE as for a 2xx that
+        // wins the race.
+        set_state(core, s, SessionState::Terminating);
+        ack_and_bye(core, s, now, *dialog, None);
+        terminate(core, s, TerminationCause::Cancelled);
+        return Ok(());
+    }
+    set_state(core, s, SessionState::Terminating);
+    if s.uac.as_ref().is_some_and(|u| u.provisional) {
+        send_cancel(core, s, now);
+    }
+    Ok(())
+}
+
+pub(crate) fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(u) = s.uac.as_mut() else { return };
+    if u.cancel != CancelState::Held {
+        return;
+    }
+    let Some(txn) = u.txn else { return };
+    if let Ok(c) = core.txn.cancel(now, txn) {
+        core.links.insert(c, Link::Detached);
+    }
+    u.cancel = CancelState::Sent;
+    s.timers.stop(SessionTimer::InviteTimeout);
+    let wait = now + core.t1x64();
+    core.arm(s, SessionTimer::CancelWait, wait);
+}
+
+/// A response to the INVITE.
+pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    let status = resp.status;
+    match status.as_u16() {
+        100 => {
+            // §9.1: a 100 is a provisional response; a held CANCEL goes.
+            if let Some(u) = s.uac.as_mut() {
+                u.provisional = true;
+            }
+            send_cancel(core, s, now);
+            if s.state == SessionState::Establishing {
+                core.emit(Event::Trying { session: s.id });
+            }
+        }
+        101..=199 => on_provisional(core, s, now, resp),
+        200..=299 => on_2xx(core, s, now, resp),
+        401 | 407 if try_auth(core, s, now, &resp) => {}
+        _ => on_failure(core, s, status),
+    }
+}
+
+/// The INVITE failed: a 3xx-6xx, or 408 / 503 synthesized for a timeout or
+/// a transport error (RFC 3261 §8.1.3.1). Redirects are not followed.
+pub(crate) fn on_failure(core: &mut Core, s: &mut SessionData, status: StatusCode) {
+    if s.state == SessionState::Terminated || s.dialog.is_some() {
+        return;
+    }
+    let cancelled = s
+        .uac
+        .as_ref()
+        .is_some_and(|u| u.cancel != CancelState::None);
+    let cause = if cancelled {
+        TerminationCause::Cancelled
+    } else {
+        TerminationCause::Rejected(status)
+    };
+    terminate(core, s, cause);
+}
+
+fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
+    if s.state != SessionState::Establishing {
+        return false;
+    }
+    let Some(creds) = core.cfg.credentials.clone() else {
+        return false;
+    };
+    let Some(u) = s.uac.as_mut() else {
+        return false;
+    };
+    let digest = u.digest.get_or_insert_with(|| DigestClient::new(creds));
+    let uri = u.invite.uri.to_string();
+    let auths = match u.auth.handle_challenge(
+        digest,
+        &resp.headers,
+        &Method::Invite,
+        &uri,
+        &u.invite.body,
+        &mut core.tokens,
+    ) {
+        Ok(a) => a,
+        Err(_) => return false,
+    };
+    // RFC 3261 §22.2: same request, new CSeq and branch, credentials.
+    let mut req = u.invite.clone();
+    u.invite_seq += 1;
+    req.headers
+        .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
+    sip_core::auth::apply_all(&mut req.headers, &auths);
+    req.headers.remove(&HeaderName::Via);
+    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
+        Ok((txn, _)) => {
+            let u = s.uac.as_mut().expect("inviter");
+            u.invite = req;
+            u.txn = Some(txn);
+            u.provisional = false;
+            u.forks.clear();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// A session timer of an Inviter fired.
+pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
+    match t {
+        // Without a provisional response the CANCEL is held and the
+        // INVITE transaction ends by itself (Timer B).
+        SessionTimer::InviteTimeout
+            if s.state == SessionState::Establishing && s.dialog.is_none() =>
+        {
+            let _ = cancel(core, s, now, CancelOptions::default());
+        }
+        // §9.1: no final response 64*T1 after the CANCEL: consider the
+        // INVITE transaction cancelled. The transaction layer offers no way
+        // to destroy it, so it is only detached from the session (it stays
+        // in Proceeding until a final response comes).
+        SessionTimer::CancelWait if s.dialog.is_none() => {
+            if let Some(txn) = s.uac.as_mut().and_then(|u| u.txn.take()) {
+                core.links.insert(txn, Link::Abandoned);
+            }
+            terminate(core, s, TerminationCause::Cancelled);
+        }
+        SessionTimer::Description => {
+            let _ = refuse_description(core, s, now);
+        }
+        _ => {}
+    }
+}
