@@ -116,7 +116,9 @@ fn secs(s: f64) -> Result<Duration, String> {
 /// Resolves the host of a SIP URI to a socket address (the harness may do
 /// IO; the protocol crates do not).
 fn resolve(uri: &Uri, transport: Transport) -> Result<(String, SocketAddr), String> {
-    let sip = uri.as_sip().ok_or_else(|| format!("{uri}: not a sip: URI"))?;
+    let sip = uri
+        .as_sip()
+        .ok_or_else(|| format!("{uri}: not a sip: URI"))?;
     let port = sip.port.unwrap_or(transport.default_port());
     let host = match &sip.host {
         Host::Ipv6(ip) => return Ok((ip.to_string(), SocketAddr::from((*ip, port)))),
@@ -132,19 +134,37 @@ fn resolve(uri: &Uri, transport: Transport) -> Result<(String, SocketAddr), Stri
 
 fn base_config(user: &str, net: &NetArgs) -> Result<UserAgentConfig, String> {
     let bind = net.bind;
-    let tp = if net.transport() == Transport::Tcp { ";transport=tcp" } else { "" };
+    let tp = if net.transport() == Transport::Tcp {
+        ";transport=tcp"
+    } else {
+        ""
+    };
     let host = match bind.ip() {
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
     Ok(UserAgentConfig {
         aor: Uri::parse(&format!("sip:{user}@{host}")).map_err(|e| e.to_string())?,
-        contact: Uri::parse(&format!("sip:{user}@{host}:{}{tp}", bind.port())).map_err(|e| e.to_string())?,
+        contact: Uri::parse(&format!("sip:{user}@{host}:{}{tp}", bind.port()))
+            .map_err(|e| e.to_string())?,
         user_agent: Some(concat!("sip-harness/", env!("CARGO_PKG_VERSION")).to_owned()),
         default_transport: net.transport(),
         rel100: ExtensionSupport::Supported,
+        transaction: sent_by(bind),
         ..UserAgentConfig::default()
     })
+}
+
+/// Transaction settings whose Via sent-by is `addr` (RFC 3261 §18.1.1).
+pub fn sent_by(addr: SocketAddr) -> sip_core::transaction::Config {
+    let host = match addr.ip() {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    sip_core::transaction::Config {
+        default_sent_by: sip_core::transaction::SentBy::new(host, Some(addr.port())),
+        ..sip_core::transaction::Config::default()
+    }
 }
 
 fn bind(node: UaNode, net: &NetArgs) -> Result<Driver<UaNode>, String> {
@@ -165,9 +185,13 @@ fn report(d: &mut Driver<UaNode>, json: bool) {
             other => other.to_string(),
         };
         if json {
-            println!("{}", serde_json::json!({ "t_ms": d.now().as_millis(), "event": text }));
+            println!(
+                "{}",
+                serde_json::json!({ "t_ms": d.now().as_millis(), "event": text })
+            );
         }
-        if text.contains("progress") || text.contains("Established") || text.contains("terminated") {
+        if text.contains("progress") || text.contains("Established") || text.contains("terminated")
+        {
             eprintln!("{text}");
         }
     }
@@ -224,7 +248,10 @@ pub fn call(args: CallArgs) -> CmdResult {
     report(&mut d, json);
     // Keep retransmitting the BYE (Timer E) until it is answered or times
     // out (Timer F).
-    d.run_until(|n| n.awaiting_responses() == 0, std::time::Duration::from_secs(33));
+    d.run_until(
+        |n| n.awaiting_responses() == 0,
+        std::time::Duration::from_secs(33),
+    );
     report(&mut d, json);
     let Some(o) = d.node().outcomes().next().copied() else {
         eprintln!("call failed: no session");

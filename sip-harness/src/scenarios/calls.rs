@@ -29,6 +29,7 @@ pub fn phone_config(user: &str, display: &str, addr: SocketAddr) -> UserAgentCon
         display_name: Some(display.to_owned()),
         contact: Uri::parse(&format!("sip:{user}@{addr}")).expect("contact URI"),
         user_agent: Some("sip-rs demo".to_owned()),
+        transaction: crate::phone_cmd::sent_by(addr),
         ..UserAgentConfig::default()
     }
 }
