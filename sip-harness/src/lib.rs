@@ -14,6 +14,7 @@
 //! | [`ladder`] | sngrep-style text ladder diagrams of a trace |
 //! | [`pcap`] | a trace as a pcap file Wireshark and tshark decode |
 //! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]) |
+//! | [`fixtures`] | test fixtures that make simulations look like deployments: a registrar and forking proxy for one domain ([`fixtures::ProxyNode`]) |
 //! | [`scenarios`] | the registry of named scenarios the command line runs (transaction-layer exchanges, harness self-tests) |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
@@ -52,6 +53,7 @@
 
 pub mod adapters;
 pub mod cli;
+pub mod fixtures;
 pub mod ladder;
 pub mod parse_cmd;
 pub mod pcap;
