@@ -1,12 +1,13 @@
-//! The registrar and proxy fixture (`sip_harness::fixtures::ProxyNode`) in the simulator, with
-//! test user agents on the transaction layer (`fixtures/ua.rs`): Alice
-//! and Bob's two phones register (digest challenge first), then Alice
-//! calls Bob through the proxy, which forks to both phones.
+//! The registrar and proxy fixture (`sip_harness::fixtures::ProxyNode`)
+//! in the simulator, with test user agents on the transaction layer
+//! (`fixtures/ua.rs`): Alice and Bob's two phones register (digest
+//! challenge first), then Alice calls Bob through the proxy, which forks
+//! to both phones.
 //!
 //! Each flow is a scenario body (`fn(&mut Sim, &Faults)`) that checks its
 //! own outcome, run once without faults (with wire-level checks) and under
-//! a seed sweep with 20% loss, where every seed must pass and replay to
-//! the same trace.
+//! a seed sweep with 20% loss (and some duplication and reordering),
+//! where every seed must pass and replay to the same trace.
 
 mod fixtures {
     pub mod flows;
@@ -31,24 +32,36 @@ fn run_clean(s: &'static Scenario) -> Sim {
     sim
 }
 
-/// Every seed of a short sweep with 20% loss passes and replays.
+/// Every seed of a short sweep with 20% loss, 5% duplication and 5%
+/// reordering passes and replays to the same trace.
 fn sweep_with_loss(s: &'static Scenario) {
     let faults = Faults {
         loss: 0.2,
-        ..Faults::NONE
+        duplicate: 0.05,
+        reorder: 0.05,
+        jitter_ms: None,
     };
-    let mut cfg = SweepConfig::new(s, 100, 12, faults);
+    let mut cfg = SweepConfig::new(s, 100, 20, faults);
     cfg.jobs = 2;
     cfg.check_replay = true;
+    cfg.keep_failing_traces = true;
     let report = sweep(&cfg, &|_| {});
     let reasons: Vec<String> = report
         .failures
         .iter()
         .map(|f| format!("seed {}: {}", f.seed, f.reason))
         .collect();
+    // The scenarios are not in the command's registry: show the ladder of
+    // the first failing seed instead of a reproduction command.
+    let first = report
+        .failures
+        .iter()
+        .find_map(|f| f.trace.as_ref())
+        .map(|t| sip_harness::ladder::render(&t.records))
+        .unwrap_or_default();
     assert!(
         reasons.is_empty(),
-        "{}\n{}",
+        "{}\n{}\n{first}",
         report.summary(),
         reasons.join("\n")
     );
