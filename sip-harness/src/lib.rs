@@ -16,6 +16,7 @@
 //! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]), the user agent as a scripted phone ([`adapters::ua::UaNode`]) |
 //! | [`scenarios`] | the registry of named scenarios the command line runs (calls between user agents, transaction-layer exchanges, harness self-tests) |
 //! | [`realnet`] | [`realnet::Driver`]: any [`Node`] over real UDP and TCP sockets (std only), with limits against floods, oversized and half-open input, and a trace hook |
+//! | [`fixtures`] | test fixtures that make simulations look like deployments: a registrar and forking proxy for one domain ([`fixtures::ProxyNode`]) |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |
 //! | [`cli`] | the `sip-harness` command (clap) |
 //! | [`parse_cmd`] | `sip-harness parse`: a message as parsed, or why it is rejected |
@@ -56,6 +57,7 @@
 pub mod adapters;
 pub mod cli;
 pub mod demo;
+pub mod fixtures;
 pub mod ladder;
 pub mod parse_cmd;
 pub mod pcap;
