@@ -303,8 +303,9 @@ impl UserAgent {
     }
 
     /// INVITE client transactions given up after a CANCEL that got no final
-    /// response for 64*T1 (RFC 3261 §9.1), still held by the transaction
-    /// layer, which has no call to destroy them.
+    /// response for 64*T1 (RFC 3261 §9.1) and destroyed with
+    /// `TransactionLayer::abandon`, whose Terminated event has not been
+    /// processed yet.
     #[doc(hidden)]
     pub fn abandoned_transactions(&self) -> usize {
         self.core

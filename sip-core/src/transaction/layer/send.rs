@@ -197,6 +197,17 @@ impl TransactionLayer {
         now: Instant,
         invite: TransactionId,
     ) -> Result<TransactionId, SendError> {
+        self.cancel_with(now, invite, &[])
+    }
+
+    /// Like [`cancel`](Self::cancel), with extra headers on the CANCEL,
+    /// such as `Reason` (RFC 3326).
+    pub fn cancel_with(
+        &mut self,
+        now: Instant,
+        invite: TransactionId,
+        extra_headers: &[(HeaderName, String)],
+    ) -> Result<TransactionId, SendError> {
         let txn = self
             .get(invite)
             .ok_or(SendError::UnknownTransaction(invite))?;
@@ -206,7 +217,10 @@ impl TransactionLayer {
         if !matches!(m.state(), InviteClientState::Proceeding) {
             return Err(SendError::NotCancellable(txn.machine.state()));
         }
-        let cancel = m.original().cancel();
+        let mut cancel = m.original().cancel();
+        for (name, value) in extra_headers {
+            cancel.headers.push(name.clone(), value.clone());
+        }
         let dest = txn.destination;
         let reliable = m.is_reliable();
         let branch = Via::branch_of(&m.original().via)
@@ -215,6 +229,25 @@ impl TransactionLayer {
         self.check_limit()?;
         let bytes = cancel.to_bytes();
         self.start_client(now, cancel, bytes, branch, dest, reliable)
+    }
+
+    /// Destroys client transaction `id` at once, as RFC 3261 §9.1 asks of
+    /// an INVITE that got no final response 64*T1 after its CANCEL: the
+    /// transaction is considered cancelled. [`Event::Terminated`] follows;
+    /// later responses matching it are stray. Returns false for an unknown
+    /// id or a server transaction (those end on their own timers).
+    ///
+    /// [`Event::Terminated`]: crate::transaction::Event::Terminated
+    pub fn abandon(&mut self, id: TransactionId) -> bool {
+        let client = self
+            .get(id)
+            .is_some_and(|t| matches!(t.key, TxnKey::Client(_)));
+        if client {
+            self.remove(id);
+            self.events
+                .push_back(crate::transaction::Event::Terminated { id });
+        }
+        client
     }
 
     /// The TU passes a response for server transaction `id` (RFC 3261

@@ -506,3 +506,41 @@ fn memory_per_transaction_is_bounded() {
     let per = l.memory_usage() / l.len();
     assert!(per < 4_096, "{per} bytes per transaction");
 }
+
+#[test]
+fn cancel_with_reason_and_abandon_after_9_1_timeout() {
+    let mut l = layer();
+    let id = l
+        .send_request(t(0), outgoing(Method::Invite, 5), to_peer())
+        .unwrap();
+    let invite = drain(&mut l).0[0].payload.clone();
+    l.handle_datagram(
+        t(20),
+        local(),
+        peer(),
+        &peer_response(&invite, 180, Some("b")),
+    );
+    drain(&mut l);
+    let reason = "SIP;cause=200;text=\"Call completed elsewhere\"";
+    l.cancel_with(t(30), id, &[(HeaderName::Reason, reason.to_owned())])
+        .unwrap();
+    let (tx, _) = drain(&mut l);
+    let cancel = parsed_request(one_transmit(&tx).1.as_bytes());
+    assert_eq!(cancel.headers.get(&HeaderName::Reason), Some(reason));
+    // No final response to the INVITE: the TU gives up on it (§9.1).
+    assert!(l.abandon(id));
+    assert!(!l.abandon(id), "an abandoned id is gone");
+    assert_eq!(l.state(id), None);
+    let ev = drain(&mut l).1;
+    assert!(ev.contains(&Event::Terminated { id }));
+    // A late 487 is now stray, and the CANCEL transaction lives on.
+    l.handle_datagram(
+        t(40_000),
+        local(),
+        peer(),
+        &peer_response(&invite, 487, Some("b")),
+    );
+    let ev = drain(&mut l).1;
+    assert!(ev.iter().any(|e| matches!(e, Event::StrayResponse { .. })));
+    assert_eq!(l.len(), 1);
+}
