@@ -313,7 +313,7 @@ pub fn summarize(ev: &Event) -> String {
             None => format!("{method} received"),
         },
         Event::Terminated { session, cause } => format!("{session}: terminated ({cause:?})"),
-        other => format!("{other:?}"),
+        other => crate::scenarios::roles::summarize(other).unwrap_or_else(|| format!("{other:?}")),
     }
 }
 

@@ -10,6 +10,7 @@
 //! a [`Scenario`] entry to [`ALL`].
 
 pub mod calls;
+pub mod roles;
 pub mod selftest;
 pub mod txn;
 
@@ -69,6 +70,21 @@ pub const ALL: &[Scenario] = &[
         name: "call-busy",
         about: "two user agents: INVITE, 180, 486 Busy Here after 1 s, ACK; the caller ends with 486",
         body: calls::busy,
+    },
+    Scenario {
+        name: "register",
+        about: "Alice registers with the registrar/proxy fixture: 401, digest, 423 Min-Expires, 200; refreshes before expiry; unregisters",
+        body: roles::register,
+    },
+    Scenario {
+        name: "proxied-call",
+        about: "Alice and Bob register with the proxy; Alice calls sip:bob@example.com through it; 2 s ringing, 5 s call, BYE via Record-Route",
+        body: roles::proxied_call,
+    },
+    Scenario {
+        name: "proxied-message",
+        about: "Bob registers; Alice sends an out-of-dialog MESSAGE to sip:bob@example.com through the proxy; Bob's application answers 200",
+        body: roles::proxied_message,
     },
     Scenario {
         name: "non-invite",
