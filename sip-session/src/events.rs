@@ -7,6 +7,7 @@ use crate::messager::OutgoingId;
 use crate::offer_answer::DescriptionKind;
 use crate::registerer::{RegistererId, RegistererState};
 use crate::session::SessionState;
+use crate::subscription::{SubscriptionId, SubscriptionState};
 use sip_core::method::Method;
 use sip_core::status::StatusCode;
 
@@ -137,6 +138,38 @@ pub enum Event {
         request: OutgoingId,
         /// The response.
         response: Box<sip_core::message::Response>,
+    },
+    /// A subscription changed state (see [`crate::subscription`]).
+    SubscriptionStateChanged {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// The previous state.
+        from: SubscriptionState,
+        /// The new state.
+        to: SubscriptionState,
+    },
+    /// Subscriber: a NOTIFY arrived and was answered 200 (RFC 6665
+    /// §4.1.3); the state change, if any, follows.
+    Notify {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// Its body.
+        body: Option<Box<Body>>,
+    },
+    /// Notifier: a SUBSCRIBE for an accepted event package arrived; answer
+    /// it with [`SubscriptionMut::accept`](crate::SubscriptionMut::accept)
+    /// or [`reject`](crate::SubscriptionMut::reject).
+    Subscribe {
+        /// The new subscription (state Initial).
+        subscription: SubscriptionId,
+    },
+    /// Subscriber: a NOTIFY from a second notifier (a forked SUBSCRIBE,
+    /// RFC 6665 §4.1.2.4) created another subscription.
+    SubscriptionForked {
+        /// The subscription whose SUBSCRIBE forked.
+        original: SubscriptionId,
+        /// The new one.
+        subscription: SubscriptionId,
     },
     /// The session reached [`SessionState::Terminated`].
     Terminated {

@@ -37,6 +37,7 @@ pub mod offer_answer;
 pub mod registerer;
 mod roles;
 mod session;
+pub mod subscription;
 mod timers;
 mod user_agent;
 
@@ -53,6 +54,7 @@ pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
     ProgressOptions, RejectOptions, Session, SessionMut, SessionState,
 };
+pub use subscription::{SubscribeOptions, SubscriptionId, SubscriptionMut, SubscriptionState};
 pub use user_agent::{IncomingRequest, UserAgent};
 
 #[cfg(test)]

@@ -81,6 +81,11 @@ pub(crate) enum TimerOwner {
     Request(RequestId),
     /// A Registerer timer.
     Registerer(crate::registerer::RegistererId, crate::registerer::RegTimer),
+    /// A subscription timer.
+    Subscription(
+        crate::subscription::SubscriptionId,
+        crate::subscription::SubTimer,
+    ),
 }
 
 /// The deadline heap (lazy deletion).

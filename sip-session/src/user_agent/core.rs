@@ -39,6 +39,8 @@ pub(crate) enum Link {
     Registerer(crate::registerer::RegistererId),
     /// An out-of-dialog request (MESSAGE, OPTIONS...).
     Outgoing(crate::messager::OutgoingId),
+    /// A SUBSCRIBE or NOTIFY of a subscription.
+    Subscription(crate::subscription::SubscriptionId),
 }
 
 /// Work a session leaves for the user agent (it touches another session).

@@ -194,6 +194,7 @@ impl UserAgent {
                 }
                 TimerOwner::Request(id) => requests::answer_default(self, now, id),
                 TimerOwner::Registerer(id, t) => crate::registerer::on_timer(self, now, id, t),
+                TimerOwner::Subscription(id, t) => crate::subscription::on_timer(self, now, id, t),
             }
             self.process(now);
         }
@@ -442,5 +443,6 @@ fn timer_live(
             .is_some_and(|s| s.timers.get(t) == Some(at)),
         TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
         TimerOwner::Registerer(id, t) => crate::registerer::timer_live(roles, id, t, at),
+        TimerOwner::Subscription(id, t) => crate::subscription::timer_live(roles, id, t, at),
     }
 }
