@@ -20,6 +20,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("register", "register"),
     ("proxied-call", "proxied-call"),
     ("message", "proxied-message"),
+    ("presence", "presence"),
 ];
 
 /// Arguments of `sip-harness demo`.

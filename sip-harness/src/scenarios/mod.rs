@@ -87,6 +87,11 @@ pub const ALL: &[Scenario] = &[
         body: roles::proxied_message,
     },
     Scenario {
+        name: "presence",
+        about: "Bob registers; Alice subscribes to Bob's presence through the proxy; NOTIFY open, NOTIFY closed after 5 s, unsubscribe and final NOTIFY",
+        body: roles::presence,
+    },
+    Scenario {
         name: "non-invite",
         about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
         body: txn::non_invite,
