@@ -35,6 +35,10 @@ pub(crate) enum Link {
     /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
     /// that the transaction layer still holds.
     Abandoned,
+    /// A REGISTER of a Registerer.
+    Registerer(crate::registerer::RegistererId),
+    /// An out-of-dialog request (MESSAGE, OPTIONS...).
+    Outgoing(crate::messager::OutgoingId),
 }
 
 /// Work a session leaves for the user agent (it touches another session).
