@@ -271,7 +271,9 @@ fn in_dialog_defaults_and_out_of_order_cseq() {
     in_dialog(&mut net, alice, bob, call, Method::Options, Some(12));
     in_dialog(&mut net, alice, bob, call, Method::Refer, Some(13));
     in_dialog(&mut net, alice, bob, call, Method::Invite, Some(14));
-    net.run_for(SECOND);
+    // A re-INVITE goes to the application (Event::Reinvite); unanswered,
+    // it gets 488 after `request_answer_timeout`.
+    net.run_for(SECOND * 31);
     let got: Vec<u16> = ["INFO", "MESSAGE", "OPTIONS", "REFER", "INVITE"]
         .iter()
         .map(|m| net.finals(bob, m).last().unwrap().as_u16())

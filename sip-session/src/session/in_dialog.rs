@@ -4,6 +4,7 @@
 
 use super::invitation;
 use super::lifecycle::terminate;
+use super::reinvite;
 use super::reliable;
 use super::{SessionData, SessionState};
 use crate::events::{Event, TerminationCause};
@@ -58,17 +59,7 @@ pub(crate) fn on_request(
             }
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
-        Method::Invite => {
-            // A re-INVITE. While the ACK of the initial INVITE is awaited
-            // (RFC 5407 §3.1.5) or before the session is up: 500 with
-            // Retry-After. Session modification is not supported: 488.
-            let status = if s.state != SessionState::Established || s.uas.is_some() {
-                StatusCode::SERVER_INTERNAL_ERROR
-            } else {
-                default_status(&Method::Invite)
-            };
-            core.reply(now, txn, &req, status);
-        }
+        Method::Invite => reinvite::on_request(core, s, now, txn, req),
         ref m if core.cfg.app_handles(m) => {
             let method = m.clone();
             let session = Some(s.id);
@@ -125,9 +116,65 @@ fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId
     if s.state == SessionState::Terminated {
         return;
     }
+    reinvite::on_session_ending(core, s, now);
     core.emit(Event::Bye { session: s.id });
     if !s.is_inviter && matches!(s.state, SessionState::Initial | SessionState::Establishing) {
         invitation::send_final(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
     }
     terminate(core, s, TerminationCause::RemoteBye);
+}
+
+/// `info()`, `message()`: a non-INVITE request in the confirmed dialog
+/// (RFC 6086 §4.2, RFC 3428 §4 in a dialog), its final response reported
+/// as [`Event::RequestOutcome`].
+pub(crate) fn send_request(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    method: crate::user_agent::core::InDialogMethod,
+    body: Option<&crate::Body>,
+    extra: &[(sip_core::header::HeaderName, String)],
+) -> Result<(), crate::SessionError> {
+    if s.state != SessionState::Established {
+        return Err(crate::SessionError::InvalidState(s.state));
+    }
+    let Some(dialog) = s.dialog.as_mut() else {
+        return Err(crate::SessionError::InvalidState(s.state));
+    };
+    let mut d = dialog.clone();
+    let mut req = d.request(method.method());
+    for (n, v) in extra {
+        req.headers.push(n.clone(), v.clone());
+    }
+    core.decorate_request(&mut req);
+    if let Some(b) = body {
+        b.apply_to_request(&mut req);
+    }
+    core.send_request(
+        now,
+        req,
+        crate::user_agent::core::Link::InDialog(s.id, method),
+    )?;
+    *dialog = d;
+    Ok(())
+}
+
+/// The final response (or a synthesized 408/503) to a request sent with
+/// [`send_request`]: reported; 481 and 408 end the dialog (RFC 3261
+/// §12.2.1.2, RFC 5057 §5.1).
+pub(crate) fn on_final(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    method: Method,
+    status: StatusCode,
+) {
+    core.emit(Event::RequestOutcome {
+        session: s.id,
+        method,
+        status,
+    });
+    if matches!(status.as_u16(), 481 | 408) {
+        reinvite::lose_dialog(core, s, now, status);
+    }
 }

@@ -2,16 +2,19 @@
 //! [`SessionMut`] (common commands), [`InviterMut`] and [`InvitationMut`]
 //! (role commands).
 
-use super::{invitation, inviter, lifecycle, SessionData, SessionState};
+use super::reinvite::{self, ReinviteOptions};
+use super::{in_dialog, invitation, inviter, lifecycle, SessionData, SessionState};
 use super::{AcceptOptions, ByeOptions, CancelOptions, ProgressOptions, RejectOptions};
 use crate::body::Body;
 use crate::error::SessionError;
 use crate::events::TerminationCause;
 use crate::ids::SessionId;
 use crate::offer_answer::SignalingState;
+use crate::user_agent::core::InDialogMethod;
 use crate::user_agent::UserAgent;
 use core::any::Any;
 use sip_core::dialog::Dialog;
+use sip_core::header::HeaderName;
 use sip_core::message::Request;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
@@ -144,6 +147,10 @@ impl SessionMut<'_> {
     /// the ACK (or PRACK) goes out with it.
     pub fn provide_description(&mut self, now: Instant, body: Body) -> Result<(), SessionError> {
         self.ua.command(now, self.id, |core, s| {
+            if reinvite::awaiting_answer(s) {
+                reinvite::provide_answer(core, s, now, body);
+                return Ok(());
+            }
             if !s.is_inviter {
                 return Err(SessionError::NoDescriptionRequested);
             }
@@ -157,6 +164,10 @@ impl SessionMut<'_> {
     /// does when its description handler fails.
     pub fn refuse_description(&mut self, now: Instant) -> Result<(), SessionError> {
         self.ua.command(now, self.id, |core, s| {
+            if reinvite::awaiting_answer(s) {
+                reinvite::refuse_answer(core, s, now);
+                return Ok(());
+            }
             if s.is_inviter {
                 return inviter::refuse_description(core, s, now);
             }
@@ -191,6 +202,109 @@ impl SessionMut<'_> {
                 }
                 st => Err(SessionError::InvalidState(st)),
             }
+        })
+    }
+
+    /// Sends a re-INVITE (RFC 3261 §14.1; SIP.js `Session.invite`):
+    /// Established only; [`SessionError::RequestPending`] while an INVITE
+    /// transaction is in progress in either direction. With
+    /// `options.body` the new offer, whose answer comes in the 2xx
+    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription));
+    /// without, the offer comes in the 2xx and the answer is requested for
+    /// the ACK. The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome); a failure
+    /// rolls the offer back and the session stays up, except 481 and 408,
+    /// which end it. A 491 is retried after the §14.1 delay.
+    pub fn invite(&mut self, now: Instant, options: ReinviteOptions) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::send(core, s, now, options)
+        })
+    }
+
+    /// Puts the call on hold: a re-INVITE with `sdp` (the application's
+    /// current description) rewritten to `a=sendonly` (RFC 3264 §8.4).
+    pub fn hold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
+        let body = Some(reinvite::hold_description(sdp));
+        self.invite(
+            now,
+            ReinviteOptions {
+                body,
+                ..ReinviteOptions::default()
+            },
+        )
+    }
+
+    /// Takes the call off hold: a re-INVITE with `sdp` rewritten to
+    /// `a=sendrecv`.
+    pub fn unhold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
+        let body = Some(reinvite::unhold_description(sdp));
+        self.invite(
+            now,
+            ReinviteOptions {
+                body,
+                ..ReinviteOptions::default()
+            },
+        )
+    }
+
+    /// Accepts the peer's re-INVITE ([`Event::Reinvite`](crate::Event::Reinvite))
+    /// with 200: `body` is the answer to its offer, or a new offer when it
+    /// had none (the answer then comes in the ACK); `None` is allowed only
+    /// without an offer to answer.
+    pub fn accept_reinvite(
+        &mut self,
+        now: Instant,
+        body: Option<Body>,
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::accept(core, s, now, body, &[])
+        })
+    }
+
+    /// Rejects the peer's re-INVITE with 300-699 (488 for an offer this
+    /// side cannot take): the offer is rolled back, the session stays up.
+    pub fn reject_reinvite(
+        &mut self,
+        now: Instant,
+        status: StatusCode,
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::reject(core, s, now, status)
+        })
+    }
+
+    /// Sends INFO in the dialog (RFC 6086) with `body`; Established only.
+    /// The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome).
+    pub fn info(
+        &mut self,
+        now: Instant,
+        body: Option<&Body>,
+        extra_headers: &[(HeaderName, String)],
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            in_dialog::send_request(core, s, now, InDialogMethod::Info, body, extra_headers)
+        })
+    }
+
+    /// Sends MESSAGE in the dialog (RFC 3428) with `body`; Established
+    /// only. The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome).
+    pub fn message(
+        &mut self,
+        now: Instant,
+        body: &Body,
+        extra_headers: &[(HeaderName, String)],
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            in_dialog::send_request(
+                core,
+                s,
+                now,
+                InDialogMethod::Message,
+                Some(body),
+                extra_headers,
+            )
         })
     }
 
