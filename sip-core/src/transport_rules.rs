@@ -141,8 +141,9 @@ pub enum RouteError {
 ///
 /// 1. reliable transport, connection still open: that connection;
 /// 2. `maddr` (an IP): that address, with the sent-by port or default;
-/// 3. `received`: that address, with the `rport` value when filled in,
-///    else the sent-by port or the transport default;
+/// 3. `received`: that address, with the `rport` value when filled in
+///    and the transport is unreliable (RFC 3581 §4), else the sent-by port
+///    or the transport default;
 /// 4. the sent-by, when it is an IP address.
 ///
 /// `connection_open` tells whether the source's connection still exists.
@@ -168,8 +169,10 @@ pub fn response_destination(
         });
     }
     if let Some(ip) = via.received() {
+        // RFC 3581 §4: `rport` names the port only for unreliable
+        // transports; a new connection goes to the sent-by port (§18.2.2).
         let port = match via.rport() {
-            Some(Some(p)) if p != 0 => p,
+            Some(Some(p)) if p != 0 && !transport.is_reliable() => p,
             _ => default_port,
         };
         return Ok(Destination::Addr {

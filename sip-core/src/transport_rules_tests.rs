@@ -157,6 +157,19 @@ fn response_routing_follows_18_2_2() {
         ),
         Ok(udp("192.0.2.4:9988"))
     );
+    // Over a reliable transport rport does not apply (RFC 3581 §4): a new
+    // connection goes to the sent-by port.
+    assert_eq!(
+        route(
+            "SIP/2.0/TCP h:5070;rport=9988;received=192.0.2.4",
+            Some(&conn),
+            false
+        ),
+        Ok(Destination::Addr {
+            transport: Transport::Tcp,
+            addr: addr("192.0.2.4:5070")
+        })
+    );
     // received + sent-by port.
     assert_eq!(
         route("SIP/2.0/UDP h:5070;received=192.0.2.4", None, false),

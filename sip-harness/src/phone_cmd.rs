@@ -1,5 +1,5 @@
 //! `sip-harness call` and `sip-harness answer`: a user agent over real
-//! sockets ([`realnet::Driver`] running a [`UaNode`]).
+//! sockets ([`Driver`] running a [`UaNode`]).
 //!
 //! Contract (stable; scripts rely on it):
 //! * `call SIP-URI --bind ADDR:PORT [--transport udp|tcp] [--proxy SIP-URI]

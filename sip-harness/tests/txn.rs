@@ -159,9 +159,8 @@ fn a_reset_connection_fails_the_calling_transaction() {
 /// RFC 3261 §18.2.2: when the connection a request came on is gone, the
 /// response goes on a new connection to the `received` address and the
 /// *sent-by* port; RFC 3581 §4 applies `rport` to unreliable transports
-/// only. The layer currently connects to the request's source port.
+/// only.
 #[test]
-#[ignore = "transaction layer: the TCP fallback route uses rport (reported to the lead)"]
 fn after_a_reset_the_2xx_comes_back_on_a_new_connection_to_the_sent_by_port() {
     let mut sim = Sim::new(1);
     let answer = InviteAnswer {

@@ -3,7 +3,9 @@
 
 use crate::body::Body;
 use crate::ids::{RequestId, SessionId};
+use crate::messager::OutgoingId;
 use crate::offer_answer::DescriptionKind;
+use crate::registerer::{RegistererId, RegistererState};
 use crate::session::SessionState;
 use sip_core::method::Method;
 use sip_core::status::StatusCode;
@@ -99,6 +101,42 @@ pub enum Event {
         request: RequestId,
         /// Its method.
         method: Method,
+    },
+    /// A Registerer changed state (see [`crate::registerer`]).
+    RegistererStateChanged {
+        /// The Registerer.
+        registerer: RegistererId,
+        /// The previous state.
+        from: RegistererState,
+        /// The new state.
+        to: RegistererState,
+    },
+    /// A REGISTER failed (final non-2xx, 408 on timeout, 503 on a
+    /// transport error, RFC 3261 §8.1.3.1); the Registerer is Unregistered.
+    RegistrationFailed {
+        /// The Registerer.
+        registerer: RegistererId,
+        /// The final status.
+        status: StatusCode,
+        /// The Retry-After of a 500 / 503, in seconds.
+        retry_after: Option<u32>,
+    },
+    /// A Registerer corrected its contacts to the address the registrar
+    /// saw (`received` / `rport`, RFC 3581) and registers them again.
+    RegistererContactChanged {
+        /// The Registerer.
+        registerer: RegistererId,
+    },
+    /// The final response to an out-of-dialog request sent with
+    /// [`UserAgent::message`](crate::UserAgent::message),
+    /// [`options`](crate::UserAgent::options) or
+    /// [`send_out_of_dialog`](crate::UserAgent::send_out_of_dialog)
+    /// (408 synthesized on timeout, 503 on a transport error).
+    Response {
+        /// The request.
+        request: OutgoingId,
+        /// The response.
+        response: Box<sip_core::message::Response>,
     },
     /// The peer sent a re-INVITE (RFC 3261 §14.2). An offer in it follows
     /// as [`Event::RemoteDescription`]. Answer it with

@@ -35,7 +35,10 @@ mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 mod ids;
+pub mod messager;
 pub mod offer_answer;
+pub mod registerer;
+mod roles;
 mod session;
 mod timers;
 mod user_agent;
@@ -45,7 +48,10 @@ pub use config::{ExtensionSupport, UserAgentConfig};
 pub use error::{InviteError, RequestError, RouteError, SessionError};
 pub use events::{Event, TerminationCause};
 pub use ids::{RequestId, SessionId};
+pub use messager::{OutgoingId, RequestOptions};
 pub use offer_answer::{DescriptionKind, SignalingState};
+pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererState};
+pub use roles::RoleError;
 pub use session::{hold_description, unhold_description, with_direction, ReinviteOptions};
 pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,

@@ -88,6 +88,8 @@ pub(crate) enum TimerOwner {
     Session(SessionId, SessionTimer),
     /// The answer deadline of a request the application answers.
     Request(RequestId),
+    /// A Registerer timer.
+    Registerer(crate::registerer::RegistererId, crate::registerer::RegTimer),
 }
 
 /// The deadline heap (lazy deletion).

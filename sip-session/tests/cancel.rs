@@ -222,3 +222,35 @@ fn cancel_is_refused_once_established() {
     );
     assert_eq!(r, Err(SessionError::InvalidState(Established)));
 }
+
+#[test]
+fn cancel_carries_the_reason_given() {
+    let (mut net, alice, _bob, call) = setup(true);
+    net.run_for(SECOND);
+    let now = net.now;
+    net.ua(alice)
+        .inviter(call)
+        .unwrap()
+        .cancel(
+            now,
+            CancelOptions {
+                status: Some(StatusCode::OK),
+                reason_phrase: Some("Call completed elsewhere".into()),
+            },
+        )
+        .unwrap();
+    net.run_for(SECOND);
+    let reasons: Vec<String> = net
+        .wire
+        .iter()
+        .filter_map(|w| match &w.message {
+            sip_core::Message::Request(r) if r.method == sip_core::Method::Cancel => r
+                .headers
+                .get(&sip_core::HeaderName::Reason)
+                .map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons, ["SIP;cause=200;text=\"Call completed elsewhere\""]);
+    assert_eq!(net.state(alice, call), Terminated);
+}

@@ -159,7 +159,7 @@ impl Dialog {
     ///   Equal numbers are refused too: a retransmission never reaches the
     ///   dialog (the transaction layer absorbs it) and §12.2.1.1 makes each
     ///   new request's number larger.
-    /// * target refresh requests ([`is_target_refresh`]) with a Contact
+    /// * target refresh requests (INVITE, UPDATE, SUBSCRIBE, NOTIFY, REFER) with a Contact
     ///   replace the remote target.
     ///
     /// Nothing changes when an error is returned.

@@ -33,8 +33,12 @@ pub(crate) enum Link {
     /// A BYE (or other in-dialog request) whose response is not awaited.
     Detached,
     /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
-    /// that the transaction layer still holds.
+    /// and abandoned; its Terminated event removes the link.
     Abandoned,
+    /// A REGISTER of a Registerer.
+    Registerer(crate::registerer::RegistererId),
+    /// An out-of-dialog request (MESSAGE, OPTIONS...).
+    Outgoing(crate::messager::OutgoingId),
     /// A re-INVITE sent in a session's dialog (RFC 3261 §14.1).
     Reinvite(SessionId),
     /// A non-INVITE request (INFO, MESSAGE...) sent in a session's dialog

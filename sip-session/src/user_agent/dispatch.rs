@@ -61,6 +61,14 @@ impl UserAgent {
                     .reply_stateless(now, &request, &source, StatusCode::SERVICE_UNAVAILABLE);
             }
             TxnEvent::Response { id, response } => self.on_response(now, id, response),
+            TxnEvent::Timeout { id, .. }
+                if self.on_role_reply(now, id, || {
+                    crate::roles::Reply::Failed(StatusCode::REQUEST_TIMEOUT)
+                }) => {}
+            TxnEvent::TransportError { id, .. }
+                if self.on_role_reply(now, id, || {
+                    crate::roles::Reply::Failed(StatusCode::SERVICE_UNAVAILABLE)
+                }) => {}
             TxnEvent::Timeout { id, timer } => {
                 if matches!(timer, Timer::B) {
                     self.on_invite_failure(now, id, StatusCode::REQUEST_TIMEOUT);
@@ -97,7 +105,30 @@ impl UserAgent {
         }
     }
 
+    /// Hands a reply to the Registerer or out-of-dialog request owning
+    /// `txn`; false when none does.
+    fn on_role_reply(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        reply: impl FnOnce() -> crate::roles::Reply,
+    ) -> bool {
+        match self.link(txn) {
+            Some(Link::Registerer(r)) => crate::registerer::on_reply(self, now, r, txn, reply()),
+            Some(Link::Outgoing(o)) => crate::messager::on_reply(self, now, o, txn, reply()),
+            _ => return false,
+        }
+        true
+    }
+
     fn on_response(&mut self, now: Instant, txn: TransactionId, resp: Response) {
+        let mut resp = Some(resp);
+        if self.on_role_reply(now, txn, || {
+            crate::roles::Reply::Response(resp.take().expect("once"))
+        }) {
+            return;
+        }
+        let Some(resp) = resp else { return };
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
                 let _ = self.command(now, sid, |core, s| {

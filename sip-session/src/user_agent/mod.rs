@@ -75,6 +75,7 @@ use std::net::SocketAddr;
 pub struct UserAgent {
     pub(crate) core: Core,
     pub(crate) sessions: SessionTable,
+    pub(crate) roles: crate::roles::Roles,
 }
 
 impl UserAgent {
@@ -100,6 +101,7 @@ impl UserAgent {
                 deferred: Vec::new(),
             },
             sessions: SessionTable::default(),
+            roles: crate::roles::Roles::default(),
         }
     }
 
@@ -173,7 +175,8 @@ impl UserAgent {
         loop {
             let sessions = &self.sessions;
             let requests = &self.core.requests;
-            let live = |at: Instant, o: TimerOwner| timer_live(sessions, requests, at, o);
+            let roles = &self.roles;
+            let live = |at: Instant, o: TimerOwner| timer_live(sessions, requests, roles, at, o);
             let Some((_, owner)) = self.core.timers.pop_due(now, live) else {
                 break;
             };
@@ -192,6 +195,7 @@ impl UserAgent {
                     });
                 }
                 TimerOwner::Request(id) => requests::answer_default(self, now, id),
+                TimerOwner::Registerer(id, t) => crate::registerer::on_timer(self, now, id, t),
             }
             self.process(now);
         }
@@ -200,9 +204,10 @@ impl UserAgent {
         {
             let sessions = &self.sessions;
             let requests = &self.core.requests;
+            let roles = &self.roles;
             self.core
                 .timers
-                .compact(|at, o| timer_live(sessions, requests, at, o));
+                .compact(|at, o| timer_live(sessions, requests, roles, at, o));
         }
     }
 
@@ -226,10 +231,11 @@ impl UserAgent {
         let txn = self.core.txn.poll_timeout();
         let sessions = &self.sessions;
         let requests = &self.core.requests;
+        let roles = &self.roles;
         let own = self
             .core
             .timers
-            .peek(|at, o| timer_live(sessions, requests, at, o));
+            .peek(|at, o| timer_live(sessions, requests, roles, at, o));
         match (txn, own) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -299,8 +305,9 @@ impl UserAgent {
     }
 
     /// INVITE client transactions given up after a CANCEL that got no final
-    /// response for 64*T1 (RFC 3261 §9.1), still held by the transaction
-    /// layer, which has no call to destroy them.
+    /// response for 64*T1 (RFC 3261 §9.1) and destroyed with
+    /// `TransactionLayer::abandon`, whose Terminated event has not been
+    /// processed yet.
     #[doc(hidden)]
     pub fn abandoned_transactions(&self) -> usize {
         self.core
@@ -427,6 +434,7 @@ impl UserAgent {
 fn timer_live(
     sessions: &SessionTable,
     requests: &IdMap<RequestId, self::core::PendingRequest>,
+    roles: &crate::roles::Roles,
     at: Instant,
     o: TimerOwner,
 ) -> bool {
@@ -435,5 +443,6 @@ fn timer_live(
             .get(id)
             .is_some_and(|s| s.timers.get(t) == Some(at)),
         TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
+        TimerOwner::Registerer(id, t) => crate::registerer::timer_live(roles, id, t, at),
     }
 }

@@ -101,6 +101,8 @@ pub(crate) struct InviterData {
     /// The ACK sent for each 2xx, by To tag, re-sent on retransmissions.
     pub acks: Vec<(Box<str>, Request)>,
     pub cancel: CancelState,
+    /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
+    pub cancel_reason: Option<String>,
     pub provisional: bool,
     pub auth: AuthSession,
     pub digest: Option<DigestClient>,
@@ -215,6 +217,7 @@ pub(crate) fn invite(
         forks: Vec::new(),
         acks: Vec::new(),
         cancel: CancelState::None,
+        cancel_reason: None,
         provisional: false,
         auth: AuthSession::with_config(core.cfg.auth),
         digest: None,
@@ -250,10 +253,17 @@ pub(crate) fn cancel(
     let Some(u) = s.uac.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };
-    // The transaction layer builds the CANCEL from the INVITE (§9.1); it
-    // carries no Reason header (the layer takes no extra headers for
-    // CANCEL).
+    // The transaction layer builds the CANCEL from the INVITE (§9.1); a
+    // status with its phrase becomes a Reason header (RFC 3326).
     u.cancel = CancelState::Held;
+    u.cancel_reason = match (opts.status, &opts.reason_phrase) {
+        (Some(st), Some(text)) => Some(format!(
+            "SIP;cause={};text=\"{}\"",
+            st.as_u16(),
+            text.replace(['"', '\\', '\r', '\n'], " ")
+        )),
+        _ => None,
+    };
     s.timers.stop(SessionTimer::Description);
     if let Some(Pending::Ack { dialog, .. }) = u.pending.take() {
         // The 2xx is already here (its offer awaited an answer): the
@@ -277,7 +287,12 @@ pub(crate) fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
         return;
     }
     let Some(txn) = u.txn else { return };
-    if let Ok(c) = core.txn.cancel(now, txn) {
+    let extra: Vec<(HeaderName, String)> = u
+        .cancel_reason
+        .iter()
+        .map(|r| (HeaderName::Reason, r.clone()))
+        .collect();
+    if let Ok(c) = core.txn.cancel_with(now, txn, &extra) {
         core.links.insert(c, Link::Detached);
     }
     u.cancel = CancelState::Sent;
@@ -379,12 +394,11 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             let _ = cancel(core, s, now, CancelOptions::default());
         }
         // §9.1: no final response 64*T1 after the CANCEL: consider the
-        // INVITE transaction cancelled. The transaction layer offers no way
-        // to destroy it, so it is only detached from the session (it stays
-        // in Proceeding until a final response comes).
+        // INVITE transaction cancelled and destroy it.
         SessionTimer::CancelWait if s.dialog.is_none() => {
             if let Some(txn) = s.uac.as_mut().and_then(|u| u.txn.take()) {
                 core.links.insert(txn, Link::Abandoned);
+                core.txn.abandon(txn);
             }
             terminate(core, s, TerminationCause::Cancelled);
         }
