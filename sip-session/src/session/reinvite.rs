@@ -72,6 +72,24 @@ pub(crate) struct ReinviteData {
     pub(crate) server: Option<Server>,
     /// Our re-INVITE got 491 and waits for the §14.1 delay.
     retry: Option<ReinviteOptions>,
+    /// Delays waited in a row because another INVITE transaction was
+    /// still in progress when the retry was due.
+    deferrals: u8,
+}
+
+/// How many times a 491 retry waits for another INVITE transaction of the
+/// dialog to finish before giving up.
+const MAX_DEFERRALS: u8 = 5;
+
+/// The §14.1 delay: 2.1-4 s for the owner of the Call-ID (the side that
+/// sent the initial INVITE), 0-2 s for the other, in units of 10 ms.
+fn glare_delay(core: &mut Core, owner: bool) -> Duration {
+    let ms = if owner {
+        2100 + 10 * core.tokens.below(191)
+    } else {
+        10 * core.tokens.below(201)
+    };
+    Duration::from_millis(ms)
 }
 
 impl ReinviteData {
@@ -284,17 +302,10 @@ fn on_failure_status(core: &mut Core, s: &mut SessionData, now: Instant, status:
         // of the Call-ID (the side that sent the initial INVITE), 0-2 s
         // for the other, in units of 10 ms.
         491 => {
-            let delay = if s.is_inviter {
-                2100 + 10 * core.tokens.below(191)
-            } else {
-                10 * core.tokens.below(201)
-            };
             r.retry = Some(opts);
-            core.arm(
-                s,
-                SessionTimer::ReinviteRetry,
-                now + Duration::from_millis(delay),
-            );
+            r.deferrals = 0;
+            let delay = glare_delay(core, s.is_inviter);
+            core.arm(s, SessionTimer::ReinviteRetry, now + delay);
         }
         // §12.2.1.2, RFC 5057 §5.1: the dialog is gone.
         481 | 408 => {
@@ -743,9 +754,18 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
     }
     match t {
         SessionTimer::ReinviteRetry => {
-            let Some(opts) = s.reinvite.as_mut().and_then(|r| r.retry.take()) else {
+            let busy = in_progress(s);
+            let Some(r) = s.reinvite.as_mut() else { return };
+            let Some(opts) = r.retry.take() else { return };
+            // The peer's re-INVITE (sent during our wait) still in
+            // progress: wait again.
+            if busy && r.deferrals < MAX_DEFERRALS {
+                r.deferrals += 1;
+                r.retry = Some(opts);
+                let delay = glare_delay(core, s.is_inviter);
+                core.arm(s, SessionTimer::ReinviteRetry, now + delay);
                 return;
-            };
+            }
             if send(core, s, now, opts).is_err() {
                 core.emit(Event::RequestOutcome {
                     session: s.id,
