@@ -14,7 +14,13 @@ use std::process::ExitCode;
 
 /// The demo scenarios: the name `demo --scenario` takes, and the
 /// registered scenario it runs.
-pub const DEMOS: &[(&str, &str)] = &[("basic", "call"), ("busy", "call-busy")];
+pub const DEMOS: &[(&str, &str)] = &[
+    ("basic", "call"),
+    ("busy", "call-busy"),
+    ("hold", "call-hold"),
+    ("info", "call-info"),
+    ("glare", "call-glare"),
+];
 
 /// Arguments of `sip-harness demo`.
 #[derive(Debug, clap::Args)]

@@ -615,3 +615,70 @@ fn sweep_glare_under_bad_network() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// SIP.js: the ACK of the initial INVITE lost, then a re-INVITE: 200 when
+/// the INVITE carried the offer (offer/answer complete: the re-INVITE
+/// stands for the ACK), 500 with Retry-After when the offer was in the 2xx
+/// and its answer is still due in the ACK (RFC 5407 §3.1.5).
+#[test]
+fn reinvite_after_a_lost_ack() {
+    for with_offer in [true, false] {
+        let mut net = Net::new(13, Impairments::PERFECT);
+        let alice = net.add("alice", 1, |_| {});
+        let bob = net.add("bob", 2, |_| {});
+        net.set_policy(alice, answering(sdp("alice", "answer")));
+        net.filter = Some(Box::new(move |from, m| {
+            !(from == 0 && matches!(m, Message::Request(r) if r.method == Method::Ack))
+        }));
+        let target = net.uri(bob);
+        let now = net.now;
+        let call = net
+            .ua(alice)
+            .invite(
+                now,
+                target,
+                InviteOptions {
+                    body: with_offer.then(|| sdp("alice", "offer")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        net.run_for(SECOND);
+        let inv = net.invitation(bob).unwrap();
+        let now = net.now;
+        net.ua(bob)
+            .invitation(inv)
+            .unwrap()
+            .accept(
+                now,
+                AcceptOptions {
+                    body: Some(sdp("bob", "sdp")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        net.run_for(Duration::from_millis(100));
+        assert_eq!(net.state(alice, call), SessionState::Established);
+        net.filter = None;
+        net.set_policy(bob, answering(sdp("bob", "answer2")));
+        reinvite(&mut net, alice, call, Some(sdp("alice", "offer2"))).unwrap();
+        net.run_for(Duration::from_millis(100));
+        let got = outcomes(&net, alice, call, Method::Invite);
+        if with_offer {
+            assert_eq!(got, [200]);
+            assert_eq!(net.state(bob, inv), SessionState::Established);
+            assert_eq!(
+                net.ua(bob).session(inv).unwrap().signaling_state(),
+                SignalingState::Stable
+            );
+        } else {
+            assert_eq!(got, [500], "{:#?}", net.trace());
+            assert_eq!(
+                net.ua(bob).session(inv).unwrap().signaling_state(),
+                SignalingState::HaveLocalOffer
+            );
+        }
+        net.run_for(SECOND * 40);
+        assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+    }
+}

@@ -280,10 +280,12 @@ impl UaNode {
                 if let Some(d) = self.policy.hold_after {
                     self.schedule(now + d, Action::Hold(session));
                 }
+                // One at a time: a MESSAGE sent with the INFO could
+                // overtake it and make it arrive out of order (500,
+                // RFC 3261 §12.2.2).
                 if self.policy.info.is_some() {
                     self.schedule(now, Action::Info(session));
-                }
-                if self.policy.message.is_some() {
+                } else if self.policy.message.is_some() {
                     self.schedule(now, Action::Message(session));
                 }
             }
@@ -298,6 +300,13 @@ impl UaNode {
                 early: false,
             } if self.reinvites.contains_key(&session) => {
                 self.reinvites.insert(session, Some(body.clone()));
+            }
+            Event::RequestOutcome {
+                session,
+                method: sip_core::Method::Info,
+                ..
+            } if self.policy.message.is_some() => {
+                self.schedule(now, Action::Message(session));
             }
             Event::RequestOutcome {
                 session,

@@ -10,6 +10,7 @@
 //! a [`Scenario`] entry to [`ALL`].
 
 pub mod calls;
+pub mod in_dialog;
 pub mod selftest;
 pub mod txn;
 
@@ -69,6 +70,21 @@ pub const ALL: &[Scenario] = &[
         name: "call-busy",
         about: "two user agents: INVITE, 180, 486 Busy Here after 1 s, ACK; the caller ends with 486",
         body: calls::busy,
+    },
+    Scenario {
+        name: "call-hold",
+        about: "a call put on hold by re-INVITE (a=sendonly, answered recvonly) and taken off hold (a=sendrecv), each 200 and ACK, then BYE",
+        body: in_dialog::hold,
+    },
+    Scenario {
+        name: "call-info",
+        about: "INFO and MESSAGE in the dialog of an established call, each answered 200, then BYE",
+        body: in_dialog::info,
+    },
+    Scenario {
+        name: "call-glare",
+        about: "both sides send a re-INVITE at once: 491 each way, retries after the RFC 3261 §14.1 delays (callee 0-2 s, caller 2.1-4 s), both accepted",
+        body: in_dialog::glare,
     },
     Scenario {
         name: "non-invite",

@@ -118,10 +118,16 @@ pub(crate) fn in_progress(s: &SessionData) -> bool {
     let Some(r) = s.reinvite.as_deref() else {
         return false;
     };
+    // The peer's re-INVITE counts until answered, and after a 2xx only
+    // while that 2xx's offer waits for its answer in the ACK (the server
+    // transaction itself ends with the 2xx, RFC 3261 §17.2.1).
     r.client
         .as_ref()
         .is_some_and(|c| !c.done || c.awaiting_answer)
-        || r.server.is_some()
+        || r.server.as_ref().is_some_and(|srv| {
+            srv.request.is_some()
+                || (!srv.offered && s.oa.state() == SignalingState::HaveLocalOffer)
+        })
 }
 
 fn data(s: &mut SessionData) -> &mut ReinviteData {
@@ -545,6 +551,26 @@ pub(crate) fn on_request(
     // progress (our initial INVITE waiting for its ACK, the peer's
     // previous re-INVITE): 500 with Retry-After. Our own re-INVITE
     // pending: 491 (glare).
+    // A 2xx of ours still waiting for its ACK when offer/answer is
+    // complete (the 2xx carried the answer): the new re-INVITE, sent after
+    // the peer got that 2xx, stands for the ACK (as SIP.js: re-INVITE after
+    // a lost ACK with the offer in the INVITE gets 200). With the offer in
+    // our 2xx the answer is still due in the ACK: 500 below (RFC 5407
+    // §3.1.5).
+    if s.oa.state() == SignalingState::Stable {
+        if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) && s.bye_after_ack.is_none() {
+            s.timers.stop(SessionTimer::Retransmit2xx);
+            s.timers.stop(SessionTimer::AckWait);
+            s.uas = None;
+        }
+        if let Some(r) = s.reinvite.as_mut() {
+            if r.server.as_ref().is_some_and(|srv| srv.ok.is_some()) {
+                r.server = None;
+                s.timers.stop(SessionTimer::ReinviteRetransmit2xx);
+                s.timers.stop(SessionTimer::ReinviteAckWait);
+            }
+        }
+    }
     let ours_pending = s
         .reinvite
         .as_ref()
@@ -554,12 +580,16 @@ pub(crate) fn on_request(
         core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
         return;
     }
-    if ours_pending || s.oa.state() == SignalingState::HaveLocalOffer {
+    if ours_pending {
         core.reply(now, txn, &req, StatusCode::REQUEST_PENDING);
         return;
     }
     if in_progress(s) {
         core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
+        return;
+    }
+    if s.oa.state() == SignalingState::HaveLocalOffer {
+        core.reply(now, txn, &req, StatusCode::REQUEST_PENDING);
         return;
     }
     let cfg = &core.cfg;
