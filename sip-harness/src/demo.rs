@@ -20,6 +20,9 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("hold", "call-hold"),
     ("info", "call-info"),
     ("glare", "call-glare"),
+    ("register", "register"),
+    ("proxied-call", "proxied-call"),
+    ("message", "proxied-message"),
 ];
 
 /// Arguments of `sip-harness demo`.

@@ -455,7 +455,7 @@ pub fn summarize(ev: &Event) -> String {
             method,
             status,
         } => format!("{session}: {method} answered {}", status.as_u16()),
-        other => format!("{other:?}"),
+        other => crate::scenarios::roles::summarize(other).unwrap_or_else(|| format!("{other:?}")),
     }
 }
 
