@@ -60,6 +60,24 @@ pub(crate) fn on_request(
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
         Method::Invite => reinvite::on_request(core, s, now, txn, req),
+        Method::Notify if super::refer::is_refer_notify(&req) => {
+            super::refer::on_notify(core, s, now, txn, &req)
+        }
+        // RFC 3515 §2.4.2: REFER goes to the application, which accepts it
+        // with `UserAgent::accept_referral` or rejects it (default 603
+        // when it does not answer in time); without Refer-To: 400.
+        Method::Refer => {
+            if req
+                .headers
+                .get(&sip_core::header::HeaderName::ReferTo)
+                .is_none()
+            {
+                core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
+            } else {
+                let session = Some(s.id);
+                hand_to_app(core, now, txn, req, session, Method::Refer);
+            }
+        }
         ref m if core.cfg.app_handles(m) => {
             let method = m.clone();
             let session = Some(s.id);
