@@ -25,6 +25,9 @@ use sip_core::uri::{escape, EscapeClass, Uri};
 use sip_core::NameAddr;
 
 /// Whom a REFER sends the peer to.
+// Built once per REFER and consumed at once: boxing the URI would only
+// make it clumsier to write.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ReferTarget {
     /// Blind transfer: `Refer-To: <uri>`.
