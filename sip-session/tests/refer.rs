@@ -314,7 +314,7 @@ fn attended_transfer_replaces_bobs_call_with_carol() {
             Message::Request(r) if r.method == Method::Invite && x.from == alice => Some(r.clone()),
             _ => None,
         })
-        .last()
+        .next_back()
         .unwrap();
     let replaces = invite
         .headers
@@ -325,8 +325,19 @@ fn attended_transfer_replaces_bobs_call_with_carol() {
         .net
         .ua(bob)
         .session(b_bc)
-        .map(|s| s.dialog().unwrap().clone());
-    let _ = d;
+        .unwrap()
+        .dialog()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        replaces,
+        format!(
+            "{};to-tag={};from-tag={}",
+            d.call_id(),
+            d.remote_tag(),
+            d.local_tag()
+        )
+    );
     assert!(
         replaces.contains("to-tag=") && replaces.contains("from-tag="),
         "{replaces}"
