@@ -20,6 +20,8 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("hold", "call-hold"),
     ("info", "call-info"),
     ("glare", "call-glare"),
+    ("transfer", "call-transfer"),
+    ("attended-transfer", "call-attended-transfer"),
 ];
 
 /// Arguments of `sip-harness demo`.

@@ -367,7 +367,27 @@ fn sweep_blind_transfer_under_bad_network() {
             continue;
         }
         let carol_uri = w.net.uri(w.carol);
-        refer(&mut w, ReferTarget::Uri(carol_uri), true);
+        // Bob (the callee) may still wait for the ACK: RequestPending,
+        // try again a little later.
+        let mut sent = false;
+        for _ in 0..20 {
+            let now = w.net.now;
+            let opts = ReferOptions::new(ReferTarget::Uri(carol_uri.clone()));
+            match w
+                .net
+                .ua(w.bob)
+                .session_mut(w.b_ab)
+                .map(|mut s| s.refer(now, opts))
+            {
+                Some(Ok(())) => {
+                    sent = true;
+                    break;
+                }
+                Some(Err(SessionError::RequestPending)) => w.net.run_for(SECOND * 2),
+                other => panic!("seed {seed}: refer {other:?}"),
+            }
+        }
+        assert!(sent, "seed {seed}: the ACK never came");
         w.net.run_for(SECOND * 40);
         let o = outcomes(&w.net, w.bob, w.b_ab, Method::Refer);
         if o != [202] && o != [408] {

@@ -153,9 +153,7 @@ pub(crate) fn send_request(
     body: Option<&crate::Body>,
     extra: &[(sip_core::header::HeaderName, String)],
 ) -> Result<(), crate::SessionError> {
-    if s.state != SessionState::Established {
-        return Err(crate::SessionError::InvalidState(s.state));
-    }
+    check_can_send(s)?;
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(crate::SessionError::InvalidState(s.state));
     };
@@ -187,6 +185,7 @@ pub(crate) fn on_final(
     method: Method,
     status: StatusCode,
 ) {
+    let notify = method == Method::Notify;
     core.emit(Event::RequestOutcome {
         session: s.id,
         method,
@@ -194,5 +193,20 @@ pub(crate) fn on_final(
     });
     if matches!(status.as_u16(), 481 | 408) {
         reinvite::lose_dialog(core, s, now, status);
+    } else if notify {
+        super::refer::on_notify_answered(core, s, now);
     }
+}
+
+/// A request may go in the dialog: Established, and (a UAS) the ACK of
+/// the 2xx arrived, before which the caller may not know the dialog yet
+/// (RFC 3261 §13.3.1.4; its request would get 481): `RequestPending`.
+pub(crate) fn check_can_send(s: &SessionData) -> Result<(), crate::SessionError> {
+    if s.state != SessionState::Established {
+        return Err(crate::SessionError::InvalidState(s.state));
+    }
+    if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) {
+        return Err(crate::SessionError::RequestPending);
+    }
+    Ok(())
 }

@@ -67,6 +67,8 @@ pub(crate) struct SessionData {
     /// A call placed for an accepted REFER: the referrer's session gets a
     /// NOTIFY for each response (RFC 3515 §2.4.5).
     pub referrer: Option<refer::Referrer>,
+    /// The NOTIFYs of a REFER this session accepted, one at a time.
+    pub notify_queue: Option<refer::NotifyQueue>,
 }
 
 impl SessionData {
@@ -91,6 +93,7 @@ impl SessionData {
             uas: None,
             reinvite: None,
             referrer: None,
+            notify_queue: None,
         }
     }
 

@@ -107,9 +107,7 @@ pub(crate) fn send(
     subscribe: bool,
     extra: &[(HeaderName, String)],
 ) -> Result<(), SessionError> {
-    if s.state != SessionState::Established {
-        return Err(SessionError::InvalidState(s.state));
-    }
+    super::in_dialog::check_can_send(s)?;
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };
@@ -192,13 +190,47 @@ fn sipfrag_status(body: &[u8]) -> Option<StatusCode> {
     StatusCode::new(parts.next()?.parse().ok()?)
 }
 
+/// The referee's NOTIFYs in one dialog go one at a time (RFC 6665
+/// §4.2.2: a new NOTIFY waits for the previous one's response, so they
+/// cannot arrive out of order): what waits is the latest status.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct NotifyQueue {
+    in_flight: bool,
+    waiting: Option<StatusCode>,
+}
+
 /// Sends the referee's NOTIFY with the sipfrag of `status` in `s`'s
 /// dialog (RFC 3515 §2.4.5): active until a final status, then
-/// `terminated;reason=noresource`.
+/// `terminated;reason=noresource`. Queued while another NOTIFY waits for
+/// its response.
 pub(crate) fn notify(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
     if s.state != SessionState::Established {
         return;
     }
+    let q = s.notify_queue.get_or_insert_with(Default::default);
+    if q.in_flight {
+        // A final status is never replaced by a provisional one.
+        if q.waiting.is_none_or(|w| w.as_u16() < 200) {
+            q.waiting = Some(status);
+        }
+        return;
+    }
+    q.in_flight = true;
+    send_notify(core, s, now, status);
+}
+
+/// A NOTIFY of ours got its final response: the waiting one goes.
+pub(crate) fn on_notify_answered(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(q) = s.notify_queue.as_mut() else {
+        return;
+    };
+    q.in_flight = false;
+    if let Some(status) = q.waiting.take() {
+        notify(core, s, now, status);
+    }
+}
+
+fn send_notify(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
     let Some(dialog) = s.dialog.as_mut() else {
         return;
     };
@@ -225,6 +257,8 @@ pub(crate) fn notify(core: &mut Core, s: &mut SessionData, now: Instant, status:
         .is_ok()
     {
         *dialog = d;
+    } else if let Some(q) = s.notify_queue.as_mut() {
+        q.in_flight = false;
     }
 }
 
