@@ -23,6 +23,8 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("register", "register"),
     ("proxied-call", "proxied-call"),
     ("message", "proxied-message"),
+    ("transfer", "call-transfer"),
+    ("attended-transfer", "call-attended-transfer"),
 ];
 
 /// Arguments of `sip-harness demo`.

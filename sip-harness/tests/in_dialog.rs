@@ -1,5 +1,5 @@
-//! In-dialog scenarios (hold, INFO/MESSAGE, glare) between two
-//! sip-session user agents through the simulator: ladders as snapshots on
+//! In-dialog scenarios (hold, INFO/MESSAGE, glare, blind and attended
+//! transfer) between sip-session user agents through the simulator: ladders as snapshots on
 //! a perfect network, and seed sweeps with loss, duplication and
 //! reordering.
 
@@ -33,6 +33,20 @@ fn glare_ladder() {
 }
 
 #[test]
+fn transfer_ladder() {
+    let l = ladder("call-transfer", 1, &Faults::NONE);
+    assert!(l.contains("REFER progress 200 (final)"), "{l}");
+    insta::assert_snapshot!(l);
+}
+
+#[test]
+fn attended_transfer_ladder() {
+    let l = ladder("call-attended-transfer", 1, &Faults::NONE);
+    assert!(l.contains("REFER progress 200 (final)"), "{l}");
+    insta::assert_snapshot!(l);
+}
+
+#[test]
 fn in_dialog_scenarios_survive_faults_over_a_hundred_seeds() {
     let faults = Faults {
         loss: 0.2,
@@ -40,7 +54,13 @@ fn in_dialog_scenarios_survive_faults_over_a_hundred_seeds() {
         reorder: 0.1,
         jitter_ms: Some(10),
     };
-    for name in ["call-hold", "call-info", "call-glare"] {
+    for name in [
+        "call-hold",
+        "call-info",
+        "call-glare",
+        "call-transfer",
+        "call-attended-transfer",
+    ] {
         let scenario = scenarios::find(name).expect("registered");
         let mut cfg = SweepConfig::new(scenario, 0, 120, faults);
         cfg.jobs = 2;

@@ -162,6 +162,17 @@ pub enum Event {
         /// The final status.
         status: StatusCode,
     },
+    /// A NOTIFY of the implicit subscription of a REFER this side sent
+    /// (RFC 3515 §2.4.4), answered 200: the status of the sipfrag (the
+    /// referred call's progress) and whether the subscription ended.
+    ReferNotify {
+        /// The session that sent the REFER.
+        session: SessionId,
+        /// The status line of the `message/sipfrag` body, if readable.
+        status: Option<StatusCode>,
+        /// `Subscription-State: terminated`.
+        terminated: bool,
+    },
     /// The session reached [`SessionState::Terminated`].
     Terminated {
         /// The session.

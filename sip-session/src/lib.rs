@@ -52,7 +52,10 @@ pub use messager::{OutgoingId, RequestOptions};
 pub use offer_answer::{DescriptionKind, SignalingState};
 pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererState};
 pub use roles::RoleError;
-pub use session::{hold_description, unhold_description, with_direction, ReinviteOptions};
+pub use session::{
+    hold_description, unhold_description, with_direction, ReferOptions, ReferTarget, ReferralError,
+    ReinviteOptions,
+};
 pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
     ProgressOptions, RejectOptions, Session, SessionMut, SessionState,

@@ -278,7 +278,8 @@ fn in_dialog_defaults_and_out_of_order_cseq() {
         .iter()
         .map(|m| net.finals(bob, m).last().unwrap().as_u16())
         .collect();
-    assert_eq!(got, [200, 200, 200, 603, 488]);
+    // A REFER without Refer-To: 400 (RFC 3515 §2.4.1).
+    assert_eq!(got, [200, 200, 200, 400, 488]);
     // Out of order: 500 with Retry-After (§12.2.2).
     in_dialog(&mut net, alice, bob, call, Method::Info, Some(9));
     net.run_for(SECOND);

@@ -320,6 +320,19 @@ impl UaNode {
                     }
                 }
             }
+            // A REFER (RFC 3515): 202, the referred call placed with this
+            // phone's offer, the referrer NOTIFYed of its progress.
+            Event::Request {
+                request,
+                method: sip_core::Method::Refer,
+                ..
+            } => {
+                let opts = sip_session::InviteOptions {
+                    body: self.policy.sdp.clone(),
+                    ..sip_session::InviteOptions::default()
+                };
+                let _ = self.ua.accept_referral(now, request, opts);
+            }
             Event::Request { request, .. } => {
                 if let Some(r) = self.ua.request(request) {
                     let _ = r.accept(now);
@@ -450,6 +463,15 @@ pub fn summarize(ev: &Event) -> String {
         },
         Event::Terminated { session, cause } => format!("{session}: terminated ({cause:?})"),
         Event::Reinvite { session } => format!("{session}: re-INVITE received"),
+        Event::ReferNotify {
+            session,
+            status,
+            terminated,
+        } => format!(
+            "{session}: REFER progress {}{}",
+            status.map_or(0, |s| s.as_u16()),
+            if *terminated { " (final)" } else { "" }
+        ),
         Event::RequestOutcome {
             session,
             method,

@@ -103,6 +103,16 @@ pub const ALL: &[Scenario] = &[
         body: roles::proxied_message,
     },
     Scenario {
+        name: "call-transfer",
+        about: "blind transfer: Bob REFERs Alice to Carol; Alice answers 202, calls Carol and NOTIFYs Bob (100, 180, 200 with the subscription terminated)",
+        body: in_dialog::transfer,
+    },
+    Scenario {
+        name: "call-attended-transfer",
+        about: "attended transfer: Bob calls Carol, then REFERs Alice to Carol with Replaces; Alice's INVITE replaces Bob's call with Carol, which Carol ends by BYE",
+        body: in_dialog::attended_transfer,
+    },
+    Scenario {
         name: "non-invite",
         about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
         body: txn::non_invite,

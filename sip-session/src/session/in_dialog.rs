@@ -60,6 +60,24 @@ pub(crate) fn on_request(
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
         Method::Invite => reinvite::on_request(core, s, now, txn, req),
+        Method::Notify if super::refer::is_refer_notify(&req) => {
+            super::refer::on_notify(core, s, now, txn, &req)
+        }
+        // RFC 3515 §2.4.2: REFER goes to the application, which accepts it
+        // with `UserAgent::accept_referral` or rejects it (default 603
+        // when it does not answer in time); without Refer-To: 400.
+        Method::Refer => {
+            if req
+                .headers
+                .get(&sip_core::header::HeaderName::ReferTo)
+                .is_none()
+            {
+                core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
+            } else {
+                let session = Some(s.id);
+                hand_to_app(core, now, txn, req, session, Method::Refer);
+            }
+        }
         ref m if core.cfg.app_handles(m) => {
             let method = m.clone();
             let session = Some(s.id);
@@ -135,9 +153,7 @@ pub(crate) fn send_request(
     body: Option<&crate::Body>,
     extra: &[(sip_core::header::HeaderName, String)],
 ) -> Result<(), crate::SessionError> {
-    if s.state != SessionState::Established {
-        return Err(crate::SessionError::InvalidState(s.state));
-    }
+    check_can_send(s)?;
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(crate::SessionError::InvalidState(s.state));
     };
@@ -169,6 +185,7 @@ pub(crate) fn on_final(
     method: Method,
     status: StatusCode,
 ) {
+    let notify = method == Method::Notify;
     core.emit(Event::RequestOutcome {
         session: s.id,
         method,
@@ -176,5 +193,20 @@ pub(crate) fn on_final(
     });
     if matches!(status.as_u16(), 481 | 408) {
         reinvite::lose_dialog(core, s, now, status);
+    } else if notify {
+        super::refer::on_notify_answered(core, s, now);
     }
+}
+
+/// A request may go in the dialog: Established, and (a UAS) the ACK of
+/// the 2xx arrived, before which the caller may not know the dialog yet
+/// (RFC 3261 §13.3.1.4; its request would get 481): `RequestPending`.
+pub(crate) fn check_can_send(s: &SessionData) -> Result<(), crate::SessionError> {
+    if s.state != SessionState::Established {
+        return Err(crate::SessionError::InvalidState(s.state));
+    }
+    if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) {
+        return Err(crate::SessionError::RequestPending);
+    }
+    Ok(())
 }

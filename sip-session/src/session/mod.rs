@@ -16,6 +16,7 @@ pub(crate) mod in_dialog;
 pub(crate) mod invitation;
 pub(crate) mod inviter;
 pub(crate) mod lifecycle;
+pub(crate) mod refer;
 pub(crate) mod reinvite;
 pub(crate) mod reliable;
 mod state;
@@ -24,6 +25,7 @@ mod views;
 pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
 pub use inviter::{CancelOptions, InviteOptions};
 pub use lifecycle::ByeOptions;
+pub use refer::{ReferOptions, ReferTarget, ReferralError};
 pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
 pub use state::SessionState;
 pub use views::{InvitationMut, InviterMut, Session, SessionMut};
@@ -62,6 +64,11 @@ pub(crate) struct SessionData {
     pub uas: Option<Box<invitation::InvitationData>>,
     /// re-INVITEs in either direction, once there was one.
     pub reinvite: Option<Box<reinvite::ReinviteData>>,
+    /// A call placed for an accepted REFER: the referrer's session gets a
+    /// NOTIFY for each response (RFC 3515 §2.4.5).
+    pub referrer: Option<refer::Referrer>,
+    /// The NOTIFYs of a REFER this session accepted, one at a time.
+    pub notify_queue: Option<refer::NotifyQueue>,
 }
 
 impl SessionData {
@@ -85,6 +92,8 @@ impl SessionData {
             uac: None,
             uas: None,
             reinvite: None,
+            referrer: None,
+            notify_queue: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! [`SessionMut`] (common commands), [`InviterMut`] and [`InvitationMut`]
 //! (role commands).
 
+use super::refer::{self, ReferOptions, ReferTarget};
 use super::reinvite::{self, ReinviteOptions};
 use super::{in_dialog, invitation, inviter, lifecycle, SessionData, SessionState};
 use super::{AcceptOptions, ByeOptions, CancelOptions, ProgressOptions, RejectOptions};
@@ -270,6 +271,43 @@ impl SessionMut<'_> {
     ) -> Result<(), SessionError> {
         self.ua.command(now, self.id, |core, s| {
             reinvite::reject(core, s, now, status)
+        })
+    }
+
+    /// Sends REFER in the dialog (RFC 3515; SIP.js `Session.refer`),
+    /// Established only: to a URI (blind transfer) or to another session
+    /// (attended transfer: its remote target with `Replaces` naming its
+    /// dialog, RFC 3891; a session without a dialog is `InvalidState`),
+    /// with `Referred-By` (RFC 3892). Its final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome), the
+    /// NOTIFYs of the implicit subscription as
+    /// [`Event::ReferNotify`](crate::Event::ReferNotify). The session is
+    /// not ended by the transfer: the application hangs up when it wants.
+    pub fn refer(&mut self, now: Instant, options: ReferOptions) -> Result<(), SessionError> {
+        let refer_to = match &options.target {
+            ReferTarget::Uri(u) => refer::refer_to_value(u, None),
+            ReferTarget::Session(other) => {
+                let d = self
+                    .ua
+                    .sessions
+                    .get(*other)
+                    .and_then(|o| o.dialog.as_ref())
+                    .ok_or(SessionError::InvalidState(SessionState::Initial))?;
+                refer::refer_to_value(
+                    d.remote_target(),
+                    Some((d.call_id(), d.remote_tag(), d.local_tag())),
+                )
+            }
+        };
+        self.ua.command(now, self.id, |core, s| {
+            refer::send(
+                core,
+                s,
+                now,
+                refer_to,
+                options.subscribe,
+                &options.extra_headers,
+            )
         })
     }
 

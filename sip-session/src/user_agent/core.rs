@@ -51,6 +51,8 @@ pub(crate) enum Link {
 pub(crate) enum InDialogMethod {
     Info,
     Message,
+    Refer,
+    Notify,
 }
 
 impl InDialogMethod {
@@ -58,6 +60,8 @@ impl InDialogMethod {
         match self {
             InDialogMethod::Info => sip_core::Method::Info,
             InDialogMethod::Message => sip_core::Method::Message,
+            InDialogMethod::Refer => sip_core::Method::Refer,
+            InDialogMethod::Notify => sip_core::Method::Notify,
         }
     }
 }

@@ -101,6 +101,7 @@ impl UserAgent {
                     inviter::on_failure(core, s, status);
                     Ok(())
                 });
+                self.notify_referrer(now, sid, status);
             }
         }
     }
@@ -131,10 +132,12 @@ impl UserAgent {
         let Some(resp) = resp else { return };
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
+                let status = resp.status;
                 let _ = self.command(now, sid, |core, s| {
                     inviter::on_response(core, s, now, resp);
                     Ok(())
                 });
+                self.notify_referrer(now, sid, status);
             }
             return;
         }
