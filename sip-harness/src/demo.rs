@@ -17,10 +17,15 @@ use std::process::ExitCode;
 pub const DEMOS: &[(&str, &str)] = &[
     ("basic", "call"),
     ("busy", "call-busy"),
+    ("hold", "call-hold"),
+    ("info", "call-info"),
+    ("glare", "call-glare"),
     ("register", "register"),
     ("proxied-call", "proxied-call"),
     ("message", "proxied-message"),
     ("presence", "presence"),
+    ("transfer", "call-transfer"),
+    ("attended-transfer", "call-attended-transfer"),
 ];
 
 /// Arguments of `sip-harness demo`.

@@ -3,7 +3,9 @@
 //!
 //! Contract (stable; scripts rely on it):
 //! * `call SIP-URI --bind ADDR:PORT [--transport udp|tcp] [--proxy SIP-URI]
-//!   [--user U --password P] [--hangup-after SECS] [--no-sdp]` exits 0 when
+//!   [--user U --password P] [--hangup-after SECS] [--no-sdp]
+//!   [--hold-after SECS [--unhold-after SECS]] [--info TEXT] [--message TEXT]`
+//!   exits 0 when
 //!   the call was established and terminated cleanly, non-zero otherwise
 //!   with the final status on stderr.
 //! * `answer --bind ADDR:PORT [--transport udp|tcp] [--ring SECS]
@@ -80,6 +82,20 @@ pub struct CallArgs {
     /// Send the INVITE without an offer (the offer comes in the 2xx).
     #[arg(long)]
     pub no_sdp: bool,
+    /// Put the call on hold (re-INVITE with a=sendonly) this many seconds
+    /// after it is answered.
+    #[arg(long, value_name = "SECS")]
+    pub hold_after: Option<f64>,
+    /// Take the call off hold (re-INVITE with a=sendrecv) this many
+    /// seconds after the hold was accepted.
+    #[arg(long, value_name = "SECS")]
+    pub unhold_after: Option<f64>,
+    /// Send an in-dialog INFO with this text once answered.
+    #[arg(long, value_name = "TEXT")]
+    pub info: Option<String>,
+    /// Send an in-dialog MESSAGE with this text once answered.
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
 }
 
 /// Arguments of `sip-harness answer`.
@@ -230,6 +246,10 @@ pub fn call(args: CallArgs) -> CmdResult {
     let policy = Policy {
         hangup_after: Some(secs(args.hangup_after)?),
         sdp: Some(sdp.clone()),
+        hold_after: args.hold_after.map(secs).transpose()?,
+        unhold_after: args.unhold_after.map(secs).transpose()?,
+        info: args.info.clone(),
+        message: args.message.clone(),
         ..Policy::default()
     };
     let seed = seed_from_clock();
@@ -319,6 +339,7 @@ pub fn answer(args: AnswerArgs) -> CmdResult {
         hangup_after: args.hangup_after.map(secs).transpose()?,
         sdp: Some(sdp_for("answer", args.net.bind, 40002)),
         reliable_ringing: args.prack,
+        ..Policy::default()
     };
     let node = UaNode::new(UserAgent::new(cfg, seed_from_clock()), policy);
     let mut d = bind(node, &args.net)?;

@@ -33,6 +33,10 @@ pub enum SessionError {
     /// The next hop could not be determined.
     #[error(transparent)]
     Route(#[from] RouteError),
+    /// An INVITE transaction is already in progress in the dialog, in
+    /// either direction (RFC 3261 §14.1; SIP.js `RequestPendingError`).
+    #[error("a re-INVITE is already in progress")]
+    RequestPending,
 }
 
 /// Why a request could not be sent: no next hop.

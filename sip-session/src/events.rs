@@ -171,6 +171,41 @@ pub enum Event {
         /// The new one.
         subscription: SubscriptionId,
     },
+    /// The peer sent a re-INVITE (RFC 3261 §14.2). An offer in it follows
+    /// as [`Event::RemoteDescription`]. Answer it with
+    /// [`SessionMut::accept_reinvite`](crate::SessionMut::accept_reinvite)
+    /// (the answer, or an offer when the re-INVITE had none) or
+    /// [`SessionMut::reject_reinvite`](crate::SessionMut::reject_reinvite);
+    /// without an answer within
+    /// [`request_answer_timeout`](crate::UserAgentConfig::request_answer_timeout)
+    /// it is rejected 488 and the offer rolled back.
+    Reinvite {
+        /// The session.
+        session: SessionId,
+    },
+    /// The final response to a request this side sent in the session's
+    /// dialog: a re-INVITE ([`SessionMut::invite`](crate::SessionMut::invite)),
+    /// INFO, MESSAGE. A 408 or 503 may be synthesized (timeout,
+    /// transport error, RFC 3261 §8.1.3.1).
+    RequestOutcome {
+        /// The session.
+        session: SessionId,
+        /// The method of the request.
+        method: Method,
+        /// The final status.
+        status: StatusCode,
+    },
+    /// A NOTIFY of the implicit subscription of a REFER this side sent
+    /// (RFC 3515 §2.4.4), answered 200: the status of the sipfrag (the
+    /// referred call's progress) and whether the subscription ended.
+    ReferNotify {
+        /// The session that sent the REFER.
+        session: SessionId,
+        /// The status line of the `message/sipfrag` body, if readable.
+        status: Option<StatusCode>,
+        /// `Subscription-State: terminated`.
+        terminated: bool,
+    },
     /// The session reached [`SessionState::Terminated`].
     Terminated {
         /// The session.
@@ -209,4 +244,7 @@ pub enum TerminationCause {
     Description(StatusCode),
     /// The INVITE could not be sent at all.
     SendFailed,
+    /// A request in the dialog got 481 or timed out (408): the dialog is
+    /// gone (RFC 3261 §12.2.1.2, RFC 5057 §5.1); a BYE was sent.
+    DialogLost(StatusCode),
 }

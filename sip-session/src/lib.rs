@@ -22,8 +22,11 @@
 //! overloaded; 100 (Trying) and optionally 180 for a new INVITE; 480 when
 //! nobody answers, 487 when the INVITE expires or is cancelled.
 //!
-//! Not yet here: re-INVITE and UPDATE (answered 488 / 405), REFER
-//! handling, Registerer, Subscriber, Publisher, Messager (issues 6 and 8).
+//! In a session's dialog: re-INVITE both ways with glare handling
+//! ([`SessionMut::invite`], [`Event::Reinvite`]), INFO and MESSAGE
+//! ([`SessionMut::info`], [`SessionMut::message`]).
+//!
+//! Not yet here: UPDATE (answered 405), REFER handling, session timers.
 
 mod body;
 mod config;
@@ -50,6 +53,10 @@ pub use messager::{OutgoingId, RequestOptions};
 pub use offer_answer::{DescriptionKind, SignalingState};
 pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererState};
 pub use roles::RoleError;
+pub use session::{
+    hold_description, unhold_description, with_direction, ReferOptions, ReferTarget, ReferralError,
+    ReinviteOptions,
+};
 pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
     ProgressOptions, RejectOptions, Session, SessionMut, SessionState,

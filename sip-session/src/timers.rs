@@ -37,10 +37,19 @@ pub(crate) enum SessionTimer {
     /// Inviter: the application did not give the description needed for
     /// an ACK or PRACK in time.
     Description,
+    /// Our re-INVITE got 491: send it again (RFC 3261 §14.1 delay).
+    ReinviteRetry,
+    /// Retransmit the 2xx to the peer's re-INVITE (§13.3.1.4).
+    ReinviteRetransmit2xx,
+    /// 64*T1 after the 2xx to the peer's re-INVITE without ACK: BYE.
+    ReinviteAckWait,
+    /// The application did not answer the peer's re-INVITE in time: 488;
+    /// or did not give the answer for the ACK of our re-INVITE: ACK, BYE.
+    ReinviteAnswer,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 9;
+    pub(crate) const COUNT: usize = 13;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.

@@ -44,6 +44,16 @@ pub struct Policy {
     /// Ring with a reliable 180 (RFC 3262) as soon as a call arrives; the
     /// agent's automatic 180 should then be off.
     pub reliable_ringing: bool,
+    /// Put an established call on hold this long after it was set up: a
+    /// re-INVITE with [`Policy::sdp`] made `a=sendonly` (RFC 3264 §8.4).
+    pub hold_after: Option<Duration>,
+    /// Take the call off hold (re-INVITE `a=sendrecv`) this long after the
+    /// hold was answered.
+    pub unhold_after: Option<Duration>,
+    /// Send this text in an in-dialog INFO (RFC 6086) once established.
+    pub info: Option<String>,
+    /// Send this text in an in-dialog MESSAGE (RFC 3428) once established.
+    pub message: Option<String>,
 }
 
 /// A timed action of the policy.
@@ -52,6 +62,10 @@ enum Action {
     Accept(SessionId),
     Reject(SessionId, StatusCode),
     Bye(SessionId),
+    Hold(SessionId),
+    Unhold(SessionId),
+    Info(SessionId),
+    Message(SessionId),
 }
 
 /// How a session went, as seen by this phone.
@@ -81,6 +95,10 @@ pub struct UaNode {
     /// read off the wire, so a command can wait for its BYE to be answered.
     awaiting: BTreeSet<String>,
     streams: BTreeMap<ConnectionId, StreamParser>,
+    /// Sessions whose hold re-INVITE is in progress.
+    held: BTreeSet<SessionId>,
+    /// The peer's re-INVITEs to answer, with their offer.
+    reinvites: BTreeMap<SessionId, Option<Body>>,
 }
 
 impl UaNode {
@@ -97,6 +115,8 @@ impl UaNode {
             log: Vec::new(),
             awaiting: BTreeSet::new(),
             streams: BTreeMap::new(),
+            held: BTreeSet::new(),
+            reinvites: BTreeMap::new(),
         }
     }
 
@@ -175,6 +195,43 @@ impl UaNode {
             self.apply(now, &ev);
             self.log.push((now, ev));
         }
+        if !self.reinvites.is_empty() {
+            self.answer_reinvites(now);
+            self.react(now);
+        }
+    }
+
+    /// Answers the peer's re-INVITEs with this phone's description: an
+    /// answer mirroring the offer's direction (RFC 3264 §6.1: sendonly is
+    /// answered recvonly, inactive inactive), or an offer when the
+    /// re-INVITE had none.
+    fn answer_reinvites(&mut self, now: Instant) {
+        let sdp = self
+            .policy
+            .sdp
+            .clone()
+            .unwrap_or_else(|| Body::sdp(&b"v=0\r\n"[..]));
+        for (session, offer) in std::mem::take(&mut self.reinvites) {
+            let body = match offer {
+                Some(o) => {
+                    let text = String::from_utf8_lossy(&o.content);
+                    let dir = if text.contains("a=sendonly") {
+                        "recvonly"
+                    } else if text.contains("a=recvonly") {
+                        "sendonly"
+                    } else if text.contains("a=inactive") {
+                        "inactive"
+                    } else {
+                        "sendrecv"
+                    };
+                    sip_session::with_direction(&sdp, dir)
+                }
+                None => sdp.clone(),
+            };
+            if let Some(mut s) = self.ua.session_mut(session) {
+                let _ = s.accept_reinvite(now, Some(body));
+            }
+        }
     }
 
     fn apply(&mut self, now: Instant, ev: &Event) {
@@ -220,6 +277,61 @@ impl UaNode {
                 if let Some(d) = self.policy.hangup_after {
                     self.schedule(now + d, Action::Bye(session));
                 }
+                if let Some(d) = self.policy.hold_after {
+                    self.schedule(now + d, Action::Hold(session));
+                }
+                // One at a time: a MESSAGE sent with the INFO could
+                // overtake it and make it arrive out of order (500,
+                // RFC 3261 §12.2.2).
+                if self.policy.info.is_some() {
+                    self.schedule(now, Action::Info(session));
+                } else if self.policy.message.is_some() {
+                    self.schedule(now, Action::Message(session));
+                }
+            }
+            // Answered once its offer (if any) is known: see `react`.
+            Event::Reinvite { session } => {
+                self.reinvites.insert(session, None);
+            }
+            Event::RemoteDescription {
+                session,
+                kind: sip_session::DescriptionKind::Offer,
+                ref body,
+                early: false,
+            } if self.reinvites.contains_key(&session) => {
+                self.reinvites.insert(session, Some(body.clone()));
+            }
+            Event::RequestOutcome {
+                session,
+                method: sip_core::Method::Info,
+                ..
+            } if self.policy.message.is_some() => {
+                self.schedule(now, Action::Message(session));
+            }
+            Event::RequestOutcome {
+                session,
+                method: sip_core::Method::Invite,
+                status,
+            } if status.is_success() => {
+                let held = self.held.remove(&session);
+                if held {
+                    if let Some(d) = self.policy.unhold_after {
+                        self.schedule(now + d, Action::Unhold(session));
+                    }
+                }
+            }
+            // A REFER (RFC 3515): 202, the referred call placed with this
+            // phone's offer, the referrer NOTIFYed of its progress.
+            Event::Request {
+                request,
+                method: sip_core::Method::Refer,
+                ..
+            } => {
+                let opts = sip_session::InviteOptions {
+                    body: self.policy.sdp.clone(),
+                    ..sip_session::InviteOptions::default()
+                };
+                let _ = self.ua.accept_referral(now, request, opts);
             }
             Event::Request { request, .. } => {
                 if let Some(r) = self.ua.request(request) {
@@ -259,6 +371,43 @@ impl UaNode {
                                 ..RejectOptions::default()
                             },
                         );
+                    }
+                }
+                Action::Hold(id) | Action::Unhold(id) => {
+                    let hold = matches!(action, Action::Hold(_));
+                    let sdp = self
+                        .policy
+                        .sdp
+                        .clone()
+                        .unwrap_or_else(|| Body::sdp(&b"v=0\r\n"[..]));
+                    if let Some(mut s) = self.ua.session_mut(id) {
+                        if s.state() == SessionState::Established {
+                            let r = if hold {
+                                s.hold(now, &sdp)
+                            } else {
+                                s.unhold(now, &sdp)
+                            };
+                            if r.is_ok() && hold {
+                                self.held.insert(id);
+                            }
+                        }
+                    }
+                }
+                Action::Info(id) | Action::Message(id) => {
+                    let text = match action {
+                        Action::Info(_) => self.policy.info.clone(),
+                        _ => self.policy.message.clone(),
+                    }
+                    .unwrap_or_default();
+                    let body = Body::new("text/plain", text.into_bytes());
+                    if let Some(mut s) = self.ua.session_mut(id) {
+                        if s.state() == SessionState::Established {
+                            let _ = if matches!(action, Action::Info(_)) {
+                                s.info(now, Some(&body), &[])
+                            } else {
+                                s.message(now, &body, &[])
+                            };
+                        }
                     }
                 }
                 Action::Bye(id) => {
@@ -313,6 +462,21 @@ pub fn summarize(ev: &Event) -> String {
             None => format!("{method} received"),
         },
         Event::Terminated { session, cause } => format!("{session}: terminated ({cause:?})"),
+        Event::Reinvite { session } => format!("{session}: re-INVITE received"),
+        Event::ReferNotify {
+            session,
+            status,
+            terminated,
+        } => format!(
+            "{session}: REFER progress {}{}",
+            status.map_or(0, |s| s.as_u16()),
+            if *terminated { " (final)" } else { "" }
+        ),
+        Event::RequestOutcome {
+            session,
+            method,
+            status,
+        } => format!("{session}: {method} answered {}", status.as_u16()),
         other => crate::scenarios::roles::summarize(other).unwrap_or_else(|| format!("{other:?}")),
     }
 }

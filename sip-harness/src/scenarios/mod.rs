@@ -10,6 +10,7 @@
 //! a [`Scenario`] entry to [`ALL`].
 
 pub mod calls;
+pub mod in_dialog;
 pub mod roles;
 pub mod selftest;
 pub mod txn;
@@ -72,6 +73,21 @@ pub const ALL: &[Scenario] = &[
         body: calls::busy,
     },
     Scenario {
+        name: "call-hold",
+        about: "a call put on hold by re-INVITE (a=sendonly, answered recvonly) and taken off hold (a=sendrecv), each 200 and ACK, then BYE",
+        body: in_dialog::hold,
+    },
+    Scenario {
+        name: "call-info",
+        about: "INFO and MESSAGE in the dialog of an established call, each answered 200, then BYE",
+        body: in_dialog::info,
+    },
+    Scenario {
+        name: "call-glare",
+        about: "both sides send a re-INVITE at once: 491 each way, retries after the RFC 3261 §14.1 delays (callee 0-2 s, caller 2.1-4 s), both accepted",
+        body: in_dialog::glare,
+    },
+    Scenario {
         name: "register",
         about: "Alice registers with the registrar/proxy fixture: 401, digest, 423 Min-Expires, 200; refreshes before expiry; unregisters",
         body: roles::register,
@@ -90,6 +106,16 @@ pub const ALL: &[Scenario] = &[
         name: "presence",
         about: "Bob registers; Alice subscribes to Bob's presence through the proxy; NOTIFY open, NOTIFY closed after 5 s, unsubscribe and final NOTIFY",
         body: roles::presence,
+    },
+    Scenario {
+        name: "call-transfer",
+        about: "blind transfer: Bob REFERs Alice to Carol; Alice answers 202, calls Carol and NOTIFYs Bob (100, 180, 200 with the subscription terminated)",
+        body: in_dialog::transfer,
+    },
+    Scenario {
+        name: "call-attended-transfer",
+        about: "attended transfer: Bob calls Carol, then REFERs Alice to Carol with Replaces; Alice's INVITE replaces Bob's call with Carol, which Carol ends by BYE",
+        body: in_dialog::attended_transfer,
     },
     Scenario {
         name: "non-invite",

@@ -4,6 +4,7 @@
 
 use super::invitation;
 use super::lifecycle::terminate;
+use super::reinvite;
 use super::reliable;
 use super::{SessionData, SessionState};
 use crate::events::{Event, TerminationCause};
@@ -58,16 +59,24 @@ pub(crate) fn on_request(
             }
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
-        Method::Invite => {
-            // A re-INVITE. While the ACK of the initial INVITE is awaited
-            // (RFC 5407 §3.1.5) or before the session is up: 500 with
-            // Retry-After. Session modification is not supported: 488.
-            let status = if s.state != SessionState::Established || s.uas.is_some() {
-                StatusCode::SERVER_INTERNAL_ERROR
+        Method::Invite => reinvite::on_request(core, s, now, txn, req),
+        Method::Notify if super::refer::is_refer_notify(&req) => {
+            super::refer::on_notify(core, s, now, txn, &req)
+        }
+        // RFC 3515 §2.4.2: REFER goes to the application, which accepts it
+        // with `UserAgent::accept_referral` or rejects it (default 603
+        // when it does not answer in time); without Refer-To: 400.
+        Method::Refer => {
+            if req
+                .headers
+                .get(&sip_core::header::HeaderName::ReferTo)
+                .is_none()
+            {
+                core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             } else {
-                default_status(&Method::Invite)
-            };
-            core.reply(now, txn, &req, status);
+                let session = Some(s.id);
+                hand_to_app(core, now, txn, req, session, Method::Refer);
+            }
         }
         ref m if core.cfg.app_handles(m) => {
             let method = m.clone();
@@ -125,9 +134,79 @@ fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId
     if s.state == SessionState::Terminated {
         return;
     }
+    reinvite::on_session_ending(core, s, now);
     core.emit(Event::Bye { session: s.id });
     if !s.is_inviter && matches!(s.state, SessionState::Initial | SessionState::Establishing) {
         invitation::send_final(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);
     }
     terminate(core, s, TerminationCause::RemoteBye);
+}
+
+/// `info()`, `message()`: a non-INVITE request in the confirmed dialog
+/// (RFC 6086 §4.2, RFC 3428 §4 in a dialog), its final response reported
+/// as [`Event::RequestOutcome`].
+pub(crate) fn send_request(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    method: crate::user_agent::core::InDialogMethod,
+    body: Option<&crate::Body>,
+    extra: &[(sip_core::header::HeaderName, String)],
+) -> Result<(), crate::SessionError> {
+    check_can_send(s)?;
+    let Some(dialog) = s.dialog.as_mut() else {
+        return Err(crate::SessionError::InvalidState(s.state));
+    };
+    let mut d = dialog.clone();
+    let mut req = d.request(method.method());
+    for (n, v) in extra {
+        req.headers.push(n.clone(), v.clone());
+    }
+    core.decorate_request(&mut req);
+    if let Some(b) = body {
+        b.apply_to_request(&mut req);
+    }
+    core.send_request(
+        now,
+        req,
+        crate::user_agent::core::Link::InDialog(s.id, method),
+    )?;
+    *dialog = d;
+    Ok(())
+}
+
+/// The final response (or a synthesized 408/503) to a request sent with
+/// [`send_request`]: reported; 481 and 408 end the dialog (RFC 3261
+/// §12.2.1.2, RFC 5057 §5.1).
+pub(crate) fn on_final(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    method: Method,
+    status: StatusCode,
+) {
+    let notify = method == Method::Notify;
+    core.emit(Event::RequestOutcome {
+        session: s.id,
+        method,
+        status,
+    });
+    if matches!(status.as_u16(), 481 | 408) {
+        reinvite::lose_dialog(core, s, now, status);
+    } else if notify {
+        super::refer::on_notify_answered(core, s, now);
+    }
+}
+
+/// A request may go in the dialog: Established, and (a UAS) the ACK of
+/// the 2xx arrived, before which the caller may not know the dialog yet
+/// (RFC 3261 §13.3.1.4; its request would get 481): `RequestPending`.
+pub(crate) fn check_can_send(s: &SessionData) -> Result<(), crate::SessionError> {
+    if s.state != SessionState::Established {
+        return Err(crate::SessionError::InvalidState(s.state));
+    }
+    if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) {
+        return Err(crate::SessionError::RequestPending);
+    }
+    Ok(())
 }

@@ -113,6 +113,10 @@ pub(crate) fn bye(
         set_state(core, s, SessionState::Terminating);
         return Ok(());
     }
+    if s.dialog.is_none() {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    super::reinvite::on_session_ending(core, s, now);
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };

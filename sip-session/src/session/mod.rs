@@ -16,6 +16,8 @@ pub(crate) mod in_dialog;
 pub(crate) mod invitation;
 pub(crate) mod inviter;
 pub(crate) mod lifecycle;
+pub(crate) mod refer;
+pub(crate) mod reinvite;
 pub(crate) mod reliable;
 mod state;
 mod views;
@@ -23,6 +25,8 @@ mod views;
 pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
 pub use inviter::{CancelOptions, InviteOptions};
 pub use lifecycle::ByeOptions;
+pub use refer::{ReferOptions, ReferTarget, ReferralError};
+pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
 pub use state::SessionState;
 pub use views::{InvitationMut, InviterMut, Session, SessionMut};
 
@@ -58,6 +62,13 @@ pub(crate) struct SessionData {
     pub bye_after_ack: Option<ByeOptions>,
     pub uac: Option<Box<inviter::InviterData>>,
     pub uas: Option<Box<invitation::InvitationData>>,
+    /// re-INVITEs in either direction, once there was one.
+    pub reinvite: Option<Box<reinvite::ReinviteData>>,
+    /// A call placed for an accepted REFER: the referrer's session gets a
+    /// NOTIFY for each response (RFC 3515 §2.4.5).
+    pub referrer: Option<refer::Referrer>,
+    /// The NOTIFYs of a REFER this session accepted, one at a time.
+    pub notify_queue: Option<refer::NotifyQueue>,
 }
 
 impl SessionData {
@@ -80,6 +91,9 @@ impl SessionData {
             bye_after_ack: None,
             uac: None,
             uas: None,
+            reinvite: None,
+            referrer: None,
+            notify_queue: None,
         }
     }
 
@@ -92,6 +106,7 @@ impl SessionData {
             + self.asserted_identity.as_ref().map_or(0, |a| a.len())
             + self.uac.as_ref().map_or(0, |u| u.memory_usage())
             + self.uas.as_ref().map_or(0, |u| u.memory_usage())
+            + self.reinvite.as_ref().map_or(0, |r| r.memory_usage())
     }
 }
 

@@ -2,16 +2,20 @@
 //! [`SessionMut`] (common commands), [`InviterMut`] and [`InvitationMut`]
 //! (role commands).
 
-use super::{invitation, inviter, lifecycle, SessionData, SessionState};
+use super::refer::{self, ReferOptions, ReferTarget};
+use super::reinvite::{self, ReinviteOptions};
+use super::{in_dialog, invitation, inviter, lifecycle, SessionData, SessionState};
 use super::{AcceptOptions, ByeOptions, CancelOptions, ProgressOptions, RejectOptions};
 use crate::body::Body;
 use crate::error::SessionError;
 use crate::events::TerminationCause;
 use crate::ids::SessionId;
 use crate::offer_answer::SignalingState;
+use crate::user_agent::core::InDialogMethod;
 use crate::user_agent::UserAgent;
 use core::any::Any;
 use sip_core::dialog::Dialog;
+use sip_core::header::HeaderName;
 use sip_core::message::Request;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
@@ -144,6 +148,10 @@ impl SessionMut<'_> {
     /// the ACK (or PRACK) goes out with it.
     pub fn provide_description(&mut self, now: Instant, body: Body) -> Result<(), SessionError> {
         self.ua.command(now, self.id, |core, s| {
+            if reinvite::awaiting_answer(s) {
+                reinvite::provide_answer(core, s, now, body);
+                return Ok(());
+            }
             if !s.is_inviter {
                 return Err(SessionError::NoDescriptionRequested);
             }
@@ -157,6 +165,10 @@ impl SessionMut<'_> {
     /// does when its description handler fails.
     pub fn refuse_description(&mut self, now: Instant) -> Result<(), SessionError> {
         self.ua.command(now, self.id, |core, s| {
+            if reinvite::awaiting_answer(s) {
+                reinvite::refuse_answer(core, s, now);
+                return Ok(());
+            }
             if s.is_inviter {
                 return inviter::refuse_description(core, s, now);
             }
@@ -191,6 +203,146 @@ impl SessionMut<'_> {
                 }
                 st => Err(SessionError::InvalidState(st)),
             }
+        })
+    }
+
+    /// Sends a re-INVITE (RFC 3261 §14.1; SIP.js `Session.invite`):
+    /// Established only; [`SessionError::RequestPending`] while an INVITE
+    /// transaction is in progress in either direction. With
+    /// `options.body` the new offer, whose answer comes in the 2xx
+    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription));
+    /// without, the offer comes in the 2xx and the answer is requested for
+    /// the ACK. The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome); a failure
+    /// rolls the offer back and the session stays up, except 481 and 408,
+    /// which end it. A 491 is retried after the §14.1 delay.
+    pub fn invite(&mut self, now: Instant, options: ReinviteOptions) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::send(core, s, now, options)
+        })
+    }
+
+    /// Puts the call on hold: a re-INVITE with `sdp` (the application's
+    /// current description) rewritten to `a=sendonly` (RFC 3264 §8.4).
+    pub fn hold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
+        let body = Some(reinvite::hold_description(sdp));
+        self.invite(
+            now,
+            ReinviteOptions {
+                body,
+                ..ReinviteOptions::default()
+            },
+        )
+    }
+
+    /// Takes the call off hold: a re-INVITE with `sdp` rewritten to
+    /// `a=sendrecv`.
+    pub fn unhold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
+        let body = Some(reinvite::unhold_description(sdp));
+        self.invite(
+            now,
+            ReinviteOptions {
+                body,
+                ..ReinviteOptions::default()
+            },
+        )
+    }
+
+    /// Accepts the peer's re-INVITE ([`Event::Reinvite`](crate::Event::Reinvite))
+    /// with 200: `body` is the answer to its offer, or a new offer when it
+    /// had none (the answer then comes in the ACK); `None` is allowed only
+    /// without an offer to answer.
+    pub fn accept_reinvite(
+        &mut self,
+        now: Instant,
+        body: Option<Body>,
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::accept(core, s, now, body, &[])
+        })
+    }
+
+    /// Rejects the peer's re-INVITE with 300-699 (488 for an offer this
+    /// side cannot take): the offer is rolled back, the session stays up.
+    pub fn reject_reinvite(
+        &mut self,
+        now: Instant,
+        status: StatusCode,
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            reinvite::reject(core, s, now, status)
+        })
+    }
+
+    /// Sends REFER in the dialog (RFC 3515; SIP.js `Session.refer`),
+    /// Established only: to a URI (blind transfer) or to another session
+    /// (attended transfer: its remote target with `Replaces` naming its
+    /// dialog, RFC 3891; a session without a dialog is `InvalidState`),
+    /// with `Referred-By` (RFC 3892). Its final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome), the
+    /// NOTIFYs of the implicit subscription as
+    /// [`Event::ReferNotify`](crate::Event::ReferNotify). The session is
+    /// not ended by the transfer: the application hangs up when it wants.
+    pub fn refer(&mut self, now: Instant, options: ReferOptions) -> Result<(), SessionError> {
+        let refer_to = match &options.target {
+            ReferTarget::Uri(u) => refer::refer_to_value(u, None),
+            ReferTarget::Session(other) => {
+                let d = self
+                    .ua
+                    .sessions
+                    .get(*other)
+                    .and_then(|o| o.dialog.as_ref())
+                    .ok_or(SessionError::InvalidState(SessionState::Initial))?;
+                refer::refer_to_value(
+                    d.remote_target(),
+                    Some((d.call_id(), d.remote_tag(), d.local_tag())),
+                )
+            }
+        };
+        self.ua.command(now, self.id, |core, s| {
+            refer::send(
+                core,
+                s,
+                now,
+                refer_to,
+                options.subscribe,
+                &options.extra_headers,
+            )
+        })
+    }
+
+    /// Sends INFO in the dialog (RFC 6086) with `body`; Established only.
+    /// The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome).
+    pub fn info(
+        &mut self,
+        now: Instant,
+        body: Option<&Body>,
+        extra_headers: &[(HeaderName, String)],
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            in_dialog::send_request(core, s, now, InDialogMethod::Info, body, extra_headers)
+        })
+    }
+
+    /// Sends MESSAGE in the dialog (RFC 3428) with `body`; Established
+    /// only. The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome).
+    pub fn message(
+        &mut self,
+        now: Instant,
+        body: &Body,
+        extra_headers: &[(HeaderName, String)],
+    ) -> Result<(), SessionError> {
+        self.ua.command(now, self.id, |core, s| {
+            in_dialog::send_request(
+                core,
+                s,
+                now,
+                InDialogMethod::Message,
+                Some(body),
+                extra_headers,
+            )
         })
     }
 

@@ -33,7 +33,7 @@ pub(crate) enum Link {
     /// A BYE (or other in-dialog request) whose response is not awaited.
     Detached,
     /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
-    /// that the transaction layer still holds.
+    /// and abandoned; its Terminated event removes the link.
     Abandoned,
     /// A REGISTER of a Registerer.
     Registerer(crate::registerer::RegistererId),
@@ -41,6 +41,31 @@ pub(crate) enum Link {
     Outgoing(crate::messager::OutgoingId),
     /// A SUBSCRIBE or NOTIFY of a subscription.
     Subscription(crate::subscription::SubscriptionId),
+    /// A re-INVITE sent in a session's dialog (RFC 3261 §14.1).
+    Reinvite(SessionId),
+    /// A non-INVITE request (INFO, MESSAGE...) sent in a session's dialog
+    /// whose final response is reported to the application.
+    InDialog(SessionId, InDialogMethod),
+}
+
+/// The methods of [`Link::InDialog`] requests (kept `Copy`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum InDialogMethod {
+    Info,
+    Message,
+    Refer,
+    Notify,
+}
+
+impl InDialogMethod {
+    pub(crate) fn method(self) -> sip_core::Method {
+        match self {
+            InDialogMethod::Info => sip_core::Method::Info,
+            InDialogMethod::Message => sip_core::Method::Message,
+            InDialogMethod::Refer => sip_core::Method::Refer,
+            InDialogMethod::Notify => sip_core::Method::Notify,
+        }
+    }
 }
 
 /// Work a session leaves for the user agent (it touches another session).

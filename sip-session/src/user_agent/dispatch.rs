@@ -4,7 +4,7 @@
 use super::core::Link;
 use super::UserAgent;
 use crate::session::invitation::{self, NewInvite};
-use crate::session::{in_dialog, inviter, SessionState};
+use crate::session::{in_dialog, inviter, reinvite, SessionState};
 use sip_core::dialog::DialogIdRef;
 use sip_core::header::{HeaderName, Replaces};
 use sip_core::message::{Request, Response};
@@ -73,15 +73,22 @@ impl UserAgent {
                 if matches!(timer, Timer::B) {
                     self.on_invite_failure(now, id, StatusCode::REQUEST_TIMEOUT);
                 }
+                self.on_in_dialog_failure(now, id, StatusCode::REQUEST_TIMEOUT);
             }
             TxnEvent::TransportError { id, .. } => {
                 self.on_invite_failure(now, id, StatusCode::SERVICE_UNAVAILABLE);
+                self.on_in_dialog_failure(now, id, StatusCode::SERVICE_UNAVAILABLE);
             }
-            TxnEvent::Terminated { id } => {
-                if let Some(Link::InviteClient(sid)) = self.core.links.remove(&id) {
-                    self.on_invite_client_ended(sid, id);
+            TxnEvent::Terminated { id } => match self.core.links.remove(&id) {
+                Some(Link::InviteClient(sid)) => self.on_invite_client_ended(sid, id),
+                Some(Link::Reinvite(sid)) => {
+                    let _ = self.command(now, sid, |_, s| {
+                        reinvite::on_client_ended(s, id);
+                        Ok(())
+                    });
                 }
-            }
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -94,6 +101,7 @@ impl UserAgent {
                     inviter::on_failure(core, s, status);
                     Ok(())
                 });
+                self.notify_referrer(now, sid, status);
             }
         }
     }
@@ -127,14 +135,54 @@ impl UserAgent {
         let Some(resp) = resp else { return };
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
+                let status = resp.status;
                 let _ = self.command(now, sid, |core, s| {
                     inviter::on_response(core, s, now, resp);
                     Ok(())
                 });
+                self.notify_referrer(now, sid, status);
             }
+            return;
         }
         // Responses to PRACK, BYE and CANCEL are not acted upon (SIP.js
         // ignores them too).
+        match self.link(txn) {
+            Some(Link::Reinvite(sid)) => {
+                let _ = self.command(now, sid, |core, s| {
+                    reinvite::on_response(core, s, now, txn, resp);
+                    Ok(())
+                });
+            }
+            Some(Link::InDialog(sid, m)) if resp.status.as_u16() >= 200 => {
+                self.core.links.remove(&txn);
+                let _ = self.command(now, sid, |core, s| {
+                    in_dialog::on_final(core, s, now, m.method(), resp.status);
+                    Ok(())
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// A request sent in a dialog got no response (timeout, transport
+    /// error): a synthesized final response (RFC 3261 §8.1.3.1).
+    fn on_in_dialog_failure(&mut self, now: Instant, txn: TransactionId, status: StatusCode) {
+        match self.link(txn) {
+            Some(Link::Reinvite(sid)) => {
+                let _ = self.command(now, sid, |core, s| {
+                    reinvite::on_failure(core, s, now, txn, status);
+                    Ok(())
+                });
+            }
+            Some(Link::InDialog(sid, m)) => {
+                self.core.links.remove(&txn);
+                let _ = self.command(now, sid, |core, s| {
+                    in_dialog::on_final(core, s, now, m.method(), status);
+                    Ok(())
+                });
+            }
+            _ => {}
+        }
     }
 
     fn on_ack(&mut self, now: Instant, ack: Request, txn: Option<TransactionId>) {
@@ -149,6 +197,9 @@ impl UserAgent {
         });
         if let Some(sid) = sid {
             let _ = self.command(now, sid, |core, s| {
+                if reinvite::on_ack(core, s, now, &ack) {
+                    return Ok(());
+                }
                 if !s.is_inviter {
                     invitation::on_ack(core, s, now, &ack);
                 }

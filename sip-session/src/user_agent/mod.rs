@@ -184,7 +184,9 @@ impl UserAgent {
                 TimerOwner::Session(id, t) => {
                     let _ = self.command(now, id, |core, s| {
                         s.timers.stop(t);
-                        if s.is_inviter {
+                        if crate::session::reinvite::owns_timer(t) {
+                            crate::session::reinvite::on_timer(core, s, now, t);
+                        } else if s.is_inviter {
                             inviter::on_timer(core, s, now, t);
                         } else {
                             crate::session::invitation::on_timer(core, s, now, t);

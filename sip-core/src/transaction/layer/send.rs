@@ -2,7 +2,7 @@
 //! stateless messages, and transport errors reported by the embedder.
 
 use super::{Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::{HeaderName, Via};
+use crate::header::{HeaderName, Headers, Via};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
@@ -41,12 +41,21 @@ impl TransactionLayer {
 
     /// Writes the top Via for `transport` with `branch` (RFC 3261 §8.1.1.7,
     /// §18.1.1, RFC 3581 §3).
-    fn write_via(&self, req: &mut Request, transport: Transport, branch: &str) {
+    /// With `push`, the Via goes on top of those the request carries (a
+    /// proxy forwarding it, §16.6 step 8) instead of replacing them; a
+    /// Via this layer pushed earlier (same branch) is replaced.
+    fn write_via(&self, req: &mut Request, transport: Transport, branch: &str, push: bool) {
         let sb = self.cfg.sent_by_for(transport);
-        stamp_via(
-            &mut req.headers,
-            via_value(transport, &sb.host, sb.port, branch, self.cfg.rport),
-        );
+        let value = via_value(transport, &sb.host, sb.port, branch, self.cfg.rport);
+        if !push {
+            stamp_via(&mut req.headers, value);
+            return;
+        }
+        let ours = top_via_text(&req.headers).is_ok_and(|v| Via::branch_of(v) == Some(branch));
+        if ours {
+            pop_top_via(&mut req.headers);
+        }
+        req.headers.push_front(HeaderName::Via, value);
     }
 
     /// Serializes `req` for `dest`, applying the §18.1.1 size rule: an
@@ -59,6 +68,7 @@ impl TransactionLayer {
         dest: Destination,
         branch: Option<&str>,
         may_switch: bool,
+        push: bool,
     ) -> Result<(Vec<u8>, Destination), SendError> {
         let bytes = req.to_bytes();
         let transport = self.transport_of(&dest)?;
@@ -71,7 +81,7 @@ impl TransactionLayer {
         ) {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
                 if let Some(b) = branch {
-                    self.write_via(req, t, b);
+                    self.write_via(req, t, b, push);
                 }
                 Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
             }
@@ -94,8 +104,45 @@ impl TransactionLayer {
     pub fn send_request(
         &mut self,
         now: Instant,
+        req: Request,
+        dest: Destination,
+    ) -> Result<TransactionId, SendError> {
+        self.start_request(now, req, dest, false)
+    }
+
+    /// Starts a client transaction for a request a proxy forwards (RFC 3261
+    /// §16.6): like [`send_request`](Self::send_request), but the layer's
+    /// Via goes on top of the Vias the request already carries (step 8),
+    /// so responses find their way back upstream. CANCEL is refused here
+    /// (a proxy cancels its own branches with [`cancel`](Self::cancel)).
+    pub fn forward_request(
+        &mut self,
+        now: Instant,
+        req: Request,
+        dest: Destination,
+    ) -> Result<TransactionId, SendError> {
+        if req.method == Method::Cancel {
+            return Err(SendError::NotCancellable(
+                crate::transaction::State::Terminated,
+            ));
+        }
+        self.start_request(now, req, dest, true)
+    }
+
+    /// The branch of client transaction `id`'s Via.
+    pub fn branch(&self, id: TransactionId) -> Option<&str> {
+        match &self.get(id)?.key {
+            TxnKey::Client(k) => Some(&k.branch),
+            TxnKey::Server(_) => None,
+        }
+    }
+
+    fn start_request(
+        &mut self,
+        now: Instant,
         mut req: Request,
         dest: Destination,
+        push: bool,
     ) -> Result<TransactionId, SendError> {
         if req.method == Method::Ack {
             return Err(SendError::AckNotAllowed);
@@ -122,11 +169,12 @@ impl TransactionLayer {
             None
         } else {
             let b = self.tokens.branch();
-            self.write_via(&mut req, transport, &b);
+            self.write_via(&mut req, transport, &b, push);
             Some(b)
         };
         add_max_forwards(&mut req);
-        let (bytes, dest) = self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via)?;
+        let (bytes, dest) =
+            self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via, push)?;
         let branch = match branch {
             Some(b) => b,
             None => top_via_text(&req.headers)
@@ -317,12 +365,12 @@ impl TransactionLayer {
             None
         } else {
             let b = self.tokens.branch();
-            self.write_via(&mut ack, transport, &b);
+            self.write_via(&mut ack, transport, &b, false);
             Some(b)
         };
         add_max_forwards(&mut ack);
         let (payload, destination) =
-            self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some())?;
+            self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some(), false)?;
         self.transmits.push_back(Transmit {
             destination,
             payload,
@@ -422,4 +470,20 @@ fn add_max_forwards(req: &mut Request) {
         out.push(HeaderName::MaxForwards, "70");
     }
     req.headers = out;
+}
+
+/// Removes the first Via value (the first element of the first Via line).
+fn pop_top_via(headers: &mut Headers) {
+    let Some(line) = headers.get(&HeaderName::Via) else {
+        return;
+    };
+    let rest: Vec<&str> = crate::header::split_comma(line).skip(1).collect();
+    if rest.is_empty() {
+        headers.remove_first(&HeaderName::Via);
+    } else {
+        let joined = rest.join(", ");
+        if let Some(v) = headers.get_mut(&HeaderName::Via) {
+            *v = joined;
+        }
+    }
 }

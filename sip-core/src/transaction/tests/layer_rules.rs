@@ -544,3 +544,48 @@ fn cancel_with_reason_and_abandon_after_9_1_timeout() {
     assert!(ev.iter().any(|e| matches!(e, Event::StrayResponse { .. })));
     assert_eq!(l.len(), 1);
 }
+
+#[test]
+fn forward_request_pushes_its_via_over_the_received_ones() {
+    let mut l = layer();
+    let mut req = outgoing(Method::Invite, 9);
+    let upstream = [
+        "SIP/2.0/UDP ua.atlanta.com;branch=z9hG4bKa1;received=192.0.2.9",
+        "SIP/2.0/UDP edge.atlanta.com;branch=z9hG4bKa0",
+    ];
+    for v in upstream {
+        req.headers.push(HeaderName::Via, v);
+    }
+    assert!(matches!(
+        l.forward_request(t(0), outgoing(Method::Cancel, 9), to_peer()),
+        Err(SendError::NotCancellable(_))
+    ));
+    let id = l.forward_request(t(0), req, to_peer()).unwrap();
+    let branch = l.branch(id).unwrap().to_owned();
+    let (tx, _) = drain(&mut l);
+    let sent = parsed_request(one_transmit(&tx).1.as_bytes());
+    let vias: Vec<&str> = sent.headers.values(&HeaderName::Via).collect();
+    assert_eq!(vias.len(), 3);
+    assert!(vias[0].contains(&branch));
+    assert_eq!(&vias[1..], &upstream[..]);
+    // The response (all three Vias) matches the forwarded transaction.
+    let invite = one_transmit(&tx).1.into_bytes();
+    l.handle_datagram(
+        t(10),
+        local(),
+        peer(),
+        &peer_response(&invite, 180, Some("b")),
+    );
+    let ev = drain(&mut l).1;
+    assert!(matches!(&ev[0], Event::Response { id: i, response }
+        if *i == id && response.headers.values(&HeaderName::Via).count() == 3));
+    // Retransmissions carry every Via; the CANCEL carries only ours (§9.1).
+    l.handle_timeout(t(500));
+    let (tx, _) = drain(&mut l);
+    assert!(tx.is_empty(), "no Timer A once a provisional arrived");
+    l.cancel(t(600), id).unwrap();
+    let (tx, _) = drain(&mut l);
+    let cancel = parsed_request(one_transmit(&tx).1.as_bytes());
+    let cvias: Vec<&str> = cancel.headers.values(&HeaderName::Via).collect();
+    assert_eq!(cvias, [vias[0]]);
+}

@@ -1,0 +1,843 @@
+//! re-INVITE (RFC 3261 §14) in both directions: session modification
+//! with or without an offer, glare (§14.1, §14.2: 491 and the randomised
+//! retry), 500 with Retry-After for overlapping INVITEs, rollback of the
+//! offer/answer state on failure (RFC 6337 §3.3), target refresh (§12.2),
+//! and the end of the dialog on 481 or 408 (§12.2.1.2, RFC 5057 §5.1).
+//!
+//! The hold helpers ([`hold_description`], [`unhold_description`]) rewrite
+//! the direction attribute of the application's own SDP (RFC 3264 §8.4):
+//! the stack stays ignorant of SDP otherwise.
+
+use super::lifecycle::{send_bye, terminate};
+use super::{SessionData, SessionState};
+use crate::body::{classify, Body, BodyKind};
+use crate::error::SessionError;
+use crate::events::{Event, TerminationCause};
+use crate::offer_answer::{DescriptionKind, SignalingState};
+use crate::timers::SessionTimer;
+use crate::user_agent::core::{Core, Link};
+use sip_core::auth::{AuthSession, DigestClient};
+use sip_core::header::{Contact, HeaderName};
+use sip_core::message::{Request, Response};
+use sip_core::method::Method;
+use sip_core::status::StatusCode;
+use sip_core::time::{Duration, Instant};
+use sip_core::transaction::TransactionId;
+use sip_core::Headers;
+
+/// Options of [`SessionMut::invite`](crate::SessionMut::invite).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct ReinviteOptions {
+    /// The new offer. `None` sends the re-INVITE without one: the peer
+    /// offers in its 2xx and the answer goes in the ACK (requested with
+    /// [`Event::DescriptionRequested`](crate::Event::DescriptionRequested)).
+    pub body: Option<Body>,
+    /// Headers added to the re-INVITE.
+    pub extra_headers: Vec<(HeaderName, String)>,
+}
+
+/// Our re-INVITE.
+pub(crate) struct Client {
+    txn: TransactionId,
+    request: Request,
+    seq: u32,
+    offered: bool,
+    opts: ReinviteOptions,
+    /// A final response arrived.
+    done: bool,
+    /// The 2xx carried an offer: the ACK waits for the application's answer.
+    awaiting_answer: bool,
+    /// The ACK sent, re-sent on 2xx retransmissions.
+    ack: Option<Request>,
+    auth: AuthSession,
+    digest: Option<DigestClient>,
+}
+
+/// The peer's re-INVITE.
+pub(crate) struct Server {
+    txn: TransactionId,
+    /// Until it is answered.
+    request: Option<Request>,
+    seq: u32,
+    offered: bool,
+    /// The 2xx sent, retransmitted until the ACK (§13.3.1.4).
+    ok: Option<Response>,
+    interval: Duration,
+}
+
+/// re-INVITE data of a session, both directions.
+#[derive(Default)]
+pub(crate) struct ReinviteData {
+    pub(crate) client: Option<Client>,
+    pub(crate) server: Option<Server>,
+    /// Our re-INVITE got 491 and waits for the §14.1 delay.
+    retry: Option<ReinviteOptions>,
+    /// Delays waited in a row because another INVITE transaction was
+    /// still in progress when the retry was due.
+    deferrals: u8,
+}
+
+/// How many times a 491 retry waits for another INVITE transaction of the
+/// dialog to finish before giving up.
+const MAX_DEFERRALS: u8 = 5;
+
+/// The §14.1 delay: 2.1-4 s for the owner of the Call-ID (the side that
+/// sent the initial INVITE), 0-2 s for the other, in units of 10 ms.
+fn glare_delay(core: &mut Core, owner: bool) -> Duration {
+    let ms = if owner {
+        2100 + 10 * core.tokens.below(191)
+    } else {
+        10 * core.tokens.below(201)
+    };
+    Duration::from_millis(ms)
+}
+
+impl ReinviteData {
+    pub(crate) fn memory_usage(&self) -> usize {
+        core::mem::size_of::<Self>() + if self.client.is_some() { 512 } else { 0 }
+    }
+}
+
+/// True for the timers this module owns.
+pub(crate) fn owns_timer(t: SessionTimer) -> bool {
+    matches!(
+        t,
+        SessionTimer::ReinviteRetry
+            | SessionTimer::ReinviteRetransmit2xx
+            | SessionTimer::ReinviteAckWait
+            | SessionTimer::ReinviteAnswer
+    )
+}
+
+/// True while an INVITE transaction of the dialog is in progress in
+/// either direction (RFC 3261 §14.1), the initial one included.
+pub(crate) fn in_progress(s: &SessionData) -> bool {
+    if s.uas.is_some() || s.uac.as_ref().is_some_and(|u| u.pending.is_some()) {
+        return true;
+    }
+    let Some(r) = s.reinvite.as_deref() else {
+        return false;
+    };
+    // The peer's re-INVITE counts until answered, and after a 2xx only
+    // while that 2xx's offer waits for its answer in the ACK (the server
+    // transaction itself ends with the 2xx, RFC 3261 §17.2.1).
+    r.client
+        .as_ref()
+        .is_some_and(|c| !c.done || c.awaiting_answer)
+        || r.server.as_ref().is_some_and(|srv| {
+            srv.request.is_some()
+                || (!srv.offered && s.oa.state() == SignalingState::HaveLocalOffer)
+        })
+}
+
+fn data(s: &mut SessionData) -> &mut ReinviteData {
+    s.reinvite.get_or_insert_with(Default::default)
+}
+
+/// Rewrites the direction attributes (`a=sendrecv`, `a=sendonly`,
+/// `a=recvonly`, `a=inactive`) of an SDP body to `direction`, adding one
+/// at session level when there is none (RFC 3264 §5.1, §8.4).
+pub fn with_direction(body: &Body, direction: &str) -> Body {
+    let text = String::from_utf8_lossy(&body.content);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut found = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if matches!(
+            bare,
+            "a=sendrecv" | "a=sendonly" | "a=recvonly" | "a=inactive"
+        ) {
+            found = true;
+            out.push_str("a=");
+            out.push_str(direction);
+            out.push_str(&line[bare.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !found {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str("\r\n");
+        }
+        out.push_str("a=");
+        out.push_str(direction);
+        out.push_str("\r\n");
+    }
+    Body::new(body.content_type.clone(), out.into_bytes())
+}
+
+/// The application's SDP put on hold: `a=sendonly` (RFC 3264 §8.4).
+pub fn hold_description(body: &Body) -> Body {
+    with_direction(body, "sendonly")
+}
+
+/// The application's SDP taken off hold: `a=sendrecv`.
+pub fn unhold_description(body: &Body) -> Body {
+    with_direction(body, "sendrecv")
+}
+
+/// `invite()`: a re-INVITE in the confirmed dialog (RFC 3261 §14.1).
+pub(crate) fn send(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    opts: ReinviteOptions,
+) -> Result<(), SessionError> {
+    if s.state != SessionState::Established {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    if in_progress(s) || s.reinvite.as_ref().is_some_and(|r| r.retry.is_some()) {
+        return Err(SessionError::RequestPending);
+    }
+    if !s.oa.expects_offer() {
+        return Err(SessionError::RequestPending);
+    }
+    let Some(dialog) = s.dialog.as_mut() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    let mut d = dialog.clone();
+    let mut req = d.request(Method::Invite);
+    req.headers
+        .push(HeaderName::Contact, core.wire.contact.clone());
+    req.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    for (n, v) in &opts.extra_headers {
+        req.headers.push(n.clone(), v.clone());
+    }
+    core.decorate_request(&mut req);
+    if let Some(b) = &opts.body {
+        b.apply_to_request(&mut req);
+    }
+    let seq = d.local_seq().unwrap_or(1);
+    let (txn, _) = core.send_request(now, req.clone(), Link::Reinvite(s.id))?;
+    *dialog = d;
+    if opts.body.is_some() {
+        let _ = s.oa.local_offer();
+    }
+    let offered = opts.body.is_some();
+    let auth = AuthSession::with_config(core.cfg.auth);
+    let r = data(s);
+    r.client = Some(Client {
+        txn,
+        request: req,
+        seq,
+        offered,
+        opts,
+        done: false,
+        awaiting_answer: false,
+        ack: None,
+        auth,
+        digest: None,
+    });
+    Ok(())
+}
+
+/// A response to our re-INVITE.
+pub(crate) fn on_response(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    resp: Response,
+) {
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    if c.txn != txn {
+        return;
+    }
+    let status = resp.status;
+    if status.as_u16() < 200 {
+        // SIP.js ignores provisional responses to a re-INVITE.
+        return;
+    }
+    if c.done {
+        // A retransmitted 2xx: the same ACK again (§13.2.2.4).
+        if status.is_success() {
+            if let Some(ack) = c.ack.clone() {
+                let _ = core.send_ack(now, ack);
+            }
+        }
+        return;
+    }
+    if s.state == SessionState::Terminated {
+        c.done = true;
+        if status.is_success() {
+            if let Some(d) = s.dialog.as_ref() {
+                let ack = d.ack(c.seq);
+                let _ = core.send_ack(now, ack);
+            }
+        }
+        return;
+    }
+    if status.is_success() {
+        on_2xx(core, s, now, resp);
+        return;
+    }
+    if matches!(status.as_u16(), 401 | 407) && retry_with_auth(core, s, now, &resp) {
+        return;
+    }
+    on_failure_status(core, s, now, status);
+}
+
+/// Our re-INVITE got no response (Timer B, transport error).
+pub(crate) fn on_failure(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    status: StatusCode,
+) {
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    if c.txn != txn || c.done || s.state == SessionState::Terminated {
+        return;
+    }
+    on_failure_status(core, s, now, status);
+}
+
+fn on_failure_status(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
+    let Some(r) = s.reinvite.as_mut() else { return };
+    let Some(c) = r.client.as_mut() else { return };
+    c.done = true;
+    let opts = c.opts.clone();
+    // RFC 6337 §3.3: a failed re-INVITE leaves the session as it was.
+    s.oa.rollback();
+    match status.as_u16() {
+        // §14.1 glare: retry after a random delay, 2.1-4 s for the owner
+        // of the Call-ID (the side that sent the initial INVITE), 0-2 s
+        // for the other, in units of 10 ms.
+        491 => {
+            r.retry = Some(opts);
+            r.deferrals = 0;
+            let delay = glare_delay(core, s.is_inviter);
+            core.arm(s, SessionTimer::ReinviteRetry, now + delay);
+        }
+        // §12.2.1.2, RFC 5057 §5.1: the dialog is gone.
+        481 | 408 => {
+            core.emit(Event::RequestOutcome {
+                session: s.id,
+                method: Method::Invite,
+                status,
+            });
+            lose_dialog(core, s, now, status);
+        }
+        _ => core.emit(Event::RequestOutcome {
+            session: s.id,
+            method: Method::Invite,
+            status,
+        }),
+    }
+}
+
+/// A request in the dialog got 481 or 408: BYE and the session ends
+/// (RFC 3261 §12.2.1.2; the BYE may well get 481 too).
+pub(crate) fn lose_dialog(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
+    if s.state == SessionState::Terminated {
+        return;
+    }
+    if let Some(d) = s.dialog.as_mut() {
+        let _ = send_bye(core, now, d, None, &[]);
+    }
+    terminate(core, s, TerminationCause::DialogLost(status));
+}
+
+fn retry_with_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
+    let Some(creds) = core.cfg.credentials.clone() else {
+        return false;
+    };
+    let Some(dialog) = s.dialog.as_mut() else {
+        return false;
+    };
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return false;
+    };
+    let digest = c.digest.get_or_insert_with(|| DigestClient::new(creds));
+    let uri = c.request.uri.to_string();
+    let Ok(auths) = c.auth.handle_challenge(
+        digest,
+        &resp.headers,
+        &Method::Invite,
+        &uri,
+        &c.request.body,
+        &mut core.tokens,
+    ) else {
+        return false;
+    };
+    // RFC 3261 §22.2: the same request with credentials and a new CSeq.
+    let mut d = dialog.clone();
+    let seq = d.next_seq();
+    let _ = d.request(Method::Invite);
+    let mut req = c.request.clone();
+    req.headers.set(HeaderName::CSeq, format!("{seq} INVITE"));
+    req.headers.remove(&HeaderName::Via);
+    sip_core::auth::apply_all(&mut req.headers, &auths);
+    let id = s.id;
+    match core.send_request(now, req.clone(), Link::Reinvite(id)) {
+        Ok((txn, _)) => {
+            *dialog = d;
+            c.txn = txn;
+            c.seq = seq;
+            c.request = req;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Target refresh from a 2xx's Contact (RFC 3261 §12.2.1.2).
+fn refresh_target(s: &mut SessionData, headers: &Headers) {
+    let Some(Ok(contact)) = headers.typed::<Contact>() else {
+        return;
+    };
+    if let (Some(a), Some(d)) = (contact.address(), s.dialog.as_mut()) {
+        d.set_remote_target(a.uri.clone());
+    }
+}
+
+fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+    refresh_target(s, &resp.headers);
+    let cfg = &core.cfg;
+    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    c.done = true;
+    let offered = c.offered;
+    match (offered, body) {
+        (true, BodyKind::Session(b)) => {
+            let _ = s.oa.remote_answer();
+            send_ack(core, s, now, None);
+            core.emit(Event::RemoteDescription {
+                session: s.id,
+                kind: DescriptionKind::Answer,
+                body: b,
+                early: false,
+            });
+            core.emit(Event::RequestOutcome {
+                session: s.id,
+                method: Method::Invite,
+                status: resp.status,
+            });
+        }
+        (false, BodyKind::Session(b)) => {
+            let _ = s.oa.remote_offer();
+            c.awaiting_answer = true;
+            core.emit(Event::RemoteDescription {
+                session: s.id,
+                kind: DescriptionKind::Offer,
+                body: b,
+                early: false,
+            });
+            core.emit(Event::DescriptionRequested {
+                session: s.id,
+                kind: DescriptionKind::Answer,
+            });
+            let at = now + core.cfg.request_answer_timeout;
+            core.arm(s, SessionTimer::ReinviteAnswer, at);
+        }
+        // SIP.js: a 2xx without the needed description: ACK, BYE (400).
+        _ => {
+            s.oa.rollback();
+            send_ack(core, s, now, None);
+            fail_session(
+                core,
+                s,
+                now,
+                StatusCode::BAD_REQUEST,
+                "Missing session description",
+            );
+        }
+    }
+}
+
+fn fail_session(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    status: StatusCode,
+    text: &str,
+) {
+    if let Some(d) = s.dialog.as_mut() {
+        let _ = send_bye(core, now, d, Some((status, text)), &[]);
+    }
+    terminate(core, s, TerminationCause::Description(status));
+}
+
+fn send_ack(core: &mut Core, s: &mut SessionData, now: Instant, body: Option<&Body>) {
+    let Some(d) = s.dialog.as_ref() else { return };
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    let mut ack = d.ack(c.seq);
+    for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+        for v in c.request.headers.get_all(&name) {
+            ack.headers.push(name.clone(), v.to_owned());
+        }
+    }
+    if let Some(b) = body {
+        b.apply_to_request(&mut ack);
+    }
+    if let Ok(sent) = core.send_ack(now, ack) {
+        c.ack = Some(sent);
+    }
+}
+
+/// True when the session waits for the answer to go in the ACK of our
+/// re-INVITE.
+pub(crate) fn awaiting_answer(s: &SessionData) -> bool {
+    s.reinvite
+        .as_ref()
+        .and_then(|r| r.client.as_ref())
+        .is_some_and(|c| c.awaiting_answer)
+}
+
+/// The application's answer to the offer of the 2xx: the ACK carries it.
+pub(crate) fn provide_answer(core: &mut Core, s: &mut SessionData, now: Instant, body: Body) {
+    if let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) {
+        c.awaiting_answer = false;
+    }
+    s.timers.stop(SessionTimer::ReinviteAnswer);
+    let _ = s.oa.local_answer();
+    send_ack(core, s, now, Some(&body));
+    core.emit(Event::RequestOutcome {
+        session: s.id,
+        method: Method::Invite,
+        status: StatusCode::OK,
+    });
+}
+
+/// The application refused the offer of the 2xx: ACK, BYE (488).
+pub(crate) fn refuse_answer(core: &mut Core, s: &mut SessionData, now: Instant) {
+    if let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) {
+        c.awaiting_answer = false;
+    }
+    s.timers.stop(SessionTimer::ReinviteAnswer);
+    s.oa.rollback();
+    send_ack(core, s, now, None);
+    fail_session(
+        core,
+        s,
+        now,
+        StatusCode::NOT_ACCEPTABLE_HERE,
+        "Session description refused",
+    );
+}
+
+/// Our re-INVITE's client transaction ended.
+pub(crate) fn on_client_ended(s: &mut SessionData, txn: TransactionId) {
+    let Some(r) = s.reinvite.as_mut() else { return };
+    if r.client
+        .as_ref()
+        .is_some_and(|c| c.txn == txn && !c.awaiting_answer)
+    {
+        if r.client.as_ref().is_some_and(|c| !c.done) {
+            s.oa.rollback();
+        }
+        r.client = None;
+    }
+}
+
+/// The peer's re-INVITE, already checked by the dialog (CSeq, target
+/// refresh, §12.2.2).
+pub(crate) fn on_request(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    req: Request,
+) {
+    // RFC 5407 §3.1.5, RFC 3261 §14.2: an INVITE transaction still in
+    // progress (our initial INVITE waiting for its ACK, the peer's
+    // previous re-INVITE): 500 with Retry-After. Our own re-INVITE
+    // pending: 491 (glare).
+    // A 2xx of ours still waiting for its ACK when offer/answer is
+    // complete (the 2xx carried the answer): the new re-INVITE, sent after
+    // the peer got that 2xx, stands for the ACK (as SIP.js: re-INVITE after
+    // a lost ACK with the offer in the INVITE gets 200). With the offer in
+    // our 2xx the answer is still due in the ACK: 500 below (RFC 5407
+    // §3.1.5).
+    if s.oa.state() == SignalingState::Stable {
+        if s.uas.as_ref().is_some_and(|u| u.awaiting_ack()) && s.bye_after_ack.is_none() {
+            s.timers.stop(SessionTimer::Retransmit2xx);
+            s.timers.stop(SessionTimer::AckWait);
+            s.uas = None;
+        }
+        if let Some(r) = s.reinvite.as_mut() {
+            if r.server.as_ref().is_some_and(|srv| srv.ok.is_some()) {
+                r.server = None;
+                s.timers.stop(SessionTimer::ReinviteRetransmit2xx);
+                s.timers.stop(SessionTimer::ReinviteAckWait);
+            }
+        }
+    }
+    let ours_pending = s
+        .reinvite
+        .as_ref()
+        .and_then(|r| r.client.as_ref())
+        .is_some_and(|c| !c.done || c.awaiting_answer);
+    if s.state != SessionState::Established {
+        core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
+        return;
+    }
+    if ours_pending {
+        core.reply(now, txn, &req, StatusCode::REQUEST_PENDING);
+        return;
+    }
+    if in_progress(s) {
+        core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
+        return;
+    }
+    if s.oa.state() == SignalingState::HaveLocalOffer {
+        core.reply(now, txn, &req, StatusCode::REQUEST_PENDING);
+        return;
+    }
+    let cfg = &core.cfg;
+    let offered = match classify(&req.headers, &req.body, |ct| cfg.accepts_content_type(ct)) {
+        BodyKind::Session(b) => Some(b),
+        BodyKind::Unsupported => {
+            core.reply(now, txn, &req, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            return;
+        }
+        _ => None,
+    };
+    if offered.is_some() && s.oa.remote_offer().is_err() {
+        core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
+        return;
+    }
+    let trying = core.response(&req, StatusCode::TRYING, None);
+    core.send_response(now, txn, trying);
+    let seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
+    data(s).server = Some(Server {
+        txn,
+        request: Some(req),
+        seq,
+        offered: offered.is_some(),
+        ok: None,
+        interval: core.cfg.transaction.t1,
+    });
+    core.emit(Event::Reinvite { session: s.id });
+    if let Some(b) = offered {
+        core.emit(Event::RemoteDescription {
+            session: s.id,
+            kind: DescriptionKind::Offer,
+            body: b,
+            early: false,
+        });
+    }
+    let at = now + core.cfg.request_answer_timeout;
+    core.arm(s, SessionTimer::ReinviteAnswer, at);
+}
+
+/// `accept_reinvite()`: 200 with the answer (or with an offer when the
+/// re-INVITE had none), retransmitted until the ACK (§13.3.1.4).
+pub(crate) fn accept(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    body: Option<Body>,
+    extra: &[(HeaderName, String)],
+) -> Result<(), SessionError> {
+    let state = s.oa.state();
+    let Some(srv) = s.reinvite.as_mut().and_then(|r| r.server.as_mut()) else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    let Some(req) = srv.request.as_ref() else {
+        return Err(SessionError::InvalidState(s.state));
+    };
+    // An answer is needed for an offer; an offer when there was none,
+    // unless the application keeps the session as it is (no body: only
+    // allowed when no offer is pending).
+    if srv.offered && body.is_none() {
+        return Err(SessionError::DescriptionRequired(state));
+    }
+    let local_tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
+    let mut r = core.response(req, StatusCode::OK, local_tag.as_deref());
+    r.headers
+        .push(HeaderName::Contact, core.wire.contact.clone());
+    r.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    if let Some(sup) = &core.wire.supported {
+        r.headers.push(HeaderName::Supported, sup.clone());
+    }
+    for (n, v) in extra {
+        r.headers.push(n.clone(), v.clone());
+    }
+    if let Some(b) = &body {
+        b.apply_to_response(&mut r);
+    }
+    let txn = srv.txn;
+    srv.request = None;
+    srv.ok = Some(r.clone());
+    if body.is_some() {
+        if srv.offered {
+            let _ = s.oa.local_answer();
+        } else {
+            let _ = s.oa.local_offer();
+        }
+    }
+    s.timers.stop(SessionTimer::ReinviteAnswer);
+    core.send_response(now, txn, r);
+    let t1 = core.cfg.transaction.t1;
+    core.arm(s, SessionTimer::ReinviteRetransmit2xx, now + t1);
+    let wait = now + core.t1x64();
+    core.arm(s, SessionTimer::ReinviteAckWait, wait);
+    Ok(())
+}
+
+/// `reject_reinvite()`: a final 300-699; the offer is rolled back and the
+/// session stays as it was.
+pub(crate) fn reject(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    status: StatusCode,
+) -> Result<(), SessionError> {
+    if !(300..700).contains(&status.as_u16()) {
+        return Err(SessionError::InvalidStatus(status.as_u16()));
+    }
+    let unanswered = s
+        .reinvite
+        .as_ref()
+        .and_then(|r| r.server.as_ref())
+        .is_some_and(|srv| srv.request.is_some());
+    if !unanswered {
+        return Err(SessionError::InvalidState(s.state));
+    }
+    let srv = s
+        .reinvite
+        .as_mut()
+        .and_then(|r| r.server.take())
+        .expect("checked");
+    let req = srv.request.expect("checked");
+    s.oa.rollback();
+    s.timers.stop(SessionTimer::ReinviteAnswer);
+    let tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
+    let resp = core.response(&req, status, tag.as_deref());
+    core.send_response(now, srv.txn, resp);
+    Ok(())
+}
+
+/// Ends a re-INVITE of the peer still unanswered when the session ends
+/// (487, RFC 3261 §15.1.2 by analogy with the initial INVITE).
+pub(crate) fn on_session_ending(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(r) = s.reinvite.as_mut() else { return };
+    if let Some(srv) = r.server.take() {
+        if let Some(req) = srv.request {
+            let tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
+            let resp = core.response(&req, StatusCode::REQUEST_TERMINATED, tag.as_deref());
+            core.send_response(now, srv.txn, resp);
+        }
+    }
+    r.retry = None;
+}
+
+/// An ACK in the dialog: true when it acknowledges our 2xx to the peer's
+/// re-INVITE (then an answer in it completes offer/answer).
+pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &Request) -> bool {
+    let seq = sip_core::transaction::key::cseq(&ack.headers).map(|c| c.0);
+    let Some(r) = s.reinvite.as_mut() else {
+        return false;
+    };
+    let matches = r
+        .server
+        .as_ref()
+        .is_some_and(|srv| srv.ok.is_some() && Some(srv.seq) == seq);
+    if !matches {
+        return false;
+    }
+    let srv = r.server.take().expect("checked");
+    s.timers.stop(SessionTimer::ReinviteRetransmit2xx);
+    s.timers.stop(SessionTimer::ReinviteAckWait);
+    if srv.offered || s.oa.state() != SignalingState::HaveLocalOffer {
+        return true;
+    }
+    let cfg = &core.cfg;
+    match classify(&ack.headers, &ack.body, |ct| cfg.accepts_content_type(ct)) {
+        BodyKind::Session(b) => {
+            let _ = s.oa.remote_answer();
+            core.emit(Event::RemoteDescription {
+                session: s.id,
+                kind: DescriptionKind::Answer,
+                body: b,
+                early: false,
+            });
+        }
+        // SIP.js: an ACK without the answer to our offer: BYE (488).
+        _ => {
+            s.oa.rollback();
+            fail_session(
+                core,
+                s,
+                now,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "Missing session description",
+            );
+        }
+    }
+    true
+}
+
+/// A timer of this module fired.
+pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
+    if s.state == SessionState::Terminated {
+        return;
+    }
+    match t {
+        SessionTimer::ReinviteRetry => {
+            let busy = in_progress(s);
+            let Some(r) = s.reinvite.as_mut() else { return };
+            let Some(opts) = r.retry.take() else { return };
+            // The peer's re-INVITE (sent during our wait) still in
+            // progress: wait again.
+            if busy && r.deferrals < MAX_DEFERRALS {
+                r.deferrals += 1;
+                r.retry = Some(opts);
+                let delay = glare_delay(core, s.is_inviter);
+                core.arm(s, SessionTimer::ReinviteRetry, now + delay);
+                return;
+            }
+            if send(core, s, now, opts).is_err() {
+                core.emit(Event::RequestOutcome {
+                    session: s.id,
+                    method: Method::Invite,
+                    status: StatusCode::REQUEST_PENDING,
+                });
+            }
+        }
+        SessionTimer::ReinviteRetransmit2xx => {
+            let t2 = core.cfg.transaction.t2;
+            let Some(srv) = s.reinvite.as_mut().and_then(|r| r.server.as_mut()) else {
+                return;
+            };
+            let Some(ok) = srv.ok.clone() else { return };
+            srv.interval = (srv.interval * 2).min(t2);
+            let next = now + srv.interval;
+            let txn = srv.txn;
+            core.send_response(now, txn, ok);
+            core.arm(s, SessionTimer::ReinviteRetransmit2xx, next);
+        }
+        SessionTimer::ReinviteAckWait => {
+            s.timers.stop(SessionTimer::ReinviteRetransmit2xx);
+            if let Some(r) = s.reinvite.as_mut() {
+                r.server = None;
+            }
+            if let Some(d) = s.dialog.as_mut() {
+                let _ = send_bye(core, now, d, None, &[]);
+            }
+            terminate(core, s, TerminationCause::AckTimeout);
+        }
+        SessionTimer::ReinviteAnswer => {
+            if awaiting_answer(s) {
+                refuse_answer(core, s, now);
+            } else if s
+                .reinvite
+                .as_ref()
+                .and_then(|r| r.server.as_ref())
+                .is_some_and(|srv| srv.request.is_some())
+            {
+                let _ = reject(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE);
+            }
+        }
+        _ => {}
+    }
+}
