@@ -5,6 +5,7 @@ use crate::body::Body;
 use crate::ids::{RequestId, SessionId};
 use crate::messager::OutgoingId;
 use crate::offer_answer::DescriptionKind;
+use crate::publisher::{PublisherId, PublisherState};
 use crate::registerer::{RegistererId, RegistererState};
 use crate::session::SessionState;
 use crate::subscription::{SubscriptionId, SubscriptionState};
@@ -138,6 +139,23 @@ pub enum Event {
         request: OutgoingId,
         /// The response.
         response: Box<sip_core::message::Response>,
+    },
+    /// A Publisher changed state (see [`crate::publisher`]).
+    PublisherStateChanged {
+        /// The Publisher.
+        publisher: PublisherId,
+        /// The previous state.
+        from: PublisherState,
+        /// The new state.
+        to: PublisherState,
+    },
+    /// A PUBLISH failed (final non-2xx, 408 on timeout, 503 on a
+    /// transport error); the Publisher is Unpublished.
+    PublicationFailed {
+        /// The Publisher.
+        publisher: PublisherId,
+        /// The final status.
+        status: StatusCode,
     },
     /// A subscription changed state (see [`crate::subscription`]).
     SubscriptionStateChanged {

@@ -37,6 +37,7 @@ pub mod fuzzing;
 mod ids;
 pub mod messager;
 pub mod offer_answer;
+pub mod publisher;
 pub mod registerer;
 mod roles;
 mod session;
@@ -51,6 +52,7 @@ pub use events::{Event, TerminationCause};
 pub use ids::{RequestId, SessionId};
 pub use messager::{OutgoingId, RequestOptions};
 pub use offer_answer::{DescriptionKind, SignalingState};
+pub use publisher::{PublisherId, PublisherMut, PublisherOptions, PublisherState};
 pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererState};
 pub use roles::RoleError;
 pub use session::{

@@ -118,6 +118,10 @@ pub fn summarize(ev: &Event) -> Option<String> {
                 response.reason
             )
         }
+        Event::PublisherStateChanged { publisher, to, .. } => format!("{publisher}: {to:?}"),
+        Event::PublicationFailed { publisher, status } => {
+            format!("{publisher}: failed {}", status.as_u16())
+        }
         Event::SubscriptionStateChanged {
             subscription, to, ..
         } => format!("{subscription}: {to:?}"),

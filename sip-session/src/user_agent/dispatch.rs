@@ -117,6 +117,7 @@ impl UserAgent {
         match self.link(txn) {
             Some(Link::Registerer(r)) => crate::registerer::on_reply(self, now, r, txn, reply()),
             Some(Link::Outgoing(o)) => crate::messager::on_reply(self, now, o, txn, reply()),
+            Some(Link::Publisher(p)) => crate::publisher::on_reply(self, now, p, txn, reply()),
             Some(Link::Subscription(s)) => {
                 crate::subscription::on_reply(self, now, s, txn, reply())
             }

@@ -197,6 +197,7 @@ impl UserAgent {
                 TimerOwner::Request(id) => requests::answer_default(self, now, id),
                 TimerOwner::Registerer(id, t) => crate::registerer::on_timer(self, now, id, t),
                 TimerOwner::Subscription(id, t) => crate::subscription::on_timer(self, now, id, t),
+                TimerOwner::Publisher(id, t) => crate::publisher::on_timer(self, now, id, t),
             }
             self.process(now);
         }
@@ -446,5 +447,6 @@ fn timer_live(
         TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
         TimerOwner::Registerer(id, t) => crate::registerer::timer_live(roles, id, t, at),
         TimerOwner::Subscription(id, t) => crate::subscription::timer_live(roles, id, t, at),
+        TimerOwner::Publisher(id, t) => crate::publisher::timer_live(roles, id, t, at),
     }
 }
