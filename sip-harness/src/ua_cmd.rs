@@ -1,6 +1,6 @@
 //! `sip-harness register`, `message` and `options`: one request of a
 //! [`Registerer`](sip_session::registerer) or an out-of-dialog request
-//! over real sockets ([`Driver`](crate::realnet::Driver) running a
+//! over real sockets ([`Driver`] running a
 //! [`UaNode`]), and the registration of `answer --register`.
 //!
 //! Contract (stable; scripts rely on it):

@@ -15,6 +15,10 @@
 //! | [`Event`], [`TerminationCause`] | what the application is told |
 //! | [`offer_answer`] | the offer/answer state (RFC 3264, RFC 6337); bodies stay opaque ([`Body`]) |
 //! | [`IncomingRequest`] | in-dialog requests the application answers itself |
+//! | [`registerer`] ([`RegistererMut`]) | REGISTER bindings: refresh, 423, digest, Retry-After, unregister(-all), RFC 5626 params, NAT contact correction (RFC 3261 §10.2) |
+//! | [`messager`] | out-of-dialog MESSAGE (RFC 3428) and OPTIONS (RFC 3261 §11) sent, final response as [`Event::Response`] |
+//! | [`subscription`] ([`SubscriptionMut`]) | Subscriber and Notifier (RFC 6665) |
+//! | [`publisher`] ([`PublisherMut`]) | PUBLISH (RFC 3903) |
 //!
 //! What the agent answers on its own: OPTIONS (200 with Allow, Accept,
 //! Supported), 405 with Allow, 416, 420 with Unsupported, 481, 482, 400,

@@ -1,5 +1,5 @@
-//! Subscriptions (RFC 6665): the [`subscriber`] side (SIP.js `Subscriber`)
-//! and the [`notifier`] side (absent from SIP.js), sharing one table, one
+//! Subscriptions (RFC 6665): the subscriber side (SIP.js `Subscriber`)
+//! and the notifier side (absent from SIP.js), sharing one table, one
 //! id type and one state machine.
 //!
 //! * Subscriber: `subscribe()` sends SUBSCRIBE (Event, Expires, Contact,
@@ -198,6 +198,11 @@ impl UserAgent {
     /// others are refused 489.
     pub fn accept_subscriptions(&mut self, packages: &[&str]) {
         self.roles.subs.packages = packages.iter().map(|p| (*p).to_owned()).collect();
+        // RFC 6665 §7.1: a notifier lists SUBSCRIBE in Allow.
+        let allow = &mut self.core.wire.allow;
+        if !packages.is_empty() && !allow.contains("SUBSCRIBE") {
+            allow.push_str(", SUBSCRIBE");
+        }
     }
 }
 
