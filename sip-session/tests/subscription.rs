@@ -714,3 +714,76 @@ fn out_of_order_notify_is_500() {
         vec![StatusCode::OK, StatusCode::SERVER_INTERNAL_ERROR]
     );
 }
+
+#[test]
+fn notifier_ends_when_a_notify_is_refused_and_answers_480_without_the_application() {
+    // Bob's application never answers the SUBSCRIBE: 480 after the
+    // answer timeout.
+    let mut net = Net::new(13, Impairments::PERFECT);
+    let alice = net.add("alice", 1, |_| {});
+    let bob = net.add("bob", 2, |c| {
+        c.request_answer_timeout = Duration::from_secs(5)
+    });
+    net.ua(bob).accept_subscriptions(&["presence"]);
+    let target = net.uri(bob);
+    let now = net.now;
+    let id = net
+        .ua(alice)
+        .subscribe(now, target, "presence", SubscribeOptions::default())
+        .unwrap();
+    net.run_for(Duration::from_secs(6));
+    assert_eq!(
+        net.finals(bob, "SUBSCRIBE"),
+        vec![StatusCode::TEMPORARILY_UNAVAILABLE]
+    );
+    assert_eq!(sub_states(&net, alice, id), vec![NotifyWait, Terminated]);
+
+    // A NOTIFY answered 481 ends the notifier's side (RFC 6665 §4.2.2).
+    let (mut net, alice, bob, _id) = presence_pair();
+    net.filter = Some(Box::new(move |from, m| {
+        if from == alice {
+            if let Message::Response(r) = m {
+                if r.headers
+                    .get(&HeaderName::CSeq)
+                    .is_some_and(|c| c.ends_with("NOTIFY"))
+                {
+                    r.status = StatusCode::CALL_DOES_NOT_EXIST;
+                }
+            }
+        }
+        true
+    }));
+    let b = bob_sub(&mut net, bob);
+    let now = net.now;
+    net.ua(bob)
+        .subscription(b)
+        .unwrap()
+        .notify(now, Active, Some(Body::new(PIDF, &b"<closed/>"[..])))
+        .unwrap();
+    net.run_for(Duration::from_secs(1));
+    assert_eq!(sub_states(&net, bob, b), vec![Active, Terminated]);
+}
+
+#[test]
+fn a_notifier_lists_subscribe_in_allow() {
+    let mut net = Net::new(14, Impairments::PERFECT);
+    let alice = net.add("alice", 1, |_| {});
+    let bob = net.add("bob", 2, |_| {});
+    net.ua(bob).accept_subscriptions(&["presence"]);
+    let target = net.uri(bob);
+    let now = net.now;
+    net.ua(alice)
+        .options(now, target, RequestOptions::default())
+        .unwrap();
+    net.run_for(Duration::from_secs(1));
+    let allow = net
+        .events(alice)
+        .find_map(|e| match e {
+            Event::Response { response, .. } => {
+                response.headers.get(&HeaderName::Allow).map(str::to_owned)
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(allow.contains("SUBSCRIBE"), "{allow}");
+}
