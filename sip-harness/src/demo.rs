@@ -22,6 +22,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("glare", "call-glare"),
     ("transfer", "call-transfer"),
     ("attended-transfer", "call-attended-transfer"),
+    ("prack", "call-prack"),
 ];
 
 /// Arguments of `sip-harness demo`.
