@@ -60,6 +60,10 @@ pub struct UserAgentConfig {
     pub rel100: ExtensionSupport,
     /// The Replaces header (RFC 3891). Default unsupported (as SIP.js).
     pub replaces: ExtensionSupport,
+    /// Accept UPDATE (RFC 3311) in confirmed dialogs and list it in Allow.
+    /// Default off: 405, as SIP.js. (`SessionMut::update` sends one
+    /// whatever this says.)
+    pub allow_update: bool,
     /// Further option tags to list in Supported.
     pub extra_supported: Vec<String>,
     /// The User-Agent header value of requests and Server of responses;
@@ -138,6 +142,7 @@ impl Default for UserAgentConfig {
             transaction: TransactionConfig::default(),
             rel100: ExtensionSupport::Unsupported,
             replaces: ExtensionSupport::Unsupported,
+            allow_update: false,
             extra_supported: Vec::new(),
             user_agent: None,
             preloaded_route: Vec::new(),

@@ -150,6 +150,15 @@ pub enum Event {
         /// The session.
         session: SessionId,
     },
+    /// The peer sent an UPDATE with an offer (RFC 3311), which follows as
+    /// [`Event::RemoteDescription`]: answer with
+    /// [`SessionMut::accept_update`](crate::SessionMut::accept_update) or
+    /// [`SessionMut::reject_update`](crate::SessionMut::reject_update)
+    /// (488 and rollback when unanswered in time).
+    Update {
+        /// The session.
+        session: SessionId,
+    },
     /// The final response to a request this side sent in the session's
     /// dialog: a re-INVITE ([`SessionMut::invite`](crate::SessionMut::invite)),
     /// INFO, MESSAGE. A 408 or 503 may be synthesized (timeout,

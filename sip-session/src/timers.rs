@@ -46,10 +46,12 @@ pub(crate) enum SessionTimer {
     /// The application did not answer the peer's re-INVITE in time: 488;
     /// or did not give the answer for the ACK of our re-INVITE: ACK, BYE.
     ReinviteAnswer,
+    /// The application did not answer the peer's UPDATE in time: 488.
+    UpdateAnswer,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 13;
+    pub(crate) const COUNT: usize = 14;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.

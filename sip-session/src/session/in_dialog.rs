@@ -60,6 +60,7 @@ pub(crate) fn on_request(
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
         Method::Invite => reinvite::on_request(core, s, now, txn, req),
+        Method::Update => super::update::on_request(core, s, now, txn, req),
         Method::Notify if super::refer::is_refer_notify(&req) => {
             super::refer::on_notify(core, s, now, txn, &req)
         }
@@ -134,7 +135,7 @@ fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId
     if s.state == SessionState::Terminated {
         return;
     }
-    reinvite::on_session_ending(core, s, now);
+    reinvite::end_pending(core, s, now);
     core.emit(Event::Bye { session: s.id });
     if !s.is_inviter && matches!(s.state, SessionState::Initial | SessionState::Establishing) {
         invitation::send_final(core, s, now, StatusCode::REQUEST_TERMINATED, None, &[]);

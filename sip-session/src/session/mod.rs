@@ -20,6 +20,7 @@ pub(crate) mod refer;
 pub(crate) mod reinvite;
 pub(crate) mod reliable;
 mod state;
+pub(crate) mod update;
 mod views;
 
 pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
@@ -28,6 +29,7 @@ pub use lifecycle::ByeOptions;
 pub use refer::{ReferOptions, ReferTarget, ReferralError};
 pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
 pub use state::SessionState;
+pub use update::UpdateOptions;
 pub use views::{InvitationMut, InviterMut, Session, SessionMut};
 
 use crate::events::TerminationCause;
@@ -69,6 +71,8 @@ pub(crate) struct SessionData {
     pub referrer: Option<refer::Referrer>,
     /// The NOTIFYs of a REFER this session accepted, one at a time.
     pub notify_queue: Option<refer::NotifyQueue>,
+    /// UPDATEs in either direction, once there was one.
+    pub update: Option<Box<update::UpdateData>>,
 }
 
 impl SessionData {
@@ -94,6 +98,7 @@ impl SessionData {
             reinvite: None,
             referrer: None,
             notify_queue: None,
+            update: None,
         }
     }
 

@@ -106,6 +106,7 @@ pub(crate) fn owns_timer(t: SessionTimer) -> bool {
             | SessionTimer::ReinviteRetransmit2xx
             | SessionTimer::ReinviteAckWait
             | SessionTimer::ReinviteAnswer
+            | SessionTimer::UpdateAnswer
     )
 }
 
@@ -731,6 +732,13 @@ pub(crate) fn on_session_ending(core: &mut Core, s: &mut SessionData, now: Insta
     r.retry = None;
 }
 
+/// Both pending server requests of the peer (re-INVITE, UPDATE) get 487
+/// when the session ends.
+pub(crate) fn end_pending(core: &mut Core, s: &mut SessionData, now: Instant) {
+    on_session_ending(core, s, now);
+    super::update::on_session_ending(core, s, now);
+}
+
 /// An ACK in the dialog: true when it acknowledges our 2xx to the peer's
 /// re-INVITE (then an answer in it completes offer/answer).
 pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &Request) -> bool {
@@ -826,6 +834,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             }
             terminate(core, s, TerminationCause::AckTimeout);
         }
+        SessionTimer::UpdateAnswer => super::update::on_answer_timeout(core, s, now),
         SessionTimer::ReinviteAnswer => {
             if awaiting_answer(s) {
                 refuse_answer(core, s, now);
