@@ -53,6 +53,12 @@ pub enum Command {
     Call(crate::phone_cmd::CallArgs),
     /// Answer calls over real sockets (UAS).
     Answer(crate::phone_cmd::AnswerArgs),
+    /// Register with a registrar over real sockets (or unregister).
+    Register(crate::ua_cmd::RegisterArgs),
+    /// Send an out-of-dialog MESSAGE over real sockets.
+    Message(crate::ua_cmd::MessageArgs),
+    /// Send OPTIONS over real sockets and print the capabilities.
+    Options(crate::ua_cmd::OptionsArgs),
 }
 
 impl Command {
@@ -69,6 +75,9 @@ impl Command {
             Command::Demo(args) => crate::demo::run(args),
             Command::Call(args) => crate::phone_cmd::call(args),
             Command::Answer(args) => crate::phone_cmd::answer(args),
+            Command::Register(args) => crate::ua_cmd::register(args),
+            Command::Message(args) => crate::ua_cmd::message(args),
+            Command::Options(args) => crate::ua_cmd::options(args),
         }
     }
 }

@@ -67,6 +67,7 @@ pub mod scenarios;
 pub mod sim;
 pub mod sweep;
 pub mod trace;
+pub mod ua_cmd;
 
 pub use sim::{Faults, LinkConfig, Node, NodeId, NodeRef, Sim, SimConfig, SimError};
 pub use trace::Trace;

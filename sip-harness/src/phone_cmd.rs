@@ -50,7 +50,7 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
-    fn transport(&self) -> Transport {
+    pub(crate) fn transport(&self) -> Transport {
         if self.transport == "tcp" {
             Transport::Tcp
         } else {
@@ -119,9 +119,19 @@ pub struct AnswerArgs {
     /// Ring with a reliable 180 (RFC 3262, PRACK expected).
     #[arg(long)]
     pub prack: bool,
+    /// Register with this registrar first and keep the binding refreshed
+    /// (needs `--user` and `--password`).
+    #[arg(long, value_name = "SIP-URI", requires_all = ["user", "password"])]
+    pub register: Option<String>,
+    /// Digest user name (and user part of the address of record).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Digest password.
+    #[arg(long)]
+    pub password: Option<String>,
 }
 
-fn secs(s: f64) -> Result<Duration, String> {
+pub(crate) fn secs(s: f64) -> Result<Duration, String> {
     if s.is_finite() && s >= 0.0 {
         Ok(Duration::from_millis((s * 1000.0) as u64))
     } else {
@@ -131,7 +141,7 @@ fn secs(s: f64) -> Result<Duration, String> {
 
 /// Resolves the host of a SIP URI to a socket address (the harness may do
 /// IO; the protocol crates do not).
-fn resolve(uri: &Uri, transport: Transport) -> Result<(String, SocketAddr), String> {
+pub(crate) fn resolve(uri: &Uri, transport: Transport) -> Result<(String, SocketAddr), String> {
     let sip = uri
         .as_sip()
         .ok_or_else(|| format!("{uri}: not a sip: URI"))?;
@@ -148,7 +158,7 @@ fn resolve(uri: &Uri, transport: Transport) -> Result<(String, SocketAddr), Stri
     Ok((host, addr))
 }
 
-fn base_config(user: &str, net: &NetArgs) -> Result<UserAgentConfig, String> {
+pub(crate) fn base_config(user: &str, net: &NetArgs) -> Result<UserAgentConfig, String> {
     let bind = net.bind;
     let tp = if net.transport() == Transport::Tcp {
         ";transport=tcp"
@@ -183,7 +193,7 @@ pub fn sent_by(addr: SocketAddr) -> sip_core::transaction::Config {
     }
 }
 
-fn bind(node: UaNode, net: &NetArgs) -> Result<Driver<UaNode>, String> {
+pub(crate) fn bind(node: UaNode, net: &NetArgs) -> Result<Driver<UaNode>, String> {
     let mut d = Driver::bind(node, net.bind, &[Transport::Udp, Transport::Tcp])
         .map_err(|e| format!("cannot bind {}: {e}", net.bind))?;
     if net.trace {
@@ -194,7 +204,7 @@ fn bind(node: UaNode, net: &NetArgs) -> Result<Driver<UaNode>, String> {
 
 /// Prints the node's new application events (JSON on stdout when asked)
 /// and notable progress on stderr.
-fn report(d: &mut Driver<UaNode>, json: bool) {
+pub(crate) fn report(d: &mut Driver<UaNode>, json: bool) {
     while let Some(ev) = d.poll_event() {
         let text = match &ev {
             serde_json::Value::String(s) => s.clone(),
@@ -300,7 +310,15 @@ pub fn call(args: CallArgs) -> CmdResult {
 
 /// Runs `sip-harness answer`.
 pub fn answer(args: AnswerArgs) -> CmdResult {
-    let mut cfg = base_config("answer", &args.net)?;
+    let mut cfg = base_config(args.user.as_deref().unwrap_or("answer"), &args.net)?;
+    let registrar = match (&args.register, &args.user, &args.password) {
+        (Some(r), Some(u), Some(p)) => {
+            let uri = Uri::parse(r).map_err(|e| format!("{r}: {e}"))?;
+            crate::ua_cmd::registration_config(&mut cfg, &uri, u, p, &args.net)?;
+            Some(uri)
+        }
+        _ => None,
+    };
     if args.prack {
         cfg.rel100 = ExtensionSupport::Required;
         cfg.send_initial_provisional = false;
@@ -327,6 +345,9 @@ pub fn answer(args: AnswerArgs) -> CmdResult {
     let mut d = bind(node, &args.net)?;
     let json = args.net.events.is_some();
     eprintln!("listening on {} (udp, tcp)", d.local_addr());
+    if let Some(r) = &registrar {
+        crate::ua_cmd::start_registration(&mut d, r, 600, false)?;
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(args.net.timeout);
     let clean = |n: &UaNode| {
         n.outcomes()
@@ -358,7 +379,7 @@ pub fn answer(args: AnswerArgs) -> CmdResult {
 
 /// Tokens for a real-network agent must differ between runs; the
 /// simulated ones are seeded explicitly instead.
-fn seed_from_clock() -> u64 {
+pub(crate) fn seed_from_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64 ^ u64::from(std::process::id()))

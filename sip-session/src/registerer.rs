@@ -387,6 +387,17 @@ fn send(
     kind: Kind,
     auth: AuthSession,
 ) -> Result<(), RoleError> {
+    let mut req = req;
+    let has_credentials = req.headers.contains(&HeaderName::Authorization)
+        || req.headers.contains(&HeaderName::ProxyAuthorization);
+    if let (false, Some(d)) = (has_credentials, r.digest.as_mut()) {
+        // RFC 7616 §3.4: reuse the last nonce (a new nonce count) so a
+        // refresh need not be challenged again.
+        let uri = req.uri.to_string();
+        if let Ok(a) = d.authorize_preemptively(&req.method, &uri, &req.body, &mut core.tokens) {
+            sip_core::auth::apply_all(&mut req.headers, &a);
+        }
+    }
     let (txn, _) = core.send_request(now, req.clone(), Link::Registerer(id))?;
     r.cseq = cseq_of(&req);
     r.timers[RegTimer::Retry as usize] = None;
@@ -556,7 +567,8 @@ pub(crate) fn on_reply(
                     // RFC 3261 §10.2.8: ask again with at least Min-Expires.
                     r.expires = min;
                     let req = build(core, r, Kind::Register);
-                    if send(core, id, r, now, req, Kind::Register, f.auth).is_err() {
+                    let auth = AuthSession::with_config(core.cfg.auth);
+                    if send(core, id, r, now, req, Kind::Register, auth).is_err() {
                         fail(core, id, r, resp.status, None);
                     }
                 }

@@ -13,7 +13,7 @@
 //! proxy). The user agent applies them; a proxy or registrar picks its own.
 
 use super::error::{ParseError, ParseErrorKind as K};
-use crate::header::{HeaderName, Headers, TypedHeader};
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader};
 use crate::message::{Message, Request};
 use crate::uri::Uri;
 use smallvec::SmallVec;
@@ -29,21 +29,24 @@ const SINGLE: [(HeaderName, &str); 6] = [
 ];
 
 /// Parse-time checks; see the module documentation.
+///
+/// Two passes over the header lines: one counting the single-valued
+/// headers, one parsing the typed ones. Errors are reported in a fixed
+/// priority (duplicates, then Via, From, To, Call-ID, CSeq, Max-Forwards,
+/// Contact), the first of each kind in message order.
 pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
     let headers = msg.headers();
-    for (name, label) in &SINGLE {
-        if headers.count(name) > 1 {
-            return Err(ParseError::new(K::DuplicateHeader(label), 0).at_header(name.clone()));
+    let mut count = [0u8; SINGLE.len()];
+    for h in headers {
+        if let Some(i) = SINGLE.iter().position(|(n, _)| *n == h.name) {
+            count[i] = count[i].saturating_add(1);
         }
     }
-    typed_checks(headers)?;
-    if let Message::Request(r) = msg {
-        if let Some(Ok(cseq)) = headers.typed::<crate::header::CSeq>() {
-            if cseq.method != r.method {
-                return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
-            }
-        }
+    if let Some(i) = count.iter().position(|&c| c > 1) {
+        let (name, label) = &SINGLE[i];
+        return Err(ParseError::new(K::DuplicateHeader(label), 0).at_header(name.clone()));
     }
+    typed_checks(msg)?;
     if let Some(d) = headers.get(&HeaderName::Date) {
         if !is_rfc1123_gmt(d) {
             return Err(ParseError::new(K::Date, 0).at_header(HeaderName::Date));
@@ -52,22 +55,76 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
     Ok(())
 }
 
-fn all_parse<T: TypedHeader>(headers: &Headers) -> Result<(), ParseError> {
-    for v in headers.typed_all::<T>() {
-        v.map_err(|e| ParseError::new(K::Header(e), 0).at_header(T::NAME))?;
+/// The typed headers checked at parse time, in reporting priority.
+const TYPED: [HeaderName; 7] = [
+    HeaderName::Via,
+    HeaderName::From,
+    HeaderName::To,
+    HeaderName::CallId,
+    HeaderName::CSeq,
+    HeaderName::MaxForwards,
+    HeaderName::Contact,
+];
+
+fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderError> {
+    use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
+    match kind {
+        0 => Via::parse(value).map(|_| None),
+        1 => From::parse(value).map(|_| None),
+        2 => To::parse(value).map(|_| None),
+        3 => CallId::parse(value).map(|_| None),
+        4 => CSeq::parse(value).map(|c| Some(c.method)),
+        5 => MaxForwards::parse(value).map(|_| None),
+        _ => Contact::parse(value).map(|_| None),
     }
-    Ok(())
 }
 
-fn typed_checks(headers: &Headers) -> Result<(), ParseError> {
-    use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
-    all_parse::<Via>(headers)?;
-    all_parse::<From>(headers)?;
-    all_parse::<To>(headers)?;
-    all_parse::<CallId>(headers)?;
-    all_parse::<CSeq>(headers)?;
-    all_parse::<MaxForwards>(headers)?;
-    all_parse::<Contact>(headers)?;
+fn typed_checks(msg: &Message) -> Result<(), ParseError> {
+    let mut first: [Option<HeaderError>; TYPED.len()] = Default::default();
+    let mut cseq_method = None;
+    for h in msg.headers() {
+        let Some(kind) = TYPED.iter().position(|n| *n == h.name) else {
+            continue;
+        };
+        if first[kind].is_some() {
+            continue;
+        }
+        // Via and Contact are lists (RFC 3261 §7.3.1).
+        let list = kind == 0 || kind == 6;
+        let mut check = |v: &str| match parse_one(kind, v) {
+            Ok(m) => {
+                if m.is_some() && cseq_method.is_none() {
+                    cseq_method = m;
+                }
+                true
+            }
+            Err(e) => {
+                first[kind] = Some(e);
+                false
+            }
+        };
+        if list {
+            for v in split_comma(&h.value) {
+                if !check(v) {
+                    break;
+                }
+            }
+        } else {
+            check(&h.value);
+        }
+    }
+    if let Some((kind, e)) = first
+        .iter_mut()
+        .enumerate()
+        .find_map(|(k, e)| e.take().map(|e| (k, e)))
+    {
+        return Err(ParseError::new(K::Header(e), 0).at_header(TYPED[kind].clone()));
+    }
+    if let (Message::Request(r), Some(m)) = (msg, cseq_method) {
+        if m != r.method {
+            return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
+        }
+    }
     Ok(())
 }
 

@@ -489,7 +489,7 @@ pub fn summarize(ev: &Event) -> String {
             method,
             status,
         } => format!("{session}: {method} answered {}", status.as_u16()),
-        other => format!("{other:?}"),
+        other => crate::scenarios::roles::summarize(other).unwrap_or_else(|| format!("{other:?}")),
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod calls;
 pub mod in_dialog;
+pub mod roles;
 pub mod selftest;
 pub mod txn;
 
@@ -85,6 +86,21 @@ pub const ALL: &[Scenario] = &[
         name: "call-glare",
         about: "both sides send a re-INVITE at once: 491 each way, retries after the RFC 3261 §14.1 delays (callee 0-2 s, caller 2.1-4 s), both accepted",
         body: in_dialog::glare,
+    },
+    Scenario {
+        name: "register",
+        about: "Alice registers with the registrar/proxy fixture: 401, digest, 423 Min-Expires, 200; refreshes before expiry; unregisters",
+        body: roles::register,
+    },
+    Scenario {
+        name: "proxied-call",
+        about: "Alice and Bob register with the proxy; Alice calls sip:bob@example.com through it; 2 s ringing, 5 s call, BYE via Record-Route",
+        body: roles::proxied_call,
+    },
+    Scenario {
+        name: "proxied-message",
+        about: "Bob registers; Alice sends an out-of-dialog MESSAGE to sip:bob@example.com through the proxy; Bob's application answers 200",
+        body: roles::proxied_message,
     },
     Scenario {
         name: "call-transfer",
