@@ -340,6 +340,7 @@ pub(crate) fn lose_dialog(core: &mut Core, s: &mut SessionData, now: Instant, st
     if let Some(d) = s.dialog.as_mut() {
         let _ = send_bye(core, now, d, None, &[]);
     }
+    end_pending(core, s, now);
     terminate(core, s, TerminationCause::DialogLost(status));
 }
 
@@ -462,6 +463,7 @@ fn fail_session(
     if let Some(d) = s.dialog.as_mut() {
         let _ = send_bye(core, now, d, Some((status, text)), &[]);
     }
+    end_pending(core, s, now);
     terminate(core, s, TerminationCause::Description(status));
 }
 
@@ -832,6 +834,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             if let Some(d) = s.dialog.as_mut() {
                 let _ = send_bye(core, now, d, None, &[]);
             }
+            end_pending(core, s, now);
             terminate(core, s, TerminationCause::AckTimeout);
         }
         SessionTimer::UpdateAnswer => super::update::on_answer_timeout(core, s, now),

@@ -195,6 +195,7 @@ impl SessionMut<'_> {
                             "Session description refused",
                         )),
                     );
+                    reinvite::end_pending(core, s, now);
                     lifecycle::terminate(
                         core,
                         s,
