@@ -64,6 +64,8 @@ pub struct UserAgentConfig {
     /// Default off: 405, as SIP.js. (`SessionMut::update` sends one
     /// whatever this says.)
     pub allow_update: bool,
+    /// Session timers (RFC 4028): `None` (the default) leaves them off.
+    pub session_timer: Option<crate::SessionTimerConfig>,
     /// Further option tags to list in Supported.
     pub extra_supported: Vec<String>,
     /// The User-Agent header value of requests and Server of responses;
@@ -143,6 +145,7 @@ impl Default for UserAgentConfig {
             rel100: ExtensionSupport::Unsupported,
             replaces: ExtensionSupport::Unsupported,
             allow_update: false,
+            session_timer: None,
             extra_supported: Vec::new(),
             user_agent: None,
             preloaded_route: Vec::new(),
@@ -175,6 +178,9 @@ impl UserAgentConfig {
         if self.replaces.is_supported() {
             v.push(option_tag::REPLACES);
         }
+        if self.session_timer.is_some() {
+            v.push(crate::session::session_timer::TIMER_TAG);
+        }
         v.extend(self.extra_supported.iter().map(String::as_str));
         v
     }
@@ -185,6 +191,8 @@ impl UserAgentConfig {
     pub fn supports(&self, tag: &str) -> bool {
         (tag.eq_ignore_ascii_case(option_tag::REL100) && self.rel100.is_supported())
             || (tag.eq_ignore_ascii_case(option_tag::REPLACES) && self.replaces.is_supported())
+            || (tag.eq_ignore_ascii_case(crate::session::session_timer::TIMER_TAG)
+                && self.session_timer.is_some())
             || self
                 .extra_supported
                 .iter()

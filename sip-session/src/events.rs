@@ -223,4 +223,7 @@ pub enum TerminationCause {
     /// A request in the dialog got 481 or timed out (408): the dialog is
     /// gone (RFC 3261 §12.2.1.2, RFC 5057 §5.1); a BYE was sent.
     DialogLost(StatusCode),
+    /// The session timer ran out without a refresh (RFC 4028 §10); a BYE
+    /// was sent.
+    SessionExpired,
 }

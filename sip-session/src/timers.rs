@@ -48,10 +48,14 @@ pub(crate) enum SessionTimer {
     ReinviteAnswer,
     /// The application did not answer the peer's UPDATE in time: 488.
     UpdateAnswer,
+    /// RFC 4028 §10: the refresher's refresh, at half the interval.
+    SessionRefresh,
+    /// RFC 4028 §10: the session expired unrefreshed: BYE.
+    SessionExpiry,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 14;
+    pub(crate) const COUNT: usize = 16;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.

@@ -19,6 +19,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod refer;
 pub(crate) mod reinvite;
 pub(crate) mod reliable;
+pub(crate) mod session_timer;
 mod state;
 pub(crate) mod update;
 mod views;
@@ -28,6 +29,7 @@ pub use inviter::{CancelOptions, InviteOptions};
 pub use lifecycle::ByeOptions;
 pub use refer::{ReferOptions, ReferTarget, ReferralError};
 pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
+pub use session_timer::SessionTimerConfig;
 pub use state::SessionState;
 pub use update::UpdateOptions;
 pub use views::{InvitationMut, InviterMut, Session, SessionMut};
@@ -73,6 +75,8 @@ pub(crate) struct SessionData {
     pub notify_queue: Option<refer::NotifyQueue>,
     /// UPDATEs in either direction, once there was one.
     pub update: Option<Box<update::UpdateData>>,
+    /// The session timer agreed (RFC 4028), when on.
+    pub session_timer: Option<session_timer::Negotiated>,
 }
 
 impl SessionData {
@@ -99,6 +103,7 @@ impl SessionData {
             referrer: None,
             notify_queue: None,
             update: None,
+            session_timer: None,
         }
     }
 

@@ -107,6 +107,8 @@ pub(crate) fn owns_timer(t: SessionTimer) -> bool {
             | SessionTimer::ReinviteAckWait
             | SessionTimer::ReinviteAnswer
             | SessionTimer::UpdateAnswer
+            | SessionTimer::SessionRefresh
+            | SessionTimer::SessionExpiry
     )
 }
 
@@ -669,6 +671,7 @@ pub(crate) fn accept(
         b.apply_to_response(&mut r);
     }
     let txn = srv.txn;
+    let refreshed = s.session_timer.is_some();
     srv.request = None;
     srv.ok = Some(r.clone());
     if body.is_some() {
@@ -679,6 +682,17 @@ pub(crate) fn accept(
         }
     }
     s.timers.stop(SessionTimer::ReinviteAnswer);
+    if refreshed {
+        super::session_timer::on_refreshed(core, s, now, &mut r);
+        if let Some(ok) = s
+            .reinvite
+            .as_mut()
+            .and_then(|r| r.server.as_mut())
+            .and_then(|srv| srv.ok.as_mut())
+        {
+            ok.clone_from(&r);
+        }
+    }
     core.send_response(now, txn, r);
     let t1 = core.cfg.transaction.t1;
     core.arm(s, SessionTimer::ReinviteRetransmit2xx, now + t1);
@@ -838,6 +852,9 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             terminate(core, s, TerminationCause::AckTimeout);
         }
         SessionTimer::UpdateAnswer => super::update::on_answer_timeout(core, s, now),
+        SessionTimer::SessionRefresh | SessionTimer::SessionExpiry => {
+            super::session_timer::on_timer(core, s, now, t)
+        }
         SessionTimer::ReinviteAnswer => {
             if awaiting_answer(s) {
                 refuse_answer(core, s, now);

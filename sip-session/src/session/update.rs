@@ -169,6 +169,8 @@ pub(crate) fn on_request(
         let mut r = core.response(&req, StatusCode::OK, tag.as_deref());
         r.headers
             .push(HeaderName::Contact, core.wire.contact.clone());
+        // A session refresh (RFC 4028 §10).
+        super::session_timer::on_refreshed(core, s, now, &mut r);
         core.send_response(now, txn, r);
         return;
     };

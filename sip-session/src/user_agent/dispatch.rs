@@ -319,6 +319,16 @@ impl UserAgent {
     }
 
     fn on_new_invite(&mut self, now: Instant, txn: TransactionId, req: Request, source: &Source) {
+        // RFC 4028 §8.1: an interval below our Min-SE: 422 with it.
+        if let Some(min) = crate::session::session_timer::too_small(&self.core, &req) {
+            let tag = self.core.tokens.tag();
+            let mut r =
+                self.core
+                    .response(&req, StatusCode::SESSION_INTERVAL_TOO_SMALL, Some(&tag));
+            r.headers.push(HeaderName::MinSe, min.to_string());
+            self.core.send_response(now, txn, r);
+            return;
+        }
         // RFC 3891 §3: Replaces names a dialog of ours as seen in an
         // incoming request (to-tag = our tag).
         let mut replacee = None;
