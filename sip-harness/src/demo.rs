@@ -26,6 +26,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("transfer", "call-transfer"),
     ("attended-transfer", "call-attended-transfer"),
     ("prack", "call-prack"),
+    ("session-timer", "call-session-timer"),
 ];
 
 /// Arguments of `sip-harness demo`.
