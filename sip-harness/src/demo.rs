@@ -26,6 +26,8 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("presence", "presence"),
     ("transfer", "call-transfer"),
     ("attended-transfer", "call-attended-transfer"),
+    ("prack", "call-prack"),
+    ("session-timer", "call-session-timer"),
 ];
 
 /// Arguments of `sip-harness demo`.

@@ -47,6 +47,18 @@ fn attended_transfer_ladder() {
 }
 
 #[test]
+fn prack_ladder() {
+    insta::assert_snapshot!(ladder("call-prack", 1, &Faults::NONE));
+}
+
+#[test]
+fn session_timer_ladder() {
+    let l = ladder("call-session-timer", 1, &Faults::NONE);
+    assert_eq!(l.matches("--UPDATE--").count(), 4, "{l}");
+    insta::assert_snapshot!(l);
+}
+
+#[test]
 fn in_dialog_scenarios_survive_faults_over_a_hundred_seeds() {
     let faults = Faults {
         loss: 0.2,
@@ -60,6 +72,8 @@ fn in_dialog_scenarios_survive_faults_over_a_hundred_seeds() {
         "call-glare",
         "call-transfer",
         "call-attended-transfer",
+        "call-prack",
+        "call-session-timer",
     ] {
         let scenario = scenarios::find(name).expect("registered");
         let mut cfg = SweepConfig::new(scenario, 0, 120, faults);

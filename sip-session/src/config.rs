@@ -60,6 +60,16 @@ pub struct UserAgentConfig {
     pub rel100: ExtensionSupport,
     /// The Replaces header (RFC 3891). Default unsupported (as SIP.js).
     pub replaces: ExtensionSupport,
+    /// Accept UPDATE (RFC 3311) in confirmed dialogs and list it in Allow.
+    /// Default off: 405, as SIP.js. (`SessionMut::update` sends one
+    /// whatever this says.)
+    pub allow_update: bool,
+    /// The Info Packages (RFC 6086) this agent takes in INFO; an INFO
+    /// naming another one gets 469 (Bad Info Package, §4.2.2). Legacy INFO
+    /// without `Info-Package` is not affected. Default: none.
+    pub info_packages: Vec<String>,
+    /// Session timers (RFC 4028): `None` (the default) leaves them off.
+    pub session_timer: Option<crate::SessionTimerConfig>,
     /// Further option tags to list in Supported.
     pub extra_supported: Vec<String>,
     /// The User-Agent header value of requests and Server of responses;
@@ -138,6 +148,9 @@ impl Default for UserAgentConfig {
             transaction: TransactionConfig::default(),
             rel100: ExtensionSupport::Unsupported,
             replaces: ExtensionSupport::Unsupported,
+            allow_update: false,
+            session_timer: None,
+            info_packages: Vec::new(),
             extra_supported: Vec::new(),
             user_agent: None,
             preloaded_route: Vec::new(),
@@ -170,6 +183,9 @@ impl UserAgentConfig {
         if self.replaces.is_supported() {
             v.push(option_tag::REPLACES);
         }
+        if self.session_timer.is_some() {
+            v.push(crate::session::session_timer::TIMER_TAG);
+        }
         v.extend(self.extra_supported.iter().map(String::as_str));
         v
     }
@@ -180,6 +196,8 @@ impl UserAgentConfig {
     pub fn supports(&self, tag: &str) -> bool {
         (tag.eq_ignore_ascii_case(option_tag::REL100) && self.rel100.is_supported())
             || (tag.eq_ignore_ascii_case(option_tag::REPLACES) && self.replaces.is_supported())
+            || (tag.eq_ignore_ascii_case(crate::session::session_timer::TIMER_TAG)
+                && self.session_timer.is_some())
             || self
                 .extra_supported
                 .iter()

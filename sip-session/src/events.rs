@@ -201,6 +201,15 @@ pub enum Event {
         /// The session.
         session: SessionId,
     },
+    /// The peer sent an UPDATE with an offer (RFC 3311), which follows as
+    /// [`Event::RemoteDescription`]: answer with
+    /// [`SessionMut::accept_update`](crate::SessionMut::accept_update) or
+    /// [`SessionMut::reject_update`](crate::SessionMut::reject_update)
+    /// (488 and rollback when unanswered in time).
+    Update {
+        /// The session.
+        session: SessionId,
+    },
     /// The final response to a request this side sent in the session's
     /// dialog: a re-INVITE ([`SessionMut::invite`](crate::SessionMut::invite)),
     /// INFO, MESSAGE. A 408 or 503 may be synthesized (timeout,
@@ -265,4 +274,7 @@ pub enum TerminationCause {
     /// A request in the dialog got 481 or timed out (408): the dialog is
     /// gone (RFC 3261 §12.2.1.2, RFC 5057 §5.1); a BYE was sent.
     DialogLost(StatusCode),
+    /// The session timer ran out without a refresh (RFC 4028 §10); a BYE
+    /// was sent.
+    SessionExpired,
 }

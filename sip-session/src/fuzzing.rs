@@ -96,6 +96,7 @@ fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
         app_methods: vec![Method::Info, Method::Message],
         rel100: crate::ExtensionSupport::Supported,
         replaces: crate::ExtensionSupport::Supported,
+        allow_update: true,
         credentials: Some(sip_core::auth::Credentials::password(name, "pw")),
         ..UserAgentConfig::default()
     };
@@ -285,6 +286,12 @@ impl World {
         let op = input.byte();
         let status =
             StatusCode::new(100 + u16::from(input.byte()) * 3 % 600).unwrap_or(StatusCode::OK);
+        if op >= 200 {
+            // In-dialog commands (issue 6).
+            let other = n.sessions.first().copied();
+            in_dialog_command(&mut n.ua, &mut n.requests, now, id, other, op - 200, status);
+            return;
+        }
         let _ = match op % 10 {
             0 => n.ua.invitation(id).map(|mut i| {
                 i.accept(
@@ -348,6 +355,66 @@ impl World {
             }),
         };
     }
+}
+
+/// The in-dialog commands: re-INVITE with or without an offer, hold,
+/// answers to the peer's re-INVITE and UPDATE, INFO, MESSAGE, REFER to a
+/// URI or to another session, accepting a referral, UPDATE.
+fn in_dialog_command(
+    ua: &mut UserAgent,
+    requests: &mut Vec<crate::RequestId>,
+    now: Instant,
+    id: crate::SessionId,
+    other: Option<crate::SessionId>,
+    op: u8,
+    status: StatusCode,
+) {
+    let sdp = Body::sdp(b"v=0\r\na=sendrecv\r\n".to_vec());
+    if op % 14 == 10 {
+        if let Some(r) = requests.pop() {
+            let _ = ua.accept_referral(now, r, crate::InviteOptions::default());
+        }
+        return;
+    }
+    let Some(mut s) = ua.session_mut(id) else {
+        return;
+    };
+    let _ = match op % 14 {
+        0 => s.invite(
+            now,
+            crate::ReinviteOptions {
+                body: Some(sdp),
+                ..Default::default()
+            },
+        ),
+        1 => s.invite(now, crate::ReinviteOptions::default()),
+        2 => s.hold(now, &sdp),
+        3 => s.accept_reinvite(now, Some(sdp)),
+        4 => s.accept_reinvite(now, None),
+        5 => s.reject_reinvite(now, status),
+        6 => s.info(now, Some(&Body::new("text/plain", b"x".to_vec())), &[]),
+        7 => s.message(now, &Body::new("text/plain", b"x".to_vec()), &[]),
+        8 => {
+            let uri = Uri::parse("sip:c@192.0.2.9").unwrap_or_else(|_| unreachable!());
+            s.refer(now, crate::ReferOptions::new(crate::ReferTarget::Uri(uri)))
+        }
+        9 => match other {
+            Some(o) => s.refer(
+                now,
+                crate::ReferOptions::new(crate::ReferTarget::Session(o)),
+            ),
+            None => Ok(()),
+        },
+        11 => s.update(
+            now,
+            crate::UpdateOptions {
+                body: Some(sdp),
+                ..Default::default()
+            },
+        ),
+        12 => s.accept_update(now, sdp),
+        _ => s.reject_update(now, status),
+    };
 }
 
 /// Runs one fuzz input (see the module documentation). Opcodes (byte %
@@ -512,6 +579,13 @@ pub fn seeds() -> Vec<Vec<u8>> {
         ],
         // duplicate, corrupt, reorder, transport error.
         vec![5, 0, 2, 3, 40, 7, 11, 3, 0, 9, 4, 200, 0, 0, 0, 0],
+        // a call, then in-dialog: re-INVITE answered, INFO, UPDATE
+        // answered, REFER followed, BYE.
+        vec![
+            5, 0, 0, 0, 0, 0, 6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 200, 0, 0, 0, 0, 0, 0, 0, 6, 1,
+            203, 0, 0, 0, 0, 0, 0, 0, 6, 0, 206, 0, 0, 0, 0, 6, 0, 211, 0, 0, 0, 6, 1, 212, 0, 0,
+            0, 0, 0, 6, 0, 208, 0, 0, 0, 0, 6, 1, 210, 0, 0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 0, 0,
+        ],
         // many invites beyond the session limit.
         vec![
             5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0,

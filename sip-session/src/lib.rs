@@ -61,7 +61,7 @@ pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererS
 pub use roles::RoleError;
 pub use session::{
     hold_description, unhold_description, with_direction, ReferOptions, ReferTarget, ReferralError,
-    ReinviteOptions,
+    ReinviteOptions, SessionTimerConfig, UpdateOptions,
 };
 pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,

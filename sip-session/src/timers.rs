@@ -46,10 +46,16 @@ pub(crate) enum SessionTimer {
     /// The application did not answer the peer's re-INVITE in time: 488;
     /// or did not give the answer for the ACK of our re-INVITE: ACK, BYE.
     ReinviteAnswer,
+    /// The application did not answer the peer's UPDATE in time: 488.
+    UpdateAnswer,
+    /// RFC 4028 §10: the refresher's refresh, at half the interval.
+    SessionRefresh,
+    /// RFC 4028 §10: the session expired unrefreshed: BYE.
+    SessionExpiry,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 13;
+    pub(crate) const COUNT: usize = 16;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.

@@ -44,6 +44,9 @@ pub struct Policy {
     /// Ring with a reliable 180 (RFC 3262) as soon as a call arrives; the
     /// agent's automatic 180 should then be off.
     pub reliable_ringing: bool,
+    /// With `reliable_ringing`: a reliable 183 (Session Progress) with
+    /// [`Policy::sdp`] as the early-media answer instead of a bare 180.
+    pub early_media: bool,
     /// Put an established call on hold this long after it was set up: a
     /// re-INVITE with [`Policy::sdp`] made `a=sendonly` (RFC 3264 §8.4).
     pub hold_after: Option<Duration>,
@@ -240,9 +243,18 @@ impl UaNode {
                 self.outcome(session);
                 if self.policy.reliable_ringing {
                     if let Some(mut inv) = self.ua.invitation(session) {
-                        let opts = ProgressOptions {
-                            reliable: true,
-                            ..ProgressOptions::default()
+                        let opts = if self.policy.early_media {
+                            ProgressOptions {
+                                reliable: true,
+                                status: StatusCode::SESSION_PROGRESS,
+                                body: self.policy.sdp.clone(),
+                                ..ProgressOptions::default()
+                            }
+                        } else {
+                            ProgressOptions {
+                                reliable: true,
+                                ..ProgressOptions::default()
+                            }
                         };
                         let _ = inv.progress(now, opts);
                     }

@@ -461,3 +461,166 @@ pub fn attended_transfer(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
         )),
     }
 }
+
+/// PRACK and early media (RFC 3262): Alice and Bob support 100rel; Bob
+/// answers the offer at once in a reliable 183, Alice acknowledges it with
+/// PRACK (200), Bob accepts after 2 s (the 200 repeats the answer), Alice
+/// hangs up after 3 s.
+pub fn prack(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
+    sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(20)).with_faults(faults));
+    let (alice_addr, bob_addr) = (SocketAddr::from(ALICE), SocketAddr::from(BOB));
+    let mut acfg = super::calls::phone_config("alice", "Alice", alice_addr);
+    acfg.rel100 = sip_session::ExtensionSupport::Supported;
+    let mut bcfg = super::calls::phone_config("bob", "Bob", bob_addr);
+    bcfg.rel100 = sip_session::ExtensionSupport::Supported;
+    bcfg.send_initial_provisional = false;
+    let seed = sim.derive_seed();
+    let alice = sim.add_node_at(
+        "alice",
+        [alice_addr],
+        UaNode::new(
+            sip_session::UserAgent::new(acfg, seed),
+            Policy {
+                hangup_after: Some(Duration::from_secs(3)),
+                sdp: Some(sdp_for("alice", alice_addr, 49170)),
+                ..Policy::default()
+            },
+        ),
+    );
+    let seed = sim.derive_seed();
+    let bob = sim.add_node_at(
+        "bob",
+        [bob_addr],
+        UaNode::new(
+            sip_session::UserAgent::new(bcfg, seed),
+            Policy {
+                answer: Some(AnswerPolicy {
+                    ring: Duration::from_secs(2),
+                    reject: None,
+                }),
+                sdp: Some(sdp_for("bob", bob_addr, 3456)),
+                reliable_ringing: true,
+                early_media: true,
+                ..Policy::default()
+            },
+        ),
+    );
+    let target = Uri::parse(&format!("sip:bob@{bob_addr}")).expect("target URI");
+    let offer = sdp_for("alice", alice_addr, 49170);
+    sim.at(Instant::ZERO)
+        .label("Alice calls Bob (100rel, early media)")
+        .call(alice, move |n, now| {
+            n.act(now, |ua, now| {
+                let opts = InviteOptions {
+                    body: Some(offer),
+                    early_media: true,
+                    ..InviteOptions::default()
+                };
+                ua.invite(now, target, opts).expect("the INVITE goes out");
+            });
+        });
+    let ended = |s: &Sim, r: NodeRef<UaNode>| {
+        let n = s.node(r);
+        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
+    };
+    sim.run_until(|s| ended(s, alice) && ended(s, bob))
+        .map_err(|e| e.to_string())?;
+    sim.run_for(Duration::from_secs(40))
+        .map_err(|e| e.to_string())?;
+    all_clean(sim, alice, "Alice", 1)?;
+    all_clean(sim, bob, "Bob", 1)?;
+    let early = sim
+        .node(alice)
+        .events()
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Progress { reliable: true, .. }))
+        && sim
+            .node(alice)
+            .events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::RemoteDescription { early: true, .. }));
+    if !early {
+        return Err("Alice saw no reliable 183 with early media".to_owned());
+    }
+    if sim.node(alice).ua().session_count() + sim.node(bob).ua().session_count() != 0 {
+        return Err("sessions still held after all timers".to_owned());
+    }
+    Ok(())
+}
+
+/// Session timers (RFC 4028): Alice and Bob both on, 90 s asked; Bob's 200
+/// makes Alice the refresher (`refresher=uac`, `Require: timer`); Alice
+/// refreshes by UPDATE every 45 s; she hangs up after 200 s.
+pub fn session_timer(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
+    sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(20)).with_faults(faults));
+    let (alice_addr, bob_addr) = (SocketAddr::from(ALICE), SocketAddr::from(BOB));
+    let timer = Some(sip_session::SessionTimerConfig {
+        session_expires: 90,
+        min_se: 90,
+        refresh_with_update: true,
+    });
+    let mut nodes = Vec::new();
+    for (user, display, addr, policy) in [
+        (
+            "alice",
+            "Alice",
+            alice_addr,
+            Policy {
+                hangup_after: Some(Duration::from_secs(200)),
+                sdp: Some(sdp_for("alice", alice_addr, 49170)),
+                ..Policy::default()
+            },
+        ),
+        (
+            "bob",
+            "Bob",
+            bob_addr,
+            Policy {
+                answer: Some(AnswerPolicy {
+                    ring: Duration::from_secs(1),
+                    reject: None,
+                }),
+                sdp: Some(sdp_for("bob", bob_addr, 3456)),
+                ..Policy::default()
+            },
+        ),
+    ] {
+        let mut cfg = super::calls::phone_config(user, display, addr);
+        cfg.session_timer = timer;
+        cfg.allow_update = true;
+        let seed = sim.derive_seed();
+        let ua = sip_session::UserAgent::new(cfg, seed);
+        nodes.push(sim.add_node_at(user, [addr], UaNode::new(ua, policy)));
+    }
+    let (alice, bob) = (nodes[0], nodes[1]);
+    let target = Uri::parse(&format!("sip:bob@{bob_addr}")).expect("target URI");
+    let offer = sdp_for("alice", alice_addr, 49170);
+    sim.at(Instant::ZERO)
+        .label("Alice calls Bob (session timer 90 s)")
+        .call(alice, move |n, now| {
+            n.act(now, |ua, now| {
+                let opts = InviteOptions {
+                    body: Some(offer),
+                    ..InviteOptions::default()
+                };
+                ua.invite(now, target, opts).expect("the INVITE goes out");
+            });
+        });
+    let ended = |s: &Sim, r: NodeRef<UaNode>| {
+        let n = s.node(r);
+        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
+    };
+    sim.run_until(|s| ended(s, alice) && ended(s, bob))
+        .map_err(|e| e.to_string())?;
+    sim.run_for(Duration::from_secs(40))
+        .map_err(|e| e.to_string())?;
+    all_clean(sim, alice, "Alice", 1)?;
+    all_clean(sim, bob, "Bob", 1)?;
+    let refreshes = outcomes(sim, alice, &Method::Update);
+    // 200 s at one refresh per 45 s: 4, fewer only if some were lost for
+    // good (408 ends the dialog, which all_clean would have caught).
+    if refreshes.iter().filter(|&&s| s == 200).count() < 4 {
+        return Err(format!("Alice's refreshes: {refreshes:?}"));
+    }
+    Ok(())
+}

@@ -118,6 +118,16 @@ pub const ALL: &[Scenario] = &[
         body: in_dialog::attended_transfer,
     },
     Scenario {
+        name: "call-prack",
+        about: "100rel on both sides: a reliable 183 with the early-media answer, PRACK and its 200, then 200 (INVITE), ACK, BYE",
+        body: in_dialog::prack,
+    },
+    Scenario {
+        name: "call-session-timer",
+        about: "session timers (RFC 4028) on both sides, 90 s: the 2xx makes the caller the refresher, who refreshes by UPDATE every 45 s of a 200 s call",
+        body: in_dialog::session_timer,
+    },
+    Scenario {
         name: "non-invite",
         about: "transaction layer over UDP: 3 MESSAGEs in turn, each 200; Timer E retransmits, the server transaction absorbs duplicates",
         body: txn::non_invite,

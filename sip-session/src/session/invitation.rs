@@ -441,6 +441,11 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let Some(mut r) = dialog_response(core, s, StatusCode::OK, &opts.extra_headers) else {
         return;
     };
+    let timer = s
+        .uas
+        .as_ref()
+        .and_then(|u| u.invite.as_ref())
+        .and_then(|inv| super::session_timer::on_uas_2xx(core, inv, &mut r));
     r.headers.push(HeaderName::Allow, core.wire.allow.clone());
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());
@@ -468,6 +473,9 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let wait = now + core.t1x64();
     core.arm(s, SessionTimer::AckWait, wait);
     set_state(core, s, SessionState::Established);
+    if let Some(n) = timer {
+        super::session_timer::start(core, s, now, n);
+    }
     if let Some(replacee) = s.replacee {
         core.deferred
             .push(crate::user_agent::core::Deferred::ByeReplacee(replacee));

@@ -116,7 +116,7 @@ pub(crate) fn bye(
     if s.dialog.is_none() {
         return Err(SessionError::InvalidState(s.state));
     }
-    super::reinvite::on_session_ending(core, s, now);
+    super::reinvite::end_pending(core, s, now);
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };

@@ -19,7 +19,9 @@ pub(crate) mod lifecycle;
 pub(crate) mod refer;
 pub(crate) mod reinvite;
 pub(crate) mod reliable;
+pub(crate) mod session_timer;
 mod state;
+pub(crate) mod update;
 mod views;
 
 pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
@@ -27,7 +29,9 @@ pub use inviter::{CancelOptions, InviteOptions};
 pub use lifecycle::ByeOptions;
 pub use refer::{ReferOptions, ReferTarget, ReferralError};
 pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
+pub use session_timer::SessionTimerConfig;
 pub use state::SessionState;
+pub use update::UpdateOptions;
 pub use views::{InvitationMut, InviterMut, Session, SessionMut};
 
 use crate::events::TerminationCause;
@@ -69,6 +73,10 @@ pub(crate) struct SessionData {
     pub referrer: Option<refer::Referrer>,
     /// The NOTIFYs of a REFER this session accepted, one at a time.
     pub notify_queue: Option<refer::NotifyQueue>,
+    /// UPDATEs in either direction, once there was one.
+    pub update: Option<Box<update::UpdateData>>,
+    /// The session timer agreed (RFC 4028), when on.
+    pub session_timer: Option<session_timer::Negotiated>,
 }
 
 impl SessionData {
@@ -94,6 +102,8 @@ impl SessionData {
             reinvite: None,
             referrer: None,
             notify_queue: None,
+            update: None,
+            session_timer: None,
         }
     }
 

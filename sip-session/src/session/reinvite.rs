@@ -106,6 +106,9 @@ pub(crate) fn owns_timer(t: SessionTimer) -> bool {
             | SessionTimer::ReinviteRetransmit2xx
             | SessionTimer::ReinviteAckWait
             | SessionTimer::ReinviteAnswer
+            | SessionTimer::UpdateAnswer
+            | SessionTimer::SessionRefresh
+            | SessionTimer::SessionExpiry
     )
 }
 
@@ -339,6 +342,7 @@ pub(crate) fn lose_dialog(core: &mut Core, s: &mut SessionData, now: Instant, st
     if let Some(d) = s.dialog.as_mut() {
         let _ = send_bye(core, now, d, None, &[]);
     }
+    end_pending(core, s, now);
     terminate(core, s, TerminationCause::DialogLost(status));
 }
 
@@ -461,6 +465,7 @@ fn fail_session(
     if let Some(d) = s.dialog.as_mut() {
         let _ = send_bye(core, now, d, Some((status, text)), &[]);
     }
+    end_pending(core, s, now);
     terminate(core, s, TerminationCause::Description(status));
 }
 
@@ -666,6 +671,7 @@ pub(crate) fn accept(
         b.apply_to_response(&mut r);
     }
     let txn = srv.txn;
+    let refreshed = s.session_timer.is_some();
     srv.request = None;
     srv.ok = Some(r.clone());
     if body.is_some() {
@@ -676,6 +682,17 @@ pub(crate) fn accept(
         }
     }
     s.timers.stop(SessionTimer::ReinviteAnswer);
+    if refreshed {
+        super::session_timer::on_refreshed(core, s, now, &mut r);
+        if let Some(ok) = s
+            .reinvite
+            .as_mut()
+            .and_then(|r| r.server.as_mut())
+            .and_then(|srv| srv.ok.as_mut())
+        {
+            ok.clone_from(&r);
+        }
+    }
     core.send_response(now, txn, r);
     let t1 = core.cfg.transaction.t1;
     core.arm(s, SessionTimer::ReinviteRetransmit2xx, now + t1);
@@ -729,6 +746,13 @@ pub(crate) fn on_session_ending(core: &mut Core, s: &mut SessionData, now: Insta
         }
     }
     r.retry = None;
+}
+
+/// Both pending server requests of the peer (re-INVITE, UPDATE) get 487
+/// when the session ends.
+pub(crate) fn end_pending(core: &mut Core, s: &mut SessionData, now: Instant) {
+    on_session_ending(core, s, now);
+    super::update::on_session_ending(core, s, now);
 }
 
 /// An ACK in the dialog: true when it acknowledges our 2xx to the peer's
@@ -824,7 +848,12 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             if let Some(d) = s.dialog.as_mut() {
                 let _ = send_bye(core, now, d, None, &[]);
             }
+            end_pending(core, s, now);
             terminate(core, s, TerminationCause::AckTimeout);
+        }
+        SessionTimer::UpdateAnswer => super::update::on_answer_timeout(core, s, now),
+        SessionTimer::SessionRefresh | SessionTimer::SessionExpiry => {
+            super::session_timer::on_timer(core, s, now, t)
         }
         SessionTimer::ReinviteAnswer => {
             if awaiting_answer(s) {

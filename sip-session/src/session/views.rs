@@ -4,6 +4,7 @@
 
 use super::refer::{self, ReferOptions, ReferTarget};
 use super::reinvite::{self, ReinviteOptions};
+use super::update::{self, UpdateOptions};
 use super::{in_dialog, invitation, inviter, lifecycle, SessionData, SessionState};
 use super::{AcceptOptions, ByeOptions, CancelOptions, ProgressOptions, RejectOptions};
 use crate::body::Body;
@@ -194,6 +195,7 @@ impl SessionMut<'_> {
                             "Session description refused",
                         )),
                     );
+                    reinvite::end_pending(core, s, now);
                     lifecycle::terminate(
                         core,
                         s,
@@ -309,6 +311,31 @@ impl SessionMut<'_> {
                 &options.extra_headers,
             )
         })
+    }
+
+    /// Sends UPDATE in the dialog (RFC 3311): with `options.body` a new
+    /// offer, whose answer comes in the 2xx
+    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription)), or a
+    /// bare target refresh. `RequestPending` while an offer is outstanding.
+    /// The final response is reported as
+    /// [`Event::RequestOutcome`](crate::Event::RequestOutcome); a failure
+    /// rolls the offer back.
+    pub fn update(&mut self, now: Instant, options: UpdateOptions) -> Result<(), SessionError> {
+        self.ua
+            .command(now, self.id, |core, s| update::send(core, s, now, options))
+    }
+
+    /// Accepts the peer's UPDATE ([`Event::Update`](crate::Event::Update))
+    /// with 200 carrying `answer`.
+    pub fn accept_update(&mut self, now: Instant, answer: Body) -> Result<(), SessionError> {
+        self.ua
+            .command(now, self.id, |core, s| update::accept(core, s, now, answer))
+    }
+
+    /// Rejects the peer's UPDATE with 300-699; its offer is rolled back.
+    pub fn reject_update(&mut self, now: Instant, status: StatusCode) -> Result<(), SessionError> {
+        self.ua
+            .command(now, self.id, |core, s| update::reject(core, s, now, status))
     }
 
     /// Sends INFO in the dialog (RFC 6086) with `body`; Established only.

@@ -48,6 +48,8 @@ pub(crate) enum Link {
     /// A non-INVITE request (INFO, MESSAGE...) sent in a session's dialog
     /// whose final response is reported to the application.
     InDialog(SessionId, InDialogMethod),
+    /// An UPDATE sent in a session's dialog (RFC 3311).
+    Update(SessionId),
 }
 
 /// The methods of [`Link::InDialog`] requests (kept `Copy`).
@@ -103,6 +105,9 @@ impl Wire {
             String::from("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, NOTIFY, REFER");
         if cfg.rel100.is_supported() {
             allow.push_str(", PRACK");
+        }
+        if cfg.allow_update {
+            allow.push_str(", UPDATE");
         }
         let tags = cfg.supported_tags();
         let supported = (!tags.is_empty()).then(|| tags.join(", "));

@@ -4,7 +4,7 @@
 use super::core::Link;
 use super::UserAgent;
 use crate::session::invitation::{self, NewInvite};
-use crate::session::{in_dialog, inviter, reinvite, SessionState};
+use crate::session::{in_dialog, inviter, reinvite, update, SessionState};
 use sip_core::dialog::DialogIdRef;
 use sip_core::header::{HeaderName, Replaces};
 use sip_core::message::{Request, Response};
@@ -17,7 +17,7 @@ use sip_core::transport::Source;
 use sip_core::uri::Uri;
 
 /// The methods this agent knows; others get 405 (RFC 3261 §8.2.1).
-fn allowed(method: &Method, prack: bool) -> bool {
+fn allowed(method: &Method, prack: bool, update: bool) -> bool {
     matches!(
         method,
         Method::Invite
@@ -30,6 +30,7 @@ fn allowed(method: &Method, prack: bool) -> bool {
             | Method::Notify
             | Method::Refer
     ) || (prack && *method == Method::Prack)
+        || (update && *method == Method::Update)
 }
 
 impl UserAgent {
@@ -154,6 +155,13 @@ impl UserAgent {
                     Ok(())
                 });
             }
+            Some(Link::Update(sid)) if resp.status.as_u16() >= 200 => {
+                self.core.links.remove(&txn);
+                let _ = self.command(now, sid, |core, s| {
+                    update::on_response(core, s, now, txn, resp.status, Some(&resp));
+                    Ok(())
+                });
+            }
             Some(Link::InDialog(sid, m)) if resp.status.as_u16() >= 200 => {
                 self.core.links.remove(&txn);
                 let _ = self.command(now, sid, |core, s| {
@@ -172,6 +180,13 @@ impl UserAgent {
             Some(Link::Reinvite(sid)) => {
                 let _ = self.command(now, sid, |core, s| {
                     reinvite::on_failure(core, s, now, txn, status);
+                    Ok(())
+                });
+            }
+            Some(Link::Update(sid)) => {
+                self.core.links.remove(&txn);
+                let _ = self.command(now, sid, |core, s| {
+                    update::on_response(core, s, now, txn, status, None);
                     Ok(())
                 });
             }
@@ -254,7 +269,11 @@ impl UserAgent {
         };
         let core = &mut self.core;
         let h = &req.headers;
-        if !allowed(&req.method, core.cfg.rel100.is_supported()) {
+        if !allowed(
+            &req.method,
+            core.cfg.rel100.is_supported(),
+            core.cfg.allow_update,
+        ) {
             core.reply(now, txn, &req, StatusCode::METHOD_NOT_ALLOWED);
             return;
         }
@@ -310,6 +329,16 @@ impl UserAgent {
     }
 
     fn on_new_invite(&mut self, now: Instant, txn: TransactionId, req: Request, source: &Source) {
+        // RFC 4028 §8.1: an interval below our Min-SE: 422 with it.
+        if let Some(min) = crate::session::session_timer::too_small(&self.core, &req) {
+            let tag = self.core.tokens.tag();
+            let mut r =
+                self.core
+                    .response(&req, StatusCode::SESSION_INTERVAL_TOO_SMALL, Some(&tag));
+            r.headers.push(HeaderName::MinSe, min.to_string());
+            self.core.send_response(now, txn, r);
+            return;
+        }
         // RFC 3891 §3: Replaces names a dialog of ours as seen in an
         // incoming request (to-tag = our tag).
         let mut replacee = None;

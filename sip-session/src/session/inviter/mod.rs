@@ -188,6 +188,7 @@ pub(crate) fn invite(
     for (n, v) in &opts.extra_headers {
         h.push(n.clone(), v.clone());
     }
+    super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
     let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
     if let Some(b) = &opts.body {
@@ -316,8 +317,18 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
             }
         }
         101..=199 => on_provisional(core, s, now, resp),
-        200..=299 => on_2xx(core, s, now, resp),
+        200..=299 => {
+            let timer = super::session_timer::on_uac_2xx(core, &resp);
+            let before = s.state;
+            on_2xx(core, s, now, resp);
+            if let (Some(n), SessionState::Established) = (timer, s.state) {
+                if before != SessionState::Established {
+                    super::session_timer::start(core, s, now, n);
+                }
+            }
+        }
         401 | 407 if try_auth(core, s, now, &resp) => {}
+        422 if retry_min_se(core, s, now, &resp) => {}
         _ => on_failure(core, s, status),
     }
 }
@@ -369,6 +380,46 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
     req.headers
         .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
     sip_core::auth::apply_all(&mut req.headers, &auths);
+    req.headers.remove(&HeaderName::Via);
+    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
+        Ok((txn, _)) => {
+            let u = s.uac.as_mut().expect("inviter");
+            u.invite = req;
+            u.txn = Some(txn);
+            u.provisional = false;
+            u.forks.clear();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// RFC 4028 §7.4: a 422 names the `Min-SE` to use: the INVITE again
+/// (new CSeq and branch) with `Session-Expires` and `Min-SE` raised.
+fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
+    if s.state != SessionState::Establishing || core.cfg.session_timer.is_none() {
+        return false;
+    }
+    let Some(min) = super::session_timer::min_se_of_422(resp) else {
+        return false;
+    };
+    let Some(u) = s.uac.as_mut() else {
+        return false;
+    };
+    let asked = u
+        .invite
+        .headers
+        .get(&HeaderName::SessionExpires)
+        .and_then(|v| v.split(';').next()?.trim().parse::<u32>().ok());
+    if asked.is_some_and(|a| a >= min) || min > 86_400 {
+        return false;
+    }
+    let mut req = u.invite.clone();
+    u.invite_seq += 1;
+    req.headers
+        .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
+    req.headers.set(HeaderName::SessionExpires, min.to_string());
+    req.headers.set(HeaderName::MinSe, min.to_string());
     req.headers.remove(&HeaderName::Via);
     match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
         Ok((txn, _)) => {
