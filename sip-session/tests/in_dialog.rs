@@ -853,6 +853,6 @@ fn prack_on_a_confirmed_dialog_is_answered() {
     let bytes = req.to_bytes();
     net.inject(alice, bob, &bytes);
     net.run_for(SECOND);
-    assert_eq!(net.finals(bob, "PRACK"), [StatusCode::CALL_DOES_NOT_EXIST]);
+    assert_eq!(net.finals(bob, "PRACK"), [StatusCode::METHOD_NOT_ALLOWED]);
     assert_eq!(net.state(bob, inv), SessionState::Established);
 }
