@@ -234,7 +234,9 @@ uas_case() {
     return
   fi
 
-  start_harness "$name" call "$uri" --bind "127.0.0.1:$hport" --transport "$transport" "${call_args[@]}"
+  # UAS_CMD: the sip-harness subcommand (default `call`; register, options
+  # and message take the same target and --bind/--transport).
+  start_harness "$name" "${UAS_CMD:-call}" "$uri" --bind "127.0.0.1:$hport" --transport "$transport" "${call_args[@]}"
   local harness_pid=$HARNESS_PID
   wait_sipp "$sipp_pid" "$harness_pid" 10
   # sipp is done: the call should be over too.
@@ -355,6 +357,15 @@ for tr in udp tcp; do
     -- --hangup-after 1
   uas_case "uas_hold_$tr" uas_hold.xml "$tr" ok \
     -- --hold-after 1 --hangup-after 3
+
+  # sipp as registrar / UAS for our register, options and message commands
+  UAS_CMD=register uas_case "uas_register_$tr" uas_register.xml "$tr" ok \
+    -key auth_user "$AUTH_USER" -key auth_pass "$AUTH_PASS" \
+    -- --user "$AUTH_USER" --password "$AUTH_PASS" --expires 300
+  UAS_CMD=options uas_case "uas_options_$tr" uas_options.xml "$tr" ok \
+    --
+  UAS_CMD=message uas_case "uas_message_ood_$tr" uas_message_ood.xml "$tr" ok \
+    -- --text interop-message-text
 
   # `answer` as UAS, sipp as UAC
   uac_case "uac_basic_$tr" uac_basic.xml "$tr" exit \
