@@ -64,6 +64,10 @@ pub struct UserAgentConfig {
     /// Default off: 405, as SIP.js. (`SessionMut::update` sends one
     /// whatever this says.)
     pub allow_update: bool,
+    /// The Info Packages (RFC 6086) this agent takes in INFO; an INFO
+    /// naming another one gets 469 (Bad Info Package, §4.2.2). Legacy INFO
+    /// without `Info-Package` is not affected. Default: none.
+    pub info_packages: Vec<String>,
     /// Session timers (RFC 4028): `None` (the default) leaves them off.
     pub session_timer: Option<crate::SessionTimerConfig>,
     /// Further option tags to list in Supported.
@@ -146,6 +150,7 @@ impl Default for UserAgentConfig {
             replaces: ExtensionSupport::Unsupported,
             allow_update: false,
             session_timer: None,
+            info_packages: Vec::new(),
             extra_supported: Vec::new(),
             user_agent: None,
             preloaded_route: Vec::new(),

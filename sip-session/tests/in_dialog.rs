@@ -786,3 +786,73 @@ fn update_offer_while_one_is_unanswered_rules() {
         );
     }
 }
+
+#[test]
+fn info_with_an_unknown_info_package_gets_469() {
+    let (mut net, alice, bob, call, inv) = established(30, Impairments::PERFECT);
+    net.set_policy(
+        bob,
+        Box::new(|ua, now, e| {
+            if let Event::Request { request, .. } = e {
+                ua.request(*request).unwrap().accept(now).unwrap();
+            }
+        }),
+    );
+    let now = net.now;
+    let body = Body::new("application/x-thing", &b"1"[..]);
+    {
+        let mut s = net.ua(alice).session_mut(call).unwrap();
+        s.info(
+            now,
+            Some(&body),
+            &[(HeaderName::InfoPackage, "dtmf".into())],
+        )
+        .unwrap();
+    }
+    net.run_for(SECOND);
+    let now = net.now;
+    {
+        let mut s = net.ua(alice).session_mut(call).unwrap();
+        // Legacy INFO (no Info-Package) still goes to the application.
+        s.info(now, Some(&body), &[]).unwrap();
+    }
+    net.run_for(SECOND);
+    assert_eq!(outcomes(&net, alice, call, Method::Info), [469, 200]);
+    let r = net
+        .wire
+        .iter()
+        .find_map(|w| match &w.message {
+            Message::Response(r) if r.status.as_u16() == 469 => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(r.headers.get(&HeaderName::RecvInfo).is_some());
+    assert_eq!(net.state(bob, inv), SessionState::Established);
+}
+
+/// A PRACK arriving on a confirmed dialog is answered, never a crash:
+/// here 405, as 100rel is off (RFC 3261 §8.2.1); with it on, 481 (no
+/// reliable provisional response outstanding, RFC 3262 §3). The call
+/// stays.
+#[test]
+fn prack_on_a_confirmed_dialog_is_answered() {
+    let (mut net, alice, bob, call, inv) = established(31, Impairments::PERFECT);
+    let mut d = net
+        .ua(alice)
+        .session(call)
+        .unwrap()
+        .dialog()
+        .unwrap()
+        .clone();
+    let mut req = d.request(Method::Prack);
+    req.headers.push(HeaderName::RAck, "1 1 INVITE");
+    req.headers.push_front(
+        HeaderName::Via,
+        format!("SIP/2.0/UDP {};branch=z9hG4bKprack1", net.nodes[alice].addr),
+    );
+    let bytes = req.to_bytes();
+    net.inject(alice, bob, &bytes);
+    net.run_for(SECOND);
+    assert_eq!(net.finals(bob, "PRACK"), [StatusCode::METHOD_NOT_ALLOWED]);
+    assert_eq!(net.state(bob, inv), SessionState::Established);
+}

@@ -61,6 +61,17 @@ pub(crate) fn on_request(
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
         Method::Invite => reinvite::on_request(core, s, now, txn, req),
         Method::Update => super::update::on_request(core, s, now, txn, req),
+        // RFC 6086 §4.2.2: an Info Package not accepted: 469 with the
+        // packages this agent takes (Recv-Info).
+        Method::Info if !info_package_ok(core, &req) => {
+            let tag = core.tokens.tag();
+            let mut r = core.response(&req, StatusCode::BAD_INFO_PACKAGE, Some(&tag));
+            r.headers.push(
+                sip_core::header::HeaderName::RecvInfo,
+                core.cfg.info_packages.join(", "),
+            );
+            core.send_response(now, txn, r);
+        }
         Method::Notify if super::refer::is_refer_notify(&req) => {
             super::refer::on_notify(core, s, now, txn, &req)
         }
@@ -210,4 +221,17 @@ pub(crate) fn check_can_send(s: &SessionData) -> Result<(), crate::SessionError>
         return Err(crate::SessionError::RequestPending);
     }
     Ok(())
+}
+
+/// True for a legacy INFO (no `Info-Package`) or one naming a package of
+/// [`UserAgentConfig::info_packages`](crate::UserAgentConfig::info_packages).
+fn info_package_ok(core: &Core, req: &Request) -> bool {
+    let Some(p) = req.headers.get(&sip_core::header::HeaderName::InfoPackage) else {
+        return true;
+    };
+    let name = p.split(';').next().unwrap_or("").trim();
+    core.cfg
+        .info_packages
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(name))
 }
