@@ -23,6 +23,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("register", "register"),
     ("proxied-call", "proxied-call"),
     ("message", "proxied-message"),
+    ("presence", "presence"),
     ("transfer", "call-transfer"),
     ("attended-transfer", "call-attended-transfer"),
     ("prack", "call-prack"),

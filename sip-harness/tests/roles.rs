@@ -5,7 +5,7 @@
 use sip_harness::scenarios;
 use sip_harness::sim::Faults;
 
-const ROLE_SCENARIOS: &[&str] = &["register", "proxied-call", "proxied-message"];
+const ROLE_SCENARIOS: &[&str] = &["register", "proxied-call", "proxied-message", "presence"];
 
 fn faulty() -> Faults {
     Faults {
@@ -62,4 +62,26 @@ fn the_register_demo_shows_challenge_423_refreshes_and_removal() {
         registers >= 6,
         "{registers} REGISTERs: 401, 423, 200, 2 refreshes, removal"
     );
+}
+
+#[test]
+fn the_presence_demo_notifies_open_then_closed_then_terminated() {
+    let s = scenarios::find("presence").unwrap();
+    let out = s.run(1, &Faults::NONE);
+    assert_eq!(out.result, Ok(()));
+    let text = out.trace.to_jsonl();
+    let open = text.find("<basic>open</basic>").expect("open");
+    let closed = text.find("<basic>closed</basic>").expect("closed");
+    assert!(open < closed);
+    assert!(text.contains("Subscription-State: terminated;reason=timeout"));
+}
+
+#[test]
+fn demo_list_names_the_role_demos() {
+    for name in ["register", "proxied-call", "presence"] {
+        assert!(
+            sip_harness::demo::DEMOS.iter().any(|(d, _)| *d == name),
+            "{name}"
+        );
+    }
 }

@@ -5,8 +5,10 @@ use crate::body::Body;
 use crate::ids::{RequestId, SessionId};
 use crate::messager::OutgoingId;
 use crate::offer_answer::DescriptionKind;
+use crate::publisher::{PublisherId, PublisherState};
 use crate::registerer::{RegistererId, RegistererState};
 use crate::session::SessionState;
+use crate::subscription::{SubscriptionId, SubscriptionState};
 use sip_core::method::Method;
 use sip_core::status::StatusCode;
 
@@ -137,6 +139,55 @@ pub enum Event {
         request: OutgoingId,
         /// The response.
         response: Box<sip_core::message::Response>,
+    },
+    /// A Publisher changed state (see [`crate::publisher`]).
+    PublisherStateChanged {
+        /// The Publisher.
+        publisher: PublisherId,
+        /// The previous state.
+        from: PublisherState,
+        /// The new state.
+        to: PublisherState,
+    },
+    /// A PUBLISH failed (final non-2xx, 408 on timeout, 503 on a
+    /// transport error); the Publisher is Unpublished.
+    PublicationFailed {
+        /// The Publisher.
+        publisher: PublisherId,
+        /// The final status.
+        status: StatusCode,
+    },
+    /// A subscription changed state (see [`crate::subscription`]).
+    SubscriptionStateChanged {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// The previous state.
+        from: SubscriptionState,
+        /// The new state.
+        to: SubscriptionState,
+    },
+    /// Subscriber: a NOTIFY arrived and was answered 200 (RFC 6665
+    /// §4.1.3); the state change, if any, follows.
+    Notify {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// Its body.
+        body: Option<Box<Body>>,
+    },
+    /// Notifier: a SUBSCRIBE for an accepted event package arrived; answer
+    /// it with [`SubscriptionMut::accept`](crate::SubscriptionMut::accept)
+    /// or [`reject`](crate::SubscriptionMut::reject).
+    Subscribe {
+        /// The new subscription (state Initial).
+        subscription: SubscriptionId,
+    },
+    /// Subscriber: a NOTIFY from a second notifier (a forked SUBSCRIBE,
+    /// RFC 6665 §4.1.2.4) created another subscription.
+    SubscriptionForked {
+        /// The subscription whose SUBSCRIBE forked.
+        original: SubscriptionId,
+        /// The new one.
+        subscription: SubscriptionId,
     },
     /// The peer sent a re-INVITE (RFC 3261 §14.2). An offer in it follows
     /// as [`Event::RemoteDescription`]. Answer it with

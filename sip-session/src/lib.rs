@@ -45,9 +45,11 @@ pub mod fuzzing;
 mod ids;
 pub mod messager;
 pub mod offer_answer;
+pub mod publisher;
 pub mod registerer;
 mod roles;
 mod session;
+pub mod subscription;
 mod timers;
 mod user_agent;
 
@@ -58,6 +60,7 @@ pub use events::{Event, TerminationCause};
 pub use ids::{RequestId, SessionId};
 pub use messager::{OutgoingId, RequestOptions};
 pub use offer_answer::{DescriptionKind, SignalingState};
+pub use publisher::{PublisherId, PublisherMut, PublisherOptions, PublisherState};
 pub use registerer::{RegistererId, RegistererMut, RegistererOptions, RegistererState};
 pub use roles::RoleError;
 pub use session::{
@@ -68,6 +71,7 @@ pub use session::{
     AcceptOptions, ByeOptions, CancelOptions, InvitationMut, InviteOptions, InviterMut,
     ProgressOptions, RejectOptions, Session, SessionMut, SessionState,
 };
+pub use subscription::{SubscribeOptions, SubscriptionId, SubscriptionMut, SubscriptionState};
 pub use user_agent::{IncomingRequest, UserAgent};
 
 #[cfg(test)]

@@ -52,6 +52,9 @@ pub(crate) struct Roles {
     pub next_registerer: u32,
     pub outgoing: BTreeMap<OutgoingId, OutgoingData>,
     pub next_outgoing: u32,
+    pub subs: crate::subscription::Subscriptions,
+    pub publishers: BTreeMap<crate::publisher::PublisherId, crate::publisher::PublisherData>,
+    pub next_publisher: u32,
 }
 
 /// How a client transaction of a role ended, or a response in it.

@@ -96,6 +96,13 @@ pub(crate) enum TimerOwner {
     Request(RequestId),
     /// A Registerer timer.
     Registerer(crate::registerer::RegistererId, crate::registerer::RegTimer),
+    /// A Publisher timer.
+    Publisher(crate::publisher::PublisherId, crate::publisher::PubTimer),
+    /// A subscription timer.
+    Subscription(
+        crate::subscription::SubscriptionId,
+        crate::subscription::SubTimer,
+    ),
 }
 
 /// The deadline heap (lazy deletion).

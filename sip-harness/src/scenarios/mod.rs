@@ -103,6 +103,11 @@ pub const ALL: &[Scenario] = &[
         body: roles::proxied_message,
     },
     Scenario {
+        name: "presence",
+        about: "Bob registers; Alice subscribes to Bob's presence through the proxy; NOTIFY open, NOTIFY closed after 5 s, unsubscribe and final NOTIFY",
+        body: roles::presence,
+    },
+    Scenario {
         name: "call-transfer",
         about: "blind transfer: Bob REFERs Alice to Carol; Alice answers 202, calls Carol and NOTIFYs Bob (100, 180, 200 with the subscription terminated)",
         body: in_dialog::transfer,

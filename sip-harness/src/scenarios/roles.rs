@@ -14,7 +14,7 @@ use sip_core::transport::{Destination, Transport};
 use sip_core::uri::Uri;
 use sip_session::{
     Body, Event, InviteOptions, RegistererId, RegistererOptions, RegistererState, RequestOptions,
-    TerminationCause, UserAgent,
+    SubscribeOptions, SubscriptionId, SubscriptionState, TerminationCause, UserAgent,
 };
 use std::net::SocketAddr;
 
@@ -118,6 +118,25 @@ pub fn summarize(ev: &Event) -> Option<String> {
                 response.reason
             )
         }
+        Event::PublisherStateChanged { publisher, to, .. } => format!("{publisher}: {to:?}"),
+        Event::PublicationFailed { publisher, status } => {
+            format!("{publisher}: failed {}", status.as_u16())
+        }
+        Event::SubscriptionStateChanged {
+            subscription, to, ..
+        } => format!("{subscription}: {to:?}"),
+        Event::Notify { subscription, body } => match body {
+            Some(b) => format!(
+                "{subscription}: NOTIFY {}",
+                String::from_utf8_lossy(&b.content)
+            ),
+            None => format!("{subscription}: NOTIFY"),
+        },
+        Event::Subscribe { subscription } => format!("{subscription}: SUBSCRIBE received"),
+        Event::SubscriptionForked {
+            original,
+            subscription,
+        } => format!("{original}: forked into {subscription}"),
         _ => return None,
     })
 }
@@ -332,4 +351,146 @@ pub fn proxied_message(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
         Some(StatusCode::OK) => Ok(()),
         other => Err(format!("Alice's MESSAGE ended with {other:?}")),
     }
+}
+
+fn presence_doc(who: &str, basic: &str) -> Body {
+    Body::new(
+        "application/pidf+xml",
+        format!(
+            "<presence entity=\"sip:{who}@example.com\"><tuple id=\"t1\"><status><basic>{basic}</basic></status></tuple></presence>"
+        ),
+    )
+}
+
+fn sub_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<SubscriptionState> {
+    sim.node(phone)
+        .events()
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::SubscriptionStateChanged { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect()
+}
+
+fn incoming_subscription(sim: &Sim, phone: NodeRef<UaNode>) -> Option<SubscriptionId> {
+    sim.node(phone).events().iter().find_map(|(_, e)| match e {
+        Event::Subscribe { subscription } => Some(*subscription),
+        _ => None,
+    })
+}
+
+fn notified(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<String> {
+    sim.node(phone)
+        .events()
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Notify { body: Some(b), .. } => {
+                Some(String::from_utf8_lossy(&b.content).into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Presence through the proxy (RFC 6665, RFC 3856 style): Alice and Bob
+/// register; Alice subscribes to `sip:bob@example.com;presence`; Bob's
+/// application accepts (NOTIFY open); 5 s later Bob goes away (NOTIFY
+/// closed); 5 s later Alice unsubscribes (NOTIFY terminated).
+pub fn presence(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
+    sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(15)).with_faults(faults));
+    let (alice_addr, bob_addr) = (SocketAddr::from(ALICE), SocketAddr::from(BOB));
+    proxy(sim);
+    let alice = phone(sim, "alice", "Alice", alice_addr, Policy::default());
+    let bob = phone(sim, "bob", "Bob", bob_addr, Policy::default());
+    sim.at(Instant::ZERO).call(bob, |n, now| {
+        n.act(now, |ua, _| ua.accept_subscriptions(&["presence"]))
+    });
+    register_at(sim, bob, Instant::ZERO, 600, "Bob registers");
+    sim.run_until(|s| registered(s, bob) || s.now() > Instant::from_millis(60_000))
+        .map_err(|e| e.to_string())?;
+    if !registered(sim, bob) {
+        return Err("Bob did not register".to_owned());
+    }
+    let start = sim.now() + Duration::from_millis(100);
+    sim.at(start)
+        .label("Alice subscribes to Bob's presence")
+        .call(alice, |n, now| {
+            n.act(now, |ua, now| {
+                let target = Uri::parse("sip:bob@example.com").expect("static URI");
+                let opts = SubscribeOptions {
+                    expires: 600,
+                    accept: vec!["application/pidf+xml".to_owned()],
+                    ..SubscribeOptions::default()
+                };
+                ua.subscribe(now, target, "presence", opts)
+                    .expect("the SUBSCRIBE goes out");
+            });
+        });
+    let limit = start + Duration::from_secs(60);
+    sim.run_until(|s| incoming_subscription(s, bob).is_some() || s.now() > limit)
+        .map_err(|e| e.to_string())?;
+    let b = incoming_subscription(sim, bob).ok_or("Bob never got the SUBSCRIBE")?;
+    let now = sim.now();
+    sim.node_mut(bob).act(now, |ua, now| {
+        ua.subscription(b).map(|s| {
+            s.accept(
+                now,
+                SubscriptionState::Active,
+                Some(presence_doc("bob", "open")),
+            )
+        })
+    });
+    let open_at = sim.now();
+    sim.run_until(|s| {
+        !notified(s, alice).is_empty() || s.now() > open_at + Duration::from_secs(60)
+    })
+    .map_err(|e| e.to_string())?;
+    let left = (open_at + Duration::from_secs(5))
+        .as_millis()
+        .saturating_sub(sim.now().as_millis());
+    sim.run_for(Duration::from_millis(left))
+        .map_err(|e| e.to_string())?;
+    let now = sim.now();
+    sim.node_mut(bob).act(now, |ua, now| {
+        ua.subscription(b).map(|s| {
+            s.notify(
+                now,
+                SubscriptionState::Active,
+                Some(presence_doc("bob", "closed")),
+            )
+        })
+    });
+    sim.run_until(|s| notified(s, alice).len() >= 2 || s.now() > now + Duration::from_secs(60))
+        .map_err(|e| e.to_string())?;
+    sim.run_for(Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    let now = sim.now();
+    let id = sim
+        .node(alice)
+        .ua()
+        .subscriptions()
+        .next()
+        .ok_or("Alice has no subscription")?;
+    sim.node_mut(alice).act(now, |ua, now| {
+        ua.subscription(id).map(|s| s.unsubscribe(now))
+    });
+    sim.run_for(Duration::from_secs(40))
+        .map_err(|e| e.to_string())?;
+    let docs = notified(sim, alice);
+    if docs.len() < 2 || !docs[0].contains("open") || !docs.iter().any(|d| d.contains("closed")) {
+        return Err(format!("Alice saw {docs:?}"));
+    }
+    let a = sub_states(sim, alice);
+    if a.first() != Some(&SubscriptionState::NotifyWait)
+        || !a.contains(&SubscriptionState::Active)
+        || a.last() != Some(&SubscriptionState::Terminated)
+    {
+        return Err(format!("Alice's subscription went {a:?}"));
+    }
+    let bs = sub_states(sim, bob);
+    if bs.last() != Some(&SubscriptionState::Terminated) {
+        return Err(format!("Bob's subscription went {bs:?}"));
+    }
+    Ok(())
 }

@@ -39,6 +39,10 @@ pub(crate) enum Link {
     Registerer(crate::registerer::RegistererId),
     /// An out-of-dialog request (MESSAGE, OPTIONS...).
     Outgoing(crate::messager::OutgoingId),
+    /// A PUBLISH of a Publisher.
+    Publisher(crate::publisher::PublisherId),
+    /// A SUBSCRIBE or NOTIFY of a subscription.
+    Subscription(crate::subscription::SubscriptionId),
     /// A re-INVITE sent in a session's dialog (RFC 3261 §14.1).
     Reinvite(SessionId),
     /// A non-INVITE request (INFO, MESSAGE...) sent in a session's dialog

@@ -118,6 +118,10 @@ impl UserAgent {
         match self.link(txn) {
             Some(Link::Registerer(r)) => crate::registerer::on_reply(self, now, r, txn, reply()),
             Some(Link::Outgoing(o)) => crate::messager::on_reply(self, now, o, txn, reply()),
+            Some(Link::Publisher(p)) => crate::publisher::on_reply(self, now, p, txn, reply()),
+            Some(Link::Subscription(s)) => {
+                crate::subscription::on_reply(self, now, s, txn, reply())
+            }
             _ => return false,
         }
         true
@@ -259,6 +263,12 @@ impl UserAgent {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return;
         }
+        // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions.
+        let Some(req) = crate::subscription::route_request(self, now, txn, req) else {
+            return;
+        };
+        let core = &mut self.core;
+        let h = &req.headers;
         if !allowed(
             &req.method,
             core.cfg.rel100.is_supported(),

@@ -196,6 +196,8 @@ impl UserAgent {
                 }
                 TimerOwner::Request(id) => requests::answer_default(self, now, id),
                 TimerOwner::Registerer(id, t) => crate::registerer::on_timer(self, now, id, t),
+                TimerOwner::Subscription(id, t) => crate::subscription::on_timer(self, now, id, t),
+                TimerOwner::Publisher(id, t) => crate::publisher::on_timer(self, now, id, t),
             }
             self.process(now);
         }
@@ -444,5 +446,7 @@ fn timer_live(
             .is_some_and(|s| s.timers.get(t) == Some(at)),
         TimerOwner::Request(id) => requests.get(&id).is_some_and(|p| p.deadline == at),
         TimerOwner::Registerer(id, t) => crate::registerer::timer_live(roles, id, t, at),
+        TimerOwner::Subscription(id, t) => crate::subscription::timer_live(roles, id, t, at),
+        TimerOwner::Publisher(id, t) => crate::publisher::timer_live(roles, id, t, at),
     }
 }
