@@ -856,3 +856,31 @@ fn prack_on_a_confirmed_dialog_is_answered() {
     assert_eq!(net.finals(bob, "PRACK"), [StatusCode::METHOD_NOT_ALLOWED]);
     assert_eq!(net.state(bob, inv), SessionState::Established);
 }
+
+/// BYE race (SIP.js): Alice sends a re-INVITE while Bob's BYE is on its
+/// way. Alice answers the BYE 200 and ends; Bob, already gone, answers the
+/// re-INVITE 481, which Alice ACKs; nothing is left unanswered and no
+/// second BYE goes out.
+#[test]
+fn reinvite_crossing_the_peers_bye() {
+    for with_offer in [true, false] {
+        let (mut net, alice, bob, call, inv) = established(32, Impairments::PERFECT);
+        bye(&mut net, bob, inv);
+        let body = with_offer.then(|| sdp("alice", "offer2"));
+        reinvite(&mut net, alice, call, body).unwrap();
+        net.run_for(SECOND * 2);
+        assert_eq!(net.cause(alice, call), Some(TerminationCause::RemoteBye));
+        assert_eq!(net.cause(bob, inv), Some(TerminationCause::Bye));
+        assert_eq!(
+            net.finals(bob, "INVITE").last(),
+            Some(&StatusCode::CALL_DOES_NOT_EXIST)
+        );
+        let byes = net
+            .wire
+            .iter()
+            .filter(|w| matches!(&w.message, Message::Request(r) if r.method == Method::Bye))
+            .count();
+        assert_eq!(byes, 1);
+        assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+    }
+}

@@ -409,3 +409,68 @@ fn sweep_blind_transfer_under_bad_network() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// RFC 3891 §3: an INVITE whose Replaces names an early dialog the
+/// recipient did not initiate (a call to it still ringing) gets 481, and
+/// the ringing call is left alone; one naming no dialog gets 481 too.
+#[test]
+fn replaces_naming_a_ringing_incoming_call_is_481() {
+    let mut net = Net::new(40, Impairments::PERFECT);
+    let alice = net.add("alice", 1, |_| {});
+    let bob = net.add("bob", 2, |_| {});
+    let carol = net.add("carol", 3, |c| c.replaces = ExtensionSupport::Supported);
+    let carol_uri = net.uri(carol);
+    let now = net.now;
+    net.ua(bob)
+        .invite(
+            now,
+            carol_uri.clone(),
+            InviteOptions {
+                body: Some(sdp("bob", "offer")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    net.run_for(SECOND);
+    let ringing = net.invitation(carol).unwrap();
+    let d = net
+        .ua(carol)
+        .session(ringing)
+        .unwrap()
+        .dialog()
+        .unwrap()
+        .clone();
+    for replaces in [
+        format!(
+            "{};to-tag={};from-tag={}",
+            d.call_id(),
+            d.local_tag(),
+            d.remote_tag()
+        ),
+        "nope;to-tag=a;from-tag=b".to_owned(),
+    ] {
+        let now = net.now;
+        net.ua(alice)
+            .invite(
+                now,
+                carol_uri.clone(),
+                InviteOptions {
+                    body: Some(sdp("alice", "offer")),
+                    extra_headers: vec![(HeaderName::Replaces, replaces)],
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        net.run_for(SECOND);
+    }
+    let finals = net.finals(carol, "INVITE");
+    assert_eq!(
+        finals,
+        [
+            StatusCode::CALL_DOES_NOT_EXIST,
+            StatusCode::CALL_DOES_NOT_EXIST
+        ]
+    );
+    assert_eq!(net.state(carol, ringing), SessionState::Initial);
+    let _ = bob;
+}

@@ -2,7 +2,6 @@
 //! [`MessageView`] without allocation (RFC 3261 §17.1.3, §17.2.3).
 
 use super::view::{MessageView, StartLine};
-use crate::header::HeaderName;
 
 /// What transaction matching reads from a message: the top Via's branch
 /// and sent-by, the From and To tags, the Call-ID and the CSeq.
@@ -31,21 +30,15 @@ impl<'a> MessageView<'a> {
     /// Call-ID or CSeq is missing or unreadable.
     pub fn transaction_fields(&self) -> Option<TransactionFields<'a>> {
         let mut f = TransactionFields::default();
-        let (mut via, mut from, mut to, mut call_id, mut cseq) = (None, None, None, None, None);
-        for h in &self.headers {
-            let n = h.name.as_bytes();
-            // Dispatch on the first letter to keep the common case cheap.
-            match n.first().map(u8::to_ascii_lowercase) {
-                Some(b'v') if via.is_none() && h.is(&HeaderName::Via) => via = Some(h.value),
-                Some(b'f') if from.is_none() && h.is(&HeaderName::From) => from = Some(h.value),
-                Some(b't') if to.is_none() && h.is(&HeaderName::To) => to = Some(h.value),
-                Some(b'i') | Some(b'c') if call_id.is_none() && h.is(&HeaderName::CallId) => {
-                    call_id = Some(h.value)
-                }
-                Some(b'c') if cseq.is_none() && h.is(&HeaderName::CSeq) => cseq = Some(h.value),
-                _ => {}
-            }
-        }
+        let k = self.known;
+        let line = |i: Option<u8>| i.map(|i| self.headers[usize::from(i)].value);
+        let (via, from, to, call_id, cseq) = (
+            line(k.via),
+            line(k.from),
+            line(k.to),
+            line(k.call_id),
+            line(k.cseq),
+        );
         let via = via?;
         let (transport, sent_by, branch) = top_via(via)?;
         f.via_transport = transport;

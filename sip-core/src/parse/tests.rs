@@ -272,3 +272,21 @@ From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\n",
     assert_eq!(got, 1);
     assert!(p.frames <= 2, "framed {} times", p.frames);
 }
+
+#[test]
+fn bare_lf_inside_the_header_block_is_caught_on_the_fast_path() {
+    for m in [
+        &b"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\nFrom: y\nCall-ID: z\r\n\r\n"[..],
+        &b"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\nFrom: y\r\n\n"[..],
+        &b"OPTIONS sip:a@b SIP/2.0\r\n\n"[..],
+    ] {
+        assert!(
+            parse_datagram(m, &cfg()).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(m)
+        );
+        assert!(parse_datagram(m, &ParserConfig::lenient()).is_ok());
+    }
+    let v = parse_datagram(b"OPTIONS sip:a@b SIP/2.0\r\nTo: x  \r\n\r\n", &cfg()).unwrap();
+    assert_eq!(v.headers[0].value, "x");
+}

@@ -65,6 +65,82 @@ pub struct MessageView<'a> {
     pub body: &'a [u8],
     /// Bytes of the input this message used, leading CRLFs included.
     pub len: usize,
+    /// Where the headers transactions read are, found once while framing.
+    pub(crate) known: Known,
+}
+
+/// Positions of the first Via, From, To, Call-ID and CSeq lines, and the
+/// number of Content-Length lines, recorded while framing so neither the
+/// Content-Length check nor [`MessageView::transaction_fields`] scans the
+/// header names again.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Known {
+    pub(crate) via: Option<u8>,
+    pub(crate) from: Option<u8>,
+    pub(crate) to: Option<u8>,
+    pub(crate) call_id: Option<u8>,
+    pub(crate) cseq: Option<u8>,
+    pub(crate) content_length: Option<u8>,
+    pub(crate) content_lengths: u8,
+}
+
+impl Known {
+    fn of(headers: &[RawHeader<'_>]) -> Known {
+        let mut k = Known::default();
+        for (i, h) in headers.iter().enumerate().take(usize::from(u8::MAX)) {
+            let i = i as u8;
+            let n = h.name.as_bytes();
+            let lower = |c: u8| c.to_ascii_lowercase();
+            let slot = match (n.len(), n.first().copied().map(lower)) {
+                (1, Some(b'v')) | (3, Some(b'v'))
+                    if n.len() == 1 || n.eq_ignore_ascii_case(b"via") =>
+                {
+                    &mut k.via
+                }
+                (1, Some(b'f')) | (4, Some(b'f'))
+                    if n.len() == 1 || n.eq_ignore_ascii_case(b"from") =>
+                {
+                    &mut k.from
+                }
+                (1, Some(b't')) | (2, Some(b't'))
+                    if n.len() == 1 || n.eq_ignore_ascii_case(b"to") =>
+                {
+                    &mut k.to
+                }
+                (1, Some(b'i')) | (7, Some(b'c'))
+                    if n.len() == 1 || n.eq_ignore_ascii_case(b"call-id") =>
+                {
+                    &mut k.call_id
+                }
+                (4, Some(b'c')) if n.eq_ignore_ascii_case(b"cseq") => &mut k.cseq,
+                (1, Some(b'l')) | (14, Some(b'c'))
+                    if n.len() == 1 || n.eq_ignore_ascii_case(b"content-length") =>
+                {
+                    k.content_lengths = k.content_lengths.saturating_add(1);
+                    &mut k.content_length
+                }
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(i);
+            }
+        }
+        k
+    }
+}
+
+/// Trims spaces and tabs, byte-wise.
+fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|&c| c != b' ' && c != b'\t')
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|&c| c != b' ' && c != b'\t')
+        .map_or(start, |e| e + 1);
+    &s[start..end.max(start)]
 }
 
 impl<'a> MessageView<'a> {
@@ -246,8 +322,14 @@ pub(crate) fn frame<'a>(
     }
 
     // Content-Length (RFC 3261 §18.3, §20.14).
+    let known = Known::of(&headers);
     let mut declared: Option<usize> = None;
-    for h in headers.iter().filter(|h| h.is(&HeaderName::ContentLength)) {
+    let cl_lines: &[RawHeader<'_>] = match (known.content_lengths, known.content_length) {
+        (1, Some(i)) => &headers[usize::from(i)..=usize::from(i)],
+        (0, _) => &[],
+        _ => &headers,
+    };
+    for h in cl_lines.iter().filter(|h| h.is(&HeaderName::ContentLength)) {
         let v = parse_content_length(h.value).ok_or_else(|| {
             with_partial(
                 ParseError::new(K::ContentLength, body_start),
@@ -315,6 +397,7 @@ pub(crate) fn frame<'a>(
         headers,
         body: &buf[body_start..end],
         len: end,
+        known,
     }))
 }
 
@@ -489,10 +572,18 @@ fn split_headers<'a>(
         // One UTF-8 validation for the whole block; values are then sliced
         // out of it by offset.
         if let Ok(text) = core::str::from_utf8(block) {
+            let base = block.as_ptr() as usize;
+            // Lines end in CRLF (RFC 3261 §7): usually each value is followed
+            // by CR and the block ends in CRLF; otherwise look at every LF.
+            let crlf_after_values = block.ends_with(b"\r\n")
+                && hs.iter().all(|h| {
+                    let end = h.value.as_ptr() as usize - base + h.value.len();
+                    block.get(end) == Some(&b'\r')
+                });
             let lf_ok = cfg.lenient_bare_lf
+                || crlf_after_values
                 || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
             if lf_ok && hs.len() <= cfg.max_headers && check_line_lengths(block, cfg) {
-                let base = block.as_ptr() as usize;
                 let mut ok = true;
                 for h in hs.iter() {
                     if !is_token(h.name.as_bytes()) {
@@ -506,7 +597,7 @@ fn split_headers<'a>(
                     };
                     out.push(RawHeader {
                         name: h.name,
-                        value: value.trim_matches([' ', '\t']),
+                        value: trim_ws(value),
                     });
                 }
                 if ok {

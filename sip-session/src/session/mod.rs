@@ -12,6 +12,7 @@
 //! refused, returns a [`SessionError`](crate::SessionError) and sends
 //! nothing.
 
+mod hold;
 pub(crate) mod in_dialog;
 pub(crate) mod invitation;
 pub(crate) mod inviter;
@@ -24,11 +25,12 @@ mod state;
 pub(crate) mod update;
 mod views;
 
+pub use hold::{hold_description, unhold_description, with_direction};
 pub use invitation::{AcceptOptions, ProgressOptions, RejectOptions};
 pub use inviter::{CancelOptions, InviteOptions};
 pub use lifecycle::ByeOptions;
 pub use refer::{ReferOptions, ReferTarget, ReferralError};
-pub use reinvite::{hold_description, unhold_description, with_direction, ReinviteOptions};
+pub use reinvite::ReinviteOptions;
 pub use session_timer::SessionTimerConfig;
 pub use state::SessionState;
 pub use update::UpdateOptions;

@@ -4,9 +4,7 @@
 //! offer/answer state on failure (RFC 6337 §3.3), target refresh (§12.2),
 //! and the end of the dialog on 481 or 408 (§12.2.1.2, RFC 5057 §5.1).
 //!
-//! The hold helpers ([`hold_description`], [`unhold_description`]) rewrite
-//! the direction attribute of the application's own SDP (RFC 3264 §8.4):
-//! the stack stays ignorant of SDP otherwise.
+//! The hold helpers are in `hold`.
 
 use super::lifecycle::{send_bye, terminate};
 use super::{SessionData, SessionState};
@@ -135,48 +133,6 @@ pub(crate) fn in_progress(s: &SessionData) -> bool {
 
 fn data(s: &mut SessionData) -> &mut ReinviteData {
     s.reinvite.get_or_insert_with(Default::default)
-}
-
-/// Rewrites the direction attributes (`a=sendrecv`, `a=sendonly`,
-/// `a=recvonly`, `a=inactive`) of an SDP body to `direction`, adding one
-/// at session level when there is none (RFC 3264 §5.1, §8.4).
-pub fn with_direction(body: &Body, direction: &str) -> Body {
-    let text = String::from_utf8_lossy(&body.content);
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut found = false;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\r', '\n']);
-        if matches!(
-            bare,
-            "a=sendrecv" | "a=sendonly" | "a=recvonly" | "a=inactive"
-        ) {
-            found = true;
-            out.push_str("a=");
-            out.push_str(direction);
-            out.push_str(&line[bare.len()..]);
-        } else {
-            out.push_str(line);
-        }
-    }
-    if !found {
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push_str("\r\n");
-        }
-        out.push_str("a=");
-        out.push_str(direction);
-        out.push_str("\r\n");
-    }
-    Body::new(body.content_type.clone(), out.into_bytes())
-}
-
-/// The application's SDP put on hold: `a=sendonly` (RFC 3264 §8.4).
-pub fn hold_description(body: &Body) -> Body {
-    with_direction(body, "sendonly")
-}
-
-/// The application's SDP taken off hold: `a=sendrecv`.
-pub fn unhold_description(body: &Body) -> Body {
-    with_direction(body, "sendrecv")
 }
 
 /// `invite()`: a re-INVITE in the confirmed dialog (RFC 3261 §14.1).

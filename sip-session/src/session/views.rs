@@ -227,7 +227,7 @@ impl SessionMut<'_> {
     /// Puts the call on hold: a re-INVITE with `sdp` (the application's
     /// current description) rewritten to `a=sendonly` (RFC 3264 §8.4).
     pub fn hold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
-        let body = Some(reinvite::hold_description(sdp));
+        let body = Some(super::hold::hold_description(sdp));
         self.invite(
             now,
             ReinviteOptions {
@@ -240,7 +240,7 @@ impl SessionMut<'_> {
     /// Takes the call off hold: a re-INVITE with `sdp` rewritten to
     /// `a=sendrecv`.
     pub fn unhold(&mut self, now: Instant, sdp: &Body) -> Result<(), SessionError> {
-        let body = Some(reinvite::unhold_description(sdp));
+        let body = Some(super::hold::unhold_description(sdp));
         self.invite(
             now,
             ReinviteOptions {

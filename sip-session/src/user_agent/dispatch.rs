@@ -356,8 +356,17 @@ impl UserAgent {
                             .sessions
                             .get(sid)
                             .is_some_and(|s| s.dialog.as_ref().is_some_and(|d| !d.is_early()));
+                        // RFC 3891 §3: an early dialog this UA did not
+                        // initiate (an incoming call still ringing) cannot
+                        // be replaced: 481.
+                        let foreign_early =
+                            !confirmed && self.sessions.get(sid).is_some_and(|s| !s.is_inviter);
                         replacee = Some(sid);
-                        (early_only && confirmed).then_some(StatusCode::BUSY_HERE)
+                        if foreign_early {
+                            Some(StatusCode::CALL_DOES_NOT_EXIST)
+                        } else {
+                            (early_only && confirmed).then_some(StatusCode::BUSY_HERE)
+                        }
                     }
                 };
                 if let Some(status) = status {
