@@ -47,6 +47,39 @@ pub fn add_phone(
     sim.add_node_at(user, [addr], UaNode::new(ua, policy))
 }
 
+/// Schedules `node` to call `target` with `offer` at `at`.
+pub fn call_at(
+    sim: &mut Sim,
+    at: Instant,
+    label: &str,
+    node: NodeRef<UaNode>,
+    target: Uri,
+    offer: Body,
+) {
+    sim.at(at).label(label).call(node, move |n, now| {
+        n.act(now, |ua, now| {
+            let opts = InviteOptions {
+                body: Some(offer),
+                ..InviteOptions::default()
+            };
+            ua.invite(now, target, opts).expect("the INVITE goes out");
+        });
+    });
+}
+
+/// Runs until every phone in `nodes` saw a session and all its sessions
+/// ended.
+pub fn run_until_ended(sim: &mut Sim, nodes: &[NodeRef<UaNode>]) -> Result<(), String> {
+    let nodes = nodes.to_vec();
+    sim.run_until(move |s| {
+        nodes.iter().all(|&r| {
+            let n = s.node(r);
+            n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
+        })
+    })
+    .map_err(|e| e.to_string())
+}
+
 const ALICE: ([u8; 4], u16) = ([10, 0, 0, 1], 5060);
 const BOB: ([u8; 4], u16) = ([10, 0, 0, 2], 5060);
 
@@ -87,23 +120,8 @@ fn two_party(sim: &mut Sim, faults: &Faults, call: Call) -> Result<(Outcome, Out
     );
     let target = Uri::parse(&format!("sip:bob@{bob_addr}")).expect("target URI");
     let offer = sdp_for("alice", alice_addr, 49170);
-    sim.at(Instant::ZERO)
-        .label("Alice calls Bob")
-        .call(alice, move |n, now| {
-            n.act(now, |ua, now| {
-                let opts = InviteOptions {
-                    body: Some(offer),
-                    ..InviteOptions::default()
-                };
-                ua.invite(now, target, opts).expect("the INVITE goes out");
-            });
-        });
-    let ended = |s: &Sim, r: NodeRef<UaNode>| {
-        let n = s.node(r);
-        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
-    };
-    sim.run_until(|s| ended(s, alice) && ended(s, bob))
-        .map_err(|e| e.to_string())?;
+    call_at(sim, Instant::ZERO, "Alice calls Bob", alice, target, offer);
+    run_until_ended(sim, &[alice, bob])?;
     // Let retransmissions, Timer K/J and late duplicates play out.
     sim.run_for(Duration::from_secs(40))
         .map_err(|e| e.to_string())?;

@@ -55,24 +55,9 @@ fn call(
     );
     let target = Uri::parse(&format!("sip:bob@{bob_addr}")).expect("target URI");
     let offer = sdp_for("alice", alice_addr, 49170);
-    sim.at(Instant::ZERO)
-        .label("Alice calls Bob")
-        .call(alice, move |n, now| {
-            n.act(now, |ua, now| {
-                let opts = InviteOptions {
-                    body: Some(offer),
-                    ..InviteOptions::default()
-                };
-                ua.invite(now, target, opts).expect("the INVITE goes out");
-            });
-        });
+    super::calls::call_at(sim, Instant::ZERO, "Alice calls Bob", alice, target, offer);
     during(sim, alice, bob);
-    let ended = |s: &Sim, r: NodeRef<UaNode>| {
-        let n = s.node(r);
-        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
-    };
-    sim.run_until(|s| ended(s, alice) && ended(s, bob))
-        .map_err(|e| e.to_string())?;
+    super::calls::run_until_ended(sim, &[alice, bob])?;
     sim.run_for(Duration::from_secs(40))
         .map_err(|e| e.to_string())?;
     for (r, who) in [(alice, "Alice"), (bob, "Bob")] {
@@ -278,17 +263,7 @@ fn three(sim: &mut Sim, faults: &Faults, talk: [Duration; 3]) -> [NodeRef<UaNode
     let [alice, bob, carol] = [nodes[0], nodes[1], nodes[2]];
     let bob_uri = Uri::parse(&format!("sip:bob@{}", SocketAddr::from(BOB))).expect("URI");
     let offer = sdp_for("alice", SocketAddr::from(ALICE), 49170);
-    sim.at(Instant::ZERO)
-        .label("Alice calls Bob")
-        .call(alice, move |n, now| {
-            n.act(now, |ua, now| {
-                let opts = InviteOptions {
-                    body: Some(offer),
-                    ..InviteOptions::default()
-                };
-                ua.invite(now, bob_uri, opts).expect("the INVITE goes out");
-            });
-        });
+    super::calls::call_at(sim, Instant::ZERO, "Alice calls Bob", alice, bob_uri, offer);
     [alice, bob, carol]
 }
 
@@ -519,12 +494,7 @@ pub fn prack(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
                 ua.invite(now, target, opts).expect("the INVITE goes out");
             });
         });
-    let ended = |s: &Sim, r: NodeRef<UaNode>| {
-        let n = s.node(r);
-        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
-    };
-    sim.run_until(|s| ended(s, alice) && ended(s, bob))
-        .map_err(|e| e.to_string())?;
+    super::calls::run_until_ended(sim, &[alice, bob])?;
     sim.run_for(Duration::from_secs(40))
         .map_err(|e| e.to_string())?;
     all_clean(sim, alice, "Alice", 1)?;
@@ -595,23 +565,15 @@ pub fn session_timer(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
     let (alice, bob) = (nodes[0], nodes[1]);
     let target = Uri::parse(&format!("sip:bob@{bob_addr}")).expect("target URI");
     let offer = sdp_for("alice", alice_addr, 49170);
-    sim.at(Instant::ZERO)
-        .label("Alice calls Bob (session timer 90 s)")
-        .call(alice, move |n, now| {
-            n.act(now, |ua, now| {
-                let opts = InviteOptions {
-                    body: Some(offer),
-                    ..InviteOptions::default()
-                };
-                ua.invite(now, target, opts).expect("the INVITE goes out");
-            });
-        });
-    let ended = |s: &Sim, r: NodeRef<UaNode>| {
-        let n = s.node(r);
-        n.outcomes().next().is_some() && n.outcomes().all(|o| o.ended.is_some())
-    };
-    sim.run_until(|s| ended(s, alice) && ended(s, bob))
-        .map_err(|e| e.to_string())?;
+    super::calls::call_at(
+        sim,
+        Instant::ZERO,
+        "Alice calls Bob (session timer 90 s)",
+        alice,
+        target,
+        offer,
+    );
+    super::calls::run_until_ended(sim, &[alice, bob])?;
     sim.run_for(Duration::from_secs(40))
         .map_err(|e| e.to_string())?;
     all_clean(sim, alice, "Alice", 1)?;
