@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod dialog;
+
 use sip_core::header::HeaderName;
 use sip_core::message::Message;
 use sip_core::parse::parse_message;
