@@ -98,12 +98,30 @@ impl Params {
     /// the parameters and the unparsed rest.
     ///
     /// Empty names (`;;`) are an error, as in RFC 4475 §3.1.2.1.
-    pub fn parse_prefix<'a>(mut s: &'a str, stop: &[u8]) -> Result<(Params, &'a str), ParamError> {
+    pub fn parse_prefix<'a>(s: &'a str, stop: &[u8]) -> Result<(Params, &'a str), ParamError> {
         let mut out = Params::new();
+        let rest = Params::visit_prefix(s, stop, |name, value| {
+            out.0.push(Param {
+                name: name.to_owned(),
+                value: value.map(str::to_owned),
+            });
+        })?;
+        Ok((out, rest))
+    }
+
+    /// The grammar of [`Params::parse_prefix`] without building anything:
+    /// calls `f(name, value)` for each parameter in order and returns the
+    /// unparsed rest. Parse-time checks use it to validate without
+    /// allocating.
+    pub(crate) fn visit_prefix<'a>(
+        mut s: &'a str,
+        stop: &[u8],
+        mut f: impl FnMut(&'a str, Option<&'a str>),
+    ) -> Result<&'a str, ParamError> {
         loop {
             let t = s.trim_start_matches([' ', '\t']);
             let Some(rest) = t.strip_prefix(';') else {
-                return Ok((out, s));
+                return Ok(s);
             };
             let rest = rest.trim_start_matches([' ', '\t']);
             let name_end = rest
@@ -137,13 +155,10 @@ impl Params {
                 if end == 0 {
                     return Err(ParamError::EmptyValue);
                 }
-                value = Some(v[..end].to_owned());
+                value = Some(&v[..end]);
                 after = &v[end..];
             }
-            out.0.push(Param {
-                name: name.to_owned(),
-                value,
-            });
+            f(name, value);
             s = after;
         }
     }

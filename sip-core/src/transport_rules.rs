@@ -95,28 +95,32 @@ pub fn stamp_via(headers: &mut Headers, value: String) {
 /// and fills an empty `rport` with the source port (adding `received`
 /// even when it equals the sent-by). Returns whether the Via changed.
 pub fn stamp_received(headers: &mut Headers, source: SocketAddr) -> Result<bool, ViaError> {
-    let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
-    let mut values = split_comma(line);
-    let first = values.next().ok_or(ViaError::Missing)?;
-    let mut via = Via::parse(first)?;
+    let mut via = top_via(headers)?;
+    Ok(stamp_received_on(headers, &mut via, source))
+}
+
+/// As [`stamp_received`], with the top Via already parsed into `via`
+/// (which is updated too): the receive path parses it once.
+pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAddr) -> bool {
     let fill_rport = via.rport() == Some(None);
     let differs = host_ip(&via.host) != Some(source.ip());
     if !differs && !fill_rport {
-        return Ok(false);
+        return false;
     }
     via.set_received(source.ip());
     if fill_rport {
         via.set_rport(Some(source.port()));
     }
+    let Some(line) = headers.get_mut(&HeaderName::Via) else {
+        return false;
+    };
     let mut new_line = via.to_string();
-    for rest in values {
+    for rest in split_comma(line).skip(1) {
         new_line.push_str(", ");
         new_line.push_str(rest);
     }
-    if let Some(v) = headers.get_mut(&HeaderName::Via) {
-        *v = new_line;
-    }
-    Ok(true)
+    *line = new_line;
+    true
 }
 
 /// Why a response cannot be routed (RFC 3261 §18.2.2).

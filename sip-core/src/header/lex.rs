@@ -178,18 +178,31 @@ fn is_gen_value(v: &str) -> bool {
 /// every value a quoted-string or visible ASCII ([`is_gen_value`]),
 /// nothing left over.
 pub(crate) fn params_only(s: &str, header: &'static str) -> Result<Params, HeaderError> {
-    let (params, rest) =
-        Params::parse_prefix(s, b"").map_err(|source| HeaderError::Param { header, source })?;
+    check_params_only(s, header, |_, _| true)?;
+    Ok(Params::parse_prefix(s, b"")
+        .map_err(|source| HeaderError::Param { header, source })?
+        .0)
+}
+
+/// The checks of [`params_only`] without building the list, plus
+/// `extra(name, value)` on each parameter (false: "invalid parameter").
+pub(crate) fn check_params_only(
+    s: &str,
+    header: &'static str,
+    mut extra: impl FnMut(&str, Option<&str>) -> bool,
+) -> Result<(), HeaderError> {
+    let mut ok = true;
+    let rest = Params::visit_prefix(s, b"", |name, value| {
+        ok &= is_token(name) && value.is_none_or(is_gen_value) && extra(name, value);
+    })
+    .map_err(|source| HeaderError::Param { header, source })?;
     if !trim(rest).is_empty() {
         return Err(malformed(header, "unexpected text after the value"));
     }
-    if params
-        .iter()
-        .any(|p| !is_token(&p.name) || p.value.as_deref().is_some_and(|v| !is_gen_value(v)))
-    {
+    if !ok {
         return Err(malformed(header, "invalid parameter"));
     }
-    Ok(params)
+    Ok(())
 }
 
 /// Splits `s` at the first `;` (parameters start there) and trims the

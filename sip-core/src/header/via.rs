@@ -219,6 +219,54 @@ impl TypedHeader for Via {
     const LIST: bool = true;
 
     fn parse(value: &str) -> Result<Self, HeaderError> {
+        let head = Head::split(value)?;
+        let host = lex::parse_host(head.host).ok_or(malformed(NAME, "bad sent-by host"))?;
+        let params = lex::params_only(head.params, NAME)?;
+        check_params(&params)?;
+        Ok(Via {
+            protocol: ViaProtocol::from_parts(head.name, head.version),
+            transport: ViaTransport::from_token(head.transport),
+            host,
+            port: head.port,
+            params,
+        })
+    }
+}
+
+impl Via {
+    /// Checks `value` exactly as [`Via::parse`] does, without building
+    /// the value (no allocation): the parse-time checks use it.
+    pub(crate) fn check(value: &str) -> Result<(), HeaderError> {
+        let head = Head::split(value)?;
+        if !Host::is_valid(head.host) || head.host.contains(':') && !head.host.starts_with('[') {
+            return Err(malformed(NAME, "bad sent-by host"));
+        }
+        let mut via_ok = true;
+        lex::check_params_only(head.params, NAME, |n, v| {
+            via_ok &= param_ok(n, v);
+            true
+        })?;
+        if !via_ok {
+            return Err(malformed(NAME, "bad via parameter"));
+        }
+        Ok(())
+    }
+}
+
+/// The parts of a Via value before its parameters, borrowed.
+struct Head<'a> {
+    name: &'a str,
+    version: &'a str,
+    transport: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    /// `*(SEMI via-params)` and anything after, unchecked.
+    params: &'a str,
+}
+
+impl<'a> Head<'a> {
+    /// `sent-protocol LWS sent-by`, with the host text not yet checked.
+    fn split(value: &'a str) -> Result<Head<'a>, HeaderError> {
         let s = lex::non_empty(value, NAME)?;
         let (name, rest) = lex::split_token(s);
         let rest = slash(rest)?;
@@ -240,7 +288,7 @@ impl TypedHeader for Via {
             rest.find(|c: char| c == ':' || c == ';' || lex::is_ws(c))
                 .unwrap_or(rest.len())
         };
-        let host = lex::parse_host(&rest[..host_end]).ok_or(malformed(NAME, "bad sent-by host"))?;
+        let host = &rest[..host_end];
         let mut rest = lex::trim_start(&rest[host_end..]);
         let mut port = None;
         if let Some(r) = rest.strip_prefix(':') {
@@ -249,14 +297,13 @@ impl TypedHeader for Via {
             port = Some(lex::parse_u16(&r[..end]).ok_or(lex::bad_number(NAME))?);
             rest = &r[end..];
         }
-        let params = lex::params_only(rest, NAME)?;
-        check_params(&params)?;
-        Ok(Via {
-            protocol: ViaProtocol::from_parts(name, version),
-            transport: ViaTransport::from_token(transport),
+        Ok(Head {
+            name,
+            version,
+            transport,
             host,
             port,
-            params,
+            params: rest,
         })
     }
 }
@@ -272,29 +319,31 @@ fn slash(s: &str) -> Result<&str, HeaderError> {
 /// Checks the grammar of the well-known via-params (RFC 3261 §20.42,
 /// RFC 3581 §6).
 fn check_params(params: &Params) -> Result<(), HeaderError> {
-    for p in params {
-        let v = p.value.as_deref();
-        let ok = if p.name.eq_ignore_ascii_case("branch") {
-            v.is_some_and(lex::is_token)
-        } else if p.name.eq_ignore_ascii_case("received") {
-            v.and_then(lex::parse_ip).is_some()
-        } else if p.name.eq_ignore_ascii_case("rport") {
-            match v {
-                None => true,
-                Some(v) => lex::parse_u16(v).is_some(),
-            }
-        } else if p.name.eq_ignore_ascii_case("ttl") {
-            v.and_then(lex::parse_u8).is_some()
-        } else if p.name.eq_ignore_ascii_case("maddr") {
-            v.and_then(lex::parse_host).is_some()
-        } else {
-            true
-        };
-        if !ok {
-            return Err(malformed(NAME, "bad via parameter"));
-        }
+    if params.iter().all(|p| param_ok(&p.name, p.value.as_deref())) {
+        Ok(())
+    } else {
+        Err(malformed(NAME, "bad via parameter"))
     }
-    Ok(())
+}
+
+/// One via-param against its grammar (unknown names are free).
+fn param_ok(name: &str, v: Option<&str>) -> bool {
+    if name.eq_ignore_ascii_case("branch") {
+        v.is_some_and(lex::is_token)
+    } else if name.eq_ignore_ascii_case("received") {
+        v.and_then(lex::parse_ip).is_some()
+    } else if name.eq_ignore_ascii_case("rport") {
+        match v {
+            None => true,
+            Some(v) => lex::parse_u16(v).is_some(),
+        }
+    } else if name.eq_ignore_ascii_case("ttl") {
+        v.and_then(lex::parse_u8).is_some()
+    } else if name.eq_ignore_ascii_case("maddr") {
+        v.and_then(lex::parse_host).is_some()
+    } else {
+        true
+    }
 }
 
 impl fmt::Display for Via {
@@ -310,6 +359,71 @@ impl fmt::Display for Via {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Via::check` accepts exactly what `Via::parse` accepts.
+    fn same_verdict(s: &str) {
+        assert_eq!(
+            Via::check(s).is_ok(),
+            Via::parse(s).is_ok(),
+            "check and parse disagree on {s:?}"
+        );
+        if let (Err(a), Err(b)) = (Via::check(s), Via::parse(s)) {
+            assert_eq!(a.to_string(), b.to_string(), "different errors for {s:?}");
+        }
+    }
+
+    #[test]
+    fn check_agrees_with_parse() {
+        for s in [
+            "SIP/2.0/UDP pc33.example.com:5060;branch=z9hG4bK776asdhds",
+            "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKx",
+            "SIP/2.0/UDP 192.0.2.1:5060;rport=5;received=10.0.0.1;branch=z9hG4bKx",
+            "SIP / 2.0 / UDP [2001:db8::9:1]:5060 ; branch = z9hG4bKa",
+            "SIP/2.0/UDP [2001:db8::9:1;branch=x",
+            "SIP/2.0/UDP 2001:db8::1;branch=x",
+            "SIP/2.0/UDP h;received=2001:db8::1",
+            "SIP/2.0/UDP h;received=[2001:db8::1]",
+            "SIP/2.0/UDP h;received=300.1.1.1",
+            "SIP/2.0/UDP h;rport=70000",
+            "SIP/2.0/UDP h;ttl=256",
+            "SIP/2.0/UDP h;ttl=25;maddr=224.2.0.1",
+            "SIP/2.0/UDP h;maddr=bad..host",
+            "SIP/2.0/UDP h;branch",
+            "SIP/2.0/UDP h;branch=\"q\"",
+            "SIP/2.0/UDP h;;x",
+            "SIP/2.0/UDP h;x=",
+            "SIP/2.0/UDP h;x=\"open",
+            "SIP/2.0/UDP h;x=a,b",
+            "SIP/2.0/UDP h junk",
+            "SIP/2.0/UDP -bad-.com",
+            "SIP/2.0/UDP 1.2.3",
+            "SIP/2.0/UDP 1.2.3.4.5",
+            "SIP/2.0/UDP 256.1.1.1",
+            "SIP/2.0/UDP example.com.",
+            "SIP/2.0/UDP 1example.com",
+            "SIP/2.0/UDP h:",
+            "SIP/2.0/UDP h:65536",
+            "SIP/2.0/UDP",
+            "SIP/2.0/UDP ",
+            "SIP/2.0 UDP h",
+            "SIP/2.0/UDPh",
+            "",
+            "SIP/2.0/UNKNOWN h;branch=z9hG4bK1",
+            "FOO/7/UDP h",
+            "SIP/2.0/UDP h;x=\u{e9}",
+        ] {
+            same_verdict(s);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn check_agrees_with_parse_on_any_text(
+            s in "SIP/2\\.0/(UDP|TCP|[A-Z]{1,4}) ?[a-z0-9.:\\[\\]-]{0,12}(:[0-9]{0,6})?(;[a-z=;,\"0-9.:\\[\\] -]{0,20})?"
+        ) {
+            same_verdict(&s);
+        }
+    }
     use std::net::Ipv6Addr;
 
     fn via(s: &str) -> Via {

@@ -69,7 +69,7 @@ const TYPED: [HeaderName; 7] = [
 fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderError> {
     use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
     match kind {
-        0 => Via::parse(value).map(|_| None),
+        0 => Via::check(value).map(|_| None),
         1 => From::parse(value).map(|_| None),
         2 => To::parse(value).map(|_| None),
         3 => CallId::parse(value).map(|_| None),

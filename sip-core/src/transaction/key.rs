@@ -150,9 +150,21 @@ impl ServerKey {
     /// looks up its INVITE this way, §9.2). Must be computed before the
     /// layer adds `received`/`rport` to the Via.
     pub fn for_request_as(req: &Request, method: &Method) -> Result<ServerKey, KeyError> {
-        let h = &req.headers;
-        let top = top_via_text(h)?;
+        let top = top_via_text(&req.headers)?;
         let via = Via::parse(top).map_err(ViaError::from)?;
+        ServerKey::with_top_via(req, &via, top, method)
+    }
+
+    /// As [`ServerKey::for_request_as`], for a caller that already parsed
+    /// the top Via (`via`, from the text `top`): the receive path parses
+    /// it once for matching, `received` stamping and response routing.
+    pub fn with_top_via(
+        req: &Request,
+        via: &Via,
+        top: &str,
+        method: &Method,
+    ) -> Result<ServerKey, KeyError> {
+        let h = &req.headers;
         let method = transaction_method(method);
         match via.branch() {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {

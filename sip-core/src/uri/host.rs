@@ -60,6 +60,27 @@ impl Host {
     }
 }
 
+impl Host {
+    /// True when `s` is exactly one host that [`Host::from_str`] accepts,
+    /// checked without allocating (the parse-time checks use it).
+    pub(crate) fn is_valid(s: &str) -> bool {
+        if s.is_empty() {
+            return false;
+        }
+        let b = s.as_bytes();
+        if b[0] == b'[' || s.contains(':') {
+            return s.parse::<Host>().is_ok();
+        }
+        let n = chars::run(b, 0, &chars::HOST);
+        n == b.len()
+            && match parse_ipv4(b) {
+                Ipv4::Addr(_) => true,
+                Ipv4::Invalid => false,
+                Ipv4::NotNumeric => valid_hostname(b),
+            }
+    }
+}
+
 /// Classifies a run of `alphanum / "-" / "."`: an IPv4 address when it is
 /// only digits and dots, else a hostname checked against
 /// `hostname = *( domainlabel "." ) toplabel [ "." ]`.

@@ -12,7 +12,10 @@ use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
-use crate::transport_rules::{response_destination, stamp_received, top_via};
+use crate::header::{TypedHeader, Via};
+use crate::transport_rules::{
+    response_destination, stamp_received, stamp_received_on, top_via, top_via_text,
+};
 use std::net::SocketAddr;
 
 impl TransactionLayer {
@@ -238,19 +241,26 @@ impl TransactionLayer {
     }
 
     fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
-        let key = match ServerKey::for_request(&req) {
-            Ok(k) => k,
+        // The top Via is parsed once here, for matching, `received`
+        // stamping and the response route.
+        let parsed = top_via_text(&req.headers)
+            .and_then(|top| Ok((Via::parse(top)?, top)))
+            .map_err(KeyError::Via)
+            .and_then(|(via, top)| {
+                let key = ServerKey::with_top_via(&req, &via, top, &req.method)?;
+                // A CANCEL names its INVITE by the same rules, computed
+                // before the Via is stamped (§9.2).
+                let invite_key = (req.method == Method::Cancel)
+                    .then(|| ServerKey::with_top_via(&req, &via, top, &Method::Invite).ok())
+                    .flatten();
+                Ok((via, key, invite_key))
+            });
+        let (mut via, key, invite_key) = match parsed {
+            Ok(p) => p,
             Err(KeyError::Via(e)) => return self.drop_message(source, DropReason::Via(e)),
             Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
         };
-        // A CANCEL names its INVITE by the same rules, computed before the
-        // Via is stamped (§9.2).
-        let invite_key = (req.method == Method::Cancel)
-            .then(|| ServerKey::for_request_as(&req, &Method::Invite).ok())
-            .flatten();
-        if let Err(e) = stamp_received(&mut req.headers, source.remote) {
-            return self.drop_message(source, DropReason::Via(e));
-        }
+        stamp_received_on(&mut req.headers, &mut via, source.remote);
         if let Some(id) = self.match_server(&key, &req) {
             return self.on_matched_request(now, id, req, source);
         }
@@ -265,7 +275,7 @@ impl TransactionLayer {
             return;
         }
         let cancels = invite_key.and_then(|k| self.match_server(&k, &req));
-        self.create_server(now, key, req, source, cancels);
+        self.create_server(now, key, req, &via, source, cancels);
     }
 
     fn on_matched_request(
@@ -297,6 +307,7 @@ impl TransactionLayer {
         now: Instant,
         key: ServerKey,
         req: Request,
+        via: &Via,
         source: Source,
         cancels: Option<TransactionId>,
     ) {
@@ -309,11 +320,7 @@ impl TransactionLayer {
             });
             return;
         }
-        let via = match top_via(&req.headers) {
-            Ok(v) => v,
-            Err(e) => return self.drop_message(source, DropReason::Via(e)),
-        };
-        let destination = match response_destination(&via, None, |_| false) {
+        let destination = match response_destination(via, None, |_| false) {
             Ok(d) => d,
             Err(e) => return self.drop_message(source, DropReason::Route(e)),
         };
@@ -321,7 +328,6 @@ impl TransactionLayer {
         // transport (§18.2.2): either reliable means no retransmissions.
         let reliable = source.transport.is_reliable()
             || via.transport.known().is_some_and(Transport::is_reliable);
-        drop(via);
         let mut merged_with = None;
         let mut merge = None;
         if key::to_tag(&req.headers).is_none() {
