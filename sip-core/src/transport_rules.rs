@@ -79,15 +79,8 @@ pub fn via_value(
 /// Replaces every Via of an outgoing request by one Via with `value` (a UA
 /// originates the request, so no other Via belongs in it).
 pub fn stamp_via(headers: &mut Headers, value: String) {
-    let mut out = Headers::with_capacity(headers.len() + 1);
-    out.push(HeaderName::Via, value);
-    out.extend(
-        headers
-            .iter()
-            .filter(|h| h.name != HeaderName::Via)
-            .cloned(),
-    );
-    *headers = out;
+    headers.remove(&HeaderName::Via);
+    headers.prepend(HeaderName::Via, value);
 }
 
 /// Applies RFC 3261 §18.2.1 and RFC 3581 §4 to the top Via of a received
@@ -107,6 +100,7 @@ pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAdd
     if !differs && !fill_rport {
         return false;
     }
+    let had_received = via.params.contains("received");
     via.set_received(source.ip());
     if fill_rport {
         via.set_rport(Some(source.port()));
@@ -114,13 +108,71 @@ pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAdd
     let Some(line) = headers.get_mut(&HeaderName::Via) else {
         return false;
     };
-    let mut new_line = via.to_string();
-    for rest in split_comma(line).skip(1) {
-        new_line.push_str(", ");
-        new_line.push_str(rest);
-    }
-    *line = new_line;
+    let top = split_comma(line).next().unwrap_or("");
+    // The usual case (no `received` yet) edits the text in place, leaving
+    // the rest of the value as the sender wrote it; otherwise the top Via
+    // is written anew.
+    let spliced = if had_received {
+        None
+    } else {
+        splice_received(line, top.len(), source, fill_rport)
+    };
+    *line = match spliced {
+        Some(l) => l,
+        None => {
+            let mut new_line = via.to_string();
+            for rest in split_comma(line).skip(1) {
+                new_line.push_str(", ");
+                new_line.push_str(rest);
+            }
+            new_line
+        }
+    };
     true
+}
+
+/// `line` with `;received=IP` added at the end of its first value (which
+/// ends at `top_end`) and, when `fill_rport`, the bare `rport` flag given
+/// the source port. `None` if the flag cannot be found in the text.
+fn splice_received(
+    line: &str,
+    top_end: usize,
+    source: SocketAddr,
+    fill_rport: bool,
+) -> Option<String> {
+    use core::fmt::Write;
+    let top = &line[..top_end];
+    let mut rport_end = None;
+    if fill_rport {
+        let params = top.find(';')?;
+        crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
+            if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
+                rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
+            }
+        })
+        .ok()?;
+        rport_end?;
+    }
+    let mut out = String::with_capacity(line.len() + 40);
+    let mut at = 0;
+    if let Some(e) = rport_end {
+        out.push_str(&top[..e]);
+        let _ = write!(out, "={}", source.port());
+        at = e;
+    }
+    out.push_str(top[at..].trim_end());
+    out.push_str(";received=");
+    match source.ip() {
+        std::net::IpAddr::V4(a) => {
+            let [a, b, c, d] = a.octets();
+            let _ = write!(out, "{a}.{b}.{c}.{d}");
+        }
+        std::net::IpAddr::V6(a) => {
+            let _ = write!(out, "{a}");
+        }
+    }
+    out.push_str(&line[top_end..]);
+    Some(out)
 }
 
 /// Why a response cannot be routed (RFC 3261 §18.2.2).

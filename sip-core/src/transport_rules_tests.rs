@@ -210,3 +210,64 @@ fn size_rule_of_18_1_1() {
         Some(Transport::Tls)
     );
 }
+
+/// The in-place text edit of `stamp_received` gives the same Via as
+/// parsing, setting `received`/`rport` and writing the value anew.
+fn stamp_matches_rewrite(value: &str, source: SocketAddr) {
+    let mut h = Headers::new();
+    h.push(HeaderName::Via, value);
+    let Ok(mut expected) = top_via(&h) else {
+        return;
+    };
+    let changed = stamp_received(&mut h, source).unwrap();
+    let got = top_via(&h).unwrap();
+    if changed {
+        expected.set_received(source.ip());
+        if expected.rport() == Some(None) {
+            expected.set_rport(Some(source.port()));
+        }
+    }
+    assert_eq!(got, expected, "{value:?} became {:?}", h.get(&HeaderName::Via));
+    let rest: Vec<&str> = split_comma(value).skip(1).collect();
+    let now: Vec<&str> = split_comma(h.get(&HeaderName::Via).unwrap()).skip(1).collect();
+    assert_eq!(rest, now, "later Via values must stay as written");
+}
+
+#[test]
+fn stamp_edits_agree_with_rewriting() {
+    for v in [
+        "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa",
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;RPORT ",
+        "SIP/2.0/UDP h.example.com;branch=z9hG4bKa",
+        "SIP/2.0/UDP h.example.com;branch=z9hG4bKa;received=10.0.0.1;rport",
+        "SIP/2.0/UDP h.example.com ; rport ; branch=z9hG4bKa , SIP/2.0/TCP other;branch=z9hG4bKb",
+        "SIP/2.0/UDP h;x=\"a,b\";rport;branch=z9hG4bKa, SIP/2.0/UDP o",
+        "SIP/2.0/UDP [2001:db8::1]:5060;rport;branch=z9hG4bKa",
+        "SIP/2.0/UDP h",
+    ] {
+        stamp_matches_rewrite(v, addr("192.0.2.9:5999"));
+        stamp_matches_rewrite(v, addr("[2001:db8::2]:5062"));
+        stamp_matches_rewrite(v, addr("192.0.2.1:5060"));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn stamp_edits_agree_on_generated_vias(
+        host in "(192\\.0\\.2\\.[0-9]|h[a-z]{0,5}\\.example\\.com)",
+        params in proptest::collection::vec("(rport|branch=z9hG4bK[a-z0-9]{1,6}|x=[a-z]{1,3}|lr|RPort|received=10\\.0\\.0\\.[0-9])", 0..4),
+        ws in "( |)",
+        more in proptest::bool::ANY,
+        port in 1u16..,
+    ) {
+        let mut v = format!("SIP/2.0/UDP {host}");
+        for p in &params {
+            v.push_str(&format!("{ws};{ws}{p}"));
+        }
+        if more {
+            v.push_str(", SIP/2.0/TCP next.example.com;branch=z9hG4bKz");
+        }
+        stamp_matches_rewrite(&v, SocketAddr::from(([192, 0, 2, 7], port)));
+    }
+}

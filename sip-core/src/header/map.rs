@@ -121,6 +121,17 @@ impl Headers {
         before - self.0.len()
     }
 
+    /// Inserts a header line before every other line.
+    pub fn prepend(&mut self, name: HeaderName, value: impl Into<String>) {
+        self.0.insert(
+            0,
+            Header {
+                name,
+                value: value.into(),
+            },
+        );
+    }
+
     /// Removes and returns the first line named `name`.
     pub fn remove_first(&mut self, name: &HeaderName) -> Option<String> {
         let i = self.0.iter().position(|h| &h.name == name)?;
