@@ -140,6 +140,134 @@ impl NameAddr {
     }
 }
 
+/// A conservative, allocation-free recogniser for the usual shape of a
+/// From/To/Contact value: `[display-name] <sip:[user@]host[:port];params>`
+/// followed by header parameters, with no escapes, quoted-pairs, URI
+/// headers or IPv6 references. True only for text [`NameAddr::parse`]
+/// accepts (property-tested); false means "not sure", and the caller
+/// parses in full. The parse-time checks use it to skip building values
+/// they would throw away.
+pub(crate) fn is_plain_name_addr(s: &str) -> bool {
+    /// `unreserved / "&" / "=" / "+" / "$" / ","`: user characters that
+    /// cannot start a password, parameter or header.
+    static PLAIN_USER: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+                || matches!(b, b'&' | b'=' | b'+' | b'$' | b',');
+            c += 1;
+        }
+        t
+    };
+    let b = s.as_bytes();
+    let mut i = skip_lws(b, 0);
+    // Display name.
+    match b.get(i) {
+        Some(b'<') => {}
+        Some(b'"') => {
+            i += 1;
+            while let Some(&c) = b.get(i) {
+                match c {
+                    b'"' => break,
+                    b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
+                    _ => return false,
+                }
+            }
+            if b.get(i) != Some(&b'"') {
+                return false;
+            }
+            i = skip_lws(b, i + 1);
+        }
+        Some(_) => loop {
+            let n = chars::run(b, i, &chars::TOKEN);
+            if n == 0 || b.get(i + n) == Some(&b':') {
+                return false;
+            }
+            let j = skip_lws(b, i + n);
+            if j == i + n {
+                return false;
+            }
+            i = j;
+            if b.get(i) == Some(&b'<') {
+                break;
+            }
+        },
+        None => return false,
+    }
+    if b.get(i) != Some(&b'<') {
+        return false;
+    }
+    i += 1;
+    // sip: or sips:
+    let rest = &b[i..];
+    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"sip:") {
+        i += 4;
+    } else if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case(b"sips:") {
+        i += 5;
+    } else {
+        return false;
+    }
+    let u = chars::run(b, i, &PLAIN_USER);
+    if u > 0 && b.get(i + u) == Some(&b'@') {
+        i += u + 1;
+    }
+    let h = chars::run(b, i, &chars::HOST);
+    if h == 0 || !crate::uri::Host::is_valid(&s[i..i + h]) {
+        return false;
+    }
+    i += h;
+    if b.get(i) == Some(&b':') {
+        let d = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if d == 0 || d > 5 || s[i + 1..i + 1 + d].parse::<u16>().is_err() {
+            return false;
+        }
+        i += 1 + d;
+    }
+    while b.get(i) == Some(&b';') {
+        let n = chars::run(b, i + 1, &chars::PARAM);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+        if b.get(i) == Some(&b'=') {
+            let v = chars::run(b, i + 1, &chars::PARAM);
+            if v == 0 {
+                return false;
+            }
+            i += 1 + v;
+        }
+    }
+    if b.get(i) != Some(&b'>') {
+        return false;
+    }
+    i += 1;
+    // Header parameters.
+    loop {
+        let j = skip_lws(b, i);
+        if b.get(j) != Some(&b';') {
+            return j == b.len();
+        }
+        let n0 = skip_lws(b, j + 1);
+        let n = chars::run(b, n0, &chars::TOKEN);
+        if n == 0 {
+            return false;
+        }
+        i = n0 + n;
+        let k = skip_lws(b, i);
+        if b.get(k) == Some(&b'=') {
+            let v0 = skip_lws(b, k + 1);
+            let v = chars::run(b, v0, &chars::GEN_VALUE);
+            if v == 0 {
+                return false;
+            }
+            i = v0 + v;
+        }
+    }
+}
+
 /// `display-name = *(token LWS)` followed by `<` (RFC 4475 §3.1.1.6
 /// lwsdisp: no white space needed before the `<`). Returns the tokens
 /// joined by single spaces and the index of the `<`.

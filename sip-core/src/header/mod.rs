@@ -60,7 +60,7 @@ mod content;
 mod cseq;
 mod dialog;
 mod event;
-mod lex;
+pub(crate) mod lex;
 mod lists;
 mod map;
 mod misc;

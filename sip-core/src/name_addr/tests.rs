@@ -443,3 +443,62 @@ mod props {
         }
     }
 }
+
+/// `is_plain_name_addr` only says yes to values the full parser accepts.
+fn plain_is_subset(s: &str) {
+    if is_plain_name_addr(s) {
+        assert!(
+            NameAddr::parse(s).is_ok(),
+            "recogniser accepted {s:?} but the parser refuses it"
+        );
+    }
+}
+
+#[test]
+fn plain_recogniser_covers_the_usual_values() {
+    for s in [
+        "<sip:alice@example.com>;tag=1928301774",
+        "\"Alice\" <sip:alice@192.0.2.1:5060>;tag=ab-12",
+        "Bob Smith <sips:bob@biloxi.example.com;transport=tls>",
+        "<sip:192.0.2.2:5060;lr>",
+        "<sip:bob@192.0.2.2:5060>",
+        "<sip:a@b.c>;expires=3600;+sip.instance=x",
+    ] {
+        assert!(is_plain_name_addr(s), "{s:?}");
+        plain_is_subset(s);
+    }
+    for s in [
+        "",
+        "sip:bare@example.com;tag=1",
+        "<sip:a@[2001:db8::1]>",
+        "<sip:a%40b@example.com>",
+        "<sip:a@example.com?subject=x>",
+        "\"A \\\"q\\\"\" <sip:a@b.c>",
+        "<sip:a@b.c>;tag=\"q\"",
+        "<tel:+1-555>",
+        "<sip:a@-bad.com>",
+        "<sip:a@b.c:99999>",
+        "<sip:a@b.c>;",
+        "<sip:a@b.c> junk",
+        "Bell, Alexander <sip:a@b.c>",
+        "<sip:a@b.c;=x>",
+        "<sip:user:pw@b.c>",
+    ] {
+        assert!(!is_plain_name_addr(s), "{s:?}");
+        plain_is_subset(s);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn plain_recogniser_never_accepts_what_the_parser_refuses(
+        s in "( |\"[ -~]{0,6}\" ?|[A-Za-z.!%*_+`'~-]{1,4} {0,2}|)<(sip|sips|SIP|tel):([a-z0-9&=+$,.:;%-]{0,5}@)?[a-z0-9.:\\[\\]-]{0,10}(;[a-z0-9=%:-]{0,5}){0,2}>( ?; ?[a-z=\"%.:-]{0,6}){0,3} ?",
+    ) {
+        plain_is_subset(&s);
+    }
+
+    #[test]
+    fn plain_recogniser_on_arbitrary_bytes(s in "[ -~]{0,40}") {
+        plain_is_subset(&s);
+    }
+}
