@@ -156,7 +156,10 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         while c < 256 {
             let b = c as u8;
             t[c] = b.is_ascii_alphanumeric()
-                || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+                || matches!(
+                    b,
+                    b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+                )
                 || matches!(b, b'&' | b'=' | b'+' | b'$' | b',');
             c += 1;
         }

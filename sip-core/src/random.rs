@@ -13,6 +13,14 @@ pub const MAGIC_COOKIE: &str = "z9hG4bK";
 
 const ALPHABET: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/// The hasher of the stack's lookup tables: fast (foldhash), keyed by
+/// [`TokenSource::hash_state`] rather than by the process-wide random
+/// state of `std`, so nothing reads a global RNG.
+pub type KeyedState = foldhash::quality::FixedState;
+
+/// A `HashMap` keyed by [`KeyedState`].
+pub type KeyedMap<K, V> = std::collections::HashMap<K, V, KeyedState>;
+
 /// A deterministic source of random protocol tokens.
 #[derive(Debug, Clone)]
 pub struct TokenSource {
@@ -25,6 +33,19 @@ impl TokenSource {
         TokenSource {
             rng: ChaCha8Rng::seed_from_u64(seed),
         }
+    }
+
+    /// The hash state for the stack's lookup tables (transactions,
+    /// dialogs), keyed from this source's seed without drawing from it, so
+    /// token sequences stay as they were. Keys of those tables (branches,
+    /// Call-IDs, tags) come from the network: seed the source with real
+    /// entropy in production so that the keying, like the tokens, cannot
+    /// be predicted.
+    pub fn hash_state(&self) -> KeyedState {
+        let seed = self.rng.get_seed();
+        let mut k = [0u8; 8];
+        k.copy_from_slice(&seed[8..16]);
+        KeyedState::with_seed(u64::from_le_bytes(k))
     }
 
     /// A uniformly distributed `u64`.

@@ -227,9 +227,16 @@ fn stamp_matches_rewrite(value: &str, source: SocketAddr) {
             expected.set_rport(Some(source.port()));
         }
     }
-    assert_eq!(got, expected, "{value:?} became {:?}", h.get(&HeaderName::Via));
+    assert_eq!(
+        got,
+        expected,
+        "{value:?} became {:?}",
+        h.get(&HeaderName::Via)
+    );
     let rest: Vec<&str> = split_comma(value).skip(1).collect();
-    let now: Vec<&str> = split_comma(h.get(&HeaderName::Via).unwrap()).skip(1).collect();
+    let now: Vec<&str> = split_comma(h.get(&HeaderName::Via).unwrap())
+        .skip(1)
+        .collect();
     assert_eq!(rest, now, "later Via values must stay as written");
 }
 

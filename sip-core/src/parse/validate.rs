@@ -70,7 +70,9 @@ fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderEr
     use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
     match kind {
         0 => Via::check(value).map(|_| None),
-        1 | 2 | 6 if crate::name_addr::is_plain_name_addr(crate::header::lex::trim(value)) => Ok(None),
+        1 | 2 | 6 if crate::name_addr::is_plain_name_addr(crate::header::lex::trim(value)) => {
+            Ok(None)
+        }
         1 => From::parse(value).map(|_| None),
         2 => To::parse(value).map(|_| None),
         3 => CallId::parse(value).map(|_| None),

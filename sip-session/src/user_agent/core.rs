@@ -11,6 +11,7 @@ use crate::timers::{SessionTimer, TimerOwner, TimerQueue};
 use sip_core::dialog::DialogId;
 use sip_core::header::{HeaderName, Route, TypedHeader};
 use sip_core::message::{Request, Response};
+use sip_core::random::KeyedMap;
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
@@ -18,7 +19,7 @@ use sip_core::transaction::{SendError, TransactionId, TransactionLayer};
 use sip_core::transport::{Destination, Source, Transport};
 use sip_core::uri::Uri;
 use sip_core::NameAddr;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 /// What a transaction is to the user agent.
@@ -131,7 +132,7 @@ pub(crate) struct Core {
     pub tokens: TokenSource,
     pub events: VecDeque<Event>,
     pub timers: TimerQueue,
-    pub dialogs: HashMap<DialogId, SessionId>,
+    pub dialogs: KeyedMap<DialogId, SessionId>,
     pub links: IdMap<TransactionId, Link>,
     pub requests: IdMap<RequestId, PendingRequest>,
     pub wire: Wire,

@@ -17,12 +17,13 @@ use crate::session::{
     SessionState, SessionTable,
 };
 use crate::timers::{TimerOwner, TimerQueue};
+use sip_core::random::KeyedMap;
 use sip_core::random::TokenSource;
 use sip_core::time::Instant;
 use sip_core::transaction::TransactionLayer;
 use sip_core::transport::{ConnectionId, Destination, Transmit, Transport, TransportError};
 use sip_core::uri::Uri;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 /// A SIP user agent (after SIP.js's `UserAgent`): it owns the transaction
@@ -83,6 +84,7 @@ impl UserAgent {
     /// cnonces) drawn from a generator seeded with `seed`.
     pub fn new(config: UserAgentConfig, seed: u64) -> Self {
         let mut tokens = TokenSource::from_seed(seed);
+        let hash = tokens.hash_state();
         let txn = TransactionLayer::new(
             config.transaction.clone(),
             TokenSource::from_seed(tokens.next_u64()),
@@ -95,7 +97,7 @@ impl UserAgent {
                 tokens,
                 events: VecDeque::new(),
                 timers: TimerQueue::default(),
-                dialogs: HashMap::new(),
+                dialogs: KeyedMap::with_hasher(hash),
                 links: IdMap::default(),
                 requests: IdMap::default(),
                 deferred: Vec::new(),

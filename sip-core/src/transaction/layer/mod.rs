@@ -15,10 +15,10 @@ use super::{
 };
 use crate::method::Method;
 use crate::parse::StreamParser;
-use crate::random::TokenSource;
+use crate::random::{KeyedMap, TokenSource};
 use crate::time::Instant;
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 /// The transaction layer of RFC 3261 §17 with the transport rules of §18:
@@ -126,10 +126,10 @@ pub struct TransactionLayer {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
-    clients: HashMap<ClientKey, TransactionId>,
-    servers: HashMap<ServerKey, TransactionId>,
-    merges: HashMap<MergeKey, TransactionId>,
-    connections: HashMap<ConnectionId, Connection>,
+    clients: KeyedMap<ClientKey, TransactionId>,
+    servers: KeyedMap<ServerKey, TransactionId>,
+    merges: KeyedMap<MergeKey, TransactionId>,
+    connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -280,16 +280,17 @@ struct Connection {
 impl TransactionLayer {
     /// A layer with `cfg`, drawing branch ids from `tokens`.
     pub fn new(cfg: Config, tokens: TokenSource) -> Self {
+        let hash = tokens.hash_state();
         TransactionLayer {
             cfg,
             tokens,
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
-            clients: HashMap::new(),
-            servers: HashMap::new(),
-            merges: HashMap::new(),
-            connections: HashMap::new(),
+            clients: KeyedMap::with_hasher(hash.clone()),
+            servers: KeyedMap::with_hasher(hash.clone()),
+            merges: KeyedMap::with_hasher(hash.clone()),
+            connections: KeyedMap::with_hasher(hash.clone()),
             timers: TimerQueue::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),

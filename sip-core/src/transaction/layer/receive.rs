@@ -3,6 +3,7 @@
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
+use crate::header::{TypedHeader, Via};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
@@ -12,7 +13,6 @@ use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
-use crate::header::{TypedHeader, Via};
 use crate::transport_rules::{
     response_destination, stamp_received, stamp_received_on, top_via, top_via_text,
 };
