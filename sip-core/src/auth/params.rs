@@ -286,7 +286,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// RFC 3261 §25.1 `token` characters.
 fn is_token_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+    crate::header::lex::is_token_byte(c)
 }
 
 fn scan_token(b: &[u8], mut i: usize) -> usize {

@@ -7,7 +7,7 @@ use crate::params::Params;
 use core::fmt;
 
 /// `word` characters (RFC 3261 §25.1).
-const fn is_word_byte(b: u8) -> bool {
+fn is_word_byte(b: u8) -> bool {
     lex::is_token_byte(b)
         || matches!(
             b,

@@ -27,12 +27,9 @@ pub(crate) fn trim_start(s: &str) -> &str {
 }
 
 /// `token` characters (RFC 3261 §25.1).
-pub(crate) const fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+#[inline]
+pub(crate) fn is_token_byte(b: u8) -> bool {
+    crate::uri::chars::TOKEN[b as usize]
 }
 
 /// True when `s` is a non-empty `token`.

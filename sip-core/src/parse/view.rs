@@ -224,7 +224,7 @@ pub(crate) enum Framed<'a> {
 
 /// `token` characters of RFC 3261 §25.1.
 pub(crate) fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+    crate::header::lex::is_token_byte(b)
 }
 
 fn is_token(s: &[u8]) -> bool {
