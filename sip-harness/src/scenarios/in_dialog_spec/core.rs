@@ -81,8 +81,8 @@ fn setup(
         &["INVITE", "ACK"],
     )?;
     let stable = SignalingState::Stable;
-    expect_state(sim, p.alice, "Alice", a, SessionState::Established, stable)?;
-    expect_state(sim, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     Ok((p, a, b))
 }
 
@@ -315,8 +315,8 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
         })?;
     }
     let stable = SignalingState::Stable;
-    expect_state(sim, p.alice, "Alice", a, SessionState::Established, stable)?;
-    expect_state(sim, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     // A scripted request took a CSeq the agent does not know of: the
     // other side hangs up.
     let first = if scripted.is_some() { peer } else { me };
@@ -362,8 +362,8 @@ pub(super) fn reinvite_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
     let got = finals(sim, p.alice, &Method::Invite);
     check(got == [200], || format!("the re-INVITE got {got:?}"))?;
     let stable = SignalingState::Stable;
-    expect_state(sim, p.alice, "Alice", a, SessionState::Established, stable)?;
-    expect_state(sim, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     finish(sim, &p, p.alice)
 }
 
@@ -425,8 +425,8 @@ pub(super) fn glare(sim: &mut Sim, faults: &Faults) -> Outcome {
             format!("Bob retried after {db:?}, expected 0-2 s")
         })?;
         let stable = SignalingState::Stable;
-        expect_state(sim, p.alice, "Alice", a, SessionState::Established, stable)?;
-        expect_state(sim, p.bob, "Bob", b, SessionState::Established, stable)?;
+        expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+        expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     }
     finish(sim, &p, p.alice)
 }
