@@ -4,7 +4,7 @@
 //! `test/spec/api/session-in-dialog.spec.ts` is ported here; the in-dialog
 //! part of `test/spec/core/user-agent-core.spec.ts` (INVITE without offer,
 //! then BYE, INFO, re-INVITE, MESSAGE, NOTIFY, PRACK, REFER in each
-//! direction, and re-INVITE glare) in [`core`]. Every case is a
+//! direction, and re-INVITE glare) in the `core` submodule. Every case is a
 //! [`Scenario`] in [`SCENARIOS`]: on a perfect network it checks the exact
 //! messages each side sent and received (request methods and response
 //! codes), both sides' session and offer/answer states, and the final
@@ -646,17 +646,12 @@ pub(crate) fn finish_excusing(
     first: NodeRef<UaNode>,
     timed_out: Option<(NodeRef<UaNode>, usize)>,
 ) -> Outcome {
-    let mut order = vec![first];
-    order.extend(
-        p.all()
-            .into_iter()
-            .map(|(n, _)| n)
-            .filter(|&n| n.id() != first.id()),
-    );
-    for n in order {
+    let mut order = p.all();
+    order.sort_by_key(|(n, _)| n.id() != first.id());
+    for (n, who) in order {
         let ids: Vec<SessionId> = sim.node(n).ua().sessions().collect();
         for id in ids {
-            hang_up(sim, n, "a phone", id)?;
+            hang_up(sim, n, who, id)?;
         }
         pass(sim, 2.0)?;
     }
@@ -762,13 +757,19 @@ fn ack_lost(sim: &mut Sim, faults: &Faults, offer: bool) -> Result<(Phones, u16)
         }
     }
     pass(sim, 3.0)?;
-    expect_state(sim, &p, p.alice,
+    expect_state(
+        sim,
+        &p,
+        p.alice,
         "Alice",
         alice,
         SessionState::Established,
         SignalingState::Stable,
     )?;
-    expect_state(sim, &p, p.bob,
+    expect_state(
+        sim,
+        &p,
+        p.bob,
         "Bob",
         bob,
         SessionState::Established,

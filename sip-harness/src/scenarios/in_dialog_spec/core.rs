@@ -81,7 +81,15 @@ fn setup(
         &["INVITE", "ACK"],
     )?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     Ok((p, a, b))
 }
@@ -131,7 +139,7 @@ fn scripted_request(
                     sim.inject_datagram(src, dst, bytes);
                 }
             });
-        t = t + step;
+        t += step;
         step = (step * 2).min(Duration::from_secs(4));
     }
     Ok(branch)
@@ -301,7 +309,11 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
             check(last == Some(StatusCode::BUSY_HERE), || {
                 format!("the last NOTIFY said {last:?}, expected 486 from Carol")
             })?;
-            let _ = carol;
+            let carol_end = sim.node(carol).outcomes().next().and_then(|o| o.ended);
+            let busy = Some(TerminationCause::RejectedLocally(StatusCode::BUSY_HERE));
+            check(carol_end == busy, || {
+                format!("Carol's call ended {carol_end:?}")
+            })?;
         }
         _ => {
             expect_wire(sim, &p, me, who, (t0, None), &[m.as_str()], &[&code])?;
@@ -315,7 +327,15 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
         })?;
     }
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     // A scripted request took a CSeq the agent does not know of: the
     // other side hangs up.
@@ -362,7 +382,15 @@ pub(super) fn reinvite_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
     let got = finals(sim, p.alice, &Method::Invite);
     check(got == [200], || format!("the re-INVITE got {got:?}"))?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     finish(sim, &p, p.alice)
 }
@@ -425,7 +453,15 @@ pub(super) fn glare(sim: &mut Sim, faults: &Faults) -> Outcome {
             format!("Bob retried after {db:?}, expected 0-2 s")
         })?;
         let stable = SignalingState::Stable;
-        expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+        expect_state(
+            sim,
+            &p,
+            p.alice,
+            "Alice",
+            a,
+            SessionState::Established,
+            stable,
+        )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     }
     finish(sim, &p, p.alice)

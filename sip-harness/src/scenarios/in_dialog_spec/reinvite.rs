@@ -59,8 +59,16 @@ fn accepted(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId, offer: bool) 
     )?;
     expect_wire(sim, p, p.bob, "Bob", w, &["100", "200"], &["INVITE", "ACK"])?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)
+    expect_state(
+        sim,
+        p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
+    expect_state(sim, p, p.bob, "Bob", b, SessionState::Established, stable)
 }
 
 /// SIP.js "Alice invite() accepted" (re-INVITE with and without SDP): her
@@ -154,7 +162,15 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
             &["INVITE", "ACK"],
         )?;
         let stable = SignalingState::Stable;
-        expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+        expect_state(
+            sim,
+            &p,
+            p.alice,
+            "Alice",
+            a,
+            SessionState::Established,
+            stable,
+        )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
         return finish(sim, &p, p.alice);
     }
@@ -317,7 +333,15 @@ fn reinvite_rejected(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
         &["INVITE", "ACK"],
     )?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     accepted(sim, &p, a, b, offer)?;
     finish(sim, &p, p.alice)
@@ -415,7 +439,15 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         } else {
             (SignalingState::Stable, SignalingState::Stable)
         };
-        expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, mine)?;
+        expect_state(
+            sim,
+            &p,
+            p.alice,
+            "Alice",
+            a,
+            SessionState::Established,
+            mine,
+        )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, his)?;
     }
     let alice = p.alice;
@@ -437,7 +469,15 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         &["100", "488"],
     )?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     finish(sim, &p, p.alice)
 }
@@ -493,9 +533,11 @@ fn reinvite_then_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     // reach Bob before her BYE: Bob ends the session himself (BYE, Reason
     // 488), as SIP.js does.
     let bob_end = ended(sim, p.bob, b);
-    let refused = Some(TerminationCause::Description(StatusCode::NOT_ACCEPTABLE_HERE));
-    let fine = bob_end == Some(TerminationCause::RemoteBye)
-        || (!p.strict && !offer && bob_end == refused);
+    let refused = Some(TerminationCause::Description(
+        StatusCode::NOT_ACCEPTABLE_HERE,
+    ));
+    let fine =
+        bob_end == Some(TerminationCause::RemoteBye) || (!p.strict && !offer && bob_end == refused);
     check(fine, || format!("Bob's session ended {bob_end:?}"))?;
     finish(sim, &p, p.alice)
 }
@@ -573,7 +615,9 @@ fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome
     // Under faults the re-INVITE's 481 may reach Alice before Bob's BYE:
     // the dialog is gone and her session ends on it (RFC 5057 §5.1).
     let alice_end = ended(sim, p.alice, a);
-    let lost = Some(TerminationCause::DialogLost(StatusCode::CALL_DOES_NOT_EXIST));
+    let lost = Some(TerminationCause::DialogLost(
+        StatusCode::CALL_DOES_NOT_EXIST,
+    ));
     let fine = alice_end == Some(TerminationCause::RemoteBye) || (!p.strict && alice_end == lost);
     check(fine, || format!("Alice's session ended {alice_end:?}"))?;
     check(ended(sim, p.bob, b) == Some(TerminationCause::Bye), || {

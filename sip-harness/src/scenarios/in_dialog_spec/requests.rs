@@ -117,7 +117,9 @@ fn refer(sim: &mut Sim, faults: &Faults, from_alice: bool, delegated: bool) -> O
         // RFC 5057 §5.1).
         let cause = ended(sim, referrer, rid);
         let lost = Some(TerminationCause::DialogLost(StatusCode::REQUEST_TIMEOUT));
-        check(cause == lost, || format!("{rname}'s session ended {cause:?} after a 408"))?;
+        check(cause == lost, || {
+            format!("{rname}'s session ended {cause:?} after a 408")
+        })?;
         return finish_excusing(sim, &p, p.alice, Some((referrer, 1)));
     } else {
         check(got == [603], || {
@@ -135,7 +137,15 @@ fn refer(sim: &mut Sim, faults: &Faults, from_alice: bool, delegated: bool) -> O
         )?;
     }
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     finish(sim, &p, p.alice)
 }
@@ -201,7 +211,15 @@ fn message(sim: &mut Sim, faults: &Faults, delegated: bool) -> Outcome {
     )?;
     expect_wire(sim, &p, p.bob, "Bob", (t0, None), &["200"], &["MESSAGE"])?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        p.alice,
+        "Alice",
+        a,
+        SessionState::Established,
+        stable,
+    )?;
     expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
     finish(sim, &p, p.alice)
 }
@@ -295,7 +313,15 @@ fn replaces(sim: &mut Sim, faults: &Faults, known: bool) -> Outcome {
             &["100", "481"],
         )?;
         let stable = SignalingState::Stable;
-        expect_state(sim, &p, p.alice, "Alice", a, SessionState::Established, stable)?;
+        expect_state(
+            sim,
+            &p,
+            p.alice,
+            "Alice",
+            a,
+            SessionState::Established,
+            stable,
+        )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
         return finish(sim, &p, p.alice);
     }
@@ -311,14 +337,25 @@ fn replaces(sim: &mut Sim, faults: &Faults, known: bool) -> Outcome {
     )?;
     pass(sim, 1.0)?;
     let stable = SignalingState::Stable;
-    expect_state(sim, &p, carol, "Carol", c, SessionState::Established, stable)?;
+    expect_state(
+        sim,
+        &p,
+        carol,
+        "Carol",
+        c,
+        SessionState::Established,
+        stable,
+    )?;
     let replacing = sim
         .node(p.alice)
         .ua()
         .sessions()
         .find(|&id| id != a)
         .ok_or("Alice has no session with Carol")?;
-    expect_state(sim, &p, p.alice,
+    expect_state(
+        sim,
+        &p,
+        p.alice,
         "Alice",
         replacing,
         SessionState::Established,
