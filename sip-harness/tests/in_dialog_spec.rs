@@ -244,12 +244,16 @@ fn ported_cases_survive_faults_over_120_seeds() {
 
 /// The BYE races under the same faults. Fails on a sip-session bug: when
 /// Bob's 200 to Alice's re-INVITE is lost and Bob's session then ends
-/// (Alice's BYE arrives, or Bob hangs up), Bob stops retransmitting the
-/// 200 (terminate() stops the session's timers, the session is freed),
-/// while his INVITE server transaction, in Accepted (RFC 6026), absorbs
-/// Alice's retransmitted re-INVITEs: her re-INVITE never gets a final
-/// response (RFC 3261 §13.3.1.4 wants the 2xx retransmitted until the ACK
-/// or 64*T1).
+/// (Alice's BYE arrives, or Bob hangs up), Bob stops retransmitting that
+/// 200 (`lifecycle::terminate` stops every session timer, the re-INVITE
+/// 2xx retransmission among them, and the session is freed), although
+/// RFC 3261 §13.3.1.4 wants it retransmitted until the ACK or 64*T1; his
+/// INVITE server transaction, in Accepted (RFC 6026), absorbs Alice's
+/// retransmitted re-INVITEs. Alice's re-INVITE then never gets a final
+/// response: when Bob's 100 got through, her INVITE client transaction
+/// sits in Proceeding with no timer (RFC 3261 §17.1.1.2; a re-INVITE has
+/// no counterpart of `invite_timeout`) and is never freed; otherwise it
+/// ends on Timer B.
 #[test]
 #[ignore = "sip-session bug: the 2xx of a re-INVITE is not retransmitted once the session ends"]
 fn bye_races_survive_faults() {
