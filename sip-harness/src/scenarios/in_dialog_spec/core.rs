@@ -158,7 +158,21 @@ fn answered(sim: &Sim, node: NodeRef<UaNode>, branch: &str) -> bool {
     scripted_final(sim, node, branch).is_some()
 }
 
-/// One in-dialog request after the setup, from Alice to Bob or back.
+/// SIP.js core "Alice sends an in dialog X" / "Bob sends an in dialog X"
+/// for X in BYE, INFO, INVITE (re-INVITE), MESSAGE, NOTIFY, PRACK, REFER:
+/// after the setup, one side sends X in the dialog and the other answers.
+///
+/// * BYE: BYE, 200; both sessions end (Bye / RemoteBye).
+/// * INFO, MESSAGE, NOTIFY (`Event: foo`): the peer's application is
+///   handed the request and answers 200.
+/// * re-INVITE with an offer: INVITE; 100, 200; ACK; both stable.
+/// * PRACK: SIP.js answers 200; our agent answers 481, as no reliable
+///   provisional response is unacknowledged (RFC 3262 §3); the call stays.
+/// * REFER (to Carol): the peer's application accepts it (202; SIP.js's
+///   core answers 200) and places the call, which Carol refuses 486: the
+///   last NOTIFY carries the 486.
+///
+/// NOTIFY and PRACK are sent by [`scripted_request`].
 fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outcome {
     let (p, a, b) = setup(sim, faults, what == Request::Refer)?;
     let (me, who, mine, peer, them, theirs) = if from_alice {
