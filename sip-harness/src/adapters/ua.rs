@@ -57,6 +57,39 @@ pub struct Policy {
     pub info: Option<String>,
     /// Send this text in an in-dialog MESSAGE (RFC 3428) once established.
     pub message: Option<String>,
+    /// How to answer the peer's re-INVITEs, one entry per re-INVITE in
+    /// arrival order; once empty, [`ReinviteAnswer::Accept`].
+    pub reinvite_answers: VecDeque<ReinviteAnswer>,
+    /// Refuse the next description the peer sends back (a final answer,
+    /// or an offer whose answer is requested), as an application whose
+    /// media cannot take it:
+    /// [`sip_session::SessionMut::refuse_description`] (BYE with Reason
+    /// 488). Set it when sending a re-INVITE; it is used up by the
+    /// refusal.
+    pub refuse_next_description: bool,
+    /// Hang up (BYE) when this phone's re-INVITE fails (a final non-2xx),
+    /// as an application that cannot go back to the previous media.
+    pub bye_on_reinvite_failure: bool,
+    /// Leave REFERs unanswered, so the agent's default answer goes out
+    /// after `request_answer_timeout`; otherwise they are accepted and
+    /// followed ([`UserAgent::accept_referral`]).
+    pub ignore_refer: bool,
+}
+
+/// How a [`UaNode`] answers one re-INVITE of the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReinviteAnswer {
+    /// 200 with this phone's description: the answer to the offer (its
+    /// direction mirrored), or an offer when the re-INVITE had none.
+    Accept,
+    /// 200 without a body (refused by the agent when there is an offer
+    /// to answer; the re-INVITE then waits for the answer timeout).
+    AcceptWithoutBody,
+    /// Reject with this status (the offer is rolled back).
+    Reject(StatusCode),
+    /// Do not answer: the agent answers 488 after
+    /// `request_answer_timeout`.
+    Ignore,
 }
 
 /// A timed action of the policy.
@@ -126,6 +159,11 @@ impl UaNode {
     /// The agent.
     pub fn ua(&self) -> &UserAgent {
         &self.ua
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// The policy, to change it between actions.
@@ -215,6 +253,26 @@ impl UaNode {
             .clone()
             .unwrap_or_else(|| Body::sdp(&b"v=0\r\n"[..]));
         for (session, offer) in std::mem::take(&mut self.reinvites) {
+            let how = self
+                .policy
+                .reinvite_answers
+                .pop_front()
+                .unwrap_or(ReinviteAnswer::Accept);
+            let Some(mut s) = self.ua.session_mut(session) else {
+                continue;
+            };
+            match how {
+                ReinviteAnswer::Accept => {}
+                ReinviteAnswer::AcceptWithoutBody => {
+                    let _ = s.accept_reinvite(now, None);
+                    continue;
+                }
+                ReinviteAnswer::Reject(status) => {
+                    let _ = s.reject_reinvite(now, status);
+                    continue;
+                }
+                ReinviteAnswer::Ignore => continue,
+            }
             let body = match offer {
                 Some(o) => {
                     let text = String::from_utf8_lossy(&o.content);
@@ -231,9 +289,7 @@ impl UaNode {
                 }
                 None => sdp.clone(),
             };
-            if let Some(mut s) = self.ua.session_mut(session) {
-                let _ = s.accept_reinvite(now, Some(body));
-            }
+            let _ = s.accept_reinvite(now, Some(body));
         }
     }
 
@@ -270,6 +326,23 @@ impl UaNode {
             Event::Progress {
                 session, status, ..
             } => self.outcome(session).progress = Some(status),
+            Event::DescriptionRequested { session, .. } if self.policy.refuse_next_description => {
+                self.policy.refuse_next_description = false;
+                if let Some(mut s) = self.ua.session_mut(session) {
+                    let _ = s.refuse_description(now);
+                }
+            }
+            Event::RemoteDescription {
+                session,
+                kind: sip_session::DescriptionKind::Answer,
+                early: false,
+                ..
+            } if self.policy.refuse_next_description => {
+                self.policy.refuse_next_description = false;
+                if let Some(mut s) = self.ua.session_mut(session) {
+                    let _ = s.refuse_description(now);
+                }
+            }
             Event::DescriptionRequested { session, .. } => {
                 let body = self
                     .policy
@@ -324,6 +397,17 @@ impl UaNode {
                 session,
                 method: sip_core::Method::Invite,
                 status,
+            } if !status.is_success() && self.policy.bye_on_reinvite_failure => {
+                if let Some(mut s) = self.ua.session_mut(session) {
+                    if s.state() == SessionState::Established {
+                        let _ = s.bye(now, ByeOptions::default());
+                    }
+                }
+            }
+            Event::RequestOutcome {
+                session,
+                method: sip_core::Method::Invite,
+                status,
             } if status.is_success() => {
                 let held = self.held.remove(&session);
                 if held {
@@ -334,6 +418,10 @@ impl UaNode {
             }
             // A REFER (RFC 3515): 202, the referred call placed with this
             // phone's offer, the referrer NOTIFYed of its progress.
+            Event::Request {
+                method: sip_core::Method::Refer,
+                ..
+            } if self.policy.ignore_refer => {}
             Event::Request {
                 request,
                 method: sip_core::Method::Refer,

@@ -11,6 +11,7 @@
 
 pub mod calls;
 pub mod in_dialog;
+pub mod in_dialog_spec;
 pub mod roles;
 pub mod selftest;
 pub mod txn;
@@ -159,9 +160,12 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
-/// The scenario called `name`.
+/// The scenario called `name` (the SIP.js ports of
+/// [`in_dialog_spec::SCENARIOS`] included).
 pub fn find(name: &str) -> Option<&'static Scenario> {
-    ALL.iter().find(|s| s.name == name)
+    ALL.iter()
+        .chain(in_dialog_spec::SCENARIOS)
+        .find(|s| s.name == name)
 }
 
 /// The registered names, comma-separated (for error messages).
