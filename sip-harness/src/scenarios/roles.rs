@@ -274,7 +274,21 @@ pub fn proxied_call(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
         (ended(s, alice) && ended(s, bob)) || s.now() > start + Duration::from_secs(120)
     })
     .map_err(|e| e.to_string())?;
-    sim.run_for(Duration::from_secs(40))
+    // The proxy's transactions outlive the call: a server transaction
+    // that answered a non-INVITE stays Completed for Timer J (64*T1,
+    // RFC 3261 §17.2.2) after its final response, which under loss may
+    // go out long after the call ended. Its response context closes with
+    // it, so wait for every transaction to end before checking.
+    let settle = sim.now() + Duration::from_secs(120);
+    let quiet = |s: &Sim| {
+        s.node(proxy).layer().is_empty()
+            && [alice, bob]
+                .iter()
+                .all(|&p| s.node(p).ua().transactions().is_empty())
+    };
+    sim.run_until(|s| quiet(s) || s.now() > settle)
+        .map_err(|e| e.to_string())?;
+    sim.run_for(Duration::from_secs(1))
         .map_err(|e| e.to_string())?;
     let one = |r: NodeRef<UaNode>, who: &str| -> Result<Outcome, String> {
         let v: Vec<Outcome> = sim.node(r).outcomes().copied().collect();
@@ -290,10 +304,14 @@ pub fn proxied_call(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
     if !(b.established && b.ended == Some(TerminationCause::RemoteBye)) {
         return Err(format!("Bob: {b:?}"));
     }
-    // Under faults the fixture may keep a context for a lost branch (it
-    // has no Timer C); the phones' view above is what this checks then.
-    if faults.loss == 0.0 && sim.node(proxy).open_contexts() != 0 {
-        return Err("the proxy still holds request contexts".to_owned());
+    // Every response context closes with the last of its transactions.
+    let p = sim.node(proxy);
+    if !p.layer().is_empty() || p.open_contexts() != 0 {
+        return Err(format!(
+            "the proxy still holds {} transactions and {} request contexts",
+            p.layer().len(),
+            p.open_contexts()
+        ));
     }
     Ok(())
 }
