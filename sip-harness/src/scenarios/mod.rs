@@ -11,8 +11,10 @@
 
 pub mod calls;
 pub mod in_dialog;
+pub mod registration_spec;
 pub mod roles;
 pub mod selftest;
+pub mod subscription_spec;
 pub mod txn;
 
 use crate::sim::{Faults, LinkConfig, Sim, SimStats};
@@ -159,14 +161,27 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
+/// The ports of SIP.js's `registration.spec.ts` and
+/// `subscription.spec.ts` checklists, one scenario per case (found by
+/// [`find`] like the others, listed apart to keep [`ALL`] to the flows).
+pub fn spec_cases() -> impl Iterator<Item = &'static Scenario> {
+    registration_spec::CASES
+        .iter()
+        .chain(subscription_spec::CASES.iter())
+}
+
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {
-    ALL.iter().find(|s| s.name == name)
+    ALL.iter().chain(spec_cases()).find(|s| s.name == name)
 }
 
 /// The registered names, comma-separated (for error messages).
 pub fn names() -> String {
-    ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+    ALL.iter()
+        .chain(spec_cases())
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn selftest(

@@ -18,12 +18,12 @@ use sip_session::{
 };
 use std::net::SocketAddr;
 
-const PROXY: ([u8; 4], u16) = ([10, 0, 0, 10], 5060);
-const ALICE: ([u8; 4], u16) = ([10, 0, 0, 1], 5060);
-const BOB: ([u8; 4], u16) = ([10, 0, 0, 2], 5060);
-const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
+pub(crate) const PROXY: ([u8; 4], u16) = ([10, 0, 0, 10], 5060);
+pub(crate) const ALICE: ([u8; 4], u16) = ([10, 0, 0, 1], 5060);
+pub(crate) const BOB: ([u8; 4], u16) = ([10, 0, 0, 2], 5060);
+pub(crate) const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
 
-fn proxy(sim: &mut Sim) -> NodeRef<ProxyNode> {
+pub(crate) fn proxy(sim: &mut Sim) -> NodeRef<ProxyNode> {
     let addr = SocketAddr::from(PROXY);
     let seed = sim.derive_seed();
     sim.add_node_at(
@@ -35,7 +35,7 @@ fn proxy(sim: &mut Sim) -> NodeRef<ProxyNode> {
 
 /// A phone `user` at `addr` whose requests all go to the proxy, with its
 /// digest credentials.
-fn phone(
+pub(crate) fn phone(
     sim: &mut Sim,
     user: &str,
     display: &str,
@@ -73,7 +73,7 @@ fn register_at(sim: &mut Sim, phone: NodeRef<UaNode>, at: Instant, expires: u32,
 }
 
 /// The Registerer states `phone` went through.
-fn reg_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<RegistererState> {
+pub(crate) fn reg_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<RegistererState> {
     sim.node(phone)
         .events()
         .iter()
@@ -84,7 +84,7 @@ fn reg_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<RegistererState> {
         .collect()
 }
 
-fn registered(sim: &Sim, phone: NodeRef<UaNode>) -> bool {
+pub(crate) fn registered(sim: &Sim, phone: NodeRef<UaNode>) -> bool {
     reg_states(sim, phone).last() == Some(&RegistererState::Registered)
 }
 
@@ -380,7 +380,7 @@ fn presence_doc(who: &str, basic: &str) -> Body {
     )
 }
 
-fn sub_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<SubscriptionState> {
+pub(crate) fn sub_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<SubscriptionState> {
     sim.node(phone)
         .events()
         .iter()
@@ -391,14 +391,14 @@ fn sub_states(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<SubscriptionState> {
         .collect()
 }
 
-fn incoming_subscription(sim: &Sim, phone: NodeRef<UaNode>) -> Option<SubscriptionId> {
+pub(crate) fn incoming_subscription(sim: &Sim, phone: NodeRef<UaNode>) -> Option<SubscriptionId> {
     sim.node(phone).events().iter().find_map(|(_, e)| match e {
         Event::Subscribe { subscription } => Some(*subscription),
         _ => None,
     })
 }
 
-fn notified(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<String> {
+pub(crate) fn notified(sim: &Sim, phone: NodeRef<UaNode>) -> Vec<String> {
     sim.node(phone)
         .events()
         .iter()

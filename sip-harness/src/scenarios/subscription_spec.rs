@@ -1,0 +1,3 @@
+use crate::scenarios::Scenario;
+/// The cases.
+pub const CASES: &[Scenario] = &[];
