@@ -518,7 +518,7 @@ fn notify_to_bob(w: &mut World, cseq: u32, headers: &[(HeaderName, &str)], frag:
     }
     if let Some(code) = frag {
         h.push(HeaderName::ContentType, "message/sipfrag;version=2.0");
-        n.body = format!("SIP/2.0 {code} Whatever\r\n").into_bytes().into();
+        n.body = format!("SIP/2.0 {code} Whatever\r\n").into_bytes();
     }
     let bytes = n.to_bytes();
     w.net.inject(alice, bob, &bytes);
