@@ -147,10 +147,15 @@ fn find_scenario(name: &str) -> Result<&'static scenarios::Scenario, String> {
 fn list() -> CmdResult {
     let width = scenarios::ALL
         .iter()
+        .chain(scenarios::spec_cases())
         .map(|s| s.name.len())
         .max()
         .unwrap_or(0);
     for s in scenarios::ALL {
+        println!("{:width$}  {}", s.name, s.about);
+    }
+    println!("\nPorts of SIP.js's spec checklists, one scenario per case:");
+    for s in scenarios::spec_cases() {
         println!("{:width$}  {}", s.name, s.about);
     }
     Ok(ExitCode::SUCCESS)

@@ -224,7 +224,10 @@ pub enum Event {
     },
     /// A NOTIFY of the implicit subscription of a REFER this side sent
     /// (RFC 3515 §2.4.4), answered 200: the status of the sipfrag (the
-    /// referred call's progress) and whether the subscription ended.
+    /// referred call's progress) and whether the subscription ended. Also
+    /// sent with no status and `terminated` when the subscription ends
+    /// without a terminating NOTIFY: none within Timer N of the 202
+    /// (RFC 6665 §4.1.2.4), or none before its `expires` ran out.
     ReferNotify {
         /// The session that sent the REFER.
         session: SessionId,

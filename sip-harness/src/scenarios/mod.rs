@@ -12,8 +12,10 @@
 pub mod calls;
 pub mod in_dialog;
 pub mod in_dialog_spec;
+pub mod registration_spec;
 pub mod roles;
 pub mod selftest;
+pub mod subscription_spec;
 pub mod txn;
 
 use crate::sim::{Faults, LinkConfig, Sim, SimStats};
@@ -160,17 +162,30 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
-/// The scenario called `name` (the SIP.js ports of
-/// [`in_dialog_spec::SCENARIOS`] included).
+/// The ports of SIP.js's spec checklists (`session-in-dialog.spec.ts`
+/// and the in-dialog part of `user-agent-core.spec.ts`,
+/// `registration.spec.ts`, `subscription.spec.ts`), one scenario per case
+/// (found by [`find`] like the others, listed apart to keep [`ALL`] to the
+/// flows).
+pub fn spec_cases() -> impl Iterator<Item = &'static Scenario> {
+    in_dialog_spec::SCENARIOS
+        .iter()
+        .chain(registration_spec::CASES.iter())
+        .chain(subscription_spec::CASES.iter())
+}
+
+/// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {
-    ALL.iter()
-        .chain(in_dialog_spec::SCENARIOS)
-        .find(|s| s.name == name)
+    ALL.iter().chain(spec_cases()).find(|s| s.name == name)
 }
 
 /// The registered names, comma-separated (for error messages).
 pub fn names() -> String {
-    ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+    ALL.iter()
+        .chain(spec_cases())
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn selftest(

@@ -73,8 +73,9 @@ pub(crate) struct SessionData {
     /// A call placed for an accepted REFER: the referrer's session gets a
     /// NOTIFY for each response (RFC 3515 §2.4.5).
     pub referrer: Option<refer::Referrer>,
-    /// The NOTIFYs of a REFER this session accepted, one at a time.
-    pub notify_queue: Option<refer::NotifyQueue>,
+    /// REFERs accepted in this dialog (RFC 3515 §2.4.6: NOTIFYs of the
+    /// second and later ones carry an Event `id`).
+    pub refers_accepted: u32,
     /// UPDATEs in either direction, once there was one.
     pub update: Option<Box<update::UpdateData>>,
     /// The session timer agreed (RFC 4028), when on.
@@ -103,7 +104,7 @@ impl SessionData {
             uas: None,
             reinvite: None,
             referrer: None,
-            notify_queue: None,
+            refers_accepted: 0,
             update: None,
             session_timer: None,
         }

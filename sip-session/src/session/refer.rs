@@ -2,17 +2,24 @@
 //! ([`SessionMut::refer`](crate::SessionMut::refer): blind transfer to a
 //! URI, attended transfer to another session with Replaces, RFC 3891, and
 //! Referred-By, RFC 3892; the NOTIFYs of the implicit subscription
-//! reported as [`Event::ReferNotify`]; `Refer-Sub: false`, RFC 4488), and
-//! the referee's side ([`UserAgent::accept_referral`]: 202, an Inviter to
-//! the Refer-To target, a NOTIFY with the sipfrag of each of its
-//! responses, `Subscription-State: active` until the final one and
+//! reported as [`Event::ReferNotify`](crate::Event::ReferNotify);
+//! `Refer-Sub: false`, RFC 4488), and the referee's side
+//! ([`UserAgent::accept_referral`]: 202, an Inviter to the Refer-To
+//! target, a NOTIFY with the sipfrag of each of its responses,
+//! `Subscription-State: active` until the final one and
 //! `terminated;reason=noresource` with it).
+//!
+//! The implicit subscription itself, on both sides, is a subscription of
+//! the [`subscription`](crate::subscription) machinery sharing the
+//! session's dialog (`subscription::implicit`): NOTIFY checks (481, 489,
+//! 400), Subscription-State and its reasons, expiry, Timer N, NOTIFYs one
+//! at a time, termination.
 
-use super::{SessionData, SessionState};
+use super::SessionData;
 use crate::error::{InviteError, SessionError};
-use crate::events::Event;
 use crate::ids::{RequestId, SessionId};
 use crate::session::InviteOptions;
+use crate::subscription::{implicit, SubscriptionId};
 use crate::user_agent::core::{Core, InDialogMethod, Link};
 use crate::user_agent::UserAgent;
 use sip_core::header::HeaderName;
@@ -78,10 +85,10 @@ pub enum ReferralError {
 }
 
 /// The referee side: a session created by `accept_referral` reports its
-/// responses to the referrer's session.
+/// responses to the implicit subscription of the REFER.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Referrer {
-    pub session: SessionId,
+    pub subscription: SubscriptionId,
 }
 
 /// The Refer-To value for `target` (RFC 3515 §2.1; Replaces per RFC 3891
@@ -98,7 +105,9 @@ pub(crate) fn refer_to_value(target: &Uri, replaces: Option<(&str, &str, &str)>)
     format!("<{uri}>")
 }
 
-/// `refer()`: REFER in the confirmed dialog with `refer_to`.
+/// `refer()`: REFER in the confirmed dialog with `refer_to`; returns its
+/// transaction and CSeq number (the `id` of its implicit subscription,
+/// RFC 3515 §2.4.6).
 pub(crate) fn send(
     core: &mut Core,
     s: &mut SessionData,
@@ -106,7 +115,7 @@ pub(crate) fn send(
     refer_to: String,
     subscribe: bool,
     extra: &[(HeaderName, String)],
-) -> Result<(), SessionError> {
+) -> Result<(TransactionId, u32), SessionError> {
     super::in_dialog::check_can_send(s)?;
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
@@ -126,35 +135,25 @@ pub(crate) fn send(
         req.headers.push(n.clone(), v.clone());
     }
     core.decorate_request(&mut req);
-    core.send_request(now, req, Link::InDialog(s.id, InDialogMethod::Refer))?;
+    let cseq = crate::roles::cseq_of(&req);
+    let (txn, _) = core.send_request(now, req, Link::InDialog(s.id, InDialogMethod::Refer))?;
     *dialog = d;
-    Ok(())
+    Ok((txn, cseq))
 }
 
-/// A NOTIFY in the dialog with `Event: refer` (RFC 3515 §2.4.4): 200, and
-/// the sipfrag's status and the subscription state reported.
+/// A NOTIFY in the dialog with `Event: refer` that no implicit
+/// subscription of this agent took (the subscription machinery sees
+/// them first, `subscription::implicit::route_notify`): no REFER asked
+/// for it, `Refer-Sub: false` was sent, or it ended long ago. 481 (RFC
+/// 6665 §4.1.3, RFC 4488 §4).
 pub(crate) fn on_notify(
     core: &mut Core,
-    s: &mut SessionData,
+    _s: &mut SessionData,
     now: Instant,
     txn: TransactionId,
     req: &Request,
 ) {
-    core.reply(now, txn, req, StatusCode::OK);
-    let status = sipfrag_status(&req.body);
-    let terminated = req
-        .headers
-        .get(&HeaderName::SubscriptionState)
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("terminated")
-        });
-    core.emit(Event::ReferNotify {
-        session: s.id,
-        status,
-        terminated,
-    });
+    core.reply(now, txn, req, StatusCode::CALL_DOES_NOT_EXIST);
 }
 
 /// True for a NOTIFY of the refer event package.
@@ -180,7 +179,7 @@ fn parse_refer_to(v: &str) -> Option<Uri> {
 }
 
 /// The status code of a `message/sipfrag` status line (RFC 3420).
-fn sipfrag_status(body: &[u8]) -> Option<StatusCode> {
+pub(crate) fn sipfrag_status(body: &[u8]) -> Option<StatusCode> {
     let text = core::str::from_utf8(body).ok()?;
     let line = text.lines().next()?;
     let mut parts = line.split_whitespace();
@@ -190,77 +189,11 @@ fn sipfrag_status(body: &[u8]) -> Option<StatusCode> {
     StatusCode::new(parts.next()?.parse().ok()?)
 }
 
-/// The referee's NOTIFYs in one dialog go one at a time (RFC 6665
-/// §4.2.2: a new NOTIFY waits for the previous one's response, so they
-/// cannot arrive out of order): what waits is the latest status.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct NotifyQueue {
-    in_flight: bool,
-    waiting: Option<StatusCode>,
-}
-
-/// Sends the referee's NOTIFY with the sipfrag of `status` in `s`'s
-/// dialog (RFC 3515 §2.4.5): active until a final status, then
-/// `terminated;reason=noresource`. Queued while another NOTIFY waits for
-/// its response.
-pub(crate) fn notify(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
-    if s.state != SessionState::Established {
-        return;
-    }
-    let q = s.notify_queue.get_or_insert_with(Default::default);
-    if q.in_flight {
-        // A final status is never replaced by a provisional one.
-        if q.waiting.is_none_or(|w| w.as_u16() < 200) {
-            q.waiting = Some(status);
-        }
-        return;
-    }
-    q.in_flight = true;
-    send_notify(core, s, now, status);
-}
-
-/// A NOTIFY of ours got its final response: the waiting one goes.
-pub(crate) fn on_notify_answered(core: &mut Core, s: &mut SessionData, now: Instant) {
-    let Some(q) = s.notify_queue.as_mut() else {
-        return;
-    };
-    q.in_flight = false;
-    if let Some(status) = q.waiting.take() {
-        notify(core, s, now, status);
-    }
-}
-
-fn send_notify(core: &mut Core, s: &mut SessionData, now: Instant, status: StatusCode) {
-    let Some(dialog) = s.dialog.as_mut() else {
-        return;
-    };
-    let mut d = dialog.clone();
-    let mut req = d.request(Method::Notify);
-    req.headers.push(HeaderName::Event, "refer");
-    let state = if status.as_u16() >= 200 {
-        "terminated;reason=noresource".to_owned()
-    } else {
-        "active;expires=60".to_owned()
-    };
-    req.headers.push(HeaderName::SubscriptionState, state);
-    req.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    core.decorate_request(&mut req);
-    let reason = status.canonical_reason().unwrap_or("");
-    let body = crate::Body::new(
-        "message/sipfrag;version=2.0",
-        format!("SIP/2.0 {} {reason}\r\n", status.as_u16()).into_bytes(),
-    );
-    body.apply_to_request(&mut req);
-    if core
-        .send_request(now, req, Link::InDialog(s.id, InDialogMethod::Notify))
-        .is_ok()
-    {
-        *dialog = d;
-    } else if let Some(q) = s.notify_queue.as_mut() {
-        q.in_flight = false;
-    }
-}
+/// A NOTIFY this agent sent in the session's dialog got its final
+/// response. The NOTIFYs of the implicit subscription are sequenced by
+/// the subscription (one at a time, RFC 6665 §4.2.2), which hears of the
+/// response first: nothing is left to do here.
+pub(crate) fn on_notify_answered(_core: &mut Core, _s: &mut SessionData, _now: Instant) {}
 
 impl UserAgent {
     /// Accepts a REFER ([`Event::Request`](crate::Event::Request) with
@@ -311,13 +244,23 @@ impl UserAgent {
             r.headers.push(HeaderName::ReferSub, "false");
         }
         self.core.send_response(now, request.0, r);
-        let notify_to = referrer.filter(|_| subscribe);
-        if let Some(rs) = notify_to {
-            let _ = self.command(now, rs, |core, s| {
-                notify(core, s, now, StatusCode::TRYING);
+        // RFC 3515 §2.4.6: NOTIFYs for the dialog's second and later
+        // REFERs carry the REFER's CSeq as the Event `id`.
+        let cseq = crate::roles::cseq_of(&p.request);
+        let subscription = referrer.filter(|_| subscribe).map(|rs| {
+            let mut first = false;
+            let _ = self.command(now, rs, |_, s| {
+                first = s.refers_accepted == 0;
+                s.refers_accepted = s.refers_accepted.saturating_add(1);
                 Ok(())
             });
-        }
+            let event = if first {
+                "refer".to_owned()
+            } else {
+                format!("refer;id={cseq}")
+            };
+            implicit::referral_accepted(self, now, rs, &event)
+        });
         let mut opts = options;
         if let Some(sip) = target.as_sip_mut() {
             let headers = core::mem::take(&mut sip.headers);
@@ -333,17 +276,14 @@ impl UserAgent {
         }
         match self.invite(now, target, opts) {
             Ok(id) => {
-                if let (Some(rs), Some(s)) = (notify_to, self.sessions.get_mut(id)) {
-                    s.referrer = Some(Referrer { session: rs });
+                if let (Some(sub), Some(s)) = (subscription, self.sessions.get_mut(id)) {
+                    s.referrer = Some(Referrer { subscription: sub });
                 }
                 Ok(id)
             }
             Err(e) => {
-                if let Some(rs) = notify_to {
-                    let _ = self.command(now, rs, |core, s| {
-                        notify(core, s, now, StatusCode::SERVICE_UNAVAILABLE);
-                        Ok(())
-                    });
+                if let Some(sub) = subscription {
+                    implicit::progress(self, now, sub, StatusCode::SERVICE_UNAVAILABLE);
                 }
                 Err(e.into())
             }
@@ -364,9 +304,6 @@ impl UserAgent {
         if status.as_u16() >= 200 {
             s.referrer = None;
         }
-        let _ = self.command(now, r.session, |core, s| {
-            notify(core, s, now, status);
-            Ok(())
-        });
+        implicit::progress(self, now, r.subscription, status);
     }
 }

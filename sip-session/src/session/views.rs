@@ -301,16 +301,24 @@ impl SessionMut<'_> {
                 )
             }
         };
+        let mut sent = None;
         self.ua.command(now, self.id, |core, s| {
-            refer::send(
+            sent = Some(refer::send(
                 core,
                 s,
                 now,
                 refer_to,
                 options.subscribe,
                 &options.extra_headers,
-            )
-        })
+            )?);
+            Ok(())
+        })?;
+        // RFC 3515 §2.4.4: the implicit subscription, unless refused by
+        // `Refer-Sub: false` (RFC 4488).
+        if let (Some((txn, cseq)), true) = (sent, options.subscribe) {
+            crate::subscription::implicit::refer_sent(self.ua, self.id, txn, cseq);
+        }
+        Ok(())
     }
 
     /// Sends UPDATE in the dialog (RFC 3311): with `options.body` a new

@@ -22,13 +22,23 @@
 //!   `Expires: 0` SUBSCRIBE, the expiry, or
 //!   [`SubscriptionMut::terminate`] send `Subscription-State: terminated`.
 //!   Other packages get 489.
+//! * REFER's implicit subscription (RFC 3515 §2.4.4, RFC 6665 §4.1) runs
+//!   on the same machinery, as a second usage of the session's INVITE
+//!   dialog (RFC 5057): the referrer's side is a subscriber whose NOTIFYs
+//!   are reported as [`Event::ReferNotify`], the referee's side a
+//!   notifier whose NOTIFYs carry the sipfrag of the referred call's
+//!   responses (see `implicit`). Neither is listed by
+//!   [`UserAgent::subscriptions`].
 
+pub(crate) mod implicit;
 mod notifier;
 mod subscriber;
 
 use crate::body::Body;
 use crate::events::Event;
+use crate::ids::SessionId;
 use crate::roles::{Reply, RoleError};
+use crate::session::{SessionState, SessionTable};
 use crate::timers::TimerOwner;
 use crate::user_agent::core::{Core, Link};
 use crate::UserAgent;
@@ -67,6 +77,18 @@ pub enum SubscriptionState {
     Terminated,
 }
 
+/// The dialog a subscription lives in (RFC 5057 §3: dialog usages).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Usage {
+    /// Its own dialog, created by the SUBSCRIBE and the first NOTIFY.
+    Own,
+    /// The implicit subscription of a REFER (RFC 3515 §2.4.4), sharing
+    /// the INVITE dialog of this session: requests take the session's
+    /// CSeq numbering and its state reaches the application as
+    /// [`Event::ReferNotify`], not as subscription events.
+    Refer(SessionId),
+}
+
 /// Which side of the subscription this agent is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Side {
@@ -85,11 +107,30 @@ pub(crate) enum SubTimer {
     Retry,
     /// Either: drop the terminated record (late NOTIFYs still get 200).
     Linger,
+    /// Subscriber of an implicit subscription, which it does not
+    /// refresh: the `expires` of the last NOTIFY (plus 64*T1 for a
+    /// NOTIFY still being retransmitted) passed without another one.
+    Expiry,
+}
+
+impl SubTimer {
+    const COUNT: usize = 5;
+}
+
+/// A NOTIFY waiting for the one in flight to be answered (RFC 6665
+/// §4.2.2: one at a time).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Queued {
+    /// The state and body current when it goes.
+    State,
+    /// The terminating NOTIFY, with its reason and retry-after.
+    Final(TerminationReason, Option<u32>),
 }
 
 /// One subscription.
 pub(crate) struct SubData {
     pub side: Side,
+    pub usage: Usage,
     pub state: SubscriptionState,
     pub event: String,
     /// The Event header value (package and id).
@@ -101,7 +142,7 @@ pub(crate) struct SubData {
     pub local_seq: u32,
     pub expires: u32,
     pub in_flight: Option<TransactionId>,
-    pub timers: [Option<Instant>; 4],
+    pub timers: [Option<Instant>; SubTimer::COUNT],
     pub reason: Option<TerminationReason>,
     /// Notifier: the state and body of the last NOTIFY.
     pub body: Option<Body>,
@@ -116,7 +157,7 @@ pub(crate) struct SubData {
     pub digest: Option<sip_core::auth::DigestClient>,
     /// Notifier: a NOTIFY to send once the one in flight is answered
     /// (§4.2.2: one at a time).
-    pub queued: bool,
+    pub queued: Option<Queued>,
 }
 
 impl SubData {
@@ -129,6 +170,7 @@ impl SubData {
             .to_owned();
         SubData {
             side,
+            usage: Usage::Own,
             state,
             event,
             event_value: event_value.to_owned(),
@@ -137,7 +179,7 @@ impl SubData {
             local_seq: 1,
             expires: 0,
             in_flight: None,
-            timers: [None; 4],
+            timers: [None; SubTimer::COUNT],
             reason: None,
             body: None,
             accept: Vec::new(),
@@ -147,7 +189,7 @@ impl SubData {
             last_req: None,
             auth: sip_core::auth::AuthSession::new(),
             digest: None,
-            queued: false,
+            queued: None,
         }
     }
 }
@@ -184,13 +226,23 @@ impl UserAgent {
     /// The commands and state of subscription `id`; `None` once it is
     /// gone.
     pub fn subscription(&mut self, id: SubscriptionId) -> Option<SubscriptionMut<'_>> {
-        self.roles.subs.table.get(&id)?;
+        self.roles
+            .subs
+            .table
+            .get(&id)
+            .filter(|d| d.usage == Usage::Own)?;
         Some(SubscriptionMut { ua: self, id })
     }
 
-    /// The ids of the subscriptions held.
+    /// The ids of the subscriptions held (the implicit subscriptions of
+    /// REFERs are reached through their sessions instead).
     pub fn subscriptions(&self) -> impl Iterator<Item = SubscriptionId> + '_ {
-        self.roles.subs.table.keys().copied()
+        self.roles
+            .subs
+            .table
+            .iter()
+            .filter(|(_, d)| d.usage == Usage::Own)
+            .map(|(id, _)| *id)
     }
 
     /// Event packages (RFC 6665 §7.2, e.g. `presence`) whose SUBSCRIBEs
@@ -303,6 +355,9 @@ pub(crate) fn set_state(
     if d.state != to {
         let from = d.state;
         d.state = to;
+        if d.usage != Usage::Own {
+            return;
+        }
         core.emit(Event::SubscriptionStateChanged {
             subscription: id,
             from,
@@ -319,16 +374,20 @@ pub(crate) fn arm(core: &mut Core, id: SubscriptionId, d: &mut SubData, t: SubTi
 /// Ends subscription `id`: Terminated, timers stopped, and the record
 /// kept for 64*T1 so late NOTIFYs and responses still match.
 pub(crate) fn end(core: &mut Core, id: SubscriptionId, d: &mut SubData, now: Instant) {
-    d.timers = [None; 4];
+    d.timers = [None; SubTimer::COUNT];
     set_state(core, id, d, SubscriptionState::Terminated);
     let at = now + core.t1x64();
     arm(core, id, d, SubTimer::Linger, at);
 }
 
-/// Sends an in-dialog request of subscription `id` with our own CSeq
-/// numbering (the dialog may have been created by a NOTIFY).
+/// Sends an in-dialog request of subscription `id`: in its own dialog
+/// with our own CSeq numbering (the dialog may have been created by a
+/// NOTIFY), or in the session's dialog for an implicit subscription (an
+/// Established session only).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn send_in_dialog(
     core: &mut Core,
+    sessions: &mut SessionTable,
     id: SubscriptionId,
     d: &mut SubData,
     now: Instant,
@@ -336,21 +395,42 @@ pub(crate) fn send_in_dialog(
     headers: &[(HeaderName, String)],
     body: Option<&Body>,
 ) -> Result<(), RoleError> {
-    let Some(dialog) = d.dialog.as_mut() else {
-        return Err(RoleError::Terminated);
+    let send = |core: &mut Core, mut req: Request| -> Result<(TransactionId, Request), RoleError> {
+        for (n, v) in headers {
+            req.headers.push(n.clone(), v.clone());
+        }
+        core.decorate_request(&mut req);
+        if let Some(b) = body {
+            b.apply_to_request(&mut req);
+        }
+        let (txn, _) = core.send_request(now, req.clone(), Link::Subscription(id))?;
+        Ok((txn, req))
     };
-    let mut req = dialog.request(method.clone());
-    d.local_seq += 1;
-    req.headers
-        .set(HeaderName::CSeq, format!("{} {method}", d.local_seq));
-    for (n, v) in headers {
-        req.headers.push(n.clone(), v.clone());
-    }
-    core.decorate_request(&mut req);
-    if let Some(b) = body {
-        b.apply_to_request(&mut req);
-    }
-    let (txn, _) = core.send_request(now, req.clone(), Link::Subscription(id))?;
+    let (txn, req) = match d.usage {
+        Usage::Own => {
+            let Some(dialog) = d.dialog.as_mut() else {
+                return Err(RoleError::Terminated);
+            };
+            let mut req = dialog.request(method.clone());
+            d.local_seq += 1;
+            req.headers
+                .set(HeaderName::CSeq, format!("{} {method}", d.local_seq));
+            send(core, req)?
+        }
+        Usage::Refer(sid) => {
+            let dialog = sessions
+                .get_mut(sid)
+                .filter(|s| s.state == SessionState::Established)
+                .and_then(|s| s.dialog.as_mut())
+                .ok_or(RoleError::Terminated)?;
+            // The session's CSeq moves only once the request is out.
+            let mut next = dialog.clone();
+            let req = next.request(method);
+            let out = send(core, req)?;
+            *dialog = next;
+            out
+        }
+    };
     d.in_flight = Some(txn);
     d.last_req = Some(req);
     d.auth = sip_core::auth::AuthSession::with_config(core.cfg.auth);
@@ -394,6 +474,13 @@ pub(crate) fn on_timer(ua: &mut UserAgent, now: Instant, id: SubscriptionId, t: 
     };
     d.timers[t as usize] = None;
     if t == SubTimer::Linger {
+        if d.in_flight.is_some() {
+            // A request (a terminating NOTIFY that waited its turn) is
+            // still out: keep the record for its answer.
+            let at = now + ua.core.t1x64();
+            arm(&mut ua.core, id, d, SubTimer::Linger, at);
+            return;
+        }
         if let Some(d) = ua.roles.subs.table.remove(&id) {
             if let Some(dl) = d.dialog {
                 ua.roles.subs.dialogs.remove(dl.id());
@@ -430,7 +517,8 @@ pub(crate) fn route_request(
     req: Request,
 ) -> Option<Request> {
     match req.method {
-        sip_core::Method::Notify => subscriber::route_notify(ua, now, txn, req),
+        sip_core::Method::Notify => implicit::route_notify(ua, now, txn, req)
+            .and_then(|req| subscriber::route_notify(ua, now, txn, req)),
         sip_core::Method::Subscribe => notifier::route_subscribe(ua, now, txn, req),
         _ => Some(req),
     }

@@ -1,12 +1,13 @@
 //! The notifier side (RFC 6665 §4.2).
 
 use super::{
-    arm, end, send_in_dialog, set_state, state_header, Side, SubData, SubTimer, SubscriptionId,
-    SubscriptionState,
+    arm, end, send_in_dialog, set_state, state_header, Queued, Side, SubData, SubTimer,
+    SubscriptionId, SubscriptionState, Usage,
 };
 use crate::body::Body;
 use crate::events::Event;
 use crate::roles::{Reply, RoleError};
+use crate::session::SessionTable;
 use crate::user_agent::core::Core;
 use crate::UserAgent;
 use sip_core::dialog::{Dialog, DialogId};
@@ -95,16 +96,23 @@ pub(super) fn route_subscribe(
 }
 
 /// Sends a NOTIFY with the current state (or `terminated` with
-/// `reason`), or queues it while one is in flight.
-fn send_notify(
+/// `reason`), or queues it while one is in flight (§4.2.2: a NOTIFY
+/// waits for the previous one's final response; the terminating one
+/// replaces a queued update).
+pub(super) fn send_notify(
     core: &mut Core,
+    sessions: &mut SessionTable,
     id: SubscriptionId,
     d: &mut SubData,
     now: Instant,
     terminated: Option<(TerminationReason, Option<u32>)>,
 ) -> Result<(), RoleError> {
-    if d.in_flight.is_some() && terminated.is_none() {
-        d.queued = true;
+    if d.in_flight.is_some() {
+        d.queued = Some(match terminated {
+            Some((reason, retry)) => Queued::Final(reason, retry),
+            None if matches!(d.queued, Some(Queued::Final(..))) => return Ok(()),
+            None => Queued::State,
+        });
         return Ok(());
     }
     let state = match terminated {
@@ -121,7 +129,16 @@ fn send_notify(
         (HeaderName::Contact, core.wire.contact.clone()),
     ];
     let body = d.body.clone();
-    send_in_dialog(core, id, d, now, Method::Notify, &headers, body.as_ref())
+    send_in_dialog(
+        core,
+        sessions,
+        id,
+        d,
+        now,
+        Method::Notify,
+        &headers,
+        body.as_ref(),
+    )
 }
 
 pub(super) fn accept(
@@ -156,10 +173,18 @@ pub(super) fn accept(
     d.local_seq = 0;
     d.body = body;
     d.timers[SubTimer::Refresh as usize] = None;
+    let sessions = &mut ua.sessions;
     if d.expires == 0 {
         // A fetch (§4.4.3): one NOTIFY with the state, then over.
         d.state = state;
-        let r = send_notify(core, id, d, now, Some((TerminationReason::Timeout, None)));
+        let r = send_notify(
+            core,
+            sessions,
+            id,
+            d,
+            now,
+            Some((TerminationReason::Timeout, None)),
+        );
         d.reason = Some(TerminationReason::Timeout);
         end(core, id, d, now);
         return r;
@@ -173,7 +198,7 @@ pub(super) fn accept(
     let at = now + Duration::from_secs(u64::from(d.expires));
     d.expires_at = Some(at);
     arm(core, id, d, SubTimer::Refresh, at);
-    send_notify(core, id, d, now, None)
+    send_notify(core, sessions, id, d, now, None)
 }
 
 pub(super) fn reject(
@@ -221,7 +246,7 @@ pub(super) fn notify(
         SubscriptionState::Active
     };
     set_state(core, id, d, to);
-    send_notify(core, id, d, now, None)
+    send_notify(core, &mut ua.sessions, id, d, now, None)
 }
 
 pub(super) fn terminate(
@@ -246,7 +271,8 @@ pub(super) fn terminate(
         d.body = body;
     }
     d.reason = Some(reason.clone());
-    let r = send_notify(core, id, d, now, Some((reason, retry_after)));
+    let sessions = &mut ua.sessions;
+    let r = send_notify(core, sessions, id, d, now, Some((reason, retry_after)));
     end(core, id, d, now);
     r
 }
@@ -287,9 +313,11 @@ fn on_refresh(
     r.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     core.send_response(now, txn, r);
+    let sessions = &mut ua.sessions;
     if expires == 0 {
         d.reason = Some(TerminationReason::Timeout);
-        let _ = send_notify(core, id, d, now, Some((TerminationReason::Timeout, None)));
+        let timeout = Some((TerminationReason::Timeout, None));
+        let _ = send_notify(core, sessions, id, d, now, timeout);
         end(core, id, d, now);
         return;
     }
@@ -297,7 +325,7 @@ fn on_refresh(
     let at = now + Duration::from_secs(u64::from(expires));
     d.expires_at = Some(at);
     arm(core, id, d, SubTimer::Refresh, at);
-    let _ = send_notify(core, id, d, now, None);
+    let _ = send_notify(core, sessions, id, d, now, None);
 }
 
 pub(super) fn on_reply(
@@ -307,29 +335,52 @@ pub(super) fn on_reply(
     txn: TransactionId,
     reply: Reply,
 ) {
-    let core = &mut ua.core;
-    let Some(d) = ua.roles.subs.table.get_mut(&id) else {
+    let Some(d) = ua.roles.subs.table.get(&id) else {
         return;
     };
     if d.in_flight != Some(txn) {
         return;
     }
+    let usage = d.usage;
     let resp = reply.into_response();
     let code = resp.status.as_u16();
     if code < 200 {
         return;
     }
-    d.in_flight = None;
-    if d.state == SubscriptionState::Terminated {
-        return;
+    if let Usage::Refer(sid) = usage {
+        // The NOTIFY is also a request of the session's dialog: its
+        // outcome is reported there, and a 481 or 408 ends the dialog
+        // (RFC 5057 §5.1).
+        let status = resp.status;
+        let _ = ua.command(now, sid, |core, s| {
+            crate::session::in_dialog::on_final(core, s, now, Method::Notify, status);
+            Ok(())
+        });
     }
+    let core = &mut ua.core;
+    let Some(d) = ua.roles.subs.table.get_mut(&id) else {
+        return;
+    };
+    d.in_flight = None;
+    let queued = d.queued.take();
     if code >= 300 {
         // §4.2.2: a NOTIFY refused (481...) or unanswered ends it.
-        end(core, id, d, now);
+        if d.state != SubscriptionState::Terminated {
+            end(core, id, d, now);
+        }
         return;
     }
-    if std::mem::take(&mut d.queued) {
-        let _ = send_notify(core, id, d, now, None);
+    let sessions = &mut ua.sessions;
+    match queued {
+        // The terminating NOTIFY waited for this answer; the
+        // subscription is already Terminated.
+        Some(Queued::Final(reason, retry)) => {
+            let _ = send_notify(core, sessions, id, d, now, Some((reason, retry)));
+        }
+        Some(Queued::State) if d.state != SubscriptionState::Terminated => {
+            let _ = send_notify(core, sessions, id, d, now, None);
+        }
+        _ => {}
     }
 }
 
@@ -347,13 +398,27 @@ pub(super) fn on_timer(ua: &mut UserAgent, now: Instant, id: SubscriptionId, t: 
         end(core, id, d, now);
         return;
     }
-    if matches!(
+    if !matches!(
         d.state,
         SubscriptionState::Active | SubscriptionState::Pending
     ) {
-        // §4.2.2: the subscription expired.
-        d.reason = Some(TerminationReason::Timeout);
-        let _ = send_notify(core, id, d, now, Some((TerminationReason::Timeout, None)));
-        end(core, id, d, now);
+        return;
     }
+    let sessions = &mut ua.sessions;
+    if d.usage != Usage::Own {
+        // The referee keeps the implicit subscription up while the
+        // referred call is in progress: a NOTIFY with the current state
+        // grants it another period (§4.1.3: the subscriber takes the
+        // `expires` of a NOTIFY as authoritative).
+        super::implicit::regrant(core, id, d, now);
+        if send_notify(core, sessions, id, d, now, None).is_err() {
+            end(core, id, d, now);
+        }
+        return;
+    }
+    // §4.2.2: the subscription expired.
+    d.reason = Some(TerminationReason::Timeout);
+    let timeout = Some((TerminationReason::Timeout, None));
+    let _ = send_notify(core, sessions, id, d, now, timeout);
+    end(core, id, d, now);
 }

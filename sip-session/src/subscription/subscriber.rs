@@ -1,7 +1,8 @@
 //! The subscriber side (RFC 6665 §4.1; SIP.js `Subscriber`).
 
 use super::{
-    arm, end, send_in_dialog, set_state, Side, SubData, SubTimer, SubscriptionId, SubscriptionState,
+    arm, end, send_in_dialog, set_state, Side, SubData, SubTimer, SubscriptionId,
+    SubscriptionState, Usage,
 };
 use crate::body::Body;
 use crate::events::Event;
@@ -151,6 +152,10 @@ pub(super) fn refresh(
         SubscriptionState::Terminated => return Err(RoleError::Terminated),
         _ => return Ok(()),
     }
+    if d.usage != Usage::Own {
+        // An implicit subscription is kept up by the referee's NOTIFYs.
+        return Ok(());
+    }
     if d.in_flight.is_some() {
         return Err(RoleError::RequestPending);
     }
@@ -165,7 +170,16 @@ pub(super) fn refresh(
     if !d.accept.is_empty() {
         headers.push((HeaderName::Accept, d.accept.join(", ")));
     }
-    send_in_dialog(core, id, d, now, Method::Subscribe, &headers, None)
+    send_in_dialog(
+        core,
+        &mut ua.sessions,
+        id,
+        d,
+        now,
+        Method::Subscribe,
+        &headers,
+        None,
+    )
 }
 
 pub(super) fn unsubscribe(
@@ -186,15 +200,31 @@ pub(super) fn unsubscribe(
             (HeaderName::Expires, "0".to_owned()),
             (HeaderName::Contact, core.wire.contact.clone()),
         ];
-        let _ = send_in_dialog(core, id, d, now, Method::Subscribe, &headers, None);
+        let sessions = &mut ua.sessions;
+        let _ = send_in_dialog(
+            core,
+            sessions,
+            id,
+            d,
+            now,
+            Method::Subscribe,
+            &headers,
+            None,
+        );
     }
     end(core, id, d, now);
     Ok(())
 }
 
+/// Arms the refresh at 90 % of `expires` (SIP.js); an implicit
+/// subscription, which is not refreshed, gets its expiry instead, 64*T1
+/// after the `expires` so that a NOTIFY still being retransmitted counts.
 fn arm_refresh(core: &mut Core, id: SubscriptionId, d: &mut SubData, now: Instant, expires: u32) {
     d.expires = expires;
-    if expires > 0 {
+    if d.usage != Usage::Own {
+        let at = now + Duration::from_secs(u64::from(expires)) + core.t1x64();
+        arm(core, id, d, SubTimer::Expiry, at);
+    } else if expires > 0 {
         let at = now + Duration::from_millis(u64::from(expires) * 900);
         arm(core, id, d, SubTimer::Refresh, at);
     }
@@ -313,6 +343,17 @@ pub(super) fn on_timer(ua: &mut UserAgent, now: Instant, id: SubscriptionId, t: 
                 if d.state == SubscriptionState::NotifyWait {
                     d.reason = Some(TerminationReason::Timeout);
                     end(core, id, d, now);
+                    super::implicit::report_lapse(ua, id);
+                }
+            }
+        }
+        SubTimer::Expiry => {
+            let core = &mut ua.core;
+            if let Some(d) = ua.roles.subs.table.get_mut(&id) {
+                if d.state != SubscriptionState::Terminated {
+                    d.reason = Some(TerminationReason::Timeout);
+                    end(core, id, d, now);
+                    super::implicit::report_lapse(ua, id);
                 }
             }
         }
@@ -387,50 +428,97 @@ pub(super) fn route_notify(
     let Some(id) = find(ua, &req) else {
         return Some(req);
     };
+    if !ua.roles.subs.table.contains_key(&id) {
+        return Some(req);
+    }
+    on_notify(ua, now, id, txn, &req);
+    None
+}
+
+/// Whether the Event of a NOTIFY names subscription `d` (RFC 6665
+/// §8.2.1: package and `id`). A referrer also takes a NOTIFY without `id`
+/// (RFC 3515 §2.4.6: the referee may leave it out for the first REFER
+/// of a dialog).
+fn event_matches(d: &SubData, got: &sip_core::header::Event) -> bool {
+    let Ok(ours) = sip_core::header::Event::parse(&d.event_value) else {
+        return false;
+    };
+    match d.usage {
+        Usage::Own => got.matches(&ours),
+        Usage::Refer(_) => {
+            got.package.eq_ignore_ascii_case(&ours.package)
+                && got.id().is_none_or(|i| Some(i) == ours.id())
+        }
+    }
+}
+
+/// A NOTIFY for subscription `id` (RFC 6665 §4.1.3): the checks, the
+/// answer, the event, and what its Subscription-State asks for.
+pub(super) fn on_notify(
+    ua: &mut UserAgent,
+    now: Instant,
+    id: SubscriptionId,
+    txn: TransactionId,
+    req: &Request,
+) {
     let core = &mut ua.core;
     let subs = &mut ua.roles.subs;
     let Some(d) = subs.table.get_mut(&id) else {
-        return Some(req);
+        core.reply(now, txn, req, StatusCode::CALL_DOES_NOT_EXIST);
+        return;
     };
-    // §8.2.1 / SIP.js: Event must match the subscription's, and
-    // Subscription-State must be present.
-    let event = req.headers.get(&HeaderName::Event).map(str::to_owned);
-    let state = req.headers.typed::<SubStateHeader>().and_then(Result::ok);
-    let Some(event) = event else {
-        core.reply(now, txn, &req, StatusCode::BAD_EVENT);
-        return None;
+    // §8.2.1 / SIP.js: Event must match the subscription's (481, no
+    // such subscription), and Subscription-State must be present (489);
+    // a malformed one is a bad request (RFC 3261 §21.4.1).
+    let Some(event) = req.headers.get(&HeaderName::Event) else {
+        core.reply(now, txn, req, StatusCode::BAD_EVENT);
+        return;
     };
-    let ev = sip_core::header::Event::parse(&event).ok();
-    let ours = sip_core::header::Event::parse(&d.event_value).ok();
-    if ev.is_none()
-        || ours.is_none()
-        || !ev
-            .as_ref()
-            .zip(ours.as_ref())
-            .is_some_and(|(a, b)| a.matches(b))
-    {
-        core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
-        return None;
+    let event_ok = sip_core::header::Event::parse(event)
+        .ok()
+        .is_some_and(|ev| event_matches(d, &ev));
+    if !event_ok {
+        core.reply(now, txn, req, StatusCode::CALL_DOES_NOT_EXIST);
+        return;
     }
-    let Some(state) = state else {
-        core.reply(now, txn, &req, StatusCode::BAD_EVENT);
-        return None;
+    let state = match req.headers.typed::<SubStateHeader>() {
+        Some(Ok(s)) => s,
+        Some(Err(_)) => {
+            core.reply(now, txn, req, StatusCode::BAD_REQUEST);
+            return;
+        }
+        None => {
+            core.reply(now, txn, req, StatusCode::BAD_EVENT);
+            return;
+        }
+    };
+    let implicit = match d.usage {
+        Usage::Own => None,
+        Usage::Refer(sid) => Some(sid),
     };
     if d.state == SubscriptionState::Terminated {
-        // A late NOTIFY after we ended it.
-        core.reply(now, txn, &req, StatusCode::OK);
-        return None;
+        // A late NOTIFY after we ended it. A referrer still reports it:
+        // SIP.js referees say `terminated` in every NOTIFY, even for a
+        // provisional response.
+        core.reply(now, txn, req, StatusCode::OK);
+        if let Some(session) = implicit {
+            super::implicit::report(core, session, req, &state);
+        }
+        return;
     }
     match d.dialog.as_mut() {
+        // An implicit subscription's NOTIFY went through the session's
+        // dialog already (`implicit::route_notify`).
+        _ if implicit.is_some() => {}
         Some(dl) => {
-            if dl.receive_request(&req).is_err() {
-                core.reply(now, txn, &req, StatusCode::SERVER_INTERNAL_ERROR);
-                return None;
+            if dl.receive_request(req).is_err() {
+                core.reply(now, txn, req, StatusCode::SERVER_INTERNAL_ERROR);
+                return;
             }
         }
         None => {
             let to_tag = key::to_tag(&req.headers).unwrap_or("").to_owned();
-            match Dialog::new_uas(&req, &to_tag, false) {
+            match Dialog::new_uas(req, &to_tag, false) {
                 Ok(mut dl) => {
                     dl.confirm();
                     subs.dialogs.insert(dl.id().clone(), id);
@@ -439,13 +527,13 @@ pub(super) fn route_notify(
                 Err(_) if state.state == SubState::Terminated => {}
                 Err(_) => {
                     // No Contact: the dialog cannot be made (SIP.js: 489).
-                    core.reply(now, txn, &req, StatusCode::BAD_EVENT);
-                    return None;
+                    core.reply(now, txn, req, StatusCode::BAD_EVENT);
+                    return;
                 }
             }
         }
     }
-    core.reply(now, txn, &req, StatusCode::OK);
+    core.reply(now, txn, req, StatusCode::OK);
     d.timers[SubTimer::TimerN as usize] = None;
     let body = (!req.body.is_empty()).then(|| {
         let ct = req
@@ -455,17 +543,24 @@ pub(super) fn route_notify(
         Body::new(ct, req.body.clone())
     });
     d.body.clone_from(&body);
-    core.emit(Event::Notify {
-        subscription: id,
-        body: body.map(Box::new),
-    });
+    match implicit {
+        Some(session) => super::implicit::report(core, session, req, &state),
+        None => core.emit(Event::Notify {
+            subscription: id,
+            body: body.map(Box::new),
+        }),
+    }
     match state.state {
         SubState::Terminated => {
             let reason = state.reason.clone();
             d.reason.clone_from(&reason);
             match (reason, state.retry_after) {
-                // A fetch (Expires: 0, §4.4.3) is over after its NOTIFY.
-                _ if d.opts.as_ref().is_some_and(|o| o.expires == 0) => end(core, id, d, now),
+                // A fetch (Expires: 0, §4.4.3) is over after its NOTIFY;
+                // an implicit subscription cannot be asked for again
+                // (that would take a new REFER).
+                _ if implicit.is_some() || d.opts.as_ref().is_some_and(|o| o.expires == 0) => {
+                    end(core, id, d, now)
+                }
                 // §4.1.3: subscribe again at once.
                 (Some(TerminationReason::Deactivated | TerminationReason::Timeout), _) => {
                     resubscribe(ua, now, id);
@@ -475,7 +570,7 @@ pub(super) fn route_notify(
                     if let Some(dl) = d.dialog.take() {
                         subs.dialogs.remove(dl.id());
                     }
-                    d.timers = [None; 4];
+                    d.timers = [None; super::SubTimer::COUNT];
                     let at = now + Duration::from_secs(u64::from(secs));
                     arm(core, id, d, SubTimer::Retry, at);
                     set_state(core, id, d, SubscriptionState::NotifyWait);
@@ -494,5 +589,4 @@ pub(super) fn route_notify(
             set_state(core, id, d, SubscriptionState::Pending);
         }
     }
-    None
 }

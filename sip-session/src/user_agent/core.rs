@@ -59,7 +59,6 @@ pub(crate) enum InDialogMethod {
     Info,
     Message,
     Refer,
-    Notify,
 }
 
 impl InDialogMethod {
@@ -68,7 +67,6 @@ impl InDialogMethod {
             InDialogMethod::Info => sip_core::Method::Info,
             InDialogMethod::Message => sip_core::Method::Message,
             InDialogMethod::Refer => sip_core::Method::Refer,
-            InDialogMethod::Notify => sip_core::Method::Notify,
         }
     }
 }

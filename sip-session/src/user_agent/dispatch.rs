@@ -1,7 +1,7 @@
 //! Transaction events to sessions, and the answers the user agent gives
 //! on its own (RFC 3261 §8.2: 405, 416, 420, 481, 482, 400; OPTIONS).
 
-use super::core::Link;
+use super::core::{InDialogMethod, Link};
 use super::UserAgent;
 use crate::session::invitation::{self, NewInvite};
 use crate::session::{in_dialog, inviter, reinvite, update, SessionState};
@@ -168,6 +168,19 @@ impl UserAgent {
                     in_dialog::on_final(core, s, now, m.method(), resp.status);
                     Ok(())
                 });
+                if m == InDialogMethod::Refer {
+                    let refused = resp
+                        .headers
+                        .get(&HeaderName::ReferSub)
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+                    crate::subscription::implicit::refer_answered(
+                        self,
+                        now,
+                        txn,
+                        resp.status,
+                        refused,
+                    );
+                }
             }
             _ => {}
         }
@@ -196,6 +209,9 @@ impl UserAgent {
                     in_dialog::on_final(core, s, now, m.method(), status);
                     Ok(())
                 });
+                if m == InDialogMethod::Refer {
+                    crate::subscription::implicit::refer_answered(self, now, txn, status, false);
+                }
             }
             _ => {}
         }
