@@ -98,6 +98,8 @@ impl<'a> Session<'a> {
     /// [`SessionMut::provide_description`].
     pub fn description_requested(&self) -> bool {
         self.s.uac.as_ref().is_some_and(|u| u.pending.is_some())
+            || super::reliable::awaiting_answer(self.s)
+            || super::reinvite::awaiting_answer(self.s)
     }
 
     /// The application's data attached to the session, if it is a `T`.
@@ -154,7 +156,7 @@ impl SessionMut<'_> {
                 return Ok(());
             }
             if !s.is_inviter {
-                return Err(SessionError::NoDescriptionRequested);
+                return super::reliable::provide_answer(core, s, now, body);
             }
             inviter::provide_description(core, s, now, body)
         })
@@ -172,6 +174,10 @@ impl SessionMut<'_> {
             }
             if s.is_inviter {
                 return inviter::refuse_description(core, s, now);
+            }
+            if super::reliable::awaiting_answer(s) {
+                super::reliable::refuse_answer(core, s, now);
+                return Ok(());
             }
             match s.state {
                 SessionState::Initial => {

@@ -64,11 +64,16 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         }
         None if u.forks.len() < max_forks => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
             Ok(dialog) => {
+                // Indexed so that the callee's requests in the early
+                // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
+                // naming it (RFC 3891 §3) find the session.
+                core.dialogs.insert(dialog.id().clone(), id);
                 u.forks.push(Fork {
                     dialog,
                     oa: oa0,
                     answer: None,
                     last_rseq: None,
+                    oa_final: false,
                 });
                 Some(u.forks.len() - 1)
             }
@@ -99,6 +104,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         match fork.oa.state() {
             SignalingState::HaveLocalOffer => {
                 let _ = fork.oa.remote_answer();
+                fork.oa_final = reliable;
                 let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
                 if u.early_media && first {
                     u.early_media_tag = Some(tag.as_str().into());

@@ -70,6 +70,35 @@ pub(crate) struct Fork {
     /// when early media is off (SIP.js applies it only then).
     pub answer: Option<Body>,
     pub last_rseq: Option<u32>,
+    /// The initial offer/answer exchange completed in reliable messages
+    /// (an answer in a reliable 1xx, or ours in the PRACK, RFC 3262 §5):
+    /// only then may a new offer go in an UPDATE (RFC 3311 §5.1). An
+    /// answer in an unreliable 1xx is only a preview.
+    pub oa_final: bool,
+}
+
+/// Removes the early dialogs of `forks` from the dialog index (requests in
+/// them get 481 from then on), except one the session now uses.
+pub(crate) fn forget_forks<'a>(
+    core: &mut Core,
+    id: SessionId,
+    forks: impl IntoIterator<Item = &'a Fork>,
+    keep: Option<&sip_core::dialog::DialogId>,
+) {
+    for f in forks {
+        let d = f.dialog.id();
+        if Some(d) != keep && core.dialogs.get(d) == Some(&id) {
+            core.dialogs.remove(d);
+        }
+    }
+}
+
+/// The INVITE transaction of an Established Inviter ended: its data goes,
+/// and the other forks' early dialogs with it.
+pub(crate) fn drop_invite_data(core: &mut Core, s: &mut SessionData) {
+    if let Some(u) = s.uac.take() {
+        forget_forks(core, s.id, &u.forks, s.dialog.as_ref().map(Dialog::id));
+    }
 }
 
 /// The CANCEL of §9.1.
@@ -387,7 +416,8 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
             u.invite = req;
             u.txn = Some(txn);
             u.provisional = false;
-            u.forks.clear();
+            let forks = std::mem::take(&mut u.forks);
+            forget_forks(core, s.id, &forks, None);
             true
         }
         Err(_) => false,
@@ -427,7 +457,8 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
             u.invite = req;
             u.txn = Some(txn);
             u.provisional = false;
-            u.forks.clear();
+            let forks = std::mem::take(&mut u.forks);
+            forget_forks(core, s.id, &forks, None);
             true
         }
         Err(_) => false,
