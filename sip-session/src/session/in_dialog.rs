@@ -124,7 +124,11 @@ fn on_early_request(
         .uac
         .as_mut()
         .filter(|_| s.state == SessionState::Establishing)
-        .and_then(|u| u.forks.iter_mut().find(|f| f.dialog.remote_tag() == from_tag));
+        .and_then(|u| {
+            u.forks
+                .iter_mut()
+                .find(|f| f.dialog.remote_tag() == from_tag)
+        });
     let Some(fork) = fork else {
         core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
         return;

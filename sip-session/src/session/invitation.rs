@@ -397,8 +397,8 @@ pub(crate) fn accept(
     }
     let oa = s.oa.state();
     // Waiting for the PRACK, or for the answer to its offer (RFC 3262 §5).
-    let awaiting_prack = s.uas.as_ref().is_some_and(|u| u.reliable.is_some())
-        || reliable::awaiting_answer(s);
+    let awaiting_prack =
+        s.uas.as_ref().is_some_and(|u| u.reliable.is_some()) || reliable::awaiting_answer(s);
     let needs_body = matches!(
         oa,
         SignalingState::Initial | SignalingState::HaveRemoteOffer

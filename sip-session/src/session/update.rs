@@ -115,7 +115,9 @@ fn leg<'a>(s: &'a mut SessionData, tag: &str) -> Option<Leg<'a>> {
 /// UPDATE's 2xx, not in the INVITE's).
 pub(crate) fn offer_in_progress(s: &SessionData, tag: &str) -> bool {
     s.update.as_ref().is_some_and(|u| {
-        u.client.as_ref().is_some_and(|c| c.offered && *c.tag == *tag)
+        u.client
+            .as_ref()
+            .is_some_and(|c| c.offered && *c.tag == *tag)
             || u.server.as_ref().is_some_and(|v| *v.tag == *tag)
     })
 }
@@ -165,15 +167,9 @@ fn pick_leg(s: &SessionData, offer: bool) -> Result<Box<str>, SessionError> {
             Ok(d.remote_tag().into())
         }
         SessionState::Establishing if s.is_inviter => {
-            let u = s
-                .uac
-                .as_ref()
-                .ok_or(SessionError::InvalidState(s.state))?;
+            let u = s.uac.as_ref().ok_or(SessionError::InvalidState(s.state))?;
             let f = u
-                .early_media_tag
-                .as_deref()
-                .and_then(|t| u.forks.iter().find(|f| f.dialog.remote_tag() == t))
-                .or(u.forks.last())
+                .current_fork()
                 .ok_or(SessionError::InvalidState(s.state))?;
             if offer && !(f.oa_final && f.oa.state() == SignalingState::Stable) {
                 return Err(pending);
@@ -192,8 +188,7 @@ pub(crate) fn send(
     now: Instant,
     opts: UpdateOptions,
 ) -> Result<(), SessionError> {
-    if s
-        .update
+    if s.update
         .as_ref()
         .is_some_and(|u| u.client.is_some() || u.retry.is_some())
     {

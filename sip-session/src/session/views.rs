@@ -69,9 +69,10 @@ impl<'a> Session<'a> {
         self.s.dialog.as_ref()
     }
 
-    /// The offer/answer state.
+    /// The offer/answer state (an Inviter before the 2xx: that of its
+    /// current early dialog, the latest one or the early-media one).
     pub fn signaling_state(&self) -> SignalingState {
-        self.s.oa.state()
+        inviter::signaling_state(self.s)
     }
 
     /// The session this one replaces (RFC 3891), if any.

@@ -93,6 +93,28 @@ pub(crate) fn forget_forks<'a>(
     }
 }
 
+impl InviterData {
+    /// The early dialog the session works with before the 2xx: the one
+    /// whose answer was handed over as early media, else the latest.
+    pub(crate) fn current_fork(&self) -> Option<&Fork> {
+        self.early_media_tag
+            .as_deref()
+            .and_then(|t| self.forks.iter().find(|f| f.dialog.remote_tag() == t))
+            .or(self.forks.last())
+    }
+}
+
+/// The offer/answer state of the session as the application sees it: an
+/// Inviter before the 2xx is in the state of its current early dialog
+/// (offers and answers in reliable provisional responses, PRACK and
+/// UPDATE, RFC 3262 §5, RFC 3311), once it has one.
+pub(crate) fn signaling_state(s: &SessionData) -> crate::SignalingState {
+    match s.uac.as_ref().and_then(|u| u.current_fork()) {
+        Some(f) if s.dialog.is_none() && s.state == SessionState::Establishing => f.oa.state(),
+        _ => s.oa.state(),
+    }
+}
+
 /// The INVITE transaction of an Established Inviter ended: its data goes,
 /// and the other forks' early dialogs with it.
 pub(crate) fn drop_invite_data(core: &mut Core, s: &mut SessionData) {
