@@ -320,11 +320,18 @@ impl SessionMut<'_> {
         })
     }
 
-    /// Sends UPDATE in the dialog (RFC 3311): with `options.body` a new
-    /// offer, whose answer comes in the 2xx
-    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription)), or a
-    /// bare target refresh. `RequestPending` while an offer is outstanding.
-    /// The final response is reported as
+    /// Sends UPDATE (RFC 3311): with `options.body` a new offer, whose
+    /// answer comes in the 2xx
+    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription),
+    /// `early` before the call is up), or a bare target refresh. In the
+    /// confirmed dialog, or before it in an early one (§5.1): an
+    /// Invitation's, after a provisional response with a tag; an
+    /// Inviter's current early dialog (the early-media one, else the
+    /// latest). An offer needs offer/answer stable, and in an early dialog
+    /// the initial exchange completed reliably (answer in a reliable 1xx
+    /// and its PRACK); else `RequestPending`, as while another UPDATE of
+    /// this side is in flight. A 491 is retried after the RFC 3261 §14.1
+    /// delay (§5.2); the final response is reported as
     /// [`Event::RequestOutcome`](crate::Event::RequestOutcome); a failure
     /// rolls the offer back.
     pub fn update(&mut self, now: Instant, options: UpdateOptions) -> Result<(), SessionError> {
