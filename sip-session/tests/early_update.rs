@@ -24,6 +24,19 @@ fn ringing(
     impair: Impairments,
     offer: bool,
 ) -> (Net, usize, usize, SessionId, SessionId) {
+    let opts = InviteOptions {
+        body: offer.then(|| sdp("alice", "offer")),
+        ..Default::default()
+    };
+    ringing_with(seed, impair, opts)
+}
+
+/// [`ringing`] with the INVITE's options.
+fn ringing_with(
+    seed: u64,
+    impair: Impairments,
+    opts: InviteOptions,
+) -> (Net, usize, usize, SessionId, SessionId) {
     let mut net = Net::new(seed, impair);
     let alice = net.add("alice", seed * 5 + 1, |c| {
         c.rel100 = ExtensionSupport::Supported;
@@ -36,17 +49,7 @@ fn ringing(
     });
     let target = net.uri(bob);
     let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: offer.then(|| sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.ua(alice).invite(now, target, opts).unwrap();
     assert!(net.run_until(SECOND * 40, |n| n.invitation(bob).is_some()));
     let inv = net.invitation(bob).unwrap();
     (net, alice, bob, call, inv)
@@ -410,6 +413,135 @@ fn offer_in_reliable_183_answer_in_prack_then_update() {
         assert_eq!(oa(&mut net, i, s), SignalingState::Stable);
     }
     assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+}
+
+fn with_prack_offer() -> InviteOptions {
+    InviteOptions {
+        body: Some(sdp("alice", "offer")),
+        prack_offer: Some(sdp("alice", "offer-p")),
+        ..Default::default()
+    }
+}
+
+/// An offer in the PRACK (RFC 3262 §5): Bob's 183 answers the INVITE's
+/// offer, Alice's PRACK carries a new one; Bob's application answers it
+/// (the PRACK's 200 carries the answer) and an accept() given meanwhile
+/// waits for it. Offer/answer is stable on both sides, the answer reached
+/// Alice as an early description.
+#[test]
+fn offer_in_prack_answered_in_its_200() {
+    let (mut net, alice, bob, call, inv) =
+        ringing_with(6, Impairments::PERFECT, with_prack_offer());
+    progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
+    net.run_for(SECOND);
+    assert_eq!(
+        descriptions(&net, bob, inv),
+        [
+            (DescriptionKind::Offer, true, "offer".into()),
+            (DescriptionKind::Offer, true, "offer-p".into())
+        ]
+    );
+    assert!(net.ua(bob).session(inv).unwrap().description_requested());
+    assert_eq!(oa(&mut net, bob, inv), SignalingState::HaveRemoteOffer);
+    assert_eq!(oa(&mut net, alice, call), SignalingState::HaveLocalOffer);
+    // Not answered yet: the PRACK has no final response, accept() waits.
+    assert!(net.finals(bob, "PRACK").is_empty());
+    accept(&mut net, bob, inv, None).unwrap();
+    net.run_for(SECOND);
+    assert!(net.finals(bob, "INVITE").is_empty());
+    let now = net.now;
+    net.ua(bob)
+        .session_mut(inv)
+        .unwrap()
+        .provide_description(now, sdp("bob", "answer-p"))
+        .unwrap();
+    net.run_for(SECOND);
+    assert_eq!(net.finals(bob, "PRACK"), [StatusCode::OK]);
+    assert_eq!(
+        descriptions(&net, alice, call),
+        [(DescriptionKind::Answer, true, "answer-p".into())]
+    );
+    assert_eq!(net.state(alice, call), Established);
+    assert_eq!(net.state(bob, inv), Established);
+    for (i, s) in [(alice, call), (bob, inv)] {
+        assert_eq!(oa(&mut net, i, s), SignalingState::Stable);
+    }
+    assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+    insta::assert_snapshot!("offer_in_prack", net.trace().join("\n"));
+}
+
+/// Bob refuses the PRACK's offer: 488 to the PRACK, rolled back on both
+/// sides, and the call goes on (the earlier exchange stands).
+#[test]
+fn offer_in_prack_refused_rolls_back() {
+    let (mut net, alice, bob, call, inv) =
+        ringing_with(7, Impairments::PERFECT, with_prack_offer());
+    progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
+    net.run_for(SECOND);
+    let now = net.now;
+    net.ua(bob)
+        .session_mut(inv)
+        .unwrap()
+        .refuse_description(now)
+        .unwrap();
+    net.run_for(SECOND);
+    assert_eq!(net.finals(bob, "PRACK"), [StatusCode::NOT_ACCEPTABLE_HERE]);
+    for (i, s) in [(alice, call), (bob, inv)] {
+        assert_eq!(oa(&mut net, i, s), SignalingState::Stable);
+    }
+    assert_eq!(net.state(bob, inv), Initial);
+    accept(&mut net, bob, inv, None).unwrap();
+    net.run_for(SECOND);
+    assert_eq!(net.state(alice, call), Established);
+    assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+}
+
+/// Under loss, duplication and reordering: the offer in the PRACK is
+/// answered by Bob's application at once; the call comes up stable on
+/// both sides (or fails cleanly), every request answered.
+#[test]
+fn sweep_offer_in_prack_under_bad_network() {
+    let mut failures = Vec::new();
+    let mut answered = 0;
+    for seed in 0..40 {
+        let (mut net, alice, bob, call, inv) =
+            ringing_with(200 + seed, Impairments::BAD, with_prack_offer());
+        net.set_policy(bob, answering(sdp("bob", "answer-p")));
+        progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
+        let _ = accept(&mut net, bob, inv, None);
+        net.run_until(SECOND * 60, |n| n.state(alice, call) == Established);
+        net.run_for(SECOND * 5);
+        if net.state(alice, call) == Established {
+            answered += usize::from(descriptions(&net, alice, call).contains(&(
+                DescriptionKind::Answer,
+                true,
+                "answer-p".into(),
+            )));
+            for (i, s, name) in [(alice, call, "alice"), (bob, inv, "bob")] {
+                if oa(&mut net, i, s) != SignalingState::Stable {
+                    failures.push(format!("seed {seed}: {name} {:?}", oa(&mut net, i, s)));
+                }
+            }
+            let now = net.now;
+            let _ = net
+                .ua(alice)
+                .session_mut(call)
+                .unwrap()
+                .bye(now, ByeOptions::default());
+        }
+        net.run_for(SECOND * 60);
+        if net.state(bob, inv) != Terminated {
+            failures.push(format!("seed {seed}: bob {:?}", net.state(bob, inv)));
+        }
+        if !net.unanswered().is_empty() {
+            failures.push(format!("seed {seed}: unanswered {:?}", net.unanswered()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        answered >= 25,
+        "only {answered} of 40 PRACK offers answered"
+    );
 }
 
 /// Under loss, duplication and reordering: reliable 183, an UPDATE from

@@ -124,9 +124,11 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         );
         return;
     }
-    if oa.state() != SignalingState::Stable && crate::session::update::offer_in_progress(s, &tag) {
-        // An UPDATE's offer is open in this dialog (RFC 3311): its answer
-        // comes in the UPDATE's 2xx, not in this one.
+    let open = crate::session::update::offer_in_progress(s, &tag)
+        || super::early::prack_offer_open(s, &tag);
+    if oa.state() != SignalingState::Stable && open {
+        // An UPDATE's or a PRACK's offer is open in this dialog (RFC 3311,
+        // RFC 3262 §5): its answer comes in that request's 2xx, not here.
         s.oa = oa;
         confirm(core, s, now, dialog, None);
         return;

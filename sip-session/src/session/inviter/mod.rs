@@ -7,6 +7,7 @@ mod early;
 
 use accept::{ack_and_bye, on_2xx};
 pub(crate) use accept::{provide_description, refuse_description};
+pub(crate) use early::on_prack_response;
 use early::on_provisional;
 
 use super::lifecycle::{set_state, terminate};
@@ -50,6 +51,13 @@ pub struct InviteOptions {
     pub anonymous: bool,
     /// The To address (display name, parameters); default: the target.
     pub to: Option<NameAddr>,
+    /// A new offer to put in the PRACK of the first reliable provisional
+    /// response after which offer/answer is complete (its answer in that
+    /// 1xx, RFC 3262 §5, RFC 6337 §3.2); the callee answers in the PRACK's
+    /// 200, handed over as an early
+    /// [`Event::RemoteDescription`](crate::Event::RemoteDescription). A
+    /// refusal rolls it back and the call goes on.
+    pub prack_offer: Option<Body>,
 }
 
 /// Options of [`InviterMut::cancel`](crate::InviterMut::cancel).
@@ -159,6 +167,11 @@ pub(crate) struct InviterData {
     pub digest: Option<DigestClient>,
     pub pending: Option<Pending>,
     pub early_media_tag: Option<Box<str>>,
+    /// [`InviteOptions::prack_offer`], until it goes.
+    pub prack_offer: Option<Body>,
+    /// The early dialog (peer's tag) whose PRACK carries our offer, until
+    /// the PRACK's final response.
+    pub prack_offered: Option<(TransactionId, Box<str>)>,
 }
 
 impl InviterData {
@@ -275,6 +288,8 @@ pub(crate) fn invite(
         digest: None,
         pending: None,
         early_media_tag: None,
+        prack_offer: opts.prack_offer.clone(),
+        prack_offered: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
     core.arm(
