@@ -84,6 +84,8 @@ pub struct Summary {
     pub terminated: usize,
     /// Invitations received.
     pub invitations: usize,
+    /// UPDATEs with an offer received in an early dialog (RFC 3311).
+    pub early_updates: usize,
 }
 
 fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
@@ -117,13 +119,15 @@ fn node(name: &str, addr: &str, seed: u64) -> Node {
 
 /// The request templates injected into B; `{c}`, `{t}`, `{f}` become the
 /// Call-ID, To tag and From tag of one of B's dialogs (or junk).
-const TEMPLATES: [&str; 6] = [
+const TEMPLATES: [&str; 8] = [
     "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nMax-Forwards: 70\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} INVITE\r\nContact: <sip:x@198.51.100.7:5062>\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
     "BYE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} BYE\r\nContent-Length: 0\r\n\r\n",
     "PRACK sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} PRACK\r\nRAck: {n} 1 INVITE\r\nContent-Length: 0\r\n\r\n",
     "ACK sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
     "INFO sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} INFO\r\nContent-Length: 0\r\n\r\n",
     "CANCEL sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>\r\nCall-ID: {c}\r\nCSeq: {n} CANCEL\r\nContent-Length: 0\r\n\r\n",
+    "UPDATE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} UPDATE\r\nContact: <sip:x@198.51.100.7:5062>\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
+    "PRACK sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} PRACK\r\nRAck: {n} 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
 ];
 
 impl World {
@@ -165,6 +169,12 @@ impl World {
                         ..
                     } => seen.established += 1,
                     Event::Terminated { .. } => seen.terminated += 1,
+                    Event::Update { session } => {
+                        let early =
+                            n.ua.session(session)
+                                .is_some_and(|s| s.state() != SessionState::Established);
+                        seen.early_updates += usize::from(early);
+                    }
                     _ => {}
                 }
             }
@@ -172,6 +182,7 @@ impl World {
             self.summary.established += seen.established;
             self.summary.terminated += seen.terminated;
             self.summary.invitations += seen.invitations;
+            self.summary.early_updates += seen.early_updates;
             for p in out {
                 if self.queue.len() < MAX_QUEUE {
                     self.queue.push_back(p);
@@ -359,7 +370,8 @@ impl World {
 
 /// The in-dialog commands: re-INVITE with or without an offer, hold,
 /// answers to the peer's re-INVITE and UPDATE, INFO, MESSAGE, REFER to a
-/// URI or to another session, accepting a referral, UPDATE.
+/// URI or to another session, accepting a referral, UPDATE with or
+/// without an offer (in whatever state: early dialogs included).
 fn in_dialog_command(
     ua: &mut UserAgent,
     requests: &mut Vec<crate::RequestId>,
@@ -370,7 +382,7 @@ fn in_dialog_command(
     status: StatusCode,
 ) {
     let sdp = Body::sdp(b"v=0\r\na=sendrecv\r\n".to_vec());
-    if op % 14 == 10 {
+    if op % 16 == 10 {
         if let Some(r) = requests.pop() {
             let _ = ua.accept_referral(now, r, crate::InviteOptions::default());
         }
@@ -379,7 +391,7 @@ fn in_dialog_command(
     let Some(mut s) = ua.session_mut(id) else {
         return;
     };
-    let _ = match op % 14 {
+    let _ = match op % 16 {
         0 => s.invite(
             now,
             crate::ReinviteOptions {
@@ -413,7 +425,15 @@ fn in_dialog_command(
             },
         ),
         12 => s.accept_update(now, sdp),
-        _ => s.reject_update(now, status),
+        13 => s.reject_update(now, status),
+        14 => s.update(now, crate::UpdateOptions::default()),
+        _ => s.update(
+            now,
+            crate::UpdateOptions {
+                body: Some(crate::hold_description(&sdp)),
+                ..Default::default()
+            },
+        ),
     };
 }
 
@@ -472,6 +492,7 @@ pub fn run(data: &[u8]) -> Summary {
                     body: (flags & 1 == 0).then(|| Body::sdp(b"v=0\r\n".to_vec())),
                     early_media: flags & 2 != 0,
                     anonymous: flags & 4 != 0,
+                    prack_offer: (flags & 8 != 0).then(|| Body::sdp(b"v=0\r\ns=p\r\n".to_vec())),
                     ..Default::default()
                 };
                 if let Ok(id) = w.a.ua.invite(now, target, opts) {
@@ -586,6 +607,14 @@ pub fn seeds() -> Vec<Vec<u8>> {
             203, 0, 0, 0, 0, 0, 0, 0, 6, 0, 206, 0, 0, 0, 0, 6, 0, 211, 0, 0, 0, 6, 1, 212, 0, 0,
             0, 0, 0, 6, 0, 208, 0, 0, 0, 0, 6, 1, 210, 0, 0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 0, 0,
         ],
+        // reliable 181 with the answer, PRACK; UPDATE from A in the early
+        // dialog answered by B; bare UPDATE from B; accept; then a call
+        // whose PRACK carries an offer, answered by B.
+        vec![
+            5, 0, 0, 0, 0, 0, 6, 1, 51, 27, 0, 0, 0, 0, 0, 0, 6, 0, 211, 0, 0, 0, 0, 6, 1, 212, 0,
+            0, 0, 0, 0, 6, 1, 214, 0, 0, 0, 0, 6, 1, 0, 0, 0, 0, 0, 0, 0, 5, 8, 0, 0, 0, 0, 6, 3,
+            51, 27, 0, 0, 0, 0, 6, 3, 6, 0, 0, 0, 0, 0, 6, 3, 0, 0, 0, 0, 0, 0, 0,
+        ],
         // many invites beyond the session limit.
         vec![
             5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -605,8 +634,15 @@ mod tests {
                 established: acc.established + r.established,
                 terminated: acc.terminated + r.terminated,
                 invitations: acc.invitations + r.invitations,
+                early_updates: acc.early_updates + r.early_updates,
             }
         });
+        // The early-dialog seed gets an UPDATE offer across before the 2xx.
+        assert!(
+            run(&seeds()[7]).early_updates >= 1,
+            "{:?}",
+            run(&seeds()[7])
+        );
         // The first seed sets a call up on both sides.
         assert!(run(&seeds()[0]).established >= 2, "{:?}", run(&seeds()[0]));
         assert!(total.invitations >= seeds().len(), "{total:?}");

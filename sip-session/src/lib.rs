@@ -31,14 +31,12 @@
 //! | what | API |
 //! |---|---|
 //! | re-INVITE (RFC 3261 §14) with or without an offer, glare 491 and the §14.1 retry, rollback | [`SessionMut::invite`], [`SessionMut::hold`], [`SessionMut::unhold`]; incoming: [`Event::Reinvite`], [`SessionMut::accept_reinvite`], [`SessionMut::reject_reinvite`] |
-//! | UPDATE (RFC 3311) in confirmed dialogs | [`SessionMut::update`]; incoming (with [`UserAgentConfig::allow_update`]): [`Event::Update`], [`SessionMut::accept_update`] |
+//! | UPDATE (RFC 3311) in early and confirmed dialogs, 491/500 (§5.2), the 491 retry | [`SessionMut::update`]; incoming (with [`UserAgentConfig::allow_update`]): [`Event::Update`], [`SessionMut::accept_update`] |
+//! | offers and answers in reliable 1xx and PRACK (RFC 3262 §5) | [`Event::DescriptionRequested`], [`SessionMut::provide_description`] |
 //! | INFO (RFC 6086, 469 for unknown packages), MESSAGE (RFC 3428) | [`SessionMut::info`], [`SessionMut::message`] |
-//! | REFER (RFC 3515), Replaces (RFC 3891), Referred-By (RFC 3892), Refer-Sub (RFC 4488) | [`SessionMut::refer`], [`Event::ReferNotify`]; incoming: [`UserAgent::accept_referral`] |
+//! | REFER (RFC 3515), Replaces (RFC 3891, early dialogs this agent initiated included: CANCEL), Referred-By (RFC 3892), Refer-Sub (RFC 4488) | [`SessionMut::refer`], [`Event::ReferNotify`]; incoming: [`UserAgent::accept_referral`] |
 //! | session timers (RFC 4028), off by default | [`UserAgentConfig::session_timer`] |
 //! | final responses to all of these | [`Event::RequestOutcome`]; 481/408 end the dialog (RFC 5057) |
-//!
-//! Not yet here: UPDATE in early dialogs, replacing an early dialog this
-//! agent initiated.
 
 mod body;
 mod config;

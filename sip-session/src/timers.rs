@@ -52,10 +52,13 @@ pub(crate) enum SessionTimer {
     SessionRefresh,
     /// RFC 4028 §10: the session expired unrefreshed: BYE.
     SessionExpiry,
+    /// Our UPDATE got 491: send it again (RFC 3311 §5.2, the RFC 3261
+    /// §14.1 delay).
+    UpdateRetry,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 16;
+    pub(crate) const COUNT: usize = 17;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.

@@ -1,4 +1,5 @@
-//! UPDATE (RFC 3311) in a confirmed dialog, INFO with an unknown
+//! UPDATE (RFC 3311) in a confirmed dialog (glare and the 491 retry
+//! included; early dialogs are in `early_update.rs`), INFO with an unknown
 //! Info-Package (RFC 6086: 469), and a PRACK on a confirmed dialog.
 
 mod support;
@@ -169,4 +170,110 @@ fn prack_on_a_confirmed_dialog_is_answered() {
     net.run_for(SECOND);
     assert_eq!(net.finals(bob, "PRACK"), [StatusCode::METHOD_NOT_ALLOWED]);
     assert_eq!(net.state(bob, inv), SessionState::Established);
+}
+
+/// UPDATE glare in a confirmed dialog (RFC 3311 §5.2): both offer at
+/// once, each answers the other 491, and each UPDATE goes again after the
+/// RFC 3261 §14.1 delay (Bob, not the owner of the Call-ID, 0-2 s; Alice
+/// 2.1-4 s) instead of only being reported; both end 200.
+#[test]
+fn update_glare_is_retried_after_the_delay() {
+    let (mut net, alice, bob, call, inv) = established(23, Impairments::PERFECT);
+    net.set_policy(alice, answering(sdp("alice", "answer-g")));
+    net.set_policy(bob, answering(sdp("bob", "answer-g")));
+    let start = net.now;
+    update(&mut net, alice, call, Some(sdp("alice", "offer-g"))).unwrap();
+    update(&mut net, bob, inv, Some(sdp("bob", "offer-g"))).unwrap();
+    net.run_for(SECOND);
+    // Waiting for the retry: another update() is RequestPending.
+    assert_eq!(
+        update(&mut net, alice, call, None),
+        Err(SessionError::RequestPending)
+    );
+    net.run_for(SECOND * 5);
+    assert_eq!(outcomes(&net, alice, call, Method::Update), [200]);
+    assert_eq!(outcomes(&net, bob, inv, Method::Update), [200]);
+    let updates: Vec<(usize, u64)> = net
+        .wire
+        .iter()
+        .filter(|w| matches!(&w.message, Message::Request(r) if r.method == Method::Update))
+        .map(|w| (w.from, w.at.as_millis() - start.as_millis()))
+        .collect();
+    assert_eq!(updates.len(), 4, "{updates:?}");
+    assert_eq!((updates[2].0, updates[3].0), (bob, alice));
+    assert!(updates[2].1 <= 2_100, "{updates:?}");
+    assert!((2_100..=4_100).contains(&updates[3].1), "{updates:?}");
+    for (i, s) in [(alice, call), (bob, inv)] {
+        let sess = net.ua(i).session(s).unwrap();
+        assert_eq!(sess.signaling_state(), SignalingState::Stable);
+        assert_eq!(sess.state(), SessionState::Established);
+    }
+    assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+}
+
+/// A retry that cannot go (the session ended during the delay) is
+/// dropped: nothing is sent after the BYE.
+#[test]
+fn update_retry_dropped_when_the_session_ends() {
+    let (mut net, alice, bob, call, inv) = established(24, Impairments::PERFECT);
+    update(&mut net, alice, call, Some(sdp("alice", "offer-g"))).unwrap();
+    update(&mut net, bob, inv, Some(sdp("bob", "offer-g"))).unwrap();
+    net.run_for(Duration::from_millis(100));
+    let now = net.now;
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .bye(now, ByeOptions::default())
+        .unwrap();
+    net.run_for(SECOND * 6);
+    let updates = net
+        .wire
+        .iter()
+        .filter(|w| matches!(&w.message, Message::Request(r) if r.method == Method::Update))
+        .count();
+    assert_eq!(updates, 2);
+    assert_eq!(net.state(bob, inv), SessionState::Terminated);
+    assert!(net.unanswered().is_empty(), "{:?}", net.unanswered());
+}
+
+/// Under loss, duplication and reordering: crossing UPDATEs both end 200
+/// after the 491 retries (or 408 when the dialog was lost), offer/answer
+/// stable, every request answered.
+#[test]
+fn sweep_update_glare_under_bad_network() {
+    let mut failures = Vec::new();
+    let mut both = 0;
+    for seed in 0..40 {
+        let (mut net, alice, bob, call, inv) = established(300 + seed, Impairments::BAD);
+        net.set_policy(alice, answering(sdp("alice", "answer-g")));
+        net.set_policy(bob, answering(sdp("bob", "answer-g")));
+        // Under loss Bob may still wait for the first ACK: RequestPending.
+        let _ = update(&mut net, alice, call, Some(sdp("alice", "offer-g")));
+        let _ = update(&mut net, bob, inv, Some(sdp("bob", "offer-g")));
+        net.run_for(SECOND * 60);
+        let a = outcomes(&net, alice, call, Method::Update);
+        let b = outcomes(&net, bob, inv, Method::Update);
+        both += usize::from(a == [200] && b == [200]);
+        for (o, name) in [(&a, "alice"), (&b, "bob")] {
+            if !(o.is_empty() || *o == [200] || *o == [408] || *o == [481]) {
+                failures.push(format!("seed {seed}: {name} {o:?}"));
+            }
+        }
+        for (i, s) in [(alice, call), (bob, inv)] {
+            let sess = net.ua(i).session(s).unwrap();
+            if sess.state() == SessionState::Established
+                && sess.signaling_state() != SignalingState::Stable
+            {
+                failures.push(format!("seed {seed}: {:?}", sess.signaling_state()));
+            }
+        }
+        if !net.unanswered().is_empty() {
+            failures.push(format!("seed {seed}: unanswered {:?}", net.unanswered()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        both >= 25,
+        "only {both} of 40 glares resolved on both sides"
+    );
 }

@@ -36,9 +36,15 @@ pub(crate) fn on_request(
     txn: TransactionId,
     req: Request,
 ) {
-    let Some(dialog) = s.dialog.as_mut() else {
-        core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
-        return;
+    // The dialog the request is in: the session's, or (an Inviter before
+    // the 2xx) one of its early dialogs, by the peer's tag.
+    let from_tag = sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
+    let dialog = match s.dialog.as_mut() {
+        Some(d) if d.remote_tag() == from_tag => d,
+        _ => {
+            on_early_request(core, s, now, txn, req);
+            return;
+        }
     };
     if let Err(e) = dialog.receive_request(&req) {
         // §12.2.2: out of order → 500 with Retry-After (added by reply).
@@ -99,6 +105,46 @@ pub(crate) fn on_request(
             let status = default_status(m);
             core.reply(now, txn, &req, status);
         }
+    }
+}
+
+/// A request in one of an Inviter's early dialogs (a provisional response
+/// with a tag created it, RFC 3261 §12.1.2): UPDATE (RFC 3311 §5.1) and
+/// OPTIONS are taken; anything else gets 481, as before the dialog was
+/// known (the callee may not send BYE in an early dialog, §15).
+fn on_early_request(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    req: Request,
+) {
+    let from_tag = sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
+    let fork = s
+        .uac
+        .as_mut()
+        .filter(|_| s.state == SessionState::Establishing)
+        .and_then(|u| {
+            u.forks
+                .iter_mut()
+                .find(|f| f.dialog.remote_tag() == from_tag)
+        });
+    let Some(fork) = fork else {
+        core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST);
+        return;
+    };
+    if let Err(e) = fork.dialog.receive_request(&req) {
+        let status = match e {
+            InDialogError::OutOfOrder { .. } => StatusCode::SERVER_INTERNAL_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        core.reply(now, txn, &req, status);
+        return;
+    }
+    match req.method {
+        Method::Update => super::update::on_request(core, s, now, txn, req),
+        Method::Options => core.reply(now, txn, &req, StatusCode::OK),
+        _ => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
     }
 }
 

@@ -390,8 +390,15 @@ pub(crate) fn accept(
     if s.state != SessionState::Initial {
         return Err(SessionError::InvalidState(s.state));
     }
+    // RFC 3311: an UPDATE's offer is answered in the UPDATE's 2xx; the
+    // INVITE's 2xx waits until that exchange is over.
+    if super::update::in_progress(s) {
+        return Err(SessionError::RequestPending);
+    }
     let oa = s.oa.state();
-    let awaiting_prack = s.uas.as_ref().is_some_and(|u| u.reliable.is_some());
+    // Waiting for the PRACK, or for the answer to its offer (RFC 3262 §5).
+    let awaiting_prack =
+        s.uas.as_ref().is_some_and(|u| u.reliable.is_some()) || reliable::awaiting_answer(s);
     let needs_body = matches!(
         oa,
         SignalingState::Initial | SignalingState::HaveRemoteOffer
@@ -671,6 +678,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             }
         }
         SessionTimer::Retransmit1xx => reliable::retransmit(core, s, now),
+        SessionTimer::Description => reliable::refuse_answer(core, s, now),
         SessionTimer::PrackWait => {
             s.timers.stop(SessionTimer::Retransmit1xx);
             if let Some(u) = s.uas.as_mut() {

@@ -52,6 +52,7 @@ pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: Termination
     s.uas = None;
     if let Some(u) = s.uac.as_mut() {
         u.on_terminated();
+        super::inviter::forget_forks(core, s.id, &u.forks, None);
     }
     if let Some(d) = &s.dialog {
         if core.dialogs.get(d.id()) == Some(&s.id) {

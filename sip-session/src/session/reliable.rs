@@ -1,10 +1,12 @@
 //! Reliable provisional responses (RFC 3262): the UAS's outstanding 1xx,
-//! its retransmission and the PRACK that acknowledges it. (The UAC's
-//! PRACK is sent by the Inviter.)
+//! its retransmission and the PRACK that acknowledges it, with the answer
+//! to an offer of the 1xx or a new offer of its own, answered in the
+//! PRACK's 2xx (§5). (The UAC's PRACK is sent by the Inviter.)
 
 use super::invitation;
 use super::SessionData;
-use crate::body::{classify, BodyKind};
+use crate::body::{classify, Body, BodyKind};
+use crate::error::SessionError;
 use crate::events::Event;
 use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
@@ -86,30 +88,101 @@ pub(crate) fn on_prack(
     }
     let cfg = &core.cfg;
     let body = classify(&req.headers, &req.body, |ct| cfg.accepts_content_type(ct));
+    let mut offer = None;
     if let BodyKind::Session(b) = body {
-        if s.oa.state() == SignalingState::HaveLocalOffer {
-            let _ = s.oa.remote_answer();
-            core.emit(Event::RemoteDescription {
-                session: s.id,
-                kind: DescriptionKind::Answer,
-                body: b,
-                early: true,
-            });
-        } else {
-            // A new offer in a PRACK (RFC 3262 §5) is not supported; the
-            // reliable response stays outstanding.
-            core.reply(now, txn, req, StatusCode::NOT_ACCEPTABLE_HERE);
-            return;
+        match s.oa.state() {
+            // The answer to the offer of our reliable 1xx (RFC 3262 §5).
+            SignalingState::HaveLocalOffer => {
+                let _ = s.oa.remote_answer();
+                core.emit(Event::RemoteDescription {
+                    session: s.id,
+                    kind: DescriptionKind::Answer,
+                    body: b,
+                    early: true,
+                });
+            }
+            // A new offer once the exchange is complete (RFC 3262 §5,
+            // RFC 6337 §3.2): answered in the PRACK's 2xx.
+            SignalingState::Stable => offer = Some(b),
+            // An offer while one is open: 488, the reliable response
+            // stays outstanding.
+            _ => {
+                core.reply(now, txn, req, StatusCode::NOT_ACCEPTABLE_HERE);
+                return;
+            }
         }
     }
     s.timers.stop(SessionTimer::Retransmit1xx);
     s.timers.stop(SessionTimer::PrackWait);
-    let pending = s.uas.as_mut().and_then(|u| {
+    if let Some(u) = s.uas.as_mut() {
         u.reliable = None;
-        u.pending_accept.take()
-    });
+    }
+    if let Some(b) = offer {
+        // The PRACK acknowledged the 1xx; its 2xx waits for the answer.
+        let _ = s.oa.remote_offer();
+        s.update.get_or_insert_with(Default::default).prack_offer = Some((txn, req.clone()));
+        core.emit(Event::RemoteDescription {
+            session: s.id,
+            kind: DescriptionKind::Offer,
+            body: b,
+            early: true,
+        });
+        core.emit(Event::DescriptionRequested {
+            session: s.id,
+            kind: DescriptionKind::Answer,
+        });
+        let at = now + core.cfg.description_timeout;
+        core.arm(s, SessionTimer::Description, at);
+        return;
+    }
     core.reply(now, txn, req, StatusCode::OK);
-    if let Some(opts) = pending {
+    send_pending_accept(core, s, now);
+}
+
+/// An `accept()` that waited for the PRACK goes now.
+fn send_pending_accept(core: &mut Core, s: &mut SessionData, now: Instant) {
+    if let Some(opts) = s.uas.as_mut().and_then(|u| u.pending_accept.take()) {
         invitation::send_2xx(core, s, now, opts);
     }
+}
+
+/// True while the offer of a PRACK waits for the application's answer.
+pub(crate) fn awaiting_answer(s: &SessionData) -> bool {
+    s.update.as_ref().is_some_and(|u| u.prack_offer.is_some())
+}
+
+/// The application's answer to the offer of a PRACK: the PRACK's 200
+/// carries it; an `accept()` that waited goes next.
+pub(crate) fn provide_answer(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    body: Body,
+) -> Result<(), SessionError> {
+    let Some((txn, req)) = s.update.as_mut().and_then(|u| u.prack_offer.take()) else {
+        return Err(SessionError::NoDescriptionRequested);
+    };
+    s.timers.stop(SessionTimer::Description);
+    let _ = s.oa.local_answer();
+    if let Some(u) = s.uas.as_mut() {
+        // The 2xx to the INVITE repeats the latest description.
+        u.local_description = Some(body.clone());
+    }
+    let mut r = core.response(&req, StatusCode::OK, None);
+    body.apply_to_response(&mut r);
+    core.send_response(now, txn, r);
+    send_pending_accept(core, s, now);
+    Ok(())
+}
+
+/// The application refused the offer of a PRACK (or did not answer in
+/// time): 488 to the PRACK, the offer rolled back, the call goes on.
+pub(crate) fn refuse_answer(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some((txn, req)) = s.update.as_mut().and_then(|u| u.prack_offer.take()) else {
+        return;
+    };
+    s.timers.stop(SessionTimer::Description);
+    s.oa.rollback();
+    core.reply(now, txn, &req, StatusCode::NOT_ACCEPTABLE_HERE);
+    send_pending_accept(core, s, now);
 }

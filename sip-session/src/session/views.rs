@@ -69,9 +69,10 @@ impl<'a> Session<'a> {
         self.s.dialog.as_ref()
     }
 
-    /// The offer/answer state.
+    /// The offer/answer state (an Inviter before the 2xx: that of its
+    /// current early dialog, the latest one or the early-media one).
     pub fn signaling_state(&self) -> SignalingState {
-        self.s.oa.state()
+        inviter::signaling_state(self.s)
     }
 
     /// The session this one replaces (RFC 3891), if any.
@@ -98,6 +99,8 @@ impl<'a> Session<'a> {
     /// [`SessionMut::provide_description`].
     pub fn description_requested(&self) -> bool {
         self.s.uac.as_ref().is_some_and(|u| u.pending.is_some())
+            || super::reliable::awaiting_answer(self.s)
+            || super::reinvite::awaiting_answer(self.s)
     }
 
     /// The application's data attached to the session, if it is a `T`.
@@ -154,7 +157,7 @@ impl SessionMut<'_> {
                 return Ok(());
             }
             if !s.is_inviter {
-                return Err(SessionError::NoDescriptionRequested);
+                return super::reliable::provide_answer(core, s, now, body);
             }
             inviter::provide_description(core, s, now, body)
         })
@@ -172,6 +175,10 @@ impl SessionMut<'_> {
             }
             if s.is_inviter {
                 return inviter::refuse_description(core, s, now);
+            }
+            if super::reliable::awaiting_answer(s) {
+                super::reliable::refuse_answer(core, s, now);
+                return Ok(());
             }
             match s.state {
                 SessionState::Initial => {
@@ -321,11 +328,18 @@ impl SessionMut<'_> {
         Ok(())
     }
 
-    /// Sends UPDATE in the dialog (RFC 3311): with `options.body` a new
-    /// offer, whose answer comes in the 2xx
-    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription)), or a
-    /// bare target refresh. `RequestPending` while an offer is outstanding.
-    /// The final response is reported as
+    /// Sends UPDATE (RFC 3311): with `options.body` a new offer, whose
+    /// answer comes in the 2xx
+    /// ([`Event::RemoteDescription`](crate::Event::RemoteDescription),
+    /// `early` before the call is up), or a bare target refresh. In the
+    /// confirmed dialog, or before it in an early one (§5.1): an
+    /// Invitation's, after a provisional response with a tag; an
+    /// Inviter's current early dialog (the early-media one, else the
+    /// latest). An offer needs offer/answer stable, and in an early dialog
+    /// the initial exchange completed reliably (answer in a reliable 1xx
+    /// and its PRACK); else `RequestPending`, as while another UPDATE of
+    /// this side is in flight. A 491 is retried after the RFC 3261 §14.1
+    /// delay (§5.2); the final response is reported as
     /// [`Event::RequestOutcome`](crate::Event::RequestOutcome); a failure
     /// rolls the offer back.
     pub fn update(&mut self, now: Instant, options: UpdateOptions) -> Result<(), SessionError> {

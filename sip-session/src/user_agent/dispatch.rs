@@ -146,9 +146,15 @@ impl UserAgent {
             }
             return;
         }
-        // Responses to PRACK, BYE and CANCEL are not acted upon (SIP.js
-        // ignores them too).
+        // Responses to BYE and CANCEL are not acted upon (SIP.js ignores
+        // them too); a PRACK's only when it carried an offer.
         match self.link(txn) {
+            Some(Link::Prack(sid)) => {
+                let _ = self.command(now, sid, |core, s| {
+                    inviter::on_prack_response(core, s, txn, resp.status, Some(&resp));
+                    Ok(())
+                });
+            }
             Some(Link::Reinvite(sid)) => {
                 let _ = self.command(now, sid, |core, s| {
                     reinvite::on_response(core, s, now, txn, resp);
@@ -190,6 +196,12 @@ impl UserAgent {
     /// error): a synthesized final response (RFC 3261 §8.1.3.1).
     fn on_in_dialog_failure(&mut self, now: Instant, txn: TransactionId, status: StatusCode) {
         match self.link(txn) {
+            Some(Link::Prack(sid)) => {
+                let _ = self.command(now, sid, |core, s| {
+                    inviter::on_prack_response(core, s, txn, status, None);
+                    Ok(())
+                });
+            }
             Some(Link::Reinvite(sid)) => {
                 let _ = self.command(now, sid, |core, s| {
                     reinvite::on_failure(core, s, now, txn, status);

@@ -356,12 +356,25 @@ impl UserAgent {
                 Deferred::ByeReplacee(other) => {
                     if let Some(s) = self.sessions.get_mut(other) {
                         let _ = lifecycle::dispose(&mut self.core, s, now);
+                        self.end_pending(now, other);
                         self.reap(other);
                     }
                 }
             }
         }
+        self.end_pending(now, id);
         self.reap(id);
+    }
+
+    /// A session that ended (on whatever path) answers the peer's requests
+    /// still waiting for the application (487): every request gets a final
+    /// response.
+    fn end_pending(&mut self, now: Instant, id: SessionId) {
+        if let Some(s) = self.sessions.get_mut(id) {
+            if s.state == SessionState::Terminated {
+                crate::session::reinvite::end_pending(&mut self.core, s, now);
+            }
+        }
     }
 
     /// Frees a Terminated session once no transaction needs it (an
@@ -398,7 +411,7 @@ impl UserAgent {
         let cancelled = u.cancel != inviter::CancelState::None;
         match s.state {
             // Nothing more can arrive for the INVITE: drop its data.
-            SessionState::Established => s.uac = None,
+            SessionState::Established => inviter::drop_invite_data(&mut self.core, s),
             // The transaction ended without a final response reaching the
             // session (a CANCEL held for a provisional response that never
             // came, then Timer M after a 2xx that was not ours...): no

@@ -80,6 +80,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         .iter()
         .position(|f| f.dialog.remote_tag() == tag)
         .map(|i| u.forks.swap_remove(i));
+    // The fork leaves the early index; `confirm` indexes it again.
+    super::forget_forks(core, s.id, fork.iter(), None);
     let dialog = match fork.as_ref() {
         Some(f) => {
             let mut d = f.dialog.clone();
@@ -120,6 +122,15 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
             StatusCode::NOT_ACCEPTABLE_HERE,
             "Forking not supported with early media",
         );
+        return;
+    }
+    let open = crate::session::update::offer_in_progress(s, &tag)
+        || super::early::prack_offer_open(s, &tag);
+    if oa.state() != SignalingState::Stable && open {
+        // An UPDATE's or a PRACK's offer is open in this dialog (RFC 3311,
+        // RFC 3262 §5): its answer comes in that request's 2xx, not here.
+        s.oa = oa;
+        confirm(core, s, now, dialog, None);
         return;
     }
     match oa.state() {
@@ -260,6 +271,7 @@ pub(crate) fn provide_description(
             let u = s.uac.as_mut().expect("inviter");
             if let Some(f) = u.forks.iter_mut().find(|f| f.dialog.remote_tag() == &*tag) {
                 let _ = f.oa.local_answer();
+                f.oa_final = true;
                 send_prack(core, &mut f.dialog, now, id, &rack, Some(&body));
             }
         }

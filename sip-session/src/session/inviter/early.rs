@@ -13,8 +13,11 @@ use crate::user_agent::core::{Core, Link};
 use sip_core::dialog::Dialog;
 use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq, To};
 use sip_core::message::Response;
+
 use sip_core::method::Method;
+use sip_core::status::StatusCode;
 use sip_core::time::Instant;
+use sip_core::transaction::TransactionId;
 pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
     if !matches!(
         s.state,
@@ -64,11 +67,16 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         }
         None if u.forks.len() < max_forks => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
             Ok(dialog) => {
+                // Indexed so that the callee's requests in the early
+                // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
+                // naming it (RFC 3891 §3) find the session.
+                core.dialogs.insert(dialog.id().clone(), id);
                 u.forks.push(Fork {
                     dialog,
                     oa: oa0,
                     answer: None,
                     last_rseq: None,
+                    oa_final: false,
                 });
                 Some(u.forks.len() - 1)
             }
@@ -99,6 +107,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         match fork.oa.state() {
             SignalingState::HaveLocalOffer => {
                 let _ = fork.oa.remote_answer();
+                fork.oa_final = reliable;
                 let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
                 if u.early_media && first {
                     u.early_media_tag = Some(tag.as_str().into());
@@ -149,7 +158,19 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
             cseq: u.invite_seq,
             method: Method::Invite,
         };
-        send_prack(core, &mut u.forks[i].dialog, now, id, &rack, None);
+        // RFC 3262 §5: once the exchange is complete, the PRACK may carry
+        // a new offer, answered in its 200.
+        let fork = &mut u.forks[i];
+        let offer = if fork.oa_final && fork.oa.state() == SignalingState::Stable {
+            u.prack_offer.take()
+        } else {
+            None
+        };
+        let sent = send_prack(core, &mut fork.dialog, now, id, &rack, offer.as_ref());
+        if let (Some(_), Some(txn)) = (&offer, sent) {
+            let _ = fork.oa.local_offer();
+            u.prack_offered = Some((txn, tag.as_str().into()));
+        }
     }
     core.emit(Event::Progress {
         session: id,
@@ -174,11 +195,75 @@ pub(crate) fn send_prack(
     id: SessionId,
     rack: &RAck,
     body: Option<&Body>,
-) {
+) -> Option<TransactionId> {
     let mut req = dialog.request(Method::Prack);
     req.headers.push(HeaderName::RAck, rack.to_string());
     if let Some(b) = body {
         b.apply_to_request(&mut req);
     }
-    let _ = core.send_request(now, req, Link::Prack(id));
+    core.send_request(now, req, Link::Prack(id))
+        .ok()
+        .map(|(txn, _)| txn)
+}
+
+/// The final response to a PRACK (or a synthesized 408/503): the answer
+/// to an offer it carried (RFC 3262 §5) is handed over, or the offer
+/// rolled back.
+pub(crate) fn on_prack_response(
+    core: &mut Core,
+    s: &mut SessionData,
+    txn: TransactionId,
+    status: StatusCode,
+    resp: Option<&Response>,
+) {
+    if status.as_u16() < 200 {
+        return;
+    }
+    let Some(u) = s.uac.as_mut() else { return };
+    let tag = match &u.prack_offered {
+        Some((t, tag)) if *t == txn => tag.clone(),
+        _ => return,
+    };
+    u.prack_offered = None;
+    let cfg = &core.cfg;
+    let body = match resp {
+        Some(r) if status.is_success() => {
+            classify(&r.headers, &r.body, |ct| cfg.accepts_content_type(ct))
+        }
+        _ => BodyKind::None,
+    };
+    // The early dialog, or the confirmed one if the 2xx to the INVITE
+    // overtook this response.
+    let (oa, kept) = match u.forks.iter_mut().find(|f| f.dialog.remote_tag() == &*tag) {
+        Some(f) => (&mut f.oa, Some(&mut f.answer)),
+        None if s.dialog.as_ref().is_some_and(|d| d.remote_tag() == &*tag) => (&mut s.oa, None),
+        None => return,
+    };
+    if oa.state() != SignalingState::HaveLocalOffer {
+        return;
+    }
+    match body {
+        BodyKind::Session(b) => {
+            let _ = oa.remote_answer();
+            if let Some(k) = kept {
+                *k = None;
+            }
+            core.emit(Event::RemoteDescription {
+                session: s.id,
+                kind: DescriptionKind::Answer,
+                body: b,
+                early: true,
+            });
+        }
+        _ => oa.rollback(),
+    }
+}
+
+/// True while the PRACK of the early dialog with the peer's tag `tag`
+/// carries an offer of ours not answered yet.
+pub(crate) fn prack_offer_open(s: &SessionData, tag: &str) -> bool {
+    s.uac
+        .as_ref()
+        .and_then(|u| u.prack_offered.as_ref())
+        .is_some_and(|(_, t)| **t == *tag)
 }

@@ -7,6 +7,7 @@ mod early;
 
 use accept::{ack_and_bye, on_2xx};
 pub(crate) use accept::{provide_description, refuse_description};
+pub(crate) use early::on_prack_response;
 use early::on_provisional;
 
 use super::lifecycle::{set_state, terminate};
@@ -50,6 +51,13 @@ pub struct InviteOptions {
     pub anonymous: bool,
     /// The To address (display name, parameters); default: the target.
     pub to: Option<NameAddr>,
+    /// A new offer to put in the PRACK of the first reliable provisional
+    /// response after which offer/answer is complete (its answer in that
+    /// 1xx, RFC 3262 §5, RFC 6337 §3.2); the callee answers in the PRACK's
+    /// 200, handed over as an early
+    /// [`Event::RemoteDescription`](crate::Event::RemoteDescription). A
+    /// refusal rolls it back and the call goes on.
+    pub prack_offer: Option<Body>,
 }
 
 /// Options of [`InviterMut::cancel`](crate::InviterMut::cancel).
@@ -70,6 +78,57 @@ pub(crate) struct Fork {
     /// when early media is off (SIP.js applies it only then).
     pub answer: Option<Body>,
     pub last_rseq: Option<u32>,
+    /// The initial offer/answer exchange completed in reliable messages
+    /// (an answer in a reliable 1xx, or ours in the PRACK, RFC 3262 §5):
+    /// only then may a new offer go in an UPDATE (RFC 3311 §5.1). An
+    /// answer in an unreliable 1xx is only a preview.
+    pub oa_final: bool,
+}
+
+/// Removes the early dialogs of `forks` from the dialog index (requests in
+/// them get 481 from then on), except one the session now uses.
+pub(crate) fn forget_forks<'a>(
+    core: &mut Core,
+    id: SessionId,
+    forks: impl IntoIterator<Item = &'a Fork>,
+    keep: Option<&sip_core::dialog::DialogId>,
+) {
+    for f in forks {
+        let d = f.dialog.id();
+        if Some(d) != keep && core.dialogs.get(d) == Some(&id) {
+            core.dialogs.remove(d);
+        }
+    }
+}
+
+impl InviterData {
+    /// The early dialog the session works with before the 2xx: the one
+    /// whose answer was handed over as early media, else the latest.
+    pub(crate) fn current_fork(&self) -> Option<&Fork> {
+        self.early_media_tag
+            .as_deref()
+            .and_then(|t| self.forks.iter().find(|f| f.dialog.remote_tag() == t))
+            .or(self.forks.last())
+    }
+}
+
+/// The offer/answer state of the session as the application sees it: an
+/// Inviter before the 2xx is in the state of its current early dialog
+/// (offers and answers in reliable provisional responses, PRACK and
+/// UPDATE, RFC 3262 §5, RFC 3311), once it has one.
+pub(crate) fn signaling_state(s: &SessionData) -> crate::SignalingState {
+    match s.uac.as_ref().and_then(|u| u.current_fork()) {
+        Some(f) if s.dialog.is_none() && s.state == SessionState::Establishing => f.oa.state(),
+        _ => s.oa.state(),
+    }
+}
+
+/// The INVITE transaction of an Established Inviter ended: its data goes,
+/// and the other forks' early dialogs with it.
+pub(crate) fn drop_invite_data(core: &mut Core, s: &mut SessionData) {
+    if let Some(u) = s.uac.take() {
+        forget_forks(core, s.id, &u.forks, s.dialog.as_ref().map(Dialog::id));
+    }
 }
 
 /// The CANCEL of §9.1.
@@ -108,6 +167,11 @@ pub(crate) struct InviterData {
     pub digest: Option<DigestClient>,
     pub pending: Option<Pending>,
     pub early_media_tag: Option<Box<str>>,
+    /// [`InviteOptions::prack_offer`], until it goes.
+    pub prack_offer: Option<Body>,
+    /// The early dialog (peer's tag) whose PRACK carries our offer, until
+    /// the PRACK's final response.
+    pub prack_offered: Option<(TransactionId, Box<str>)>,
 }
 
 impl InviterData {
@@ -224,6 +288,8 @@ pub(crate) fn invite(
         digest: None,
         pending: None,
         early_media_tag: None,
+        prack_offer: opts.prack_offer.clone(),
+        prack_offered: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
     core.arm(
@@ -387,7 +453,8 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
             u.invite = req;
             u.txn = Some(txn);
             u.provisional = false;
-            u.forks.clear();
+            let forks = std::mem::take(&mut u.forks);
+            forget_forks(core, s.id, &forks, None);
             true
         }
         Err(_) => false,
@@ -427,7 +494,8 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
             u.invite = req;
             u.txn = Some(txn);
             u.provisional = false;
-            u.forks.clear();
+            let forks = std::mem::take(&mut u.forks);
+            forget_forks(core, s.id, &forks, None);
             true
         }
         Err(_) => false,

@@ -80,11 +80,11 @@ pub(crate) struct ReinviteData {
 
 /// How many times a 491 retry waits for another INVITE transaction of the
 /// dialog to finish before giving up.
-const MAX_DEFERRALS: u8 = 5;
+pub(crate) const MAX_DEFERRALS: u8 = 5;
 
 /// The §14.1 delay: 2.1-4 s for the owner of the Call-ID (the side that
 /// sent the initial INVITE), 0-2 s for the other, in units of 10 ms.
-fn glare_delay(core: &mut Core, owner: bool) -> Duration {
+pub(crate) fn glare_delay(core: &mut Core, owner: bool) -> Duration {
     let ms = if owner {
         2100 + 10 * core.tokens.below(191)
     } else {
@@ -108,6 +108,7 @@ pub(crate) fn owns_timer(t: SessionTimer) -> bool {
             | SessionTimer::ReinviteAckWait
             | SessionTimer::ReinviteAnswer
             | SessionTimer::UpdateAnswer
+            | SessionTimer::UpdateRetry
             | SessionTimer::SessionRefresh
             | SessionTimer::SessionExpiry
     )
@@ -574,6 +575,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             terminate(core, s, TerminationCause::AckTimeout);
         }
         SessionTimer::UpdateAnswer => super::update::on_answer_timeout(core, s, now),
+        SessionTimer::UpdateRetry => super::update::on_retry(core, s, now),
         SessionTimer::SessionRefresh | SessionTimer::SessionExpiry => {
             super::session_timer::on_timer(core, s, now, t)
         }
