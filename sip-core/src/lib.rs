@@ -37,6 +37,7 @@ pub mod params;
 pub mod parse;
 pub mod random;
 pub mod status;
+pub(crate) mod text;
 pub mod time;
 pub mod transaction;
 pub mod transport;

@@ -130,15 +130,9 @@ fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"Content-Length: ");
-    let mut buf = itoa_buf(body.len() as u64);
-    out.extend_from_slice(buf.as_bytes());
-    buf.clear();
+    crate::text::push_u64(out, body.len() as u64);
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body);
-}
-
-fn itoa_buf(n: u64) -> String {
-    n.to_string()
 }
 
 impl Request {
@@ -165,7 +159,7 @@ impl Response {
     /// Appends the canonical wire form to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"SIP/2.0 ");
-        out.extend_from_slice(itoa_buf(u64::from(self.status.as_u16())).as_bytes());
+        crate::text::push_u64(out, u64::from(self.status.as_u16()));
         out.push(b' ');
         out.extend_from_slice(self.reason.as_bytes());
         out.extend_from_slice(b"\r\n");

@@ -66,7 +66,7 @@ pub fn via_value(
     v.push_str(host);
     if let Some(p) = port {
         v.push(':');
-        v.push_str(&p.to_string());
+        crate::text::push_u64_str(&mut v, p.into());
     }
     v.push_str(";branch=");
     v.push_str(branch);
@@ -140,7 +140,6 @@ fn splice_received(
     source: SocketAddr,
     fill_rport: bool,
 ) -> Option<String> {
-    use core::fmt::Write;
     let top = &line[..top_end];
     let mut rport_end = None;
     if fill_rport {
@@ -157,20 +156,13 @@ fn splice_received(
     let mut at = 0;
     if let Some(e) = rport_end {
         out.push_str(&top[..e]);
-        let _ = write!(out, "={}", source.port());
+        out.push('=');
+        crate::text::push_u64_str(&mut out, source.port().into());
         at = e;
     }
     out.push_str(top[at..].trim_end());
     out.push_str(";received=");
-    match source.ip() {
-        std::net::IpAddr::V4(a) => {
-            let [a, b, c, d] = a.octets();
-            let _ = write!(out, "{a}.{b}.{c}.{d}");
-        }
-        std::net::IpAddr::V6(a) => {
-            let _ = write!(out, "{a}");
-        }
-    }
+    crate::text::push_ip(&mut out, source.ip());
     out.push_str(&line[top_end..]);
     Some(out)
 }

@@ -167,7 +167,9 @@ impl Via {
     /// Sets `received` (RFC 3261 §18.2.1). IPv6 addresses are written
     /// without brackets, as the RFC 3261 grammar says (RFC 5118 §4.5).
     pub fn set_received(&mut self, addr: IpAddr) {
-        self.params.set("received", Some(&addr.to_string()));
+        let mut v = String::with_capacity(15);
+        crate::text::push_ip(&mut v, addr);
+        self.params.set("received", Some(&v));
     }
 
     /// The `rport` parameter (RFC 3581 §3, §4): `None` when absent,
@@ -183,7 +185,11 @@ impl Via {
     /// (§3, client side).
     pub fn set_rport(&mut self, port: Option<u16>) {
         match port {
-            Some(p) => self.params.set("rport", Some(&p.to_string())),
+            Some(p) => {
+                let mut v = String::with_capacity(5);
+                crate::text::push_u64_str(&mut v, p.into());
+                self.params.set("rport", Some(&v));
+            }
             None => self.params.set("rport", None),
         }
     }

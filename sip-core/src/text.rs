@@ -1,0 +1,88 @@
+//! Small writers for the numbers and addresses that go into header values
+//! and start lines, without the `core::fmt` machinery (they run for every
+//! message sent and every request received).
+
+use std::net::IpAddr;
+
+/// The decimal digits of `n` in a stack buffer; returns the buffer and
+/// where the digits start.
+fn digits(mut n: u64) -> ([u8; 20], usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return (buf, i);
+        }
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
+    let (buf, i) = digits(n);
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_u64_str(out: &mut String, n: u64) {
+    let (buf, i) = digits(n);
+    // Digits are ASCII.
+    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// Appends `ip` as `Display` writes it (dotted quad; RFC 5952 text for
+/// IPv6, through `fmt`, which is rare enough).
+pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => {
+            let [a, b, c, d] = a.octets();
+            push_u64_str(out, a.into());
+            out.push('.');
+            push_u64_str(out, b.into());
+            out.push('.');
+            push_u64_str(out, c.into());
+            out.push('.');
+            push_u64_str(out, d.into());
+        }
+        IpAddr::V6(a) => {
+            use core::fmt::Write;
+            let _ = write!(out, "{a}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn numbers_match_display(n in proptest::num::u64::ANY) {
+            let mut v = Vec::new();
+            push_u64(&mut v, n);
+            proptest::prop_assert_eq!(String::from_utf8(v).unwrap(), n.to_string());
+            let mut s = String::from("x");
+            push_u64_str(&mut s, n);
+            proptest::prop_assert_eq!(s, format!("x{n}"));
+        }
+
+        #[test]
+        fn addresses_match_display(a in proptest::num::u32::ANY, b in proptest::num::u128::ANY) {
+            for ip in [IpAddr::from(a.to_be_bytes()), IpAddr::from(b.to_be_bytes())] {
+                let mut s = String::new();
+                push_ip(&mut s, ip);
+                proptest::prop_assert_eq!(s, ip.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn zero_and_edges() {
+        let mut v = Vec::new();
+        push_u64(&mut v, 0);
+        push_u64(&mut v, u64::MAX);
+        assert_eq!(v, b"018446744073709551615");
+    }
+}
