@@ -25,7 +25,9 @@ use sip_core::status::StatusCode;
 use sip_core::time::Duration;
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::{Host, Uri};
-use sip_session::{ExtensionSupport, InviteOptions, TerminationCause, UserAgent, UserAgentConfig};
+use sip_session::{
+    ExtensionSupport, InviteOptions, SessionState, TerminationCause, UserAgent, UserAgentConfig,
+};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
@@ -271,10 +273,7 @@ pub fn call(args: CallArgs) -> CmdResult {
     })
     .map_err(|e| format!("cannot send the INVITE: {e}"))?;
     let limit = std::time::Duration::from_secs(args.net.timeout);
-    let done = d.run_until(
-        |n| n.outcomes().next().is_some_and(|o| o.ended.is_some()),
-        limit,
-    );
+    let done = d.run_until(|n| call_over(n), limit);
     report(&mut d, json);
     // Keep retransmitting the BYE (Timer E) until it is answered or times
     // out (Timer F).
@@ -306,6 +305,17 @@ pub fn call(args: CallArgs) -> CmdResult {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// True once the call ended, and so did every other session: a call
+/// placed because the far end sent a REFER (RFC 3515) is seen through
+/// before `call` exits, as is any call still being set up.
+fn call_over(n: &UaNode) -> bool {
+    let ua = n.ua();
+    n.outcomes().next().is_some_and(|o| o.ended.is_some())
+        && ua
+            .sessions()
+            .all(|id| ua.session(id).is_none_or(|s| s.state() == SessionState::Terminated))
 }
 
 /// Runs `sip-harness answer`.
