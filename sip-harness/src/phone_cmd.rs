@@ -7,11 +7,15 @@
 //!   [--hold-after SECS [--unhold-after SECS]] [--info TEXT] [--message TEXT]`
 //!   exits 0 when
 //!   the call was established and terminated cleanly, non-zero otherwise
-//!   with the final status on stderr.
-//! * `answer --bind ADDR:PORT [--transport udp|tcp] [--ring SECS]
-//!   [--reject CODE] [--hangup-after SECS] [--exit-after-calls N] [--prack]`
-//!   answers each call with 200 and an SDP answer (or rejects it) and exits
-//!   0 after N calls completed cleanly.
+//!   with the final status on stderr. A REFER from the far end is accepted
+//!   (RFC 3515: 202, NOTIFYs, the referred call placed); `call` then exits
+//!   once that call ended too.
+//! * `answer --bind ADDR:PORT [--transport udp|tcp] [--register SIP-URI
+//!   --user U --password P] [--ring SECS] [--reject CODE] [--hangup-after
+//!   SECS] [--exit-after-calls N] [--prack]` answers each call with 200 and
+//!   an SDP answer (or rejects it), accepts REFER as `call` does, and exits
+//!   0 after N calls (referred ones included) completed cleanly; with
+//!   `--register` it registers first and keeps the binding refreshed.
 //! * Both: `--trace` prints every message sent and received with a
 //!   timestamp on stderr; `--events json` prints one JSON object per
 //!   application event on stdout; progress lines go to stderr.
@@ -394,4 +398,73 @@ pub(crate) fn seed_from_clock() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64 ^ u64::from(std::process::id()))
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::ua::AnswerPolicy;
+    use crate::scenarios::calls::{add_phone, call_at};
+    use crate::sim::Sim;
+    use sip_core::time::Instant;
+    use sip_session::{ReferOptions, ReferTarget};
+
+    /// Alice calls Bob; Bob transfers her to Carol (REFER) and hangs up:
+    /// Alice's `call` is not over while her call with Carol goes on, and
+    /// is once Carol hung up (the `uas_refer` interop case, which failed
+    /// when `call` exited at Bob's BYE and left Carol's call behind).
+    #[test]
+    fn a_call_is_over_only_when_the_referred_call_is() {
+        let mut sim = Sim::new(7);
+        let addr = |port: u16| SocketAddr::from(([192, 0, 2, 1], port));
+        let answering = |hangup: u64, port: u16| Policy {
+            answer: Some(AnswerPolicy {
+                ring: Duration::from_millis(100),
+                reject: None,
+            }),
+            hangup_after: Some(Duration::from_secs(hangup)),
+            sdp: Some(sdp_for("x", addr(port), 40000)),
+            ..Policy::default()
+        };
+        let alice_policy = Policy {
+            sdp: Some(sdp_for("alice", addr(5060), 40000)),
+            ..Policy::default()
+        };
+        let alice = add_phone(&mut sim, "alice", "Alice", addr(5060), alice_policy);
+        let bob = add_phone(&mut sim, "bob", "Bob", addr(5062), answering(3, 5062));
+        let _carol = add_phone(&mut sim, "carol", "Carol", addr(5064), answering(10, 5064));
+        let bob_uri = Uri::parse("sip:bob@192.0.2.1:5062").unwrap();
+        let offer = sdp_for("alice", addr(5060), 40000);
+        call_at(&mut sim, Instant::ZERO, "Alice calls Bob", alice, bob_uri, offer);
+        let carol_uri = Uri::parse("sip:carol@192.0.2.1:5064").unwrap();
+        sim.at(Instant::ZERO + Duration::from_secs(1))
+            .label("Bob transfers Alice to Carol")
+            .call(bob, move |n, now| {
+                n.act(now, |ua, now| {
+                    let id = ua.sessions().next().expect("Bob's call");
+                    let opts = ReferOptions::new(ReferTarget::Uri(carol_uri));
+                    ua.session_mut(id).unwrap().refer(now, opts).unwrap();
+                });
+            });
+
+        sim.run_until(|s| {
+            s.node(alice)
+                .outcomes()
+                .next()
+                .is_some_and(|o| o.ended.is_some())
+        })
+        .unwrap();
+        let n = sim.node(alice);
+        let first = n.outcomes().next().unwrap();
+        assert_eq!(first.ended, Some(TerminationCause::RemoteBye));
+        assert_eq!(n.outcomes().count(), 2, "the referred call was placed");
+        assert!(!call_over(n), "Alice still talks with Carol");
+
+        sim.run_until(|s| call_over(s.node(alice))).unwrap();
+        let ended: Vec<_> = sim.node(alice).outcomes().map(|o| o.ended).collect();
+        assert_eq!(
+            ended,
+            [Some(TerminationCause::RemoteBye), Some(TerminationCause::RemoteBye)]
+        );
+    }
 }
