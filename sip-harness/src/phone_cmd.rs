@@ -30,7 +30,8 @@ use sip_core::time::Duration;
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::{Host, Uri};
 use sip_session::{
-    ExtensionSupport, InviteOptions, SessionState, TerminationCause, UserAgent, UserAgentConfig,
+    ByeOptions, CancelOptions, ExtensionSupport, InviteOptions, SessionState, TerminationCause,
+    UserAgent, UserAgentConfig,
 };
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
@@ -235,15 +236,21 @@ pub fn call(args: CallArgs) -> CmdResult {
     let target = Uri::parse(&args.target).map_err(|e| format!("{}: {e}", args.target))?;
     let user = args.user.clone().unwrap_or_else(|| "caller".to_owned());
     let mut cfg = base_config(&user, &args.net)?;
-    let (host, addr) = resolve(&target, transport)?;
-    cfg.hosts.push((host, addr));
-    if let Some(p) = &args.proxy {
-        let proxy = Uri::parse(p).map_err(|e| format!("{p}: {e}"))?;
-        let (_, paddr) = resolve(&proxy, transport)?;
-        cfg.outbound_proxy = Some(Destination::Addr {
-            transport,
-            addr: paddr,
-        });
+    match &args.proxy {
+        // The proxy routes the INVITE: the target's domain need not
+        // resolve here (RFC 3261 §8.1.2).
+        Some(p) => {
+            let proxy = Uri::parse(p).map_err(|e| format!("{p}: {e}"))?;
+            let (_, paddr) = resolve(&proxy, transport)?;
+            cfg.outbound_proxy = Some(Destination::Addr {
+                transport,
+                addr: paddr,
+            });
+        }
+        None => {
+            let (host, addr) = resolve(&target, transport)?;
+            cfg.hosts.push((host, addr));
+        }
     }
     if let (Some(u), Some(pw)) = (&args.user, &args.password) {
         cfg.credentials = Some(Credentials::password(u.clone(), pw.clone()));
@@ -279,13 +286,26 @@ pub fn call(args: CallArgs) -> CmdResult {
     let limit = std::time::Duration::from_secs(args.net.timeout);
     let done = d.run_until(|n| call_over(n), limit);
     report(&mut d, json);
-    // Keep retransmitting the BYE (Timer E) until it is answered or times
-    // out (Timer F).
+    let linger = if done {
+        // Keep retransmitting the BYE (Timer E) until it is answered or
+        // times out (Timer F).
+        33
+    } else {
+        // --timeout: give up, politely but without waiting long.
+        d.act(|n, now| n.act(now, give_up));
+        4
+    };
+    // A CANCEL shares its INVITE's branch (RFC 3261 §9.1): its 200 clears
+    // the branch before the INVITE's 487, which must still be ACKed.
     d.run_until(
-        |n| n.awaiting_responses() == 0,
-        std::time::Duration::from_secs(33),
+        |n| call_over(n) && n.awaiting_responses() == 0,
+        std::time::Duration::from_secs(linger),
     );
     report(&mut d, json);
+    if !done {
+        eprintln!("call failed: timeout after {} s", args.net.timeout);
+        return Ok(ExitCode::FAILURE);
+    }
     let Some(o) = d.node().outcomes().next().copied() else {
         eprintln!("call failed: no session");
         return Ok(ExitCode::FAILURE);
@@ -307,6 +327,24 @@ pub fn call(args: CallArgs) -> CmdResult {
         (_, _, None) => {
             eprintln!("call failed: timeout after {} s", args.net.timeout);
             Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Ends every session still going: CANCEL for a call being set up
+/// (RFC 3261 §9.1), BYE for an established one.
+fn give_up(ua: &mut UserAgent, now: sip_core::time::Instant) {
+    let ids: Vec<_> = ua.sessions().collect();
+    for id in ids {
+        if let Some(mut inviter) = ua.inviter(id) {
+            if inviter.cancel(now, CancelOptions::default()).is_ok() {
+                continue;
+            }
+        }
+        if let Some(mut s) = ua.session_mut(id) {
+            if s.state() == SessionState::Established {
+                let _ = s.bye(now, ByeOptions::default());
+            }
         }
     }
 }
@@ -466,5 +504,82 @@ mod tests {
             ended,
             [Some(TerminationCause::RemoteBye), Some(TerminationCause::RemoteBye)]
         );
+    }
+
+    /// A response to `req` (its Via, From, To, Call-ID, CSeq), with a To
+    /// tag unless it has one.
+    fn respond(req: &str, status: &str) -> String {
+        let mut out = format!("SIP/2.0 {status}\r\n");
+        for line in req.lines() {
+            let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+            if name == "to" && !line.contains("tag=") && !status.starts_with("100") {
+                out += &format!("{line};tag=far\r\n");
+            } else if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
+                out += &format!("{line}\r\n");
+            }
+        }
+        out + "Content-Length: 0\r\n\r\n"
+    }
+
+    /// `call --timeout 1` to a far end that only ever says 100 Trying
+    /// gives up after about a second: CANCEL (answered 200 and 487 here),
+    /// the 487 ACKed, "timeout" on stderr, exit 1. It used to wait 33 s
+    /// more for the INVITE's final response.
+    #[test]
+    fn call_gives_up_at_its_timeout_with_a_cancel() {
+        let far = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        far.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        let far_addr = far.local_addr().unwrap();
+        let far_end = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut invite = None;
+            let (mut cancelled, mut acked) = (false, false);
+            while let Ok((n, from)) = far.recv_from(&mut buf) {
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if req.starts_with("INVITE ") {
+                    let _ = far.send_to(respond(&req, "100 Trying").as_bytes(), from);
+                    invite = Some(req);
+                } else if req.starts_with("CANCEL ") {
+                    cancelled = true;
+                    let _ = far.send_to(respond(&req, "200 OK").as_bytes(), from);
+                    if let Some(inv) = &invite {
+                        let r = respond(inv, "487 Request Terminated");
+                        let _ = far.send_to(r.as_bytes(), from);
+                    }
+                } else if req.starts_with("ACK ") {
+                    acked = true;
+                    break;
+                }
+            }
+            (cancelled, acked)
+        });
+        let args = CallArgs {
+            target: format!("sip:far@{far_addr}"),
+            net: NetArgs {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                transport: "udp".into(),
+                trace: false,
+                events: None,
+                timeout: 1,
+            },
+            proxy: None,
+            user: None,
+            password: None,
+            hangup_after: 1.0,
+            no_sdp: false,
+            hold_after: None,
+            unhold_after: None,
+            info: None,
+            message: None,
+        };
+        let started = std::time::Instant::now();
+        let code = call(args).expect("the call runs");
+        let took = started.elapsed();
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(took < std::time::Duration::from_secs(4), "took {took:?}");
+        let (cancelled, acked) = far_end.join().unwrap();
+        assert!(cancelled, "the INVITE was cancelled");
+        assert!(acked, "the 487 was acknowledged before `call` exited");
     }
 }
