@@ -554,25 +554,7 @@ mod tests {
             }
             (cancelled, acked)
         });
-        let args = CallArgs {
-            target: format!("sip:far@{far_addr}"),
-            net: NetArgs {
-                bind: "127.0.0.1:0".parse().unwrap(),
-                transport: "udp".into(),
-                trace: false,
-                events: None,
-                timeout: 1,
-            },
-            proxy: None,
-            user: None,
-            password: None,
-            hangup_after: 1.0,
-            no_sdp: false,
-            hold_after: None,
-            unhold_after: None,
-            info: None,
-            message: None,
-        };
+        let args = call_args(format!("sip:far@{far_addr}"), None);
         let started = std::time::Instant::now();
         let code = call(args).expect("the call runs");
         let took = started.elapsed();
@@ -581,5 +563,62 @@ mod tests {
         let (cancelled, acked) = far_end.join().unwrap();
         assert!(cancelled, "the INVITE was cancelled");
         assert!(acked, "the 487 was acknowledged before `call` exited");
+    }
+
+    fn call_args(target: String, proxy: Option<String>) -> CallArgs {
+        CallArgs {
+            target,
+            net: NetArgs {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                transport: "udp".into(),
+                trace: false,
+                events: None,
+                timeout: 1,
+            },
+            proxy,
+            user: None,
+            password: None,
+            hangup_after: 1.0,
+            no_sdp: false,
+            hold_after: None,
+            unhold_after: None,
+            info: None,
+            message: None,
+        }
+    }
+
+    /// With `--proxy` the target's domain is the proxy's business: `call`
+    /// sends the INVITE for `sip:bob@nowhere.invalid` to the proxy (here
+    /// answering 486) instead of failing to resolve `nowhere.invalid`.
+    #[test]
+    fn call_through_a_proxy_does_not_resolve_the_target() {
+        let proxy = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        proxy
+            .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        let proxy_addr = proxy.local_addr().unwrap();
+        let proxy_end = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut request_line = None;
+            while let Ok((n, from)) = proxy.recv_from(&mut buf) {
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if req.starts_with("INVITE ") {
+                    request_line = req.lines().next().map(str::to_owned);
+                    let _ = proxy.send_to(respond(&req, "486 Busy Here").as_bytes(), from);
+                } else if req.starts_with("ACK ") {
+                    break;
+                }
+            }
+            request_line
+        });
+        let args = call_args(
+            "sip:bob@nowhere.invalid".into(),
+            Some(format!("sip:{proxy_addr}")),
+        );
+        assert_eq!(call(args).expect("the call runs"), ExitCode::FAILURE);
+        assert_eq!(
+            proxy_end.join().unwrap().as_deref(),
+            Some("INVITE sip:bob@nowhere.invalid SIP/2.0")
+        );
     }
 }
