@@ -355,9 +355,10 @@ fn give_up(ua: &mut UserAgent, now: sip_core::time::Instant) {
 fn call_over(n: &UaNode) -> bool {
     let ua = n.ua();
     n.outcomes().next().is_some_and(|o| o.ended.is_some())
-        && ua
-            .sessions()
-            .all(|id| ua.session(id).is_none_or(|s| s.state() == SessionState::Terminated))
+        && ua.sessions().all(|id| {
+            ua.session(id)
+                .is_none_or(|s| s.state() == SessionState::Terminated)
+        })
 }
 
 /// Runs `sip-harness answer`.
@@ -473,7 +474,14 @@ mod tests {
         let _carol = add_phone(&mut sim, "carol", "Carol", addr(5064), answering(10, 5064));
         let bob_uri = Uri::parse("sip:bob@192.0.2.1:5062").unwrap();
         let offer = sdp_for("alice", addr(5060), 40000);
-        call_at(&mut sim, Instant::ZERO, "Alice calls Bob", alice, bob_uri, offer);
+        call_at(
+            &mut sim,
+            Instant::ZERO,
+            "Alice calls Bob",
+            alice,
+            bob_uri,
+            offer,
+        );
         let carol_uri = Uri::parse("sip:carol@192.0.2.1:5064").unwrap();
         sim.at(Instant::ZERO + Duration::from_secs(1))
             .label("Bob transfers Alice to Carol")
@@ -502,7 +510,10 @@ mod tests {
         let ended: Vec<_> = sim.node(alice).outcomes().map(|o| o.ended).collect();
         assert_eq!(
             ended,
-            [Some(TerminationCause::RemoteBye), Some(TerminationCause::RemoteBye)]
+            [
+                Some(TerminationCause::RemoteBye),
+                Some(TerminationCause::RemoteBye)
+            ]
         );
     }
 
