@@ -7,11 +7,15 @@
 //!   [--hold-after SECS [--unhold-after SECS]] [--info TEXT] [--message TEXT]`
 //!   exits 0 when
 //!   the call was established and terminated cleanly, non-zero otherwise
-//!   with the final status on stderr.
-//! * `answer --bind ADDR:PORT [--transport udp|tcp] [--ring SECS]
-//!   [--reject CODE] [--hangup-after SECS] [--exit-after-calls N] [--prack]`
-//!   answers each call with 200 and an SDP answer (or rejects it) and exits
-//!   0 after N calls completed cleanly.
+//!   with the final status on stderr. A REFER from the far end is accepted
+//!   (RFC 3515: 202, NOTIFYs, the referred call placed); `call` then exits
+//!   once that call ended too.
+//! * `answer --bind ADDR:PORT [--transport udp|tcp] [--register SIP-URI
+//!   --user U --password P] [--ring SECS] [--reject CODE] [--hangup-after
+//!   SECS] [--exit-after-calls N] [--prack]` answers each call with 200 and
+//!   an SDP answer (or rejects it), accepts REFER as `call` does, and exits
+//!   0 after N calls (referred ones included) completed cleanly; with
+//!   `--register` it registers first and keeps the binding refreshed.
 //! * Both: `--trace` prints every message sent and received with a
 //!   timestamp on stderr; `--events json` prints one JSON object per
 //!   application event on stdout; progress lines go to stderr.
@@ -25,7 +29,10 @@ use sip_core::status::StatusCode;
 use sip_core::time::Duration;
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::{Host, Uri};
-use sip_session::{ExtensionSupport, InviteOptions, TerminationCause, UserAgent, UserAgentConfig};
+use sip_session::{
+    ByeOptions, CancelOptions, ExtensionSupport, InviteOptions, SessionState, TerminationCause,
+    UserAgent, UserAgentConfig,
+};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
@@ -229,15 +236,21 @@ pub fn call(args: CallArgs) -> CmdResult {
     let target = Uri::parse(&args.target).map_err(|e| format!("{}: {e}", args.target))?;
     let user = args.user.clone().unwrap_or_else(|| "caller".to_owned());
     let mut cfg = base_config(&user, &args.net)?;
-    let (host, addr) = resolve(&target, transport)?;
-    cfg.hosts.push((host, addr));
-    if let Some(p) = &args.proxy {
-        let proxy = Uri::parse(p).map_err(|e| format!("{p}: {e}"))?;
-        let (_, paddr) = resolve(&proxy, transport)?;
-        cfg.outbound_proxy = Some(Destination::Addr {
-            transport,
-            addr: paddr,
-        });
+    match &args.proxy {
+        // The proxy routes the INVITE: the target's domain need not
+        // resolve here (RFC 3261 §8.1.2).
+        Some(p) => {
+            let proxy = Uri::parse(p).map_err(|e| format!("{p}: {e}"))?;
+            let (_, paddr) = resolve(&proxy, transport)?;
+            cfg.outbound_proxy = Some(Destination::Addr {
+                transport,
+                addr: paddr,
+            });
+        }
+        None => {
+            let (host, addr) = resolve(&target, transport)?;
+            cfg.hosts.push((host, addr));
+        }
     }
     if let (Some(u), Some(pw)) = (&args.user, &args.password) {
         cfg.credentials = Some(Credentials::password(u.clone(), pw.clone()));
@@ -271,18 +284,28 @@ pub fn call(args: CallArgs) -> CmdResult {
     })
     .map_err(|e| format!("cannot send the INVITE: {e}"))?;
     let limit = std::time::Duration::from_secs(args.net.timeout);
-    let done = d.run_until(
-        |n| n.outcomes().next().is_some_and(|o| o.ended.is_some()),
-        limit,
-    );
+    let done = d.run_until(|n| call_over(n), limit);
     report(&mut d, json);
-    // Keep retransmitting the BYE (Timer E) until it is answered or times
-    // out (Timer F).
+    let linger = if done {
+        // Keep retransmitting the BYE (Timer E) until it is answered or
+        // times out (Timer F).
+        33
+    } else {
+        // --timeout: give up, politely but without waiting long.
+        d.act(|n, now| n.act(now, give_up));
+        4
+    };
+    // A CANCEL shares its INVITE's branch (RFC 3261 §9.1): its 200 clears
+    // the branch before the INVITE's 487, which must still be ACKed.
     d.run_until(
-        |n| n.awaiting_responses() == 0,
-        std::time::Duration::from_secs(33),
+        |n| call_over(n) && n.awaiting_responses() == 0,
+        std::time::Duration::from_secs(linger),
     );
     report(&mut d, json);
+    if !done {
+        eprintln!("call failed: timeout after {} s", args.net.timeout);
+        return Ok(ExitCode::FAILURE);
+    }
     let Some(o) = d.node().outcomes().next().copied() else {
         eprintln!("call failed: no session");
         return Ok(ExitCode::FAILURE);
@@ -306,6 +329,36 @@ pub fn call(args: CallArgs) -> CmdResult {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Ends every session still going: CANCEL for a call being set up
+/// (RFC 3261 §9.1), BYE for an established one.
+fn give_up(ua: &mut UserAgent, now: sip_core::time::Instant) {
+    let ids: Vec<_> = ua.sessions().collect();
+    for id in ids {
+        if let Some(mut inviter) = ua.inviter(id) {
+            if inviter.cancel(now, CancelOptions::default()).is_ok() {
+                continue;
+            }
+        }
+        if let Some(mut s) = ua.session_mut(id) {
+            if s.state() == SessionState::Established {
+                let _ = s.bye(now, ByeOptions::default());
+            }
+        }
+    }
+}
+
+/// True once the call ended, and so did every other session: a call
+/// placed because the far end sent a REFER (RFC 3515) is seen through
+/// before `call` exits, as is any call still being set up.
+fn call_over(n: &UaNode) -> bool {
+    let ua = n.ua();
+    n.outcomes().next().is_some_and(|o| o.ended.is_some())
+        && ua.sessions().all(|id| {
+            ua.session(id)
+                .is_none_or(|s| s.state() == SessionState::Terminated)
+        })
 }
 
 /// Runs `sip-harness answer`.
@@ -384,4 +437,199 @@ pub(crate) fn seed_from_clock() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64 ^ u64::from(std::process::id()))
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::ua::AnswerPolicy;
+    use crate::scenarios::calls::{add_phone, call_at};
+    use crate::sim::Sim;
+    use sip_core::time::Instant;
+    use sip_session::{ReferOptions, ReferTarget};
+
+    /// Alice calls Bob; Bob transfers her to Carol (REFER) and hangs up:
+    /// Alice's `call` is not over while her call with Carol goes on, and
+    /// is once Carol hung up (the `uas_refer` interop case, which failed
+    /// when `call` exited at Bob's BYE and left Carol's call behind).
+    #[test]
+    fn a_call_is_over_only_when_the_referred_call_is() {
+        let mut sim = Sim::new(7);
+        let addr = |port: u16| SocketAddr::from(([192, 0, 2, 1], port));
+        let answering = |hangup: u64, port: u16| Policy {
+            answer: Some(AnswerPolicy {
+                ring: Duration::from_millis(100),
+                reject: None,
+            }),
+            hangup_after: Some(Duration::from_secs(hangup)),
+            sdp: Some(sdp_for("x", addr(port), 40000)),
+            ..Policy::default()
+        };
+        let alice_policy = Policy {
+            sdp: Some(sdp_for("alice", addr(5060), 40000)),
+            ..Policy::default()
+        };
+        let alice = add_phone(&mut sim, "alice", "Alice", addr(5060), alice_policy);
+        let bob = add_phone(&mut sim, "bob", "Bob", addr(5062), answering(3, 5062));
+        let _carol = add_phone(&mut sim, "carol", "Carol", addr(5064), answering(10, 5064));
+        let bob_uri = Uri::parse("sip:bob@192.0.2.1:5062").unwrap();
+        let offer = sdp_for("alice", addr(5060), 40000);
+        call_at(
+            &mut sim,
+            Instant::ZERO,
+            "Alice calls Bob",
+            alice,
+            bob_uri,
+            offer,
+        );
+        let carol_uri = Uri::parse("sip:carol@192.0.2.1:5064").unwrap();
+        sim.at(Instant::ZERO + Duration::from_secs(1))
+            .label("Bob transfers Alice to Carol")
+            .call(bob, move |n, now| {
+                n.act(now, |ua, now| {
+                    let id = ua.sessions().next().expect("Bob's call");
+                    let opts = ReferOptions::new(ReferTarget::Uri(carol_uri));
+                    ua.session_mut(id).unwrap().refer(now, opts).unwrap();
+                });
+            });
+
+        sim.run_until(|s| {
+            s.node(alice)
+                .outcomes()
+                .next()
+                .is_some_and(|o| o.ended.is_some())
+        })
+        .unwrap();
+        let n = sim.node(alice);
+        let first = n.outcomes().next().unwrap();
+        assert_eq!(first.ended, Some(TerminationCause::RemoteBye));
+        assert_eq!(n.outcomes().count(), 2, "the referred call was placed");
+        assert!(!call_over(n), "Alice still talks with Carol");
+
+        sim.run_until(|s| call_over(s.node(alice))).unwrap();
+        let ended: Vec<_> = sim.node(alice).outcomes().map(|o| o.ended).collect();
+        assert_eq!(
+            ended,
+            [
+                Some(TerminationCause::RemoteBye),
+                Some(TerminationCause::RemoteBye)
+            ]
+        );
+    }
+
+    /// A response to `req` (its Via, From, To, Call-ID, CSeq), with a To
+    /// tag unless it has one.
+    fn respond(req: &str, status: &str) -> String {
+        let mut out = format!("SIP/2.0 {status}\r\n");
+        for line in req.lines() {
+            let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+            if name == "to" && !line.contains("tag=") && !status.starts_with("100") {
+                out += &format!("{line};tag=far\r\n");
+            } else if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
+                out += &format!("{line}\r\n");
+            }
+        }
+        out + "Content-Length: 0\r\n\r\n"
+    }
+
+    /// `call --timeout 1` to a far end that only ever says 100 Trying
+    /// gives up after about a second: CANCEL (answered 200 and 487 here),
+    /// the 487 ACKed, "timeout" on stderr, exit 1. It used to wait 33 s
+    /// more for the INVITE's final response.
+    #[test]
+    fn call_gives_up_at_its_timeout_with_a_cancel() {
+        let far = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        far.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        let far_addr = far.local_addr().unwrap();
+        let far_end = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut invite = None;
+            let (mut cancelled, mut acked) = (false, false);
+            while let Ok((n, from)) = far.recv_from(&mut buf) {
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if req.starts_with("INVITE ") {
+                    let _ = far.send_to(respond(&req, "100 Trying").as_bytes(), from);
+                    invite = Some(req);
+                } else if req.starts_with("CANCEL ") {
+                    cancelled = true;
+                    let _ = far.send_to(respond(&req, "200 OK").as_bytes(), from);
+                    if let Some(inv) = &invite {
+                        let r = respond(inv, "487 Request Terminated");
+                        let _ = far.send_to(r.as_bytes(), from);
+                    }
+                } else if req.starts_with("ACK ") {
+                    acked = true;
+                    break;
+                }
+            }
+            (cancelled, acked)
+        });
+        let args = call_args(format!("sip:far@{far_addr}"), None);
+        let started = std::time::Instant::now();
+        let code = call(args).expect("the call runs");
+        let took = started.elapsed();
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(took < std::time::Duration::from_secs(4), "took {took:?}");
+        let (cancelled, acked) = far_end.join().unwrap();
+        assert!(cancelled, "the INVITE was cancelled");
+        assert!(acked, "the 487 was acknowledged before `call` exited");
+    }
+
+    fn call_args(target: String, proxy: Option<String>) -> CallArgs {
+        CallArgs {
+            target,
+            net: NetArgs {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                transport: "udp".into(),
+                trace: false,
+                events: None,
+                timeout: 1,
+            },
+            proxy,
+            user: None,
+            password: None,
+            hangup_after: 1.0,
+            no_sdp: false,
+            hold_after: None,
+            unhold_after: None,
+            info: None,
+            message: None,
+        }
+    }
+
+    /// With `--proxy` the target's domain is the proxy's business: `call`
+    /// sends the INVITE for `sip:bob@nowhere.invalid` to the proxy (here
+    /// answering 486) instead of failing to resolve `nowhere.invalid`.
+    #[test]
+    fn call_through_a_proxy_does_not_resolve_the_target() {
+        let proxy = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        proxy
+            .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        let proxy_addr = proxy.local_addr().unwrap();
+        let proxy_end = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut request_line = None;
+            while let Ok((n, from)) = proxy.recv_from(&mut buf) {
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if req.starts_with("INVITE ") {
+                    request_line = req.lines().next().map(str::to_owned);
+                    let _ = proxy.send_to(respond(&req, "486 Busy Here").as_bytes(), from);
+                } else if req.starts_with("ACK ") {
+                    break;
+                }
+            }
+            request_line
+        });
+        let args = call_args(
+            "sip:bob@nowhere.invalid".into(),
+            Some(format!("sip:{proxy_addr}")),
+        );
+        assert_eq!(call(args).expect("the call runs"), ExitCode::FAILURE);
+        assert_eq!(
+            proxy_end.join().unwrap().as_deref(),
+            Some("INVITE sip:bob@nowhere.invalid SIP/2.0")
+        );
+    }
 }

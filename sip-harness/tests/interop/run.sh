@@ -16,6 +16,9 @@
 #   INTEROP_TIMEOUT    seconds each process may run            (default 30)
 #   INTEROP_LOG_DIR    where logs go             (default a fresh mktemp -d)
 #   INTEROP_LOST_RUNS  repetitions of each -lost 10 case        (default 2)
+#   INTEROP_SKIP       skip the cases whose name matches this regex
+# Three-party cases (REFER, answer -register) use a third port, BASE+2i+2,
+# and take two indexes.
 # Each sip-harness process gets INTEROP_CASE=<case name> in its environment
 # (informative; the self-test's stand-in binary uses it to pick its flow).
 set -u
@@ -28,6 +31,7 @@ BASE_PORT=${INTEROP_BASE_PORT:-35060}
 T=${INTEROP_TIMEOUT:-30}
 LOST_RUNS=${INTEROP_LOST_RUNS:-2}
 FILTER=${1:-}
+SKIP=${INTEROP_SKIP:-}
 
 if ! command -v sipp >/dev/null 2>&1; then
   echo "run.sh: sipp is not installed; install it with: apt-get install -y sip-tester" >&2
@@ -81,7 +85,7 @@ INDEX=0
 pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$1"; }
 fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s: %s (logs: %s/%s.*)\n' "$1" "$2" "$LOG_DIR" "$1"; }
 
-selected() { [[ -z $FILTER || $1 =~ $FILTER ]]; }
+selected() { [[ (-z $FILTER || $1 =~ $FILTER) && (-z $SKIP || ! $1 =~ $SKIP) ]]; }
 
 # Is something bound to 127.0.0.1:PORT (udp) or listening there (tcp)?
 port_ready() { # udp|tcp PORT
@@ -331,6 +335,138 @@ uac_case() {
   if [[ -z $reason ]]; then pass "$name"; else fail "$name" "$reason"; fi
 }
 
+# Wait up to 10 s for FILE to contain a line matching REGEX while PID
+# runs; prints the first such line.
+wait_log() { # FILE REGEX PID
+  local i line
+  for ((i = 0; i < 100; i++)); do
+    line=$(grep -m1 -E "$2" "$1" 2>/dev/null) && { echo "$line"; return 0; }
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.1
+  done
+  line=$(grep -m1 -E "$2" "$1" 2>/dev/null) && { echo "$line"; return 0; }
+  return 1
+}
+
+# Start sipp NAME (a second or third sipp of a case) and wait until it
+# listens; on failure, records the FAIL and returns 1.
+start_sipp_ready() { # CASE NAME SCENARIO udp|tcp PORT [ARGS...]
+  local case=$1
+  shift
+  start_sipp "$@"
+  if ! wait_ready "$3" "$4" "$SIPP_PID"; then
+    stop "$SIPP_PID"
+    fail "$case" "sipp $1 did not bind $3 127.0.0.1:$4: $(tail -n 3 "$LOG_DIR/$1.sipp.out" | tr -s '\n' ' ')"
+    return 1
+  fi
+}
+
+# Waits for the sipp PIDs (in order) while OTHER runs, and collects their
+# verdicts into REASON (a global). Each sipp's logs are NAME.*.
+collect_sipps() { # OTHER_PID NAME:PID...
+  local other=$1 entry why
+  shift
+  for entry in "$@"; do
+    wait_sipp "${entry#*:}" "$other" 10
+    why=$(sipp_verdict "${entry%:*}")
+    [[ -n $why ]] && REASON="${REASON:+$REASON; }${entry%:*}: $why"
+  done
+}
+
+# `answer --register` against sipp as registrar (registrar.xml, granting a
+# few seconds), called by a second sipp at the contact the registrar got
+# (uac_registered_call.xml); the registrar then waits for the refresh.
+# `answer` must still run at the end (it is then stopped).
+#   register_answer_case NAME udp|tcp EXPIRES
+register_answer_case() {
+  local name=$1 transport=$2 expires=$3
+  INDEX=$((INDEX + 2)) # three ports
+  selected "$name" || return 0
+  local rport=$((BASE_PORT + 2 * INDEX - 2)) hport=$((BASE_PORT + 2 * INDEX - 1))
+  local cport=$((BASE_PORT + 2 * INDEX))
+  local linger=1000 tp=""
+  [[ $transport == tcp ]] && linger=0 tp=";transport=tcp"
+  REASON=""
+
+  start_sipp_ready "$name" "$name.registrar" registrar.xml "$transport" "$rport" -d "$linger" \
+    -key auth_user "$AUTH_USER" -key auth_pass "$AUTH_PASS" -key expires "$expires" || return
+  local rpid=$SIPP_PID
+  start_harness "$name" answer --bind "127.0.0.1:$hport" --transport "$transport" \
+    --register "sip:127.0.0.1:$rport$tp" --user "$AUTH_USER" --password "$AUTH_PASS"
+  local harness_pid=$HARNESS_PID
+  local line contact
+  if ! line=$(wait_log "$LOG_DIR/$name.registrar.sipp.actions" 'registered contact: [^ ]' "$rpid"); then
+    collect_sipps "$harness_pid" "$name.registrar:$rpid"
+    stop "$harness_pid"
+    fail "$name" "not registered within 10 s${REASON:+: $REASON}"
+    return
+  fi
+  contact=${line##*registered contact: }
+  start_sipp "$name.caller" uac_registered_call.xml "$transport" "$cport" -d "$linger" \
+    -s "$AUTH_USER" -key contact "$contact" "127.0.0.1:$hport"
+  collect_sipps "$harness_pid" "$name.caller:$SIPP_PID" "$name.registrar:$rpid"
+  if kill -0 "$harness_pid" 2>/dev/null; then
+    stop "$harness_pid"
+  else
+    reap "$harness_pid"
+    REASON="${REASON:+$REASON; }$(harness_reason "$name" $?) while sipp was running"
+  fi
+  if [[ -z $REASON ]]; then pass "$name"; else fail "$name" "$REASON"; fi
+}
+
+# REFER (RFC 3515) with a second sipp as the transfer target
+# (uas_refer_target.xml, -key target_port in the transferor's scenario).
+#   refer_case NAME udp|tcp uas|uac SCENARIO [ARGS...]
+# uas: sipp (SCENARIO) answers `sip-harness call ARGS` and transfers it;
+# uac: sipp (SCENARIO) calls `sip-harness answer ARGS` and transfers it.
+# Our side must exit 0 by itself after both calls.
+refer_case() {
+  local name=$1 transport=$2 role=$3 scenario=$4
+  shift 4
+  INDEX=$((INDEX + 2)) # three ports
+  selected "$name" || return 0
+  local sport=$((BASE_PORT + 2 * INDEX - 2)) hport=$((BASE_PORT + 2 * INDEX - 1))
+  local tport=$((BASE_PORT + 2 * INDEX))
+  local linger=1000 tp=""
+  [[ $transport == tcp ]] && linger=0 tp=";transport=tcp"
+  REASON=""
+
+  start_sipp_ready "$name" "$name.target" uas_refer_target.xml "$transport" "$tport" -d "$linger" || return
+  local tpid=$SIPP_PID spid harness_pid
+  if [[ $role == uas ]]; then
+    if ! start_sipp_ready "$name" "$name" "$scenario" "$transport" "$sport" -d "$linger" \
+      -key target_port "$tport"; then
+      stop "$tpid"
+      return
+    fi
+    spid=$SIPP_PID
+    start_harness "$name" call "sip:service@127.0.0.1:$sport$tp" --bind "127.0.0.1:$hport" \
+      --transport "$transport" "$@"
+    harness_pid=$HARNESS_PID
+  else
+    start_harness "$name" answer --bind "127.0.0.1:$hport" --transport "$transport" "$@"
+    harness_pid=$HARNESS_PID
+    if ! wait_ready "$transport" "$hport" "$harness_pid"; then
+      stop "$harness_pid"
+      stop "$tpid"
+      fail "$name" "sip-harness answer did not bind $transport 127.0.0.1:$hport within 10 s"
+      return
+    fi
+    start_sipp "$name" "$scenario" "$transport" "$sport" -d "$linger" \
+      -key target_port "$tport" "127.0.0.1:$hport"
+    spid=$SIPP_PID
+  fi
+  collect_sipps "$harness_pid" "$name:$spid" "$name.target:$tpid"
+  local hrc
+  if ! wait_exit "$harness_pid" 10; then
+    REASON="${REASON:+$REASON; }sip-harness still running 10 s after the calls"
+  fi
+  stop "$harness_pid"
+  hrc=$?
+  [[ -z $REASON && $hrc -ne 0 ]] && REASON=$(harness_reason "$name" "$hrc")
+  if [[ -z $REASON ]]; then pass "$name"; else fail "$name" "$REASON"; fi
+}
+
 echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*' | sed 's/[.]$//')"
 echo "sip-harness: $BIN"
 echo "logs: $LOG_DIR"
@@ -378,6 +514,13 @@ for tr in udp tcp; do
     --
   uac_case "uac_prack_$tr" uac_prack.xml "$tr" exit \
     -- --prack --ring 1 --exit-after-calls 1
+
+  # REFER: the far end transfers the call to a second sipp
+  refer_case "uas_refer_$tr" "$tr" uas uas_refer.xml --hangup-after 15
+  refer_case "uac_refer_$tr" "$tr" uac uac_refer.xml --exit-after-calls 2
+
+  # `answer --register`: sipp as registrar (digest, 3 s granted, refresh)
+  register_answer_case "uac_register_$tr" "$tr" 3
 done
 
 # UDP with 10 % of sipp's messages dropped, both ways: retransmissions (ours
