@@ -243,6 +243,9 @@ impl Via {
     /// Checks `value` exactly as [`Via::parse`] does, without building
     /// the value (no allocation): the parse-time checks use it.
     pub(crate) fn check(value: &str) -> Result<(), HeaderError> {
+        if is_plain(value) {
+            return Ok(());
+        }
         let head = Head::split(value)?;
         if !Host::is_valid(head.host) || head.host.contains(':') && !head.host.starts_with('[') {
             return Err(malformed(NAME, "bad sent-by host"));
@@ -257,6 +260,57 @@ impl Via {
         }
         Ok(())
     }
+}
+
+/// A conservative recogniser for the usual shape of a Via value,
+/// `SIP/2.0/UDP host[:port];name=token;flag...` with single spaces, no
+/// quotes and no IPv6 reference: true only for values [`Via::parse`]
+/// accepts (property-tested), false meaning "not sure". Each parameter
+/// still goes through the full via-param rules ([`param_ok`]).
+fn is_plain(s: &str) -> bool {
+    use crate::uri::chars::{run, HOST, TOKEN};
+    let b = s.as_bytes();
+    let Some(rest) = b.strip_prefix(b"SIP/2.0/") else {
+        return false;
+    };
+    let t = run(rest, 0, &TOKEN);
+    if t == 0 || rest.get(t) != Some(&b' ') {
+        return false;
+    }
+    let mut i = b.len() - rest.len() + t + 1;
+    let h = run(b, i, &HOST);
+    if h == 0 || !Host::is_valid(&s[i..i + h]) {
+        return false;
+    }
+    i += h;
+    if b.get(i) == Some(&b':') {
+        let d = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if d == 0 || d > 5 || s[i + 1..i + 1 + d].parse::<u16>().is_err() {
+            return false;
+        }
+        i += 1 + d;
+    }
+    while b.get(i) == Some(&b';') {
+        let n = run(b, i + 1, &TOKEN);
+        if n == 0 {
+            return false;
+        }
+        let name = &s[i + 1..i + 1 + n];
+        i += 1 + n;
+        let mut value = None;
+        if b.get(i) == Some(&b'=') {
+            let v = run(b, i + 1, &TOKEN);
+            if v == 0 {
+                return false;
+            }
+            value = Some(&s[i + 1..i + 1 + v]);
+            i += 1 + v;
+        }
+        if !param_ok(name, value) {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// The parts of a Via value before its parameters, borrowed.
@@ -368,6 +422,9 @@ mod tests {
 
     /// `Via::check` accepts exactly what `Via::parse` accepts.
     fn same_verdict(s: &str) {
+        if is_plain(s) {
+            assert!(Via::parse(s).is_ok(), "recogniser accepted {s:?}");
+        }
         assert_eq!(
             Via::check(s).is_ok(),
             Via::parse(s).is_ok(),
@@ -375,6 +432,27 @@ mod tests {
         );
         if let (Err(a), Err(b)) = (Via::check(s), Via::parse(s)) {
             assert_eq!(a.to_string(), b.to_string(), "different errors for {s:?}");
+        }
+    }
+
+    #[test]
+    fn recogniser_takes_the_usual_vias() {
+        for s in [
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1;rport",
+            "SIP/2.0/TCP pc33.example.com;rport=5060;received=192.0.2.4;branch=z9hG4bK-x",
+            "SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKnashds7",
+        ] {
+            assert!(is_plain(s), "{s:?}");
+        }
+        for s in [
+            "SIP/2.0/UDP h;received=300.1.1.1",
+            "SIP/2.0/UDP h;ttl=256",
+            "SIP/2.0/UDP h;branch",
+            "SIP/2.0/UDP [::1]",
+            "SIP/2.0/UDP h ;branch=x",
+            "SIP/2.0/UDP h;x=\"q\"",
+        ] {
+            assert!(!is_plain(s), "{s:?}");
         }
     }
 
