@@ -62,6 +62,8 @@ pub(crate) struct Client {
     /// and may be cancelled (§9.1).
     provisional: bool,
     cancel: Cancel,
+    /// Its session ended and [`on_terminated`] did what it does.
+    orphaned: bool,
     request: Request,
     seq: u32,
     offered: bool,
@@ -207,6 +209,7 @@ pub(crate) fn send(
         txn,
         provisional: false,
         cancel: Cancel::None,
+        orphaned: false,
         request: req,
         seq,
         offered,
@@ -582,33 +585,25 @@ pub(crate) fn end_pending(core: &mut Core, s: &mut SessionData, now: Instant) {
 }
 
 /// The session ended with our re-INVITE still without a final response
-/// (called after `lifecycle::terminate`, once per command on the ended
-/// session, so it only arms what is not armed yet): cancel it now if a
-/// provisional response came (RFC 3261 §9.1), else give the peer 64*T1
-/// more (Timer B ends it meanwhile if nothing at all arrives; a 2xx racing
-/// the BYE is ACKed) before cancelling. The ended session is kept until
-/// the transaction ends (`UserAgent::reap`).
+/// (called after `lifecycle::terminate`, which stopped the session's
+/// timers; acts once): cancel it now if a provisional response came (RFC
+/// 3261 §9.1), else give the peer 64*T1 more before cancelling (a 2xx
+/// racing the BYE, often right behind its 100, is ACKed; Timer B ends the
+/// transaction meanwhile if nothing at all arrives). The ended session is
+/// kept until the transaction ends (`UserAgent::reap`).
 pub(crate) fn on_terminated(core: &mut Core, s: &mut SessionData, now: Instant) {
-    let Some(c) = s.reinvite.as_ref().and_then(|r| r.client.as_ref()) else {
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
         return;
     };
-    if c.done {
+    if c.done || c.orphaned {
         return;
     }
+    c.orphaned = true;
+    let wait = now + core.t1x64();
     match (c.cancel, c.provisional) {
-        (Cancel::Sent, _) => {
-            if s.timers.get(SessionTimer::ReinviteCancelWait).is_none() {
-                let at = now + core.t1x64();
-                core.arm(s, SessionTimer::ReinviteCancelWait, at);
-            }
-        }
+        (Cancel::Sent, _) => core.arm(s, SessionTimer::ReinviteCancelWait, wait),
         (_, true) => send_cancel(core, s, now),
-        (Cancel::None, false) => {
-            if s.timers.get(SessionTimer::ReinviteTimeout).is_none() {
-                let at = now + core.t1x64();
-                core.arm(s, SessionTimer::ReinviteTimeout, at);
-            }
-        }
+        (Cancel::None, false) => core.arm(s, SessionTimer::ReinviteTimeout, wait),
         (Cancel::Held, false) => {}
     }
 }
