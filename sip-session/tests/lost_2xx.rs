@@ -130,12 +130,19 @@ fn lost_reinvite_2xx_then_caller_byes() {
     assert_eq!(net.ua(alice).session_count(), 1);
     assert_eq!(sent(&net, alice, Method::Cancel).len(), 1);
     net.run_for(SECOND * 5);
-    assert!(oks_sent_after(&net, bob, 2, bob_ended) >= 2, "{:?}", net.methods(bob));
+    assert!(
+        oks_sent_after(&net, bob, 2, bob_ended) >= 2,
+        "{:?}",
+        net.methods(bob)
+    );
     assert_eq!(dropped.get(), 2);
     // The third 200 got through: Alice ACKed it (CSeq of the re-INVITE)
     // and Bob forgot it.
     let acks = sent(&net, alice, Method::Ack);
-    assert!(acks.iter().any(|&(at, n)| n == 2 && at > bob_ended), "{acks:?}");
+    assert!(
+        acks.iter().any(|&(at, n)| n == 2 && at > bob_ended),
+        "{acks:?}"
+    );
     assert_eq!(net.ua(bob).unacknowledged_2xx(), 0);
     let retransmissions = net.methods(bob).iter().filter(|m| *m == "200").count();
     net.run_for(SECOND * 70);
@@ -225,7 +232,11 @@ fn reinvite_2xx_never_acked_is_forgotten_after_64_t1() {
     assert_eq!(cancels[0].0, first_ok + SECOND * 32);
     assert!(!sent(&net, alice, Method::Ack).iter().any(|&(_, n)| n == 2));
     net.run_for(SECOND * 29);
-    assert_eq!(net.ua(alice).session_count(), 1, "kept while the re-INVITE lives");
+    assert_eq!(
+        net.ua(alice).session_count(),
+        1,
+        "kept while the re-INVITE lives"
+    );
     net.run_for(SECOND * 3);
     assert_eq!(net.ua(alice).session_count(), 0, "64*T1 after the CANCEL");
     assert_eq!(net.ua(alice).abandoned_transactions(), 0);
@@ -278,7 +289,8 @@ fn lost_ack_of_initial_2xx_then_caller_byes() {
             },
         )
         .unwrap();
-    assert!(net.run_until(SECOND, |n| n.state(alice, call) == SessionState::Established));
+    assert!(net.run_until(SECOND, |n| n.state(alice, call)
+        == SessionState::Established));
     assert_eq!(acks.get(), 1);
     let now = net.now;
     net.ua(alice)
@@ -323,7 +335,9 @@ fn reinvite_without_final_response_is_cancelled_after_invite_timeout() {
     assert_eq!(cancels.len(), 1);
     assert!(cancels[0].0 >= t0 + SECOND * 10);
     assert_eq!(outcomes(&net, alice, call, Method::Invite), [487]);
-    assert!(net.events(bob).any(|e| matches!(e, Event::Cancel { session } if *session == inv)));
+    assert!(net
+        .events(bob)
+        .any(|e| matches!(e, Event::Cancel { session } if *session == inv)));
     assert_eq!(net.state(alice, call), SessionState::Established);
     assert_eq!(net.state(bob, inv), SessionState::Established);
     assert_eq!(
@@ -418,7 +432,8 @@ fn establish(net: &mut Net, alice: usize, bob: usize) -> SessionId {
             },
         )
         .unwrap();
-    assert!(net.run_until(SECOND, |n| n.state(alice, call) == SessionState::Established));
+    assert!(net.run_until(SECOND, |n| n.state(alice, call)
+        == SessionState::Established));
     net.run_for(SECOND);
     call
 }

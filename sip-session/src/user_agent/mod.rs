@@ -208,8 +208,7 @@ impl UserAgent {
             }
             self.process(now);
         }
-        let owners =
-            self.sessions.len() + self.core.requests.len() + self.core.pending_acks.len();
+        let owners = self.sessions.len() + self.core.requests.len() + self.core.pending_acks.len();
         if self.core.timers.len() > 1024 && self.core.timers.len() > 4 * owners {
             let sessions = &self.sessions;
             let requests = &self.core.requests;

@@ -248,7 +248,7 @@ pub(crate) fn take_unacked(s: &mut SessionData) -> Option<Unacked> {
     let next = s.timers.get(SessionTimer::ReinviteRetransmit2xx)?;
     let until = s.timers.get(SessionTimer::ReinviteAckWait)?;
     let r = s.reinvite.as_mut()?;
-    if !r.server.as_ref().is_some_and(|srv| srv.ok.is_some()) {
+    if r.server.as_ref().is_none_or(|srv| srv.ok.is_none()) {
         return None;
     }
     let srv = r.server.take()?;
