@@ -255,7 +255,6 @@ fn ported_cases_survive_faults_over_120_seeds() {
 /// no counterpart of `invite_timeout`) and is never freed; otherwise it
 /// ends on Timer B.
 #[test]
-#[ignore = "sip-session bug: the 2xx of a re-INVITE is not retransmitted once the session ends"]
 fn bye_races_survive_faults() {
     let failures = sweep_these(&BYE_RACES, 120);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -82,7 +82,10 @@ pub enum Event {
         session: SessionId,
     },
     /// Invitation: the caller cancelled (RFC 3261 §9.2); the CANCEL was
-    /// answered 200 and the INVITE 487.
+    /// answered 200 and the INVITE 487. Also, in an established session
+    /// (either role), the peer cancelled the re-INVITE of the last
+    /// [`Event::Reinvite`]: it was answered 487, its offer rolled back,
+    /// and the session goes on as it was.
     Cancel {
         /// The session.
         session: SessionId,

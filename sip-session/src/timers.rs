@@ -55,10 +55,18 @@ pub(crate) enum SessionTimer {
     /// Our UPDATE got 491: send it again (RFC 3311 §5.2, the RFC 3261
     /// §14.1 delay).
     UpdateRetry,
+    /// Our re-INVITE has no final response: `invite_timeout` after it was
+    /// sent (the bound of an initial INVITE, RFC 3261 §14.1), or 64*T1
+    /// after its session ended: CANCEL it once a provisional response
+    /// arrived (§9.1).
+    ReinviteTimeout,
+    /// 64*T1 after the CANCEL of our re-INVITE without final response:
+    /// the transaction is considered cancelled and destroyed (§9.1).
+    ReinviteCancelWait,
 }
 
 impl SessionTimer {
-    pub(crate) const COUNT: usize = 17;
+    pub(crate) const COUNT: usize = 19;
 }
 
 /// The deadlines of one session; [`Instant::MAX`] means unarmed.
@@ -106,6 +114,8 @@ pub(crate) enum TimerOwner {
         crate::subscription::SubscriptionId,
         crate::subscription::SubTimer,
     ),
+    /// The 2xx of an ended session retransmitted until its ACK.
+    PendingAck(crate::user_agent::pending_ack::PendingAckId),
 }
 
 /// The deadline heap (lazy deletion).

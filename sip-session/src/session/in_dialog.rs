@@ -243,7 +243,6 @@ pub(crate) fn on_final(
     method: Method,
     status: StatusCode,
 ) {
-    let notify = method == Method::Notify;
     core.emit(Event::RequestOutcome {
         session: s.id,
         method,
@@ -251,8 +250,6 @@ pub(crate) fn on_final(
     });
     if matches!(status.as_u16(), 481 | 408) {
         reinvite::lose_dialog(core, s, now, status);
-    } else if notify {
-        super::refer::on_notify_answered(core, s, now);
     }
 }
 

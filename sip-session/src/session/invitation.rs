@@ -12,8 +12,9 @@ use crate::ids::SessionId;
 use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
+use crate::user_agent::pending_ack::Unacked;
 use sip_core::dialog::Dialog;
-use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity, TypedHeader};
+use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
@@ -665,7 +666,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             if !core.send_response(now, txn, ok.clone()) {
                 // The server transaction ended (Timer L): retransmit
                 // statelessly along the Via (RFC 6026 §7.1).
-                let _ = resend_stateless(core, now, &ok);
+                let _ = core.resend_stateless(now, &ok);
             }
             core.arm(s, SessionTimer::Retransmit2xx, next);
         }
@@ -693,17 +694,20 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
     }
 }
 
-/// Sends a response along its top Via without a transaction (a 2xx
-/// retransmission after Timer L).
-fn resend_stateless(core: &mut Core, now: Instant, r: &Response) -> Option<()> {
-    let via = r.headers.values(&HeaderName::Via).next()?;
-    let v = sip_core::header::Via::parse(via).ok()?;
-    let transport = v.transport.known()?;
-    let host = v.received().or_else(|| v.host.ip())?;
-    let port = v.rport().flatten().unwrap_or(v.sent_by_port());
-    let dest = sip_core::transport::Destination::Addr {
-        transport,
-        addr: std::net::SocketAddr::new(host, port),
-    };
-    core.txn.send_stateless(now, r.clone().into(), dest).ok()
+/// The 2xx still waiting for its ACK when the session ends, with its
+/// retransmission state, for the user agent to go on retransmitting it
+/// (RFC 3261 §13.3.1.4); the session's own retransmission stops.
+pub(crate) fn take_unacked(s: &mut SessionData) -> Option<Unacked> {
+    let next = s.timers.get(SessionTimer::Retransmit2xx)?;
+    let until = s.timers.get(SessionTimer::AckWait)?;
+    let u = s.uas.as_mut()?;
+    let ok = u.ok.take()?;
+    Some(Unacked {
+        txn: u.txn,
+        ok,
+        seq: u.invite_seq,
+        interval: u.ok_interval,
+        next,
+        until,
+    })
 }

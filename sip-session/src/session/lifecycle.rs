@@ -38,14 +38,16 @@ pub(crate) fn set_state(core: &mut Core, s: &mut SessionData, to: SessionState) 
     true
 }
 
-/// Ends the session: timers stopped, offer/answer closed, the dialog
-/// forgotten (later requests in it get 481), role data dropped except what
-/// the Inviter still needs to ACK retransmitted 2xx.
+/// Ends the session: a 2xx still waiting for its ACK handed over to the
+/// user agent, timers stopped, offer/answer closed, the dialog forgotten
+/// (later requests in it get 481), role data dropped except what the
+/// Inviter still needs to ACK retransmitted 2xx.
 pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: TerminationCause) {
     if s.state == SessionState::Terminated {
         return;
     }
     s.cause = Some(cause);
+    hand_over_unacked(core, s);
     s.timers.stop_all();
     s.oa.close();
     s.bye_after_ack = None;
@@ -64,6 +66,22 @@ pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: Termination
         session: s.id,
         cause,
     });
+}
+
+/// RFC 3261 §13.3.1.4: the 2xx to an INVITE or re-INVITE is retransmitted
+/// until its ACK arrives or 64*T1 passed, whether or not the session is
+/// still up (a BYE may overtake the ACK, or follow a lost 2xx): the
+/// session's retransmission moves to the user agent, which outlives the
+/// session (`user_agent::pending_ack`).
+fn hand_over_unacked(core: &mut Core, s: &mut SessionData) {
+    let Some(dialog) = s.dialog.as_ref().map(|d| d.id().clone()) else {
+        return;
+    };
+    let initial = super::invitation::take_unacked(s);
+    let reinvite = super::reinvite::take_unacked(s);
+    for unacked in [initial, reinvite].into_iter().flatten() {
+        core.keep_unacked(dialog.clone(), unacked);
+    }
 }
 
 /// The `Reason` value for a status (RFC 3326).

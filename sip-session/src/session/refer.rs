@@ -189,12 +189,6 @@ pub(crate) fn sipfrag_status(body: &[u8]) -> Option<StatusCode> {
     StatusCode::new(parts.next()?.parse().ok()?)
 }
 
-/// A NOTIFY this agent sent in the session's dialog got its final
-/// response. The NOTIFYs of the implicit subscription are sequenced by
-/// the subscription (one at a time, RFC 6665 §4.2.2), which hears of the
-/// response first: nothing is left to do here.
-pub(crate) fn on_notify_answered(_core: &mut Core, _s: &mut SessionData, _now: Instant) {}
-
 impl UserAgent {
     /// Accepts a REFER ([`Event::Request`](crate::Event::Request) with
     /// method REFER, RFC 3515 §2.4.2): answers 202 and places the referred

@@ -135,6 +135,8 @@ pub(crate) struct Core {
     pub requests: IdMap<RequestId, PendingRequest>,
     pub wire: Wire,
     pub deferred: Vec<Deferred>,
+    /// 2xx responses of ended sessions still waiting for their ACK.
+    pub pending_acks: super::pending_ack::PendingAcks,
 }
 
 impl Core {
@@ -334,6 +336,7 @@ impl Core {
             + self.links.capacity() * (size_of::<(TransactionId, Link)>() + 1)
             + self.requests.capacity() * (size_of::<(RequestId, PendingRequest)>() + 1)
             + self.events.capacity() * size_of::<Event>()
+            + self.pending_acks.memory_usage()
     }
 }
 

@@ -229,16 +229,24 @@ impl UserAgent {
         }
     }
 
+    /// The session of the dialog an in-dialog request belongs to (our tag
+    /// in its To).
+    fn dialog_of(&self, req: &Request) -> Option<crate::SessionId> {
+        let h = &req.headers;
+        let key = DialogIdRef::new(key::call_id(h)?, key::to_tag(h)?, key::from_tag(h)?);
+        self.core.dialogs.get(key.as_key()).copied()
+    }
+
     fn on_ack(&mut self, now: Instant, ack: Request, txn: Option<TransactionId>) {
+        // The ACK of a 2xx that outlived its session: taken silently.
+        if self.core.pending_acks.on_ack(&ack) {
+            return;
+        }
         let by_txn = match txn.and_then(|t| self.link(t)) {
             Some(Link::InviteServer(sid)) => Some(sid),
             _ => None,
         };
-        let sid = by_txn.or_else(|| {
-            let h = &ack.headers;
-            let key = DialogIdRef::new(key::call_id(h)?, key::to_tag(h)?, key::from_tag(h)?);
-            self.core.dialogs.get(key.as_key()).copied()
-        });
+        let sid = by_txn.or_else(|| self.dialog_of(&ack));
         if let Some(sid) = sid {
             let _ = self.command(now, sid, |core, s| {
                 if reinvite::on_ack(core, s, now, &ack) {
@@ -276,6 +284,12 @@ impl UserAgent {
             if let Some(Link::InviteServer(sid)) = self.link(ist) {
                 let _ = self.command(now, sid, |core, s| {
                     invitation::on_cancel(core, s, now);
+                    Ok(())
+                });
+            } else if let Some(sid) = self.dialog_of(&req) {
+                // A re-INVITE of the peer (same dialog as the CANCEL).
+                let _ = self.command(now, sid, |core, s| {
+                    reinvite::on_cancel(core, s, now, ist);
                     Ok(())
                 });
             }

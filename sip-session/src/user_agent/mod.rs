@@ -3,6 +3,7 @@
 
 pub(crate) mod core;
 mod dispatch;
+pub(crate) mod pending_ack;
 mod requests;
 
 pub use requests::IncomingRequest;
@@ -97,10 +98,11 @@ impl UserAgent {
                 tokens,
                 events: VecDeque::new(),
                 timers: TimerQueue::default(),
-                dialogs: KeyedMap::with_hasher(hash),
+                dialogs: KeyedMap::with_hasher(hash.clone()),
                 links: IdMap::default(),
                 requests: IdMap::default(),
                 deferred: Vec::new(),
+                pending_acks: pending_ack::PendingAcks::new(hash),
             },
             sessions: SessionTable::default(),
             roles: crate::roles::Roles::default(),
@@ -177,8 +179,10 @@ impl UserAgent {
         loop {
             let sessions = &self.sessions;
             let requests = &self.core.requests;
+            let acks = &self.core.pending_acks;
             let roles = &self.roles;
-            let live = |at: Instant, o: TimerOwner| timer_live(sessions, requests, roles, at, o);
+            let live =
+                |at: Instant, o: TimerOwner| timer_live(sessions, requests, acks, roles, at, o);
             let Some((_, owner)) = self.core.timers.pop_due(now, live) else {
                 break;
             };
@@ -200,18 +204,19 @@ impl UserAgent {
                 TimerOwner::Registerer(id, t) => crate::registerer::on_timer(self, now, id, t),
                 TimerOwner::Subscription(id, t) => crate::subscription::on_timer(self, now, id, t),
                 TimerOwner::Publisher(id, t) => crate::publisher::on_timer(self, now, id, t),
+                TimerOwner::PendingAck(id) => self.core.on_pending_ack_timer(now, id),
             }
             self.process(now);
         }
-        if self.core.timers.len() > 1024
-            && self.core.timers.len() > 4 * (self.sessions.len() + self.core.requests.len())
-        {
+        let owners = self.sessions.len() + self.core.requests.len() + self.core.pending_acks.len();
+        if self.core.timers.len() > 1024 && self.core.timers.len() > 4 * owners {
             let sessions = &self.sessions;
             let requests = &self.core.requests;
+            let acks = &self.core.pending_acks;
             let roles = &self.roles;
             self.core
                 .timers
-                .compact(|at, o| timer_live(sessions, requests, roles, at, o));
+                .compact(|at, o| timer_live(sessions, requests, acks, roles, at, o));
         }
     }
 
@@ -235,11 +240,12 @@ impl UserAgent {
         let txn = self.core.txn.poll_timeout();
         let sessions = &self.sessions;
         let requests = &self.core.requests;
+        let acks = &self.core.pending_acks;
         let roles = &self.roles;
         let own = self
             .core
             .timers
-            .peek(|at, o| timer_live(sessions, requests, roles, at, o));
+            .peek(|at, o| timer_live(sessions, requests, acks, roles, at, o));
         match (txn, own) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -321,6 +327,13 @@ impl UserAgent {
             .count()
     }
 
+    /// Number of 2xx responses to INVITEs and re-INVITEs whose session
+    /// ended before their ACK came, still retransmitted until the ACK or
+    /// 64*T1 after they were first sent (RFC 3261 §13.3.1.4).
+    pub fn unacknowledged_2xx(&self) -> usize {
+        self.core.pending_acks.len()
+    }
+
     /// Number of requests waiting for the application's answer.
     pub fn pending_requests(&self) -> usize {
         self.core.requests.len()
@@ -368,18 +381,23 @@ impl UserAgent {
 
     /// A session that ended (on whatever path) answers the peer's requests
     /// still waiting for the application (487): every request gets a final
-    /// response.
+    /// response; and gives up its own re-INVITE still without a final
+    /// response (RFC 3261 §9.1).
     fn end_pending(&mut self, now: Instant, id: SessionId) {
         if let Some(s) = self.sessions.get_mut(id) {
             if s.state == SessionState::Terminated {
                 crate::session::reinvite::end_pending(&mut self.core, s, now);
+                crate::session::reinvite::on_terminated(&mut self.core, s, now);
             }
         }
     }
 
     /// Frees a Terminated session once no transaction needs it (an
     /// Inviter keeps answering 2xx retransmissions with its ACK until its
-    /// INVITE transaction ends).
+    /// INVITE transaction ends; either side does the same for its
+    /// re-INVITE, and cancels it). A 2xx of the session still waiting for
+    /// its ACK does not keep it: the agent retransmits it on its own
+    /// (`pending_ack`).
     pub(crate) fn reap(&mut self, id: SessionId) {
         let Some(s) = self.sessions.get(id) else {
             return;
@@ -388,6 +406,9 @@ impl UserAgent {
             return;
         }
         if s.uac.as_ref().is_some_and(|u| u.txn.is_some()) {
+            return;
+        }
+        if crate::session::reinvite::client_alive(&self.core, s) {
             return;
         }
         self.sessions.remove(id);
@@ -451,6 +472,7 @@ impl UserAgent {
 fn timer_live(
     sessions: &SessionTable,
     requests: &IdMap<RequestId, self::core::PendingRequest>,
+    acks: &pending_ack::PendingAcks,
     roles: &crate::roles::Roles,
     at: Instant,
     o: TimerOwner,
@@ -463,5 +485,6 @@ fn timer_live(
         TimerOwner::Registerer(id, t) => crate::registerer::timer_live(roles, id, t, at),
         TimerOwner::Subscription(id, t) => crate::subscription::timer_live(roles, id, t, at),
         TimerOwner::Publisher(id, t) => crate::publisher::timer_live(roles, id, t, at),
+        TimerOwner::PendingAck(id) => acks.timer_live(id, at),
     }
 }

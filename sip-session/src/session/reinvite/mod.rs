@@ -4,6 +4,14 @@
 //! offer/answer state on failure (RFC 6337 §3.3), target refresh (§12.2),
 //! and the end of the dialog on 481 or 408 (§12.2.1.2, RFC 5057 §5.1).
 //!
+//! Our re-INVITE never waits forever: Timer B bounds it until a
+//! provisional response (RFC 3261 §17.1.1.2); after one, it is cancelled
+//! (§9.1) when `invite_timeout` passes without a final response (the bound
+//! of an initial INVITE), or when the session ends, and destroyed 64*T1
+//! after the CANCEL if no final response comes. Only a re-INVITE that got
+//! no response at all (408 from Timer B) ends the session; a cancelled
+//! one ends as 487 and the session stays as it was.
+//!
 //! The hold helpers are in `hold`.
 
 use super::lifecycle::{send_bye, terminate};
@@ -24,7 +32,7 @@ use sip_core::transaction::TransactionId;
 use sip_core::Headers;
 
 mod server;
-pub(crate) use server::{accept, on_ack, on_request, reject};
+pub(crate) use server::{accept, on_ack, on_cancel, on_request, reject, take_unacked};
 
 /// Options of [`SessionMut::invite`](crate::SessionMut::invite).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
@@ -37,9 +45,25 @@ pub struct ReinviteOptions {
     pub extra_headers: Vec<(HeaderName, String)>,
 }
 
+/// Whether our re-INVITE is being given up (RFC 3261 §9.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Cancel {
+    None,
+    /// To be cancelled once a provisional response arrives.
+    Held,
+    /// CANCEL sent; the final response is awaited for 64*T1.
+    Sent,
+}
+
 /// Our re-INVITE.
 pub(crate) struct Client {
     txn: TransactionId,
+    /// A provisional response arrived: the transaction is in Proceeding
+    /// and may be cancelled (§9.1).
+    provisional: bool,
+    cancel: Cancel,
+    /// Its session ended and [`on_terminated`] did what it does.
+    orphaned: bool,
     request: Request,
     seq: u32,
     offered: bool,
@@ -104,6 +128,8 @@ pub(crate) fn owns_timer(t: SessionTimer) -> bool {
     matches!(
         t,
         SessionTimer::ReinviteRetry
+            | SessionTimer::ReinviteTimeout
+            | SessionTimer::ReinviteCancelWait
             | SessionTimer::ReinviteRetransmit2xx
             | SessionTimer::ReinviteAckWait
             | SessionTimer::ReinviteAnswer
@@ -181,6 +207,9 @@ pub(crate) fn send(
     let r = data(s);
     r.client = Some(Client {
         txn,
+        provisional: false,
+        cancel: Cancel::None,
+        orphaned: false,
         request: req,
         seq,
         offered,
@@ -191,6 +220,8 @@ pub(crate) fn send(
         auth,
         digest: None,
     });
+    let at = now + core.cfg.invite_timeout;
+    core.arm(s, SessionTimer::ReinviteTimeout, at);
     Ok(())
 }
 
@@ -210,7 +241,14 @@ pub(crate) fn on_response(
     }
     let status = resp.status;
     if status.as_u16() < 200 {
-        // SIP.js ignores provisional responses to a re-INVITE.
+        // SIP.js ignores provisional responses to a re-INVITE; here they
+        // make it cancellable (§9.1), and a held CANCEL goes.
+        if !c.done {
+            c.provisional = true;
+            if c.cancel == Cancel::Held {
+                send_cancel(core, s, now);
+            }
+        }
         return;
     }
     if c.done {
@@ -222,7 +260,11 @@ pub(crate) fn on_response(
         }
         return;
     }
+    s.timers.stop(SessionTimer::ReinviteTimeout);
+    s.timers.stop(SessionTimer::ReinviteCancelWait);
     if s.state == SessionState::Terminated {
+        // RFC 3261 §13.2.2.4: every 2xx gets its ACK, even once the
+        // session is over (its BYE is sent or received already).
         c.done = true;
         if status.is_success() {
             if let Some(d) = s.dialog.as_ref() {
@@ -263,6 +305,8 @@ fn on_failure_status(core: &mut Core, s: &mut SessionData, now: Instant, status:
     let Some(r) = s.reinvite.as_mut() else { return };
     let Some(c) = r.client.as_mut() else { return };
     c.done = true;
+    s.timers.stop(SessionTimer::ReinviteTimeout);
+    s.timers.stop(SessionTimer::ReinviteCancelWait);
     let opts = c.opts.clone();
     // RFC 6337 §3.3: a failed re-INVITE leaves the session as it was.
     s.oa.rollback();
@@ -276,7 +320,10 @@ fn on_failure_status(core: &mut Core, s: &mut SessionData, now: Instant, status:
             let delay = glare_delay(core, s.is_inviter);
             core.arm(s, SessionTimer::ReinviteRetry, now + delay);
         }
-        // §12.2.1.2, RFC 5057 §5.1: the dialog is gone.
+        // §12.2.1.2: the dialog is gone (481), or the peer did not answer
+        // at all (408 from Timer B, or its own 408): RFC 5057 §5.1 limits
+        // the end to the usage the request belongs to, which for a
+        // re-INVITE is the invite usage, the session itself.
         481 | 408 => {
             core.emit(Event::RequestOutcome {
                 session: s.id,
@@ -504,28 +551,131 @@ pub(crate) fn on_client_ended(s: &mut SessionData, txn: TransactionId) {
 }
 
 /// Ends a re-INVITE of the peer still unanswered when the session ends
-/// (487, RFC 3261 §15.1.2 by analogy with the initial INVITE).
+/// (487, RFC 3261 §15.1.2 by analogy with the initial INVITE). A 2xx
+/// already sent stays, for `lifecycle::terminate` to hand over: it is
+/// retransmitted until its ACK (§13.3.1.4).
 pub(crate) fn on_session_ending(core: &mut Core, s: &mut SessionData, now: Instant) {
     let Some(r) = s.reinvite.as_mut() else { return };
-    if let Some(srv) = r.server.take() {
-        if let Some(req) = srv.request {
-            let tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
-            let resp = core.response(&req, StatusCode::REQUEST_TERMINATED, tag.as_deref());
-            core.send_response(now, srv.txn, resp);
-        }
+    if r.server.as_ref().is_some_and(|srv| srv.request.is_some()) {
+        let srv = r.server.take().expect("checked");
+        let req = srv.request.expect("checked");
+        let tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
+        let resp = core.response(&req, StatusCode::REQUEST_TERMINATED, tag.as_deref());
+        core.send_response(now, srv.txn, resp);
     }
     r.retry = None;
+    // Our re-INVITE's 2xx whose offer waited for the application's
+    // answer: ACK it now, without one (§13.2.2.4: every 2xx is ACKed).
+    if r.client.as_ref().is_some_and(|c| c.awaiting_answer) {
+        if let Some(c) = r.client.as_mut() {
+            c.awaiting_answer = false;
+        }
+        s.timers.stop(SessionTimer::ReinviteAnswer);
+        s.oa.rollback();
+        send_ack(core, s, now, None);
+    }
 }
 
 /// Both pending server requests of the peer (re-INVITE, UPDATE) get 487
-/// when the session ends.
+/// when the session ends, and our re-INVITE's 2xx waiting for an answer
+/// gets its ACK.
 pub(crate) fn end_pending(core: &mut Core, s: &mut SessionData, now: Instant) {
     on_session_ending(core, s, now);
     super::update::on_session_ending(core, s, now);
 }
 
+/// The session ended with our re-INVITE still without a final response
+/// (called after `lifecycle::terminate`, which stopped the session's
+/// timers; acts once): cancel it now if a provisional response came (RFC
+/// 3261 §9.1), else give the peer 64*T1 more before cancelling (a 2xx
+/// racing the BYE, often right behind its 100, is ACKed; Timer B ends the
+/// transaction meanwhile if nothing at all arrives). The ended session is
+/// kept until the transaction ends (`UserAgent::reap`).
+pub(crate) fn on_terminated(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    if c.done || c.orphaned {
+        return;
+    }
+    c.orphaned = true;
+    let wait = now + core.t1x64();
+    match (c.cancel, c.provisional) {
+        (Cancel::Sent, _) => core.arm(s, SessionTimer::ReinviteCancelWait, wait),
+        (_, true) => send_cancel(core, s, now),
+        (Cancel::None, false) => core.arm(s, SessionTimer::ReinviteTimeout, wait),
+        (Cancel::Held, false) => {}
+    }
+}
+
+/// True while our re-INVITE's client transaction is alive: its ended
+/// session is kept until then to ACK a 2xx and cancel it (§9.1).
+pub(crate) fn client_alive(core: &Core, s: &SessionData) -> bool {
+    s.reinvite
+        .as_ref()
+        .and_then(|r| r.client.as_ref())
+        .is_some_and(|c| {
+            matches!(
+                core.links.get(&c.txn),
+                Some(crate::user_agent::core::Link::Reinvite(_))
+            )
+        })
+}
+
+/// Gives up our re-INVITE (RFC 3261 §9.1): the CANCEL goes once a
+/// provisional response arrived (held until then), and the final response
+/// is awaited 64*T1.
+fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
+    let Some(c) = s.reinvite.as_mut().and_then(|r| r.client.as_mut()) else {
+        return;
+    };
+    if c.done || c.cancel == Cancel::Sent {
+        return;
+    }
+    c.cancel = Cancel::Held;
+    if !c.provisional {
+        return;
+    }
+    if let Ok(id) = core.txn.cancel(now, c.txn) {
+        core.links.insert(id, Link::Detached);
+    }
+    c.cancel = Cancel::Sent;
+    s.timers.stop(SessionTimer::ReinviteTimeout);
+    let at = now + core.t1x64();
+    core.arm(s, SessionTimer::ReinviteCancelWait, at);
+}
+
+/// No final response 64*T1 after the CANCEL: the re-INVITE is considered
+/// cancelled and its transaction destroyed (RFC 3261 §9.1). A live
+/// session is told 487 and stays as it was (RFC 6337 §3.3 rollback).
+fn abandon(core: &mut Core, s: &mut SessionData) {
+    let Some(r) = s.reinvite.as_mut() else { return };
+    let Some(c) = r.client.as_ref() else { return };
+    if c.done || c.cancel != Cancel::Sent {
+        return;
+    }
+    let txn = c.txn;
+    r.client = None;
+    core.links.insert(txn, Link::Abandoned);
+    core.txn.abandon(txn);
+    if s.state != SessionState::Terminated {
+        s.oa.rollback();
+        core.emit(Event::RequestOutcome {
+            session: s.id,
+            method: Method::Invite,
+            status: StatusCode::REQUEST_TERMINATED,
+        });
+    }
+}
+
 /// A timer of this module fired.
 pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: SessionTimer) {
+    match t {
+        // These two run in an ended session too.
+        SessionTimer::ReinviteTimeout => return send_cancel(core, s, now),
+        SessionTimer::ReinviteCancelWait => return abandon(core, s),
+        _ => {}
+    }
     if s.state == SessionState::Terminated {
         return;
     }

@@ -2,6 +2,7 @@
 //! application's accept or reject, 2xx retransmission and the ACK.
 
 use super::*;
+use crate::user_agent::pending_ack::Unacked;
 
 /// The peer's re-INVITE, already checked by the dialog (CSeq, target
 /// refresh, §12.2.2).
@@ -238,4 +239,42 @@ pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &R
         }
     }
     true
+}
+
+/// The 2xx to the peer's re-INVITE still waiting for its ACK when the
+/// session ends, with its retransmission state, for the user agent to go
+/// on retransmitting it (RFC 3261 §13.3.1.4).
+pub(crate) fn take_unacked(s: &mut SessionData) -> Option<Unacked> {
+    let next = s.timers.get(SessionTimer::ReinviteRetransmit2xx)?;
+    let until = s.timers.get(SessionTimer::ReinviteAckWait)?;
+    let r = s.reinvite.as_mut()?;
+    if r.server.as_ref().is_none_or(|srv| srv.ok.is_none()) {
+        return None;
+    }
+    let srv = r.server.take()?;
+    Some(Unacked {
+        txn: srv.txn,
+        ok: srv.ok?,
+        seq: srv.seq,
+        interval: srv.interval,
+        next,
+        until,
+    })
+}
+
+/// A CANCEL matched the peer's re-INVITE `txn` (RFC 3261 §9.2; the CANCEL
+/// itself was answered 200): still unanswered, it gets 487, the offer is
+/// rolled back and the session stays as it was; [`Event::Cancel`] tells
+/// the application its [`Event::Reinvite`] is over.
+pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId) {
+    let pending = s
+        .reinvite
+        .as_ref()
+        .and_then(|r| r.server.as_ref())
+        .is_some_and(|srv| srv.txn == txn && srv.request.is_some());
+    if !pending {
+        return;
+    }
+    let _ = reject(core, s, now, StatusCode::REQUEST_TERMINATED);
+    core.emit(Event::Cancel { session: s.id });
 }
