@@ -82,13 +82,14 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         .map(|i| u.forks.swap_remove(i));
     // The fork leaves the early index; `confirm` indexes it again.
     super::forget_forks(core, s.id, fork.iter(), None);
-    let dialog = match fork.as_ref() {
+    // The fork's dialog and offer/answer state, or a new dialog.
+    let (dialog, fork) = match fork {
         Some(f) => {
-            let mut d = f.dialog.clone();
+            let mut d = f.dialog;
             let _ = d.receive_response(&resp);
-            Ok(d)
+            (Ok(d), Some((f.oa, f.answer)))
         }
-        None => Dialog::new_uac(&u.invite, &resp, u.over_tls),
+        None => (Dialog::new_uac(&u.invite, &resp, u.over_tls), None),
     };
     let Ok(dialog) = dialog else { return };
     let confirming =
@@ -105,10 +106,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
     }
     let u = s.uac.as_mut().expect("inviter");
     let early_media_tag = u.early_media_tag.clone();
-    let (mut oa, stored_answer) = match fork {
-        Some(f) => (f.oa, f.answer),
-        None => (s.oa, None),
-    };
+    let (mut oa, stored_answer) = fork.unwrap_or((s.oa, None));
     let cfg = &core.cfg;
     let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
     s.timers.stop(SessionTimer::InviteTimeout);
