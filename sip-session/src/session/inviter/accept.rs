@@ -56,8 +56,7 @@ pub(crate) fn ack_and_bye(
 }
 
 pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
-    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned)
-    else {
+    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
@@ -71,7 +70,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         Some(Pending::Ack { tag: t, .. }) => Some(t.clone()),
         _ => None,
     };
-    if pending_tag.as_deref() == Some(tag.as_str()) {
+    if pending_tag.as_deref() == Some(tag) {
         // Retransmission while the application prepares the answer.
         return;
     }
@@ -122,8 +121,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         );
         return;
     }
-    let open = crate::session::update::offer_in_progress(s, &tag)
-        || super::early::prack_offer_open(s, &tag);
+    let open = crate::session::update::offer_in_progress(s, tag)
+        || super::early::prack_offer_open(s, tag);
     if oa.state() != SignalingState::Stable && open {
         // An UPDATE's or a PRACK's offer is open in this dialog (RFC 3311,
         // RFC 3262 §5): its answer comes in that request's 2xx, not here.
@@ -140,7 +139,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
                 let u = s.uac.as_mut().expect("inviter");
                 u.pending = Some(Pending::Ack {
                     dialog: Box::new(dialog),
-                    tag: tag.as_str().into(),
+                    tag: tag.into(),
                 });
                 core.emit(Event::RemoteDescription {
                     session: s.id,
