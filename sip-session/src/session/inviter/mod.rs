@@ -214,25 +214,26 @@ pub(crate) fn invite(
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let from = if opts.anonymous {
-        NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
-            .with_display_name("Anonymous")
-    } else {
-        core.wire.from.clone()
-    };
-    let to = opts
-        .to
-        .clone()
-        .unwrap_or_else(|| NameAddr::new(target.clone()));
     let tag = core.tokens.tag();
+    let from_value = if opts.anonymous {
+        let anonymous =
+            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+                .with_display_name("Anonymous");
+        value_of(&anonymous.with_tag(&tag))
+    } else {
+        core.wire.from_with_tag(&tag)
+    };
+    let to_value = match &opts.to {
+        Some(to) => value_of(to),
+        // The target as a name-addr without display name or parameters.
+        None => format!("<{target}>"),
+    };
     let mut req = Request::new(Method::Invite, target);
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    let from_value = value_of(&from.with_tag(&tag));
-    let to_value = value_of(&to);
     h.push(HeaderName::From, from_value.clone());
     h.push(HeaderName::To, to_value.clone());
     h.push(HeaderName::CallId, core.tokens.call_id());
