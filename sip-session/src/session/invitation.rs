@@ -458,8 +458,8 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());
     }
-    if let Some(b) = &body {
-        b.apply_to_response(&mut r);
+    if let Some(b) = body {
+        b.put_into_response(&mut r);
     }
     ensure_dialog(core, s);
     if let Some(d) = s.dialog.as_mut() {

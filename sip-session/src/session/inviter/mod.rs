@@ -250,14 +250,14 @@ pub(crate) fn invite(
         );
         h.push(HeaderName::Privacy, "id");
     }
-    for (n, v) in &opts.extra_headers {
-        h.push(n.clone(), v.clone());
+    for (n, v) in opts.extra_headers {
+        h.push(n, v);
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
     let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
-    if let Some(b) = &opts.body {
-        b.apply_to_request(&mut req);
+    if let Some(b) = opts.body {
+        b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
     let (txn, dest) = core
@@ -289,7 +289,7 @@ pub(crate) fn invite(
         digest: None,
         pending: None,
         early_media_tag: None,
-        prack_offer: opts.prack_offer.clone(),
+        prack_offer: opts.prack_offer,
         prack_offered: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
