@@ -128,7 +128,7 @@ impl Wire {
     /// The From value of a new request: `from` with `;tag=` (the same
     /// text as formatting `from.with_tag(tag)`, `from` having no
     /// parameters).
-    pub(crate) fn from_with_tag(&self, tag: &str) -> String {
+    pub(crate) fn tagged_from(&self, tag: &str) -> String {
         let mut v = String::with_capacity(self.from_value.len() + 5 + tag.len());
         v.push_str(&self.from_value);
         v.push_str(";tag=");
@@ -369,13 +369,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn from_with_tag_is_the_tagged_name_addr() {
+    fn tagged_from_is_the_tagged_name_addr() {
         let mut cfg = UserAgentConfig::default();
         for name in [None, Some("Alice"), Some("Alice \"A\" Smith")] {
             cfg.display_name = name.map(str::to_owned);
             let wire = Wire::new(&cfg);
             assert_eq!(
-                wire.from_with_tag("a1b2"),
+                wire.tagged_from("a1b2"),
                 wire.from.clone().with_tag("a1b2").to_string()
             );
         }

@@ -121,8 +121,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         );
         return;
     }
-    let open = crate::session::update::offer_in_progress(s, tag)
-        || super::early::prack_offer_open(s, tag);
+    let open =
+        crate::session::update::offer_in_progress(s, tag) || super::early::prack_offer_open(s, tag);
     if oa.state() != SignalingState::Stable && open {
         // An UPDATE's or a PRACK's offer is open in this dialog (RFC 3311,
         // RFC 3262 §5): its answer comes in that request's 2xx, not here.

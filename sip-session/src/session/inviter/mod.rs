@@ -221,7 +221,7 @@ pub(crate) fn invite(
                 .with_display_name("Anonymous");
         value_of(&anonymous.with_tag(&tag))
     } else {
-        core.wire.from_with_tag(&tag)
+        core.wire.tagged_from(&tag)
     };
     let to_value = match &opts.to {
         Some(to) => value_of(to),
