@@ -41,6 +41,18 @@ impl Body {
             .set(HeaderName::ContentType, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
+
+    /// [`apply_to_request`](Self::apply_to_request), moving the body.
+    pub(crate) fn put_into_request(self, r: &mut Request) {
+        r.headers.set(HeaderName::ContentType, self.content_type);
+        r.body = self.content;
+    }
+
+    /// [`apply_to_response`](Self::apply_to_response), moving the body.
+    pub(crate) fn put_into_response(self, r: &mut Response) {
+        r.headers.set(HeaderName::ContentType, self.content_type);
+        r.body = self.content;
+    }
 }
 
 /// What a message body means to the offer/answer exchange.

@@ -458,8 +458,8 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());
     }
-    if let Some(b) = &body {
-        b.apply_to_response(&mut r);
+    if let Some(b) = body {
+        b.put_into_response(&mut r);
     }
     ensure_dialog(core, s);
     if let Some(d) = s.dialog.as_mut() {
@@ -659,14 +659,17 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
         SessionTimer::Retransmit2xx => {
             let t2 = core.cfg.transaction.t2;
             let Some(u) = s.uas.as_mut() else { return };
-            let Some(ok) = u.ok.clone() else { return };
+            if u.ok.is_none() {
+                return;
+            }
             u.ok_interval = (u.ok_interval * 2).min(t2);
             let next = now + u.ok_interval;
             let txn = u.txn;
+            let Some(ok) = &u.ok else { return };
             if !core.send_response(now, txn, ok.clone()) {
                 // The server transaction ended (Timer L): retransmit
                 // statelessly along the Via (RFC 6026 §7.1).
-                let _ = core.resend_stateless(now, &ok);
+                let _ = core.resend_stateless(now, ok);
             }
             core.arm(s, SessionTimer::Retransmit2xx, next);
         }

@@ -74,13 +74,15 @@ pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: Termination
 /// session's retransmission moves to the user agent, which outlives the
 /// session (`user_agent::pending_ack`).
 fn hand_over_unacked(core: &mut Core, s: &mut SessionData) {
-    let Some(dialog) = s.dialog.as_ref().map(|d| d.id().clone()) else {
+    if s.dialog.is_none() {
         return;
-    };
+    }
     let initial = super::invitation::take_unacked(s);
     let reinvite = super::reinvite::take_unacked(s);
+    let Some(dialog) = &s.dialog else { return };
+    // The dialog id is copied only for a 2xx actually handed over.
     for unacked in [initial, reinvite].into_iter().flatten() {
-        core.keep_unacked(dialog.clone(), unacked);
+        core.keep_unacked(dialog.id().clone(), unacked);
     }
 }
 

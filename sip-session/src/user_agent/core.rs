@@ -96,6 +96,8 @@ pub(crate) struct Wire {
     pub accept: String,
     pub user_agent: Option<String>,
     pub from: NameAddr,
+    /// `from` as header text (no tag).
+    pub from_value: String,
 }
 
 impl Wire {
@@ -118,8 +120,20 @@ impl Wire {
             contact: format!("<{}>", cfg.contact),
             accept: cfg.accepted_content_types.join(", "),
             user_agent: cfg.user_agent.clone(),
+            from_value: from.to_string(),
             from,
         }
+    }
+
+    /// The From value of a new request: `from` with `;tag=` (the same
+    /// text as formatting `from.with_tag(tag)`, `from` having no
+    /// parameters).
+    pub(crate) fn tagged_from(&self, tag: &str) -> String {
+        let mut v = String::with_capacity(self.from_value.len() + 5 + tag.len());
+        v.push_str(&self.from_value);
+        v.push_str(";tag=");
+        v.push_str(tag);
+        v
     }
 }
 
@@ -346,6 +360,24 @@ pub(crate) fn add_to_tag(r: &mut Response, tag: &str) {
         if sip_core::header::To::tag_of(to).is_none() {
             to.push_str(";tag=");
             to.push_str(tag);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_from_is_the_tagged_name_addr() {
+        let mut cfg = UserAgentConfig::default();
+        for name in [None, Some("Alice"), Some("Alice \"A\" Smith")] {
+            cfg.display_name = name.map(str::to_owned);
+            let wire = Wire::new(&cfg);
+            assert_eq!(
+                wire.tagged_from("a1b2"),
+                wire.from.clone().with_tag("a1b2").to_string()
+            );
         }
     }
 }

@@ -93,6 +93,9 @@ impl PendingAcks {
     /// the 2xx held here (same dialog, the INVITE's CSeq number), which
     /// is then forgotten.
     pub(crate) fn on_ack(&mut self, ack: &Request) -> bool {
+        if self.entries.is_empty() {
+            return false;
+        }
         let h = &ack.headers;
         let (Some(call_id), Some(to), Some(from)) =
             (key::call_id(h), key::to_tag(h), key::from_tag(h))

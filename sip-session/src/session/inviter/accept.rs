@@ -56,8 +56,7 @@ pub(crate) fn ack_and_bye(
 }
 
 pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
-    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned)
-    else {
+    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
@@ -71,7 +70,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         Some(Pending::Ack { tag: t, .. }) => Some(t.clone()),
         _ => None,
     };
-    if pending_tag.as_deref() == Some(tag.as_str()) {
+    if pending_tag.as_deref() == Some(tag) {
         // Retransmission while the application prepares the answer.
         return;
     }
@@ -82,13 +81,14 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         .map(|i| u.forks.swap_remove(i));
     // The fork leaves the early index; `confirm` indexes it again.
     super::forget_forks(core, s.id, fork.iter(), None);
-    let dialog = match fork.as_ref() {
+    // The fork's dialog and offer/answer state, or a new dialog.
+    let (dialog, fork) = match fork {
         Some(f) => {
-            let mut d = f.dialog.clone();
+            let mut d = f.dialog;
             let _ = d.receive_response(&resp);
-            Ok(d)
+            (Ok(d), Some((f.oa, f.answer)))
         }
-        None => Dialog::new_uac(&u.invite, &resp, u.over_tls),
+        None => (Dialog::new_uac(&u.invite, &resp, u.over_tls), None),
     };
     let Ok(dialog) = dialog else { return };
     let confirming =
@@ -105,10 +105,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
     }
     let u = s.uac.as_mut().expect("inviter");
     let early_media_tag = u.early_media_tag.clone();
-    let (mut oa, stored_answer) = match fork {
-        Some(f) => (f.oa, f.answer),
-        None => (s.oa, None),
-    };
+    let (mut oa, stored_answer) = fork.unwrap_or((s.oa, None));
     let cfg = &core.cfg;
     let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
     s.timers.stop(SessionTimer::InviteTimeout);
@@ -124,8 +121,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         );
         return;
     }
-    let open = crate::session::update::offer_in_progress(s, &tag)
-        || super::early::prack_offer_open(s, &tag);
+    let open =
+        crate::session::update::offer_in_progress(s, tag) || super::early::prack_offer_open(s, tag);
     if oa.state() != SignalingState::Stable && open {
         // An UPDATE's or a PRACK's offer is open in this dialog (RFC 3311,
         // RFC 3262 §5): its answer comes in that request's 2xx, not here.
@@ -142,7 +139,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
                 let u = s.uac.as_mut().expect("inviter");
                 u.pending = Some(Pending::Ack {
                     dialog: Box::new(dialog),
-                    tag: tag.as_str().into(),
+                    tag: tag.into(),
                 });
                 core.emit(Event::RemoteDescription {
                     session: s.id,

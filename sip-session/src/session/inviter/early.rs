@@ -45,7 +45,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         .and_then(Result::ok)
         .map(|r| r.0);
     let reliable = reliable && rseq.is_some();
-    let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")).map(str::to_owned);
+    let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or(""));
     let (Some(tag), true) = (tag, resp.headers.contains(&HeaderName::Contact) || reliable) else {
         core.emit(Event::Progress {
             session: s.id,
@@ -110,7 +110,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                 fork.oa_final = reliable;
                 let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
                 if u.early_media && first {
-                    u.early_media_tag = Some(tag.as_str().into());
+                    u.early_media_tag = Some(tag.into());
                     early_answer = Some(b);
                 } else {
                     fork.answer = Some(b);
@@ -126,7 +126,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                     method: Method::Invite,
                 };
                 u.pending = Some(Pending::Prack {
-                    tag: tag.as_str().into(),
+                    tag: tag.into(),
                     rack,
                 });
                 core.emit(Event::Progress {
@@ -169,7 +169,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         let sent = send_prack(core, &mut fork.dialog, now, id, &rack, offer.as_ref());
         if let (Some(_), Some(txn)) = (&offer, sent) {
             let _ = fork.oa.local_offer();
-            u.prack_offered = Some((txn, tag.as_str().into()));
+            u.prack_offered = Some((txn, tag.into()));
         }
     }
     core.emit(Event::Progress {

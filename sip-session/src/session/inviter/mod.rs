@@ -214,25 +214,26 @@ pub(crate) fn invite(
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let from = if opts.anonymous {
-        NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
-            .with_display_name("Anonymous")
-    } else {
-        core.wire.from.clone()
-    };
-    let to = opts
-        .to
-        .clone()
-        .unwrap_or_else(|| NameAddr::new(target.clone()));
     let tag = core.tokens.tag();
+    let from_value = if opts.anonymous {
+        let anonymous =
+            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+                .with_display_name("Anonymous");
+        value_of(&anonymous.with_tag(&tag))
+    } else {
+        core.wire.tagged_from(&tag)
+    };
+    let to_value = match &opts.to {
+        Some(to) => value_of(to),
+        // The target as a name-addr without display name or parameters.
+        None => format!("<{target}>"),
+    };
     let mut req = Request::new(Method::Invite, target);
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    let from_value = value_of(&from.with_tag(&tag));
-    let to_value = value_of(&to);
     h.push(HeaderName::From, from_value.clone());
     h.push(HeaderName::To, to_value.clone());
     h.push(HeaderName::CallId, core.tokens.call_id());
@@ -249,14 +250,14 @@ pub(crate) fn invite(
         );
         h.push(HeaderName::Privacy, "id");
     }
-    for (n, v) in &opts.extra_headers {
-        h.push(n.clone(), v.clone());
+    for (n, v) in opts.extra_headers {
+        h.push(n, v);
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
     let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
-    if let Some(b) = &opts.body {
-        b.apply_to_request(&mut req);
+    if let Some(b) = opts.body {
+        b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
     let (txn, dest) = core
@@ -288,7 +289,7 @@ pub(crate) fn invite(
         digest: None,
         pending: None,
         early_media_tag: None,
-        prack_offer: opts.prack_offer.clone(),
+        prack_offer: opts.prack_offer,
         prack_offered: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
