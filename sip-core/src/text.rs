@@ -32,20 +32,42 @@ pub(crate) fn push_u64_str(out: &mut String, n: u64) {
     out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
+/// The dotted-quad text of an IPv4 address, in a stack buffer.
+pub(crate) struct Ipv4Text {
+    buf: [u8; 15],
+    len: usize,
+}
+
+impl Ipv4Text {
+    pub(crate) fn new(a: std::net::Ipv4Addr) -> Self {
+        let mut t = Ipv4Text {
+            buf: [0; 15],
+            len: 0,
+        };
+        for (k, o) in a.octets().into_iter().enumerate() {
+            if k > 0 {
+                t.buf[t.len] = b'.';
+                t.len += 1;
+            }
+            let (d, i) = digits(o.into());
+            let n = d.len() - i;
+            t.buf[t.len..t.len + n].copy_from_slice(&d[i..]);
+            t.len += n;
+        }
+        t
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Digits and dots are ASCII.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("0.0.0.0")
+    }
+}
+
 /// Appends `ip` as `Display` writes it (dotted quad; RFC 5952 text for
 /// IPv6, through `fmt`, which is rare enough).
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
-        IpAddr::V4(a) => {
-            let [a, b, c, d] = a.octets();
-            push_u64_str(out, a.into());
-            out.push('.');
-            push_u64_str(out, b.into());
-            out.push('.');
-            push_u64_str(out, c.into());
-            out.push('.');
-            push_u64_str(out, d.into());
-        }
+        IpAddr::V4(a) => out.push_str(Ipv4Text::new(a).as_str()),
         IpAddr::V6(a) => {
             use core::fmt::Write;
             let _ = write!(out, "{a}");

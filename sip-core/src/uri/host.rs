@@ -161,7 +161,8 @@ impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Host::Domain(d) => f.write_str(d),
-            Host::Ipv4(a) => write!(f, "{a}"),
+            // Hot on the send path (every URI and Via with an IP host).
+            Host::Ipv4(a) => f.write_str(crate::text::Ipv4Text::new(*a).as_str()),
             Host::Ipv6(a) => write!(f, "[{a}]"),
         }
     }
