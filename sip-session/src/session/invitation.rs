@@ -218,7 +218,6 @@ pub(crate) fn create(
         Rel100::None
     };
     let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
-    let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
     let mut s = SessionData::new(id, false, to, from);
     s.asserted_identity = req
         .headers
@@ -234,12 +233,15 @@ pub(crate) fn create(
     };
     let expires = req.headers.typed::<Expires>().and_then(Result::ok);
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
+    // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
+    let local_tag: Box<str> = core.tokens.tag().into();
+    let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
         txn,
         over_tls,
-        local_tag: core.tokens.tag().into(),
+        local_tag,
         rel100,
         reliable: None,
         next_rseq: first_rseq,
