@@ -113,7 +113,10 @@ fn info(
     extra: &[(HeaderName, String)],
 ) -> Result<(), SessionError> {
     let now = net.now;
-    net.ua(i).session_mut(s).unwrap().info(now, Some(body), extra)
+    net.ua(i)
+        .session_mut(s)
+        .unwrap()
+        .info(now, Some(body), extra)
 }
 
 /// Accepts every request handed to the application (200, 202 for REFER).
@@ -186,7 +189,10 @@ fn inject(
 ) -> String {
     let (invite, bob_tag) = invite_and_tag(net, bob, inv);
     let h = |n: HeaderName| invite.headers.get(&n).unwrap().to_owned();
-    let (caller, callee) = (h(HeaderName::From), format!("{};tag={bob_tag}", h(HeaderName::To)));
+    let (caller, callee) = (
+        h(HeaderName::From),
+        format!("{};tag={bob_tag}", h(HeaderName::To)),
+    );
     let to = if from == alice { bob } else { alice };
     let (from_h, to_h) = if from == alice {
         (caller, callee)
@@ -217,7 +223,9 @@ fn answer_to(net: &Net, branch: &str) -> sip_core::message::Response {
         .find_map(|w| match &w.message {
             Message::Response(r)
                 if r.status.as_u16() >= 200
-                    && r.headers.get(&HeaderName::Via).is_some_and(|v| v.contains(branch)) =>
+                    && r.headers
+                        .get(&HeaderName::Via)
+                        .is_some_and(|v| v.contains(branch)) =>
             {
                 Some(r.clone())
             }
@@ -373,7 +381,11 @@ fn bye_before_the_answer_is_refused_and_dispose_cancels() {
         Err(SessionError::InvalidState(Initial))
     );
     assert!(!net.methods(alice).contains(&"BYE".to_owned()));
-    net.ua(alice).session_mut(call).unwrap().dispose(now).unwrap();
+    net.ua(alice)
+        .session_mut(call)
+        .unwrap()
+        .dispose(now)
+        .unwrap();
     net.run_for(SECOND * 40);
     assert!(net.methods(alice).contains(&"CANCEL".to_owned()));
     assert!(!net.methods(alice).contains(&"BYE".to_owned()));
@@ -587,5 +599,8 @@ fn sweep_early_info_under_bad_network() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(delivered >= 45, "only {delivered} of 60 early INFOs ended 200");
+    assert!(
+        delivered >= 45,
+        "only {delivered} of 60 early INFOs ended 200"
+    );
 }

@@ -318,7 +318,11 @@ pub(crate) fn send_request(
     if let Some(b) = body {
         b.apply_to_request(&mut req);
     }
-    core.send_request(now, req, crate::user_agent::core::Link::InDialog(id, method))?;
+    core.send_request(
+        now,
+        req,
+        crate::user_agent::core::Link::InDialog(id, method),
+    )?;
     *dialog = d;
     Ok(())
 }
