@@ -86,6 +86,9 @@ pub struct Summary {
     pub invitations: usize,
     /// UPDATEs with an offer received in an early dialog (RFC 3311).
     pub early_updates: usize,
+    /// INFOs received in an early dialog and handed to the application
+    /// (RFC 6086 §4.2.1).
+    pub early_infos: usize,
 }
 
 fn config(name: &str, addr: SocketAddr) -> UserAgentConfig {
@@ -119,7 +122,7 @@ fn node(name: &str, addr: &str, seed: u64) -> Node {
 
 /// The request templates injected into B; `{c}`, `{t}`, `{f}` become the
 /// Call-ID, To tag and From tag of one of B's dialogs (or junk).
-const TEMPLATES: [&str; 8] = [
+const TEMPLATES: [&str; 11] = [
     "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nMax-Forwards: 70\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} INVITE\r\nContact: <sip:x@198.51.100.7:5062>\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
     "BYE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} BYE\r\nContent-Length: 0\r\n\r\n",
     "PRACK sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} PRACK\r\nRAck: {n} 1 INVITE\r\nContent-Length: 0\r\n\r\n",
@@ -128,6 +131,9 @@ const TEMPLATES: [&str; 8] = [
     "CANCEL sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>\r\nCall-ID: {c}\r\nCSeq: {n} CANCEL\r\nContent-Length: 0\r\n\r\n",
     "UPDATE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} UPDATE\r\nContact: <sip:x@198.51.100.7:5062>\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
     "PRACK sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} PRACK\r\nRAck: {n} 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
+    "NOTIFY sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} NOTIFY\r\nEvent: refer\r\nSubscription-State: active\r\nContent-Length: 0\r\n\r\n",
+    "REFER sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} REFER\r\nRefer-To: <sip:c@192.0.2.9>\r\nContent-Length: 0\r\n\r\n",
+    "INFO sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bK{n}\r\nFrom: <sip:x@example.com>;tag={f}\r\nTo: <sip:b@example.com>{t}\r\nCall-ID: {c}\r\nCSeq: {n} INFO\r\nInfo-Package: nope\r\nContent-Length: 0\r\n\r\n",
 ];
 
 impl World {
@@ -163,7 +169,18 @@ impl World {
                         seen.invitations += 1;
                         n.sessions.push(session);
                     }
-                    Event::Request { request, .. } => n.requests.push(request),
+                    Event::Request {
+                        request,
+                        session,
+                        method,
+                    } => {
+                        let early = method == Method::Info
+                            && session
+                                .and_then(|s| n.ua.session(s))
+                                .is_some_and(|s| s.state() != SessionState::Established);
+                        seen.early_infos += usize::from(early);
+                        n.requests.push(request);
+                    }
                     Event::StateChanged {
                         to: SessionState::Established,
                         ..
@@ -183,6 +200,7 @@ impl World {
             self.summary.terminated += seen.terminated;
             self.summary.invitations += seen.invitations;
             self.summary.early_updates += seen.early_updates;
+            self.summary.early_infos += seen.early_infos;
             for p in out {
                 if self.queue.len() < MAX_QUEUE {
                     self.queue.push_back(p);
@@ -619,6 +637,13 @@ pub fn seeds() -> Vec<Vec<u8>> {
         vec![
             5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         ],
+        // reliable 183 with the answer, PRACK; INFO from A, then from B,
+        // in the early dialog (RFC 6086 §4.2.1), each handed to the other
+        // application; accept; BYE.
+        vec![
+            5, 0, 0, 0, 0, 0, 6, 1, 51, 27, 0, 0, 0, 0, 0, 0, 6, 0, 206, 0, 0, 0, 0, 0, 6, 1, 206,
+            0, 0, 0, 0, 0, 6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 0, 0,
+        ],
     ]
 }
 
@@ -635,8 +660,13 @@ mod tests {
                 terminated: acc.terminated + r.terminated,
                 invitations: acc.invitations + r.invitations,
                 early_updates: acc.early_updates + r.early_updates,
+                early_infos: acc.early_infos + r.early_infos,
             }
         });
+        // The early-INFO seed gets an INFO across each way before the 2xx.
+        let early_info = run(&seeds()[9]);
+        assert!(early_info.early_infos >= 2, "{early_info:?}");
+        assert!(early_info.established >= 2, "{early_info:?}");
         // The early-dialog seed gets an UPDATE offer across before the 2xx.
         assert!(
             run(&seeds()[7]).early_updates >= 1,

@@ -101,6 +101,9 @@ pub(crate) struct InvitationData {
     pub rel100: Rel100,
     pub reliable: Option<Outstanding>,
     pub next_rseq: u32,
+    /// The RSeq of the first reliable provisional response (RFC 3262 §3:
+    /// chosen at random), to tell how many went out.
+    pub first_rseq: u32,
     pub pending_accept: Option<AcceptOptions>,
     /// The 2xx, retransmitted until the ACK.
     pub ok: Option<Response>,
@@ -113,6 +116,18 @@ impl InvitationData {
     /// True between the 2xx and its ACK.
     pub(crate) fn awaiting_ack(&self) -> bool {
         self.ok.is_some()
+    }
+
+    /// True once the PRACK of a reliable provisional response arrived
+    /// (RFC 3262 §3): the caller holds the early dialog. Only one reliable
+    /// response is outstanding at a time, so a second one sent means the
+    /// first was acknowledged.
+    pub(crate) fn reliable_acked(&self) -> bool {
+        match self.next_rseq.wrapping_sub(self.first_rseq) {
+            0 => false,
+            1 => self.reliable.is_none(),
+            _ => true,
+        }
     }
 
     pub(crate) fn memory_usage(&self) -> usize {
@@ -218,15 +233,19 @@ pub(crate) fn create(
     };
     let expires = req.headers.typed::<Expires>().and_then(Result::ok);
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
+    // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
+    let local_tag: Box<str> = core.tokens.tag().into();
+    let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
         txn,
         over_tls,
-        local_tag: core.tokens.tag().into(),
+        local_tag,
         rel100,
         reliable: None,
-        next_rseq: 1 + core.tokens.below(1 << 30) as u32,
+        next_rseq: first_rseq,
+        first_rseq,
         pending_accept: None,
         ok: None,
         ok_interval: core.cfg.transaction.t1,

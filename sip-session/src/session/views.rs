@@ -134,7 +134,13 @@ impl SessionMut<'_> {
 
     /// Ends an Established session with BYE (RFC 3261 §15). A UAS still
     /// waiting for the ACK goes Terminating and sends the BYE when the ACK
-    /// arrives or its wait times out. Other states: `InvalidState`.
+    /// arrives or its wait times out. Other states: `InvalidState`, as
+    /// SIP.js: §15 lets a caller send BYE on an early dialog, but that
+    /// ends only that dialog, not the INVITE (other forks keep ringing);
+    /// before the 2xx an Inviter ends the call with
+    /// [`InviterMut::cancel`] (§9.1) or [`dispose`](Self::dispose). A
+    /// caller's BYE arriving in an Invitation's early dialog is answered
+    /// 200 and the INVITE 487 (§15.1.2).
     pub fn bye(&mut self, now: Instant, opts: ByeOptions) -> Result<(), SessionError> {
         self.ua
             .command(now, self.id, |core, s| lifecycle::bye(core, s, now, opts))
@@ -360,8 +366,12 @@ impl SessionMut<'_> {
             .command(now, self.id, |core, s| update::reject(core, s, now, status))
     }
 
-    /// Sends INFO in the dialog (RFC 6086) with `body`; Established only.
-    /// The final response is reported as
+    /// Sends INFO in the dialog (RFC 6086) with `body`. Established, or
+    /// before in an early dialog (RFC 6086 §4.2.1; DTMF during early
+    /// media) once a reliable provisional response set it up: an Inviter's
+    /// current early dialog after a reliable 1xx came in it, an
+    /// Invitation's after the PRACK of its reliable 1xx arrived (else
+    /// `RequestPending`). The final response is reported as
     /// [`Event::RequestOutcome`](crate::Event::RequestOutcome).
     pub fn info(
         &mut self,
