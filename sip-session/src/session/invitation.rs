@@ -494,8 +494,8 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     u.invite = None;
     u.local_description = None;
     u.ok_interval = t1;
-    u.ok = Some(r.clone());
-    core.send_response(now, txn, r);
+    core.send_response(now, txn, &r);
+    u.ok = Some(r);
     core.arm(s, SessionTimer::Retransmit2xx, now + t1);
     let wait = now + core.t1x64();
     core.arm(s, SessionTimer::AckWait, wait);
@@ -685,7 +685,7 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             let next = now + u.ok_interval;
             let txn = u.txn;
             let Some(ok) = &u.ok else { return };
-            if !core.send_response(now, txn, ok.clone()) {
+            if !core.send_response(now, txn, ok) {
                 // The server transaction ended (Timer L): retransmit
                 // statelessly along the Via (RFC 6026 §7.1).
                 let _ = core.resend_stateless(now, ok);

@@ -197,7 +197,7 @@ impl Core {
         &mut self,
         now: Instant,
         txn: TransactionId,
-        resp: Response,
+        resp: impl core::borrow::Borrow<Response>,
     ) -> bool {
         self.txn.send_response(now, txn, resp).is_ok()
     }

@@ -171,7 +171,7 @@ impl Core {
         let (txn, ok) = (u.txn, u.ok.clone());
         let at = e.deadline();
         self.timers.push(at, TimerOwner::PendingAck(id));
-        if !self.send_response(now, txn, ok.clone()) {
+        if !self.send_response(now, txn, &ok) {
             let _ = self.resend_stateless(now, &ok);
         }
     }

@@ -303,12 +303,16 @@ impl TransactionLayer {
     /// the final one; after a final response only further 2xx to an INVITE
     /// are accepted (the TU's own 2xx retransmissions, §13.3.1.4, RFC 6026
     /// §7.1).
+    ///
+    /// Takes the response by value or by reference (a TU that keeps its
+    /// 2xx for retransmission lends it).
     pub fn send_response(
         &mut self,
         now: Instant,
         id: TransactionId,
-        resp: Response,
+        resp: impl core::borrow::Borrow<Response>,
     ) -> Result<(), ResponseError> {
+        let resp = resp.borrow();
         let txn = self.get(id).ok_or(ResponseError::UnknownTransaction(id))?;
         if txn.machine.kind().is_client() {
             return Err(ResponseError::NotServerTransaction(id));
