@@ -64,20 +64,19 @@ impl Host {
     /// True when `s` is exactly one host that [`Host::from_str`] accepts,
     /// checked without allocating (the parse-time checks use it).
     pub(crate) fn is_valid(s: &str) -> bool {
-        if s.is_empty() {
+        let b = s.as_bytes();
+        if b.is_empty() {
             return false;
         }
-        let b = s.as_bytes();
-        if b[0] == b'[' || s.contains(':') {
-            return s.parse::<Host>().is_ok();
-        }
-        let n = chars::run(b, 0, &chars::HOST);
-        n == b.len()
-            && match parse_ipv4(b) {
+        if chars::run(b, 0, &chars::HOST) == b.len() {
+            // No `[` or `:` in a run of host characters.
+            return match parse_ipv4(b) {
                 Ipv4::Addr(_) => true,
                 Ipv4::Invalid => false,
                 Ipv4::NotNumeric => valid_hostname(b),
-            }
+            };
+        }
+        (b[0] == b'[' || memchr::memchr(b':', b).is_some()) && s.parse::<Host>().is_ok()
     }
 }
 

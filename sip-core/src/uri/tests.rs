@@ -653,3 +653,22 @@ pub(crate) mod props {
         }
     }
 }
+
+proptest::proptest! {
+    /// `Host::is_valid` (the non-allocating check) agrees with parsing.
+    #[test]
+    fn host_is_valid_agrees_with_parse(s in "[a-zA-Z0-9.:\\[\\]%-]{0,24}") {
+        proptest::prop_assert_eq!(Host::is_valid(&s), s.parse::<Host>().is_ok(), "{:?}", s);
+    }
+}
+
+#[test]
+fn host_is_valid_on_edges() {
+    for s in [
+        "", "a", "a.b", "1.2.3.4", "1.2.3.400", "1.2.3", "-a.com", "a-.com", "a..b",
+        "example.com.", "1example.com", "[::1]", "[::1", "::1", "2001:db8::1", "a:b",
+        "[2001:db8::1]", "a b", "é.com",
+    ] {
+        assert_eq!(Host::is_valid(s), s.parse::<Host>().is_ok(), "{s:?}");
+    }
+}
