@@ -13,7 +13,7 @@
 //!
 //! The Via is read and written through the typed [`Via`] header.
 
-use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, Via};
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, Via, ViaRef};
 use crate::transport::{ConnectionId, Destination, Source, Transport};
 use crate::uri::Host;
 use std::net::{IpAddr, SocketAddr};
@@ -88,22 +88,30 @@ pub fn stamp_via(headers: &mut Headers, value: String) {
 /// and fills an empty `rport` with the source port (adding `received`
 /// even when it equals the sent-by). Returns whether the Via changed.
 pub fn stamp_received(headers: &mut Headers, source: SocketAddr) -> Result<bool, ViaError> {
-    let mut via = top_via(headers)?;
-    Ok(stamp_received_on(headers, &mut via, source))
+    let via = top_via(headers)?;
+    Ok(stamp_received_with(
+        headers,
+        via.host.ip(),
+        via.rport(),
+        via.params.contains("received"),
+        source,
+    ))
 }
 
-/// As [`stamp_received`], with the top Via already parsed into `via`
-/// (which is updated too): the receive path parses it once.
-pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAddr) -> bool {
-    let fill_rport = via.rport() == Some(None);
-    let differs = host_ip(&via.host) != Some(source.ip());
+/// As [`stamp_received`], with the top Via already read in place from
+/// the text of `headers`' first Via line (its fields passed as `host_ip`,
+/// `rport` and `has_received`, since the text is rewritten here).
+pub fn stamp_received_with(
+    headers: &mut Headers,
+    host_ip: Option<IpAddr>,
+    rport: Option<Option<u16>>,
+    has_received: bool,
+    source: SocketAddr,
+) -> bool {
+    let fill_rport = rport == Some(None);
+    let differs = host_ip != Some(source.ip());
     if !differs && !fill_rport {
         return false;
-    }
-    let had_received = via.params.contains("received");
-    via.set_received(source.ip());
-    if fill_rport {
-        via.set_rport(Some(source.port()));
     }
     let Some(line) = headers.get_mut(&HeaderName::Via) else {
         return false;
@@ -112,14 +120,21 @@ pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAdd
     // The usual case (no `received` yet) edits the text in place, leaving
     // the rest of the value as the sender wrote it; otherwise the top Via
     // is written anew.
-    let spliced = if had_received {
+    let spliced = if has_received {
         None
     } else {
         splice_received(line, top.len(), source, fill_rport)
     };
-    *line = match spliced {
+    let new_line = match spliced {
         Some(l) => l,
         None => {
+            let Ok(mut via) = Via::parse(top) else {
+                return false;
+            };
+            via.set_received(source.ip());
+            if fill_rport {
+                via.set_rport(Some(source.port()));
+            }
             let mut new_line = via.to_string();
             for rest in split_comma(line).skip(1) {
                 new_line.push_str(", ");
@@ -128,6 +143,7 @@ pub fn stamp_received_on(headers: &mut Headers, via: &mut Via, source: SocketAdd
             new_line
         }
     };
+    *line = new_line;
     true
 }
 
@@ -200,43 +216,113 @@ pub fn response_destination(
     source: Option<&Source>,
     connection_open: impl Fn(ConnectionId) -> bool,
 ) -> Result<Destination, RouteError> {
-    let transport = via
-        .transport
-        .known()
-        .ok_or_else(|| RouteError::UnknownTransport(via.transport.to_string()))?;
-    if let Some(conn) = source.and_then(|s| s.connection) {
-        if connection_open(conn) {
-            return Ok(Destination::Connection(conn));
+    ViaRoute::of(via).destination(source, connection_open)
+}
+
+/// What [`response_destination`] reads of a Via, copied out of it: the
+/// receive path takes it from a [`ViaRef`] before stamping `received`
+/// and `rport` into the message (RFC 3261 §18.2.1) and applies the stamp
+/// here ([`ViaRoute::stamped`]), so the Via text is never parsed twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViaRoute {
+    /// The transport, or the unknown token.
+    pub transport: Result<Transport, String>,
+    /// The sent-by host.
+    pub host: Host,
+    /// The sent-by port, if written.
+    pub port: Option<u16>,
+    /// `maddr`, if an IP address.
+    pub maddr: Option<IpAddr>,
+    /// `received`.
+    pub received: Option<IpAddr>,
+    /// `rport` as [`Via::rport`] reads it.
+    pub rport: Option<Option<u16>>,
+}
+
+impl ViaRoute {
+    /// The routing fields of `via`.
+    pub fn of(via: &Via) -> ViaRoute {
+        ViaRoute {
+            transport: via
+                .transport
+                .known()
+                .ok_or_else(|| via.transport.to_string()),
+            host: via.host.clone(),
+            port: via.port,
+            maddr: via.maddr().as_ref().and_then(host_ip),
+            received: via.received(),
+            rport: via.rport(),
         }
     }
-    let default_port = via.port.unwrap_or(transport.default_port());
-    if let Some(ip) = via.maddr().as_ref().and_then(host_ip) {
-        return Ok(Destination::Addr {
-            transport,
-            addr: SocketAddr::new(ip, default_port),
-        });
+
+    /// The routing fields of a Via read in place.
+    pub fn of_ref(via: &ViaRef<'_>) -> ViaRoute {
+        ViaRoute {
+            transport: via
+                .transport()
+                .ok_or_else(|| via.transport_token().to_owned()),
+            host: via.host(),
+            port: via.port(),
+            maddr: via.maddr().as_ref().and_then(host_ip),
+            received: via.received(),
+            rport: via.rport(),
+        }
     }
-    if let Some(ip) = via.received() {
-        // RFC 3581 §4: `rport` names the port only for unreliable
-        // transports; a new connection goes to the sent-by port (§18.2.2).
-        let port = match via.rport() {
-            Some(Some(p)) if p != 0 && !transport.is_reliable() => p,
-            _ => default_port,
-        };
-        return Ok(Destination::Addr {
-            transport,
-            addr: SocketAddr::new(ip, port),
-        });
+
+    /// The fields once [`stamp_received`] has stamped `source` into the
+    /// Via (it did when it returned true).
+    pub fn stamped(mut self, source: SocketAddr) -> ViaRoute {
+        self.received = Some(source.ip());
+        if self.rport == Some(None) {
+            self.rport = Some(Some(source.port()));
+        }
+        self
     }
-    match host_ip(&via.host) {
-        Some(ip) => Ok(Destination::Addr {
-            transport,
-            addr: SocketAddr::new(ip, default_port),
-        }),
-        None => Err(RouteError::NeedsResolution(match &via.host {
-            Host::Domain(d) => d.clone(),
-            other => format!("{other:?}"),
-        })),
+
+    /// Where a response goes (see [`response_destination`]).
+    pub fn destination(
+        &self,
+        source: Option<&Source>,
+        connection_open: impl Fn(ConnectionId) -> bool,
+    ) -> Result<Destination, RouteError> {
+        let transport = self
+            .transport
+            .clone()
+            .map_err(RouteError::UnknownTransport)?;
+        if let Some(conn) = source.and_then(|s| s.connection) {
+            if connection_open(conn) {
+                return Ok(Destination::Connection(conn));
+            }
+        }
+        let default_port = self.port.unwrap_or(transport.default_port());
+        if let Some(ip) = self.maddr {
+            return Ok(Destination::Addr {
+                transport,
+                addr: SocketAddr::new(ip, default_port),
+            });
+        }
+        if let Some(ip) = self.received {
+            // RFC 3581 §4: `rport` names the port only for unreliable
+            // transports; a new connection goes to the sent-by port (§18.2.2).
+            let port = match self.rport {
+                Some(Some(p)) if p != 0 && !transport.is_reliable() => p,
+                _ => default_port,
+            };
+            return Ok(Destination::Addr {
+                transport,
+                addr: SocketAddr::new(ip, port),
+            });
+        }
+        match host_ip(&self.host) {
+            Some(ip) => Ok(Destination::Addr {
+                transport,
+                addr: SocketAddr::new(ip, default_port),
+            }),
+            None => Err(RouteError::NeedsResolution(match &self.host {
+                Host::Domain(d) => d.clone(),
+                other => format!("{other:?}"),
+            })),
+        }
     }
 }
 

@@ -183,10 +183,10 @@ pub(crate) fn params_only(s: &str, header: &'static str) -> Result<Params, Heade
 
 /// The checks of [`params_only`] without building the list, plus
 /// `extra(name, value)` on each parameter (false: "invalid parameter").
-pub(crate) fn check_params_only(
-    s: &str,
+pub(crate) fn check_params_only<'a>(
+    s: &'a str,
     header: &'static str,
-    mut extra: impl FnMut(&str, Option<&str>) -> bool,
+    mut extra: impl FnMut(&'a str, Option<&'a str>) -> bool,
 ) -> Result<(), HeaderError> {
     let mut ok = true;
     let rest = Params::visit_prefix(s, b"", |name, value| {

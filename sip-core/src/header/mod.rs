@@ -88,7 +88,7 @@ pub use misc::{PrivValue, Privacy, Reason, RetryAfter, SipETag, SipIfMatch, Warn
 pub use name::HeaderName;
 pub use numeric::{ContentLength, Expires, MaxForwards, MinExpires, RSeq};
 pub use session_timer::{MinSe, Refresher, SessionExpires};
-pub use via::{Via, ViaProtocol, ViaTransport, MAGIC_COOKIE};
+pub use via::{Via, ViaProtocol, ViaRef, ViaTransport, MAGIC_COOKIE};
 
 use core::fmt;
 

@@ -262,6 +262,120 @@ impl Via {
     }
 }
 
+/// A Via value read in place: checked exactly as [`Via::parse`] checks
+/// it, but nothing is copied; parameters are looked up in the text when
+/// asked for. The transaction layer reads the top Via of every request
+/// this way (RFC 3261 §17.2.3 matching, §18.2.1 `received`, §18.2.2
+/// response routing).
+#[derive(Clone, Copy, Debug)]
+pub struct ViaRef<'a> {
+    text: &'a str,
+    transport: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    branch: Option<&'a str>,
+    received: Option<&'a str>,
+    rport: Option<Option<&'a str>>,
+    maddr: Option<&'a str>,
+}
+
+impl<'a> ViaRef<'a> {
+    /// Checks `value` (one Via value) as [`Via::parse`] does, with the
+    /// same errors, and reads it in place: one pass over the parameters.
+    pub fn parse(value: &'a str) -> Result<ViaRef<'a>, HeaderError> {
+        let h = Head::split(value)?;
+        if !Host::is_valid(h.host) || h.host.contains(':') && !h.host.starts_with('[') {
+            return Err(malformed(NAME, "bad sent-by host"));
+        }
+        let mut v = ViaRef {
+            text: value,
+            transport: h.transport,
+            host: h.host,
+            port: h.port,
+            branch: None,
+            received: None,
+            rport: None,
+            maddr: None,
+        };
+        let mut via_ok = true;
+        let mut first = [true; 4];
+        lex::check_params_only(h.params, NAME, |n, val| {
+            via_ok &= param_ok(n, val);
+            // The first of each name counts, as `Params::find` has it.
+            let slot = ["branch", "received", "rport", "maddr"]
+                .iter()
+                .position(|k| n.eq_ignore_ascii_case(k));
+            if let Some(i) = slot.filter(|&i| first[i]) {
+                first[i] = false;
+                match i {
+                    0 => v.branch = val,
+                    1 => v.received = val,
+                    2 => v.rport = Some(val),
+                    _ => v.maddr = val,
+                }
+            }
+            true
+        })?;
+        if !via_ok {
+            return Err(malformed(NAME, "bad via parameter"));
+        }
+        Ok(v)
+    }
+
+    /// The value as written.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// The transport token as written.
+    pub fn transport_token(&self) -> &'a str {
+        self.transport
+    }
+
+    /// The transport, when the stack knows it.
+    pub fn transport(&self) -> Option<Transport> {
+        Transport::from_token(self.transport)
+    }
+
+    /// The sent-by host (a domain name is copied).
+    pub fn host(&self) -> Host {
+        lex::parse_host(self.host).unwrap_or_else(|| Host::Domain(self.host.to_owned()))
+    }
+
+    /// The sent-by host when it is an IP address (no copy).
+    pub fn host_ip(&self) -> Option<IpAddr> {
+        if self.host.bytes().any(|b| b.is_ascii_alphabetic()) && !self.host.starts_with('[') {
+            return None;
+        }
+        lex::parse_host(self.host).and_then(|h| h.ip())
+    }
+
+    /// The sent-by port, if written.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The `branch` parameter (RFC 3261 §20.42).
+    pub fn branch(&self) -> Option<&'a str> {
+        self.branch
+    }
+
+    /// The `received` parameter (RFC 3261 §18.2.1).
+    pub fn received(&self) -> Option<IpAddr> {
+        self.received.and_then(lex::parse_ip)
+    }
+
+    /// The `rport` parameter as [`Via::rport`] reads it (RFC 3581).
+    pub fn rport(&self) -> Option<Option<u16>> {
+        self.rport.map(|v| v.and_then(lex::parse_u16))
+    }
+
+    /// The `maddr` parameter (RFC 3261 §18.2.2).
+    pub fn maddr(&self) -> Option<Host> {
+        self.maddr.and_then(lex::parse_host)
+    }
+}
+
 /// A conservative recogniser for the usual shape of a Via value,
 /// `SIP/2.0/UDP host[:port];name=token;flag...` with single spaces, no
 /// quotes and no IPv6 reference: true only for values [`Via::parse`]
@@ -422,6 +536,18 @@ mod tests {
 
     /// `Via::check` accepts exactly what `Via::parse` accepts.
     fn same_verdict(s: &str) {
+        match (ViaRef::parse(s), Via::parse(s)) {
+            (Ok(r), Ok(v)) => {
+                assert_eq!(r.branch(), v.branch(), "{s:?}");
+                assert_eq!(r.rport(), v.rport(), "{s:?}");
+                assert_eq!(r.received(), v.received(), "{s:?}");
+                assert_eq!(r.maddr(), v.maddr(), "{s:?}");
+                assert_eq!(r.host(), v.host, "{s:?}");
+                assert_eq!(r.port(), v.port, "{s:?}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{s:?}"),
+            (a, b) => panic!("ViaRef and Via disagree on {s:?}: {a:?} / {b:?}"),
+        }
         if is_plain(s) {
             assert!(Via::parse(s).is_ok(), "recogniser accepted {s:?}");
         }
@@ -454,6 +580,32 @@ mod tests {
         ] {
             assert!(!is_plain(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn via_ref_reads_what_via_parses() {
+        for s in [
+            "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa1",
+            "SIP/2.0/TCP pc33.Example.com;rport=5060;received=192.0.2.4;branch=z9hG4bK-x;maddr=224.2.0.1",
+            "SIP / 2.0 / UDP [2001:db8::9:1]:5060 ; branch = z9hG4bKa ; received=[2001:db8::2]",
+            "SIP/2.0/FOO h;x=\"y\";RPORT=7",
+            "SIP/2.0/UDP 10.0.0.1",
+        ] {
+            let v = Via::parse(s).unwrap();
+            let r = ViaRef::parse(s).unwrap();
+            assert_eq!(r.as_str(), s);
+            assert_eq!(r.transport(), v.transport.known(), "{s}");
+            assert_eq!(r.transport_token(), v.transport.as_str().to_string().as_str().trim(), "{s}");
+            assert_eq!(r.host(), v.host, "{s}");
+            assert_eq!(r.host_ip(), v.host.ip(), "{s}");
+            assert_eq!(r.port(), v.port, "{s}");
+            assert_eq!(r.branch(), v.branch(), "{s}");
+            assert_eq!(r.received(), v.received(), "{s}");
+            assert_eq!(r.rport(), v.rport(), "{s}");
+            assert_eq!(r.maddr(), v.maddr(), "{s}");
+        }
+        assert!(ViaRef::parse("SIP/2.0/UDP h;ttl=300").is_err());
+        assert!(ViaRef::parse("SIP/2.0/UDP").is_err());
     }
 
     #[test]

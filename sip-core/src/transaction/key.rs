@@ -14,7 +14,7 @@
 //! The readers here ([`cseq`], [`tag`]...) are light: they look only at
 //! what matching needs, without parsing whole header values.
 
-use crate::header::{CSeq, From, HeaderName, Headers, TypedHeader, Via};
+use crate::header::{CSeq, From, HeaderName, Headers, Via, ViaRef};
 use crate::message::{Request, Response};
 use crate::method::Method;
 use crate::random::MAGIC_COOKIE;
@@ -151,17 +151,16 @@ impl ServerKey {
     /// layer adds `received`/`rport` to the Via.
     pub fn for_request_as(req: &Request, method: &Method) -> Result<ServerKey, KeyError> {
         let top = top_via_text(&req.headers)?;
-        let via = Via::parse(top).map_err(ViaError::from)?;
-        ServerKey::with_top_via(req, &via, top, method)
+        let via = ViaRef::parse(top).map_err(ViaError::from)?;
+        ServerKey::with_top_via(req, &via, method)
     }
 
-    /// As [`ServerKey::for_request_as`], for a caller that already parsed
-    /// the top Via (`via`, from the text `top`): the receive path parses
-    /// it once for matching, `received` stamping and response routing.
+    /// As [`ServerKey::for_request_as`], for a caller that already read
+    /// the top Via: the receive path reads it once for matching,
+    /// `received` stamping and response routing.
     pub fn with_top_via(
         req: &Request,
-        via: &Via,
-        top: &str,
+        via: &ViaRef<'_>,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
         let h = &req.headers;
@@ -169,11 +168,11 @@ impl ServerKey {
         match via.branch() {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
                 branch: b.into(),
-                host: match &via.host {
+                host: match via.host() {
                     Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
-                    other => other.clone(),
+                    other => other,
                 },
-                port: via.port,
+                port: via.port(),
                 method,
             }),
             _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
@@ -182,7 +181,7 @@ impl ServerKey {
                 call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
                 cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
                 method,
-                via: top.into(),
+                via: via.as_str().into(),
             }))),
         }
     }

@@ -3,7 +3,7 @@
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::{TypedHeader, Via};
+use crate::header::ViaRef;
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
@@ -14,7 +14,7 @@ use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_on, top_via, top_via_text,
+    response_destination, stamp_received, stamp_received_with, top_via, top_via_text, ViaRoute,
 };
 use std::net::SocketAddr;
 
@@ -241,26 +241,35 @@ impl TransactionLayer {
     }
 
     fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
-        // The top Via is parsed once here, for matching, `received`
+        // The top Via is read once here, for matching, `received`
         // stamping and the response route.
         let parsed = top_via_text(&req.headers)
-            .and_then(|top| Ok((Via::parse(top)?, top)))
+            .and_then(|top| Ok(ViaRef::parse(top)?))
             .map_err(KeyError::Via)
-            .and_then(|(via, top)| {
-                let key = ServerKey::with_top_via(&req, &via, top, &req.method)?;
+            .and_then(|via| {
+                let key = ServerKey::with_top_via(&req, &via, &req.method)?;
                 // A CANCEL names its INVITE by the same rules, computed
                 // before the Via is stamped (§9.2).
                 let invite_key = (req.method == Method::Cancel)
-                    .then(|| ServerKey::with_top_via(&req, &via, top, &Method::Invite).ok())
+                    .then(|| ServerKey::with_top_via(&req, &via, &Method::Invite).ok())
                     .flatten();
-                Ok((via, key, invite_key))
+                let stamp = (via.host_ip(), via.rport(), via.received().is_some());
+                Ok((ViaRoute::of_ref(&via), stamp, key, invite_key))
             });
-        let (mut via, key, invite_key) = match parsed {
+        let (mut route, (host_ip, rport, has_received), key, invite_key) = match parsed {
             Ok(p) => p,
             Err(KeyError::Via(e)) => return self.drop_message(source, DropReason::Via(e)),
             Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
         };
-        stamp_received_on(&mut req.headers, &mut via, source.remote);
+        if stamp_received_with(
+            &mut req.headers,
+            host_ip,
+            rport,
+            has_received,
+            source.remote,
+        ) {
+            route = route.stamped(source.remote);
+        }
         if let Some(id) = self.match_server(&key, &req) {
             return self.on_matched_request(now, id, req, source);
         }
@@ -275,7 +284,7 @@ impl TransactionLayer {
             return;
         }
         let cancels = invite_key.and_then(|k| self.match_server(&k, &req));
-        self.create_server(now, key, req, &via, source, cancels);
+        self.create_server(now, key, req, &route, source, cancels);
     }
 
     fn on_matched_request(
@@ -307,7 +316,7 @@ impl TransactionLayer {
         now: Instant,
         key: ServerKey,
         req: Request,
-        via: &Via,
+        via: &ViaRoute,
         source: Source,
         cancels: Option<TransactionId>,
     ) {
@@ -320,14 +329,14 @@ impl TransactionLayer {
             });
             return;
         }
-        let destination = match response_destination(via, None, |_| false) {
+        let destination = match via.destination(None, |_| false) {
             Ok(d) => d,
             Err(e) => return self.drop_message(source, DropReason::Route(e)),
         };
         // Responses go on the request's connection, or over the Via's
         // transport (§18.2.2): either reliable means no retransmissions.
-        let reliable = source.transport.is_reliable()
-            || via.transport.known().is_some_and(Transport::is_reliable);
+        let reliable =
+            source.transport.is_reliable() || via.transport.as_ref().is_ok_and(|t| t.is_reliable());
         let mut merged_with = None;
         let mut merge = None;
         if key::to_tag(&req.headers).is_none() {
