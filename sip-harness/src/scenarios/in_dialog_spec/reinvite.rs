@@ -147,7 +147,7 @@ fn alice_reinvites(
 ) -> Result<(u16, Instant), String> {
     let n = finals(sim, p.alice, &Method::Invite).len();
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     let alice = p.alice;
     wait(sim, 60, "the re-INVITE's final response", move |s| {
         finals(s, alice, &Method::Invite).len() > n
@@ -162,28 +162,8 @@ fn alice_reinvites(
 fn accepted(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId, offer: bool) -> Outcome {
     let (status, t0) = alice_reinvites(sim, p, a, offer)?;
     check(status == 200, || format!("the re-INVITE ended {status}"))?;
-    let w = (t0, None);
-    expect_wire(
-        sim,
-        p,
-        p.alice,
-        "Alice",
-        w,
-        &["INVITE", "ACK"],
-        &["100", "200"],
-    )?;
-    expect_wire(sim, p, p.bob, "Bob", w, &["100", "200"], &["INVITE", "ACK"])?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, p, p.bob, "Bob", b, SessionState::Established, stable)
+    expect_exchange(sim, p, t0, &["INVITE", "ACK"], &["100", "200"])?;
+    expect_both_stable(sim, p, a, b)
 }
 
 /// SIP.js "Alice invite() accepted" (re-INVITE with and without SDP): her
@@ -230,14 +210,8 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
     let (p, a, b) = call_up(sim, faults, setup)?;
     if offer {
         let t0 = sim.now();
-        reinvite(sim, p.alice, "Alice", a, true)?.map_err(|e| format!("invite(): {e}"))?;
-        let bob = p.bob;
-        wait(sim, 40, "Bob to get the re-INVITE", move |s| {
-            s.node(bob)
-                .events()
-                .iter()
-                .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-        })?;
+        send_reinvite(sim, p.alice, "Alice", a, true)?;
+        wait_reinvite(sim, p.bob, 40, "Bob to get the re-INVITE")?;
         let r = act(
             sim,
             p.bob,
@@ -248,78 +222,32 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
             matches!(r, Some(Err(SessionError::DescriptionRequired(_)))),
             || format!("a bodiless 200 to an offer: {r:?}, expected DescriptionRequired"),
         )?;
-        let alice = p.alice;
-        wait(sim, 60, "the re-INVITE's final response", move |s| {
-            !finals(s, alice, &Method::Invite).is_empty()
-        })?;
+        wait_final(sim, p.alice, Method::Invite, 60)?;
         pass(sim, 1.0)?;
         let got = finals(sim, p.alice, &Method::Invite);
         check(got == [488], || {
             format!("the re-INVITE ended {got:?}, expected [488]")
         })?;
-        let w = (t0, None);
-        expect_wire(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            w,
-            &["INVITE", "ACK"],
-            &["100", "488"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "488"],
-            &["INVITE", "ACK"],
-        )?;
-        let stable = SignalingState::Stable;
-        expect_state(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            a,
-            SessionState::Established,
-            stable,
-        )?;
-        expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+        expect_exchange(sim, &p, t0, &["INVITE", "ACK"], &["100", "488"])?;
+        expect_both_stable(sim, &p, a, b)?;
         return finish(sim, &p, p.alice);
     }
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, false)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, false)?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "ACK", "BYE"],
         &["100", "200", "200"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "200", "200"],
-        &["INVITE", "ACK", "BYE"],
     )?;
     let cause = ended(sim, p.alice, a);
     check(
         cause == Some(TerminationCause::Description(StatusCode::BAD_REQUEST)),
         || format!("Alice's session ended {cause:?}, expected Description(400)"),
     )?;
-    check(
-        ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-        || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-    )?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     finish(sim, &p, p.alice)
 }
 
@@ -355,9 +283,8 @@ fn reinvite_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let (p, a, b) = call_up(sim, faults, Setup::default())?;
     let t0 = sim.now();
     sim.node_mut(p.alice).policy_mut().refuse_next_description = true;
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
     let want = Some(TerminationCause::Description(
         StatusCode::NOT_ACCEPTABLE_HERE,
     ));
@@ -365,43 +292,20 @@ fn reinvite_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
         format!("Alice's session ended {:?}", ended(sim, p.alice, a))
     })?;
     if offer {
-        expect_wire(
+        expect_exchange(
             sim,
             &p,
-            p.alice,
-            "Alice",
-            w,
+            t0,
             &["INVITE", "ACK", "BYE"],
             &["100", "200", "200"],
         )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "200"],
-            &["INVITE", "ACK", "BYE"],
-        )?;
-        check(
-            ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-            || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-        )?;
+        expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     } else {
         let (alice_sent, alice_got) = (
             ["INVITE", "ACK", "BYE", "481"],
             ["100", "200", "BYE", "481"],
         );
-        expect_wire(sim, &p, p.alice, "Alice", w, &alice_sent, &alice_got)?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "BYE", "481"],
-            &["INVITE", "ACK", "BYE", "481"],
-        )?;
+        expect_exchange(sim, &p, t0, &alice_sent, &alice_got)?;
         // Under faults Alice's BYE may arrive before the ACK.
         let bob_end = ended(sim, p.bob, b);
         let fine = bob_end == want || (!p.strict && bob_end == Some(TerminationCause::RemoteBye));
@@ -428,36 +332,8 @@ fn reinvite_rejected(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     check(status == 488, || {
         format!("the re-INVITE ended {status}, expected 488")
     })?;
-    let w = (t0, None);
-    expect_wire(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        w,
-        &["INVITE", "ACK"],
-        &["100", "488"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "488"],
-        &["INVITE", "ACK"],
-    )?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_exchange(sim, &p, t0, &["INVITE", "ACK"], &["100", "488"])?;
+    expect_both_stable(sim, &p, a, b)?;
     accepted(sim, &p, a, b, offer)?;
     finish(sim, &p, p.alice)
 }
@@ -481,37 +357,19 @@ pub(super) fn reinvite_rejected_then_bye(sim: &mut Sim, faults: &Faults) -> Outc
     };
     let (p, a, b) = call_up(sim, faults, setup)?;
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, true)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, true)?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "ACK", "BYE"],
         &["100", "488", "200"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "488", "200"],
-        &["INVITE", "ACK", "BYE"],
     )?;
     let got = finals(sim, p.alice, &Method::Invite);
     check(got == [488], || format!("the re-INVITE ended {got:?}"))?;
-    check(
-        ended(sim, p.alice, a) == Some(TerminationCause::Bye),
-        || format!("Alice's session ended {:?}", ended(sim, p.alice, a)),
-    )?;
-    check(
-        ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-        || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-    )?;
+    expect_ended(sim, (p.alice, "Alice"), a, TerminationCause::Bye)?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     finish(sim, &p, p.alice)
 }
 
@@ -531,19 +389,13 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
     };
     let (p, a, b) = call_up(sim, faults, setup)?;
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     let second = reinvite(sim, p.alice, "Alice", a, offer)?;
     check(second == Err(SessionError::RequestPending), || {
         format!("the second invite(): {second:?}, expected RequestPending")
     })?;
     pass(sim, 1.0)?;
-    let bob = p.bob;
-    wait(sim, 30, "Bob to get the re-INVITE", move |s| {
-        s.node(bob)
-            .events()
-            .iter()
-            .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-    })?;
+    wait_reinvite(sim, p.bob, 30, "Bob to get the re-INVITE")?;
     if p.strict {
         expect_wire(sim, &p, p.alice, "Alice", (t0, None), &["INVITE"], &["100"])?;
         let (mine, his) = if offer {
@@ -565,10 +417,7 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, his)?;
     }
-    let alice = p.alice;
-    wait(sim, 60, "the re-INVITE's final response", move |s| {
-        !finals(s, alice, &Method::Invite).is_empty()
-    })?;
+    wait_final(sim, p.alice, Method::Invite, 60)?;
     pass(sim, 1.0)?;
     let got = finals(sim, p.alice, &Method::Invite);
     check(got == [488], || {
@@ -583,17 +432,7 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         &["INVITE", "ACK"],
         &["100", "488"],
     )?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }
 
@@ -621,29 +460,14 @@ fn reinvite_then_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     )?;
     r.map_err(|e| format!("invite(), bye(): {e}"))?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "BYE", "ACK"],
         &["100", "200", "200"],
     )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "200", "200"],
-        &["INVITE", "BYE", "ACK"],
-    )?;
-    check(
-        ended(sim, p.alice, a) == Some(TerminationCause::Bye),
-        || format!("Alice's session ended {:?}", ended(sim, p.alice, a)),
-    )?;
+    expect_ended(sim, (p.alice, "Alice"), a, TerminationCause::Bye)?;
     // Under faults Alice's ACK (without an answer to Bob's offer) may
     // reach Bob before her BYE: Bob ends the session himself (BYE, Reason
     // 488), as SIP.js does.
@@ -671,15 +495,9 @@ fn reinvite_then_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
 fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let (p, a, b) = call_up(sim, faults, Setup::default())?;
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     if !offer {
-        let bob = p.bob;
-        wait(sim, 40, "Bob to answer the re-INVITE", move |s| {
-            s.node(bob)
-                .events()
-                .iter()
-                .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-        })?;
+        wait_reinvite(sim, p.bob, 40, "Bob to answer the re-INVITE")?;
     }
     let r = act(sim, p.bob, "Bob hangs up", move |ua, now| {
         ua.session_mut(b)
@@ -687,44 +505,15 @@ fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome
     })?;
     check(matches!(r, Some(Ok(()))), || format!("Bob's bye(): {r:?}"))?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
     if offer {
-        expect_wire(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            w,
-            &["INVITE", "200", "ACK"],
-            &["BYE", "481"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["BYE", "481"],
-            &["INVITE", "200", "ACK"],
-        )?;
+        expect_exchange(sim, &p, t0, &["INVITE", "200", "ACK"], &["BYE", "481"])?;
     } else {
-        expect_wire(
+        expect_exchange(
             sim,
             &p,
-            p.alice,
-            "Alice",
-            w,
+            t0,
             &["INVITE", "ACK", "200"],
             &["100", "200", "BYE"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "BYE"],
-            &["INVITE", "ACK", "200"],
         )?;
     }
     // Under faults the re-INVITE's 481 may reach Alice before Bob's BYE:
@@ -735,9 +524,7 @@ fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome
     ));
     let fine = alice_end == Some(TerminationCause::RemoteBye) || (!p.strict && alice_end == lost);
     check(fine, || format!("Alice's session ended {alice_end:?}"))?;
-    check(ended(sim, p.bob, b) == Some(TerminationCause::Bye), || {
-        format!("Bob's session ended {:?}", ended(sim, p.bob, b))
-    })?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::Bye)?;
     finish(sim, &p, p.alice)
 }
 
