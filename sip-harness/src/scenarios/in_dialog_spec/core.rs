@@ -331,10 +331,7 @@ pub(super) fn reinvite_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
     check(second == Err(SessionError::RequestPending), || {
         format!("the second invite(): {second:?}, expected RequestPending")
     })?;
-    wait_final(sim, p.alice, Method::Invite, 60)?;
-    pass(sim, 1.0)?;
-    let got = finals(sim, p.alice, &Method::Invite);
-    check(got == [200], || format!("the re-INVITE got {got:?}"))?;
+    super::reinvite::expect_reinvite_final(sim, &p, 200)?;
     expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }

@@ -222,19 +222,12 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
             matches!(r, Some(Err(SessionError::DescriptionRequired(_)))),
             || format!("a bodiless 200 to an offer: {r:?}, expected DescriptionRequired"),
         )?;
-        wait_final(sim, p.alice, Method::Invite, 60)?;
-        pass(sim, 1.0)?;
-        let got = finals(sim, p.alice, &Method::Invite);
-        check(got == [488], || {
-            format!("the re-INVITE ended {got:?}, expected [488]")
-        })?;
+        expect_reinvite_final(sim, &p, 488)?;
         expect_exchange(sim, &p, t0, &["INVITE", "ACK"], &["100", "488"])?;
         expect_both_stable(sim, &p, a, b)?;
         return finish(sim, &p, p.alice);
     }
-    let t0 = sim.now();
-    send_reinvite(sim, p.alice, "Alice", a, false)?;
-    both_ended(sim, &p, a, b)?;
+    let t0 = reinvite_ending_call(sim, &p, a, b, false)?;
     expect_exchange(
         sim,
         &p,
@@ -249,6 +242,32 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
     )?;
     expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     finish(sim, &p, p.alice)
+}
+
+/// Alice's first re-INVITE ends with `status` (within 60 s; nothing else
+/// ends in the second that follows).
+pub(super) fn expect_reinvite_final(sim: &mut Sim, p: &Phones, status: u16) -> Outcome {
+    wait_final(sim, p.alice, Method::Invite, 60)?;
+    pass(sim, 1.0)?;
+    let got = finals(sim, p.alice, &Method::Invite);
+    check(got == [status], || {
+        format!("the re-INVITE ended {got:?}, expected [{status}]")
+    })
+}
+
+/// Alice re-INVITEs (with her offer, or without one) and the case runs
+/// until both sessions ended ([`both_ended`]); returns when she sent it.
+fn reinvite_ending_call(
+    sim: &mut Sim,
+    p: &Phones,
+    a: SessionId,
+    b: SessionId,
+    offer: bool,
+) -> Result<Instant, String> {
+    let t0 = sim.now();
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
+    both_ended(sim, p, a, b)?;
+    Ok(t0)
 }
 
 /// Runs until both sessions ended and checks their last state.
@@ -281,10 +300,8 @@ fn both_ended(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId) -> Outcome 
 /// side's dialog being gone (RFC 3261 §12.2.2).
 fn reinvite_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let (p, a, b) = call_up(sim, faults, Setup::default())?;
-    let t0 = sim.now();
     sim.node_mut(p.alice).policy_mut().refuse_next_description = true;
-    send_reinvite(sim, p.alice, "Alice", a, offer)?;
-    both_ended(sim, &p, a, b)?;
+    let t0 = reinvite_ending_call(sim, &p, a, b, offer)?;
     let want = Some(TerminationCause::Description(
         StatusCode::NOT_ACCEPTABLE_HERE,
     ));
@@ -356,9 +373,7 @@ pub(super) fn reinvite_rejected_then_bye(sim: &mut Sim, faults: &Faults) -> Outc
         ..Setup::default()
     };
     let (p, a, b) = call_up(sim, faults, setup)?;
-    let t0 = sim.now();
-    send_reinvite(sim, p.alice, "Alice", a, true)?;
-    both_ended(sim, &p, a, b)?;
+    let t0 = reinvite_ending_call(sim, &p, a, b, true)?;
     expect_exchange(
         sim,
         &p,
@@ -417,12 +432,7 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, his)?;
     }
-    wait_final(sim, p.alice, Method::Invite, 60)?;
-    pass(sim, 1.0)?;
-    let got = finals(sim, p.alice, &Method::Invite);
-    check(got == [488], || {
-        format!("the re-INVITE ended {got:?}, expected [488]")
-    })?;
+    expect_reinvite_final(sim, &p, 488)?;
     expect_wire(
         sim,
         &p,
