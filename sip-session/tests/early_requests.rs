@@ -45,22 +45,16 @@ fn ringing_with(
         c.info_packages = vec!["dtmf".into()];
         c.send_initial_provisional = false;
     });
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                early_media: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND * 40, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
+    let call = net.invite_with(
+        alice,
+        bob,
+        InviteOptions {
+            body: Some(sdp("alice", "offer")),
+            early_media: true,
+            ..Default::default()
+        },
+    );
+    let inv = net.await_invitation(bob, SECOND * 40);
     (net, alice, bob, call, inv)
 }
 
@@ -83,17 +77,7 @@ fn progress(net: &mut Net, bob: usize, inv: SessionId, status: u16, reliable: bo
 
 /// Bob answers the call; after an unreliable 180 only, with his answer.
 fn answer(net: &mut Net, bob: usize, inv: SessionId, body: bool) {
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: body.then(|| sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
+    net.accept_with(bob, inv, body.then(|| sdp("bob", "answer")))
         .unwrap();
 }
 

@@ -50,8 +50,7 @@ fn ringing_with(
     let target = net.uri(bob);
     let now = net.now;
     let call = net.ua(alice).invite(now, target, opts).unwrap();
-    assert!(net.run_until(SECOND * 40, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
+    let inv = net.await_invitation(bob, SECOND * 40);
     (net, alice, bob, call, inv)
 }
 
@@ -85,14 +84,7 @@ fn accept(
     inv: SessionId,
     body: Option<Body>,
 ) -> Result<(), SessionError> {
-    let now = net.now;
-    net.ua(bob).invitation(inv).unwrap().accept(
-        now,
-        AcceptOptions {
-            body,
-            ..Default::default()
-        },
-    )
+    net.accept_with(bob, inv, body)
 }
 
 fn update(net: &mut Net, i: usize, s: SessionId, body: Option<Body>) -> Result<(), SessionError> {

@@ -90,19 +90,7 @@ fn world(
     net.set_policy(alice, phone("alice", alice_follows, None));
     net.set_policy(bob, phone("bob", false, None));
     net.set_policy(carol, phone("carol", false, carol_rejects));
-    let target = net.uri(bob);
-    let now = net.now;
-    let a_ab = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let a_ab = net.call_with_offer(alice, bob);
     assert!(net.run_until(SECOND * 40, |n| n.state(alice, a_ab)
         == SessionState::Established
         && n.invitation(bob)

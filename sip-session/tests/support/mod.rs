@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod call;
 pub mod dialog;
 
 use sip_core::header::HeaderName;
