@@ -8,6 +8,7 @@
 
 pub mod call;
 pub mod dialog;
+pub mod refer_world;
 
 use sip_core::header::HeaderName;
 use sip_core::message::Message;
