@@ -563,24 +563,8 @@ fn sweep_early_info_under_bad_network() {
             .invitation(inv)
             .unwrap()
             .accept(now, AcceptOptions::default());
-        net.run_until(SECOND * 40, |n| n.state(alice, call) == Established);
-        if net.state(alice, call) == Established {
-            let now = net.now;
-            let _ = net
-                .ua(alice)
-                .session_mut(call)
-                .unwrap()
-                .bye(now, ByeOptions::default());
-        }
-        net.run_for(SECOND * 60);
-        for (i, s, name) in [(alice, call, "alice"), (bob, inv, "bob")] {
-            if net.state(i, s) != Terminated {
-                failures.push(format!("seed {seed}: {name} {:?}", net.state(i, s)));
-            }
-        }
-        if !net.unanswered().is_empty() {
-            failures.push(format!("seed {seed}: unanswered {:?}", net.unanswered()));
-        }
+        let problems = net.wind_down((alice, call), (bob, inv), SECOND * 60);
+        failures.extend(problems.into_iter().map(|f| format!("seed {seed}: {f}")));
     }
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(

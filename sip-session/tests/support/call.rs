@@ -93,4 +93,36 @@ impl Net {
         self.await_established(alice, call, within);
         (call, inv)
     }
+
+    /// The end of a sweep run: once Alice's session `call` is up (at most
+    /// 40 s) she hangs up; after `settle`, what is wrong: a session of
+    /// Alice's or Bob's (`inv`) not Terminated, requests without a final
+    /// response.
+    pub fn wind_down(
+        &mut self,
+        (alice, call): (usize, SessionId),
+        (bob, inv): (usize, SessionId),
+        settle: Duration,
+    ) -> Vec<String> {
+        let up = |n: &Net| n.state(alice, call) == SessionState::Established;
+        if self.run_until(Duration::from_secs(40), up) {
+            let now = self.now;
+            let _ = self
+                .ua(alice)
+                .session_mut(call)
+                .unwrap()
+                .bye(now, sip_session::ByeOptions::default());
+        }
+        self.run_for(settle);
+        let mut problems = Vec::new();
+        for (i, s) in [(alice, call), (bob, inv)] {
+            if self.state(i, s) != SessionState::Terminated {
+                problems.push(format!("{} {:?}", self.nodes[i].name, self.state(i, s)));
+            }
+        }
+        if !self.unanswered().is_empty() {
+            problems.push(format!("unanswered {:?}", self.unanswered()));
+        }
+        problems
+    }
 }
