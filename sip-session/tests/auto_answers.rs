@@ -194,33 +194,10 @@ fn established(app_info: bool) -> (Net, usize, usize, SessionId, SessionId) {
             c.app_methods = vec![Method::Info, Method::Message];
         }
     });
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, bob);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.answer(bob, inv);
     net.run_for(SECOND);
     (net, alice, bob, call, inv)
 }

@@ -13,34 +13,10 @@ fn basic_call_invite_ringing_ok_ack_bye() {
     let mut net = Net::new(1, Impairments::PERFECT);
     let alice = net.add("alice", 11, |_| {});
     let bob = net.add("bob", 22, |_| {});
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
+    let call = net.call_with_offer(alice, bob);
+    let inv = net.await_invitation(bob, SECOND);
     net.run_for(Duration::from_millis(100));
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.answer(bob, inv);
     net.run_for(SECOND);
     assert_eq!(net.state(alice, call), SessionState::Established);
     assert_eq!(net.state(bob, inv), SessionState::Established);

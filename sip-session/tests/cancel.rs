@@ -15,20 +15,8 @@ fn setup(with_sdp: bool) -> (Net, usize, usize, SessionId) {
     let mut net = Net::new(7, Impairments::PERFECT);
     let alice = net.add("alice", 1, |_| {});
     let bob = net.add("bob", 2, |_| {});
-    let target = net.uri(bob);
-    let now = net.now;
     let body = with_sdp.then(|| sdp("alice", "offer"));
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_body(alice, bob, body);
     (net, alice, bob, call)
 }
 
@@ -193,18 +181,7 @@ fn cancel_is_refused_once_established() {
     let (mut net, alice, bob, call) = setup(true);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.answer(bob, inv);
     net.run_for(SECOND);
     let now = net.now;
     let r = net

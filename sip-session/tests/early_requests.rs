@@ -45,22 +45,16 @@ fn ringing_with(
         c.info_packages = vec!["dtmf".into()];
         c.send_initial_provisional = false;
     });
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                early_media: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND * 40, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
+    let call = net.invite_with(
+        alice,
+        bob,
+        InviteOptions {
+            body: Some(sdp("alice", "offer")),
+            early_media: true,
+            ..Default::default()
+        },
+    );
+    let inv = net.await_invitation(bob, SECOND * 40);
     (net, alice, bob, call, inv)
 }
 
@@ -83,17 +77,7 @@ fn progress(net: &mut Net, bob: usize, inv: SessionId, status: u16, reliable: bo
 
 /// Bob answers the call; after an unreliable 180 only, with his answer.
 fn answer(net: &mut Net, bob: usize, inv: SessionId, body: bool) {
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: body.then(|| sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
+    net.accept_with(bob, inv, body.then(|| sdp("bob", "answer")))
         .unwrap();
 }
 
@@ -579,24 +563,8 @@ fn sweep_early_info_under_bad_network() {
             .invitation(inv)
             .unwrap()
             .accept(now, AcceptOptions::default());
-        net.run_until(SECOND * 40, |n| n.state(alice, call) == Established);
-        if net.state(alice, call) == Established {
-            let now = net.now;
-            let _ = net
-                .ua(alice)
-                .session_mut(call)
-                .unwrap()
-                .bye(now, ByeOptions::default());
-        }
-        net.run_for(SECOND * 60);
-        for (i, s, name) in [(alice, call, "alice"), (bob, inv, "bob")] {
-            if net.state(i, s) != Terminated {
-                failures.push(format!("seed {seed}: {name} {:?}", net.state(i, s)));
-            }
-        }
-        if !net.unanswered().is_empty() {
-            failures.push(format!("seed {seed}: unanswered {:?}", net.unanswered()));
-        }
+        let problems = net.wind_down((alice, call), (bob, inv), SECOND * 60);
+        failures.extend(problems.into_iter().map(|f| format!("seed {seed}: {f}")));
     }
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(

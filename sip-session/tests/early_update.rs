@@ -50,8 +50,7 @@ fn ringing_with(
     let target = net.uri(bob);
     let now = net.now;
     let call = net.ua(alice).invite(now, target, opts).unwrap();
-    assert!(net.run_until(SECOND * 40, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
+    let inv = net.await_invitation(bob, SECOND * 40);
     (net, alice, bob, call, inv)
 }
 
@@ -85,14 +84,7 @@ fn accept(
     inv: SessionId,
     body: Option<Body>,
 ) -> Result<(), SessionError> {
-    let now = net.now;
-    net.ua(bob).invitation(inv).unwrap().accept(
-        now,
-        AcceptOptions {
-            body,
-            ..Default::default()
-        },
-    )
+    net.accept_with(bob, inv, body)
 }
 
 fn update(net: &mut Net, i: usize, s: SessionId, body: Option<Body>) -> Result<(), SessionError> {
@@ -585,24 +577,8 @@ fn sweep_early_updates_under_bad_network() {
             net.run_for(SECOND * 5);
             let _ = accept(&mut net, bob, inv, None);
         }
-        net.run_until(SECOND * 40, |n| n.state(alice, call) == Established);
-        if net.state(alice, call) == Established {
-            let now = net.now;
-            let _ = net
-                .ua(alice)
-                .session_mut(call)
-                .unwrap()
-                .bye(now, ByeOptions::default());
-        }
-        net.run_for(SECOND * 40);
-        for (i, s, name) in [(alice, call, "alice"), (bob, inv, "bob")] {
-            if net.state(i, s) != Terminated {
-                failures.push(format!("seed {seed}: {name} {:?}", net.state(i, s)));
-            }
-        }
-        if !net.unanswered().is_empty() {
-            failures.push(format!("seed {seed}: unanswered {:?}", net.unanswered()));
-        }
+        let problems = net.wind_down((alice, call), (bob, inv), SECOND * 40);
+        failures.extend(problems.into_iter().map(|f| format!("seed {seed}: {f}")));
     }
     assert!(failures.is_empty(), "{failures:#?}");
     // Most UPDATEs got through: the sweep is not vacuous.

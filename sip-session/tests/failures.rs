@@ -21,37 +21,6 @@ fn pair(tweak_bob: impl FnOnce(&mut UserAgentConfig)) -> (Net, usize, usize) {
     (net, alice, bob)
 }
 
-fn call(net: &mut Net, alice: usize, bob: usize, body: Option<Body>) -> SessionId {
-    let target = net.uri(bob);
-    let now = net.now;
-    net.ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-}
-
-fn accept(
-    net: &mut Net,
-    bob: usize,
-    inv: SessionId,
-    body: Option<Body>,
-) -> Result<(), SessionError> {
-    let now = net.now;
-    net.ua(bob).invitation(inv).unwrap().accept(
-        now,
-        AcceptOptions {
-            body,
-            ..Default::default()
-        },
-    )
-}
-
 #[test]
 fn no_response_gives_408() {
     let mut net = Net::new(1, Impairments::PERFECT);
@@ -76,7 +45,7 @@ fn no_response_gives_408() {
 #[test]
 fn transport_error_gives_503() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     let dest = sip_core::transport::Destination::Addr {
         transport: sip_core::transport::Transport::Udp,
         addr: net.nodes[bob].addr,
@@ -104,7 +73,7 @@ fn reject_default_and_explicit() {
         (Some(603), 603),
     ] {
         let (mut net, alice, bob) = pair(|_| {});
-        let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+        let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
         net.run_for(SECOND);
         let inv = net.invitation(bob).unwrap();
         let now = net.now;
@@ -134,7 +103,7 @@ fn reject_default_and_explicit() {
 #[test]
 fn reject_refuses_bad_status() {
     let (mut net, alice, bob) = pair(|_| {});
-    call(&mut net, alice, bob, None);
+    net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     let now = net.now;
@@ -162,7 +131,7 @@ fn reject_refuses_bad_status() {
 #[test]
 fn no_answer_timeout_rejects_480() {
     let (mut net, alice, bob) = pair(|c| c.no_answer_timeout = Duration::from_secs(10));
-    let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+    let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
     net.run_for(Duration::from_secs(9));
     assert_eq!(net.state(alice, c), Establishing);
     net.run_for(Duration::from_secs(2));
@@ -184,19 +153,14 @@ fn no_answer_timeout_rejects_480() {
 #[test]
 fn invite_expires_rejects_487() {
     let (mut net, alice, bob) = pair(|_| {});
-    let target = net.uri(bob);
-    let now = net.now;
-    let c = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                extra_headers: vec![(HeaderName::Expires, "3".into())],
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let c = net.invite_with(
+        alice,
+        bob,
+        InviteOptions {
+            extra_headers: vec![(HeaderName::Expires, "3".into())],
+            ..Default::default()
+        },
+    );
     net.run_for(Duration::from_secs(4));
     assert_eq!(net.finals(bob, "INVITE"), [StatusCode::REQUEST_TERMINATED]);
     assert_eq!(
@@ -208,7 +172,7 @@ fn invite_expires_rejects_487() {
 #[test]
 fn without_automatic_ringing_only_100_is_sent() {
     let (mut net, alice, bob) = pair(|c| c.send_initial_provisional = false);
-    call(&mut net, alice, bob, None);
+    net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     assert_eq!(net.methods(bob), ["100"]);
 }
@@ -216,7 +180,7 @@ fn without_automatic_ringing_only_100_is_sent() {
 #[test]
 fn invites_refused_486_when_the_application_takes_none() {
     let (mut net, alice, bob) = pair(|c| c.accept_invites = false);
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     assert_eq!(
         net.cause(alice, c),
@@ -228,21 +192,22 @@ fn invites_refused_486_when_the_application_takes_none() {
 #[test]
 fn accept_needs_a_description_and_happens_once() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+    let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     let sent = net.wire.len();
     assert_eq!(
-        accept(&mut net, bob, inv, None),
+        net.accept_with(bob, inv, None),
         Err(SessionError::DescriptionRequired(
             SignalingState::HaveRemoteOffer
         ))
     );
     net.drain();
     assert_eq!(net.wire.len(), sent);
-    accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "answer")))
+        .unwrap();
     assert_eq!(
-        accept(&mut net, bob, inv, Some(sdp("bob", "answer"))),
+        net.accept_with(bob, inv, Some(sdp("bob", "answer"))),
         Err(SessionError::InvalidState(Established))
     );
     net.run_for(SECOND);
@@ -276,10 +241,11 @@ fn ok_without_description_gets_ack_and_bye_400() {
         }
         true
     }));
-    let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+    let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "answer")))
+        .unwrap();
     net.run_for(SECOND);
     assert_eq!(net.methods(alice), ["INVITE", "ACK", "BYE"]);
     let bye = net
@@ -304,10 +270,11 @@ fn ok_without_description_gets_ack_and_bye_400() {
 #[test]
 fn answer_refused_by_the_application_gives_bye_488() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+    let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "answer")))
+        .unwrap();
     net.run_for(SECOND);
     assert!(net.events(alice).any(|e| matches!(
         e,
@@ -335,14 +302,15 @@ fn answer_refused_by_the_application_gives_bye_488() {
 #[test]
 fn delayed_offer_answer_in_ack() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     assert_eq!(
-        accept(&mut net, bob, inv, None),
+        net.accept_with(bob, inv, None),
         Err(SessionError::DescriptionRequired(SignalingState::Initial))
     );
-    accept(&mut net, bob, inv, Some(sdp("bob", "offer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "offer")))
+        .unwrap();
     net.run_for(SECOND);
     assert!(net.events(alice).any(|e| matches!(
         e,
@@ -387,10 +355,11 @@ fn delayed_offer_answer_in_ack() {
 #[test]
 fn delayed_offer_without_answer_ends_with_bye_488() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    accept(&mut net, bob, inv, Some(sdp("bob", "offer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "offer")))
+        .unwrap();
     // Alice never answers: after description_timeout, ACK + BYE 488.
     net.run_for(Duration::from_secs(31));
     // The ACK carries no answer, so Bob ends too (BYE, Reason 488): the
@@ -422,10 +391,11 @@ fn delayed_offer_ack_without_answer_gets_bye_488() {
         }
         true
     }));
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    accept(&mut net, bob, inv, Some(sdp("bob", "offer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "offer")))
+        .unwrap();
     net.run_for(SECOND);
     let now = net.now;
     net.ua(alice)
@@ -452,10 +422,11 @@ fn ack_never_arrives_ok_retransmitted_then_bye() {
     net.filter = Some(Box::new(
         |_, m| !matches!(m, Message::Request(r) if r.method == Method::Ack),
     ));
-    let c = call(&mut net, alice, bob, Some(sdp("alice", "offer")));
+    let c = net.call_with_body(alice, bob, Some(sdp("alice", "offer")));
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
-    accept(&mut net, bob, inv, Some(sdp("bob", "answer"))).unwrap();
+    net.accept_with(bob, inv, Some(sdp("bob", "answer")))
+        .unwrap();
     // accept() then terminate(): BYE waits for the ACK (or its timeout).
     let now = net.now;
     net.ua(bob)
@@ -485,21 +456,16 @@ fn ack_never_arrives_ok_retransmitted_then_bye() {
 #[test]
 fn unsupported_session_body_is_refused_415() {
     let (mut net, alice, bob) = pair(|_| {});
-    let target = net.uri(bob);
-    let now = net.now;
     let body = Body::new("text/plain", b"hello".to_vec());
-    let c = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(body),
-                extra_headers: vec![(HeaderName::ContentDisposition, "session".into())],
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let c = net.invite_with(
+        alice,
+        bob,
+        InviteOptions {
+            body: Some(body),
+            extra_headers: vec![(HeaderName::ContentDisposition, "session".into())],
+            ..Default::default()
+        },
+    );
     net.run_for(SECOND);
     assert_eq!(
         net.cause(alice, c),
@@ -526,7 +492,7 @@ fn unsupported_session_body_is_refused_415() {
 #[test]
 fn bye_in_wrong_state_is_refused_and_sends_nothing() {
     let (mut net, alice, bob) = pair(|_| {});
-    let c = call(&mut net, alice, bob, None);
+    let c = net.call_with_body(alice, bob, None);
     net.run_for(SECOND);
     let sent = net.wire.len();
     let now = net.now;

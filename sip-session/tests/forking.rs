@@ -33,20 +33,8 @@ fn fork(with_sdp: bool, rel100: bool) -> Fork {
     let bob = net.add("bob", 2, |c| c.rel100 = ext);
     let bob2 = net.add("bob2", 3, |c| c.rel100 = ext);
     let proxy = net.add_proxy("proxy", vec![bob, bob2], None);
-    let target = net.uri(proxy);
-    let now = net.now;
     let body = with_sdp.then(|| sdp("alice", "offer"));
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_body(alice, proxy, body);
     net.run_for(SECOND);
     Fork {
         net,
@@ -59,18 +47,7 @@ fn fork(with_sdp: bool, rel100: bool) -> Fork {
 
 fn accept(net: &mut Net, who: usize, body: Body) -> SessionId {
     let inv = net.invitation(who).unwrap();
-    let now = net.now;
-    net.ua(who)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(body),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.accept_with(who, inv, Some(body)).unwrap();
     inv
 }
 
@@ -190,20 +167,15 @@ fn forking_with_early_media_is_refused_488() {
     let bob = net.add("bob", 2, |_| {});
     let bob2 = net.add("bob2", 3, |_| {});
     let proxy = net.add_proxy("proxy", vec![bob, bob2], None);
-    let target = net.uri(proxy);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                early_media: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.invite_with(
+        alice,
+        proxy,
+        InviteOptions {
+            body: Some(sdp("alice", "offer")),
+            early_media: true,
+            ..Default::default()
+        },
+    );
     net.run_for(SECOND);
     let i1 = net.invitation(bob).unwrap();
     let now = net.now;
@@ -239,19 +211,7 @@ fn digest_challenge_is_answered_with_a_new_cseq() {
     });
     let bob = net.add("bob", 2, |_| {});
     let proxy = net.add_proxy("proxy", vec![bob], Some(("alice", "secret")));
-    let target = net.uri(proxy);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, proxy);
     net.run_for(SECOND);
     accept(&mut net, bob, sdp("bob", "answer"));
     net.run_for(SECOND);
@@ -366,19 +326,7 @@ fn stale_nonce_is_answered_once_more() {
     if let Kind::Proxy(px) = &mut net.nodes[proxy].kind {
         px.stale_next = true;
     }
-    let target = net.uri(proxy);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, proxy);
     net.run_for(SECOND);
     accept(&mut net, bob, sdp("bob", "answer"));
     net.run_for(SECOND);

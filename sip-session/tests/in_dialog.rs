@@ -530,33 +530,10 @@ fn reinvite_after_a_lost_ack() {
         net.filter = Some(Box::new(move |from, m| {
             !(from == 0 && matches!(m, Message::Request(r) if r.method == Method::Ack))
         }));
-        let target = net.uri(bob);
-        let now = net.now;
-        let call = net
-            .ua(alice)
-            .invite(
-                now,
-                target,
-                InviteOptions {
-                    body: with_offer.then(|| sdp("alice", "offer")),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let call = net.call_with_body(alice, bob, with_offer.then(|| sdp("alice", "offer")));
         net.run_for(SECOND);
         let inv = net.invitation(bob).unwrap();
-        let now = net.now;
-        net.ua(bob)
-            .invitation(inv)
-            .unwrap()
-            .accept(
-                now,
-                AcceptOptions {
-                    body: Some(sdp("bob", "sdp")),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        net.accept_with(bob, inv, Some(sdp("bob", "sdp"))).unwrap();
         net.run_for(Duration::from_millis(100));
         assert_eq!(net.state(alice, call), SessionState::Established);
         net.filter = None;

@@ -262,35 +262,7 @@ fn lost_ack_of_initial_2xx_then_caller_byes() {
         a.set(a.get() + 1);
         a.get() > 2
     }));
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND, |n| n.state(alice, call)
-        == SessionState::Established));
+    let (call, inv) = net.establish(alice, bob, SECOND);
     assert_eq!(acks.get(), 1);
     let now = net.now;
     net.ua(alice)
@@ -405,35 +377,7 @@ fn cancelled_reinvite_without_487_is_abandoned_after_64_t1() {
 
 /// Alice calls Bob, who accepts: both Established.
 fn establish(net: &mut Net, alice: usize, bob: usize) -> SessionId {
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND, |n| n.state(alice, call)
-        == SessionState::Established));
+    let (call, _) = net.establish(alice, bob, SECOND);
     net.run_for(SECOND);
     call
 }

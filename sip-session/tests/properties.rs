@@ -13,25 +13,8 @@ use support::*;
 
 const SECOND: Duration = Duration::from_secs(1);
 
-fn invite_with(net: &mut Net, from: usize, to: usize, opts: InviteOptions) -> SessionId {
-    let target = net.uri(to);
-    let now = net.now;
-    net.ua(from).invite(now, target, opts).unwrap()
-}
-
 fn accept(net: &mut Net, who: usize, inv: SessionId) {
-    let now = net.now;
-    net.ua(who)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("x", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.accept_with(who, inv, Some(sdp("x", "answer"))).unwrap();
 }
 
 #[test]
@@ -39,8 +22,7 @@ fn identities_dialog_and_user_data() {
     let mut net = Net::new(31, Impairments::PERFECT);
     let alice = net.add("alice", 1, |_| {});
     let bob = net.add("bob", 2, |_| {});
-    let call = invite_with(
-        &mut net,
+    let call = net.invite_with(
         alice,
         bob,
         InviteOptions {
@@ -106,8 +88,7 @@ fn anonymous_call_hides_the_caller() {
     let mut net = Net::new(32, Impairments::PERFECT);
     let alice = net.add("alice", 1, |_| {});
     let bob = net.add("bob", 2, |_| {});
-    invite_with(
-        &mut net,
+    net.invite_with(
         alice,
         bob,
         InviteOptions {
@@ -153,15 +134,7 @@ fn replaces_ends_the_replaced_call() {
     let bob = net.add("bob", 2, |_| {});
     let carol = net.add("carol", 3, |_| {});
     // Bob calls Alice; Alice answers.
-    let bob_call = invite_with(
-        &mut net,
-        bob,
-        alice,
-        InviteOptions {
-            body: Some(sdp("bob", "o")),
-            ..Default::default()
-        },
-    );
+    let bob_call = net.call_with_body(bob, alice, Some(sdp("bob", "o")));
     net.run_for(SECOND);
     let alice_bob = net.invitation(alice).unwrap();
     accept(&mut net, alice, alice_bob);
@@ -182,8 +155,7 @@ fn replaces_ends_the_replaced_call() {
         d.local_tag()
     );
     let bad = format!("{};to-tag=nope;from-tag={}", d.call_id(), d.local_tag());
-    let c1 = invite_with(
-        &mut net,
+    let c1 = net.invite_with(
         carol,
         alice,
         InviteOptions {
@@ -196,8 +168,7 @@ fn replaces_ends_the_replaced_call() {
         net.cause(carol, c1),
         Some(TerminationCause::Rejected(StatusCode::CALL_DOES_NOT_EXIST))
     );
-    let c2 = invite_with(
-        &mut net,
+    let c2 = net.invite_with(
         carol,
         alice,
         InviteOptions {
@@ -224,8 +195,8 @@ fn session_limit_refuses_503_and_invite_errors() {
     let mut net = Net::new(34, Impairments::PERFECT);
     let alice = net.add("alice", 1, |c| c.max_sessions = 2);
     let bob = net.add("bob", 2, |c| c.max_sessions = 1);
-    let a1 = invite_with(&mut net, alice, bob, InviteOptions::default());
-    let a2 = invite_with(&mut net, alice, bob, InviteOptions::default());
+    let a1 = net.invite_with(alice, bob, InviteOptions::default());
+    let a2 = net.invite_with(alice, bob, InviteOptions::default());
     let target = net.uri(bob);
     let now = net.now;
     assert_eq!(

@@ -115,19 +115,7 @@ fn scenario(seed: u64, impair: Impairments, proxy_auth: bool) -> (Net, usize, Se
         proxy_auth,
         creds: Credentials::password("alice", "secret"),
     };
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, bob);
     peer.run(&mut net, alice, SECOND * 40);
     if net.state(alice, call) != SessionState::Established {
         return (net, alice, call);
@@ -229,19 +217,7 @@ fn reinvite_challenged_without_credentials_fails_and_stays_up() {
         proxy_auth: false,
         creds: Credentials::password("alice", "secret"),
     };
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, bob);
     peer.run(&mut net, alice, SECOND);
     let now = net.now;
     net.ua(alice)

@@ -20,21 +20,16 @@ fn setup(with_sdp: bool, early_media: bool) -> (Net, usize, usize, SessionId, Se
         c.rel100 = ExtensionSupport::Supported;
         c.send_initial_provisional = false;
     });
-    let target = net.uri(bob);
-    let now = net.now;
     let body = with_sdp.then(|| sdp("alice", "offer"));
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body,
-                early_media,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.invite_with(
+        alice,
+        bob,
+        InviteOptions {
+            body,
+            early_media,
+            ..Default::default()
+        },
+    );
     net.run_for(SECOND);
     let inv = net.invitation(bob).unwrap();
     (net, alice, bob, call, inv)
@@ -65,18 +60,7 @@ fn progress(
 }
 
 fn accept(net: &mut Net, bob: usize, inv: SessionId, body: Option<Body>) {
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    net.accept_with(bob, inv, body).unwrap();
 }
 
 #[test]

@@ -51,19 +51,7 @@ fn ringing(seed: u64, impair: Impairments) -> Option<World> {
             }
         }),
     );
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, bob);
     let rang = net.run_until(SECOND * 40, |n| {
         n.events(alice)
             .any(|e| matches!(e, Event::Progress { status, .. } if status.as_u16() == 180))
@@ -99,20 +87,15 @@ fn pick_up(w: &mut World, flag: &str) -> SessionId {
         d.remote_tag(),
         d.local_tag()
     );
-    let target = w.net.uri(w.alice);
-    let now = w.net.now;
-    w.net
-        .ua(w.carol)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("carol", "offer")),
-                extra_headers: vec![(HeaderName::Replaces, replaces)],
-                ..Default::default()
-            },
-        )
-        .unwrap()
+    w.net.invite_with(
+        w.carol,
+        w.alice,
+        InviteOptions {
+            body: Some(sdp("carol", "offer")),
+            extra_headers: vec![(HeaderName::Replaces, replaces)],
+            ..Default::default()
+        },
+    )
 }
 
 #[test]

@@ -44,19 +44,7 @@ fn call(
         c.allow_update = true;
     });
     net.set_policy(bob, accept_all());
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let call = net.call_with_offer(alice, bob);
     net.run_for(SECOND);
     (net, alice, bob, call)
 }

@@ -276,7 +276,20 @@ pub(crate) struct Phones {
     strict: bool,
 }
 
+/// A phone and its user's name, for messages.
+pub(crate) type Side = (NodeRef<UaNode>, &'static str);
+
 impl Phones {
+    /// The side that acts and its peer: Alice and Bob, or Bob and Alice.
+    fn sides(&self, from_alice: bool) -> (Side, Side) {
+        let (alice, bob) = ((self.alice, "Alice"), (self.bob, "Bob"));
+        if from_alice {
+            (alice, bob)
+        } else {
+            (bob, alice)
+        }
+    }
+
     fn all(&self) -> Vec<(NodeRef<UaNode>, &'static str)> {
         let mut v = vec![(self.alice, "Alice"), (self.bob, "Bob")];
         if let Some(c) = self.carol {
@@ -573,6 +586,80 @@ pub(crate) fn expect_wire(
     Ok(())
 }
 
+/// On a perfect network, from `since` on: `from` sent exactly `sent` and
+/// received exactly `received`, and `to` the mirror image (it received
+/// what `from` sent and sent what `from` received).
+pub(crate) fn expect_between(
+    sim: &Sim,
+    p: &Phones,
+    (from, who): Side,
+    (to, them): Side,
+    since: Instant,
+    sent: &[&str],
+    received: &[&str],
+) -> Outcome {
+    let w = (since, None);
+    expect_wire(sim, p, from, who, w, sent, received)?;
+    expect_wire(sim, p, to, them, w, received, sent)
+}
+
+/// [`expect_between`] Alice and Bob: what Alice sent and received from
+/// `since` on.
+pub(crate) fn expect_exchange(
+    sim: &Sim,
+    p: &Phones,
+    since: Instant,
+    alice_sent: &[&str],
+    alice_received: &[&str],
+) -> Outcome {
+    let (alice, bob) = p.sides(true);
+    expect_between(sim, p, alice, bob, since, alice_sent, alice_received)
+}
+
+/// Alice's session `a` and Bob's `b` are both Established with
+/// offer/answer Stable (see [`expect_state`]).
+pub(crate) fn expect_both_stable(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId) -> Outcome {
+    let (up, stable) = (SessionState::Established, SignalingState::Stable);
+    expect_state(sim, p, p.alice, "Alice", a, up, stable)?;
+    expect_state(sim, p, p.bob, "Bob", b, up, stable)
+}
+
+/// Session `id` of `who` ended with `want`.
+pub(crate) fn expect_ended(
+    sim: &Sim,
+    (node, who): Side,
+    id: SessionId,
+    want: TerminationCause,
+) -> Outcome {
+    let got = ended(sim, node, id);
+    check(got == Some(want), || {
+        format!("{who}'s session ended {got:?}, expected {want:?}")
+    })
+}
+
+/// Runs until `node`'s application was handed a re-INVITE, at most `secs`
+/// seconds.
+pub(crate) fn wait_reinvite(
+    sim: &mut Sim,
+    node: NodeRef<UaNode>,
+    secs: u64,
+    what: &str,
+) -> Outcome {
+    wait(sim, secs, what, move |s| {
+        s.node(node)
+            .events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
+    })
+}
+
+/// Runs until `node` got a final response to an in-dialog `m` request, at
+/// most `secs` seconds.
+pub(crate) fn wait_final(sim: &mut Sim, node: NodeRef<UaNode>, m: Method, secs: u64) -> Outcome {
+    let what = format!("the {m}'s final response");
+    wait(sim, secs, &what, move |s| !finals(s, node, &m).is_empty())
+}
+
 /// Checks `cond`, or fails with `msg`.
 pub(crate) fn check(cond: bool, msg: impl FnOnce() -> String) -> Outcome {
     if cond {
@@ -609,6 +696,17 @@ pub(crate) fn reinvite(
             )
         },
     )
+}
+
+/// [`reinvite`], failing the case when `invite()` refuses.
+pub(crate) fn send_reinvite(
+    sim: &mut Sim,
+    node: NodeRef<UaNode>,
+    who: &str,
+    id: SessionId,
+    offer: bool,
+) -> Outcome {
+    reinvite(sim, node, who, id, offer)?.map_err(|e| format!("{who}'s invite(): {e}"))
 }
 
 /// `node`'s session description.

@@ -52,36 +52,10 @@ pub fn established_with(
         c.app_methods = vec![Method::Info, Method::Message];
         c.allow_update = allow_update;
     });
-    let target = net.uri(bob);
-    let now = net.now;
-    let call = net
-        .ua(alice)
-        .invite(
-            now,
-            target,
-            InviteOptions {
-                body: Some(sdp("alice", "offer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND * 10, |n| n.invitation(bob).is_some()));
-    let inv = net.invitation(bob).unwrap();
-    let now = net.now;
-    net.ua(bob)
-        .invitation(inv)
-        .unwrap()
-        .accept(
-            now,
-            AcceptOptions {
-                body: Some(sdp("bob", "answer")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(net.run_until(SECOND * 40, |n| {
-        n.state(alice, call) == SessionState::Established
-    }));
+    let call = net.call_with_offer(alice, bob);
+    let inv = net.await_invitation(bob, SECOND * 10);
+    net.answer(bob, inv);
+    net.await_established(alice, call, SECOND * 40);
     net.run_for(SECOND);
     (net, alice, bob, call, inv)
 }

@@ -6,7 +6,9 @@
 
 #![allow(dead_code)]
 
+pub mod call;
 pub mod dialog;
+pub mod refer_world;
 
 use sip_core::header::HeaderName;
 use sip_core::message::Message;

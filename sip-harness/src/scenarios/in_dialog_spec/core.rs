@@ -61,36 +61,14 @@ fn setup(
         },
     );
     let (a, b) = up(sim, &p)?;
-    let w = (Instant::ZERO, None);
-    expect_wire(
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        Instant::ZERO,
         &["INVITE", "ACK"],
         &["100", "180", "200"],
     )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "180", "200"],
-        &["INVITE", "ACK"],
-    )?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_both_stable(sim, &p, a, b)?;
     Ok((p, a, b))
 }
 
@@ -175,11 +153,9 @@ fn answered(sim: &Sim, node: NodeRef<UaNode>, branch: &str) -> bool {
 /// NOTIFY and PRACK are sent by [`scripted_request`].
 fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outcome {
     let (p, a, b) = setup(sim, faults, what == Request::Refer)?;
-    let (me, who, mine, peer, them, theirs) = if from_alice {
-        (p.alice, "Alice", a, p.bob, "Bob", b)
-    } else {
-        (p.bob, "Bob", b, p.alice, "Alice", a)
-    };
+    let (side, peer_side) = p.sides(from_alice);
+    let ((me, who), (peer, them)) = (side, peer_side);
+    let (mine, theirs) = if from_alice { (a, b) } else { (b, a) };
     let m = what.method();
     let t0 = sim.now();
     let label_ = format!("{who} sends {m}");
@@ -192,15 +168,9 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
                 ended(s, x, mine).is_some() && ended(s, y, theirs).is_some()
             })?;
             pass(sim, 1.0)?;
-            check(ended(sim, me, mine) == Some(TerminationCause::Bye), || {
-                format!("{who}'s session ended {:?}", ended(sim, me, mine))
-            })?;
-            check(
-                ended(sim, peer, theirs) == Some(TerminationCause::RemoteBye),
-                || format!("{them}'s session ended {:?}", ended(sim, peer, theirs)),
-            )?;
-            expect_wire(sim, &p, me, who, (t0, None), &["BYE"], &["200"])?;
-            expect_wire(sim, &p, peer, them, (t0, None), &["200"], &["BYE"])?;
+            expect_ended(sim, side, mine, TerminationCause::Bye)?;
+            expect_ended(sim, peer_side, theirs, TerminationCause::RemoteBye)?;
+            expect_between(sim, &p, side, peer_side, t0, &["BYE"], &["200"])?;
             return finish(sim, &p, me);
         }
         Request::Info | Request::Message => {
@@ -217,7 +187,7 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
             check(matches!(r, Some(Ok(()))), || format!("{m}: {r:?}"))?;
         }
         Request::Reinvite => {
-            reinvite(sim, me, who, mine, true)?.map_err(|e| format!("invite(): {e}"))?;
+            send_reinvite(sim, me, who, mine, true)?;
         }
         Request::Refer => {
             let target = uri("carol", CAROL);
@@ -267,24 +237,8 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
     let code = expected.to_string();
     match what {
         Request::Reinvite => {
-            expect_wire(
-                sim,
-                &p,
-                me,
-                who,
-                (t0, None),
-                &["INVITE", "ACK"],
-                &["100", "200"],
-            )?;
-            expect_wire(
-                sim,
-                &p,
-                peer,
-                them,
-                (t0, None),
-                &["100", "200"],
-                &["INVITE", "ACK"],
-            )?;
+            let (sent, received) = (["INVITE", "ACK"], ["100", "200"]);
+            expect_between(sim, &p, side, peer_side, t0, &sent, &received)?;
         }
         Request::Refer => {
             // The referee goes on with its NOTIFYs (the call to Carol):
@@ -330,8 +284,7 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
             })?;
         }
         _ => {
-            expect_wire(sim, &p, me, who, (t0, None), &[m.as_str()], &[&code])?;
-            expect_wire(sim, &p, peer, them, (t0, None), &[&code], &[m.as_str()])?;
+            expect_between(sim, &p, side, peer_side, t0, &[m.as_str()], &[&code])?;
         }
     }
     if matches!(what, Request::Info | Request::Message | Request::Notify) {
@@ -340,17 +293,7 @@ fn case(sim: &mut Sim, faults: &Faults, from_alice: bool, what: Request) -> Outc
             format!("{them}'s application was handed {h:?}, expected [{m}]")
         })?;
     }
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_both_stable(sim, &p, a, b)?;
     // A scripted request took a CSeq the agent does not know of: the
     // other side hangs up.
     let first = if scripted.is_some() { peer } else { me };
@@ -383,29 +326,13 @@ each_direction! {
 /// `RequestPending`; the first is accepted.
 pub(super) fn reinvite_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
     let (p, a, b) = setup(sim, faults, false)?;
-    reinvite(sim, p.alice, "Alice", a, true)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, true)?;
     let second = reinvite(sim, p.alice, "Alice", a, true)?;
     check(second == Err(SessionError::RequestPending), || {
         format!("the second invite(): {second:?}, expected RequestPending")
     })?;
-    let alice = p.alice;
-    wait(sim, 60, "the re-INVITE's final response", move |s| {
-        !finals(s, alice, &Method::Invite).is_empty()
-    })?;
-    pass(sim, 1.0)?;
-    let got = finals(sim, p.alice, &Method::Invite);
-    check(got == [200], || format!("the re-INVITE got {got:?}"))?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    super::reinvite::expect_reinvite_final(sim, &p, 200)?;
+    expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }
 
@@ -466,17 +393,7 @@ pub(super) fn glare(sim: &mut Sim, faults: &Faults) -> Outcome {
         check(db.is_some_and(|d| d <= secs(2100)), || {
             format!("Bob retried after {db:?}, expected 0-2 s")
         })?;
-        let stable = SignalingState::Stable;
-        expect_state(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            a,
-            SessionState::Established,
-            stable,
-        )?;
-        expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+        expect_both_stable(sim, &p, a, b)?;
     }
     finish(sim, &p, p.alice)
 }

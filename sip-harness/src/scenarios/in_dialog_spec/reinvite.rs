@@ -147,7 +147,7 @@ fn alice_reinvites(
 ) -> Result<(u16, Instant), String> {
     let n = finals(sim, p.alice, &Method::Invite).len();
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     let alice = p.alice;
     wait(sim, 60, "the re-INVITE's final response", move |s| {
         finals(s, alice, &Method::Invite).len() > n
@@ -162,28 +162,8 @@ fn alice_reinvites(
 fn accepted(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId, offer: bool) -> Outcome {
     let (status, t0) = alice_reinvites(sim, p, a, offer)?;
     check(status == 200, || format!("the re-INVITE ended {status}"))?;
-    let w = (t0, None);
-    expect_wire(
-        sim,
-        p,
-        p.alice,
-        "Alice",
-        w,
-        &["INVITE", "ACK"],
-        &["100", "200"],
-    )?;
-    expect_wire(sim, p, p.bob, "Bob", w, &["100", "200"], &["INVITE", "ACK"])?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, p, p.bob, "Bob", b, SessionState::Established, stable)
+    expect_exchange(sim, p, t0, &["INVITE", "ACK"], &["100", "200"])?;
+    expect_both_stable(sim, p, a, b)
 }
 
 /// SIP.js "Alice invite() accepted" (re-INVITE with and without SDP): her
@@ -230,14 +210,8 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
     let (p, a, b) = call_up(sim, faults, setup)?;
     if offer {
         let t0 = sim.now();
-        reinvite(sim, p.alice, "Alice", a, true)?.map_err(|e| format!("invite(): {e}"))?;
-        let bob = p.bob;
-        wait(sim, 40, "Bob to get the re-INVITE", move |s| {
-            s.node(bob)
-                .events()
-                .iter()
-                .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-        })?;
+        send_reinvite(sim, p.alice, "Alice", a, true)?;
+        wait_reinvite(sim, p.bob, 40, "Bob to get the re-INVITE")?;
         let r = act(
             sim,
             p.bob,
@@ -248,79 +222,52 @@ fn reinvite_no_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outco
             matches!(r, Some(Err(SessionError::DescriptionRequired(_)))),
             || format!("a bodiless 200 to an offer: {r:?}, expected DescriptionRequired"),
         )?;
-        let alice = p.alice;
-        wait(sim, 60, "the re-INVITE's final response", move |s| {
-            !finals(s, alice, &Method::Invite).is_empty()
-        })?;
-        pass(sim, 1.0)?;
-        let got = finals(sim, p.alice, &Method::Invite);
-        check(got == [488], || {
-            format!("the re-INVITE ended {got:?}, expected [488]")
-        })?;
-        let w = (t0, None);
-        expect_wire(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            w,
-            &["INVITE", "ACK"],
-            &["100", "488"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "488"],
-            &["INVITE", "ACK"],
-        )?;
-        let stable = SignalingState::Stable;
-        expect_state(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            a,
-            SessionState::Established,
-            stable,
-        )?;
-        expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+        expect_reinvite_final(sim, &p, 488)?;
+        expect_exchange(sim, &p, t0, &["INVITE", "ACK"], &["100", "488"])?;
+        expect_both_stable(sim, &p, a, b)?;
         return finish(sim, &p, p.alice);
     }
-    let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, false)?.map_err(|e| format!("invite(): {e}"))?;
-    both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    let t0 = reinvite_ending_call(sim, &p, a, b, false)?;
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "ACK", "BYE"],
         &["100", "200", "200"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "200", "200"],
-        &["INVITE", "ACK", "BYE"],
     )?;
     let cause = ended(sim, p.alice, a);
     check(
         cause == Some(TerminationCause::Description(StatusCode::BAD_REQUEST)),
         || format!("Alice's session ended {cause:?}, expected Description(400)"),
     )?;
-    check(
-        ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-        || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-    )?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     finish(sim, &p, p.alice)
+}
+
+/// Alice's first re-INVITE ends with `status` (within 60 s; nothing else
+/// ends in the second that follows).
+pub(super) fn expect_reinvite_final(sim: &mut Sim, p: &Phones, status: u16) -> Outcome {
+    wait_final(sim, p.alice, Method::Invite, 60)?;
+    pass(sim, 1.0)?;
+    let got = finals(sim, p.alice, &Method::Invite);
+    check(got == [status], || {
+        format!("the re-INVITE ended {got:?}, expected [{status}]")
+    })
+}
+
+/// Alice re-INVITEs (with her offer, or without one) and the case runs
+/// until both sessions ended ([`both_ended`]); returns when she sent it.
+fn reinvite_ending_call(
+    sim: &mut Sim,
+    p: &Phones,
+    a: SessionId,
+    b: SessionId,
+    offer: bool,
+) -> Result<Instant, String> {
+    let t0 = sim.now();
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
+    both_ended(sim, p, a, b)?;
+    Ok(t0)
 }
 
 /// Runs until both sessions ended and checks their last state.
@@ -353,11 +300,8 @@ fn both_ended(sim: &mut Sim, p: &Phones, a: SessionId, b: SessionId) -> Outcome 
 /// side's dialog being gone (RFC 3261 §12.2.2).
 fn reinvite_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let (p, a, b) = call_up(sim, faults, Setup::default())?;
-    let t0 = sim.now();
     sim.node_mut(p.alice).policy_mut().refuse_next_description = true;
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
-    both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
+    let t0 = reinvite_ending_call(sim, &p, a, b, offer)?;
     let want = Some(TerminationCause::Description(
         StatusCode::NOT_ACCEPTABLE_HERE,
     ));
@@ -365,43 +309,20 @@ fn reinvite_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
         format!("Alice's session ended {:?}", ended(sim, p.alice, a))
     })?;
     if offer {
-        expect_wire(
+        expect_exchange(
             sim,
             &p,
-            p.alice,
-            "Alice",
-            w,
+            t0,
             &["INVITE", "ACK", "BYE"],
             &["100", "200", "200"],
         )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "200"],
-            &["INVITE", "ACK", "BYE"],
-        )?;
-        check(
-            ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-            || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-        )?;
+        expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     } else {
         let (alice_sent, alice_got) = (
             ["INVITE", "ACK", "BYE", "481"],
             ["100", "200", "BYE", "481"],
         );
-        expect_wire(sim, &p, p.alice, "Alice", w, &alice_sent, &alice_got)?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "BYE", "481"],
-            &["INVITE", "ACK", "BYE", "481"],
-        )?;
+        expect_exchange(sim, &p, t0, &alice_sent, &alice_got)?;
         // Under faults Alice's BYE may arrive before the ACK.
         let bob_end = ended(sim, p.bob, b);
         let fine = bob_end == want || (!p.strict && bob_end == Some(TerminationCause::RemoteBye));
@@ -428,36 +349,8 @@ fn reinvite_rejected(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     check(status == 488, || {
         format!("the re-INVITE ended {status}, expected 488")
     })?;
-    let w = (t0, None);
-    expect_wire(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        w,
-        &["INVITE", "ACK"],
-        &["100", "488"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "488"],
-        &["INVITE", "ACK"],
-    )?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_exchange(sim, &p, t0, &["INVITE", "ACK"], &["100", "488"])?;
+    expect_both_stable(sim, &p, a, b)?;
     accepted(sim, &p, a, b, offer)?;
     finish(sim, &p, p.alice)
 }
@@ -480,38 +373,18 @@ pub(super) fn reinvite_rejected_then_bye(sim: &mut Sim, faults: &Faults) -> Outc
         ..Setup::default()
     };
     let (p, a, b) = call_up(sim, faults, setup)?;
-    let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, true)?.map_err(|e| format!("invite(): {e}"))?;
-    both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    let t0 = reinvite_ending_call(sim, &p, a, b, true)?;
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "ACK", "BYE"],
         &["100", "488", "200"],
-    )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "488", "200"],
-        &["INVITE", "ACK", "BYE"],
     )?;
     let got = finals(sim, p.alice, &Method::Invite);
     check(got == [488], || format!("the re-INVITE ended {got:?}"))?;
-    check(
-        ended(sim, p.alice, a) == Some(TerminationCause::Bye),
-        || format!("Alice's session ended {:?}", ended(sim, p.alice, a)),
-    )?;
-    check(
-        ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-        || format!("Bob's session ended {:?}", ended(sim, p.bob, b)),
-    )?;
+    expect_ended(sim, (p.alice, "Alice"), a, TerminationCause::Bye)?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     finish(sim, &p, p.alice)
 }
 
@@ -531,19 +404,13 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
     };
     let (p, a, b) = call_up(sim, faults, setup)?;
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     let second = reinvite(sim, p.alice, "Alice", a, offer)?;
     check(second == Err(SessionError::RequestPending), || {
         format!("the second invite(): {second:?}, expected RequestPending")
     })?;
     pass(sim, 1.0)?;
-    let bob = p.bob;
-    wait(sim, 30, "Bob to get the re-INVITE", move |s| {
-        s.node(bob)
-            .events()
-            .iter()
-            .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-    })?;
+    wait_reinvite(sim, p.bob, 30, "Bob to get the re-INVITE")?;
     if p.strict {
         expect_wire(sim, &p, p.alice, "Alice", (t0, None), &["INVITE"], &["100"])?;
         let (mine, his) = if offer {
@@ -565,15 +432,7 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         )?;
         expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, his)?;
     }
-    let alice = p.alice;
-    wait(sim, 60, "the re-INVITE's final response", move |s| {
-        !finals(s, alice, &Method::Invite).is_empty()
-    })?;
-    pass(sim, 1.0)?;
-    let got = finals(sim, p.alice, &Method::Invite);
-    check(got == [488], || {
-        format!("the re-INVITE ended {got:?}, expected [488]")
-    })?;
+    expect_reinvite_final(sim, &p, 488)?;
     expect_wire(
         sim,
         &p,
@@ -583,17 +442,7 @@ fn reinvite_in_progress(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome 
         &["INVITE", "ACK"],
         &["100", "488"],
     )?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }
 
@@ -621,29 +470,14 @@ fn reinvite_then_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     )?;
     r.map_err(|e| format!("invite(), bye(): {e}"))?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
-    expect_wire(
+    expect_exchange(
         sim,
         &p,
-        p.alice,
-        "Alice",
-        w,
+        t0,
         &["INVITE", "BYE", "ACK"],
         &["100", "200", "200"],
     )?;
-    expect_wire(
-        sim,
-        &p,
-        p.bob,
-        "Bob",
-        w,
-        &["100", "200", "200"],
-        &["INVITE", "BYE", "ACK"],
-    )?;
-    check(
-        ended(sim, p.alice, a) == Some(TerminationCause::Bye),
-        || format!("Alice's session ended {:?}", ended(sim, p.alice, a)),
-    )?;
+    expect_ended(sim, (p.alice, "Alice"), a, TerminationCause::Bye)?;
     // Under faults Alice's ACK (without an answer to Bob's offer) may
     // reach Bob before her BYE: Bob ends the session himself (BYE, Reason
     // 488), as SIP.js does.
@@ -671,15 +505,9 @@ fn reinvite_then_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
 fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let (p, a, b) = call_up(sim, faults, Setup::default())?;
     let t0 = sim.now();
-    reinvite(sim, p.alice, "Alice", a, offer)?.map_err(|e| format!("invite(): {e}"))?;
+    send_reinvite(sim, p.alice, "Alice", a, offer)?;
     if !offer {
-        let bob = p.bob;
-        wait(sim, 40, "Bob to answer the re-INVITE", move |s| {
-            s.node(bob)
-                .events()
-                .iter()
-                .any(|(_, e)| matches!(e, Event::Reinvite { .. }))
-        })?;
+        wait_reinvite(sim, p.bob, 40, "Bob to answer the re-INVITE")?;
     }
     let r = act(sim, p.bob, "Bob hangs up", move |ua, now| {
         ua.session_mut(b)
@@ -687,44 +515,15 @@ fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome
     })?;
     check(matches!(r, Some(Ok(()))), || format!("Bob's bye(): {r:?}"))?;
     both_ended(sim, &p, a, b)?;
-    let w = (t0, None);
     if offer {
-        expect_wire(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            w,
-            &["INVITE", "200", "ACK"],
-            &["BYE", "481"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["BYE", "481"],
-            &["INVITE", "200", "ACK"],
-        )?;
+        expect_exchange(sim, &p, t0, &["INVITE", "200", "ACK"], &["BYE", "481"])?;
     } else {
-        expect_wire(
+        expect_exchange(
             sim,
             &p,
-            p.alice,
-            "Alice",
-            w,
+            t0,
             &["INVITE", "ACK", "200"],
             &["100", "200", "BYE"],
-        )?;
-        expect_wire(
-            sim,
-            &p,
-            p.bob,
-            "Bob",
-            w,
-            &["100", "200", "BYE"],
-            &["INVITE", "ACK", "200"],
         )?;
     }
     // Under faults the re-INVITE's 481 may reach Alice before Bob's BYE:
@@ -735,9 +534,7 @@ fn reinvite_crossing_bye(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome
     ));
     let fine = alice_end == Some(TerminationCause::RemoteBye) || (!p.strict && alice_end == lost);
     check(fine, || format!("Alice's session ended {alice_end:?}"))?;
-    check(ended(sim, p.bob, b) == Some(TerminationCause::Bye), || {
-        format!("Bob's session ended {:?}", ended(sim, p.bob, b))
-    })?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::Bye)?;
     finish(sim, &p, p.alice)
 }
 

@@ -125,9 +125,16 @@ fn refer(sim: &mut Sim, faults: &Faults, from_alice: bool, delegated: bool) -> O
         check(got == [603], || {
             format!("the REFER got {got:?}, expected [603]")
         })?;
-        let w = (t0, None);
-        expect_wire(sim, &p, referrer, rname, w, &["REFER"], &["603"])?;
-        expect_wire(sim, &p, referee, ename, w, &["603"], &["REFER"])?;
+        let (referrer_side, referee_side) = p.sides(from_alice);
+        expect_between(
+            sim,
+            &p,
+            referrer_side,
+            referee_side,
+            t0,
+            &["REFER"],
+            &["603"],
+        )?;
         check(
             sim.node(p.carol.expect("Carol"))
                 .outcomes()
@@ -136,17 +143,7 @@ fn refer(sim: &mut Sim, faults: &Faults, from_alice: bool, delegated: bool) -> O
             || "Carol was called".to_owned(),
         )?;
     }
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }
 
@@ -189,10 +186,7 @@ fn message(sim: &mut Sim, faults: &Faults, delegated: bool) -> Outcome {
         ua.session_mut(a).map(|mut s| s.message(now, &body, &[]))
     })?;
     check(matches!(r, Some(Ok(()))), || format!("message(): {r:?}"))?;
-    let alice = p.alice;
-    wait(sim, 60, "the MESSAGE's final response", move |s| {
-        !finals(s, alice, &Method::Message).is_empty()
-    })?;
+    wait_final(sim, p.alice, Method::Message, 60)?;
     pass(sim, 1.0)?;
     let got = finals(sim, p.alice, &Method::Message);
     check(got == [200], || format!("the MESSAGE got {got:?}"))?;
@@ -200,27 +194,8 @@ fn message(sim: &mut Sim, faults: &Faults, delegated: bool) -> Outcome {
     check(handed.contains(&Method::Message) == delegated, || {
         format!("Bob's application was handed {handed:?}")
     })?;
-    expect_wire(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        (t0, None),
-        &["MESSAGE"],
-        &["200"],
-    )?;
-    expect_wire(sim, &p, p.bob, "Bob", (t0, None), &["200"], &["MESSAGE"])?;
-    let stable = SignalingState::Stable;
-    expect_state(
-        sim,
-        &p,
-        p.alice,
-        "Alice",
-        a,
-        SessionState::Established,
-        stable,
-    )?;
-    expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+    expect_exchange(sim, &p, t0, &["MESSAGE"], &["200"])?;
+    expect_both_stable(sim, &p, a, b)?;
     finish(sim, &p, p.alice)
 }
 
@@ -312,17 +287,7 @@ fn replaces(sim: &mut Sim, faults: &Faults, known: bool) -> Outcome {
             &["INVITE", "ACK"],
             &["100", "481"],
         )?;
-        let stable = SignalingState::Stable;
-        expect_state(
-            sim,
-            &p,
-            p.alice,
-            "Alice",
-            a,
-            SessionState::Established,
-            stable,
-        )?;
-        expect_state(sim, &p, p.bob, "Bob", b, SessionState::Established, stable)?;
+        expect_both_stable(sim, &p, a, b)?;
         return finish(sim, &p, p.alice);
     }
     let (alice, bob) = (p.alice, p.bob);
@@ -369,14 +334,8 @@ fn replaces(sim: &mut Sim, faults: &Faults, known: bool) -> Outcome {
     check(replacee == Some(a), || {
         format!("the replacee is {replacee:?}")
     })?;
-    check(
-        ended(sim, p.alice, a) == Some(TerminationCause::Bye),
-        || format!("Alice's call with Bob ended {:?}", ended(sim, p.alice, a)),
-    )?;
-    check(
-        ended(sim, p.bob, b) == Some(TerminationCause::RemoteBye),
-        || format!("Bob's call ended {:?}", ended(sim, p.bob, b)),
-    )?;
+    expect_ended(sim, (p.alice, "Alice"), a, TerminationCause::Bye)?;
+    expect_ended(sim, (p.bob, "Bob"), b, TerminationCause::RemoteBye)?;
     let w = (t0, None);
     expect_wire(
         sim,
