@@ -102,9 +102,7 @@ fn call(net: &mut Net, alice: usize, target: Uri) -> SessionId {
 fn redirects(net: &Net, i: usize) -> Vec<(u16, String)> {
     net.events(i)
         .filter_map(|e| match e {
-            Event::Redirected { status, target, .. } => {
-                Some((status.as_u16(), target.to_string()))
-            }
+            Event::Redirected { status, target, .. } => Some((status.as_u16(), target.to_string())),
             _ => None,
         })
         .collect()
@@ -143,9 +141,13 @@ fn following_off_ends_with_the_302() {
     let (mut net, alice, redir) = net(1, Impairments::PERFECT, 0);
     let bob = net.add("bob", 3, |_| {});
     let bob_uri = format!("<{}>", net.uri(bob));
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![bob_uri.clone()]
-    }));
+    net.set_policy(
+        redir,
+        redirector(
+            StatusCode::MOVED_TEMPORARILY,
+            move |_| vec![bob_uri.clone()],
+        ),
+    );
     let target = net.uri(redir);
     let c = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
@@ -168,9 +170,13 @@ fn following_on_reaches_bob() {
     net.set_policy(bob, accept_all("bob"));
     let bob_uri = net.uri(bob);
     let contact = format!("<{bob_uri};method=INVITE?Subject=hijack>;expires=60");
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![contact.clone()]
-    }));
+    net.set_policy(
+        redir,
+        redirector(
+            StatusCode::MOVED_TEMPORARILY,
+            move |_| vec![contact.clone()],
+        ),
+    );
     let target = net.uri(redir);
     let c = call(&mut net, alice, target.clone());
     net.run_for(2 * SECOND);
@@ -192,7 +198,10 @@ fn following_on_reaches_bob() {
         inv[0].headers.get(&HeaderName::Via),
         inv[1].headers.get(&HeaderName::Via)
     );
-    assert_eq!(inv[1].headers.get(&HeaderName::Subject), Some("redirect me"));
+    assert_eq!(
+        inv[1].headers.get(&HeaderName::Subject),
+        Some("redirect me")
+    );
     assert_eq!(inv[0].body, inv[1].body);
     // The session's dialog is Bob's.
     let d = net.ua(alice).session(c).unwrap().dialog().unwrap().clone();
@@ -222,13 +231,11 @@ fn contacts_are_tried_in_q_order() {
     net.set_policy(carol, reject_all(StatusCode::NOT_FOUND));
     net.set_policy(dave, accept_all("dave"));
     let (b, c, d) = (net.uri(bob), net.uri(carol), net.uri(dave));
-    let contacts = vec![
-        format!("<{d}>;q=0.1"),
-        format!("<{b}>;q=0.5, <{c}>;q=0.9"),
-    ];
-    net.set_policy(redir, redirector(StatusCode::MULTIPLE_CHOICES, move |_| {
-        contacts.clone()
-    }));
+    let contacts = vec![format!("<{d}>;q=0.1"), format!("<{b}>;q=0.5, <{c}>;q=0.9")];
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MULTIPLE_CHOICES, move |_| contacts.clone()),
+    );
     let target = net.uri(redir);
     let s = call(&mut net, alice, target);
     net.run_for(2 * SECOND);
@@ -256,9 +263,12 @@ fn exhausted_list_ends_with_the_last_failure() {
     net.set_policy(carol, reject_all(StatusCode::NOT_FOUND));
     net.set_policy(bob, reject_all(StatusCode::BUSY_HERE));
     let (b, c) = (net.uri(bob), net.uri(carol));
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![format!("<{c}>"), format!("<{b}>")]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
+            vec![format!("<{c}>"), format!("<{b}>")]
+        }),
+    );
     let target = net.uri(redir);
     let s = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
@@ -279,9 +289,12 @@ fn global_failure_is_not_retried_elsewhere() {
     net.set_policy(carol, reject_all(StatusCode::DECLINE));
     net.set_policy(bob, accept_all("bob"));
     let (b, c) = (net.uri(bob), net.uri(carol));
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![format!("<{c}>"), format!("<{b}>")]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
+            vec![format!("<{c}>"), format!("<{b}>")]
+        }),
+    );
     let target = net.uri(redir);
     let s = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
@@ -300,9 +313,10 @@ fn contact_back_to_the_original_target_is_not_retried() {
     // The same URI for §19.1.4 (a parameter only one side has does not
     // count), written differently.
     let back = format!("<{target};x-loop=1>;q=1");
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![back.clone()]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |_| vec![back.clone()]),
+    );
     let s = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
     assert_eq!(net.methods(alice), ["INVITE", "ACK"]);
@@ -319,18 +333,21 @@ fn redirect_chain_stops_at_the_limit() {
     let host = net.nodes[redir].addr;
     // hop0 -> hop1 -> hop2 -> ... each a new URI at the same server, and
     // also the URI already tried: the loop is cut by the limit.
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |uri| {
-        let n: u32 = uri
-            .as_sip()
-            .and_then(|u| u.user.as_deref())
-            .and_then(|u| u.strip_prefix("hop"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        vec![
-            format!("<sip:hop{}@{host}>", n + 1),
-            format!("<sip:hop{n}@{host}>"),
-        ]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |uri| {
+            let n: u32 = uri
+                .as_sip()
+                .and_then(|u| u.user.as_deref())
+                .and_then(|u| u.strip_prefix("hop"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            vec![
+                format!("<sip:hop{}@{host}>", n + 1),
+                format!("<sip:hop{n}@{host}>"),
+            ]
+        }),
+    );
     let target = Uri::parse(&format!("sip:hop0@{host}")).unwrap();
     let s = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
@@ -338,10 +355,7 @@ fn redirect_chain_stops_at_the_limit() {
         .iter()
         .map(|r| r.uri.to_string())
         .collect();
-    assert_eq!(
-        uris,
-        [0, 1, 2, 3].map(|n| format!("sip:hop{n}@{host}"))
-    );
+    assert_eq!(uris, [0, 1, 2, 3].map(|n| format!("sip:hop{n}@{host}")));
     assert_eq!(redirects(&net, alice).len(), 3);
     assert_eq!(
         net.cause(alice, s),
@@ -357,9 +371,12 @@ fn alternative_service_is_not_followed() {
     let bob = net.add("bob", 3, |_| {});
     net.set_policy(bob, accept_all("bob"));
     let b = net.uri(bob);
-    net.set_policy(redir, redirector(StatusCode::ALTERNATIVE_SERVICE, move |_| {
-        vec![format!("<{b}>")]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::ALTERNATIVE_SERVICE, move |_| {
+            vec![format!("<{b}>")]
+        }),
+    );
     let target = net.uri(redir);
     let s = call(&mut net, alice, target);
     net.run_for(40 * SECOND);
@@ -378,9 +395,12 @@ fn cancel_during_the_redirected_attempt() {
         // Bob only rings.
         let bob = net.add("bob", 3, |_| {});
         let b = net.uri(bob);
-        net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-            vec![format!("<{b}>")]
-        }));
+        net.set_policy(
+            redir,
+            redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
+                vec![format!("<{b}>")]
+            }),
+        );
         // Cancel as soon as the redirect is followed (the CANCEL is held
         // for Bob's 100, §9.1), or once Bob rings.
         net.set_policy(
@@ -482,10 +502,9 @@ fn early_dialog_of_the_first_attempt_is_dropped() {
         .unwrap();
     net.run_for(2 * SECOND);
     // The early answer of the redirect server was handed over...
-    assert!(net.events(alice).any(|e| matches!(
-        e,
-        Event::RemoteDescription { early: true, .. }
-    )));
+    assert!(net
+        .events(alice)
+        .any(|e| matches!(e, Event::RemoteDescription { early: true, .. })));
     // ...and forgotten with its early dialog: the offer is pending again.
     assert_eq!(seen.get(), Some(SignalingState::HaveLocalOffer));
     assert_eq!(net.states(alice, s), [Initial, Establishing, Established]);
@@ -510,9 +529,12 @@ fn digest_challenge_on_the_redirected_invite() {
     // Bob is behind a proxy that challenges INVITEs.
     let proxy = net.add_proxy("proxy", vec![bob], Some(("alice", "secret")));
     let p = net.uri(proxy);
-    net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-        vec![format!("<{p}>")]
-    }));
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
+            vec![format!("<{p}>")]
+        }),
+    );
     let target = net.uri(redir);
     let s = call(&mut net, alice, target);
     net.run_for(2 * SECOND);
@@ -547,9 +569,10 @@ fn redirect_sweep_under_loss() {
         net.set_policy(alice, bye_when_established());
         let (b, c) = (net.uri(bob), net.uri(carol));
         let contacts = vec![format!("<{c}>;q=0.7"), format!("<{b}>;q=0.3")];
-        net.set_policy(redir, redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
-            contacts.clone()
-        }));
+        net.set_policy(
+            redir,
+            redirector(StatusCode::MOVED_TEMPORARILY, move |_| contacts.clone()),
+        );
         let target = net.uri(redir);
         let s = call(&mut net, alice, target);
         net.run_for(Duration::from_secs(200));
@@ -573,7 +596,12 @@ fn redirect_sweep_under_loss() {
         }
         for i in [alice, redir, bob, carol] {
             assert_eq!(net.ua(i).session_count(), 0, "{}: {ctx}", net.nodes[i].name);
-            assert_eq!(net.ua(i).poll_timeout(), None, "{}: {ctx}", net.nodes[i].name);
+            assert_eq!(
+                net.ua(i).poll_timeout(),
+                None,
+                "{}: {ctx}",
+                net.nodes[i].name
+            );
         }
         assert!(net.unanswered().is_empty(), "{:?}: {ctx}", net.unanswered());
         // Bob's session ended too (BYE, or no ACK).

@@ -277,7 +277,11 @@ mod tests {
 
         let mut set = TargetSet::new(Uri::parse("sips:bob@a.example").unwrap());
         set.add_contacts(
-            &resp(&["<sip:bob@b.example>", "<tel:+15550100>", "<sips:c@d.example>"]),
+            &resp(&[
+                "<sip:bob@b.example>",
+                "<tel:+15550100>",
+                "<sips:c@d.example>",
+            ]),
             10,
         );
         assert_eq!(uris(&set), ["sips:c@d.example"]);
@@ -288,7 +292,11 @@ mod tests {
         let mut set = TargetSet::new(Uri::parse("sip:bob@a.example").unwrap());
         set.sent = 1;
         set.add_contacts(
-            &resp(&["<sip:a@x.example>", "<sip:b@x.example>;q=1", "<sip:c@x.example>"]),
+            &resp(&[
+                "<sip:a@x.example>",
+                "<sip:b@x.example>;q=1",
+                "<sip:c@x.example>",
+            ]),
             3,
         );
         assert_eq!(uris(&set), ["sip:a@x.example", "sip:b@x.example"]);
