@@ -76,7 +76,11 @@ fn reject_all(status: StatusCode) -> Policy {
 /// "redir" (node 1, no automatic 180).
 fn net(seed: u64, impair: Impairments, max: u8) -> (Net, usize, usize) {
     let mut net = Net::new(seed, impair);
-    let alice = net.add("alice", seed * 7 + 1, |c| c.max_redirects = max);
+    let alice = net.add("alice", seed * 7 + 1, |c| {
+        c.max_redirects = max;
+        // Follows referrals (the transfer test).
+        c.app_methods = vec![sip_core::Method::Refer];
+    });
     let redir = net.add("redir", seed * 7 + 2, |c| {
         c.send_initial_provisional = false;
     });
@@ -616,4 +620,70 @@ fn redirect_sweep_under_loss() {
         }
     }
     assert!(established >= 50, "only {established} calls set up");
+}
+
+/// A transferee whose referred call is redirected reports the outcome of
+/// the redirected INVITE to the referrer, not the 302 (RFC 3515 §2.4.5).
+#[test]
+fn referred_call_that_is_redirected_notifies_the_final_outcome() {
+    use sip_core::Method;
+    let (mut net, alice, redir) = net(1, Impairments::PERFECT, 2);
+    let bob = net.add("bob", 3, |c| c.app_methods = vec![Method::Refer]);
+    let carol = net.add("carol", 4, |_| {});
+    // Alice follows referrals with an offer.
+    net.set_policy(
+        alice,
+        Box::new(|ua, now, e| {
+            if let Event::Request {
+                request,
+                method: Method::Refer,
+                ..
+            } = e
+            {
+                let opts = InviteOptions {
+                    body: Some(sdp("alice", "offer 2")),
+                    ..Default::default()
+                };
+                ua.accept_referral(now, *request, opts).unwrap();
+            }
+        }),
+    );
+    net.set_policy(bob, accept_all("bob"));
+    net.set_policy(carol, accept_all("carol"));
+    let c = net.uri(carol);
+    net.set_policy(
+        redir,
+        redirector(StatusCode::MOVED_TEMPORARILY, move |_| {
+            vec![format!("<{c}>")]
+        }),
+    );
+    let target = net.uri(bob);
+    let a_ab = call(&mut net, alice, target);
+    net.run_for(2 * SECOND);
+    assert_eq!(net.state(alice, a_ab), Established);
+    let b_ab = net.invitation(bob).unwrap();
+    let now = net.now;
+    let to = net.uri(redir);
+    net.ua(bob)
+        .session_mut(b_ab)
+        .unwrap()
+        .refer(now, ReferOptions::new(ReferTarget::Uri(to)))
+        .unwrap();
+    net.run_for(2 * SECOND);
+    let notifies: Vec<_> = net
+        .events(bob)
+        .filter_map(|e| match e {
+            Event::ReferNotify {
+                status, terminated, ..
+            } => Some((status.map(|s| s.as_u16()), *terminated)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notifies,
+        [(Some(100), false), (Some(180), false), (Some(200), true)]
+    );
+    let carols = net.invitations(carol);
+    assert_eq!(carols.len(), 1);
+    assert_eq!(net.state(carol, carols[0]), Established);
 }
