@@ -28,6 +28,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("attended-transfer", "call-attended-transfer"),
     ("prack", "call-prack"),
     ("session-timer", "call-session-timer"),
+    ("redirect", "call-redirect"),
 ];
 
 /// Arguments of `sip-harness demo`.

@@ -132,6 +132,11 @@ pub struct UserAgentConfig {
     /// Retry-After (seconds) of the 500 for an out-of-order in-dialog
     /// request and of the 503 when overloaded. Default 5.
     pub retry_after: u32,
+    /// How many new INVITEs an Inviter sends to targets learnt from 3xx
+    /// responses (RFC 3261 §8.1.3.4, §13.2.2.2) before giving up with the
+    /// last final status. Default 0: redirects are not followed and a 3xx
+    /// ends the session, as SIP.js does (its issue #1005).
+    pub max_redirects: u8,
 }
 
 impl Default for UserAgentConfig {
@@ -169,6 +174,7 @@ impl Default for UserAgentConfig {
             max_pending_requests: 10_000,
             max_forks: 16,
             retry_after: 5,
+            max_redirects: 0,
         }
     }
 }

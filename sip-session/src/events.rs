@@ -51,6 +51,23 @@ pub enum Event {
         /// acknowledged with PRACK.
         reliable: bool,
     },
+    /// Inviter: the INVITE was redirected (RFC 3261 §8.1.3.4, §13.2.2.2,
+    /// only with [`UserAgentConfig::max_redirects`](crate::UserAgentConfig::max_redirects)
+    /// above 0): after a 3xx, or after the failure of a target learnt
+    /// from one, a new INVITE (same Call-ID, From and To, next CSeq, same
+    /// body) went to `target`. The session stays
+    /// [`SessionState::Establishing`]; the early dialogs of the previous
+    /// attempt are gone.
+    Redirected {
+        /// The session.
+        session: SessionId,
+        /// The final status that ended the previous attempt (a 3xx, or a
+        /// failure of a redirected target).
+        status: StatusCode,
+        /// The Request-URI of the new INVITE (a Contact of a 3xx, without
+        /// its `method` parameter and URI headers).
+        target: Box<sip_core::uri::Uri>,
+    },
     /// The peer's session description: an offer to answer or an answer to
     /// apply. `early` is true when it came in a provisional response (an
     /// early-media answer, or an offer to answer in the PRACK).

@@ -26,6 +26,11 @@
 //! overloaded; 100 (Trying) and optionally 180 for a new INVITE; 480 when
 //! nobody answers, 487 when the INVITE expires or is cancelled.
 //!
+//! An Inviter follows 3xx redirects (RFC 3261 §8.1.3.4, §13.2.2.2) only
+//! when [`UserAgentConfig::max_redirects`] is above 0 (default 0: a 3xx
+//! ends the session, as in SIP.js); each new target is announced by
+//! [`Event::Redirected`].
+//!
 //! In a session's dialog (issue 6):
 //!
 //! | what | API |

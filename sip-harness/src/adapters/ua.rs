@@ -74,6 +74,9 @@ pub struct Policy {
     /// after `request_answer_timeout`; otherwise they are accepted and
     /// followed ([`UserAgent::accept_referral`]).
     pub ignore_refer: bool,
+    /// Headers added to a rejection by [`AnswerPolicy::reject`] (a
+    /// redirect server's Contact, RFC 3261 §13.3.1.2).
+    pub reject_headers: Vec<(sip_core::header::HeaderName, String)>,
 }
 
 /// How a [`UaNode`] answers one re-INVITE of the peer.
@@ -463,11 +466,13 @@ impl UaNode {
                     }
                 }
                 Action::Reject(id, status) => {
+                    let extra_headers = self.policy.reject_headers.clone();
                     if let Some(mut inv) = self.ua.invitation(id) {
                         let _ = inv.reject(
                             now,
                             RejectOptions {
                                 status,
+                                extra_headers,
                                 ..RejectOptions::default()
                             },
                         );
@@ -562,6 +567,11 @@ pub fn summarize(ev: &Event) -> String {
             None => format!("{method} received"),
         },
         Event::Terminated { session, cause } => format!("{session}: terminated ({cause:?})"),
+        Event::Redirected {
+            session,
+            status,
+            target,
+        } => format!("{session}: redirected by {} to {target}", status.as_u16()),
         Event::Reinvite { session } => format!("{session}: re-INVITE received"),
         Event::ReferNotify {
             session,

@@ -12,6 +12,7 @@
 pub mod calls;
 pub mod in_dialog;
 pub mod in_dialog_spec;
+pub mod redirect;
 pub mod registration_spec;
 pub mod roles;
 pub mod selftest;
@@ -74,6 +75,11 @@ pub const ALL: &[Scenario] = &[
         name: "call-busy",
         about: "two user agents: INVITE, 180, 486 Busy Here after 1 s, ACK; the caller ends with 486",
         body: calls::busy,
+    },
+    Scenario {
+        name: "call-redirect",
+        about: "a redirect server answers Alice's INVITE 302 with Contact Bob; Alice (max_redirects 3) re-sends it to Bob (CSeq 2), who answers after 1 s; BYE after 5 s",
+        body: redirect::redirected_call,
     },
     Scenario {
         name: "call-hold",

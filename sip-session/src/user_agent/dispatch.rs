@@ -98,11 +98,15 @@ impl UserAgent {
     fn on_invite_failure(&mut self, now: Instant, txn: TransactionId, status: StatusCode) {
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
+                let mut retried = false;
                 let _ = self.command(now, sid, |core, s| {
-                    inviter::on_failure(core, s, status);
+                    inviter::on_failure(core, s, now, status, None);
+                    retried = inviter::retried(s, txn);
                     Ok(())
                 });
-                self.notify_referrer(now, sid, status);
+                if !retried {
+                    self.notify_referrer(now, sid, status);
+                }
             }
         }
     }
@@ -138,11 +142,18 @@ impl UserAgent {
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
                 let status = resp.status;
+                let mut retried = false;
                 let _ = self.command(now, sid, |core, s| {
                     inviter::on_response(core, s, now, resp);
+                    retried = status.as_u16() >= 300 && inviter::retried(s, txn);
                     Ok(())
                 });
-                self.notify_referrer(now, sid, status);
+                // A final response the INVITE was sent again after (to a
+                // redirect target, with credentials) is not the outcome
+                // a referrer waits for (RFC 3515 §2.4.5).
+                if !retried {
+                    self.notify_referrer(now, sid, status);
+                }
             }
             return;
         }

@@ -1,9 +1,11 @@
 //! The UAC role (SIP.js `Inviter`): the INVITE, provisional responses and
 //! early dialogs (forks), PRACK, the 2xx and its ACK (RFC 3261 §13.2.2.4),
-//! CANCEL (§9.1) and digest retries (§22.2).
+//! CANCEL (§9.1), digest retries (§22.2) and, when configured, redirects
+//! (§8.1.3.4, in [`redirect`]).
 
 mod accept;
 mod early;
+mod redirect;
 
 use accept::{ack_and_bye, on_2xx};
 pub(crate) use accept::{provide_description, refuse_description};
@@ -172,6 +174,8 @@ pub(crate) struct InviterData {
     /// The early dialog (peer's tag) whose PRACK carries our offer, until
     /// the PRACK's final response.
     pub prack_offered: Option<(TransactionId, Box<str>)>,
+    /// The target set of §8.1.3.4, once a 3xx was followed.
+    pub targets: Option<Box<redirect::TargetSet>>,
 }
 
 impl InviterData {
@@ -193,6 +197,7 @@ impl InviterData {
                 .map(|(t, a)| t.len() + req(a) + 48)
                 .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
+            + self.targets.as_ref().map_or(0, |t| t.memory_usage())
     }
 }
 
@@ -291,6 +296,7 @@ pub(crate) fn invite(
         early_media_tag: None,
         prack_offer: opts.prack_offer,
         prack_offered: None,
+        targets: None,
     }));
     set_state(core, &mut s, SessionState::Establishing);
     core.arm(
@@ -396,13 +402,20 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
         }
         401 | 407 if try_auth(core, s, now, &resp) => {}
         422 if retry_min_se(core, s, now, &resp) => {}
-        _ => on_failure(core, s, status),
+        _ => on_failure(core, s, now, status, Some(&resp)),
     }
 }
 
-/// The INVITE failed: a 3xx-6xx, or 408 / 503 synthesized for a timeout or
-/// a transport error (RFC 3261 §8.1.3.1). Redirects are not followed.
-pub(crate) fn on_failure(core: &mut Core, s: &mut SessionData, status: StatusCode) {
+/// The INVITE failed: a 3xx-6xx (`resp`), or 408 / 503 synthesized for a
+/// timeout or a transport error (RFC 3261 §8.1.3.1). Redirects are
+/// followed only when configured ([`redirect`]); else the session ends.
+pub(crate) fn on_failure(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    status: StatusCode,
+    resp: Option<&Response>,
+) {
     if s.state == SessionState::Terminated || s.dialog.is_some() {
         return;
     }
@@ -410,6 +423,9 @@ pub(crate) fn on_failure(core: &mut Core, s: &mut SessionData, status: StatusCod
         .uac
         .as_ref()
         .is_some_and(|u| u.cancel != CancelState::None);
+    if !cancelled && redirect::try_next_target(core, s, now, status, resp) {
+        return;
+    }
     let cause = if cancelled {
         TerminationCause::Cancelled
     } else {
@@ -501,6 +517,14 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
         }
         Err(_) => false,
     }
+}
+
+/// True when the INVITE went out again in a new transaction after the
+/// final response of `txn` (a redirect, digest or 422 retry).
+pub(crate) fn retried(s: &SessionData, txn: TransactionId) -> bool {
+    s.uac
+        .as_ref()
+        .is_some_and(|u| u.txn.is_some_and(|t| t != txn))
 }
 
 /// A session timer of an Inviter fired.
