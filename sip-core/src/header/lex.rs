@@ -216,25 +216,47 @@ pub(crate) fn split_params(s: &str) -> (&str, &str) {
 /// flag, `Some(Some(value))` with the value as written (quotes kept), and
 /// `None` when absent or when the list stops being a parameter list first.
 pub(crate) fn find_param<'a>(s: &'a str, name: &str) -> Option<Option<&'a str>> {
-    let stop = |c: char| c == ';' || c == ',' || is_ws(c);
-    let mut rest = s;
+    // Byte-wise: every byte the scan stops at is ASCII, so every slice
+    // boundary is a char boundary.
+    let b = s.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let skip_ws = |mut i: usize| {
+        while b.get(i).is_some_and(|&c| ws(c)) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
     loop {
-        rest = trim_start(trim_start(rest).strip_prefix(';')?);
-        let end = rest
-            .find(|c: char| c == '=' || stop(c))
-            .unwrap_or(rest.len());
-        let n = &rest[..end];
-        rest = trim_start(&rest[end..]);
+        i = skip_ws(i);
+        if b.get(i) != Some(&b';') {
+            return None;
+        }
+        i = skip_ws(i + 1);
+        let n0 = i;
+        while b
+            .get(i)
+            .is_some_and(|&c| !matches!(c, b'=' | b';' | b',') && !ws(c))
+        {
+            i += 1;
+        }
+        let n = &s[n0..i];
+        i = skip_ws(i);
         let mut value = None;
-        if let Some(r) = rest.strip_prefix('=') {
-            let r = trim_start(r);
-            let vend = if r.starts_with('"') {
-                crate::params::quoted_end(r)?
+        if b.get(i) == Some(&b'=') {
+            i = skip_ws(i + 1);
+            let v0 = i;
+            if b.get(i) == Some(&b'"') {
+                i += crate::params::quoted_end(&s[i..])?;
             } else {
-                r.find(stop).unwrap_or(r.len())
-            };
-            value = Some(&r[..vend]);
-            rest = &r[vend..];
+                while b
+                    .get(i)
+                    .is_some_and(|&c| !matches!(c, b';' | b',') && !ws(c))
+                {
+                    i += 1;
+                }
+            }
+            value = Some(&s[v0..i]);
         }
         if n.eq_ignore_ascii_case(name) {
             return Some(value);
@@ -266,6 +288,45 @@ pub(crate) fn non_empty<'a>(s: &'a str, header: &'static str) -> Result<&'a str,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The char-wise version this module used before, kept as the oracle.
+    #[allow(clippy::manual_pattern_char_comparison)]
+    fn find_param_reference<'a>(s: &'a str, name: &str) -> Option<Option<&'a str>> {
+        let stop = |c: char| c == ';' || c == ',' || is_ws(c);
+        let mut rest = s;
+        loop {
+            rest = trim_start(trim_start(rest).strip_prefix(';')?);
+            let end = rest
+                .find(|c: char| c == '=' || stop(c))
+                .unwrap_or(rest.len());
+            let n = &rest[..end];
+            rest = trim_start(&rest[end..]);
+            let mut value = None;
+            if let Some(r) = rest.strip_prefix('=') {
+                let r = trim_start(r);
+                let vend = if r.starts_with('"') {
+                    crate::params::quoted_end(r)?
+                } else {
+                    r.find(stop).unwrap_or(r.len())
+                };
+                value = Some(&r[..vend]);
+                rest = &r[vend..];
+            }
+            if n.eq_ignore_ascii_case(name) {
+                return Some(value);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn find_param_agrees_with_the_reference(
+            s in "[ ;=,\"a-c\\\\\t\u{e9}-]{0,24}",
+            name in "(a|b|ab|)",
+        ) {
+            proptest::prop_assert_eq!(find_param(&s, &name), find_param_reference(&s, &name));
+        }
+    }
 
     #[test]
     fn digits() {
