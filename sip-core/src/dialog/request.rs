@@ -154,8 +154,11 @@ impl Dialog {
         headers.push(HeaderName::From, &*self.local);
         headers.push(HeaderName::To, &*self.remote);
         headers.push(HeaderName::CallId, self.id.call_id());
-        let mut cseq = String::with_capacity(16);
-        let _ = write!(cseq, "{seq} {method}");
+        let name = method.as_str();
+        let mut cseq = String::with_capacity(11 + name.len());
+        crate::text::push_u64_str(&mut cseq, u64::from(seq));
+        cseq.push(' ');
+        cseq.push_str(name);
         headers.push(HeaderName::CSeq, cseq);
         Request {
             method,
