@@ -51,56 +51,29 @@ impl NameAddr {
         Ok((na, &s[end..]))
     }
 
+    /// The URI of a name-addr or addr-spec with its parameters: the same
+    /// checks and errors as [`NameAddr::parse`], without keeping the
+    /// display name and parameters (for a caller that needs only the
+    /// address, such as a dialog's remote target, RFC 3261 §12.1).
+    pub fn parse_uri(s: &str) -> Result<Uri, UriError> {
+        let mut uri = Uri::blank();
+        let end = fill(s, &mut uri, None)?;
+        if end == s.len() {
+            Ok(uri)
+        } else {
+            Err(UriError::BadChar { offset: end })
+        }
+    }
+
     /// Fills `self`, which must be blank, from the start of `s`; returns
     /// the index where the value ends (at the end or at a `,`). Parsing in
     /// place avoids moving the (large) value around.
     fn parse_into(&mut self, s: &str) -> Result<usize, UriError> {
-        let b = s.as_bytes();
-        let mut i = skip_lws(b, 0);
-        match b.get(i) {
-            None => return Err(UriError::Empty),
-            Some(b'"') => {
-                let (name, end) = parse_quoted(s, i)?;
-                i = skip_lws(b, end);
-                if b.get(i) != Some(&b'<') {
-                    return Err(UriError::BadDisplayName { offset: i });
-                }
-                self.display_name = Some(name);
-            }
-            Some(b'<') => {}
-            Some(_) => {
-                let n = chars::run(b, i, &chars::TOKEN);
-                if n > 0 && b.get(i + n) == Some(&b':') {
-                    return self.parse_bare(s, i);
-                }
-                let (name, end) = parse_tokens(s, i)?;
-                i = end;
-                self.display_name = Some(name);
-            }
-        }
-        // b[i] == '<'
-        let close = memchr::memchr(b'>', &b[i + 1..]).ok_or(UriError::MissingRaquot)? + i + 1;
-        self.uri
-            .parse_into(&s[i + 1..close])
-            .map_err(|e| e.shifted(i + 1))?;
-        parse_params(s, close + 1, &mut self.params)
-    }
-
-    /// A bare addr-spec at `s[i..]`: the URI ends at the first `;`, `,` or
-    /// white space, and must not contain `?` (RFC 3261 §20.10; RFC 4475
-    /// test regbadct).
-    fn parse_bare(&mut self, s: &str, i: usize) -> Result<usize, UriError> {
-        let b = s.as_bytes();
-        let len = b[i..]
-            .iter()
-            .position(|c| matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n'))
-            .unwrap_or(b.len() - i);
-        let end = i + len;
-        if memchr::memchr(b'?', &b[i..end]).is_some() {
-            return Err(UriError::BareAddrSpec);
-        }
-        self.uri.parse_into(&s[i..end]).map_err(|e| e.shifted(i))?;
-        parse_params(s, end, &mut self.params)
+        fill(
+            s,
+            &mut self.uri,
+            Some((&mut self.display_name, &mut self.params)),
+        )
     }
 
     /// An address without display name or parameters.
@@ -138,6 +111,73 @@ impl NameAddr {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name)
     }
+}
+
+/// Where a parse puts the display name and the header parameters; `None`
+/// checks them without keeping them.
+type Keep<'a> = Option<(&'a mut Option<String>, &'a mut Params)>;
+
+/// Parses one value at the start of `s` into `uri` (blank) and `keep`;
+/// returns the index where the value ends (at the end or at a `,`).
+fn fill(s: &str, uri: &mut Uri, keep: Keep<'_>) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    let mut i = skip_lws(b, 0);
+    let mut display_name = None;
+    match b.get(i) {
+        None => return Err(UriError::Empty),
+        Some(b'"') => {
+            let mut name = String::new();
+            let end = scan_quoted(s, i, keep.is_some().then_some(&mut name))?;
+            i = skip_lws(b, end);
+            if b.get(i) != Some(&b'<') {
+                return Err(UriError::BadDisplayName { offset: i });
+            }
+            display_name = Some(name);
+        }
+        Some(b'<') => {}
+        Some(_) => {
+            let n = chars::run(b, i, &chars::TOKEN);
+            if n > 0 && b.get(i + n) == Some(&b':') {
+                return fill_bare(s, i, uri, keep.map(|(_, params)| params));
+            }
+            let mut name = String::new();
+            i = scan_tokens(s, i, keep.is_some().then_some(&mut name))?;
+            display_name = Some(name);
+        }
+    }
+    // b[i] == '<'
+    let close = memchr::memchr(b'>', &b[i + 1..]).ok_or(UriError::MissingRaquot)? + i + 1;
+    uri.parse_into(&s[i + 1..close])
+        .map_err(|e| e.shifted(i + 1))?;
+    match keep {
+        Some((name_out, params)) => {
+            *name_out = display_name;
+            parse_params(s, close + 1, Some(params))
+        }
+        None => parse_params(s, close + 1, None),
+    }
+}
+
+/// A bare addr-spec at `s[i..]`: the URI ends at the first `;`, `,` or
+/// white space, and must not contain `?` (RFC 3261 §20.10; RFC 4475
+/// test regbadct).
+fn fill_bare(
+    s: &str,
+    i: usize,
+    uri: &mut Uri,
+    params: Option<&mut Params>,
+) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    let len = b[i..]
+        .iter()
+        .position(|c| matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(b.len() - i);
+    let end = i + len;
+    if memchr::memchr(b'?', &b[i..end]).is_some() {
+        return Err(UriError::BareAddrSpec);
+    }
+    uri.parse_into(&s[i..end]).map_err(|e| e.shifted(i))?;
+    parse_params(s, end, params)
 }
 
 /// A conservative, allocation-free recogniser for the usual shape of a
@@ -272,24 +312,26 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
 }
 
 /// `display-name = *(token LWS)` followed by `<` (RFC 4475 §3.1.1.6
-/// lwsdisp: no white space needed before the `<`). Returns the tokens
-/// joined by single spaces and the index of the `<`.
-fn parse_tokens(s: &str, mut i: usize) -> Result<(String, usize), UriError> {
+/// lwsdisp: no white space needed before the `<`). Appends the tokens
+/// joined by single spaces to `out` when given; returns the index of the
+/// `<`.
+fn scan_tokens(s: &str, mut i: usize, mut out: Option<&mut String>) -> Result<usize, UriError> {
     let b = s.as_bytes();
-    let mut name = String::new();
     loop {
         let n = chars::run(b, i, &chars::TOKEN);
         if n == 0 {
             return Err(UriError::BadDisplayName { offset: i });
         }
-        if !name.is_empty() {
-            name.push(' ');
+        if let Some(name) = out.as_deref_mut() {
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(&s[i..i + n]);
         }
-        name.push_str(&s[i..i + n]);
         i += n;
         let j = skip_lws(b, i);
         if b.get(j) == Some(&b'<') {
-            return Ok((name, j));
+            return Ok(j);
         }
         if j == i {
             // Neither white space nor '<': RFC 4475 baddn (`Bell, Alexander`).
@@ -297,15 +339,6 @@ fn parse_tokens(s: &str, mut i: usize) -> Result<(String, usize), UriError> {
         }
         i = j;
     }
-}
-
-/// A quoted-string at `s[i] == '"'`, with quoted-pairs resolved and line
-/// folds replaced by their white space. Returns the text and the index
-/// after the closing quote.
-fn parse_quoted(s: &str, i: usize) -> Result<(String, usize), UriError> {
-    let mut out = String::new();
-    let end = scan_quoted(s, i, Some(&mut out))?;
-    Ok((out, end))
 }
 
 /// Scans the quoted-string at `s[i] == '"'` (RFC 3261 §25.1):
@@ -359,9 +392,9 @@ fn scan_quoted(s: &str, i: usize, mut out: Option<&mut String>) -> Result<usize,
 
 /// `*( SEMI generic-param )` from `s[i..]`, with
 /// `generic-param = token [ EQUAL gen-value ]` and
-/// `gen-value = token / host / quoted-string`, appended to `params`.
-/// Returns the index where the value ends: the end of `s` or a `,`.
-fn parse_params(s: &str, mut i: usize, params: &mut Params) -> Result<usize, UriError> {
+/// `gen-value = token / host / quoted-string`, appended to `params` when
+/// given. Returns the index where the value ends: the end of `s` or a `,`.
+fn parse_params(s: &str, mut i: usize, mut params: Option<&mut Params>) -> Result<usize, UriError> {
     let b = s.as_bytes();
     loop {
         let j = skip_lws(b, i);
@@ -390,10 +423,12 @@ fn parse_params(s: &str, mut i: usize, params: &mut Params) -> Result<usize, Uri
             if v1 == v0 {
                 return Err(UriError::BadHeaderParam { offset: v0 });
             }
-            value = Some(s[v0..v1].to_owned());
+            value = Some(v0..v1);
             i = v1;
         }
-        params.push(&s[n0..n1], value);
+        if let Some(p) = params.as_deref_mut() {
+            p.push(&s[n0..n1], value.map(|v| s[v].to_owned()));
+        }
     }
     match b.get(i) {
         None | Some(b',') => Ok(i),

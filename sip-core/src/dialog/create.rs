@@ -13,11 +13,12 @@ fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, Dialog
 }
 
 /// The URI of the first Contact value, if there is one (`*` is refused).
+/// Only the URI is built: the remote target is all the dialog keeps.
 pub(crate) fn contact_uri(h: &Headers) -> Option<Result<Uri, DialogError>> {
-    let c = h.typed::<Contact>()?;
-    Some(match c {
-        Ok(Contact::Address(a)) => Ok(a.uri),
-        Ok(Contact::Wildcard) => Err(DialogError::MissingContact),
+    let value = h.values(&HeaderName::Contact).next()?;
+    Some(match Contact::parse_uri(value) {
+        Ok(Some(uri)) => Ok(uri),
+        Ok(None) => Err(DialogError::MissingContact),
         Err(e) => Err(e.into()),
     })
 }

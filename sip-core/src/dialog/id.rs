@@ -25,11 +25,17 @@ use core::hash::{Hash, Hasher};
 /// Each side sees the same dialog with local and remote tags swapped: the
 /// UAC's local tag is the From tag, the UAS's local tag is the To tag
 /// (§12.1.1, §12.1.2).
-#[derive(Clone, PartialEq, Eq, Debug)]
+///
+/// The three parts live in one allocation, one after the other; equality,
+/// hashing and `Debug` are those of the parts.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DialogId {
-    call_id: Box<str>,
-    local_tag: Box<str>,
-    remote_tag: Box<str>,
+    /// Call-ID, local tag and remote tag, concatenated.
+    text: Box<str>,
+    /// Where the local tag starts in `text`.
+    local_at: usize,
+    /// Where the remote tag starts in `text`.
+    remote_at: usize,
 }
 
 /// A borrowed [`DialogId`], read from a message; `Copy`, for lookups.
@@ -46,40 +52,44 @@ pub struct DialogIdRef<'a> {
 impl DialogId {
     /// A dialog id from its three parts.
     pub fn new(call_id: &str, local_tag: &str, remote_tag: &str) -> Self {
+        let mut text = String::with_capacity(call_id.len() + local_tag.len() + remote_tag.len());
+        text.push_str(call_id);
+        text.push_str(local_tag);
+        text.push_str(remote_tag);
         DialogId {
-            call_id: call_id.into(),
-            local_tag: local_tag.into(),
-            remote_tag: remote_tag.into(),
+            text: text.into_boxed_str(),
+            local_at: call_id.len(),
+            remote_at: call_id.len() + local_tag.len(),
         }
     }
 
     /// The Call-ID.
     pub fn call_id(&self) -> &str {
-        &self.call_id
+        &self.text[..self.local_at]
     }
 
     /// The local tag.
     pub fn local_tag(&self) -> &str {
-        &self.local_tag
+        &self.text[self.local_at..self.remote_at]
     }
 
     /// The remote tag.
     pub fn remote_tag(&self) -> &str {
-        &self.remote_tag
+        &self.text[self.remote_at..]
     }
 
     /// The borrowed form.
     pub fn as_ref(&self) -> DialogIdRef<'_> {
         DialogIdRef {
-            call_id: &self.call_id,
-            local_tag: &self.local_tag,
-            remote_tag: &self.remote_tag,
+            call_id: self.call_id(),
+            local_tag: self.local_tag(),
+            remote_tag: self.remote_tag(),
         }
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.call_id.len() + self.local_tag.len() + self.remote_tag.len()
+        self.text.len()
     }
 }
 
@@ -114,7 +124,7 @@ pub trait DialogKey {
 
 impl DialogKey for DialogId {
     fn parts(&self) -> (&str, &str, &str) {
-        (&self.call_id, &self.local_tag, &self.remote_tag)
+        (self.call_id(), self.local_tag(), self.remote_tag())
     }
 }
 
@@ -148,6 +158,16 @@ impl Hash for DialogId {
 impl<'a> Borrow<dyn DialogKey + 'a> for DialogId {
     fn borrow(&self) -> &(dyn DialogKey + 'a) {
         self
+    }
+}
+
+impl fmt::Debug for DialogId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DialogId")
+            .field("call_id", &self.call_id())
+            .field("local_tag", &self.local_tag())
+            .field("remote_tag", &self.remote_tag())
+            .finish()
     }
 }
 
@@ -189,6 +209,18 @@ mod tests {
         assert_eq!(m.get(DialogIdRef::new("C", "l", "r").as_key()), None);
         // The parts are not concatenated: ("cl", "", "r") differs.
         assert_eq!(m.get(DialogIdRef::new("cl", "", "r").as_key()), None);
+    }
+
+    #[test]
+    fn parts_are_kept_apart() {
+        let id = DialogId::new("call", "", "rt");
+        assert_eq!(id.parts(), ("call", "", "rt"));
+        assert_eq!(id.heap_bytes(), 6);
+        assert_ne!(id, DialogId::new("cal", "l", "rt"));
+        assert_eq!(
+            format!("{id:?}"),
+            r#"DialogId { call_id: "call", local_tag: "", remote_tag: "rt" }"#
+        );
     }
 
     #[test]

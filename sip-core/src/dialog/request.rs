@@ -97,9 +97,26 @@ impl Dialog {
     /// transaction layer. Passing them here is allowed but consumes a
     /// sequence number, which they must not.
     pub fn request(&mut self, method: Method) -> Request {
+        let (request, seq) = self.next_request(method);
+        self.commit_local_seq(seq);
+        request
+    }
+
+    /// The request [`request`](Self::request) would build, with its CSeq
+    /// number, leaving the dialog unchanged: for a caller that may fail to
+    /// send it and wants a refused send to change nothing. Once it is
+    /// sent, [`commit_local_seq`](Self::commit_local_seq) records the
+    /// number (§12.2.1.1: each new request's number is one higher).
+    pub fn next_request(&self, method: Method) -> (Request, u32) {
         let seq = self.next_seq();
+        (self.build(method, seq), seq)
+    }
+
+    /// Records `seq`, the CSeq number of a request sent in the dialog
+    /// (from [`next_request`](Self::next_request) or [`next_seq`](Self::next_seq)),
+    /// as the local sequence number.
+    pub fn commit_local_seq(&mut self, seq: u32) {
         self.local_seq = Some(seq);
-        self.build(method, seq)
     }
 
     /// The ACK for a 2xx to the INVITE (or re-INVITE) sent with CSeq
@@ -137,8 +154,11 @@ impl Dialog {
         headers.push(HeaderName::From, &*self.local);
         headers.push(HeaderName::To, &*self.remote);
         headers.push(HeaderName::CallId, self.id.call_id());
-        let mut cseq = String::with_capacity(16);
-        let _ = write!(cseq, "{seq} {method}");
+        let name = method.as_str();
+        let mut cseq = String::with_capacity(11 + name.len());
+        crate::text::push_u64_str(&mut cseq, u64::from(seq));
+        cseq.push(' ');
+        cseq.push_str(name);
         headers.push(HeaderName::CSeq, cseq);
         Request {
             method,

@@ -188,6 +188,20 @@ fn request_with_loose_routes_increments_cseq() {
 }
 
 #[test]
+fn next_request_leaves_the_dialog_until_committed() {
+    let mut d = Dialog::new_uac(&invite(), &response(200, Some("a6c85cf")), false).unwrap();
+    let before = d.clone();
+    let (bye, seq) = d.next_request(Method::Bye);
+    assert_eq!(seq, 314160);
+    assert_eq!(d, before);
+    assert_eq!(bye, before.clone().request(Method::Bye));
+    d.commit_local_seq(seq);
+    assert_eq!(d.local_seq(), Some(314160));
+    let (info, _) = d.next_request(Method::Info);
+    assert_eq!(info.headers.get(&HeaderName::CSeq), Some("314161 INFO"));
+}
+
+#[test]
 fn ack_reuses_invite_cseq() {
     let d = Dialog::new_uac(&invite(), &response(200, Some("a6c85cf")), false).unwrap();
     let ack = d.ack(314159);

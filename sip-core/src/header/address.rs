@@ -215,6 +215,23 @@ impl Contact {
     pub fn q(&self) -> Option<QValue> {
         self.address()?.params.get("q").and_then(QValue::parse)
     }
+
+    /// The URI of one Contact value, `None` for `*`: what
+    /// [`parse`](TypedHeader::parse) would give, with the same errors,
+    /// without building the display name and contact-params (a dialog's
+    /// remote target is the URI alone, RFC 3261 §12.1.1).
+    pub fn parse_uri(value: &str) -> Result<Option<crate::uri::Uri>, HeaderError> {
+        let s = lex::non_empty(value, "Contact")?;
+        if s == "*" {
+            return Ok(None);
+        }
+        NameAddr::parse_uri(s)
+            .map(Some)
+            .map_err(|source| HeaderError::Uri {
+                header: "Contact",
+                source,
+            })
+    }
 }
 
 impl core::convert::From<NameAddr> for Contact {
@@ -369,6 +386,27 @@ mod tests {
             ReferTo::parse(&ReferTo(na.clone()).to_string()),
             Ok(ReferTo(na))
         );
+    }
+
+    #[test]
+    fn contact_uri_alone_matches_the_full_parse() {
+        for v in [
+            "<sip:alice@192.0.2.1:5060>",
+            "\"Alice\" <sip:alice@pc33.atlanta.com;transport=tcp>;expires=60;q=0.5",
+            "Alice Liddell <sips:alice@[2001:db8::1]>;+sip.instance=\"<urn:x>\"",
+            "sip:bob@biloxi.com;expires=30",
+            " * ",
+            "",
+            "<sip:alice@host",
+            "Bad, Name <sip:a@b>",
+            "<sip:a@b>;=x",
+            "<sip:a@b> junk",
+            "sip:a@b?subject=x",
+            "\"unterminated <sip:a@b>",
+        ] {
+            let full = Contact::parse(v).map(|c| c.address().map(|a| a.uri.clone()));
+            assert_eq!(Contact::parse_uri(v), full, "{v:?}");
+        }
     }
 
     #[test]

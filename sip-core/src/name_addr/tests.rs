@@ -420,6 +420,12 @@ mod props {
             }
             let s: String = s.into_iter().collect();
             let _ = NameAddr::parse_prefix(&s);
+            prop_assert_eq!(
+                NameAddr::parse_uri(&s),
+                NameAddr::parse(&s).map(|n| n.uri),
+                "{:?}",
+                s
+            );
             if let Ok(n) = NameAddr::parse(&s) {
                 let shown = n.to_string();
                 prop_assert_eq!(NameAddr::parse(&shown), Ok(n), "{:?} -> {:?}", s, shown);
@@ -436,6 +442,12 @@ mod props {
         fn name_addr_like_strings_round_trip(
             s in "[ \"a-zA-Z<>;:=@,\\\\\r\n\té]{0,12}(sip|tel|x):[a-z0-9@:;=?%.+\\-]{0,12}[>; a-z=\"]{0,8}"
         ) {
+            prop_assert_eq!(
+                NameAddr::parse_uri(&s),
+                NameAddr::parse(&s).map(|n| n.uri),
+                "{:?}",
+                s
+            );
             if let Ok(n) = NameAddr::parse(&s) {
                 let shown = n.to_string();
                 prop_assert_eq!(NameAddr::parse(&shown), Ok(n), "{:?} -> {:?}", s, shown);

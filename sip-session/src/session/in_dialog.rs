@@ -308,9 +308,8 @@ pub(crate) fn send_request(
             .as_mut()
             .ok_or(crate::SessionError::InvalidState(s.state))?
     };
-    // Built on a copy so that a refused send changes nothing.
-    let mut d = dialog.clone();
-    let mut req = d.request(method.method());
+    // Committed only once sent, so that a refused send changes nothing.
+    let (mut req, seq) = dialog.next_request(method.method());
     for (n, v) in extra {
         req.headers.push(n.clone(), v.clone());
     }
@@ -323,7 +322,7 @@ pub(crate) fn send_request(
         req,
         crate::user_agent::core::Link::InDialog(id, method),
     )?;
-    *dialog = d;
+    dialog.commit_local_seq(seq);
     Ok(())
 }
 

@@ -92,7 +92,8 @@ pub(crate) fn reason_value(status: StatusCode, text: &str) -> String {
 }
 
 /// Sends a BYE in `dialog` (RFC 3261 §15.1.1), with a Reason header when
-/// given. Its response is not awaited (as SIP.js).
+/// given. Its response is not awaited (as SIP.js). A refused send leaves
+/// the dialog unchanged.
 pub(crate) fn send_bye(
     core: &mut Core,
     now: Instant,
@@ -100,7 +101,7 @@ pub(crate) fn send_bye(
     reason: Option<(StatusCode, &str)>,
     extra: &[(HeaderName, String)],
 ) -> Result<(), SessionError> {
-    let mut req = dialog.request(Method::Bye);
+    let (mut req, seq) = dialog.next_request(Method::Bye);
     if let Some((status, text)) = reason {
         req.headers
             .push(HeaderName::Reason, reason_value(status, text));
@@ -112,6 +113,7 @@ pub(crate) fn send_bye(
         req.headers.push(HeaderName::UserAgent, ua.clone());
     }
     core.send_request(now, req, Link::Detached)?;
+    dialog.commit_local_seq(seq);
     Ok(())
 }
 
@@ -141,10 +143,7 @@ pub(crate) fn bye(
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };
-    // Build on a copy so a refused send changes nothing.
-    let mut d = dialog.clone();
-    send_bye(core, now, &mut d, None, &opts.extra_headers)?;
-    *dialog = d;
+    send_bye(core, now, dialog, None, &opts.extra_headers)?;
     terminate(core, s, TerminationCause::Bye);
     Ok(())
 }

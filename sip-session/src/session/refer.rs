@@ -120,8 +120,7 @@ pub(crate) fn send(
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };
-    let mut d = dialog.clone();
-    let mut req = d.request(Method::Refer);
+    let (mut req, cseq) = dialog.next_request(Method::Refer);
     req.headers.push(HeaderName::ReferTo, refer_to);
     req.headers
         .push(HeaderName::ReferredBy, format!("<{}>", core.cfg.aor));
@@ -135,9 +134,8 @@ pub(crate) fn send(
         req.headers.push(n.clone(), v.clone());
     }
     core.decorate_request(&mut req);
-    let cseq = crate::roles::cseq_of(&req);
     let (txn, _) = core.send_request(now, req, Link::InDialog(s.id, InDialogMethod::Refer))?;
-    *dialog = d;
+    dialog.commit_local_seq(cseq);
     Ok((txn, cseq))
 }
 

@@ -215,9 +215,8 @@ fn send_on(
     if offered && !l.oa.expects_offer() {
         return Err(SessionError::RequestPending);
     }
-    // Built on a copy so that a refused send changes nothing.
-    let mut d = l.dialog.clone();
-    let mut req = d.request(Method::Update);
+    // Committed only once sent, so that a refused send changes nothing.
+    let (mut req, seq) = l.dialog.next_request(Method::Update);
     req.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     req.headers.push(HeaderName::Allow, core.wire.allow.clone());
@@ -229,7 +228,7 @@ fn send_on(
         b.apply_to_request(&mut req);
     }
     let (txn, _) = core.send_request(now, req, Link::Update(id))?;
-    *l.dialog = d;
+    l.dialog.commit_local_seq(seq);
     if offered {
         let _ = l.oa.local_offer();
     }

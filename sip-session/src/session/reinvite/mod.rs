@@ -184,8 +184,7 @@ pub(crate) fn send(
     let Some(dialog) = s.dialog.as_mut() else {
         return Err(SessionError::InvalidState(s.state));
     };
-    let mut d = dialog.clone();
-    let mut req = d.request(Method::Invite);
+    let (mut req, seq) = dialog.next_request(Method::Invite);
     req.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     req.headers.push(HeaderName::Allow, core.wire.allow.clone());
@@ -196,9 +195,8 @@ pub(crate) fn send(
     if let Some(b) = &opts.body {
         b.apply_to_request(&mut req);
     }
-    let seq = d.local_seq().unwrap_or(1);
     let (txn, _) = core.send_request(now, req.clone(), Link::Reinvite(s.id))?;
-    *dialog = d;
+    dialog.commit_local_seq(seq);
     if opts.body.is_some() {
         let _ = s.oa.local_offer();
     }
@@ -376,9 +374,7 @@ fn retry_with_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Re
         return false;
     };
     // RFC 3261 §22.2: the same request with credentials and a new CSeq.
-    let mut d = dialog.clone();
-    let seq = d.next_seq();
-    let _ = d.request(Method::Invite);
+    let seq = dialog.next_seq();
     let mut req = c.request.clone();
     req.headers.set(HeaderName::CSeq, format!("{seq} INVITE"));
     req.headers.remove(&HeaderName::Via);
@@ -386,7 +382,7 @@ fn retry_with_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Re
     let id = s.id;
     match core.send_request(now, req.clone(), Link::Reinvite(id)) {
         Ok((txn, _)) => {
-            *dialog = d;
+            dialog.commit_local_seq(seq);
             c.txn = txn;
             c.seq = seq;
             c.request = req;
