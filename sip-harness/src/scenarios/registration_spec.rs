@@ -582,12 +582,16 @@ fn refused_then_retried(sim: &mut Sim, faults: &Faults, status: StatusCode) -> R
     Ok(())
 }
 
-/// See [`refused_then_retried`]: 503 (Service Unavailable).
+/// SIP.js: "503 with Retry-After → Unregistered; retryAfter set"; ours
+/// also registers again once the Retry-After has passed (RFC 3261
+/// §21.5.4), which SIP.js leaves to the application.
 pub fn unavailable_retry_after(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
     refused_then_retried(sim, faults, StatusCode::SERVICE_UNAVAILABLE)
 }
 
-/// See [`refused_then_retried`]: 500 (Server Internal Error).
+/// SIP.js: "500 with Retry-After → Unregistered; retryAfter set"; ours
+/// also registers again once the Retry-After has passed (RFC 3261
+/// §21.5.4).
 pub fn server_error_retry_after(sim: &mut Sim, faults: &Faults) -> Result<(), String> {
     refused_then_retried(sim, faults, StatusCode::SERVER_INTERNAL_ERROR)
 }
