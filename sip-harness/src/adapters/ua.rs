@@ -553,7 +553,11 @@ fn without_body(data: &[u8]) -> Vec<u8> {
     let head = text.split("\r\n\r\n").next().unwrap_or_default();
     let mut out = String::new();
     for line in head.split("\r\n") {
-        let name = line.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match name.trim() {
             "content-type" | "content-disposition" | "c" => {}
             "content-length" | "l" => out.push_str("Content-Length: 0\r\n"),

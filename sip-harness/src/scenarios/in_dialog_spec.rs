@@ -36,8 +36,6 @@ use sip_session::{
 };
 use std::net::SocketAddr;
 
-
-
 /// Every ported case, by scenario name.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {

@@ -413,7 +413,13 @@ fn wait_event(
 }
 
 /// On a perfect network: session `id` of `who` went through `want`.
-fn expect_path(sim: &Sim, p: &Phones, (node, who): Side, id: SessionId, want: &[SessionState]) -> Outcome {
+fn expect_path(
+    sim: &Sim,
+    p: &Phones,
+    (node, who): Side,
+    id: SessionId,
+    want: &[SessionState],
+) -> Outcome {
     if !p.strict {
         return Ok(());
     }
@@ -498,7 +504,9 @@ fn both_up_then_finish(sim: &mut Sim, pl: &Placed) -> Outcome {
 
 /// `SessionState` shorthands for the expected paths.
 mod st {
-    pub(super) use sip_session::SessionState::{Established, Establishing, Terminated, Terminating};
+    pub(super) use sip_session::SessionState::{
+        Established, Establishing, Terminated, Terminating,
+    };
 }
 
 /// `TerminationCause::Rejected(status)` and friends.
@@ -513,4 +521,3 @@ fn rejected_locally(status: u16) -> TerminationCause {
 fn description_failed(status: u16) -> TerminationCause {
     TerminationCause::Description(StatusCode::new(status).expect("a final status"))
 }
-

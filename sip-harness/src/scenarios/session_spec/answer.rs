@@ -42,7 +42,13 @@ pub(super) fn accept_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
     let r = accept(sim, pl.p.bob, pl.b, body)?;
     expect_refused(r, "the second accept()")?;
     up(sim, &pl.p)?;
-    expect_exchange(sim, &pl.p, pl.t0, &["INVITE", "ACK"], &["100", "180", "200"])?;
+    expect_exchange(
+        sim,
+        &pl.p,
+        pl.t0,
+        &["INVITE", "ACK"],
+        &["100", "180", "200"],
+    )?;
     both_up_then_finish(sim, &pl)
 }
 
@@ -56,17 +62,34 @@ pub(super) fn accept_then_bye(sim: &mut Sim, faults: &Faults) -> Outcome {
     terminate(sim, p.bob, pl.b, false)?.map_err(|e| format!("terminate(): {e}"))?;
     wait_ended(sim, p.alice, pl.a, 60)?;
     wait_ended(sim, p.bob, pl.b, 60)?;
-    expect_exchange(sim, p, pl.t0, &["INVITE", "ACK", "200"], &["100", "180", "200", "BYE"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "ACK", "200"],
+        &["100", "180", "200", "BYE"],
+    )?;
     let (alice, bob) = p.sides(true);
     expect_ended(sim, alice, pl.a, TerminationCause::RemoteBye)?;
     expect_ended(sim, bob, pl.b, TerminationCause::Bye)?;
-    expect_path(sim, p, alice, pl.a, &[st::Establishing, st::Established, st::Terminated])?;
+    expect_path(
+        sim,
+        p,
+        alice,
+        pl.a,
+        &[st::Establishing, st::Established, st::Terminated],
+    )?;
     expect_path(
         sim,
         p,
         bob,
         pl.b,
-        &[st::Establishing, st::Established, st::Terminating, st::Terminated],
+        &[
+            st::Establishing,
+            st::Established,
+            st::Terminating,
+            st::Terminated,
+        ],
     )?;
     finish(sim, p, p.alice)
 }
@@ -128,7 +151,13 @@ fn ok_without_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcom
     expect_bye_reason(sim, p, alice, 400)?;
     expect_ended(sim, alice, pl.a, description_failed(400))?;
     if offer {
-        expect_exchange(sim, p, pl.t0, &["INVITE", "ACK", "BYE"], &["100", "180", "200", "200"])?;
+        expect_exchange(
+            sim,
+            p,
+            pl.t0,
+            &["INVITE", "ACK", "BYE"],
+            &["100", "180", "200", "200"],
+        )?;
         expect_ended(sim, bob, pl.b, TerminationCause::RemoteBye)?;
     } else {
         // Bob, who thinks he offered, gets an ACK without the answer
@@ -182,7 +211,13 @@ fn answer_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     expect_bye_reason(sim, p, alice, 488)?;
     expect_ended(sim, alice, pl.a, description_failed(488))?;
     if offer {
-        expect_exchange(sim, p, pl.t0, &["INVITE", "ACK", "BYE"], &["100", "180", "200", "200"])?;
+        expect_exchange(
+            sim,
+            p,
+            pl.t0,
+            &["INVITE", "ACK", "BYE"],
+            &["100", "180", "200", "200"],
+        )?;
         expect_ended(sim, bob, pl.b, TerminationCause::RemoteBye)?;
     } else {
         expect_exchange(
@@ -225,7 +260,13 @@ fn bob_byes_after_ack(sim: &mut Sim, faults: &Faults, alice: Policy, bob: Policy
     accept_ok(sim, p.bob, pl.b)?;
     wait_ended(sim, p.alice, pl.a, 60)?;
     wait_ended(sim, p.bob, pl.b, 60)?;
-    expect_exchange(sim, p, pl.t0, &["INVITE", "ACK", "200"], &["100", "180", "200", "BYE"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "ACK", "200"],
+        &["100", "180", "200", "BYE"],
+    )?;
     let (a, b) = p.sides(true);
     expect_bye_reason(sim, p, b, 488)?;
     expect_ended(sim, b, pl.b, description_failed(488))?;
@@ -273,7 +314,9 @@ fn ack_lost_once(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     expect_exchange(sim, p, pl.t0, &["INVITE", "ACK"], &["100", "180", "200"])?;
     if p.strict {
         let oks = sent_count(sim, p.bob, "200");
-        check(oks == 2, || format!("Bob sent the 200 {oks} times, expected 2"))?;
+        check(oks == 2, || {
+            format!("Bob sent the 200 {oks} times, expected 2")
+        })?;
     }
     both_up_then_finish(sim, &pl)
 }
@@ -308,10 +351,18 @@ fn ack_never_arrives(sim: &mut Sim, faults: &Faults, offer: bool, bye: bool) -> 
     wait_ended(sim, p.bob, pl.b, 60)?;
     wait_ended(sim, p.alice, pl.a, 60)?;
     // Alice's ACKs never reach the wire.
-    expect_exchange(sim, p, pl.t0, &["INVITE", "200"], &["100", "180", "200", "BYE"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "200"],
+        &["100", "180", "200", "BYE"],
+    )?;
     if p.strict {
         let oks = sent_count(sim, p.bob, "200");
-        check(oks == 11, || format!("Bob sent the 200 {oks} times, expected 11"))?;
+        check(oks == 11, || {
+            format!("Bob sent the 200 {oks} times, expected 11")
+        })?;
     }
     let (alice, bob) = p.sides(true);
     expect_ended(sim, bob, pl.b, TerminationCause::AckTimeout)?;
@@ -378,7 +429,9 @@ pub(super) fn reject_ack_lost(sim: &mut Sim, faults: &Faults) -> Outcome {
     expect_exchange(sim, p, pl.t0, &["INVITE"], &["100", "180", "480"])?;
     if p.strict {
         let n = sent_count(sim, p.bob, "480");
-        check(n == 11, || format!("Bob sent the 480 {n} times, expected 11"))?;
+        check(n == 11, || {
+            format!("Bob sent the 480 {n} times, expected 11")
+        })?;
     }
     finish(sim, p, p.alice)
 }

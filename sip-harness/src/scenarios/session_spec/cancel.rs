@@ -10,7 +10,9 @@ pub(super) fn construct_only(sim: &mut Sim, faults: &Faults) -> Outcome {
     let p = phones(sim, faults, &Call::offer(true));
     pass(sim, 40.0)?;
     for (node, who) in p.all() {
-        check(sim.sent(node).is_empty(), || format!("{who} sent something"))?;
+        check(sim.sent(node).is_empty(), || {
+            format!("{who} sent something")
+        })?;
         check(sim.node(node).ua().session_count() == 0, || {
             format!("{who} holds a session")
         })?;
@@ -41,15 +43,31 @@ fn cancelled(sim: &mut Sim, p: &Phones, a: SessionId, t0: Instant) -> Outcome {
     wait_ended(sim, p.alice, a, 60)?;
     let b = ringing(sim, p.bob, 1)?;
     wait_ended(sim, p.bob, b, 60)?;
-    expect_exchange(sim, p, t0, &["INVITE", "CANCEL", "ACK"], &["100", "180", "200", "487"])?;
+    expect_exchange(
+        sim,
+        p,
+        t0,
+        &["INVITE", "CANCEL", "ACK"],
+        &["100", "180", "200", "487"],
+    )?;
     let (alice, bob) = p.sides(true);
-    expect_path(sim, p, alice, a, &[st::Establishing, st::Terminating, st::Terminated])?;
+    expect_path(
+        sim,
+        p,
+        alice,
+        a,
+        &[st::Establishing, st::Terminating, st::Terminated],
+    )?;
     expect_path(sim, p, bob, b, &[st::Terminated])?;
     expect_ended(sim, alice, a, TerminationCause::Cancelled)?;
     expect_ended(sim, bob, b, TerminationCause::CancelledByRemote)?;
-    wait_event(sim, p.bob, 1, "Bob's onCancel", move |e| {
-        matches!(e, Event::Cancel { session } if *session == b)
-    })?;
+    wait_event(
+        sim,
+        p.bob,
+        1,
+        "Bob's onCancel",
+        move |e| matches!(e, Event::Cancel { session } if *session == b),
+    )?;
     finish(sim, p, p.alice)
 }
 
@@ -95,9 +113,13 @@ pub(super) fn cancel_then_accept(sim: &mut Sim, faults: &Faults) -> Outcome {
     wait_ringing(sim, pl.p.alice, pl.a)?;
     cancel(sim, pl.p.alice, pl.a)?;
     let b = pl.b;
-    wait_event(sim, pl.p.bob, 60, "Bob's onCancel", move |e| {
-        matches!(e, Event::Cancel { session } if *session == b)
-    })?;
+    wait_event(
+        sim,
+        pl.p.bob,
+        60,
+        "Bob's onCancel",
+        move |e| matches!(e, Event::Cancel { session } if *session == b),
+    )?;
     let r = accept(sim, pl.p.bob, pl.b, Some(description(sim, pl.p.bob)))?;
     expect_refused(r, "accept() after the CANCEL")?;
     cancelled(sim, &pl.p, pl.a, pl.t0)
@@ -146,8 +168,20 @@ fn accept_then_cancel(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
         };
         expect_ended_in(sim, bob, pl.b, &allowed)?;
     }
-    expect_path(sim, &p, alice, pl.a, &[st::Establishing, st::Terminating, st::Terminated])?;
-    expect_path(sim, &p, bob, pl.b, &[st::Establishing, st::Established, st::Terminated])?;
+    expect_path(
+        sim,
+        &p,
+        alice,
+        pl.a,
+        &[st::Establishing, st::Terminating, st::Terminated],
+    )?;
+    expect_path(
+        sim,
+        &p,
+        bob,
+        pl.b,
+        &[st::Establishing, st::Established, st::Terminated],
+    )?;
     expect_ended(sim, alice, pl.a, TerminationCause::Cancelled)?;
     finish(sim, &p, p.alice)
 }
@@ -213,7 +247,9 @@ pub(super) fn no_response(sim: &mut Sim, faults: &Faults) -> Outcome {
     expect_ended(sim, alice, a, rejected(408))?;
     expect_path(sim, &p, alice, a, &[st::Establishing, st::Terminated])?;
     let invites = sent_count(sim, p.alice, "INVITE");
-    check(invites == 7, || format!("{invites} INVITEs sent, expected 7"))?;
+    check(invites == 7, || {
+        format!("{invites} INVITEs sent, expected 7")
+    })?;
     finish_excusing(sim, &p, p.alice, Some((p.alice, 1)))
 }
 

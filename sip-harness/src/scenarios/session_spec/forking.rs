@@ -45,7 +45,11 @@ fn forked(sim: &mut Sim, faults: &Faults, call: &Call) -> Result<(Phones, Sessio
     sim.set_default_link(LinkConfig::with_latency(Duration::from_millis(20)).with_faults(faults));
     let addr = SocketAddr::from(PROXY);
     let seed = sim.derive_seed();
-    sim.add_node_at("proxy", [addr], ProxyNode::new("example.com", addr, USERS, seed));
+    sim.add_node_at(
+        "proxy",
+        [addr],
+        ProxyNode::new("example.com", addr, USERS, seed),
+    );
     let alice = proxied(sim, ("alice", "alice"), ALICE, call);
     let bob = proxied(sim, ("bob", "bob"), BOB, call);
     let bob2 = proxied(sim, ("bob2", "bob"), BOB2, call);
@@ -95,8 +99,24 @@ fn one_fork_survives(sim: &mut Sim, p: &Phones, a: SessionId, offer: bool) -> Ou
     } else {
         ((bob2, "Bob2"), (p.bob, "Bob"), b2, b1)
     };
-    expect_state(sim, p, alice.0, "Alice", a, SessionState::Established, SignalingState::Stable)?;
-    expect_state(sim, p, winner.0, winner.1, wid, SessionState::Established, SignalingState::Stable)?;
+    expect_state(
+        sim,
+        p,
+        alice.0,
+        "Alice",
+        a,
+        SessionState::Established,
+        SignalingState::Stable,
+    )?;
+    expect_state(
+        sim,
+        p,
+        winner.0,
+        winner.1,
+        wid,
+        SessionState::Established,
+        SignalingState::Stable,
+    )?;
     if offer {
         expect_ended(sim, loser, lid, TerminationCause::RemoteBye)?;
     } else {
@@ -110,7 +130,9 @@ fn one_fork_survives(sim: &mut Sim, p: &Phones, a: SessionId, offer: bool) -> Ou
         .ua()
         .session(a)
         .and_then(|s| s.dialog().map(|d| d.is_early()));
-    check(early == Some(false), || format!("Alice's dialog early: {early:?}"))?;
+    check(early == Some(false), || {
+        format!("Alice's dialog early: {early:?}")
+    })?;
     if p.strict {
         let (sent, _) = wire(sim, p.alice, Instant::ZERO, None);
         let acks = sent.iter().filter(|l| *l == "ACK").count();

@@ -48,7 +48,9 @@ pub(super) fn progress_twice(sim: &mut Sim, faults: &Faults) -> Outcome {
             .iter()
             .filter(|(_, e)| matches!(e, Event::Progress { session, .. } if *session == a))
             .count();
-        check(heard == 2, || format!("Alice heard {heard} 180s, expected 2"))?;
+        check(heard == 2, || {
+            format!("Alice heard {heard} 180s, expected 2")
+        })?;
     }
     accept_ok(sim, p.bob, pl.b)?;
     up(sim, p)?;
@@ -68,7 +70,13 @@ pub(super) fn reliable_progress_twice(sim: &mut Sim, faults: &Faults) -> Outcome
     wait_pracks(sim, p.bob, 1)?;
     accept(sim, p.bob, pl.b, None)?.map_err(|e| format!("accept(): {e}"))?;
     up(sim, p)?;
-    expect_exchange(sim, p, pl.t0, &["INVITE", "PRACK", "ACK"], &["100", "183", "200", "200"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "PRACK", "ACK"],
+        &["100", "183", "200", "200"],
+    )?;
     check(sent_count(sim, p.bob, "180") == 0, || {
         "the second reliable provisional response went out".to_owned()
     })?;
@@ -81,14 +89,22 @@ pub(super) fn reliable_progress_twice(sim: &mut Sim, faults: &Faults) -> Outcome
 fn cancel_wins(sim: &mut Sim, pl: &Placed) -> Outcome {
     let p = &pl.p;
     let a = pl.a;
-    wait_event(sim, p.alice, 60, "a provisional response", move |e| {
-        matches!(e, Event::Progress { session, .. } if *session == a)
-    })?;
+    wait_event(
+        sim,
+        p.alice,
+        60,
+        "a provisional response",
+        move |e| matches!(e, Event::Progress { session, .. } if *session == a),
+    )?;
     cancel(sim, p.alice, pl.a)?;
     let b = pl.b;
-    wait_event(sim, p.bob, 60, "Bob's onCancel", move |e| {
-        matches!(e, Event::Cancel { session } if *session == b)
-    })?;
+    wait_event(
+        sim,
+        p.bob,
+        60,
+        "Bob's onCancel",
+        move |e| matches!(e, Event::Cancel { session } if *session == b),
+    )?;
     let body = Some(description(sim, p.bob));
     let r = accept(sim, p.bob, pl.b, body)?;
     expect_refused(r, "accept() after the CANCEL")?;
@@ -110,7 +126,13 @@ pub(super) fn progress_cancel_accept(sim: &mut Sim, faults: &Faults) -> Outcome 
     progress(sim, pl.p.bob, pl.b, (180, false), None)?.map_err(|e| e.to_string())?;
     cancel_wins(sim, &pl)?;
     let p = &pl.p;
-    expect_exchange(sim, p, pl.t0, &["INVITE", "CANCEL", "ACK"], &["100", "180", "200", "487"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "CANCEL", "ACK"],
+        &["100", "180", "200", "487"],
+    )?;
     finish(sim, p, p.alice)
 }
 
@@ -149,9 +171,10 @@ pub(super) fn reliable_progress_accept_dispose(sim: &mut Sim, faults: &Faults) -
     let (alice, bob) = p.sides(true);
     expect_ended(sim, alice, pl.a, rejected(480))?;
     expect_ended(sim, bob, pl.b, rejected_locally(480))?;
-    check(sent_count(sim, p.bob, "200") <= sent_count(sim, p.bob, "PRACK"), || {
-        "Bob sent a 200 to the INVITE".to_owned()
-    })?;
+    check(
+        sent_count(sim, p.bob, "200") <= sent_count(sim, p.bob, "PRACK"),
+        || "Bob sent a 200 to the INVITE".to_owned(),
+    )?;
     finish(sim, p, p.alice)
 }
 
@@ -245,7 +268,10 @@ fn tree(
             .filter(|(_, e)| matches!(e, Event::Progress { session, .. } if *session == a))
             .count();
         check(heard == path.len(), || {
-            format!("Alice heard {heard} provisional responses of {}", path.len())
+            format!(
+                "Alice heard {heard} provisional responses of {}",
+                path.len()
+            )
         })?;
     }
     pass(sim, 1.0)
@@ -308,7 +334,13 @@ fn early_media(sim: &mut Sim, faults: &Faults, on: bool, twice: bool) -> Outcome
         format!("Alice was handed answers {got:?} (early flags), early media {on}")
     })?;
     // Two 183s are byte-identical copies: counted, not listed.
-    expect_exchange(sim, p, pl.t0, &["INVITE", "ACK"], &["100", "180", "183", "200"])?;
+    expect_exchange(
+        sim,
+        p,
+        pl.t0,
+        &["INVITE", "ACK"],
+        &["100", "180", "183", "200"],
+    )?;
     let n = sent_count(sim, p.bob, "183");
     check(!p.strict || n == 1 + usize::from(twice), || {
         format!("Bob sent {n} 183s")
