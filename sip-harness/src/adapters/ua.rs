@@ -208,6 +208,12 @@ impl UaNode {
         self.awaiting.len()
     }
 
+    /// The top Via branches of the requests [`UaNode::awaiting_responses`]
+    /// counts.
+    pub fn awaiting_branches(&self) -> impl Iterator<Item = &str> {
+        self.awaiting.iter().map(String::as_str)
+    }
+
     fn watch_sent(&mut self, data: &[u8]) {
         if let Ok(v) = parse_datagram(data, &ParserConfig::default()) {
             if v.method().is_some_and(|m| m != "ACK") {

@@ -412,6 +412,26 @@ fn wait_event(
     })
 }
 
+/// Runs until Alice's application heard a provisional response to call
+/// `a`. Under faults provisional responses are not retransmitted
+/// (RFC 3261 §17.2.1): after 5 s without one the case goes on (a CANCEL
+/// then waits for one, which the INVITE's retransmissions bring, §9.1).
+fn heard_provisional(sim: &mut Sim, p: &Phones, a: SessionId) -> Outcome {
+    let secs = if p.strict { 60 } else { 5 };
+    let r = wait_event(
+        sim,
+        p.alice,
+        secs,
+        "a provisional response",
+        move |e| matches!(e, Event::Progress { session, .. } if *session == a),
+    );
+    if p.strict {
+        r
+    } else {
+        Ok(())
+    }
+}
+
 /// On a perfect network: session `id` of `who` went through `want`.
 fn expect_path(
     sim: &Sim,

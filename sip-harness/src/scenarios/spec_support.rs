@@ -360,6 +360,48 @@ pub(crate) fn finish_excusing(
     first: NodeRef<UaNode>,
     timed_out: Option<(NodeRef<UaNode>, usize)>,
 ) -> Outcome {
+    finish_with(sim, p, first, |_, n| match timed_out {
+        Some((t, k)) if t.id() == n.id() => k,
+        _ => 0,
+    })
+}
+
+/// [`finish`], where a request still waiting for its final response is
+/// excused when some node sent one (its top Via branch) and the network
+/// lost every copy, so that Timer F ended it (RFC 3261 §17.1.2.2): the
+/// peer did answer. For paths through a proxy under heavy loss.
+pub(crate) fn finish_answered_on_wire(
+    sim: &mut Sim,
+    p: &Phones,
+    first: NodeRef<UaNode>,
+) -> Outcome {
+    finish_with(sim, p, first, |s, n| {
+        s.node(n)
+            .awaiting_branches()
+            .filter(|b| answered_on_wire(s, b))
+            .count()
+    })
+}
+
+/// Whether any node sent a final response whose top Via has `branch`.
+fn answered_on_wire(sim: &Sim, branch: &str) -> bool {
+    sim.node_ids().any(|id| {
+        sim.sent(id).iter().any(|m| {
+            parse_datagram(&m.data, &ParserConfig::default()).is_ok_and(|v| {
+                matches!(v.start, StartLine::Response { code: 200.., .. })
+                    && v.transaction_fields().and_then(|f| f.branch) == Some(branch)
+            })
+        })
+    })
+}
+
+/// [`finish`], `excused(sim, node)` requests of each node excused.
+fn finish_with(
+    sim: &mut Sim,
+    p: &Phones,
+    first: NodeRef<UaNode>,
+    excused: impl Fn(&Sim, NodeRef<UaNode>) -> usize,
+) -> Outcome {
     let mut order = p.all();
     order.sort_by_key(|(n, _)| n.id() != first.id());
     for (n, who) in order {
@@ -377,11 +419,8 @@ pub(crate) fn finish_excusing(
     })?;
     pass(sim, 40.0)?;
     for (n, who) in nodes {
+        let excused = excused(sim, n);
         let node = sim.node(n);
-        let excused = match timed_out {
-            Some((t, k)) if t.id() == n.id() => k,
-            _ => 0,
-        };
         check(node.ua().session_count() == 0, || {
             format!("{who}: sessions still held after all timers")
         })?;

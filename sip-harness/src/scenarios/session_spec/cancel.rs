@@ -79,19 +79,11 @@ pub(super) fn cancel_immediate_nosdp(sim: &mut Sim, faults: &Faults) -> Outcome 
     cancel_immediate(sim, faults, false)
 }
 
-/// Runs until Alice's application heard the 180 of call `a`.
-fn wait_ringing(sim: &mut Sim, node: NodeRef<UaNode>, a: SessionId) -> Outcome {
-    wait_event(sim, node, 60, "the 180", move |e| {
-        matches!(e, Event::Progress { session, status, .. }
-            if *session == a && *status == StatusCode::RINGING)
-    })
-}
-
 /// SIP.js "after 100/180, Alice cancel()": CANCEL, ACK; 200, 487; Bob
 /// gets onCancel and ends.
 fn cancel_after_ringing(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let pl = invite(sim, faults, Call::offer(offer))?;
-    wait_ringing(sim, pl.p.alice, pl.a)?;
+    heard_provisional(sim, &pl.p, pl.a)?;
     cancel(sim, pl.p.alice, pl.a)?;
     cancelled(sim, &pl.p, pl.a, pl.t0)
 }
@@ -110,7 +102,7 @@ pub(super) fn cancel_after_ringing_nosdp(sim: &mut Sim, faults: &Faults) -> Outc
 /// already terminated, RFC 3261 §9.2: the INVITE was answered 487).
 pub(super) fn cancel_then_accept(sim: &mut Sim, faults: &Faults) -> Outcome {
     let pl = invite(sim, faults, Call::offer(true))?;
-    wait_ringing(sim, pl.p.alice, pl.a)?;
+    heard_provisional(sim, &pl.p, pl.a)?;
     cancel(sim, pl.p.alice, pl.a)?;
     let b = pl.b;
     wait_event(
@@ -136,7 +128,7 @@ pub(super) fn cancel_then_accept(sim: &mut Sim, faults: &Faults) -> Outcome {
 fn accept_then_cancel(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
     let pl = invite(sim, faults, Call::offer(offer))?;
     let p = pl.p;
-    wait_ringing(sim, p.alice, pl.a)?;
+    heard_provisional(sim, &p, pl.a)?;
     accept_ok(sim, p.bob, pl.b)?;
     cancel(sim, p.alice, pl.a)?;
     wait_ended(sim, p.alice, pl.a, 60)?;

@@ -88,14 +88,7 @@ pub(super) fn reliable_progress_twice(sim: &mut Sim, faults: &Faults) -> Outcome
 /// CancelledByRemote (487).
 fn cancel_wins(sim: &mut Sim, pl: &Placed) -> Outcome {
     let p = &pl.p;
-    let a = pl.a;
-    wait_event(
-        sim,
-        p.alice,
-        60,
-        "a provisional response",
-        move |e| matches!(e, Event::Progress { session, .. } if *session == a),
-    )?;
+    heard_provisional(sim, p, pl.a)?;
     cancel(sim, p.alice, pl.a)?;
     let b = pl.b;
     wait_event(
