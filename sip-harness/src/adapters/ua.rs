@@ -77,6 +77,16 @@ pub struct Policy {
     /// Headers added to a rejection by [`AnswerPolicy::reject`] (a
     /// redirect server's Contact, RFC 3261 §13.3.1.2).
     pub reject_headers: Vec<(sip_core::header::HeaderName, String)>,
+    /// Lose this many of the ACKs the agent sends (`u32::MAX`: all), as
+    /// a transport that fails to send them: the peer's 2xx is then
+    /// retransmitted (RFC 3261 §13.3.1.4), its non-2xx until Timer H.
+    pub drop_acks: u32,
+    /// Send every 2xx to an INVITE without its body, as a broken UAS
+    /// would (the caller must end the call, RFC 3261 §13.2.2.4).
+    pub strip_2xx_body: bool,
+    /// Send every ACK without its body (an ACK that should carry the
+    /// answer, RFC 3264 §4, arrives without one).
+    pub strip_ack_body: bool,
 }
 
 /// How a [`UaNode`] answers one re-INVITE of the peer.
@@ -196,6 +206,12 @@ impl UaNode {
     /// the wire; retransmissions count once).
     pub fn awaiting_responses(&self) -> usize {
         self.awaiting.len()
+    }
+
+    /// The top Via branches of the requests [`UaNode::awaiting_responses`]
+    /// counts.
+    pub fn awaiting_branches(&self) -> impl Iterator<Item = &str> {
+        self.awaiting.iter().map(String::as_str)
     }
 
     fn watch_sent(&mut self, data: &[u8]) {
@@ -528,6 +544,39 @@ impl UaNode {
     }
 }
 
+/// Whether the CSeq header of `data` names INVITE.
+fn cseq_is_invite(data: &[u8]) -> bool {
+    parse_datagram(data, &ParserConfig::default())
+        .ok()
+        .and_then(|v| v.transaction_fields())
+        .is_some_and(|f| f.cseq_method == "INVITE")
+}
+
+/// `data` with its body, Content-Type and Content-Disposition removed
+/// and Content-Length 0 (header names as our agent writes them).
+fn without_body(data: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(data);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut out = String::new();
+    for line in head.split("\r\n") {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match name.trim() {
+            "content-type" | "content-disposition" | "c" => {}
+            "content-length" | "l" => out.push_str("Content-Length: 0\r\n"),
+            _ => {
+                out.push_str(line);
+                out.push_str("\r\n");
+            }
+        }
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
 /// A one-line summary of an agent event for the trace.
 pub fn summarize(ev: &Event) -> String {
     match ev {
@@ -666,9 +715,20 @@ impl Node for UaNode {
     }
 
     fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
-        let t = self.ua.poll_transmit()?;
-        self.watch_sent(&t.payload);
-        Some(t)
+        loop {
+            let mut t = self.ua.poll_transmit()?;
+            let ack = t.payload.starts_with(b"ACK ");
+            if ack && self.policy.drop_acks > 0 {
+                self.policy.drop_acks -= 1;
+                continue;
+            }
+            let ok_to_invite = t.payload.starts_with(b"SIP/2.0 2") && cseq_is_invite(&t.payload);
+            if (ack && self.policy.strip_ack_body) || (ok_to_invite && self.policy.strip_2xx_body) {
+                t.payload = without_body(&t.payload);
+            }
+            self.watch_sent(&t.payload);
+            return Some(t);
+        }
     }
 
     fn poll_timeout(&mut self) -> Option<Instant> {

@@ -16,6 +16,9 @@ pub mod redirect;
 pub mod registration_spec;
 pub mod roles;
 pub mod selftest;
+/// SIP.js session.spec.ts, ported.
+pub mod session_spec;
+pub(crate) mod spec_support;
 pub mod subscription_spec;
 pub mod txn;
 
@@ -176,6 +179,7 @@ pub const ALL: &[Scenario] = &[
 pub fn spec_cases() -> impl Iterator<Item = &'static Scenario> {
     in_dialog_spec::SCENARIOS
         .iter()
+        .chain(session_spec::SCENARIOS.iter())
         .chain(registration_spec::CASES.iter())
         .chain(subscription_spec::CASES.iter())
 }
