@@ -6,14 +6,14 @@
 //! SIP.js runs its `inviteSuite` twice, with the offer in the INVITE and
 //! without it (`inviteWithoutSdp`: offer in the 2xx or a reliable 1xx,
 //! answer in the ACK or PRACK); a case has a `-no-sdp` twin where the
-//! two differ. Every case is a [`Scenario`] in [`SCENARIOS`]. On a
+//! two differ. Every case is a [`Scenario`] in `SCENARIOS`. On a
 //! perfect network it checks the exact messages each side sent and
 //! received (request methods and response codes, retransmissions left
 //! out), the states each session went through and why it ended; under
 //! loss, duplication and reordering it checks that the call completed or
 //! failed with the status the RFCs predict for what got lost, that every
 //! request got a final response and that nothing is left once the timers
-//! ran out ([`finish`]).
+//! ran out (`spec_support::finish`).
 //!
 //! | submodule | cases |
 //! |---|---|
@@ -516,7 +516,7 @@ fn expect_bye_reason(sim: &Sim, p: &Phones, (node, who): Side, cause: u16) -> Ou
     })
 }
 
-/// Both Established and Stable, then [`finish`].
+/// Both Established and Stable, then `spec_support::finish`.
 fn both_up_then_finish(sim: &mut Sim, pl: &Placed) -> Outcome {
     expect_both_stable(sim, &pl.p, pl.a, pl.b)?;
     finish(sim, &pl.p, pl.p.alice)
