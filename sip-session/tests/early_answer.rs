@@ -20,7 +20,15 @@ use SessionState::*;
 const SECOND: Duration = Duration::from_secs(1);
 
 fn setup(seed: u64, early_media: bool) -> (Net, usize, usize, SessionId, SessionId) {
-    let mut net = Net::new(seed, Impairments::PERFECT);
+    setup_with(seed, Impairments::PERFECT, early_media)
+}
+
+fn setup_with(
+    seed: u64,
+    impair: Impairments,
+    early_media: bool,
+) -> (Net, usize, usize, SessionId, SessionId) {
+    let mut net = Net::new(seed, impair);
     let alice = net.add("alice", 1, |c| c.rel100 = ExtensionSupport::Supported);
     let bob = net.add("bob", 2, |c| {
         c.rel100 = ExtensionSupport::Supported;
@@ -40,7 +48,14 @@ fn setup(seed: u64, early_media: bool) -> (Net, usize, usize, SessionId, Session
     (net, alice, bob, call, inv)
 }
 
-fn progress(net: &mut Net, who: usize, inv: SessionId, status: u16, reliable: bool, body: Option<Body>) {
+fn progress(
+    net: &mut Net,
+    who: usize,
+    inv: SessionId,
+    status: u16,
+    reliable: bool,
+    body: Option<Body>,
+) {
     let now = net.now;
     net.ua(who)
         .invitation(inv)
@@ -178,7 +193,8 @@ fn add_body_to_next_reliable(net: &mut Net, from: usize, body: Body) {
                     && r.body.is_empty()
                 {
                     if let Some(b) = pending.take() {
-                        r.headers.set(HeaderName::ContentType, b.content_type.clone());
+                        r.headers
+                            .set(HeaderName::ContentType, b.content_type.clone());
                         r.body = b.content;
                     }
                 }
@@ -229,9 +245,17 @@ fn a_different_body_after_the_exchange_is_a_new_offer_answered_in_the_prack() {
         // Bob's UA sends a body in a reliable 1xx after the exchange as a
         // new offer (RFC 3262 §5).
         progress(&mut net, bob, inv, 180, true, Some(sdp("bob", "offer2")));
-        assert_eq!(oa(&mut net, bob, inv), SignalingState::HaveLocalOffer, "{case}");
+        assert_eq!(
+            oa(&mut net, bob, inv),
+            SignalingState::HaveLocalOffer,
+            "{case}"
+        );
         assert_eq!(requested(&net, alice), 1, "{case}");
-        assert_eq!(oa(&mut net, alice, call), SignalingState::HaveRemoteOffer, "{case}");
+        assert_eq!(
+            oa(&mut net, alice, call),
+            SignalingState::HaveRemoteOffer,
+            "{case}"
+        );
         assert_eq!(pracks(&net, alice), [""], "the second PRACK waits: {case}");
         let now = net.now;
         net.ua(alice)
@@ -249,15 +273,15 @@ fn a_different_body_after_the_exchange_is_a_new_offer_answered_in_the_prack() {
         net.run_for(SECOND);
         assert_eq!(net.state(alice, call), Established, "{case}");
         let mut expected = answers_expected(early_media, "answer");
-        expected.insert(
-            usize::from(early_media),
-            (Offer, true, "offer2".to_owned()),
-        );
+        expected.insert(usize::from(early_media), (Offer, true, "offer2".to_owned()));
         assert_eq!(descriptions(&net, alice, call), expected, "{case}");
         assert_eq!(
             descriptions(&net, bob, inv),
-            [(Offer, true, "offer".to_owned()), (Answer, true, "answer2".to_owned())]
-                .to_vec(),
+            [
+                (Offer, true, "offer".to_owned()),
+                (Answer, true, "answer2".to_owned())
+            ]
+            .to_vec(),
             "{case}"
         );
     }
@@ -361,4 +385,31 @@ fn a_preview_in_one_fork_does_not_complete_another() {
     net.accept_with(bob2, i2, None).unwrap();
     net.run_for(SECOND);
     assert_eq!(net.state(alice, call), Established);
+}
+
+#[test]
+fn sweep_preview_then_reliable_answer_under_bad_network() {
+    for seed in 0..24 {
+        let early_media = seed % 2 == 1;
+        let (mut net, alice, bob, call, inv) =
+            setup_with(300 + seed, Impairments::BAD, early_media);
+        progress(&mut net, bob, inv, 180, false, Some(sdp("bob", "answer")));
+        progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
+        net.run_for(4 * SECOND);
+        assert_eq!(requested(&net, alice), 0, "seed {seed}");
+        assert!(
+            pracks(&net, alice).iter().all(String::is_empty),
+            "seed {seed}"
+        );
+        net.accept_with(bob, inv, None).unwrap();
+        net.settle(40 * SECOND);
+        assert_eq!(net.state(alice, call), Established, "seed {seed}");
+        assert_eq!(net.state(bob, inv), Established, "seed {seed}");
+        let got = descriptions(&net, alice, call);
+        assert!(
+            got.iter().all(|d| d.0 == Answer && d.2 == "answer"),
+            "seed {seed}: {got:?}"
+        );
+        assert!(!got.is_empty(), "seed {seed}");
+    }
 }

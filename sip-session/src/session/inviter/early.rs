@@ -7,6 +7,7 @@ use crate::body::{classify, Body, BodyKind};
 use crate::events::Event;
 use crate::ids::SessionId;
 use crate::offer_answer::{DescriptionKind, SignalingState};
+use crate::session::update::offer_in_progress;
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
@@ -56,6 +57,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     };
     let id = s.id;
     let oa0 = s.oa;
+    let other_offer_open = prack_offer_open(s, tag) || offer_in_progress(s, tag);
     let max_forks = core.cfg.max_forks;
     let cfg = &core.cfg;
     let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
@@ -75,6 +77,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                     dialog,
                     oa: oa0,
                     answer: None,
+                    remote: None,
                     last_rseq: None,
                     oa_final: false,
                 });
@@ -104,10 +107,16 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     }
     let mut early_answer = None;
     if let BodyKind::Session(b) = body {
+        // RFC 6337 §3.1: the description this early dialog already gave,
+        // again, is neither a new offer nor a new answer.
+        let again = fork.remote.as_ref() == Some(&b);
         match fork.oa.state() {
-            SignalingState::HaveLocalOffer => {
+            // An offer of ours in a PRACK or UPDATE is answered in that
+            // request's 2xx (RFC 3262 §5, RFC 3311 §5.1), not here.
+            SignalingState::HaveLocalOffer if !again && !other_offer_open => {
                 let _ = fork.oa.remote_answer();
                 fork.oa_final = reliable;
+                fork.remote = Some(b.clone());
                 let first = u.early_media_tag.as_deref().is_none_or(|t| t == tag);
                 if u.early_media && first {
                     u.early_media_tag = Some(tag.into());
@@ -116,10 +125,28 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                     fork.answer = Some(b);
                 }
             }
-            SignalingState::Initial | SignalingState::Stable if reliable => {
-                // An offer in a reliable 1xx: the answer goes in the PRACK
-                // once the application gives it.
+            // RFC 3261 §13.2.1, RFC 6337 §3.1.1: the answer came in an
+            // unreliable 1xx, a preview; the first reliable 1xx carrying
+            // it completes the exchange. It should be the same; if not,
+            // the reliable copy is the answer.
+            SignalingState::Stable if !fork.oa_final && reliable => {
+                fork.oa_final = true;
+                if !again {
+                    fork.remote = Some(b.clone());
+                    if u.early_media_tag.as_deref() == Some(tag) {
+                        early_answer = Some(b);
+                    } else {
+                        fork.answer = Some(b);
+                    }
+                }
+            }
+            SignalingState::Initial | SignalingState::Stable if reliable && !again => {
+                // A new offer in a reliable 1xx, after the exchange
+                // completed or with no offer in the INVITE (RFC 3262 §5):
+                // the answer goes in the PRACK once the application gives
+                // it.
                 let _ = fork.oa.remote_offer();
+                fork.remote = Some(b.clone());
                 let rack = RAck {
                     rseq: rseq.expect("checked"),
                     cseq: u.invite_seq,
@@ -148,7 +175,8 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                 core.arm(s, SessionTimer::Description, at);
                 return;
             }
-            // SIP.js discards an offer in an unreliable 1xx.
+            // SIP.js discards an offer in an unreliable 1xx; a copy of the
+            // last description is ignored.
             _ => {}
         }
     }
@@ -235,7 +263,7 @@ pub(crate) fn on_prack_response(
     // The early dialog, or the confirmed one if the 2xx to the INVITE
     // overtook this response.
     let (oa, kept) = match u.forks.iter_mut().find(|f| f.dialog.remote_tag() == &*tag) {
-        Some(f) => (&mut f.oa, Some(&mut f.answer)),
+        Some(f) => (&mut f.oa, Some((&mut f.answer, &mut f.remote))),
         None if s.dialog.as_ref().is_some_and(|d| d.remote_tag() == &*tag) => (&mut s.oa, None),
         None => return,
     };
@@ -245,8 +273,9 @@ pub(crate) fn on_prack_response(
     match body {
         BodyKind::Session(b) => {
             let _ = oa.remote_answer();
-            if let Some(k) = kept {
-                *k = None;
+            if let Some((answer, remote)) = kept {
+                *answer = None;
+                *remote = Some(b.clone());
             }
             core.emit(Event::RemoteDescription {
                 session: s.id,

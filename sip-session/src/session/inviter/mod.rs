@@ -79,6 +79,10 @@ pub(crate) struct Fork {
     /// An answer that came in a provisional response, kept for the 2xx
     /// when early media is off (SIP.js applies it only then).
     pub answer: Option<Body>,
+    /// The last session description the peer sent in this early dialog
+    /// (an answer or an offer): the same bytes again in a later response
+    /// are a copy, not a new offer (RFC 6337 §3.1).
+    pub remote: Option<Body>,
     pub last_rseq: Option<u32>,
     /// The initial offer/answer exchange completed in reliable messages
     /// (an answer in a reliable 1xx, or ours in the PRACK, RFC 3262 §5):
@@ -197,6 +201,14 @@ impl InviterData {
                 .map(|(t, a)| t.len() + req(a) + 48)
                 .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
+            + self
+                .forks
+                .iter()
+                .map(|f| {
+                    let len = |b: &Option<Body>| b.as_ref().map_or(0, |b| b.content.len());
+                    len(&f.answer) + len(&f.remote)
+                })
+                .sum::<usize>()
             + self.targets.as_ref().map_or(0, |t| t.memory_usage())
     }
 }
