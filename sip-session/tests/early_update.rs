@@ -584,3 +584,65 @@ fn sweep_early_updates_under_bad_network() {
     // Most UPDATEs got through: the sweep is not vacuous.
     assert!(completed >= 60, "{completed} of 80 UPDATEs ended 200");
 }
+
+/// RFC 3261 §13.2.1 / RFC 6337 §3.1: after an early UPDATE exchange (Alice
+/// offers, Bob answers in the 200), a later reliable 1xx from Bob that
+/// carries that same answer again is a copy, not a new offer: Alice asks
+/// for no description and her PRACK has no body.
+#[test]
+fn the_update_answer_repeated_in_a_later_reliable_1xx_is_not_an_offer() {
+    let (mut net, alice, bob, call, inv) = ringing(3, Impairments::PERFECT, true);
+    net.set_policy(bob, answering(sdp("bob", "answer-u")));
+    progress(&mut net, bob, inv, 183, true, Some(sdp("bob", "answer")));
+    net.run_for(SECOND);
+    update(&mut net, alice, call, Some(sdp("alice", "offer-u"))).unwrap();
+    net.run_for(SECOND);
+    assert_eq!(outcomes(&net, alice, call, Method::Update), [200]);
+    // Bob's stack sends its next reliable 1xx bare; on the wire it carries
+    // the UPDATE's answer again.
+    let mut pending = Some(sdp("bob", "answer-u"));
+    net.filter = Some(Box::new(move |sender, m| {
+        if sender == bob {
+            if let Message::Response(r) = m {
+                if r.status.as_u16() < 200
+                    && r.headers.get(&HeaderName::RSeq).is_some()
+                    && r.body.is_empty()
+                {
+                    if let Some(b) = pending.take() {
+                        r.headers
+                            .set(HeaderName::ContentType, b.content_type.clone());
+                        r.body = b.content;
+                    }
+                }
+            }
+        }
+        true
+    }));
+    let asked = net
+        .events(alice)
+        .filter(|e| matches!(e, Event::DescriptionRequested { .. }))
+        .count();
+    progress(&mut net, bob, inv, 180, true, None);
+    net.run_for(SECOND);
+    let asked_after = net
+        .events(alice)
+        .filter(|e| matches!(e, Event::DescriptionRequested { .. }))
+        .count();
+    assert_eq!(asked_after, asked, "the copy was taken as a new offer");
+    assert_eq!(oa(&mut net, alice, call), SignalingState::Stable);
+    let prack_bodies: Vec<usize> = net
+        .wire
+        .iter()
+        .filter(|w| w.from == alice)
+        .filter_map(|w| match &w.message {
+            Message::Request(r) if r.method == Method::Prack => Some(r.body.len()),
+            _ => None,
+        })
+        .collect();
+    assert!(prack_bodies.len() >= 2, "{prack_bodies:?}");
+    assert!(prack_bodies.iter().all(|&n| n == 0), "{prack_bodies:?}");
+    accept(&mut net, bob, inv, None).unwrap();
+    net.run_for(SECOND);
+    assert_eq!(net.state(alice, call), Established);
+    assert_eq!(oa(&mut net, alice, call), SignalingState::Stable);
+}

@@ -69,9 +69,10 @@ pub(crate) struct UpdateData {
 struct Leg<'a> {
     dialog: &'a mut Dialog,
     oa: &'a mut OfferAnswer,
-    /// An Inviter's early dialog: the answer kept for the 2xx, and whether
-    /// the initial exchange completed reliably.
-    fork: Option<(&'a mut Option<Body>, bool)>,
+    /// An Inviter's early dialog: the answer kept for the 2xx, whether
+    /// the initial exchange completed reliably, and the last description
+    /// the peer sent in it (a later copy is not a new offer).
+    fork: Option<(&'a mut Option<Body>, bool, &'a mut Option<Body>)>,
 }
 
 impl Leg<'_> {
@@ -80,7 +81,7 @@ impl Leg<'_> {
     /// a preview (RFC 3261 §13.3.1.1), so our offer is still outstanding.
     fn state_for_offer(&self) -> SignalingState {
         match (self.oa.state(), &self.fork) {
-            (SignalingState::Stable, Some((_, false))) => SignalingState::HaveLocalOffer,
+            (SignalingState::Stable, Some((_, false, _))) => SignalingState::HaveLocalOffer,
             (st, _) => st,
         }
     }
@@ -106,7 +107,7 @@ fn leg<'a>(s: &'a mut SessionData, tag: &str) -> Option<Leg<'a>> {
     Some(Leg {
         dialog: &mut f.dialog,
         oa: &mut f.oa,
-        fork: Some((&mut f.answer, fin)),
+        fork: Some((&mut f.answer, fin, &mut f.remote)),
     })
 }
 
@@ -283,9 +284,11 @@ pub(crate) fn on_response(
         match answer {
             BodyKind::Session(b) => {
                 let _ = l.oa.remote_answer();
-                if let Some((kept, _)) = l.fork {
-                    // The answer of the 1xx is stale now.
+                if let Some((kept, _, remote)) = l.fork {
+                    // The answer of the 1xx is stale now; the peer's latest
+                    // description is this one.
                     *kept = None;
+                    *remote = Some(b.clone());
                 }
                 answered = Some((b, early));
             }
@@ -443,6 +446,9 @@ pub(crate) fn on_request(
     }
     let early = l.dialog.is_early();
     let _ = l.oa.remote_offer();
+    if let Some((_, _, remote)) = l.fork {
+        *remote = Some(offer.clone());
+    }
     let id = s.id;
     s.update.get_or_insert_with(Default::default).server = Some(Server {
         txn,
@@ -473,7 +479,7 @@ pub(crate) fn accept(
     s.timers.stop(SessionTimer::UpdateAnswer);
     if let Some(l) = leg(s, &srv.tag) {
         let _ = l.oa.local_answer();
-        if let Some((kept, _)) = l.fork {
+        if let Some((kept, _, _)) = l.fork {
             *kept = None;
         }
     }
