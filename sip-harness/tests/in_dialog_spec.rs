@@ -7,22 +7,9 @@
 //! snapshots.
 
 use sip_harness::scenarios::in_dialog_spec::SCENARIOS;
-use sip_harness::scenarios::{self, Scenario};
-use sip_harness::sim::Faults;
-use sip_harness::sweep::{sweep, SweepConfig};
 
-fn scenario(name: &str) -> &'static Scenario {
-    scenarios::find(name).unwrap_or_else(|| panic!("{name} is not registered"))
-}
-
-fn perfect(name: &str) {
-    for seed in [1, 2] {
-        let out = scenario(name).run(seed, &Faults::NONE);
-        if let Err(e) = out.result {
-            panic!("{name} seed {seed}: {e}");
-        }
-    }
-}
+mod spec_common;
+use spec_common::*;
 
 /// Each case once per seed on a perfect network (the scenario checks the
 /// exact messages, states and statuses).
@@ -132,12 +119,6 @@ fn every_case_is_tested_here() {
     assert_eq!(registered, listed);
 }
 
-fn ladder(name: &str) -> String {
-    let out = scenario(name).run(1, &Faults::NONE);
-    out.result.unwrap_or_else(|e| panic!("{name}: {e}"));
-    sip_harness::ladder::render(&out.trace.records)
-}
-
 #[test]
 fn reinvite_accepted_ladder() {
     insta::assert_snapshot!(ladder("spec-reinvite-accepted"));
@@ -179,26 +160,8 @@ fn core_glare_ladder() {
 /// replay` relies on), for every ported case.
 #[test]
 fn ported_cases_replay_byte_identically() {
-    for s in SCENARIOS {
-        let mut cfg = SweepConfig::new(s, 0, 3, FAULTS);
-        cfg.check_replay = true;
-        let report = sweep(&cfg, &|_| {});
-        let failures: Vec<_> = report
-            .failures
-            .iter()
-            .filter(|f| f.reason.starts_with("nondeterministic"))
-            .map(|f| format!("{} seed {}: {}", s.name, f.seed, f.reason))
-            .collect();
-        assert!(failures.is_empty(), "{failures:#?}");
-    }
+    assert_replays(SCENARIOS, 3);
 }
-
-const FAULTS: Faults = Faults {
-    loss: 0.2,
-    duplicate: 0.1,
-    reorder: 0.1,
-    jitter_ms: Some(10),
-};
 
 /// The BYE races where the callee's 2xx to a re-INVITE can be lost just
 /// before its session ends: see [`bye_races_survive_faults`].
@@ -207,25 +170,6 @@ const BYE_RACES: [&str; 3] = [
     "spec-reinvite-then-bye-no-sdp",
     "spec-reinvite-crossing-bye-no-sdp",
 ];
-
-fn sweep_these(names: &[&str], seeds: u64) -> Vec<String> {
-    let mut failures = Vec::new();
-    for name in names {
-        let mut cfg = SweepConfig::new(scenario(name), 0, seeds, FAULTS);
-        cfg.jobs = 2;
-        let report = sweep(&cfg, &|_| {});
-        assert_eq!(report.runs, seeds);
-        failures.extend(report.failures.iter().map(|f| {
-            format!(
-                "{name} seed {}: {} ({})",
-                f.seed,
-                f.reason.lines().next().unwrap_or(""),
-                f.command
-            )
-        }));
-    }
-    failures
-}
 
 /// Every ported case but the three BYE races, 120 seeds each under 20%
 /// loss, 10% duplication, 10% reordering and 10 ms jitter: each
