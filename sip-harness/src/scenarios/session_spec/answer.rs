@@ -142,42 +142,7 @@ fn ok_without_description(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcom
         },
         ..Call::default()
     };
-    let pl = invite(sim, faults, call)?;
-    let p = &pl.p;
-    accept_ok(sim, p.bob, pl.b)?;
-    wait_ended(sim, p.alice, pl.a, 60)?;
-    wait_ended(sim, p.bob, pl.b, 60)?;
-    let (alice, bob) = p.sides(true);
-    expect_bye_reason(sim, p, alice, 400)?;
-    expect_ended(sim, alice, pl.a, description_failed(400))?;
-    if offer {
-        expect_exchange(
-            sim,
-            p,
-            pl.t0,
-            &["INVITE", "ACK", "BYE"],
-            &["100", "180", "200", "200"],
-        )?;
-        expect_ended(sim, bob, pl.b, TerminationCause::RemoteBye)?;
-    } else {
-        // Bob, who thinks he offered, gets an ACK without the answer
-        // (RFC 3264 §4) and BYEs too (Reason 488); the BYEs cross, 481.
-        expect_exchange(
-            sim,
-            p,
-            pl.t0,
-            &["INVITE", "ACK", "BYE", "481"],
-            &["100", "180", "200", "BYE", "481"],
-        )?;
-        expect_bye_reason(sim, p, bob, 488)?;
-        let allowed = if p.strict {
-            vec![description_failed(488)]
-        } else {
-            vec![description_failed(488), TerminationCause::RemoteBye]
-        };
-        expect_ended_in(sim, bob, pl.b, &allowed)?;
-    }
-    finish(sim, p, p.alice)
+    alice_ends_after_the_2xx(sim, faults, call, 400)
 }
 
 pub(super) fn ok_without_description_sdp(sim: &mut Sim, faults: &Faults) -> Outcome {
@@ -202,14 +167,23 @@ fn answer_refused(sim: &mut Sim, faults: &Faults, offer: bool) -> Outcome {
         },
         ..Call::default()
     };
+    alice_ends_after_the_2xx(sim, faults, call, 488)
+}
+
+/// Bob accepts; Alice cannot use the 2xx, ACKs it and BYEs with Reason
+/// `reason`. With an offer in the INVITE, Bob just takes the BYE. Without
+/// one, Bob (who offered in the 2xx) gets an ACK without the answer
+/// (RFC 3264 §4) and BYEs too (Reason 488): the BYEs cross, each 481.
+fn alice_ends_after_the_2xx(sim: &mut Sim, faults: &Faults, call: Call, reason: u16) -> Outcome {
+    let offer = call.offer;
     let pl = invite(sim, faults, call)?;
     let p = &pl.p;
     accept_ok(sim, p.bob, pl.b)?;
     wait_ended(sim, p.alice, pl.a, 60)?;
     wait_ended(sim, p.bob, pl.b, 60)?;
     let (alice, bob) = p.sides(true);
-    expect_bye_reason(sim, p, alice, 488)?;
-    expect_ended(sim, alice, pl.a, description_failed(488))?;
+    expect_bye_reason(sim, p, alice, reason)?;
+    expect_ended(sim, alice, pl.a, description_failed(reason))?;
     if offer {
         expect_exchange(
             sim,
