@@ -64,7 +64,7 @@ pub(crate) mod lex;
 mod lists;
 mod map;
 mod misc;
-mod name;
+pub(crate) mod name;
 mod numeric;
 mod session_timer;
 #[cfg(test)]

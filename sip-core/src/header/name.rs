@@ -37,16 +37,41 @@ macro_rules! header_names {
                 }
             }
 
-            fn from_lower(lower: &[u8]) -> Option<HeaderName> {
+            /// The class of a lower-case name (long or compact form): an
+            /// index into [`KNOWN`], or [`OTHER`].
+            fn class_of_lower(lower: &[u8]) -> u8 {
                 match lower {
-                    $($lower => Some(HeaderName::$variant),)*
-                    $($([$compact] => Some(HeaderName::$variant),)?)*
-                    _ => None,
+                    $($lower => Class::$variant as u8,)*
+                    $($([$compact] => Class::$variant as u8,)?)*
+                    _ => OTHER,
+                }
+            }
+
+            /// The class of this name: its index in [`KNOWN`], or [`OTHER`].
+            pub(crate) fn class(&self) -> u8 {
+                match self {
+                    $(HeaderName::$variant => Class::$variant as u8,)*
+                    HeaderName::Other(_) => OTHER,
                 }
             }
         }
+
+        /// The classes of the known names ([`HeaderName::class`]).
+        #[repr(u8)]
+        #[allow(dead_code)]
+        pub(crate) enum Class {
+            $($variant,)*
+        }
+
+        /// The known names in class order ([`HeaderName::class`]).
+        pub(crate) static KNOWN: [HeaderName; [$(stringify!($variant)),*].len()] =
+            [$(HeaderName::$variant,)*];
     };
 }
+
+/// The class of names that are not known ([`HeaderName::Other`]).
+pub(crate) const OTHER: u8 = 127;
+const _: () = assert!(KNOWN.len() < OTHER as usize);
 
 header_names! {
     Via => "Via", b"via", b'v';
@@ -120,18 +145,64 @@ impl HeaderName {
     /// Parses a header name as written on the wire (any case, compact or
     /// long). Never fails: an unknown name becomes [`HeaderName::Other`].
     pub fn parse(name: &str) -> HeaderName {
-        let b = name.as_bytes();
-        if b.len() <= 32 {
-            let mut buf = [0u8; 32];
-            for (d, s) in buf.iter_mut().zip(b) {
-                *d = s.to_ascii_lowercase();
-            }
-            if let Some(h) = HeaderName::from_lower(&buf[..b.len()]) {
-                return h;
-            }
-        }
-        HeaderName::Other(name.into())
+        HeaderName::of_class(classify(name.as_bytes()), name)
     }
+
+    /// The name of class `class` ([`classify`]) written `name`.
+    pub(crate) fn of_class(class: u8, name: &str) -> HeaderName {
+        match KNOWN.get(usize::from(class)) {
+            Some(h) => h.clone(),
+            None => HeaderName::Other(name.into()),
+        }
+    }
+}
+
+/// True when `n` is `lower` in any case. `lower` holds only lower-case
+/// letters and `-`; `n.len() == N`. Branch-free: ORing 0x20 folds exactly
+/// the upper-case letters onto the lower-case ones, and `-` is compared
+/// as is.
+#[inline(always)]
+fn eq_fold<const N: usize>(n: &[u8], lower: &[u8; N]) -> bool {
+    let mut diff = 0u8;
+    for i in 0..N {
+        let c = if lower[i] == b'-' { n[i] } else { n[i] | 0x20 };
+        diff |= c ^ lower[i];
+    }
+    diff == 0
+}
+
+/// The class of the header name `n` as written (any case, compact or
+/// long): the index of its [`HeaderName`] in [`KNOWN`], or [`OTHER`].
+/// The names of nearly every message are tried first without copying.
+pub(crate) fn classify(n: &[u8]) -> u8 {
+    let known = |h: HeaderName| h.class();
+    let hit = match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
+        (3, b'v') if eq_fold(n, b"via") => Some(HeaderName::Via),
+        (4, b'f') if eq_fold(n, b"from") => Some(HeaderName::From),
+        (2, b't') if eq_fold(n, b"to") => Some(HeaderName::To),
+        (7, b'c') if eq_fold(n, b"call-id") => Some(HeaderName::CallId),
+        (7, b'c') if eq_fold(n, b"contact") => Some(HeaderName::Contact),
+        (4, b'c') if eq_fold(n, b"cseq") => Some(HeaderName::CSeq),
+        (12, b'm') if eq_fold(n, b"max-forwards") => Some(HeaderName::MaxForwards),
+        (12, b'c') if eq_fold(n, b"content-type") => Some(HeaderName::ContentType),
+        (14, b'c') if eq_fold(n, b"content-length") => Some(HeaderName::ContentLength),
+        (5, b'a') if eq_fold(n, b"allow") => Some(HeaderName::Allow),
+        (5, b'r') if eq_fold(n, b"route") => Some(HeaderName::Route),
+        (12, b'r') if eq_fold(n, b"record-route") => Some(HeaderName::RecordRoute),
+        (9, b's') if eq_fold(n, b"supported") => Some(HeaderName::Supported),
+        _ => None,
+    };
+    if let Some(h) = hit {
+        return known(h);
+    }
+    if n.len() > 32 {
+        return OTHER;
+    }
+    let mut buf = [0u8; 32];
+    for (d, s) in buf.iter_mut().zip(n) {
+        *d = s.to_ascii_lowercase();
+    }
+    HeaderName::class_of_lower(&buf[..n.len()])
 }
 
 impl PartialEq for HeaderName {
@@ -189,6 +260,30 @@ mod tests {
         assert_eq!(HeaderName::parse("X-Foo"), HeaderName::parse("x-foo"));
         assert_eq!(HeaderName::parse("C%6Fntact").as_str(), "C%6Fntact");
         assert_ne!(HeaderName::parse("C%6Fntact"), HeaderName::Contact);
+    }
+
+    proptest::proptest! {
+        /// The fast classifier agrees with a plain lower-case lookup.
+        #[test]
+        fn classify_agrees_with_the_table(
+            n in "(?i)(via|from|to|call-id|contact|cseq|max-forwards|content-type|content-length|allow|route|record-route|supported|v|f|t|i|m|l|c|k|x|date|subject|[a-z\\-\r_]{0,14})",
+        ) {
+            let lower = n.to_ascii_lowercase();
+            let expect = HeaderName::class_of_lower(lower.as_bytes());
+            proptest::prop_assert_eq!(classify(n.as_bytes()), expect);
+        }
+    }
+
+    #[test]
+    fn classes_round_trip() {
+        for (i, h) in KNOWN.iter().enumerate() {
+            assert_eq!(usize::from(h.class()), i);
+            assert_eq!(HeaderName::parse(h.as_str()), *h);
+            assert_eq!(classify(h.as_str().as_bytes()), h.class());
+        }
+        assert_eq!(classify(b"Call\rID"), OTHER);
+        assert_eq!(classify(b"CALL\x0dID"), OTHER);
+        assert_eq!(HeaderName::parse("X-Foo").class(), OTHER);
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod config;
 mod error;
 mod fields;
 mod owned;
+mod split;
 mod stream;
 pub mod validate;
 mod view;

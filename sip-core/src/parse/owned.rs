@@ -2,6 +2,7 @@
 //! 3261 and RFC 4475 expect of the headers every element reads.
 
 use super::error::{ParseError, ParseErrorKind as K};
+use super::split::line_class;
 use super::view::{MessageView, StartLine};
 use crate::header::{Header, HeaderName, Headers};
 use crate::message::{Message, Request, Response};
@@ -49,9 +50,17 @@ impl MessageView<'_> {
     /// so a 400 can still be sent.
     pub fn to_message(&self) -> Result<Message, ParseError> {
         let mut headers = Headers::with_capacity(self.headers.len());
-        headers.extend(self.headers.iter().map(|h| Header {
-            name: HeaderName::parse(h.name),
-            value: unfold(h.value).into_owned(),
+        let facts = self.facts.matches(&self.headers).then_some(&self.facts);
+        headers.extend(self.headers.iter().enumerate().map(|(i, h)| {
+            let (class, folded) = line_class(facts, &self.headers, i);
+            Header {
+                name: HeaderName::of_class(class, h.name),
+                value: if folded {
+                    unfold(h.value).into_owned()
+                } else {
+                    h.value.to_owned()
+                },
+            }
         }));
         let body = self.body.to_vec();
         let msg = match self.start {

@@ -1,6 +1,7 @@
 //! Parser unit tests: framing, limits, leniencies, stream chunking.
 
-use super::view::{split_headers_fast_for_test, split_headers_sip_for_test};
+use super::split::{split_headers_fast_for_test, split_headers_sip_for_test, split_plain_for_test};
+use super::view::Framing;
 use super::*;
 
 const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
@@ -289,4 +290,82 @@ fn bare_lf_inside_the_header_block_is_caught_on_the_fast_path() {
     }
     let v = parse_datagram(b"OPTIONS sip:a@b SIP/2.0\r\nTo: x  \r\n\r\n", &cfg()).unwrap();
     assert_eq!(v.headers[0].value, "x");
+}
+
+proptest::proptest! {
+    /// The one-pass splitter gives exactly what the grammar gives, or
+    /// declines; it accepts the usual block.
+    #[test]
+    fn plain_split_agrees_with_the_grammar(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                3 => "(Via|v|To|CSeq|X-y)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
+                1 => "(Via|v|To|CSeq|X-y|b\u{e9}|)[ \t]{0,2}(:|)[ \t]{0,2}[a-z;=<>@ \t\r\n\u{e9},]{0,12}(\r\n|\n|\r\n |\r)",
+            ],
+            0..6,
+        ),
+        end in "(\r\n|\n|)",
+        tail in proptest::collection::vec(
+            proptest::sample::select(vec![b'\r', b'\n', b'a', 0xc3, 0xa9, 0xff]),
+            0..5,
+        ),
+        stream in proptest::bool::ANY,
+    ) {
+        let mut block = lines.concat().into_bytes();
+        block.extend_from_slice(end.as_bytes());
+        block.extend_from_slice(&tail);
+        let mut c = cfg();
+        c.max_line_length = 20;
+        c.max_headers = 4;
+        let framing = if stream { Framing::Stream } else { Framing::Datagram };
+        if let Some((n, got, classes)) = split_plain_for_test(&block, &c, framing) {
+            let (m, want) = split_headers_sip_for_test(&block, &c).unwrap().unwrap();
+            proptest::prop_assert_eq!(n, m);
+            proptest::prop_assert_eq!(&got, &want);
+            for (h, class) in got.iter().zip(classes) {
+                proptest::prop_assert_eq!(class, crate::HeaderName::parse(h.name).class());
+            }
+        }
+        let fast = split_headers_fast_for_test(&block, &c);
+        let sip = split_headers_sip_for_test(&block, &c);
+        proptest::prop_assert_eq!(format!("{fast:?}"), format!("{sip:?}"));
+    }
+}
+
+#[test]
+fn plain_split_takes_the_usual_block() {
+    let block = b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo:<sip:x@y>  \r\nl: 0\r\n\r\nbody";
+    for framing in [Framing::Datagram, Framing::Stream] {
+        let (n, lines, classes) = split_plain_for_test(block, &cfg(), framing).unwrap();
+        assert_eq!(n, block.len() - 4);
+        assert_eq!(lines[1].value, "<sip:x@y>");
+        assert_eq!(
+            classes,
+            [
+                crate::HeaderName::Via.class(),
+                crate::HeaderName::To.class(),
+                crate::HeaderName::ContentLength.class()
+            ]
+        );
+    }
+    // Folding, a bare LF, a stray CR or bad UTF-8 is left to the grammar.
+    for block in [
+        &b"To: a\r\n b\r\n\r\n"[..],
+        b"To: a\nl: 0\r\n\r\n",
+        b"To: a\rb\r\n\r\n",
+        b"To: \xff\r\n\r\n",
+    ] {
+        assert!(split_plain_for_test(block, &cfg(), Framing::Datagram).is_none());
+    }
+}
+
+#[test]
+fn changed_lines_are_classified_again() {
+    let m = b"OPTIONS sip:a@b SIP/2.0\r\nTo: <sip:a@b>\r\nSubject: hi\r\n\r\n";
+    let mut v = parse_datagram(m, &cfg()).unwrap();
+    v.headers.swap(0, 1);
+    v.headers[0].value = "a\r\n b";
+    let msg = v.to_message().unwrap();
+    assert_eq!(msg.headers().get(&crate::HeaderName::Subject), Some("a b"));
+    assert_eq!(msg.headers().get(&crate::HeaderName::To), Some("<sip:a@b>"));
 }

@@ -30,24 +30,86 @@ const SINGLE: [(HeaderName, &str); 6] = [
 
 /// Parse-time checks; see the module documentation.
 ///
-/// Two passes over the header lines: one counting the single-valued
-/// headers, one parsing the typed ones. Errors are reported in a fixed
-/// priority (duplicates, then Via, From, To, Call-ID, CSeq, Max-Forwards,
-/// Contact), the first of each kind in message order.
+/// One pass over the header lines counts the single-valued headers and
+/// checks the typed ones. Errors are reported in a fixed priority
+/// (duplicates, then Via, From, To, Call-ID, CSeq, Max-Forwards, Contact,
+/// then a CSeq method mismatch, then Date), the first of each kind in
+/// message order.
 pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
-    let headers = msg.headers();
     let mut count = [0u8; SINGLE.len()];
-    for h in headers {
-        if let Some(i) = SINGLE.iter().position(|(n, _)| *n == h.name) {
+    let mut first: [Option<HeaderError>; TYPED.len()] = Default::default();
+    let mut cseq_method = None;
+    let mut date = None;
+    for h in msg.headers() {
+        // (index in SINGLE, index in TYPED)
+        let (single, kind) = match h.name {
+            HeaderName::Via => (None, 0),
+            HeaderName::From => (Some(0), 1),
+            HeaderName::To => (Some(1), 2),
+            HeaderName::CallId => (Some(2), 3),
+            HeaderName::CSeq => (Some(3), 4),
+            HeaderName::MaxForwards => (Some(4), 5),
+            HeaderName::Contact => (None, 6),
+            HeaderName::ContentType => (Some(5), usize::MAX),
+            HeaderName::Date => {
+                date = date.or(Some(h.value.as_str()));
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(i) = single {
             count[i] = count[i].saturating_add(1);
+        }
+        if kind == usize::MAX || first[kind].is_some() {
+            continue;
+        }
+        // Via and Contact are lists (RFC 3261 §7.3.1).
+        let list = kind == 0 || kind == 6;
+        let mut check = |v: &str| match parse_one(kind, v) {
+            Ok(m) => {
+                if m.is_some() && cseq_method.is_none() {
+                    cseq_method = m;
+                }
+                true
+            }
+            Err(e) => {
+                first[kind] = Some(e);
+                false
+            }
+        };
+        if !list {
+            check(&h.value);
+        } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
+            // One value: what `split_comma` would give.
+            let v = h.value.trim_matches([' ', '\t']);
+            if !v.is_empty() {
+                check(v);
+            }
+        } else {
+            for v in split_comma(&h.value) {
+                if !check(v) {
+                    break;
+                }
+            }
         }
     }
     if let Some(i) = count.iter().position(|&c| c > 1) {
         let (name, label) = &SINGLE[i];
         return Err(ParseError::new(K::DuplicateHeader(label), 0).at_header(name.clone()));
     }
-    typed_checks(msg)?;
-    if let Some(d) = headers.get(&HeaderName::Date) {
+    if let Some((kind, e)) = first
+        .iter_mut()
+        .enumerate()
+        .find_map(|(k, e)| e.take().map(|e| (k, e)))
+    {
+        return Err(ParseError::new(K::Header(e), 0).at_header(TYPED[kind].clone()));
+    }
+    if let (Message::Request(r), Some(m)) = (msg, cseq_method) {
+        if m != r.method {
+            return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
+        }
+    }
+    if let Some(d) = date {
         if !is_rfc1123_gmt(d) {
             return Err(ParseError::new(K::Date, 0).at_header(HeaderName::Date));
         }
@@ -80,55 +142,6 @@ fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderEr
         5 => MaxForwards::parse(value).map(|_| None),
         _ => Contact::parse(value).map(|_| None),
     }
-}
-
-fn typed_checks(msg: &Message) -> Result<(), ParseError> {
-    let mut first: [Option<HeaderError>; TYPED.len()] = Default::default();
-    let mut cseq_method = None;
-    for h in msg.headers() {
-        let Some(kind) = TYPED.iter().position(|n| *n == h.name) else {
-            continue;
-        };
-        if first[kind].is_some() {
-            continue;
-        }
-        // Via and Contact are lists (RFC 3261 §7.3.1).
-        let list = kind == 0 || kind == 6;
-        let mut check = |v: &str| match parse_one(kind, v) {
-            Ok(m) => {
-                if m.is_some() && cseq_method.is_none() {
-                    cseq_method = m;
-                }
-                true
-            }
-            Err(e) => {
-                first[kind] = Some(e);
-                false
-            }
-        };
-        if list {
-            for v in split_comma(&h.value) {
-                if !check(v) {
-                    break;
-                }
-            }
-        } else {
-            check(&h.value);
-        }
-    }
-    if let Some((kind, e)) = first
-        .iter_mut()
-        .enumerate()
-        .find_map(|(k, e)| e.take().map(|e| (k, e)))
-    {
-        return Err(ParseError::new(K::Header(e), 0).at_header(TYPED[kind].clone()));
-    }
-    if let (Message::Request(r), Some(m)) = (msg, cseq_method) {
-        if m != r.method {
-            return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
-        }
-    }
-    Ok(())
 }
 
 /// `rfc1123-date = wkday "," SP date1 SP time SP "GMT"` (RFC 3261 §25.1,

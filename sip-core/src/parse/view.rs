@@ -2,7 +2,9 @@
 //! from the input (the raw view of RFC 3261 §7).
 
 use super::error::{ParseError, ParseErrorKind as K, PartialRequest};
+use super::split::{split_headers, split_headers_sip, LineFacts, FOLDED};
 use super::ParserConfig;
+use crate::header::name::Class;
 use crate::header::{HeaderName, Headers};
 use crate::method::Method;
 use smallvec::SmallVec;
@@ -67,6 +69,8 @@ pub struct MessageView<'a> {
     pub len: usize,
     /// Where the headers transactions read are, found once while framing.
     pub(crate) known: Known,
+    /// The class of each line's name and whether it was folded.
+    pub(crate) facts: LineFacts,
 }
 
 /// Positions of the first Via, From, To, Call-ID and CSeq lines, and the
@@ -85,62 +89,34 @@ pub(crate) struct Known {
 }
 
 impl Known {
-    fn of(headers: &[RawHeader<'_>]) -> Known {
+    /// The positions, from the classes of the lines ([`LineFacts`]).
+    fn of(facts: &LineFacts) -> Known {
         let mut k = Known::default();
-        for (i, h) in headers.iter().enumerate().take(usize::from(u8::MAX)) {
-            let i = i as u8;
-            let n = h.name.as_bytes();
-            let lower = |c: u8| c.to_ascii_lowercase();
-            let slot = match (n.len(), n.first().copied().map(lower)) {
-                (1, Some(b'v')) | (3, Some(b'v'))
-                    if n.len() == 1 || n.eq_ignore_ascii_case(b"via") =>
-                {
-                    &mut k.via
-                }
-                (1, Some(b'f')) | (4, Some(b'f'))
-                    if n.len() == 1 || n.eq_ignore_ascii_case(b"from") =>
-                {
-                    &mut k.from
-                }
-                (1, Some(b't')) | (2, Some(b't'))
-                    if n.len() == 1 || n.eq_ignore_ascii_case(b"to") =>
-                {
-                    &mut k.to
-                }
-                (1, Some(b'i')) | (7, Some(b'c'))
-                    if n.len() == 1 || n.eq_ignore_ascii_case(b"call-id") =>
-                {
-                    &mut k.call_id
-                }
-                (4, Some(b'c')) if n.eq_ignore_ascii_case(b"cseq") => &mut k.cseq,
-                (1, Some(b'l')) | (14, Some(b'c'))
-                    if n.len() == 1 || n.eq_ignore_ascii_case(b"content-length") =>
-                {
+        for (i, &c) in facts.bytes.iter().enumerate().take(usize::from(u8::MAX)) {
+            const VIA: u8 = Class::Via as u8;
+            const FROM: u8 = Class::From as u8;
+            const TO: u8 = Class::To as u8;
+            const CALL_ID: u8 = Class::CallId as u8;
+            const CSEQ: u8 = Class::CSeq as u8;
+            const CONTENT_LENGTH: u8 = Class::ContentLength as u8;
+            let slot = match c & !FOLDED {
+                VIA => &mut k.via,
+                FROM => &mut k.from,
+                TO => &mut k.to,
+                CALL_ID => &mut k.call_id,
+                CSEQ => &mut k.cseq,
+                CONTENT_LENGTH => {
                     k.content_lengths = k.content_lengths.saturating_add(1);
                     &mut k.content_length
                 }
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(i);
+                *slot = Some(i as u8);
             }
         }
         k
     }
-}
-
-/// Trims spaces and tabs, byte-wise.
-fn trim_ws(s: &str) -> &str {
-    let b = s.as_bytes();
-    let start = b
-        .iter()
-        .position(|&c| c != b' ' && c != b'\t')
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|&c| c != b' ' && c != b'\t')
-        .map_or(start, |e| e + 1);
-    &s[start..end.max(start)]
 }
 
 impl<'a> MessageView<'a> {
@@ -286,7 +262,8 @@ pub(crate) fn frame<'a>(
 
     // Header block.
     let mut headers: SmallVec<[RawHeader<'a>; 20]> = SmallVec::new();
-    let body_start = match split_headers(buf, head_start, cfg, &mut headers) {
+    let mut facts = LineFacts::default();
+    let body_start = match split_headers(buf, head_start, cfg, framing, &mut headers, &mut facts) {
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
@@ -322,14 +299,15 @@ pub(crate) fn frame<'a>(
     }
 
     // Content-Length (RFC 3261 §18.3, §20.14).
-    let known = Known::of(&headers);
+    let known = Known::of(&facts);
     let mut declared: Option<usize> = None;
     let cl_lines: &[RawHeader<'_>] = match (known.content_lengths, known.content_length) {
         (1, Some(i)) => &headers[usize::from(i)..=usize::from(i)],
         (0, _) => &[],
         _ => &headers,
     };
-    for h in cl_lines.iter().filter(|h| h.is(&HeaderName::ContentLength)) {
+    let is_cl = |h: &RawHeader<'_>| known.content_lengths == 1 || h.is(&HeaderName::ContentLength);
+    for h in cl_lines.iter().filter(|h| is_cl(h)) {
         let v = parse_content_length(h.value).ok_or_else(|| {
             with_partial(
                 ParseError::new(K::ContentLength, body_start),
@@ -398,6 +376,7 @@ pub(crate) fn frame<'a>(
         body: &buf[body_start..end],
         len: end,
         known,
+        facts,
     }))
 }
 
@@ -431,7 +410,7 @@ fn with_partial(mut e: ParseError, method: Option<&str>, headers: &[RawHeader<'_
     e
 }
 
-fn strip_cr<'a>(line: &'a [u8], cfg: &ParserConfig) -> Option<&'a [u8]> {
+pub(crate) fn strip_cr<'a>(line: &'a [u8], cfg: &ParserConfig) -> Option<&'a [u8]> {
     match line.last() {
         Some(b'\r') => Some(&line[..line.len() - 1]),
         _ if cfg.lenient_bare_lf => Some(line),
@@ -552,190 +531,4 @@ fn is_version(s: &str) -> bool {
 
 fn is_v2(s: &str) -> bool {
     s.len() == 7 && s[4..] == *"2.0"
-}
-
-/// Splits the header block starting at `pos` into `out`. Returns the offset
-/// of the body, or `None` when the block is not terminated yet.
-///
-/// Fast path: `httparse::parse_headers`, which handles the common case
-/// (no folding, no whitespace before the colon) with SIMD scanning. When it
-/// refuses the block, the SIP grammar decides: [`split_headers_sip`].
-fn split_headers<'a>(
-    buf: &'a [u8],
-    pos: usize,
-    cfg: &ParserConfig,
-    out: &mut SmallVec<[RawHeader<'a>; 20]>,
-) -> Result<Option<usize>, ParseError> {
-    let mut hb = [httparse::EMPTY_HEADER; 32];
-    if let Ok(httparse::Status::Complete((n, hs))) = httparse::parse_headers(&buf[pos..], &mut hb) {
-        let block = &buf[pos..pos + n];
-        // One UTF-8 validation for the whole block; values are then sliced
-        // out of it by offset.
-        if let Ok(text) = core::str::from_utf8(block) {
-            let base = block.as_ptr() as usize;
-            // Lines end in CRLF (RFC 3261 §7): usually each value is followed
-            // by CR and the block ends in CRLF; otherwise look at every LF.
-            let crlf_after_values = block.ends_with(b"\r\n")
-                && hs.iter().all(|h| {
-                    let end = h.value.as_ptr() as usize - base + h.value.len();
-                    block.get(end) == Some(&b'\r')
-                });
-            let lf_ok = cfg.lenient_bare_lf
-                || crlf_after_values
-                || memchr::memchr_iter(b'\n', block).all(|i| i > 0 && block[i - 1] == b'\r');
-            if lf_ok && hs.len() <= cfg.max_headers && check_line_lengths(block, cfg) {
-                let mut ok = true;
-                for h in hs.iter() {
-                    if !is_token(h.name.as_bytes()) {
-                        ok = false;
-                        break;
-                    }
-                    let off = h.value.as_ptr() as usize - base;
-                    let Some(value) = text.get(off..off + h.value.len()) else {
-                        ok = false;
-                        break;
-                    };
-                    out.push(RawHeader {
-                        name: h.name,
-                        value: trim_ws(value),
-                    });
-                }
-                if ok {
-                    return Ok(Some(pos + n));
-                }
-                out.clear();
-            }
-        }
-    }
-    split_headers_sip(buf, pos, cfg, out)
-}
-
-fn check_line_lengths(block: &[u8], cfg: &ParserConfig) -> bool {
-    if block.len() <= cfg.max_line_length {
-        return true;
-    }
-    let mut last = 0;
-    for i in memchr::memchr_iter(b'\n', block) {
-        if i - last > cfg.max_line_length {
-            return false;
-        }
-        last = i;
-    }
-    true
-}
-
-/// The SIP header grammar (RFC 3261 §7.3.1, §25.1): `HCOLON = *( SP / HTAB )
-/// ":" SWS`, continuation lines start with whitespace, names are tokens.
-fn split_headers_sip<'a>(
-    buf: &'a [u8],
-    mut pos: usize,
-    cfg: &ParserConfig,
-    out: &mut SmallVec<[RawHeader<'a>; 20]>,
-) -> Result<Option<usize>, ParseError> {
-    loop {
-        let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
-            if buf.len() - pos > cfg.max_line_length {
-                return Err(ParseError::new(
-                    K::LineTooLong {
-                        limit: cfg.max_line_length,
-                    },
-                    pos,
-                ));
-            }
-            return Ok(None);
-        };
-        let line_start = pos;
-        let mut line_end = pos + nl; // index of '\n'
-        let first = strip_cr(&buf[line_start..line_end], cfg)
-            .ok_or_else(|| ParseError::new(K::HeaderLine, line_end))?;
-        if first.is_empty() {
-            return Ok(Some(line_end + 1));
-        }
-        if nl > cfg.max_line_length {
-            return Err(ParseError::new(
-                K::LineTooLong {
-                    limit: cfg.max_line_length,
-                },
-                line_start,
-            ));
-        }
-        // Gather continuation lines.
-        loop {
-            let next = line_end + 1;
-            match buf.get(next) {
-                Some(b' ') | Some(b'\t') => {
-                    let Some(nl2) = memchr::memchr(b'\n', &buf[next..]) else {
-                        return Ok(None);
-                    };
-                    if nl2 > cfg.max_line_length {
-                        return Err(ParseError::new(
-                            K::LineTooLong {
-                                limit: cfg.max_line_length,
-                            },
-                            next,
-                        ));
-                    }
-                    strip_cr(&buf[next..next + nl2], cfg)
-                        .ok_or_else(|| ParseError::new(K::HeaderLine, next + nl2))?;
-                    line_end = next + nl2;
-                }
-                None => return Ok(None),
-                _ => break,
-            }
-        }
-        if out.len() >= cfg.max_headers {
-            return Err(ParseError::new(
-                K::TooManyHeaders {
-                    limit: cfg.max_headers,
-                },
-                line_start,
-            ));
-        }
-        let mut logical = &buf[line_start..line_end];
-        if logical.last() == Some(&b'\r') {
-            logical = &logical[..logical.len() - 1];
-        }
-        let name_end = logical
-            .iter()
-            .position(|&b| !is_token_byte(b))
-            .unwrap_or(logical.len());
-        if name_end == 0 {
-            return Err(ParseError::new(K::HeaderLine, line_start));
-        }
-        let mut i = name_end;
-        while i < logical.len() && (logical[i] == b' ' || logical[i] == b'\t') {
-            i += 1;
-        }
-        if logical.get(i) != Some(&b':') {
-            return Err(ParseError::new(K::HeaderLine, line_start + i));
-        }
-        let name = core::str::from_utf8(&logical[..name_end])
-            .map_err(|_| ParseError::new(K::HeaderLine, line_start))?;
-        let value = core::str::from_utf8(&logical[i + 1..]).map_err(|_| {
-            ParseError::new(K::HeaderEncoding, line_start).at_header(HeaderName::parse(name))
-        })?;
-        out.push(RawHeader {
-            name,
-            value: value.trim_matches([' ', '\t', '\r', '\n']),
-        });
-        pos = line_end + 1;
-    }
-}
-
-#[cfg(test)]
-pub(crate) fn split_headers_sip_for_test<'a>(
-    buf: &'a [u8],
-    cfg: &ParserConfig,
-) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
-    let mut out = SmallVec::new();
-    Ok(split_headers_sip(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
-}
-
-#[cfg(test)]
-pub(crate) fn split_headers_fast_for_test<'a>(
-    buf: &'a [u8],
-    cfg: &ParserConfig,
-) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
-    let mut out = SmallVec::new();
-    Ok(split_headers(buf, 0, cfg, &mut out)?.map(|n| (n, out.into_vec())))
 }
