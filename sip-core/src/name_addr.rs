@@ -258,15 +258,14 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         i += u + 1;
     }
     let h = chars::run(b, i, &chars::HOST);
-    if h == 0 || !crate::uri::Host::is_valid(&s[i..i + h]) {
+    if h == 0 || !crate::uri::Host::is_valid_run(&b[i..i + h]) {
         return false;
     }
     i += h;
     if b.get(i) == Some(&b':') {
-        let d = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if d == 0 || d > 5 || s[i + 1..i + 1 + d].parse::<u16>().is_err() {
+        let Some(d) = port_digits(&b[i + 1..]) else {
             return false;
-        }
+        };
         i += 1 + d;
     }
     while b.get(i) == Some(&b';') {
@@ -309,6 +308,21 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
             i = v0 + v;
         }
     }
+}
+
+/// The length of the port (`1*5DIGIT`, at most 65535) at the start of
+/// `b`, when there is one.
+pub(crate) fn port_digits(b: &[u8]) -> Option<usize> {
+    let mut v: u32 = 0;
+    let mut d = 0;
+    while d < b.len() && b[d].is_ascii_digit() {
+        v = v * 10 + u32::from(b[d] - b'0');
+        d += 1;
+        if d > 5 {
+            return None;
+        }
+    }
+    (d > 0 && v <= u32::from(u16::MAX)).then_some(d)
 }
 
 /// `display-name = *(token LWS)` followed by `<` (RFC 4475 §3.1.1.6

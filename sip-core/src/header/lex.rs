@@ -16,14 +16,35 @@ pub(crate) fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
-/// Trims LWS on both sides.
+/// [`is_ws`] on a byte.
+#[inline]
+fn is_ws_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Trims LWS on both sides (byte-wise: the white space is ASCII, so the
+/// cuts are on char boundaries).
 pub(crate) fn trim(s: &str) -> &str {
-    s.trim_matches(is_ws)
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && is_ws_byte(b[end - 1]) {
+        end -= 1;
+    }
+    let mut start = 0;
+    while start < end && is_ws_byte(b[start]) {
+        start += 1;
+    }
+    &s[start..end]
 }
 
 /// Trims LWS at the start.
 pub(crate) fn trim_start(s: &str) -> &str {
-    s.trim_start_matches(is_ws)
+    let b = s.as_bytes();
+    let mut start = 0;
+    while start < b.len() && is_ws_byte(b[start]) {
+        start += 1;
+    }
+    &s[start..]
 }
 
 /// `token` characters (RFC 3261 §25.1).
@@ -325,6 +346,14 @@ mod tests {
             name in "(a|b|ab|)",
         ) {
             proptest::prop_assert_eq!(find_param(&s, &name), find_param_reference(&s, &name));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_trims_agree_with_char_trims(s in "[ \t\r\na\u{e9}\u{3000}]{0,8}") {
+            proptest::prop_assert_eq!(trim(&s), s.trim_matches(is_ws));
+            proptest::prop_assert_eq!(trim_start(&s), s.trim_start_matches(is_ws));
         }
     }
 

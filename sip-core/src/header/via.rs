@@ -393,15 +393,14 @@ fn is_plain(s: &str) -> bool {
     }
     let mut i = b.len() - rest.len() + t + 1;
     let h = run(b, i, &HOST);
-    if h == 0 || !Host::is_valid(&s[i..i + h]) {
+    if h == 0 || !Host::is_valid_run(&b[i..i + h]) {
         return false;
     }
     i += h;
     if b.get(i) == Some(&b':') {
-        let d = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if d == 0 || d > 5 || s[i + 1..i + 1 + d].parse::<u16>().is_err() {
+        let Some(d) = crate::name_addr::port_digits(&b[i + 1..]) else {
             return false;
-        }
+        };
         i += 1 + d;
     }
     while b.get(i) == Some(&b';') {
@@ -502,21 +501,20 @@ fn check_params(params: &Params) -> Result<(), HeaderError> {
 
 /// One via-param against its grammar (unknown names are free).
 fn param_ok(name: &str, v: Option<&str>) -> bool {
-    if name.eq_ignore_ascii_case("branch") {
-        v.is_some_and(lex::is_token)
-    } else if name.eq_ignore_ascii_case("received") {
-        v.and_then(lex::parse_ip).is_some()
-    } else if name.eq_ignore_ascii_case("rport") {
-        match v {
+    let n = name.as_bytes();
+    // Dispatch on length and first letter before comparing names.
+    match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
+        (6, b'b') if name.eq_ignore_ascii_case("branch") => v.is_some_and(lex::is_token),
+        (8, b'r') if name.eq_ignore_ascii_case("received") => v.is_some_and(|v| {
+            crate::uri::dotted_quad(v.as_bytes(), false).is_some() || lex::parse_ip(v).is_some()
+        }),
+        (5, b'r') if name.eq_ignore_ascii_case("rport") => match v {
             None => true,
             Some(v) => lex::parse_u16(v).is_some(),
-        }
-    } else if name.eq_ignore_ascii_case("ttl") {
-        v.and_then(lex::parse_u8).is_some()
-    } else if name.eq_ignore_ascii_case("maddr") {
-        v.and_then(lex::parse_host).is_some()
-    } else {
-        true
+        },
+        (3, b't') if name.eq_ignore_ascii_case("ttl") => v.and_then(lex::parse_u8).is_some(),
+        (5, b'm') if name.eq_ignore_ascii_case("maddr") => v.and_then(lex::parse_host).is_some(),
+        _ => true,
     }
 }
 

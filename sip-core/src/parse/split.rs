@@ -12,7 +12,7 @@
 use super::error::{ParseError, ParseErrorKind as K};
 use super::view::{is_token_byte, strip_cr, Framing, RawHeader};
 use super::ParserConfig;
-use crate::header::name::classify;
+use crate::header::name::{classify, classify_prefix};
 use crate::header::HeaderName;
 use crate::uri::chars::TOKEN;
 use smallvec::SmallVec;
@@ -87,8 +87,8 @@ pub(crate) fn split_headers<'a>(
 }
 
 /// The plain block in one pass, or `None` ("ask the grammar"). Every line
-/// is `token *(SP / HTAB) ":" value CRLF` with no CR or LF in the value and
-/// no continuation line, within the limits, and the block is UTF-8: for
+/// is `token *(SP / HTAB) ":" value CRLF` with no control character (CR,
+/// LF, HTAB...) in the value and no continuation line, within the limits, and the block is UTF-8: for
 /// such a block [`split_headers_sip`] gives the same lines.
 fn split_plain<'a>(
     buf: &'a [u8],
@@ -114,24 +114,36 @@ fn split_plain<'a>(
     let b = text.as_bytes();
     let mut p = 0;
     loop {
-        let mut c = p;
-        while c < b.len() && TOKEN[usize::from(b[c])] {
-            c += 1;
-        }
+        let (class, mut c) = match classify_prefix(&b[p..]) {
+            Some((class, len)) => (class, p + len),
+            None => {
+                let mut c = p;
+                while c < b.len() && TOKEN[usize::from(b[c])] {
+                    c += 1;
+                }
+                (classify(&b[p..c]), c)
+            }
+        };
         if c == p {
             // The empty line ending the block.
             return (b.get(p) == Some(&b'\r') && b.get(p + 1) == Some(&b'\n'))
                 .then_some(pos + p + 2);
         }
         let name_end = c;
-        while matches!(b.get(c), Some(b' ' | b'\t')) {
-            c += 1;
-        }
         if b.get(c) != Some(&b':') {
-            return None;
+            while matches!(b.get(c), Some(b' ' | b'\t')) {
+                c += 1;
+            }
+            if b.get(c) != Some(&b':') {
+                return None;
+            }
         }
         c += 1;
-        let cr = c + memchr::memchr2(b'\r', b'\n', &b[c..])?;
+        while matches!(b.get(c), Some(b' ')) {
+            c += 1;
+        }
+        let v0 = c;
+        let cr = first_control(b, c)?;
         if b[cr] != b'\r'
             || b.get(cr + 1) != Some(&b'\n')
             || cr + 1 - p > cfg.max_line_length
@@ -140,11 +152,8 @@ fn split_plain<'a>(
         {
             return None;
         }
-        let (mut v0, mut v1) = (c, cr);
-        while v0 < v1 && matches!(b[v0], b' ' | b'\t') {
-            v0 += 1;
-        }
-        while v1 > v0 && matches!(b[v1 - 1], b' ' | b'\t') {
+        let mut v1 = cr;
+        while v1 > v0 && b[v1 - 1] == b' ' {
             v1 -= 1;
         }
         let name = &text[p..name_end];
@@ -152,9 +161,28 @@ fn split_plain<'a>(
             name,
             value: &text[v0..v1],
         });
-        facts.bytes.push(classify(name.as_bytes()));
+        facts.bytes.push(class);
         p = cr + 2;
     }
+}
+
+/// The index of the first byte below 0x0e (a CR, an LF, an HTAB...) in
+/// `b[from..]`, eight bytes at a time; `None` when there is none.
+fn first_control(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        // High bit set in each byte below 0x0e; the lowest is exact (a
+        // borrow only spreads upwards).
+        let m = w.wrapping_sub(ONES * 0x0e) & !w & HIGH;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c < 0x0e).map(|k| i + k)
 }
 
 /// The SIP header grammar (RFC 3261 §7.3.1, §25.1): `HCOLON = *( SP / HTAB )

@@ -451,7 +451,21 @@ fn parse_start_line<'a>(
         }
         parts.push(rest);
     } else {
-        parts.extend(line.splitn(3, ' '));
+        // `splitn(3, ' ')`
+        let b = line.as_bytes();
+        match memchr::memchr(b' ', b) {
+            None => parts.push(line),
+            Some(i) => {
+                parts.push(&line[..i]);
+                match memchr::memchr(b' ', &b[i + 1..]) {
+                    None => parts.push(&line[i + 1..]),
+                    Some(j) => {
+                        parts.push(&line[i + 1..i + 1 + j]);
+                        parts.push(&line[i + 2 + j..]);
+                    }
+                }
+            }
+        }
     }
     if parts.len() < 3 {
         if parts.len() == 2 && is_version(parts[0]) {

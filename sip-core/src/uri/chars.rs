@@ -78,7 +78,10 @@ pub(crate) fn escaped_at(b: &[u8], i: usize) -> Option<u8> {
 /// Length of the run of bytes of `b[from..]` in `class`.
 #[inline]
 pub(crate) fn run(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
-    b[from..].iter().take_while(|&&c| class[c as usize]).count()
+    let rest = &b[from..];
+    rest.iter()
+        .position(|&c| !class[usize::from(c)])
+        .unwrap_or(rest.len())
 }
 
 /// True for a string of one or more `token` characters.

@@ -70,13 +70,22 @@ impl Host {
         }
         if chars::run(b, 0, &chars::HOST) == b.len() {
             // No `[` or `:` in a run of host characters.
-            return match parse_ipv4(b) {
-                Ipv4::Addr(_) => true,
-                Ipv4::Invalid => false,
-                Ipv4::NotNumeric => valid_hostname(b),
-            };
+            return Host::is_valid_run(b);
         }
         (b[0] == b'[' || memchr::memchr(b':', b).is_some()) && s.parse::<Host>().is_ok()
+    }
+
+    /// [`Host::is_valid`] for a non-empty run of host characters
+    /// (`alphanum / "-" / "."`).
+    pub(crate) fn is_valid_run(b: &[u8]) -> bool {
+        if b.first().is_some_and(u8::is_ascii_digit) && dotted_quad(b, true).is_some() {
+            return true;
+        }
+        match classify_ipv4(b) {
+            Ipv4::Addr(_) => true,
+            Ipv4::Invalid => false,
+            Ipv4::NotNumeric => valid_hostname(b),
+        }
     }
 }
 
@@ -84,7 +93,13 @@ impl Host {
 /// only digits and dots, else a hostname checked against
 /// `hostname = *( domainlabel "." ) toplabel [ "." ]`.
 fn classify(text: &str) -> Option<Host> {
-    match parse_ipv4(text.as_bytes()) {
+    let b = text.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        if let Some(a) = dotted_quad(b, true) {
+            return Some(Host::Ipv4(a));
+        }
+    }
+    match classify_ipv4(b) {
         Ipv4::Addr(a) => Some(Host::Ipv4(a)),
         Ipv4::Invalid => None,
         Ipv4::NotNumeric => valid_hostname(text.as_bytes()).then(|| Host::Domain(text.to_owned())),
@@ -99,8 +114,49 @@ enum Ipv4 {
     NotNumeric,
 }
 
-/// `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each ≤ 255.
-fn parse_ipv4(b: &[u8]) -> Ipv4 {
+/// The usual IPv4 address in one pass: four parts of one to three digits,
+/// each at most 255, separated by dots, nothing else. With
+/// `leading_zeros` false, a part may not start with `0` unless it is `0`
+/// (the form [`Ipv4Addr::from_str`] accepts).
+pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
+    let (o0, i) = octet(b, 0, leading_zeros)?;
+    let (o1, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o2, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o3, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    (i == b.len()).then_some(Ipv4Addr::new(o0, o1, o2, o3))
+}
+
+/// The index after the `.` at `b[i]`.
+#[inline(always)]
+fn dot(b: &[u8], i: usize) -> Option<usize> {
+    (b.get(i) == Some(&b'.')).then_some(i + 1)
+}
+
+/// One to three digits at `b[i..]` worth at most 255, and the index after.
+#[inline(always)]
+fn octet(b: &[u8], i: usize, leading_zeros: bool) -> Option<(u8, usize)> {
+    let digit = |k: usize| match b.get(k) {
+        Some(&c) if c.is_ascii_digit() => Some(u32::from(c - b'0')),
+        _ => None,
+    };
+    let d0 = digit(i)?;
+    let Some(d1) = digit(i + 1) else {
+        return Some((d0 as u8, i + 1));
+    };
+    if d0 == 0 && !leading_zeros {
+        return None;
+    }
+    let Some(d2) = digit(i + 2) else {
+        return Some(((d0 * 10 + d1) as u8, i + 2));
+    };
+    let v = d0 * 100 + d1 * 10 + d2;
+    (v <= 255).then_some((v as u8, i + 3))
+}
+
+/// `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each
+/// ≤ 255; or why not: an invalid address, or not numeric. [`dotted_quad`]
+/// reads the usual address faster.
+fn classify_ipv4(b: &[u8]) -> Ipv4 {
     let mut out = [0u8; 4];
     let mut part = 0;
     let mut digits = 0;
@@ -291,6 +347,21 @@ mod tests {
             "1234.1.1.1",
         ] {
             assert_eq!(h(bad), Err(UriError::BadHost { offset: 0 }), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass IPv4 reader agrees with the general one, and
+        /// without leading zeros with the standard library.
+        #[test]
+        fn dotted_quad_agrees(s in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}[a.]?") {
+            let b = s.as_bytes();
+            if let Some(a) = dotted_quad(b, true) {
+                proptest::prop_assert!(matches!(classify_ipv4(b), Ipv4::Addr(x) if x == a));
+            } else {
+                proptest::prop_assert!(!matches!(classify_ipv4(b), Ipv4::Addr(_)));
+            }
+            proptest::prop_assert_eq!(dotted_quad(b, false), s.parse::<Ipv4Addr>().ok());
         }
     }
 
