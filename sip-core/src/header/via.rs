@@ -243,7 +243,7 @@ impl Via {
     /// Checks `value` exactly as [`Via::parse`] does, without building
     /// the value (no allocation): the parse-time checks use it.
     pub(crate) fn check(value: &str) -> Result<(), HeaderError> {
-        if is_plain(value) {
+        if plain(value).is_some() {
             return Ok(());
         }
         let head = Head::split(value)?;
@@ -283,6 +283,14 @@ impl<'a> ViaRef<'a> {
     /// Checks `value` (one Via value) as [`Via::parse`] does, with the
     /// same errors, and reads it in place: one pass over the parameters.
     pub fn parse(value: &'a str) -> Result<ViaRef<'a>, HeaderError> {
+        match plain(value) {
+            Some(v) => Ok(v),
+            None => ViaRef::parse_general(value),
+        }
+    }
+
+    /// [`ViaRef::parse`] for any value.
+    fn parse_general(value: &'a str) -> Result<ViaRef<'a>, HeaderError> {
         let h = Head::split(value)?;
         if !Host::is_valid(h.host) || h.host.contains(':') && !h.host.starts_with('[') {
             return Err(malformed(NAME, "bad sent-by host"));
@@ -381,49 +389,114 @@ impl<'a> ViaRef<'a> {
 /// quotes and no IPv6 reference: true only for values [`Via::parse`]
 /// accepts (property-tested), false meaning "not sure". Each parameter
 /// still goes through the full via-param rules ([`param_ok`]).
+#[cfg(test)]
 fn is_plain(s: &str) -> bool {
+    plain(s).is_some()
+}
+
+/// The usual Via value read in one pass ([`is_plain`]): the same
+/// [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not sure").
+fn plain(s: &str) -> Option<ViaRef<'_>> {
     use crate::uri::chars::{run, HOST, TOKEN};
     let b = s.as_bytes();
-    let Some(rest) = b.strip_prefix(b"SIP/2.0/") else {
-        return false;
-    };
+    let rest = b.strip_prefix(b"SIP/2.0/")?;
     let t = run(rest, 0, &TOKEN);
     if t == 0 || rest.get(t) != Some(&b' ') {
-        return false;
+        return None;
     }
-    let mut i = b.len() - rest.len() + t + 1;
+    let t0 = b.len() - rest.len();
+    let mut i = t0 + t + 1;
     let h = run(b, i, &HOST);
     if h == 0 || !Host::is_valid_run(&b[i..i + h]) {
-        return false;
+        return None;
     }
+    let mut v = ViaRef {
+        text: s,
+        transport: &s[t0..t0 + t],
+        host: &s[i..i + h],
+        port: None,
+        branch: None,
+        received: None,
+        rport: None,
+        maddr: None,
+    };
     i += h;
     if b.get(i) == Some(&b':') {
-        let Some(d) = crate::name_addr::port_digits(&b[i + 1..]) else {
-            return false;
-        };
+        let d = crate::name_addr::port_digits(&b[i + 1..])?;
+        v.port = lex::parse_u16(&s[i + 1..i + 1 + d]);
         i += 1 + d;
     }
+    let mut seen = [false; 4];
     while b.get(i) == Some(&b';') {
         let n = run(b, i + 1, &TOKEN);
         if n == 0 {
-            return false;
+            return None;
         }
         let name = &s[i + 1..i + 1 + n];
         i += 1 + n;
         let mut value = None;
         if b.get(i) == Some(&b'=') {
-            let v = run(b, i + 1, &TOKEN);
-            if v == 0 {
-                return false;
+            let l = run(b, i + 1, &TOKEN);
+            if l == 0 {
+                return None;
             }
-            value = Some(&s[i + 1..i + 1 + v]);
-            i += 1 + v;
+            value = Some(&s[i + 1..i + 1 + l]);
+            i += 1 + l;
         }
-        if !param_ok(name, value) {
-            return false;
+        // `param_ok` for a value that is a token, and the first of each
+        // name read as `ViaRef::parse` reads it.
+        let (slot, ok) = match known_param(name) {
+            KnownParam::Branch => (0, value.is_some()),
+            KnownParam::Received => (
+                1,
+                value.is_some_and(|v| {
+                    crate::uri::dotted_quad(v.as_bytes(), false).is_some()
+                        || lex::parse_ip(v).is_some()
+                }),
+            ),
+            KnownParam::Rport => (2, value.is_none_or(|v| lex::parse_u16(v).is_some())),
+            KnownParam::Maddr => (3, value.and_then(lex::parse_host).is_some()),
+            KnownParam::Ttl => (4, value.and_then(lex::parse_u8).is_some()),
+            KnownParam::Other => (4, true),
+        };
+        if !ok {
+            return None;
+        }
+        if slot < 4 && !seen[slot] {
+            seen[slot] = true;
+            match slot {
+                0 => v.branch = value,
+                1 => v.received = value,
+                2 => v.rport = Some(value),
+                _ => v.maddr = value,
+            }
         }
     }
-    i == b.len()
+    (i == b.len()).then_some(v)
+}
+
+/// The via-params with a grammar of their own (RFC 3261 §20.42, RFC 3581).
+enum KnownParam {
+    Branch,
+    Received,
+    Rport,
+    Maddr,
+    Ttl,
+    Other,
+}
+
+/// Which via-param `name` is (case-insensitive), dispatching on length
+/// and first letter before comparing.
+fn known_param(name: &str) -> KnownParam {
+    let n = name.as_bytes();
+    match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
+        (6, b'b') if name.eq_ignore_ascii_case("branch") => KnownParam::Branch,
+        (8, b'r') if name.eq_ignore_ascii_case("received") => KnownParam::Received,
+        (5, b'r') if name.eq_ignore_ascii_case("rport") => KnownParam::Rport,
+        (5, b'm') if name.eq_ignore_ascii_case("maddr") => KnownParam::Maddr,
+        (3, b't') if name.eq_ignore_ascii_case("ttl") => KnownParam::Ttl,
+        _ => KnownParam::Other,
+    }
 }
 
 /// The parts of a Via value before its parameters, borrowed.
@@ -501,20 +574,15 @@ fn check_params(params: &Params) -> Result<(), HeaderError> {
 
 /// One via-param against its grammar (unknown names are free).
 fn param_ok(name: &str, v: Option<&str>) -> bool {
-    let n = name.as_bytes();
-    // Dispatch on length and first letter before comparing names.
-    match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
-        (6, b'b') if name.eq_ignore_ascii_case("branch") => v.is_some_and(lex::is_token),
-        (8, b'r') if name.eq_ignore_ascii_case("received") => v.is_some_and(|v| {
+    match known_param(name) {
+        KnownParam::Branch => v.is_some_and(lex::is_token),
+        KnownParam::Received => v.is_some_and(|v| {
             crate::uri::dotted_quad(v.as_bytes(), false).is_some() || lex::parse_ip(v).is_some()
         }),
-        (5, b'r') if name.eq_ignore_ascii_case("rport") => match v {
-            None => true,
-            Some(v) => lex::parse_u16(v).is_some(),
-        },
-        (3, b't') if name.eq_ignore_ascii_case("ttl") => v.and_then(lex::parse_u8).is_some(),
-        (5, b'm') if name.eq_ignore_ascii_case("maddr") => v.and_then(lex::parse_host).is_some(),
-        _ => true,
+        KnownParam::Rport => v.is_none_or(|v| lex::parse_u16(v).is_some()),
+        KnownParam::Ttl => v.and_then(lex::parse_u8).is_some(),
+        KnownParam::Maddr => v.and_then(lex::parse_host).is_some(),
+        KnownParam::Other => true,
     }
 }
 

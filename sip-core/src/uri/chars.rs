@@ -78,10 +78,11 @@ pub(crate) fn escaped_at(b: &[u8], i: usize) -> Option<u8> {
 /// Length of the run of bytes of `b[from..]` in `class`.
 #[inline]
 pub(crate) fn run(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
-    let rest = &b[from..];
-    rest.iter()
-        .position(|&c| !class[usize::from(c)])
-        .unwrap_or(rest.len())
+    let mut i = from;
+    while i < b.len() && class[usize::from(b[i])] {
+        i += 1;
+    }
+    i - from
 }
 
 /// True for a string of one or more `token` characters.
@@ -117,6 +118,16 @@ mod tests {
         ] {
             assert!(t[128..].iter().all(|&x| !x));
             assert!(!t[b' ' as usize] && !t[b'<' as usize] && !t[b'"' as usize]);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn run_counts_the_leading_class_bytes(s in "[a-z;<]{0,12}", from in 0usize..3) {
+            let b = s.as_bytes();
+            let from = from.min(b.len());
+            let want = b[from..].iter().take_while(|&&c| TOKEN[usize::from(c)]).count();
+            proptest::prop_assert_eq!(run(b, from, &TOKEN), want);
         }
     }
 

@@ -16,8 +16,10 @@ fn same_verdict(s: &str) {
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{s:?}"),
         (a, b) => panic!("ViaRef and Via disagree on {s:?}: {a:?} / {b:?}"),
     }
-    if is_plain(s) {
+    if let Some(p) = super::plain(s) {
         assert!(Via::parse(s).is_ok(), "recogniser accepted {s:?}");
+        let general = ViaRef::parse_general(s).unwrap();
+        assert_eq!(format!("{p:?}"), format!("{general:?}"), "{s:?}");
     }
     assert_eq!(
         Via::check(s).is_ok(),
@@ -115,6 +117,8 @@ fn check_agrees_with_parse() {
         "SIP/2.0/UNKNOWN h;branch=z9hG4bK1",
         "FOO/7/UDP h",
         "SIP/2.0/UDP h;x=\u{e9}",
+        "SIP/2.0/UDP h:0099;RPORT;rport=5;Branch=a;branch=b;received=010.0.0.1;maddr=h2;x;ttl=3",
+        "SIP/2.0/UDP h;received=10.0.0.1;received=bad",
     ] {
         same_verdict(s);
     }
@@ -124,6 +128,13 @@ proptest::proptest! {
     #[test]
     fn check_agrees_with_parse_on_any_text(
         s in "SIP/2\\.0/(UDP|TCP|[A-Z]{1,4}) ?[a-z0-9.:\\[\\]-]{0,12}(:[0-9]{0,6})?(;[a-z=;,\"0-9.:\\[\\] -]{0,20})?"
+    ) {
+        same_verdict(&s);
+    }
+
+    #[test]
+    fn plain_reads_the_known_params_as_parse_does(
+        s in "SIP/2\\.0/(UDP|TLS) (h|10\\.0\\.0\\.1|1\\.2\\.3)(:[0-9]{1,6})?(;(branch|Received|rport|ttl|maddr|x)(=[0-9a-z.]{0,12})?){0,4}"
     ) {
         same_verdict(&s);
     }
