@@ -47,6 +47,37 @@ pub(crate) fn trim_start(s: &str) -> &str {
     &s[start..]
 }
 
+/// True when `b[at..at + W]` is `lower[at..at + W]` up to case (`W` is 2,
+/// 4 or 8): one load, one OR and one compare.
+#[inline(always)]
+fn fold_eq_at<const W: usize>(b: &[u8], lower: &[u8], at: usize) -> bool {
+    let load = |s: &[u8]| {
+        let mut a = [0u8; 8];
+        a[..W].copy_from_slice(&s[at..at + W]);
+        u64::from_le_bytes(a)
+    };
+    let mut mask = [0u8; 8];
+    for (m, &c) in mask[..W].iter_mut().zip(&lower[at..at + W]) {
+        *m = if c == b'-' { 0 } else { 0x20 };
+    }
+    (load(b) | u64::from_le_bytes(mask)) == load(lower)
+}
+
+/// True when `b` is `lower` in any case. `lower` holds lower-case letters
+/// and `-` only and is at least two bytes long: ORing 0x20 folds exactly
+/// the upper-case letters onto the lower-case ones, `-` is compared as is.
+#[inline(always)]
+pub(crate) fn eq_lower<const N: usize>(b: &[u8], lower: &[u8; N]) -> bool {
+    if b.len() != N {
+        return false;
+    }
+    match N {
+        8.. => fold_eq_at::<8>(b, lower, 0) && fold_eq_at::<8>(b, lower, N - 8),
+        4.. => fold_eq_at::<4>(b, lower, 0) && fold_eq_at::<4>(b, lower, N - 4),
+        _ => fold_eq_at::<2>(b, lower, 0) && fold_eq_at::<2>(b, lower, N - 2),
+    }
+}
+
 /// `token` characters (RFC 3261 §25.1).
 #[inline]
 pub(crate) fn is_token_byte(b: u8) -> bool {
@@ -354,6 +385,24 @@ mod tests {
         fn byte_trims_agree_with_char_trims(s in "[ \t\r\na\u{e9}\u{3000}]{0,8}") {
             proptest::prop_assert_eq!(trim(&s), s.trim_matches(is_ws));
             proptest::prop_assert_eq!(trim_start(&s), s.trim_start_matches(is_ws));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn eq_lower_is_eq_ignore_ascii_case(s in "(?i)(branch|received|rport|ttl|maddr|call-id)|[a-z\\-\r]{2,9}") {
+            for lower in ["branch", "received", "rport", "ttl", "maddr"] {
+                let want = s.eq_ignore_ascii_case(lower);
+                let got = match lower.len() {
+                    6 => eq_lower(s.as_bytes(), b"branch"),
+                    8 => eq_lower(s.as_bytes(), b"received"),
+                    3 => eq_lower(s.as_bytes(), b"ttl"),
+                    _ if lower == "rport" => eq_lower(s.as_bytes(), b"rport"),
+                    _ => eq_lower(s.as_bytes(), b"maddr"),
+                };
+                proptest::prop_assert_eq!(got, want, "{} vs {}", s, lower);
+            }
+            proptest::prop_assert_eq!(eq_lower(s.as_bytes(), b"call-id"), s.eq_ignore_ascii_case("call-id"));
         }
     }
 

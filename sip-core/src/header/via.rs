@@ -489,12 +489,12 @@ enum KnownParam {
 /// and first letter before comparing.
 fn known_param(name: &str) -> KnownParam {
     let n = name.as_bytes();
-    match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
-        (6, b'b') if name.eq_ignore_ascii_case("branch") => KnownParam::Branch,
-        (8, b'r') if name.eq_ignore_ascii_case("received") => KnownParam::Received,
-        (5, b'r') if name.eq_ignore_ascii_case("rport") => KnownParam::Rport,
-        (5, b'm') if name.eq_ignore_ascii_case("maddr") => KnownParam::Maddr,
-        (3, b't') if name.eq_ignore_ascii_case("ttl") => KnownParam::Ttl,
+    match n.len() {
+        6 if lex::eq_lower(n, b"branch") => KnownParam::Branch,
+        8 if lex::eq_lower(n, b"received") => KnownParam::Received,
+        5 if lex::eq_lower(n, b"rport") => KnownParam::Rport,
+        5 if lex::eq_lower(n, b"maddr") => KnownParam::Maddr,
+        3 if lex::eq_lower(n, b"ttl") => KnownParam::Ttl,
         _ => KnownParam::Other,
     }
 }

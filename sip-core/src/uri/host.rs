@@ -354,7 +354,7 @@ mod tests {
         /// The one-pass IPv4 reader agrees with the general one, and
         /// without leading zeros with the standard library.
         #[test]
-        fn dotted_quad_agrees(s in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}[a.]?") {
+        fn dotted_quad_agrees(s in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}[a.]?|[0-9]{13,16}") {
             let b = s.as_bytes();
             if let Some(a) = dotted_quad(b, true) {
                 proptest::prop_assert!(matches!(classify_ipv4(b), Ipv4::Addr(x) if x == a));
