@@ -196,6 +196,11 @@ pub(crate) fn comment_end(s: &str) -> Option<usize> {
 /// bracketed IPv6 reference (RFC 5118), an IPv4 address, or a hostname.
 /// A bare IPv6 address is refused (it is only allowed in `received`).
 pub(crate) fn parse_host(s: &str) -> Option<Host> {
+    if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        if let Some(a) = crate::uri::dotted_quad(s.as_bytes(), true) {
+            return Some(Host::Ipv4(a));
+        }
+    }
     if !s.starts_with('[') && s.contains(':') {
         return None;
     }

@@ -64,33 +64,27 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
             continue;
         }
         // Via and Contact are lists (RFC 3261 §7.3.1).
-        let list = kind == 0 || kind == 6;
-        let mut check = |v: &str| match parse_one(kind, v) {
+        let result = if kind != 0 && kind != 6 {
+            parse_one(kind, &h.value)
+        } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
+            // One value: what `split_comma` would give.
+            match trim_sp_ht(&h.value) {
+                "" => Ok(None),
+                v => parse_one(kind, v),
+            }
+        } else {
+            split_comma(&h.value)
+                .map(|v| parse_one(kind, v))
+                .find(Result::is_err)
+                .unwrap_or(Ok(None))
+        };
+        match result {
             Ok(m) => {
                 if m.is_some() && cseq_method.is_none() {
                     cseq_method = m;
                 }
-                true
             }
-            Err(e) => {
-                first[kind] = Some(e);
-                false
-            }
-        };
-        if !list {
-            check(&h.value);
-        } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
-            // One value: what `split_comma` would give.
-            let v = h.value.trim_matches([' ', '\t']);
-            if !v.is_empty() {
-                check(v);
-            }
-        } else {
-            for v in split_comma(&h.value) {
-                if !check(v) {
-                    break;
-                }
-            }
+            Err(e) => first[kind] = Some(e),
         }
     }
     if let Some(i) = count.iter().position(|&c| c > 1) {
@@ -115,6 +109,20 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// Trims spaces and tabs, byte-wise.
+fn trim_sp_ht(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = 0;
+    while start < end && matches!(b[start], b' ' | b'\t') {
+        start += 1;
+    }
+    &s[start..end]
 }
 
 /// The typed headers checked at parse time, in reporting priority.
