@@ -195,8 +195,32 @@ fn classify_ipv4(b: &[u8]) -> Ipv4 {
 
 /// `hostname = *( domainlabel "." ) toplabel [ "." ]` over bytes already
 /// known to be `alphanum / "-" / "."`: labels are non-empty, start and end
-/// with an alphanumeric, and the top label starts with a letter.
+/// with an alphanumeric, and the top label starts with a letter. With only
+/// those bytes, that is: the first and last bytes are alphanumeric, so is
+/// each neighbour of a dot, and the byte after the last dot is a letter.
 fn valid_hostname(b: &[u8]) -> bool {
+    let b = b.strip_suffix(b".").unwrap_or(b);
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+        return false;
+    }
+    let mut top = 0;
+    for i in 1..b.len() - 1 {
+        if b[i] == b'.' {
+            if !b[i - 1].is_ascii_alphanumeric() || !b[i + 1].is_ascii_alphanumeric() {
+                return false;
+            }
+            top = i + 1;
+        }
+    }
+    b[top].is_ascii_alphabetic()
+}
+
+/// The label-by-label reading [`valid_hostname`] must agree with.
+#[cfg(test)]
+fn valid_hostname_reference(b: &[u8]) -> bool {
     let b = b.strip_suffix(b".").unwrap_or(b);
     let mut label_start = 0;
     let mut prev = b'.';
@@ -362,6 +386,16 @@ mod tests {
                 proptest::prop_assert!(!matches!(classify_ipv4(b), Ipv4::Addr(_)));
             }
             proptest::prop_assert_eq!(dotted_quad(b, false), s.parse::<Ipv4Addr>().ok());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn valid_hostname_agrees(s in "[a1.\\-]{0,8}") {
+            proptest::prop_assert_eq!(
+                valid_hostname(s.as_bytes()),
+                valid_hostname_reference(s.as_bytes())
+            );
         }
     }
 
