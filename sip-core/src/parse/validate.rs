@@ -111,6 +111,25 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// [`CallId::parse`](crate::header::CallId)'s verdict without building
+/// the value: `callid = word ["@" word]` (RFC 3261 §25.1).
+fn check_call_id(value: &str) -> Result<(), HeaderError> {
+    use crate::uri::chars::{run, WORD};
+    let s = crate::header::lex::non_empty(value, "Call-ID")?.as_bytes();
+    let n = run(s, 0, &WORD);
+    let ok = n > 0
+        && (n == s.len()
+            || (s[n] == b'@' && {
+                let m = run(s, n + 1, &WORD);
+                m > 0 && n + 1 + m == s.len()
+            }));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::header::lex::malformed("Call-ID", "not word[@word]"))
+    }
+}
+
 /// Trims spaces and tabs, byte-wise.
 fn trim_sp_ht(s: &str) -> &str {
     let b = s.as_bytes();
@@ -137,7 +156,7 @@ const TYPED: [HeaderName; 7] = [
 ];
 
 fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderError> {
-    use crate::header::{CSeq, CallId, Contact, From, MaxForwards, To, Via};
+    use crate::header::{CSeq, Contact, From, MaxForwards, To, Via};
     match kind {
         0 => Via::check(value).map(|_| None),
         1 | 2 | 6 if crate::name_addr::is_plain_name_addr(crate::header::lex::trim(value)) => {
@@ -145,7 +164,7 @@ fn parse_one(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderEr
         }
         1 => From::parse(value).map(|_| None),
         2 => To::parse(value).map(|_| None),
-        3 => CallId::parse(value).map(|_| None),
+        3 => check_call_id(value).map(|_| None),
         4 => CSeq::parse(value).map(|c| Some(c.method)),
         5 => MaxForwards::parse(value).map(|_| None),
         _ => Contact::parse(value).map(|_| None),
@@ -266,6 +285,14 @@ pub fn accepts(req: &Request, media_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn call_id_check_agrees_with_parse(s in "[ a-z0-9@<>{}()/:?\\[\\]\\\\\";,=\u{e9}\t]{0,12}") {
+            use crate::header::{CallId, TypedHeader};
+            proptest::prop_assert_eq!(check_call_id(&s), CallId::parse(&s).map(|_| ()));
+        }
+    }
 
     #[test]
     fn dates() {

@@ -41,6 +41,8 @@ pub(crate) static HEADER_VALUE: [bool; 256] = table(&[ALNUM, MARK, b"[]/?:+$@"])
 pub(crate) static HOST: [bool; 256] = table(&[ALNUM, b"-."]);
 /// `token` (RFC 3261 §25.1).
 pub(crate) static TOKEN: [bool; 256] = table(&[ALNUM, b"-.!%*_+`'~"]);
+/// `word` (RFC 3261 §25.1): token characters and `( ) < > : \ " / [ ] ? { }`.
+pub(crate) static WORD: [bool; 256] = table(&[ALNUM, b"-.!%*_+`'~()<>:\\\"/[]?{}"]);
 /// Unquoted `gen-value` characters: `token / host` (host adds `[`, `]`, `:`).
 pub(crate) static GEN_VALUE: [bool; 256] = table(&[ALNUM, b"-.!%*_+`'~[]:"]);
 /// `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )` after the first byte.
