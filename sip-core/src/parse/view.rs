@@ -419,11 +419,18 @@ pub(crate) fn strip_cr<'a>(line: &'a [u8], cfg: &ParserConfig) -> Option<&'a [u8
 }
 
 fn parse_content_length(v: &str) -> Option<usize> {
-    let v = v.trim_matches([' ', '\t']);
-    if v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
+    let mut b = v.as_bytes();
+    while let [b' ' | b'\t', rest @ ..] = b {
+        b = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = b {
+        b = rest;
+    }
+    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    v.parse().ok()
+    let n = b.iter().fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
+    usize::try_from(n).ok()
 }
 
 fn parse_start_line<'a>(
@@ -534,15 +541,36 @@ fn is_version(s: &str) -> bool {
     if !starts_with_version(s) {
         return false;
     }
-    let Some((a, b)) = s[4..].split_once('.') else {
-        return false;
-    };
-    !a.is_empty()
-        && !b.is_empty()
-        && a.bytes().all(|c| c.is_ascii_digit())
-        && b.bytes().all(|c| c.is_ascii_digit())
+    let b = &s.as_bytes()[4..];
+    let a = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    a > 0 && b.get(a) == Some(&b'.') && b.len() > a + 1 && b[a + 1..].iter().all(u8::is_ascii_digit)
 }
 
 fn is_v2(s: &str) -> bool {
     s.len() == 7 && s[4..] == *"2.0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The byte-wise readers agree with the string-method readings.
+        #[test]
+        fn version_and_length_readers_agree(s in "(SIP/|sip/|)[0-9 .\t]{0,12}") {
+            let version = starts_with_version(&s)
+                && s[4..].split_once('.').is_some_and(|(a, b)| {
+                    !a.is_empty()
+                        && !b.is_empty()
+                        && a.bytes().all(|c| c.is_ascii_digit())
+                        && b.bytes().all(|c| c.is_ascii_digit())
+                });
+            proptest::prop_assert_eq!(is_version(&s), version);
+            let v = s.trim_matches([' ', '\t']);
+            let length = (!v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| v.parse::<usize>().ok())
+                .flatten();
+            proptest::prop_assert_eq!(parse_content_length(&s), length);
+        }
+    }
 }
