@@ -47,6 +47,14 @@ macro_rules! header_names {
                 }
             }
 
+            /// The known name of class `class`, built directly (no clone).
+            fn known_of_class(class: u8) -> Option<HeaderName> {
+                match class {
+                    $(class_of::$variant => Some(HeaderName::$variant),)*
+                    _ => None,
+                }
+            }
+
             /// The class of this name: its index in [`KNOWN`], or [`OTHER`].
             pub(crate) fn class(&self) -> u8 {
                 match self {
@@ -61,6 +69,12 @@ macro_rules! header_names {
         #[allow(dead_code)]
         pub(crate) enum Class {
             $($variant,)*
+        }
+
+        /// The classes as constants, usable as patterns.
+        #[allow(non_upper_case_globals)]
+        mod class_of {
+            $(pub(super) const $variant: u8 = super::Class::$variant as u8;)*
         }
 
         /// The known names in class order ([`HeaderName::class`]).
@@ -150,8 +164,8 @@ impl HeaderName {
 
     /// The name of class `class` ([`classify`]) written `name`.
     pub(crate) fn of_class(class: u8, name: &str) -> HeaderName {
-        match KNOWN.get(usize::from(class)) {
-            Some(h) => h.clone(),
+        match HeaderName::known_of_class(class) {
+            Some(h) => h,
             None => HeaderName::Other(name.into()),
         }
     }
