@@ -206,7 +206,12 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         t
     };
     let b = s.as_bytes();
-    let mut i = skip_lws(b, 0);
+    // `skip_lws` only where there is white space to skip.
+    let lws = |i: usize| match b.get(i) {
+        Some(b' ' | b'\t' | b'\r' | b'\n') => skip_lws(b, i),
+        _ => i,
+    };
+    let mut i = lws(0);
     // Display name.
     match b.get(i) {
         Some(b'<') => {}
@@ -222,14 +227,14 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
             if b.get(i) != Some(&b'"') {
                 return false;
             }
-            i = skip_lws(b, i + 1);
+            i = lws(i + 1);
         }
         Some(_) => loop {
             let n = chars::run(b, i, &chars::TOKEN);
             if n == 0 || b.get(i + n) == Some(&b':') {
                 return false;
             }
-            let j = skip_lws(b, i + n);
+            let j = lws(i + n);
             if j == i + n {
                 return false;
             }
@@ -288,19 +293,19 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     i += 1;
     // Header parameters.
     loop {
-        let j = skip_lws(b, i);
+        let j = lws(i);
         if b.get(j) != Some(&b';') {
             return j == b.len();
         }
-        let n0 = skip_lws(b, j + 1);
+        let n0 = lws(j + 1);
         let n = chars::run(b, n0, &chars::TOKEN);
         if n == 0 {
             return false;
         }
         i = n0 + n;
-        let k = skip_lws(b, i);
+        let k = lws(i);
         if b.get(k) == Some(&b'=') {
-            let v0 = skip_lws(b, k + 1);
+            let v0 = lws(k + 1);
             let v = chars::run(b, v0, &chars::GEN_VALUE);
             if v == 0 {
                 return false;
