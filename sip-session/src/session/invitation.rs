@@ -287,7 +287,9 @@ fn dialog_response(
 ) -> Option<Response> {
     let u = s.uas.as_ref()?;
     let invite = u.invite.as_ref()?;
-    let mut r = core.response(invite, status, Some(&u.local_tag));
+    // Room for Contact, `extra` and what a 2xx adds (Allow, Supported,
+    // Content-Type, session timer).
+    let mut r = core.response_sized(invite, status, Some(&u.local_tag), 6 + extra.len());
     r.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     for rr in invite.headers.get_all(&HeaderName::RecordRoute) {

@@ -9,7 +9,7 @@ use crate::ids::{IdMap, RequestId, SessionId};
 use crate::session::SessionData;
 use crate::timers::{SessionTimer, TimerOwner, TimerQueue};
 use sip_core::dialog::DialogId;
-use sip_core::header::{HeaderName, Route, TypedHeader};
+use sip_core::header::{HeaderName, Headers, Route, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::random::KeyedMap;
 use sip_core::random::TokenSource;
@@ -151,6 +151,8 @@ pub(crate) struct Core {
     pub deferred: Vec<Deferred>,
     /// 2xx responses of ended sessions still waiting for their ACK.
     pub pending_acks: super::pending_ack::PendingAcks,
+    /// Reused buffer (a drawn tag not used).
+    pub scratch: String,
 }
 
 impl Core {
@@ -179,12 +181,20 @@ impl Core {
         status: StatusCode,
         tag: Option<&str>,
     ) -> Response {
-        let mut r = sip_core::Response::from_request(req, status);
-        if status != StatusCode::TRYING {
-            if let Some(tag) = tag {
-                add_to_tag(&mut r, tag);
-            }
-        }
+        self.response_sized(req, status, tag, 0)
+    }
+
+    /// [`response`](Self::response) with room for `extra` more header
+    /// lines (those the caller adds), so that adding them does not grow
+    /// the list.
+    pub(crate) fn response_sized(
+        &self,
+        req: &Request,
+        status: StatusCode,
+        tag: Option<&str>,
+        extra: usize,
+    ) -> Response {
+        let mut r = response_to(req, status, tag.map(ToTag::Given), extra, None);
         if let Some(ua) = &self.wire.user_agent {
             r.headers.push(HeaderName::Server, ua.clone());
         }
@@ -213,8 +223,14 @@ impl Core {
         req: &Request,
         status: StatusCode,
     ) {
-        let tag = self.tokens.tag();
-        let mut r = self.response(req, status, Some(&tag));
+        // A fresh tag is drawn whether or not the To takes it.
+        let mut r = response_to(
+            req,
+            status,
+            Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
+            4,
+            self.wire.user_agent.as_deref(),
+        );
         let options_ok = status.is_success() && req.method == sip_core::Method::Options;
         if status == StatusCode::METHOD_NOT_ALLOWED || options_ok {
             r.headers.push(HeaderName::Allow, self.wire.allow.clone());
@@ -364,6 +380,88 @@ pub(crate) fn add_to_tag(r: &mut Response, tag: &str) {
     }
 }
 
+/// The To tag a response gets when the request's To has none.
+pub(crate) enum ToTag<'a> {
+    /// This tag.
+    Given(&'a str),
+    /// A fresh tag drawn from the token source (always drawn, taken or
+    /// not, so that the token sequence does not depend on the request),
+    /// written straight into the To value; `scratch` takes it when the To
+    /// keeps its own.
+    Fresh(&'a mut TokenSource, &'a mut String),
+}
+
+/// Length of a tag from [`TokenSource::tag`].
+const TAG_LEN: usize = 10;
+
+/// A response to `req` (RFC 3261 §8.2.6.2): the same lines as
+/// `Response::from_request` (Via, From, To, Call-ID and CSeq in the order
+/// of the request, Timestamp for a 100), with `;tag=` added to the first
+/// To when it has none and the status is not 100 (as `add_to_tag` does),
+/// then Server when `server` is given. Built with room for `extra` more
+/// lines, and the tagged To written once at its final size.
+pub(crate) fn response_to(
+    req: &Request,
+    status: StatusCode,
+    mut tag: Option<ToTag<'_>>,
+    extra: usize,
+    server: Option<&str>,
+) -> Response {
+    let trying = status == StatusCode::TRYING;
+    let mut headers = Headers::with_capacity(8 + extra);
+    let mut first_to = true;
+    for h in &req.headers {
+        match h.name {
+            HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
+                headers.push(h.name.clone(), h.value.clone());
+            }
+            HeaderName::To => {
+                let tagged = first_to && !trying && sip_core::header::To::tag_of(&h.value).is_none();
+                first_to = false;
+                let value = match (&mut tag, tagged) {
+                    (Some(ToTag::Given(t)), true) => {
+                        let mut v = String::with_capacity(h.value.len() + 5 + t.len());
+                        v.push_str(&h.value);
+                        v.push_str(";tag=");
+                        v.push_str(t);
+                        v
+                    }
+                    (Some(ToTag::Fresh(tokens, _)), true) => {
+                        let mut v = String::with_capacity(h.value.len() + 5 + TAG_LEN);
+                        v.push_str(&h.value);
+                        v.push_str(";tag=");
+                        tokens.fill_token(&mut v, TAG_LEN);
+                        tag = None;
+                        v
+                    }
+                    _ => h.value.clone(),
+                };
+                headers.push(HeaderName::To, value);
+            }
+            _ => {}
+        }
+    }
+    if let Some(ToTag::Fresh(tokens, scratch)) = tag {
+        scratch.clear();
+        tokens.fill_token(scratch, TAG_LEN);
+    }
+    // RFC 3261 §8.2.6.1: a 100 Trying copies Timestamp.
+    if trying {
+        if let Some(ts) = req.headers.get(&HeaderName::Timestamp) {
+            headers.push(HeaderName::Timestamp, ts);
+        }
+    }
+    if let Some(ua) = server {
+        headers.push(HeaderName::Server, ua);
+    }
+    Response {
+        status,
+        reason: status.default_reason().to_owned(),
+        headers,
+        body: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +476,83 @@ mod tests {
                 wire.tagged_from("a1b2"),
                 wire.from.clone().with_tag("a1b2").to_string()
             );
+        }
+    }
+
+    fn requests() -> Vec<Request> {
+        let texts = [
+            "INVITE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/UDP a.example;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP p.example;branch=z9hG4bK2, SIP/2.0/UDP q.example;branch=z9hG4bK3\r\nMax-Forwards: 70\r\nFrom: <sip:alice@a.example>;tag=1\r\nTo: \"Bob\" <sip:bob@b.example>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nTimestamp: 54\r\nContact: <sip:alice@a.example>\r\nContent-Length: 0\r\n\r\n",
+            "BYE sip:bob@b.example SIP/2.0\r\nv: SIP/2.0/UDP a.example;branch=z9hG4bK4\r\nt: <sip:bob@b.example>;tag=xyz\r\nf: <sip:alice@a.example>;tag=1\r\ni: c1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+        ];
+        let mut v: Vec<Request> = texts
+            .iter()
+            .map(|t| match sip_core::parse::parse_message(t.as_bytes()).unwrap() {
+                sip_core::Message::Request(r) => r,
+                _ => unreachable!(),
+            })
+            .collect();
+        // Built by hand: the parser refuses two To lines.
+        let mut odd = Request::new(
+            sip_core::Method::Options,
+            Uri::parse("sip:bob@b.example").unwrap(),
+        );
+        for (n, val) in [
+            (HeaderName::Via, "SIP/2.0/UDP a.example;branch=z9hG4bK5"),
+            (HeaderName::To, "<sip:bob@b.example>;tag="),
+            (HeaderName::To, "<sip:carol@b.example>"),
+            (HeaderName::From, "<sip:alice@a.example>;tag=1"),
+            (HeaderName::CallId, "c2"),
+            (HeaderName::CSeq, "3 OPTIONS"),
+        ] {
+            odd.headers.push(n, val);
+        }
+        v.push(odd);
+        v
+    }
+
+    /// `response_to` builds what `Response::from_request`, `add_to_tag`
+    /// and a pushed Server header build, and draws the same tokens as
+    /// `TokenSource::tag` for a fresh tag.
+    #[test]
+    fn response_to_matches_from_request() {
+        let statuses = [
+            StatusCode::TRYING,
+            StatusCode::RINGING,
+            StatusCode::OK,
+            StatusCode::CALL_DOES_NOT_EXIST,
+        ];
+        for req in requests() {
+            for status in statuses {
+                for server in [None, Some("ua/1")] {
+                    let expected = |tag: Option<&str>| {
+                        let mut r = Response::from_request(&req, status);
+                        if status != StatusCode::TRYING {
+                            if let Some(tag) = tag {
+                                add_to_tag(&mut r, tag);
+                            }
+                        }
+                        if let Some(s) = server {
+                            r.headers.push(HeaderName::Server, s);
+                        }
+                        r
+                    };
+                    assert_eq!(response_to(&req, status, None, 0, server), expected(None));
+                    let given = response_to(&req, status, Some(ToTag::Given("t1")), 3, server);
+                    assert_eq!(given, expected(Some("t1")));
+                    let mut a = TokenSource::from_seed(9);
+                    let mut b = TokenSource::from_seed(9);
+                    let mut scratch = String::new();
+                    let fresh = response_to(
+                        &req,
+                        status,
+                        Some(ToTag::Fresh(&mut a, &mut scratch)),
+                        0,
+                        server,
+                    );
+                    assert_eq!(fresh, expected(Some(&b.tag())));
+                    assert_eq!(a.next_u64(), b.next_u64());
+                }
+            }
         }
     }
 }

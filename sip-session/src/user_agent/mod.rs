@@ -103,6 +103,7 @@ impl UserAgent {
                 requests: IdMap::default(),
                 deferred: Vec::new(),
                 pending_acks: pending_ack::PendingAcks::new(hash),
+                scratch: String::new(),
             },
             sessions: SessionTable::default(),
             roles: crate::roles::Roles::default(),
