@@ -125,14 +125,14 @@ impl Wire {
         }
     }
 
-    /// The From value of a new request: `from` with `;tag=` (the same
-    /// text as formatting `from.with_tag(tag)`, `from` having no
-    /// parameters).
-    pub(crate) fn tagged_from(&self, tag: &str) -> String {
-        let mut v = String::with_capacity(self.from_value.len() + 5 + tag.len());
+    /// The From value of a new request: `from` with `;tag=` and a fresh
+    /// tag drawn from `tokens` (the same text as formatting
+    /// `from.with_tag(tokens.tag())`, `from` having no parameters).
+    pub(crate) fn tagged_from(&self, tokens: &mut TokenSource) -> String {
+        let mut v = String::with_capacity(self.from_value.len() + 5 + TAG_LEN);
         v.push_str(&self.from_value);
         v.push_str(";tag=");
-        v.push_str(tag);
+        tokens.fill_token(&mut v, TAG_LEN);
         v
     }
 }
@@ -370,16 +370,6 @@ impl Core {
     }
 }
 
-/// Adds `;tag=` to the To of `r` unless it has one (RFC 3261 §8.2.6.2).
-pub(crate) fn add_to_tag(r: &mut Response, tag: &str) {
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        if sip_core::header::To::tag_of(to).is_none() {
-            to.push_str(";tag=");
-            to.push_str(tag);
-        }
-    }
-}
-
 /// The To tag a response gets when the request's To has none.
 pub(crate) enum ToTag<'a> {
     /// This tag.
@@ -466,16 +456,30 @@ pub(crate) fn response_to(
 mod tests {
     use super::*;
 
+    /// Adds `;tag=` to the To of `r` unless it has one (RFC 3261
+    /// §8.2.6.2): what `response_to` does, the long way.
+    fn add_to_tag(r: &mut Response, tag: &str) {
+        if let Some(to) = r.headers.get_mut(&HeaderName::To) {
+            if sip_core::header::To::tag_of(to).is_none() {
+                to.push_str(";tag=");
+                to.push_str(tag);
+            }
+        }
+    }
+
     #[test]
     fn tagged_from_is_the_tagged_name_addr() {
         let mut cfg = UserAgentConfig::default();
         for name in [None, Some("Alice"), Some("Alice \"A\" Smith")] {
             cfg.display_name = name.map(str::to_owned);
             let wire = Wire::new(&cfg);
+            let mut a = TokenSource::from_seed(3);
+            let mut b = TokenSource::from_seed(3);
             assert_eq!(
-                wire.tagged_from("a1b2"),
-                wire.from.clone().with_tag("a1b2").to_string()
+                wire.tagged_from(&mut a),
+                wire.from.clone().with_tag(&b.tag()).to_string()
             );
+            assert_eq!(a.next_u64(), b.next_u64());
         }
     }
 

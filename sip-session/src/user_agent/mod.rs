@@ -267,7 +267,7 @@ impl UserAgent {
         let id = self.sessions.next_id();
         let live = self.sessions.len();
         let s = inviter::invite(&mut self.core, now, id, live, target, options)?;
-        Ok(self.sessions.insert(Box::new(s)))
+        Ok(self.sessions.insert(s))
     }
 
     /// A read-only view of a session; `None` once it is gone (a

@@ -227,23 +227,27 @@ pub(crate) fn invite(
     live_sessions: usize,
     target: Uri,
     opts: InviteOptions,
-) -> Result<SessionData, InviteError> {
+) -> Result<Box<SessionData>, InviteError> {
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let tag = core.tokens.tag();
     let from_value = if opts.anonymous {
+        let tag = core.tokens.tag();
         let anonymous =
             NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
                 .with_display_name("Anonymous");
         value_of(&anonymous.with_tag(&tag))
     } else {
-        core.wire.tagged_from(&tag)
+        core.wire.tagged_from(&mut core.tokens)
     };
     let to_value = match &opts.to {
         Some(to) => value_of(to),
         // The target as a name-addr without display name or parameters.
-        None => format!("<{target}>"),
+        None => {
+            let mut v = String::with_capacity(64);
+            let _ = write!(v, "<{target}>");
+            v
+        }
     };
     let mut req = Request::new(Method::Invite, target);
     let h = &mut req.headers;
@@ -251,8 +255,12 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    h.push(HeaderName::From, from_value.clone());
-    h.push(HeaderName::To, to_value.clone());
+    // Exact copies: the session keeps the identities (boxed without a
+    // reallocation) and the request gets its own.
+    let local: Box<str> = from_value.as_str().into();
+    let remote: Box<str> = to_value.as_str().into();
+    h.push(HeaderName::From, from_value);
+    h.push(HeaderName::To, to_value);
     h.push(HeaderName::CallId, core.tokens.call_id());
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, core.wire.contact.clone());
@@ -272,7 +280,7 @@ pub(crate) fn invite(
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
-    let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
+    let mut s = Box::new(SessionData::new(id, true, local, remote));
     if let Some(b) = opts.body {
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
