@@ -75,27 +75,54 @@ pub(crate) enum BodyKind {
 /// `application/sdp` (and every type in `accepted`) is `session`, others
 /// `render` (RFC 3261 §20.11).
 pub(crate) fn classify(headers: &Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -> BodyKind {
+    match kind(headers, body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body.to_vec())),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
+    }
+}
+
+/// [`classify`] of a body the caller gives up: a session description
+/// takes the bytes without copying them.
+pub(crate) fn classify_owned(
+    headers: &Headers,
+    body: Vec<u8>,
+    accepts: impl Fn(&str) -> bool,
+) -> BodyKind {
+    match kind(headers, &body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body)),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
+    }
+}
+
+/// [`BodyKind`] without the body: the content type of a session one.
+enum Kind<'a> {
+    None,
+    Session(&'a str),
+    Unsupported,
+    Other,
+}
+
+fn kind<'a>(headers: &'a Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -> Kind<'a> {
     if body.is_empty() {
-        return BodyKind::None;
+        return Kind::None;
     }
     let ct = headers.get(&HeaderName::ContentType).unwrap_or("").trim();
-    let disposition = headers.get(&HeaderName::ContentDisposition).map(|d| {
-        d.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    });
+    let disposition = headers
+        .get(&HeaderName::ContentDisposition)
+        .map(|d| d.split(';').next().unwrap_or("").trim());
     let accepted = accepts(ct);
-    let session = match disposition.as_deref() {
-        Some("session") => true,
-        Some(_) => false,
+    let session = match disposition {
+        Some(d) => d.eq_ignore_ascii_case("session"),
         None => accepted,
     };
     match (session, accepted) {
-        (false, _) => BodyKind::Other,
-        (true, true) => BodyKind::Session(Body::new(ct, body.to_vec())),
-        (true, false) => BodyKind::Unsupported,
+        (false, _) => Kind::Other,
+        (true, true) => Kind::Session(ct),
+        (true, false) => Kind::Unsupported,
     }
 }
 
@@ -153,5 +180,22 @@ mod tests {
             ),
             BodyKind::Session(_)
         ));
+    }
+
+    #[test]
+    fn classify_owned_agrees_with_classify() {
+        let cts = [None, Some("application/sdp"), Some("text/plain"), Some("Application/SDP ; x=1")];
+        let cds = [None, Some("session"), Some("Session;handling=required"), Some("render")];
+        for ct in cts {
+            for cd in cds {
+                for body in [&b""[..], b"v=0"] {
+                    let h = h(ct, cd);
+                    assert_eq!(
+                        classify(&h, body, sdp_only),
+                        classify_owned(&h, body.to_vec(), sdp_only)
+                    );
+                }
+            }
+        }
     }
 }

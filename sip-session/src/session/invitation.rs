@@ -218,7 +218,7 @@ pub(crate) fn create(
         Rel100::None
     };
     let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
-    let mut s = SessionData::new(id, false, to, from);
+    let mut s = Box::new(SessionData::new(id, false, to, from));
     s.asserted_identity = req
         .headers
         .typed::<PAssertedIdentity>()
@@ -274,7 +274,7 @@ pub(crate) fn create(
     if core.cfg.send_initial_provisional && rel100 != Rel100::Required {
         let _ = progress(core, &mut s, now, ProgressOptions::default());
     }
-    NewInvite::Session(Box::new(s))
+    NewInvite::Session(s)
 }
 
 /// A response to the INVITE with the To tag, Contact and the copied

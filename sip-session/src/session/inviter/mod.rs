@@ -100,10 +100,17 @@ pub(crate) fn forget_forks<'a>(
     keep: Option<&sip_core::dialog::DialogId>,
 ) {
     for f in forks {
-        let d = f.dialog.id();
-        if Some(d) != keep && core.dialogs.get(d) == Some(&id) {
-            core.dialogs.remove(d);
+        if Some(f.dialog.id()) != keep {
+            unindex(core, id, &f.dialog);
         }
+    }
+}
+
+/// Removes `dialog` from the dialog index if it names session `id` there.
+pub(crate) fn unindex(core: &mut Core, id: SessionId, dialog: &Dialog) {
+    let d = dialog.id();
+    if core.dialogs.get(d) == Some(&id) {
+        core.dialogs.remove(d);
     }
 }
 
@@ -163,8 +170,9 @@ pub(crate) struct InviterData {
     pub over_tls: bool,
     pub early_media: bool,
     pub forks: Vec<Fork>,
-    /// The ACK sent for each 2xx, by To tag, re-sent on retransmissions.
-    pub acks: Vec<(Box<str>, Request)>,
+    /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
+    /// on retransmissions.
+    pub acks: Vec<Request>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -198,7 +206,7 @@ impl InviterData {
             + self
                 .acks
                 .iter()
-                .map(|(t, a)| t.len() + req(a) + 48)
+                .map(|a| req(a) + 32)
                 .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
             + self
