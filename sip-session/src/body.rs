@@ -184,8 +184,18 @@ mod tests {
 
     #[test]
     fn classify_owned_agrees_with_classify() {
-        let cts = [None, Some("application/sdp"), Some("text/plain"), Some("Application/SDP ; x=1")];
-        let cds = [None, Some("session"), Some("Session;handling=required"), Some("render")];
+        let cts = [
+            None,
+            Some("application/sdp"),
+            Some("text/plain"),
+            Some("Application/SDP ; x=1"),
+        ];
+        let cds = [
+            None,
+            Some("session"),
+            Some("Session;handling=required"),
+            Some("render"),
+        ];
         for ct in cts {
             for cd in cds {
                 for body in [&b""[..], b"v=0"] {

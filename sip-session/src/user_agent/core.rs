@@ -406,7 +406,8 @@ pub(crate) fn response_to(
                 headers.push(h.name.clone(), h.value.clone());
             }
             HeaderName::To => {
-                let tagged = first_to && !trying && sip_core::header::To::tag_of(&h.value).is_none();
+                let tagged =
+                    first_to && !trying && sip_core::header::To::tag_of(&h.value).is_none();
                 first_to = false;
                 let value = match (&mut tag, tagged) {
                     (Some(ToTag::Given(t)), true) => {
@@ -490,10 +491,12 @@ mod tests {
         ];
         let mut v: Vec<Request> = texts
             .iter()
-            .map(|t| match sip_core::parse::parse_message(t.as_bytes()).unwrap() {
-                sip_core::Message::Request(r) => r,
-                _ => unreachable!(),
-            })
+            .map(
+                |t| match sip_core::parse::parse_message(t.as_bytes()).unwrap() {
+                    sip_core::Message::Request(r) => r,
+                    _ => unreachable!(),
+                },
+            )
             .collect();
         // Built by hand: the parser refuses two To lines.
         let mut odd = Request::new(

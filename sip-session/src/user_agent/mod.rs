@@ -86,10 +86,17 @@ impl UserAgent {
     pub fn new(config: UserAgentConfig, seed: u64) -> Self {
         let mut tokens = TokenSource::from_seed(seed);
         let hash = tokens.hash_state();
-        let txn = TransactionLayer::new(
-            config.transaction.clone(),
-            TokenSource::from_seed(tokens.next_u64()),
-        );
+        let mut txn_cfg = config.transaction.clone();
+        // RFC 3261 §17.2.1: an INVITE server transaction sends 100
+        // (Trying) itself only when the TU has not answered within
+        // `trying_delay`. This agent answers every INVITE at once, while
+        // handling it (100 Trying, or a final response), so that 100 would
+        // never go out: the layer need not build it. With no delay it goes
+        // at once and stays.
+        if !txn_cfg.trying_delay.is_zero() {
+            txn_cfg.send_trying = false;
+        }
+        let txn = TransactionLayer::new(txn_cfg, TokenSource::from_seed(tokens.next_u64()));
         UserAgent {
             core: Core {
                 wire: Wire::new(&config),

@@ -203,11 +203,7 @@ impl InviterData {
         }
         core::mem::size_of::<Self>()
             + req(&self.invite)
-            + self
-                .acks
-                .iter()
-                .map(|a| req(a) + 32)
-                .sum::<usize>()
+            + self.acks.iter().map(|a| req(a) + 32).sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
             + self
                 .forks
