@@ -32,19 +32,26 @@ pub(crate) fn default_status(method: &Method) -> StatusCode {
 
 /// A request in `s`'s dialog, in server transaction `txn`: the session's
 /// own dialog, or (an Inviter before the 2xx) one of its early dialogs, by
-/// the peer's tag. A request in an early dialog goes to
-/// [`on_early_request`].
+/// the peer's tag. `own` tells that the peer's tag (the From tag) is that
+/// of the session's dialog, when the caller already knows. A request in
+/// an early dialog goes to [`on_early_request`].
 pub(crate) fn on_request(
     core: &mut Core,
     s: &mut SessionData,
     now: Instant,
     txn: TransactionId,
     req: Request,
+    own: bool,
 ) {
-    let from_tag = sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
-    let dialog = match s.dialog.as_mut() {
-        Some(d) if d.remote_tag() == from_tag => Some(d),
-        _ => early_fork(s, from_tag).map(|f| &mut f.dialog),
+    let from_tag = || sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
+    let own = own
+        || s.dialog
+            .as_ref()
+            .is_some_and(|d| d.remote_tag() == from_tag());
+    let dialog = if own {
+        s.dialog.as_mut()
+    } else {
+        early_fork(s, from_tag()).map(|f| &mut f.dialog)
     };
     let Some(dialog) = dialog else {
         // Indexed, but no longer in use (another fork's 2xx won, or the
