@@ -73,7 +73,7 @@ pub(crate) fn on_request(
         return;
     }
     match req.method {
-        Method::Bye => on_bye(core, s, now, txn, &req),
+        Method::Bye => on_bye(core, s, now, txn, req),
         Method::Prack => {
             if s.uas.is_some() {
                 reliable::on_prack(core, s, now, txn, &req);
@@ -162,7 +162,7 @@ fn on_early_request(
     req: Request,
 ) {
     match req.method {
-        Method::Bye if !s.is_inviter => on_bye(core, s, now, txn, &req),
+        Method::Bye if !s.is_inviter => on_bye(core, s, now, txn, req),
         Method::Bye => core.reply(now, txn, &req, StatusCode::FORBIDDEN),
         Method::Prack if s.uas.is_some() => reliable::on_prack(core, s, now, txn, &req),
         Method::Prack => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
@@ -258,8 +258,9 @@ pub(crate) fn hand_to_app(
 /// dialog still waiting for the application are answered 487 (§15.1.2:
 /// "The UAS MUST still respond to any pending requests received for that
 /// dialog").
-fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: &Request) {
-    core.reply(now, txn, req, StatusCode::OK);
+fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: Request) {
+    // Routed to the dialog by its To tag; the BYE is not needed after.
+    core.reply_from(now, txn, req, StatusCode::OK, Some(true));
     if s.state == SessionState::Terminated {
         return;
     }

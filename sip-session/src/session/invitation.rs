@@ -287,9 +287,7 @@ fn dialog_response(
 ) -> Option<Response> {
     let u = s.uas.as_ref()?;
     let invite = u.invite.as_ref()?;
-    // Room for Contact, `extra` and what a 2xx adds (Allow, Supported,
-    // Content-Type, session timer).
-    let mut r = core.response_sized(invite, status, Some(&u.local_tag), 6 + extra.len());
+    let mut r = core.invite_response(invite, status, &u.local_tag, 2 + extra.len());
     r.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
@@ -299,6 +297,29 @@ fn dialog_response(
         r.headers.push(n.clone(), v.clone());
     }
     Some(r)
+}
+
+/// [`dialog_response`] for the last response to the INVITE, which is not
+/// needed after it: its lines (Record-Route included) move into the
+/// response. Room for what a 2xx adds (Allow, Supported, Content-Type,
+/// the session timer's lines).
+fn final_dialog_response(
+    core: &Core,
+    invite: &mut Request,
+    local_tag: &str,
+    status: StatusCode,
+    extra: &[(HeaderName, String)],
+) -> Response {
+    let mut r = core.invite_response_from(invite, status, local_tag, 7 + extra.len());
+    r.headers
+        .push(HeaderName::Contact, core.wire.contact.clone());
+    while let Some(rr) = invite.headers.remove_first(&HeaderName::RecordRoute) {
+        r.headers.push(HeaderName::RecordRoute, rr);
+    }
+    for (n, v) in extra {
+        r.headers.push(n.clone(), v.clone());
+    }
+    r
 }
 
 /// Creates the UAS dialog (early) on the first tagged response.
@@ -467,14 +488,23 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
         reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
         return;
     }
-    let Some(mut r) = dialog_response(core, s, StatusCode::OK, &opts.extra_headers) else {
+    // The dialog is built from the whole INVITE, before its lines move
+    // into the 2xx.
+    ensure_dialog(core, s);
+    let Some(u) = s.uas.as_mut() else { return };
+    let Some(mut invite) = u.invite.take() else {
         return;
     };
-    let timer = s
-        .uas
-        .as_ref()
-        .and_then(|u| u.invite.as_ref())
-        .and_then(|inv| super::session_timer::on_uas_2xx(core, inv, &mut r));
+    let mut r = final_dialog_response(
+        core,
+        &mut invite,
+        &u.local_tag,
+        StatusCode::OK,
+        &opts.extra_headers,
+    );
+    // Reads Session-Expires and Supported, which stay in the INVITE.
+    let timer = super::session_timer::on_uas_2xx(core, &invite, &mut r);
+    drop(invite);
     r.headers.push(HeaderName::Allow, core.wire.allow.clone());
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());
@@ -482,7 +512,6 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     if let Some(b) = body {
         b.put_into_response(&mut r);
     }
-    ensure_dialog(core, s);
     if let Some(d) = s.dialog.as_mut() {
         d.confirm();
     }
@@ -493,7 +522,6 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let u = s.uas.as_mut().expect("invitation data");
     let txn = u.txn;
     u.final_sent = true;
-    u.invite = None;
     u.local_description = None;
     u.ok_interval = t1;
     core.send_response(now, txn, &r);
@@ -563,7 +591,7 @@ pub(crate) fn send_final(
     }
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let mut r = core.response(invite, status, Some(&u.local_tag));
+            let mut r = core.invite_response(invite, status, &u.local_tag, 1 + extra.len());
             if let Some(reason) = reason {
                 r.reason = reason.to_owned();
             }
@@ -590,7 +618,7 @@ pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
     core.emit(Event::Cancel { session: s.id });
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let r = core.response(invite, StatusCode::REQUEST_TERMINATED, Some(&u.local_tag));
+            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, &u.local_tag, 0);
             let txn = u.txn;
             core.send_response(now, txn, r);
         }

@@ -181,24 +181,49 @@ impl Core {
         status: StatusCode,
         tag: Option<&str>,
     ) -> Response {
-        self.response_sized(req, status, tag, 0)
+        let server = self.wire.user_agent.as_deref();
+        response_to(req, status, tag.map(ToTag::Given), None, 0, server)
     }
 
-    /// [`response`](Self::response) with room for `extra` more header
-    /// lines (those the caller adds), so that adding them does not grow
-    /// the list.
-    pub(crate) fn response_sized(
+    /// A response to the INVITE of an Invitation, whose To has no tag (a
+    /// request with one goes to its dialog), tagged `tag` unless a 100;
+    /// with room for `extra` more lines.
+    pub(crate) fn invite_response(
         &self,
-        req: &Request,
+        invite: &Request,
         status: StatusCode,
-        tag: Option<&str>,
+        tag: &str,
         extra: usize,
     ) -> Response {
-        let mut r = response_to(req, status, tag.map(ToTag::Given), extra, None);
-        if let Some(ua) = &self.wire.user_agent {
-            r.headers.push(HeaderName::Server, ua.clone());
-        }
-        r
+        let server = self.wire.user_agent.as_deref();
+        response_to(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
+    }
+
+    /// [`invite_response`](Self::invite_response) from an INVITE not
+    /// needed any more: its lines move into the response.
+    pub(crate) fn invite_response_from(
+        &self,
+        invite: &mut Request,
+        status: StatusCode,
+        tag: &str,
+        extra: usize,
+    ) -> Response {
+        let server = self.wire.user_agent.as_deref();
+        response_from(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
     }
 
     /// Sends a response in server transaction `txn`; a refusal (the
@@ -224,14 +249,45 @@ impl Core {
         status: StatusCode,
     ) {
         // A fresh tag is drawn whether or not the To takes it.
-        let mut r = response_to(
+        let r = response_to(
             req,
             status,
             Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
+            None,
             4,
             self.wire.user_agent.as_deref(),
         );
-        let options_ok = status.is_success() && req.method == sip_core::Method::Options;
+        self.finish_reply(now, txn, req.method == sip_core::Method::Options, r);
+    }
+
+    /// [`reply`](Self::reply) to a request not needed any more (its lines
+    /// move into the response); `to_tagged`: whether its To has a tag,
+    /// when the caller knows.
+    pub(crate) fn reply_from(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        mut req: Request,
+        status: StatusCode,
+        to_tagged: Option<bool>,
+    ) {
+        let options = req.method == sip_core::Method::Options;
+        let r = response_from(
+            &mut req,
+            status,
+            Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
+            to_tagged,
+            4,
+            self.wire.user_agent.as_deref(),
+        );
+        self.finish_reply(now, txn, options, r);
+    }
+
+    /// The lines [`reply`](Self::reply) adds for `r`'s status, and the
+    /// sending; `options`: the request is an OPTIONS.
+    fn finish_reply(&mut self, now: Instant, txn: TransactionId, options: bool, mut r: Response) {
+        let status = r.status;
+        let options_ok = status.is_success() && options;
         if status == StatusCode::METHOD_NOT_ALLOWED || options_ok {
             r.headers.push(HeaderName::Allow, self.wire.allow.clone());
         }
@@ -384,63 +440,68 @@ pub(crate) enum ToTag<'a> {
 /// Length of a tag from [`TokenSource::tag`].
 const TAG_LEN: usize = 10;
 
-/// A response to `req` (RFC 3261 §8.2.6.2): the same lines as
-/// `Response::from_request` (Via, From, To, Call-ID and CSeq in the order
-/// of the request, Timestamp for a 100), with `;tag=` added to the first
-/// To when it has none and the status is not 100 (as `add_to_tag` does),
-/// then Server when `server` is given. Built with room for `extra` more
-/// lines, and the tagged To written once at its final size.
-pub(crate) fn response_to(
-    req: &Request,
+/// True for the lines a response copies from its request (RFC 3261
+/// §8.2.6.2): Via, From, To, Call-ID, CSeq.
+fn copied(name: &HeaderName) -> bool {
+    matches!(
+        name,
+        HeaderName::Via | HeaderName::From | HeaderName::To | HeaderName::CallId | HeaderName::CSeq
+    )
+}
+
+/// Whether the To `value` of a request gets `;tag=`: the first To, not in
+/// a 100, when it has no tag. `known` is the answer for the tag when the
+/// caller already has it (the request was routed by its To tag).
+fn takes_tag(value: &str, first: bool, trying: bool, known: Option<bool>) -> bool {
+    if !first || trying {
+        return false;
+    }
+    let has_tag = match known {
+        Some(k) => {
+            debug_assert_eq!(k, sip_core::header::To::tag_of(value).is_some());
+            k
+        }
+        None => sip_core::header::To::tag_of(value).is_some(),
+    };
+    !has_tag
+}
+
+/// `to` with `;tag=` and the tag, built at its final size; a fresh tag is
+/// drawn into it (and `tag` left `None`).
+fn tagged_to(to: &str, tag: &mut Option<ToTag<'_>>) -> Option<String> {
+    let len = match tag.as_ref()? {
+        ToTag::Given(t) => t.len(),
+        ToTag::Fresh(..) => TAG_LEN,
+    };
+    let mut v = String::with_capacity(to.len() + 5 + len);
+    v.push_str(to);
+    v.push_str(";tag=");
+    match tag {
+        Some(ToTag::Given(t)) => v.push_str(t),
+        Some(ToTag::Fresh(tokens, _)) => {
+            tokens.fill_token(&mut v, TAG_LEN);
+            *tag = None;
+        }
+        None => {}
+    }
+    Some(v)
+}
+
+/// The end of a response: a fresh tag not taken drawn anyway, Timestamp
+/// (RFC 3261 §8.2.6.1: a 100 copies it), Server.
+fn finish(
+    mut headers: Headers,
     status: StatusCode,
-    mut tag: Option<ToTag<'_>>,
-    extra: usize,
+    tag: Option<ToTag<'_>>,
+    timestamp: Option<String>,
     server: Option<&str>,
 ) -> Response {
-    let trying = status == StatusCode::TRYING;
-    let mut headers = Headers::with_capacity(8 + extra);
-    let mut first_to = true;
-    for h in &req.headers {
-        match h.name {
-            HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
-                headers.push(h.name.clone(), h.value.clone());
-            }
-            HeaderName::To => {
-                let tagged =
-                    first_to && !trying && sip_core::header::To::tag_of(&h.value).is_none();
-                first_to = false;
-                let value = match (&mut tag, tagged) {
-                    (Some(ToTag::Given(t)), true) => {
-                        let mut v = String::with_capacity(h.value.len() + 5 + t.len());
-                        v.push_str(&h.value);
-                        v.push_str(";tag=");
-                        v.push_str(t);
-                        v
-                    }
-                    (Some(ToTag::Fresh(tokens, _)), true) => {
-                        let mut v = String::with_capacity(h.value.len() + 5 + TAG_LEN);
-                        v.push_str(&h.value);
-                        v.push_str(";tag=");
-                        tokens.fill_token(&mut v, TAG_LEN);
-                        tag = None;
-                        v
-                    }
-                    _ => h.value.clone(),
-                };
-                headers.push(HeaderName::To, value);
-            }
-            _ => {}
-        }
-    }
     if let Some(ToTag::Fresh(tokens, scratch)) = tag {
         scratch.clear();
         tokens.fill_token(scratch, TAG_LEN);
     }
-    // RFC 3261 §8.2.6.1: a 100 Trying copies Timestamp.
-    if trying {
-        if let Some(ts) = req.headers.get(&HeaderName::Timestamp) {
-            headers.push(HeaderName::Timestamp, ts);
-        }
+    if let Some(ts) = timestamp {
+        headers.push(HeaderName::Timestamp, ts);
     }
     if let Some(ua) = server {
         headers.push(HeaderName::Server, ua);
@@ -451,6 +512,75 @@ pub(crate) fn response_to(
         headers,
         body: Vec::new(),
     }
+}
+
+/// A response to `req` (RFC 3261 §8.2.6.2): the same lines as
+/// `Response::from_request` (Via, From, To, Call-ID and CSeq in the order
+/// of the request, Timestamp for a 100), with `;tag=` added to the first
+/// To when it has none and the status is not 100 (as `add_to_tag` does),
+/// then Server when `server` is given. Built with room for `extra` more
+/// lines, and the tagged To written once at its final size. `to_tagged`:
+/// whether the request's To has a tag, when the caller knows.
+pub(crate) fn response_to(
+    req: &Request,
+    status: StatusCode,
+    mut tag: Option<ToTag<'_>>,
+    to_tagged: Option<bool>,
+    extra: usize,
+    server: Option<&str>,
+) -> Response {
+    let trying = status == StatusCode::TRYING;
+    let mut headers = Headers::with_capacity(8 + extra);
+    let mut first_to = true;
+    for h in req.headers.iter().filter(|h| copied(&h.name)) {
+        let mut value = None;
+        if matches!(h.name, HeaderName::To) {
+            if takes_tag(&h.value, first_to, trying, to_tagged) {
+                value = tagged_to(&h.value, &mut tag);
+            }
+            first_to = false;
+        }
+        headers.push(h.name.clone(), value.unwrap_or_else(|| h.value.clone()));
+    }
+    let timestamp = trying
+        .then(|| req.headers.get(&HeaderName::Timestamp).map(str::to_owned))
+        .flatten();
+    finish(headers, status, tag, timestamp, server)
+}
+
+/// [`response_to`] from a request that is not needed any more: its lines
+/// move into the response instead of being copied (`req` loses them).
+pub(crate) fn response_from(
+    req: &mut Request,
+    status: StatusCode,
+    mut tag: Option<ToTag<'_>>,
+    to_tagged: Option<bool>,
+    extra: usize,
+    server: Option<&str>,
+) -> Response {
+    let trying = status == StatusCode::TRYING;
+    let mut headers = Headers::with_capacity(8 + extra);
+    let mut first_to = true;
+    let timestamp = if trying {
+        req.headers.remove_first(&HeaderName::Timestamp)
+    } else {
+        None
+    };
+    // The first copied line left is always the next one in order.
+    while let Some(name) = req.headers.iter().map(|h| &h.name).find(|n| copied(n)) {
+        let name = name.clone();
+        let mut value = req.headers.remove_first(&name).expect("found above");
+        if matches!(name, HeaderName::To) {
+            if takes_tag(&value, first_to, trying, to_tagged) {
+                if let Some(v) = tagged_to(&value, &mut tag) {
+                    value = v;
+                }
+            }
+            first_to = false;
+        }
+        headers.push(name, value);
+    }
+    finish(headers, status, tag, timestamp, server)
 }
 
 #[cfg(test)]
@@ -517,9 +647,10 @@ mod tests {
         v
     }
 
-    /// `response_to` builds what `Response::from_request`, `add_to_tag`
-    /// and a pushed Server header build, and draws the same tokens as
-    /// `TokenSource::tag` for a fresh tag.
+    /// `response_to` and `response_from` build what
+    /// `Response::from_request`, `add_to_tag` and a pushed Server header
+    /// build, and draw the same tokens as `TokenSource::tag` for a fresh
+    /// tag.
     #[test]
     fn response_to_matches_from_request() {
         let statuses = [
@@ -543,9 +674,27 @@ mod tests {
                         }
                         r
                     };
-                    assert_eq!(response_to(&req, status, None, 0, server), expected(None));
-                    let given = response_to(&req, status, Some(ToTag::Given("t1")), 3, server);
-                    assert_eq!(given, expected(Some("t1")));
+                    let known = Some(sip_core::transaction::key::to_tag(&req.headers).is_some());
+                    for to_tagged in [None, known] {
+                        assert_eq!(
+                            response_to(&req, status, None, to_tagged, 0, server),
+                            expected(None)
+                        );
+                        assert_eq!(
+                            response_from(&mut req.clone(), status, None, to_tagged, 0, server),
+                            expected(None)
+                        );
+                        let given = Some(ToTag::Given("t1"));
+                        assert_eq!(
+                            response_to(&req, status, given, to_tagged, 3, server),
+                            expected(Some("t1"))
+                        );
+                        let given = Some(ToTag::Given("t1"));
+                        assert_eq!(
+                            response_from(&mut req.clone(), status, given, to_tagged, 3, server),
+                            expected(Some("t1"))
+                        );
+                    }
                     let mut a = TokenSource::from_seed(9);
                     let mut b = TokenSource::from_seed(9);
                     let mut scratch = String::new();
@@ -553,10 +702,25 @@ mod tests {
                         &req,
                         status,
                         Some(ToTag::Fresh(&mut a, &mut scratch)),
+                        None,
                         0,
                         server,
                     );
-                    assert_eq!(fresh, expected(Some(&b.tag())));
+                    let tag = b.tag();
+                    assert_eq!(fresh, expected(Some(&tag)));
+                    assert_eq!(a.next_u64(), b.next_u64());
+                    let mut a = TokenSource::from_seed(9);
+                    let mut b = TokenSource::from_seed(9);
+                    let fresh = response_from(
+                        &mut req.clone(),
+                        status,
+                        Some(ToTag::Fresh(&mut a, &mut scratch)),
+                        None,
+                        0,
+                        server,
+                    );
+                    let tag = b.tag();
+                    assert_eq!(fresh, expected(Some(&tag)));
                     assert_eq!(a.next_u64(), b.next_u64());
                 }
             }
