@@ -218,7 +218,8 @@ impl UserAgentConfig {
     /// True when `content_type` (a media type, parameters ignored) is an
     /// accepted session description type.
     pub fn accepts_content_type(&self, content_type: &str) -> bool {
-        let base = content_type.split(';').next().unwrap_or("").trim();
+        let end = content_type.find(';').unwrap_or(content_type.len());
+        let base = content_type[..end].trim();
         self.accepted_content_types
             .iter()
             .any(|t| t.eq_ignore_ascii_case(base))

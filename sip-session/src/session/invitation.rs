@@ -492,19 +492,19 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     // into the 2xx.
     ensure_dialog(core, s);
     let Some(u) = s.uas.as_mut() else { return };
-    let Some(mut invite) = u.invite.take() else {
+    let Some(invite) = u.invite.as_mut() else {
         return;
     };
     let mut r = final_dialog_response(
         core,
-        &mut invite,
+        invite,
         &u.local_tag,
         StatusCode::OK,
         &opts.extra_headers,
     );
     // Reads Session-Expires and Supported, which stay in the INVITE.
-    let timer = super::session_timer::on_uas_2xx(core, &invite, &mut r);
-    drop(invite);
+    let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
+    u.invite = None;
     r.headers.push(HeaderName::Allow, core.wire.allow.clone());
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());

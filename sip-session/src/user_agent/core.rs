@@ -356,7 +356,8 @@ impl Core {
             None if s.secure => Transport::Tls,
             None => self.cfg.default_transport,
         };
-        let host = s.maddr().unwrap_or_else(|| s.host.clone());
+        let maddr = s.maddr();
+        let host = maddr.as_ref().unwrap_or(&s.host);
         let port = s.port.unwrap_or(transport.default_port());
         let addr = match host.ip() {
             Some(ip) => SocketAddr::new(ip, port),
