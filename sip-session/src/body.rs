@@ -110,10 +110,41 @@ fn kind<'a>(headers: &'a Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -
     if body.is_empty() {
         return Kind::None;
     }
-    let ct = headers.get(&HeaderName::ContentType).unwrap_or("").trim();
-    let disposition = headers
-        .get(&HeaderName::ContentDisposition)
-        .map(|d| d.split(';').next().unwrap_or("").trim());
+    kind_of(
+        headers.get(&HeaderName::ContentType),
+        headers.get(&HeaderName::ContentDisposition),
+        body,
+        accepts,
+    )
+}
+
+/// [`classify`] from the first Content-Type and Content-Disposition
+/// values, already looked up.
+pub(crate) fn classify_lines(
+    content_type: Option<&str>,
+    disposition: Option<&str>,
+    body: &[u8],
+    accepts: impl Fn(&str) -> bool,
+) -> BodyKind {
+    match kind_of(content_type, disposition, body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body.to_vec())),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
+    }
+}
+
+fn kind_of<'a>(
+    content_type: Option<&'a str>,
+    disposition: Option<&str>,
+    body: &[u8],
+    accepts: impl Fn(&str) -> bool,
+) -> Kind<'a> {
+    if body.is_empty() {
+        return Kind::None;
+    }
+    let ct = content_type.unwrap_or("").trim();
+    let disposition = disposition.map(|d| d.split(';').next().unwrap_or("").trim());
     let accepted = accepts(ct);
     let session = match disposition {
         Some(d) => d.eq_ignore_ascii_case("session"),
@@ -183,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn classify_owned_agrees_with_classify() {
+    fn classify_variants_agree() {
         let cts = [
             None,
             Some("application/sdp"),
@@ -203,6 +234,15 @@ mod tests {
                     assert_eq!(
                         classify(&h, body, sdp_only),
                         classify_owned(&h, body.to_vec(), sdp_only)
+                    );
+                    assert_eq!(
+                        classify(&h, body, sdp_only),
+                        classify_lines(
+                            h.get(&HeaderName::ContentType),
+                            h.get(&HeaderName::ContentDisposition),
+                            body,
+                            sdp_only
+                        )
                     );
                 }
             }

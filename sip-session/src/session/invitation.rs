@@ -5,7 +5,7 @@
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
 use super::{SessionData, SessionState};
-use crate::body::{classify, Body, BodyKind};
+use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
 use crate::events::{Event, TerminationCause};
 use crate::ids::SessionId;
@@ -14,7 +14,9 @@ use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
 use sip_core::dialog::Dialog;
-use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity};
+use sip_core::header::{
+    option_tag, CSeq, Expires, From, HeaderName, PAssertedIdentity, TypedHeader,
+};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
@@ -147,13 +149,61 @@ impl InvitationData {
     }
 }
 
-/// Reads the INVITE's identities as written: (To, From); the From must
-/// carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-fn identities(req: &Request) -> Option<(Box<str>, Box<str>)> {
-    let to = req.headers.get(&HeaderName::To)?.trim();
-    let from = req.headers.get(&HeaderName::From)?.trim();
-    From::tag_of(from)?;
-    Some((to.into(), from.into()))
+/// What [`create`] reads of the INVITE, found in one pass over its lines:
+/// the first To, From, Content-Type and CSeq values, and whether the
+/// lines read only when present are there.
+#[derive(Default)]
+struct InviteLines<'a> {
+    to: Option<&'a str>,
+    from: Option<&'a str>,
+    content_type: Option<&'a str>,
+    cseq: Option<&'a str>,
+    contact: bool,
+    disposition: bool,
+    supported: bool,
+    require: bool,
+    asserted: bool,
+    expires: bool,
+}
+
+impl<'a> InviteLines<'a> {
+    fn of(headers: &'a sip_core::Headers) -> Self {
+        let mut l = InviteLines::default();
+        for h in headers {
+            let v = h.value.as_str();
+            match h.name {
+                HeaderName::To => {
+                    l.to.get_or_insert(v);
+                }
+                HeaderName::From => {
+                    l.from.get_or_insert(v);
+                }
+                HeaderName::ContentType => {
+                    l.content_type.get_or_insert(v);
+                }
+                HeaderName::CSeq => {
+                    l.cseq.get_or_insert(v);
+                }
+                HeaderName::Contact => l.contact = true,
+                HeaderName::ContentDisposition => l.disposition = true,
+                HeaderName::Supported => l.supported = true,
+                HeaderName::Require => l.require = true,
+                HeaderName::PAssertedIdentity => l.asserted = true,
+                HeaderName::Expires => l.expires = true,
+                _ => {}
+            }
+        }
+        l
+    }
+
+    /// The identities as written: (To, From); the From must carry a tag
+    /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
+    fn identities(&self) -> Option<(Box<str>, Box<str>)> {
+        let to = self.to?.trim();
+        let from = self.from?.trim();
+        From::tag_of(from)?;
+        Some((to.into(), from.into()))
+    }
 }
 
 /// What became of a new INVITE.
@@ -178,21 +228,28 @@ pub(crate) fn create(
 ) -> NewInvite {
     let trying = core.response(&req, StatusCode::TRYING, None);
     core.send_response(now, txn, trying);
-    let (to, from) = match identities(&req) {
+    let lines = InviteLines::of(&req.headers);
+    let (to, from) = match lines.identities() {
         Some(x) => x,
         None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return NewInvite::Answered;
         }
     };
-    if !req.headers.contains(&HeaderName::Contact) {
+    if !lines.contact {
         // SIP.js: an INVITE without Contact is answered 400 (RFC 3261
         // §8.1.1.8 makes it mandatory).
         core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
         return NewInvite::Answered;
     }
     let cfg = &core.cfg;
-    let body = classify(&req.headers, &req.body, |ct| cfg.accepts_content_type(ct));
+    let disposition = lines
+        .disposition
+        .then(|| req.headers.get(&HeaderName::ContentDisposition))
+        .flatten();
+    let body = classify_lines(lines.content_type, disposition, &req.body, |ct| {
+        cfg.accepts_content_type(ct)
+    });
     if body == BodyKind::Unsupported {
         core.reply(now, txn, &req, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         return NewInvite::Answered;
@@ -210,20 +267,26 @@ pub(crate) fn create(
             .values(&name)
             .any(|t| t.eq_ignore_ascii_case(option_tag::REL100))
     };
-    let rel100 = if has(HeaderName::Supported) {
+    let rel100 = if lines.supported && has(HeaderName::Supported) {
         Rel100::Supported
-    } else if has(HeaderName::Require) {
+    } else if lines.require && has(HeaderName::Require) {
         Rel100::Required
     } else {
         Rel100::None
     };
-    let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
+    // As `key::cseq`: the first CSeq line, parsed.
+    let invite_seq = lines
+        .cseq
+        .and_then(|v| CSeq::parse(v).ok())
+        .map_or(0, |c| c.seq);
     let mut s = Box::new(SessionData::new(id, false, to, from));
-    s.asserted_identity = req
-        .headers
-        .typed::<PAssertedIdentity>()
-        .and_then(Result::ok)
-        .map(|p| p.0.to_string().into());
+    if lines.asserted {
+        s.asserted_identity = req
+            .headers
+            .typed::<PAssertedIdentity>()
+            .and_then(Result::ok)
+            .map(|p| p.0.to_string().into());
+    }
     let offer = match body {
         BodyKind::Session(b) => {
             let _ = s.oa.remote_offer();
@@ -231,7 +294,11 @@ pub(crate) fn create(
         }
         _ => None,
     };
-    let expires = req.headers.typed::<Expires>().and_then(Result::ok);
+    let expires = if lines.expires {
+        req.headers.typed::<Expires>().and_then(Result::ok)
+    } else {
+        None
+    };
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
     // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
     let local_tag: Box<str> = core.tokens.tag().into();

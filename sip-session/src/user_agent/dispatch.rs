@@ -311,8 +311,17 @@ impl UserAgent {
             core.reply(now, txn, &req, StatusCode::LOOP_DETECTED);
             return;
         }
-        let h = &req.headers;
-        if !h.contains(&HeaderName::From) || !h.contains(&HeaderName::To) {
+        // One pass: From and To present, any Require.
+        let (mut from, mut to, mut require) = (false, false, false);
+        for l in &req.headers {
+            match l.name {
+                HeaderName::From => from = true,
+                HeaderName::To => to = true,
+                HeaderName::Require => require = true,
+                _ => {}
+            }
+        }
+        if !from || !to {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return;
         }
@@ -342,7 +351,7 @@ impl UserAgent {
         }
         // §8.2.2.3: every option tag in Require must be supported.
         let unsupported = |t: &&str| !core.cfg.supports(t);
-        if h.values(&HeaderName::Require).any(|t| unsupported(&t)) {
+        if require && h.values(&HeaderName::Require).any(|t| unsupported(&t)) {
             let unsupported: Vec<&str> =
                 h.values(&HeaderName::Require).filter(unsupported).collect();
             let tag = core.tokens.tag();
