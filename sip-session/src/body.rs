@@ -83,14 +83,16 @@ pub(crate) fn classify(headers: &Headers, body: &[u8], accepts: impl Fn(&str) ->
     }
 }
 
-/// [`classify`] of a body the caller gives up: a session description
-/// takes the bytes without copying them.
+/// [`classify`] of a body the caller gives up, from the first
+/// Content-Type and Content-Disposition values already looked up: a
+/// session description takes the bytes without copying them.
 pub(crate) fn classify_owned(
-    headers: &Headers,
+    content_type: Option<&str>,
+    disposition: Option<&str>,
     body: Vec<u8>,
     accepts: impl Fn(&str) -> bool,
 ) -> BodyKind {
-    match kind(headers, &body, accepts) {
+    match kind_of(content_type, disposition, &body, accepts) {
         Kind::Session(ct) => BodyKind::Session(Body::new(ct, body)),
         Kind::None => BodyKind::None,
         Kind::Unsupported => BodyKind::Unsupported,
@@ -233,7 +235,12 @@ mod tests {
                     let h = h(ct, cd);
                     assert_eq!(
                         classify(&h, body, sdp_only),
-                        classify_owned(&h, body.to_vec(), sdp_only)
+                        classify_owned(
+                            h.get(&HeaderName::ContentType),
+                            h.get(&HeaderName::ContentDisposition),
+                            body.to_vec(),
+                            sdp_only
+                        )
                     );
                     assert_eq!(
                         classify(&h, body, sdp_only),

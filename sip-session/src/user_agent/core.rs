@@ -331,9 +331,12 @@ impl Core {
         if let Some(d) = self.cfg.outbound_proxy {
             return Ok(d);
         }
+        // As `values(&Route).next()`, the line names matched inline.
         let route = req
             .headers
-            .values(&HeaderName::Route)
+            .iter()
+            .filter(|h| matches!(h.name, HeaderName::Route))
+            .flat_map(|h| sip_core::header::split_comma(&h.value))
             .next()
             .and_then(|v| Route::parse(v).ok())
             .filter(Route::is_loose);

@@ -29,9 +29,17 @@ pub(crate) fn send_ack(
 ) {
     let Some(u) = s.uac.as_mut() else { return };
     let mut ack = dialog.ack(u.invite_seq);
-    for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
-        for v in u.invite.headers.get_all(&name) {
-            ack.headers.push(name.clone(), v.to_owned());
+    let credentials = u.invite.headers.iter().any(|h| {
+        matches!(
+            h.name,
+            HeaderName::Authorization | HeaderName::ProxyAuthorization
+        )
+    });
+    if credentials {
+        for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+            for v in u.invite.headers.get_all(&name) {
+                ack.headers.push(name.clone(), v.to_owned());
+            }
         }
     }
     if let Some(b) = body {
@@ -63,7 +71,21 @@ pub(crate) fn ack_and_bye(
 }
 
 pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut resp: Response) {
-    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")) else {
+    // One pass: the first To and Content-Type, any Content-Disposition.
+    let (mut to, mut content_type, mut disposition) = (None, None, false);
+    for l in &resp.headers {
+        match l.name {
+            HeaderName::To => {
+                to.get_or_insert(l.value.as_str());
+            }
+            HeaderName::ContentType => {
+                content_type.get_or_insert(l.value.as_str());
+            }
+            HeaderName::ContentDisposition => disposition = true,
+            _ => {}
+        }
+    }
+    let Some(tag) = To::tag_of(to.unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
@@ -119,7 +141,12 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     let cfg = &core.cfg;
     // The body moves into the event: the 2xx is not used after this.
     let content = core::mem::take(&mut resp.body);
-    let body = classify_owned(&resp.headers, content, |ct| cfg.accepts_content_type(ct));
+    let disposition = disposition
+        .then(|| resp.headers.get(&HeaderName::ContentDisposition))
+        .flatten();
+    let body = classify_owned(content_type, disposition, content, |ct| {
+        cfg.accepts_content_type(ct)
+    });
     s.timers.stop(SessionTimer::InviteTimeout);
     if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
         // SIP.js: forking is not allowed with early media.
