@@ -570,10 +570,56 @@ pub(crate) fn response_from(
     } else {
         None
     };
-    // The first copied line left is always the next one in order.
-    while let Some(name) = req.headers.iter().map(|h| &h.name).find(|n| copied(n)) {
-        let name = name.clone();
-        let mut value = req.headers.remove_first(&name).expect("found above");
+    // The copied lines in order. When each name is there once (the usual
+    // case) each value is taken in place; otherwise the lines are removed
+    // one at a time (the first copied line left is always the next one).
+    let names = [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ];
+    let mut order = [0usize; 5];
+    let mut seen = [false; 5];
+    let mut n = 0;
+    let mut once = true;
+    for h in &req.headers {
+        let k = match h.name {
+            HeaderName::Via => 0,
+            HeaderName::From => 1,
+            HeaderName::To => 2,
+            HeaderName::CallId => 3,
+            HeaderName::CSeq => 4,
+            _ => continue,
+        };
+        if seen[k] {
+            once = false;
+            break;
+        }
+        seen[k] = true;
+        order[n] = k;
+        n += 1;
+    }
+    let mut next = |req: &mut Request, i: usize| -> Option<(HeaderName, String)> {
+        if once {
+            let name = names.get(*order[..n].get(i)?)?.clone();
+            let value = core::mem::take(req.headers.get_mut(&name)?);
+            Some((name, value))
+        } else {
+            let name = req
+                .headers
+                .iter()
+                .map(|h| &h.name)
+                .find(|n| copied(n))?
+                .clone();
+            let value = req.headers.remove_first(&name)?;
+            Some((name, value))
+        }
+    };
+    let mut i = 0;
+    while let Some((name, mut value)) = next(req, i) {
+        i += 1;
         if matches!(name, HeaderName::To) {
             if takes_tag(&value, first_to, trying, to_tagged) {
                 if let Some(v) = tagged_to(&value, &mut tag) {
@@ -632,6 +678,11 @@ mod tests {
                 },
             )
             .collect();
+        // Two Via lines (not one with two values).
+        let mut vias = v[0].clone();
+        vias.headers
+            .push(HeaderName::Via, "SIP/2.0/UDP z.example;branch=z9hG4bK9");
+        v.push(vias);
         // Built by hand: the parser refuses two To lines.
         let mut odd = Request::new(
             sip_core::Method::Options,
