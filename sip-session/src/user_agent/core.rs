@@ -601,7 +601,7 @@ pub(crate) fn response_from(
         order[n] = k;
         n += 1;
     }
-    let mut next = |req: &mut Request, i: usize| -> Option<(HeaderName, String)> {
+    let next = |req: &mut Request, i: usize| -> Option<(HeaderName, String)> {
         if once {
             let name = names.get(*order[..n].get(i)?)?.clone();
             let value = core::mem::take(req.headers.get_mut(&name)?);
