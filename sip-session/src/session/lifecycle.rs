@@ -57,9 +57,7 @@ pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: Termination
         super::inviter::forget_forks(core, s.id, &u.forks, None);
     }
     if let Some(d) = &s.dialog {
-        if core.dialogs.get(d.id()) == Some(&s.id) {
-            core.dialogs.remove(d.id());
-        }
+        super::inviter::unindex(core, s.id, d);
     }
     set_state(core, s, SessionState::Terminated);
     core.emit(Event::Terminated {

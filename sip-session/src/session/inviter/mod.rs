@@ -108,9 +108,11 @@ pub(crate) fn forget_forks<'a>(
 
 /// Removes `dialog` from the dialog index if it names session `id` there.
 pub(crate) fn unindex(core: &mut Core, id: SessionId, dialog: &Dialog) {
-    let d = dialog.id();
-    if core.dialogs.get(d) == Some(&id) {
-        core.dialogs.remove(d);
+    // One lookup: an entry of another session goes back.
+    if let Some((key, other)) = core.dialogs.remove_entry(dialog.id()) {
+        if other != id {
+            core.dialogs.insert(key, other);
+        }
     }
 }
 
