@@ -2,6 +2,7 @@
 //! `reject`, 2xx retransmission until the ACK (RFC 3261 §13.3.1.4),
 //! CANCEL (§9.2), the no-answer and Expires timers.
 
+use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
 use super::{SessionData, SessionState};
@@ -14,9 +15,7 @@ use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
 use sip_core::dialog::Dialog;
-use sip_core::header::{
-    option_tag, CSeq, Expires, From, HeaderName, PAssertedIdentity, TypedHeader,
-};
+use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
@@ -146,63 +145,6 @@ impl InvitationData {
                 .as_ref()
                 .map_or(0, |b| b.content.len())
             + self.reliable.as_ref().map_or(0, Outstanding::memory_usage)
-    }
-}
-
-/// What [`create`] reads of the INVITE, found in one pass over its lines:
-/// the first To, From, Content-Type and CSeq values, and whether the
-/// lines read only when present are there.
-#[derive(Default)]
-struct InviteLines<'a> {
-    to: Option<&'a str>,
-    from: Option<&'a str>,
-    content_type: Option<&'a str>,
-    cseq: Option<&'a str>,
-    contact: bool,
-    disposition: bool,
-    supported: bool,
-    require: bool,
-    asserted: bool,
-    expires: bool,
-}
-
-impl<'a> InviteLines<'a> {
-    fn of(headers: &'a sip_core::Headers) -> Self {
-        let mut l = InviteLines::default();
-        for h in headers {
-            let v = h.value.as_str();
-            match h.name {
-                HeaderName::To => {
-                    l.to.get_or_insert(v);
-                }
-                HeaderName::From => {
-                    l.from.get_or_insert(v);
-                }
-                HeaderName::ContentType => {
-                    l.content_type.get_or_insert(v);
-                }
-                HeaderName::CSeq => {
-                    l.cseq.get_or_insert(v);
-                }
-                HeaderName::Contact => l.contact = true,
-                HeaderName::ContentDisposition => l.disposition = true,
-                HeaderName::Supported => l.supported = true,
-                HeaderName::Require => l.require = true,
-                HeaderName::PAssertedIdentity => l.asserted = true,
-                HeaderName::Expires => l.expires = true,
-                _ => {}
-            }
-        }
-        l
-    }
-
-    /// The identities as written: (To, From); the From must carry a tag
-    /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-    fn identities(&self) -> Option<(Box<str>, Box<str>)> {
-        let to = self.to?.trim();
-        let from = self.from?.trim();
-        From::tag_of(from)?;
-        Some((to.into(), from.into()))
     }
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod core;
 mod dispatch;
 pub(crate) mod pending_ack;
 mod requests;
+pub(crate) mod response;
 
 pub use requests::IncomingRequest;
 
