@@ -31,27 +31,38 @@ impl Body {
     }
 
     pub(crate) fn apply_to_request(&self, r: &mut Request) {
-        r.headers
-            .set(HeaderName::ContentType, self.content_type.clone());
+        set_content_type(&mut r.headers, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 
     pub(crate) fn apply_to_response(&self, r: &mut Response) {
-        r.headers
-            .set(HeaderName::ContentType, self.content_type.clone());
+        set_content_type(&mut r.headers, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 
     /// [`apply_to_request`](Self::apply_to_request), moving the body.
     pub(crate) fn put_into_request(self, r: &mut Request) {
-        r.headers.set(HeaderName::ContentType, self.content_type);
+        set_content_type(&mut r.headers, self.content_type);
         r.body = self.content;
     }
 
     /// [`apply_to_response`](Self::apply_to_response), moving the body.
     pub(crate) fn put_into_response(self, r: &mut Response) {
-        r.headers.set(HeaderName::ContentType, self.content_type);
+        set_content_type(&mut r.headers, self.content_type);
         r.body = self.content;
+    }
+}
+
+/// `headers.set(ContentType, value)`: appended when there is none (the
+/// usual case, found without a search per line), else replacing them.
+fn set_content_type(headers: &mut Headers, value: String) {
+    if headers
+        .iter()
+        .any(|h| matches!(h.name, HeaderName::ContentType))
+    {
+        headers.set(HeaderName::ContentType, value);
+    } else {
+        headers.push(HeaderName::ContentType, value);
     }
 }
 
@@ -213,6 +224,28 @@ mod tests {
             ),
             BodyKind::Session(_)
         ));
+    }
+
+    #[test]
+    fn set_content_type_is_headers_set() {
+        for lines in [
+            vec![],
+            vec![(HeaderName::To, "t")],
+            vec![
+                (HeaderName::ContentType, "a/b"),
+                (HeaderName::To, "t"),
+                (HeaderName::ContentType, "c/d"),
+            ],
+        ] {
+            let mut a = Headers::new();
+            for (n, v) in &lines {
+                a.push(n.clone(), *v);
+            }
+            let mut b = a.clone();
+            set_content_type(&mut a, "application/sdp".into());
+            b.set(HeaderName::ContentType, "application/sdp");
+            assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -256,6 +256,10 @@ pub(crate) fn invite(
         }
     };
     let mut req = Request::new(Method::Invite, target);
+    // Room for the lines below and the Via the transaction layer adds.
+    req.headers = sip_core::Headers::with_capacity(
+        14 + core.cfg.preloaded_route.len() + opts.extra_headers.len(),
+    );
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
@@ -291,8 +295,11 @@ pub(crate) fn invite(
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
+    // The copy kept is the exact-size clone; the request sent keeps the
+    // room for its Via.
+    let kept = req.clone();
     let (txn, dest) = core
-        .send_request(now, req.clone(), Link::InviteClient(id))
+        .send_request(now, req, Link::InviteClient(id))
         .map_err(|e| match e {
             SessionError::Route(r) => InviteError::Route(r),
             SessionError::Send(e) => InviteError::Send(e),
@@ -306,7 +313,7 @@ pub(crate) fn invite(
         }
     );
     s.uac = Some(Box::new(InviterData {
-        invite: req,
+        invite: kept,
         invite_seq: 1,
         txn: Some(txn),
         over_tls,
