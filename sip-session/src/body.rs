@@ -31,27 +31,38 @@ impl Body {
     }
 
     pub(crate) fn apply_to_request(&self, r: &mut Request) {
-        r.headers
-            .set(HeaderName::ContentType, self.content_type.clone());
+        set_content_type(&mut r.headers, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 
     pub(crate) fn apply_to_response(&self, r: &mut Response) {
-        r.headers
-            .set(HeaderName::ContentType, self.content_type.clone());
+        set_content_type(&mut r.headers, self.content_type.clone());
         r.body.clone_from(&self.content);
     }
 
     /// [`apply_to_request`](Self::apply_to_request), moving the body.
     pub(crate) fn put_into_request(self, r: &mut Request) {
-        r.headers.set(HeaderName::ContentType, self.content_type);
+        set_content_type(&mut r.headers, self.content_type);
         r.body = self.content;
     }
 
     /// [`apply_to_response`](Self::apply_to_response), moving the body.
     pub(crate) fn put_into_response(self, r: &mut Response) {
-        r.headers.set(HeaderName::ContentType, self.content_type);
+        set_content_type(&mut r.headers, self.content_type);
         r.body = self.content;
+    }
+}
+
+/// `headers.set(ContentType, value)`: appended when there is none (the
+/// usual case, found without a search per line), else replacing them.
+fn set_content_type(headers: &mut Headers, value: String) {
+    if headers
+        .iter()
+        .any(|h| matches!(h.name, HeaderName::ContentType))
+    {
+        headers.set(HeaderName::ContentType, value);
+    } else {
+        headers.push(HeaderName::ContentType, value);
     }
 }
 
@@ -75,27 +86,87 @@ pub(crate) enum BodyKind {
 /// `application/sdp` (and every type in `accepted`) is `session`, others
 /// `render` (RFC 3261 §20.11).
 pub(crate) fn classify(headers: &Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -> BodyKind {
-    if body.is_empty() {
-        return BodyKind::None;
+    match kind(headers, body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body.to_vec())),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
     }
-    let ct = headers.get(&HeaderName::ContentType).unwrap_or("").trim();
-    let disposition = headers.get(&HeaderName::ContentDisposition).map(|d| {
-        d.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    });
+}
+
+/// [`classify`] of a body the caller gives up, from the first
+/// Content-Type and Content-Disposition values already looked up: a
+/// session description takes the bytes without copying them.
+pub(crate) fn classify_owned(
+    content_type: Option<&str>,
+    disposition: Option<&str>,
+    body: Vec<u8>,
+    accepts: impl Fn(&str) -> bool,
+) -> BodyKind {
+    match kind_of(content_type, disposition, &body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body)),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
+    }
+}
+
+/// [`BodyKind`] without the body: the content type of a session one.
+enum Kind<'a> {
+    None,
+    Session(&'a str),
+    Unsupported,
+    Other,
+}
+
+fn kind<'a>(headers: &'a Headers, body: &[u8], accepts: impl Fn(&str) -> bool) -> Kind<'a> {
+    if body.is_empty() {
+        return Kind::None;
+    }
+    kind_of(
+        headers.get(&HeaderName::ContentType),
+        headers.get(&HeaderName::ContentDisposition),
+        body,
+        accepts,
+    )
+}
+
+/// [`classify`] from the first Content-Type and Content-Disposition
+/// values, already looked up.
+pub(crate) fn classify_lines(
+    content_type: Option<&str>,
+    disposition: Option<&str>,
+    body: &[u8],
+    accepts: impl Fn(&str) -> bool,
+) -> BodyKind {
+    match kind_of(content_type, disposition, body, accepts) {
+        Kind::Session(ct) => BodyKind::Session(Body::new(ct, body.to_vec())),
+        Kind::None => BodyKind::None,
+        Kind::Unsupported => BodyKind::Unsupported,
+        Kind::Other => BodyKind::Other,
+    }
+}
+
+fn kind_of<'a>(
+    content_type: Option<&'a str>,
+    disposition: Option<&str>,
+    body: &[u8],
+    accepts: impl Fn(&str) -> bool,
+) -> Kind<'a> {
+    if body.is_empty() {
+        return Kind::None;
+    }
+    let ct = content_type.unwrap_or("").trim();
+    let disposition = disposition.map(|d| d.split(';').next().unwrap_or("").trim());
     let accepted = accepts(ct);
-    let session = match disposition.as_deref() {
-        Some("session") => true,
-        Some(_) => false,
+    let session = match disposition {
+        Some(d) => d.eq_ignore_ascii_case("session"),
         None => accepted,
     };
     match (session, accepted) {
-        (false, _) => BodyKind::Other,
-        (true, true) => BodyKind::Session(Body::new(ct, body.to_vec())),
-        (true, false) => BodyKind::Unsupported,
+        (false, _) => Kind::Other,
+        (true, true) => Kind::Session(ct),
+        (true, false) => Kind::Unsupported,
     }
 }
 
@@ -153,5 +224,68 @@ mod tests {
             ),
             BodyKind::Session(_)
         ));
+    }
+
+    #[test]
+    fn set_content_type_is_headers_set() {
+        for lines in [
+            vec![],
+            vec![(HeaderName::To, "t")],
+            vec![
+                (HeaderName::ContentType, "a/b"),
+                (HeaderName::To, "t"),
+                (HeaderName::ContentType, "c/d"),
+            ],
+        ] {
+            let mut a = Headers::new();
+            for (n, v) in &lines {
+                a.push(n.clone(), *v);
+            }
+            let mut b = a.clone();
+            set_content_type(&mut a, "application/sdp".into());
+            b.set(HeaderName::ContentType, "application/sdp");
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn classify_variants_agree() {
+        let cts = [
+            None,
+            Some("application/sdp"),
+            Some("text/plain"),
+            Some("Application/SDP ; x=1"),
+        ];
+        let cds = [
+            None,
+            Some("session"),
+            Some("Session;handling=required"),
+            Some("render"),
+        ];
+        for ct in cts {
+            for cd in cds {
+                for body in [&b""[..], b"v=0"] {
+                    let h = h(ct, cd);
+                    assert_eq!(
+                        classify(&h, body, sdp_only),
+                        classify_owned(
+                            h.get(&HeaderName::ContentType),
+                            h.get(&HeaderName::ContentDisposition),
+                            body.to_vec(),
+                            sdp_only
+                        )
+                    );
+                    assert_eq!(
+                        classify(&h, body, sdp_only),
+                        classify_lines(
+                            h.get(&HeaderName::ContentType),
+                            h.get(&HeaderName::ContentDisposition),
+                            body,
+                            sdp_only
+                        )
+                    );
+                }
+            }
+        }
     }
 }

@@ -218,9 +218,13 @@ impl UserAgentConfig {
     /// True when `content_type` (a media type, parameters ignored) is an
     /// accepted session description type.
     pub fn accepts_content_type(&self, content_type: &str) -> bool {
-        let base = content_type.split(';').next().unwrap_or("").trim();
-        self.accepted_content_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(base))
+        let b = content_type.as_bytes();
+        let end = b.iter().position(|&c| c == b';').unwrap_or(b.len());
+        let base = content_type[..end].trim().as_bytes();
+        // Mostly written as configured: equal bytes first.
+        self.accepted_content_types.iter().any(|t| {
+            let t = t.as_bytes();
+            t == base || t.eq_ignore_ascii_case(base)
+        })
     }
 }

@@ -32,19 +32,26 @@ pub(crate) fn default_status(method: &Method) -> StatusCode {
 
 /// A request in `s`'s dialog, in server transaction `txn`: the session's
 /// own dialog, or (an Inviter before the 2xx) one of its early dialogs, by
-/// the peer's tag. A request in an early dialog goes to
-/// [`on_early_request`].
+/// the peer's tag. `own` tells that the peer's tag (the From tag) is that
+/// of the session's dialog, when the caller already knows. A request in
+/// an early dialog goes to [`on_early_request`].
 pub(crate) fn on_request(
     core: &mut Core,
     s: &mut SessionData,
     now: Instant,
     txn: TransactionId,
     req: Request,
+    own: bool,
 ) {
-    let from_tag = sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
-    let dialog = match s.dialog.as_mut() {
-        Some(d) if d.remote_tag() == from_tag => Some(d),
-        _ => early_fork(s, from_tag).map(|f| &mut f.dialog),
+    let from_tag = || sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
+    let own = own
+        || s.dialog
+            .as_ref()
+            .is_some_and(|d| d.remote_tag() == from_tag());
+    let dialog = if own {
+        s.dialog.as_mut()
+    } else {
+        early_fork(s, from_tag()).map(|f| &mut f.dialog)
     };
     let Some(dialog) = dialog else {
         // Indexed, but no longer in use (another fork's 2xx won, or the
@@ -66,7 +73,7 @@ pub(crate) fn on_request(
         return;
     }
     match req.method {
-        Method::Bye => on_bye(core, s, now, txn, &req),
+        Method::Bye => on_bye(core, s, now, txn, req),
         Method::Prack => {
             if s.uas.is_some() {
                 reliable::on_prack(core, s, now, txn, &req);
@@ -155,7 +162,7 @@ fn on_early_request(
     req: Request,
 ) {
     match req.method {
-        Method::Bye if !s.is_inviter => on_bye(core, s, now, txn, &req),
+        Method::Bye if !s.is_inviter => on_bye(core, s, now, txn, req),
         Method::Bye => core.reply(now, txn, &req, StatusCode::FORBIDDEN),
         Method::Prack if s.uas.is_some() => reliable::on_prack(core, s, now, txn, &req),
         Method::Prack => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
@@ -251,8 +258,9 @@ pub(crate) fn hand_to_app(
 /// dialog still waiting for the application are answered 487 (§15.1.2:
 /// "The UAS MUST still respond to any pending requests received for that
 /// dialog").
-fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: &Request) {
-    core.reply(now, txn, req, StatusCode::OK);
+fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: Request) {
+    // Routed to the dialog by its To tag; the BYE is not needed after.
+    core.reply_from(now, txn, req, StatusCode::OK, Some(true));
     if s.state == SessionState::Terminated {
         return;
     }

@@ -2,10 +2,11 @@
 //! `reject`, 2xx retransmission until the ACK (RFC 3261 §13.3.1.4),
 //! CANCEL (§9.2), the no-answer and Expires timers.
 
+use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
 use super::{SessionData, SessionState};
-use crate::body::{classify, Body, BodyKind};
+use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
 use crate::events::{Event, TerminationCause};
 use crate::ids::SessionId;
@@ -14,7 +15,7 @@ use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
 use sip_core::dialog::Dialog;
-use sip_core::header::{option_tag, Expires, From, HeaderName, PAssertedIdentity};
+use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::{Duration, Instant};
@@ -147,15 +148,6 @@ impl InvitationData {
     }
 }
 
-/// Reads the INVITE's identities as written: (To, From); the From must
-/// carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-fn identities(req: &Request) -> Option<(Box<str>, Box<str>)> {
-    let to = req.headers.get(&HeaderName::To)?.trim();
-    let from = req.headers.get(&HeaderName::From)?.trim();
-    From::tag_of(from)?;
-    Some((to.into(), from.into()))
-}
-
 /// What became of a new INVITE.
 pub(crate) enum NewInvite {
     /// A session was created.
@@ -178,21 +170,28 @@ pub(crate) fn create(
 ) -> NewInvite {
     let trying = core.response(&req, StatusCode::TRYING, None);
     core.send_response(now, txn, trying);
-    let (to, from) = match identities(&req) {
+    let lines = InviteLines::of(&req.headers);
+    let (to, from) = match lines.identities() {
         Some(x) => x,
         None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return NewInvite::Answered;
         }
     };
-    if !req.headers.contains(&HeaderName::Contact) {
+    if !lines.contact {
         // SIP.js: an INVITE without Contact is answered 400 (RFC 3261
         // §8.1.1.8 makes it mandatory).
         core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
         return NewInvite::Answered;
     }
     let cfg = &core.cfg;
-    let body = classify(&req.headers, &req.body, |ct| cfg.accepts_content_type(ct));
+    let disposition = lines
+        .disposition
+        .then(|| req.headers.get(&HeaderName::ContentDisposition))
+        .flatten();
+    let body = classify_lines(lines.content_type, disposition, &req.body, |ct| {
+        cfg.accepts_content_type(ct)
+    });
     if body == BodyKind::Unsupported {
         core.reply(now, txn, &req, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         return NewInvite::Answered;
@@ -210,20 +209,26 @@ pub(crate) fn create(
             .values(&name)
             .any(|t| t.eq_ignore_ascii_case(option_tag::REL100))
     };
-    let rel100 = if has(HeaderName::Supported) {
+    let rel100 = if lines.supported && has(HeaderName::Supported) {
         Rel100::Supported
-    } else if has(HeaderName::Require) {
+    } else if lines.require && has(HeaderName::Require) {
         Rel100::Required
     } else {
         Rel100::None
     };
-    let invite_seq = sip_core::transaction::key::cseq(&req.headers).map_or(0, |c| c.0);
-    let mut s = SessionData::new(id, false, to, from);
-    s.asserted_identity = req
-        .headers
-        .typed::<PAssertedIdentity>()
-        .and_then(Result::ok)
-        .map(|p| p.0.to_string().into());
+    // As `key::cseq`: the first CSeq line, parsed.
+    let invite_seq = lines
+        .cseq
+        .and_then(|v| CSeq::parse(v).ok())
+        .map_or(0, |c| c.seq);
+    let mut s = Box::new(SessionData::new(id, false, to, from));
+    if lines.asserted {
+        s.asserted_identity = req
+            .headers
+            .typed::<PAssertedIdentity>()
+            .and_then(Result::ok)
+            .map(|p| p.0.to_string().into());
+    }
     let offer = match body {
         BodyKind::Session(b) => {
             let _ = s.oa.remote_offer();
@@ -231,7 +236,11 @@ pub(crate) fn create(
         }
         _ => None,
     };
-    let expires = req.headers.typed::<Expires>().and_then(Result::ok);
+    let expires = if lines.expires {
+        req.headers.typed::<Expires>().and_then(Result::ok)
+    } else {
+        None
+    };
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
     // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
     let local_tag: Box<str> = core.tokens.tag().into();
@@ -274,7 +283,7 @@ pub(crate) fn create(
     if core.cfg.send_initial_provisional && rel100 != Rel100::Required {
         let _ = progress(core, &mut s, now, ProgressOptions::default());
     }
-    NewInvite::Session(Box::new(s))
+    NewInvite::Session(s)
 }
 
 /// A response to the INVITE with the To tag, Contact and the copied
@@ -287,7 +296,7 @@ fn dialog_response(
 ) -> Option<Response> {
     let u = s.uas.as_ref()?;
     let invite = u.invite.as_ref()?;
-    let mut r = core.response(invite, status, Some(&u.local_tag));
+    let mut r = core.invite_response(invite, status, &u.local_tag, 2 + extra.len());
     r.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
@@ -297,6 +306,29 @@ fn dialog_response(
         r.headers.push(n.clone(), v.clone());
     }
     Some(r)
+}
+
+/// [`dialog_response`] for the last response to the INVITE, which is not
+/// needed after it: its lines (Record-Route included) move into the
+/// response. Room for what a 2xx adds (Allow, Supported, Content-Type,
+/// the session timer's lines).
+fn final_dialog_response(
+    core: &Core,
+    invite: &mut Request,
+    local_tag: &str,
+    status: StatusCode,
+    extra: &[(HeaderName, String)],
+) -> Response {
+    let mut r = core.invite_response_from(invite, status, local_tag, 7 + extra.len());
+    r.headers
+        .push(HeaderName::Contact, core.wire.contact.clone());
+    while let Some(rr) = invite.headers.remove_first(&HeaderName::RecordRoute) {
+        r.headers.push(HeaderName::RecordRoute, rr);
+    }
+    for (n, v) in extra {
+        r.headers.push(n.clone(), v.clone());
+    }
+    r
 }
 
 /// Creates the UAS dialog (early) on the first tagged response.
@@ -465,14 +497,23 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
         reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
         return;
     }
-    let Some(mut r) = dialog_response(core, s, StatusCode::OK, &opts.extra_headers) else {
+    // The dialog is built from the whole INVITE, before its lines move
+    // into the 2xx.
+    ensure_dialog(core, s);
+    let Some(u) = s.uas.as_mut() else { return };
+    let Some(invite) = u.invite.as_mut() else {
         return;
     };
-    let timer = s
-        .uas
-        .as_ref()
-        .and_then(|u| u.invite.as_ref())
-        .and_then(|inv| super::session_timer::on_uas_2xx(core, inv, &mut r));
+    let mut r = final_dialog_response(
+        core,
+        invite,
+        &u.local_tag,
+        StatusCode::OK,
+        &opts.extra_headers,
+    );
+    // Reads Session-Expires and Supported, which stay in the INVITE.
+    let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
+    u.invite = None;
     r.headers.push(HeaderName::Allow, core.wire.allow.clone());
     if let Some(sup) = &core.wire.supported {
         r.headers.push(HeaderName::Supported, sup.clone());
@@ -480,7 +521,6 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     if let Some(b) = body {
         b.put_into_response(&mut r);
     }
-    ensure_dialog(core, s);
     if let Some(d) = s.dialog.as_mut() {
         d.confirm();
     }
@@ -491,7 +531,6 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let u = s.uas.as_mut().expect("invitation data");
     let txn = u.txn;
     u.final_sent = true;
-    u.invite = None;
     u.local_description = None;
     u.ok_interval = t1;
     core.send_response(now, txn, &r);
@@ -561,7 +600,7 @@ pub(crate) fn send_final(
     }
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let mut r = core.response(invite, status, Some(&u.local_tag));
+            let mut r = core.invite_response(invite, status, &u.local_tag, 1 + extra.len());
             if let Some(reason) = reason {
                 r.reason = reason.to_owned();
             }
@@ -588,7 +627,7 @@ pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
     core.emit(Event::Cancel { session: s.id });
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let r = core.response(invite, StatusCode::REQUEST_TERMINATED, Some(&u.local_tag));
+            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, &u.local_tag, 0);
             let txn = u.txn;
             core.send_response(now, txn, r);
         }

@@ -57,9 +57,7 @@ pub(crate) fn terminate(core: &mut Core, s: &mut SessionData, cause: Termination
         super::inviter::forget_forks(core, s.id, &u.forks, None);
     }
     if let Some(d) = &s.dialog {
-        if core.dialogs.get(d.id()) == Some(&s.id) {
-            core.dialogs.remove(d.id());
-        }
+        super::inviter::unindex(core, s.id, d);
     }
     set_state(core, s, SessionState::Terminated);
     core.emit(Event::Terminated {
@@ -81,7 +79,10 @@ fn hand_over_unacked(core: &mut Core, s: &mut SessionData) {
     let reinvite = super::reinvite::take_unacked(s);
     let Some(dialog) = &s.dialog else { return };
     // The dialog id is copied only for a 2xx actually handed over.
-    for unacked in [initial, reinvite].into_iter().flatten() {
+    if let Some(unacked) = initial {
+        core.keep_unacked(dialog.id().clone(), unacked);
+    }
+    if let Some(unacked) = reinvite {
         core.keep_unacked(dialog.id().clone(), unacked);
     }
 }

@@ -15,6 +15,7 @@
 mod hold;
 pub(crate) mod in_dialog;
 pub(crate) mod invitation;
+mod invite_lines;
 pub(crate) mod inviter;
 pub(crate) mod lifecycle;
 pub(crate) mod refer;

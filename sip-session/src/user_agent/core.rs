@@ -2,6 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
+use super::response::{response_from, response_to, ToTag, TAG_LEN};
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
 use crate::events::Event;
@@ -125,14 +126,14 @@ impl Wire {
         }
     }
 
-    /// The From value of a new request: `from` with `;tag=` (the same
-    /// text as formatting `from.with_tag(tag)`, `from` having no
-    /// parameters).
-    pub(crate) fn tagged_from(&self, tag: &str) -> String {
-        let mut v = String::with_capacity(self.from_value.len() + 5 + tag.len());
+    /// The From value of a new request: `from` with `;tag=` and a fresh
+    /// tag drawn from `tokens` (the same text as formatting
+    /// `from.with_tag(tokens.tag())`, `from` having no parameters).
+    pub(crate) fn tagged_from(&self, tokens: &mut TokenSource) -> String {
+        let mut v = String::with_capacity(self.from_value.len() + 5 + TAG_LEN);
         v.push_str(&self.from_value);
         v.push_str(";tag=");
-        v.push_str(tag);
+        tokens.fill_token(&mut v, TAG_LEN);
         v
     }
 }
@@ -151,6 +152,8 @@ pub(crate) struct Core {
     pub deferred: Vec<Deferred>,
     /// 2xx responses of ended sessions still waiting for their ACK.
     pub pending_acks: super::pending_ack::PendingAcks,
+    /// Reused buffer (a drawn tag not used).
+    pub scratch: String,
 }
 
 impl Core {
@@ -179,16 +182,49 @@ impl Core {
         status: StatusCode,
         tag: Option<&str>,
     ) -> Response {
-        let mut r = sip_core::Response::from_request(req, status);
-        if status != StatusCode::TRYING {
-            if let Some(tag) = tag {
-                add_to_tag(&mut r, tag);
-            }
-        }
-        if let Some(ua) = &self.wire.user_agent {
-            r.headers.push(HeaderName::Server, ua.clone());
-        }
-        r
+        let server = self.wire.user_agent.as_deref();
+        response_to(req, status, tag.map(ToTag::Given), None, 0, server)
+    }
+
+    /// A response to the INVITE of an Invitation, whose To has no tag (a
+    /// request with one goes to its dialog), tagged `tag` unless a 100;
+    /// with room for `extra` more lines.
+    pub(crate) fn invite_response(
+        &self,
+        invite: &Request,
+        status: StatusCode,
+        tag: &str,
+        extra: usize,
+    ) -> Response {
+        let server = self.wire.user_agent.as_deref();
+        response_to(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
+    }
+
+    /// [`invite_response`](Self::invite_response) from an INVITE not
+    /// needed any more: its lines move into the response.
+    pub(crate) fn invite_response_from(
+        &self,
+        invite: &mut Request,
+        status: StatusCode,
+        tag: &str,
+        extra: usize,
+    ) -> Response {
+        let server = self.wire.user_agent.as_deref();
+        response_from(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
     }
 
     /// Sends a response in server transaction `txn`; a refusal (the
@@ -213,9 +249,46 @@ impl Core {
         req: &Request,
         status: StatusCode,
     ) {
-        let tag = self.tokens.tag();
-        let mut r = self.response(req, status, Some(&tag));
-        let options_ok = status.is_success() && req.method == sip_core::Method::Options;
+        // A fresh tag is drawn whether or not the To takes it.
+        let r = response_to(
+            req,
+            status,
+            Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
+            None,
+            4,
+            self.wire.user_agent.as_deref(),
+        );
+        self.finish_reply(now, txn, req.method == sip_core::Method::Options, r);
+    }
+
+    /// [`reply`](Self::reply) to a request not needed any more (its lines
+    /// move into the response); `to_tagged`: whether its To has a tag,
+    /// when the caller knows.
+    pub(crate) fn reply_from(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        mut req: Request,
+        status: StatusCode,
+        to_tagged: Option<bool>,
+    ) {
+        let options = req.method == sip_core::Method::Options;
+        let r = response_from(
+            &mut req,
+            status,
+            Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
+            to_tagged,
+            4,
+            self.wire.user_agent.as_deref(),
+        );
+        self.finish_reply(now, txn, options, r);
+    }
+
+    /// The lines [`reply`](Self::reply) adds for `r`'s status, and the
+    /// sending; `options`: the request is an OPTIONS.
+    fn finish_reply(&mut self, now: Instant, txn: TransactionId, options: bool, mut r: Response) {
+        let status = r.status;
+        let options_ok = status.is_success() && options;
         if status == StatusCode::METHOD_NOT_ALLOWED || options_ok {
             r.headers.push(HeaderName::Allow, self.wire.allow.clone());
         }
@@ -259,9 +332,12 @@ impl Core {
         if let Some(d) = self.cfg.outbound_proxy {
             return Ok(d);
         }
+        // As `values(&Route).next()`, the line names matched inline.
         let route = req
             .headers
-            .values(&HeaderName::Route)
+            .iter()
+            .filter(|h| matches!(h.name, HeaderName::Route))
+            .flat_map(|h| sip_core::header::split_comma(&h.value))
             .next()
             .and_then(|v| Route::parse(v).ok())
             .filter(Route::is_loose);
@@ -284,7 +360,8 @@ impl Core {
             None if s.secure => Transport::Tls,
             None => self.cfg.default_transport,
         };
-        let host = s.maddr().unwrap_or_else(|| s.host.clone());
+        let maddr = s.maddr();
+        let host = maddr.as_ref().unwrap_or(&s.host);
         let port = s.port.unwrap_or(transport.default_port());
         let addr = match host.ip() {
             Some(ip) => SocketAddr::new(ip, port),
@@ -354,16 +431,6 @@ impl Core {
     }
 }
 
-/// Adds `;tag=` to the To of `r` unless it has one (RFC 3261 §8.2.6.2).
-pub(crate) fn add_to_tag(r: &mut Response, tag: &str) {
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        if sip_core::header::To::tag_of(to).is_none() {
-            to.push_str(";tag=");
-            to.push_str(tag);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,10 +441,13 @@ mod tests {
         for name in [None, Some("Alice"), Some("Alice \"A\" Smith")] {
             cfg.display_name = name.map(str::to_owned);
             let wire = Wire::new(&cfg);
+            let mut a = TokenSource::from_seed(3);
+            let mut b = TokenSource::from_seed(3);
             assert_eq!(
-                wire.tagged_from("a1b2"),
-                wire.from.clone().with_tag("a1b2").to_string()
+                wire.tagged_from(&mut a),
+                wire.from.clone().with_tag(&b.tag()).to_string()
             );
+            assert_eq!(a.next_u64(), b.next_u64());
         }
     }
 }

@@ -311,14 +311,28 @@ impl UserAgent {
             core.reply(now, txn, &req, StatusCode::LOOP_DETECTED);
             return;
         }
-        let h = &req.headers;
-        if !h.contains(&HeaderName::From) || !h.contains(&HeaderName::To) {
+        // One pass: From and To present, any Require.
+        let (mut from, mut to, mut require) = (false, false, false);
+        for l in &req.headers {
+            match l.name {
+                HeaderName::From => from = true,
+                HeaderName::To => to = true,
+                HeaderName::Require => require = true,
+                _ => {}
+            }
+        }
+        if !from || !to {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return;
         }
         // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions.
-        let Some(req) = crate::subscription::route_request(self, now, txn, req) else {
-            return;
+        let req = if matches!(req.method, Method::Subscribe | Method::Notify) {
+            match crate::subscription::route_request(self, now, txn, req) {
+                Some(req) => req,
+                None => return,
+            }
+        } else {
+            req
         };
         let core = &mut self.core;
         let h = &req.headers;
@@ -336,11 +350,10 @@ impl UserAgent {
             return;
         }
         // §8.2.2.3: every option tag in Require must be supported.
-        let unsupported: Vec<&str> = h
-            .values(&HeaderName::Require)
-            .filter(|t| !core.cfg.supports(t))
-            .collect();
-        if !unsupported.is_empty() {
+        let unsupported = |t: &&str| !core.cfg.supports(t);
+        if require && h.values(&HeaderName::Require).any(|t| unsupported(&t)) {
+            let unsupported: Vec<&str> =
+                h.values(&HeaderName::Require).filter(unsupported).collect();
             let tag = core.tokens.tag();
             let mut r = core.response(&req, StatusCode::BAD_EXTENSION, Some(&tag));
             r.headers
@@ -349,14 +362,21 @@ impl UserAgent {
             return;
         }
         if let Some(to_tag) = key::to_tag(h) {
+            let from_tag = key::from_tag(h).unwrap_or("");
             let sid = key::call_id(h).and_then(|call_id| {
-                let key = DialogIdRef::new(call_id, to_tag, key::from_tag(h).unwrap_or(""));
+                let key = DialogIdRef::new(call_id, to_tag, from_tag);
                 core.dialogs.get(key.as_key()).copied()
             });
             match sid {
                 Some(sid) => {
+                    // The session's own dialog (not an early fork's).
+                    let own = self
+                        .sessions
+                        .get(sid)
+                        .and_then(|s| s.dialog.as_ref())
+                        .is_some_and(|d| d.remote_tag() == from_tag);
                     let _ = self.command(now, sid, |core, s| {
-                        in_dialog::on_request(core, s, now, txn, req);
+                        in_dialog::on_request(core, s, now, txn, req, own);
                         Ok(())
                     });
                 }

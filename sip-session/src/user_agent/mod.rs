@@ -5,6 +5,7 @@ pub(crate) mod core;
 mod dispatch;
 pub(crate) mod pending_ack;
 mod requests;
+pub(crate) mod response;
 
 pub use requests::IncomingRequest;
 
@@ -86,10 +87,17 @@ impl UserAgent {
     pub fn new(config: UserAgentConfig, seed: u64) -> Self {
         let mut tokens = TokenSource::from_seed(seed);
         let hash = tokens.hash_state();
-        let txn = TransactionLayer::new(
-            config.transaction.clone(),
-            TokenSource::from_seed(tokens.next_u64()),
-        );
+        let mut txn_cfg = config.transaction.clone();
+        // RFC 3261 §17.2.1: an INVITE server transaction sends 100
+        // (Trying) itself only when the TU has not answered within
+        // `trying_delay`. This agent answers every INVITE at once, while
+        // handling it (100 Trying, or a final response), so that 100 would
+        // never go out: the layer need not build it. With no delay it goes
+        // at once and stays.
+        if !txn_cfg.trying_delay.is_zero() {
+            txn_cfg.send_trying = false;
+        }
+        let txn = TransactionLayer::new(txn_cfg, TokenSource::from_seed(tokens.next_u64()));
         UserAgent {
             core: Core {
                 wire: Wire::new(&config),
@@ -103,6 +111,7 @@ impl UserAgent {
                 requests: IdMap::default(),
                 deferred: Vec::new(),
                 pending_acks: pending_ack::PendingAcks::new(hash),
+                scratch: String::new(),
             },
             sessions: SessionTable::default(),
             roles: crate::roles::Roles::default(),
@@ -266,7 +275,7 @@ impl UserAgent {
         let id = self.sessions.next_id();
         let live = self.sessions.len();
         let s = inviter::invite(&mut self.core, now, id, live, target, options)?;
-        Ok(self.sessions.insert(Box::new(s)))
+        Ok(self.sessions.insert(s))
     }
 
     /// A read-only view of a session; `None` once it is gone (a

@@ -5,7 +5,7 @@
 
 use super::early::send_prack;
 use super::{cancel, CancelOptions, Pending};
-use crate::body::{classify, Body, BodyKind};
+use crate::body::{classify_owned, Body, BodyKind};
 use crate::error::SessionError;
 use crate::events::{Event, TerminationCause};
 use crate::offer_answer::{DescriptionKind, SignalingState};
@@ -15,7 +15,7 @@ use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
 use sip_core::dialog::Dialog;
 use sip_core::header::{HeaderName, To};
-use sip_core::message::Response;
+use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
 /// The ACK for a 2xx in `dialog` with the INVITE's CSeq and credentials
@@ -29,17 +29,32 @@ pub(crate) fn send_ack(
 ) {
     let Some(u) = s.uac.as_mut() else { return };
     let mut ack = dialog.ack(u.invite_seq);
-    for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
-        for v in u.invite.headers.get_all(&name) {
-            ack.headers.push(name.clone(), v.to_owned());
+    let credentials = u.invite.headers.iter().any(|h| {
+        matches!(
+            h.name,
+            HeaderName::Authorization | HeaderName::ProxyAuthorization
+        )
+    });
+    if credentials {
+        for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+            for v in u.invite.headers.get_all(&name) {
+                ack.headers.push(name.clone(), v.to_owned());
+            }
         }
     }
     if let Some(b) = body {
         b.apply_to_request(&mut ack);
     }
     if let Ok(sent) = core.send_ack(now, ack) {
-        u.acks.push((dialog.remote_tag().into(), sent));
+        // One at a time: a first push would reserve room for four.
+        u.acks.reserve_exact(1);
+        u.acks.push(sent);
     }
+}
+
+/// The To tag of an ACK sent: the tag of the 2xx it acknowledges.
+fn ack_tag(ack: &Request) -> Option<&str> {
+    To::tag_of(ack.headers.get(&HeaderName::To)?)
 }
 
 /// ACK and BYE for a 2xx the session does not keep (another fork, or a
@@ -55,13 +70,27 @@ pub(crate) fn ack_and_bye(
     let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
 }
 
-pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
-    let Some(tag) = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or("")) else {
+pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut resp: Response) {
+    // One pass: the first To and Content-Type, any Content-Disposition.
+    let (mut to, mut content_type, mut disposition) = (None, None, false);
+    for l in &resp.headers {
+        match l.name {
+            HeaderName::To => {
+                to.get_or_insert(l.value.as_str());
+            }
+            HeaderName::ContentType => {
+                content_type.get_or_insert(l.value.as_str());
+            }
+            HeaderName::ContentDisposition => disposition = true,
+            _ => {}
+        }
+    }
+    let Some(tag) = To::tag_of(to.unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
     // A retransmitted 2xx: the same ACK again (§13.2.2.4).
-    if let Some((_, ack)) = u.acks.iter().find(|(t, _)| **t == *tag) {
+    if let Some(ack) = u.acks.iter().find(|a| ack_tag(a) == Some(tag)) {
         let ack = ack.clone();
         let _ = core.send_ack(now, ack);
         return;
@@ -79,24 +108,27 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         .iter()
         .position(|f| f.dialog.remote_tag() == tag)
         .map(|i| u.forks.swap_remove(i));
-    // The fork leaves the early index; `confirm` indexes it again.
-    super::forget_forks(core, s.id, fork.iter(), None);
-    // The fork's dialog and offer/answer state, or a new dialog.
+    // The fork's dialog and offer/answer state, or a new dialog. The
+    // fork's dialog stays in the early index only if the session confirms
+    // it (`confirm`); every other outcome takes it out (`unindex`).
     let (dialog, fork) = match fork {
         Some(f) => {
             let mut d = f.dialog;
             let _ = d.receive_response(&resp);
-            (Ok(d), Some((f.oa, f.answer)))
+            (d, Some((f.oa, f.answer)))
         }
-        None => (Dialog::new_uac(&u.invite, &resp, u.over_tls), None),
+        None => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
+            Ok(d) => (d, None),
+            Err(_) => return,
+        },
     };
-    let Ok(dialog) = dialog else { return };
     let confirming =
         s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
     if !confirming {
         // A 2xx after CANCEL (the race of §9.1), or from a second fork
         // (§13.2.2.4): ACK and BYE.
         let cancelled = s.state == SessionState::Terminating && s.dialog.is_none();
+        super::unindex(core, s.id, &dialog);
         ack_and_bye(core, s, now, dialog, None);
         if cancelled {
             terminate(core, s, TerminationCause::Cancelled);
@@ -107,10 +139,18 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
     let early_media_tag = u.early_media_tag.clone();
     let (mut oa, stored_answer) = fork.unwrap_or((s.oa, None));
     let cfg = &core.cfg;
-    let body = classify(&resp.headers, &resp.body, |ct| cfg.accepts_content_type(ct));
+    // The body moves into the event: the 2xx is not used after this.
+    let content = core::mem::take(&mut resp.body);
+    let disposition = disposition
+        .then(|| resp.headers.get(&HeaderName::ContentDisposition))
+        .flatten();
+    let body = classify_owned(content_type, disposition, content, |ct| {
+        cfg.accepts_content_type(ct)
+    });
     s.timers.stop(SessionTimer::InviteTimeout);
     if early_media_tag.as_deref().is_some_and(|t| *t != *tag) {
         // SIP.js: forking is not allowed with early media.
+        super::unindex(core, s.id, &dialog);
         fail_2xx(
             core,
             s,
@@ -134,6 +174,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
         SignalingState::Initial => match body {
             BodyKind::Session(b) => {
                 // Delayed offer: the answer goes in the ACK.
+                super::unindex(core, s.id, &dialog);
                 let _ = oa.remote_offer();
                 s.oa = oa;
                 let u = s.uac.as_mut().expect("inviter");
@@ -154,14 +195,17 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
                 let at = now + core.cfg.description_timeout;
                 core.arm(s, SessionTimer::Description, at);
             }
-            _ => fail_2xx(
-                core,
-                s,
-                now,
-                dialog,
-                StatusCode::BAD_REQUEST,
-                "Missing session description",
-            ),
+            _ => {
+                super::unindex(core, s.id, &dialog);
+                fail_2xx(
+                    core,
+                    s,
+                    now,
+                    dialog,
+                    StatusCode::BAD_REQUEST,
+                    "Missing session description",
+                )
+            }
         },
         SignalingState::HaveLocalOffer => match body {
             BodyKind::Session(b) => {
@@ -175,14 +219,17 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
                     early: false,
                 });
             }
-            _ => fail_2xx(
-                core,
-                s,
-                now,
-                dialog,
-                StatusCode::BAD_REQUEST,
-                "Missing session description",
-            ),
+            _ => {
+                super::unindex(core, s.id, &dialog);
+                fail_2xx(
+                    core,
+                    s,
+                    now,
+                    dialog,
+                    StatusCode::BAD_REQUEST,
+                    "Missing session description",
+                )
+            }
         },
         SignalingState::Stable => {
             s.oa = oa;
@@ -201,14 +248,17 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: R
                 }
             }
         }
-        _ => fail_2xx(
-            core,
-            s,
-            now,
-            dialog,
-            StatusCode::NOT_ACCEPTABLE_HERE,
-            "Offer not answered",
-        ),
+        _ => {
+            super::unindex(core, s.id, &dialog);
+            fail_2xx(
+                core,
+                s,
+                now,
+                dialog,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "Offer not answered",
+            )
+        }
     }
 }
 
@@ -221,7 +271,10 @@ pub(crate) fn confirm(
     body: Option<&Body>,
 ) {
     send_ack(core, s, now, &dialog, body);
-    core.dialogs.insert(dialog.id().clone(), s.id);
+    // Already there when it was the early dialog of a fork.
+    if core.dialogs.get(dialog.id()) != Some(&s.id) {
+        core.dialogs.insert(dialog.id().clone(), s.id);
+    }
     s.dialog = Some(dialog);
     if let Some(u) = s.uac.as_mut() {
         // Other forks stay known until the INVITE transaction ends: a

@@ -33,21 +33,43 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     if s.state != SessionState::Establishing {
         return;
     }
-    if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
-        s.asserted_identity = Some(p.0.to_string().into());
+    // One pass over the lines: the first To, and which of the lines read
+    // only when present are there.
+    let (mut to, mut asserted, mut require, mut has_rseq, mut contact) =
+        (None, false, false, false, false);
+    for l in &resp.headers {
+        match l.name {
+            HeaderName::To => {
+                to.get_or_insert(l.value.as_str());
+            }
+            HeaderName::PAssertedIdentity => asserted = true,
+            HeaderName::Require => require = true,
+            HeaderName::RSeq => has_rseq = true,
+            HeaderName::Contact => contact = true,
+            _ => {}
+        }
     }
-    let reliable = resp
-        .headers
-        .values(&HeaderName::Require)
-        .any(|t| t.eq_ignore_ascii_case(option_tag::REL100));
-    let rseq = resp
-        .headers
-        .typed::<RSeq>()
-        .and_then(Result::ok)
-        .map(|r| r.0);
+    if asserted {
+        if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
+            s.asserted_identity = Some(p.0.to_string().into());
+        }
+    }
+    let reliable = require
+        && resp
+            .headers
+            .values(&HeaderName::Require)
+            .any(|t| t.eq_ignore_ascii_case(option_tag::REL100));
+    let rseq = if has_rseq {
+        resp.headers
+            .typed::<RSeq>()
+            .and_then(Result::ok)
+            .map(|r| r.0)
+    } else {
+        None
+    };
     let reliable = reliable && rseq.is_some();
-    let tag = To::tag_of(resp.headers.get(&HeaderName::To).unwrap_or(""));
-    let (Some(tag), true) = (tag, resp.headers.contains(&HeaderName::Contact) || reliable) else {
+    let tag = To::tag_of(to.unwrap_or(""));
+    let (Some(tag), true) = (tag, contact || reliable) else {
         core.emit(Event::Progress {
             session: s.id,
             status: resp.status,
@@ -73,6 +95,8 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                 // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
                 // naming it (RFC 3891 §3) find the session.
                 core.dialogs.insert(dialog.id().clone(), id);
+                // One at a time: a first push would reserve room for four.
+                u.forks.reserve_exact(1);
                 u.forks.push(Fork {
                     dialog,
                     oa: oa0,

@@ -100,9 +100,18 @@ pub(crate) fn forget_forks<'a>(
     keep: Option<&sip_core::dialog::DialogId>,
 ) {
     for f in forks {
-        let d = f.dialog.id();
-        if Some(d) != keep && core.dialogs.get(d) == Some(&id) {
-            core.dialogs.remove(d);
+        if Some(f.dialog.id()) != keep {
+            unindex(core, id, &f.dialog);
+        }
+    }
+}
+
+/// Removes `dialog` from the dialog index if it names session `id` there.
+pub(crate) fn unindex(core: &mut Core, id: SessionId, dialog: &Dialog) {
+    // One lookup: an entry of another session goes back.
+    if let Some((key, other)) = core.dialogs.remove_entry(dialog.id()) {
+        if other != id {
+            core.dialogs.insert(key, other);
         }
     }
 }
@@ -163,8 +172,9 @@ pub(crate) struct InviterData {
     pub over_tls: bool,
     pub early_media: bool,
     pub forks: Vec<Fork>,
-    /// The ACK sent for each 2xx, by To tag, re-sent on retransmissions.
-    pub acks: Vec<(Box<str>, Request)>,
+    /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
+    /// on retransmissions.
+    pub acks: Vec<Request>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -195,11 +205,7 @@ impl InviterData {
         }
         core::mem::size_of::<Self>()
             + req(&self.invite)
-            + self
-                .acks
-                .iter()
-                .map(|(t, a)| t.len() + req(a) + 48)
-                .sum::<usize>()
+            + self.acks.iter().map(|a| req(a) + 32).sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
             + self
                 .forks
@@ -227,32 +233,44 @@ pub(crate) fn invite(
     live_sessions: usize,
     target: Uri,
     opts: InviteOptions,
-) -> Result<SessionData, InviteError> {
+) -> Result<Box<SessionData>, InviteError> {
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let tag = core.tokens.tag();
     let from_value = if opts.anonymous {
+        let tag = core.tokens.tag();
         let anonymous =
             NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
                 .with_display_name("Anonymous");
         value_of(&anonymous.with_tag(&tag))
     } else {
-        core.wire.tagged_from(&tag)
+        core.wire.tagged_from(&mut core.tokens)
     };
     let to_value = match &opts.to {
         Some(to) => value_of(to),
         // The target as a name-addr without display name or parameters.
-        None => format!("<{target}>"),
+        None => {
+            let mut v = String::with_capacity(64);
+            let _ = write!(v, "<{target}>");
+            v
+        }
     };
     let mut req = Request::new(Method::Invite, target);
+    // Room for the lines below and the Via the transaction layer adds.
+    req.headers = sip_core::Headers::with_capacity(
+        14 + core.cfg.preloaded_route.len() + opts.extra_headers.len(),
+    );
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    h.push(HeaderName::From, from_value.clone());
-    h.push(HeaderName::To, to_value.clone());
+    // Exact copies: the session keeps the identities (boxed without a
+    // reallocation) and the request gets its own.
+    let local: Box<str> = from_value.as_str().into();
+    let remote: Box<str> = to_value.as_str().into();
+    h.push(HeaderName::From, from_value);
+    h.push(HeaderName::To, to_value);
     h.push(HeaderName::CallId, core.tokens.call_id());
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, core.wire.contact.clone());
@@ -272,13 +290,16 @@ pub(crate) fn invite(
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
-    let mut s = SessionData::new(id, true, from_value.into(), to_value.into());
+    let mut s = Box::new(SessionData::new(id, true, local, remote));
     if let Some(b) = opts.body {
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
+    // The copy kept is the exact-size clone; the request sent keeps the
+    // room for its Via.
+    let kept = req.clone();
     let (txn, dest) = core
-        .send_request(now, req.clone(), Link::InviteClient(id))
+        .send_request(now, req, Link::InviteClient(id))
         .map_err(|e| match e {
             SessionError::Route(r) => InviteError::Route(r),
             SessionError::Send(e) => InviteError::Send(e),
@@ -292,7 +313,7 @@ pub(crate) fn invite(
         }
     );
     s.uac = Some(Box::new(InviterData {
-        invite: req,
+        invite: kept,
         invite_seq: 1,
         txn: Some(txn),
         over_tls,

@@ -198,14 +198,13 @@ pub(crate) fn reject(
 /// An ACK in the dialog: true when it acknowledges our 2xx to the peer's
 /// re-INVITE (then an answer in it completes offer/answer).
 pub(crate) fn on_ack(core: &mut Core, s: &mut SessionData, now: Instant, ack: &Request) -> bool {
-    let seq = sip_core::transaction::key::cseq(&ack.headers).map(|c| c.0);
     let Some(r) = s.reinvite.as_mut() else {
         return false;
     };
-    let matches = r
-        .server
-        .as_ref()
-        .is_some_and(|srv| srv.ok.is_some() && Some(srv.seq) == seq);
+    let matches = r.server.as_ref().is_some_and(|srv| {
+        srv.ok.is_some()
+            && sip_core::transaction::key::cseq(&ack.headers).map(|c| c.0) == Some(srv.seq)
+    });
     if !matches {
         return false;
     }

@@ -1,0 +1,108 @@
+//! The lines of a new INVITE the Invitation reads, found in one pass
+//! (header names matched inline, not one search per header).
+
+use sip_core::header::{From, HeaderName};
+
+/// What `invitation::create` reads of the INVITE, found in one pass over its lines:
+/// the first To, From, Content-Type and CSeq values, and whether the
+/// lines read only when present are there.
+#[derive(Default)]
+pub(crate) struct InviteLines<'a> {
+    pub to: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub cseq: Option<&'a str>,
+    pub contact: bool,
+    pub disposition: bool,
+    pub supported: bool,
+    pub require: bool,
+    pub asserted: bool,
+    pub expires: bool,
+}
+
+impl<'a> InviteLines<'a> {
+    pub(crate) fn of(headers: &'a sip_core::Headers) -> Self {
+        let mut l = InviteLines::default();
+        for h in headers {
+            let v = h.value.as_str();
+            match h.name {
+                HeaderName::To => {
+                    l.to.get_or_insert(v);
+                }
+                HeaderName::From => {
+                    l.from.get_or_insert(v);
+                }
+                HeaderName::ContentType => {
+                    l.content_type.get_or_insert(v);
+                }
+                HeaderName::CSeq => {
+                    l.cseq.get_or_insert(v);
+                }
+                HeaderName::Contact => l.contact = true,
+                HeaderName::ContentDisposition => l.disposition = true,
+                HeaderName::Supported => l.supported = true,
+                HeaderName::Require => l.require = true,
+                HeaderName::PAssertedIdentity => l.asserted = true,
+                HeaderName::Expires => l.expires = true,
+                _ => {}
+            }
+        }
+        l
+    }
+
+    /// The identities as written: (To, From); the From must carry a tag
+    /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
+    pub(crate) fn identities(&self) -> Option<(Box<str>, Box<str>)> {
+        let to = self.to?.trim();
+        let from = self.from?.trim();
+        From::tag_of(from)?;
+        Some((to.into(), from.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sip_core::Headers;
+
+    /// Each field is what `Headers::get` / `contains` finds.
+    #[test]
+    fn lines_agree_with_header_lookups() {
+        let mut h = Headers::new();
+        h.push(HeaderName::Via, "SIP/2.0/UDP a;branch=z9hG4bK1");
+        h.push(HeaderName::To, " <sip:b@x> ");
+        h.push(HeaderName::From, "<sip:a@x>;tag=f1");
+        h.push(HeaderName::CSeq, "7 INVITE");
+        h.push(HeaderName::ContentType, "application/sdp");
+        h.push(HeaderName::To, "<sip:c@x>");
+        h.push(HeaderName::CSeq, "8 INVITE");
+        h.push(HeaderName::Require, "100rel");
+        let l = InviteLines::of(&h);
+        assert_eq!(l.to, h.get(&HeaderName::To));
+        assert_eq!(l.from, h.get(&HeaderName::From));
+        assert_eq!(l.cseq, h.get(&HeaderName::CSeq));
+        assert_eq!(l.content_type, h.get(&HeaderName::ContentType));
+        assert_eq!(
+            (
+                l.contact,
+                l.disposition,
+                l.supported,
+                l.require,
+                l.asserted,
+                l.expires
+            ),
+            (false, false, false, true, false, false)
+        );
+        assert_eq!(
+            l.identities(),
+            Some(("<sip:b@x>".into(), "<sip:a@x>;tag=f1".into()))
+        );
+        let mut untagged = Headers::new();
+        untagged.push(HeaderName::To, "<sip:b@x>");
+        untagged.push(HeaderName::From, "<sip:a@x>");
+        untagged.push(HeaderName::Contact, "<sip:a@y>");
+        let l = InviteLines::of(&untagged);
+        assert!(l.contact);
+        assert_eq!(l.identities(), None);
+    }
+}
