@@ -105,9 +105,10 @@ impl Message {
 
     /// The canonical wire form.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(512 + self.body().len());
-        self.write_to(&mut out);
-        out
+        match self {
+            Message::Request(r) => r.to_bytes(),
+            Message::Response(r) => r.to_bytes(),
+        }
     }
 
     /// Appends the canonical wire form to `out`.
@@ -139,10 +140,9 @@ impl Request {
     /// Appends the canonical wire form to `out`: Request-Line, headers with
     /// canonical names, a computed Content-Length, blank line, body.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
-        let _ = write!(out, "{}", self.uri);
+        self.uri.write_to(out);
         out.extend_from_slice(b" SIP/2.0\r\n");
         write_headers_and_body(&self.headers, &self.body, out);
     }

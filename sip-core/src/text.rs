@@ -28,8 +28,24 @@ pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
 /// Appends `n` in decimal.
 pub(crate) fn push_u64_str(out: &mut String, n: u64) {
     let (buf, i) = digits(n);
-    // Digits are ASCII.
-    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or("0"));
+    out.reserve(buf.len() - i);
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends the decimal digits of an octet (no leading zeros).
+fn push_octet(buf: &mut [u8; 15], len: &mut usize, o: u8) {
+    if o >= 100 {
+        buf[*len] = b'0' + o / 100;
+        *len += 1;
+    }
+    if o >= 10 {
+        buf[*len] = b'0' + (o / 10) % 10;
+        *len += 1;
+    }
+    buf[*len] = b'0' + o % 10;
+    *len += 1;
 }
 
 /// The dotted-quad text of an IPv4 address, in a stack buffer.
@@ -49,12 +65,13 @@ impl Ipv4Text {
                 t.buf[t.len] = b'.';
                 t.len += 1;
             }
-            let (d, i) = digits(o.into());
-            let n = d.len() - i;
-            t.buf[t.len..t.len + n].copy_from_slice(&d[i..]);
-            t.len += n;
+            push_octet(&mut t.buf, &mut t.len, o);
         }
         t
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -67,7 +84,13 @@ impl Ipv4Text {
 /// IPv6, through `fmt`, which is rare enough).
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
-        IpAddr::V4(a) => out.push_str(Ipv4Text::new(a).as_str()),
+        IpAddr::V4(a) => {
+            let t = Ipv4Text::new(a);
+            out.reserve(t.len);
+            for &b in t.as_bytes() {
+                out.push(char::from(b));
+            }
+        }
         IpAddr::V6(a) => {
             use core::fmt::Write;
             let _ = write!(out, "{a}");

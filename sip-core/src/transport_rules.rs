@@ -159,14 +159,7 @@ fn splice_received(
     let top = &line[..top_end];
     let mut rport_end = None;
     if fill_rport {
-        let params = top.find(';')?;
-        crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
-            if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
-                rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
-            }
-        })
-        .ok()?;
-        rport_end?;
+        rport_end = Some(bare_rport_end(top)?);
     }
     let mut out = String::with_capacity(line.len() + 40);
     let mut at = 0;
@@ -181,6 +174,55 @@ fn splice_received(
     crate::text::push_ip(&mut out, source.ip());
     out.push_str(&line[top_end..]);
     Some(out)
+}
+
+/// Where the name of the first bare `rport` parameter of the Via value
+/// `top` ends; `None` when there is none or the parameters do not parse.
+fn bare_rport_end(top: &str) -> Option<usize> {
+    let params = top.find(';')?;
+    if let Some(end) = bare_rport_end_plain(top, params) {
+        return end;
+    }
+    let mut rport_end = None;
+    crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
+        if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
+            rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
+        }
+    })
+    .ok()?;
+    rport_end
+}
+
+/// [`bare_rport_end`] for the usual parameter list (`;name[=value]...`
+/// without quotes, whitespace, commas or empty parts), read without the
+/// general parameter parser. `None` means "not that shape": the caller
+/// takes the general path. Agrees with it (property-tested).
+fn bare_rport_end_plain(top: &str, params: usize) -> Option<Option<usize>> {
+    let b = top.as_bytes();
+    let mut found = None;
+    // `b[params]` is the `;` opening the list.
+    let mut start = params + 1;
+    while start <= b.len() {
+        let mut end = start;
+        let mut eq = None;
+        while end < b.len() && b[end] != b';' {
+            match b[end] {
+                b'"' | b' ' | b'\t' | b',' | b'\r' | b'\n' => return None,
+                b'=' if eq.is_none() => eq = Some(end),
+                _ => {}
+            }
+            end += 1;
+        }
+        let name_end = eq.unwrap_or(end);
+        if name_end == start || eq.is_some_and(|e| e + 1 == end) {
+            return None;
+        }
+        if found.is_none() && eq.is_none() && b[start..end].eq_ignore_ascii_case(b"rport") {
+            found = Some(end);
+        }
+        start = end + 1;
+    }
+    Some(found)
 }
 
 /// Why a response cannot be routed (RFC 3261 §18.2.2).

@@ -14,7 +14,7 @@
 //! The readers here ([`cseq`], [`tag`]...) are light: they look only at
 //! what matching needs, without parsing whole header values.
 
-use crate::header::{CSeq, From, HeaderName, Headers, Via, ViaRef};
+use crate::header::{CSeq, From, HeaderName, Headers, TypedHeader, Via, ViaRef};
 use crate::message::{Request, Response};
 use crate::method::Method;
 use crate::random::MAGIC_COOKIE;
@@ -24,8 +24,33 @@ use crate::uri::{Host, Uri};
 /// The CSeq number and method (RFC 3261 §20.16), if the header is present
 /// and well formed.
 pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
-    let c = headers.typed::<CSeq>()?.ok()?;
+    let value = headers.get(&HeaderName::CSeq)?;
+    if let Some(c) = cseq_plain(value) {
+        return Some(c);
+    }
+    let c = CSeq::parse(value).ok()?;
     Some((c.seq, c.method))
+}
+
+/// The usual CSeq shape, `1*10DIGIT SP 1*ALPHA` (upper case), read
+/// without the general parser; `None` when the value has another shape
+/// (the caller then parses it in full). Agrees with [`CSeq::parse`]
+/// (property-tested).
+fn cseq_plain(value: &str) -> Option<(u32, Method)> {
+    let b = value.as_bytes();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 || b.get(digits) != Some(&b' ') {
+        return None;
+    }
+    let method = &value[digits + 1..];
+    if method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in &b[..digits] {
+        n = n * 10 + u64::from(c - b'0');
+    }
+    Some((u32::try_from(n).ok()?, Method::from_token(method)))
 }
 
 /// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
@@ -60,12 +85,71 @@ pub fn max_forwards(headers: &Headers) -> Option<u32> {
 }
 
 /// Matches a response to a client transaction (RFC 3261 §17.1.3).
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ClientKey {
     /// The branch of the top Via.
     pub branch: Box<str>,
     /// The CSeq method (a CANCEL and its INVITE share the branch).
     pub method: Method,
+}
+
+/// A borrowed [`ClientKey`]: the layer searches its client transactions
+/// with the branch and method read from a response, without copying them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientKeyRef<'a> {
+    pub(crate) branch: &'a str,
+    pub(crate) method: &'a Method,
+}
+
+/// The parts of a client key, owned or borrowed (see [`ClientKeyRef`]).
+pub(crate) trait ClientKeyParts {
+    fn parts(&self) -> (&str, &Method);
+}
+
+impl ClientKeyParts for ClientKey {
+    fn parts(&self) -> (&str, &Method) {
+        (&self.branch, &self.method)
+    }
+}
+
+impl ClientKeyParts for ClientKeyRef<'_> {
+    fn parts(&self) -> (&str, &Method) {
+        (self.branch, self.method)
+    }
+}
+
+impl<'a> ClientKeyRef<'a> {
+    /// The form to pass to `HashMap::get` on a map keyed by [`ClientKey`].
+    pub(crate) fn as_key(&self) -> &(dyn ClientKeyParts + 'a) {
+        self
+    }
+}
+
+impl core::hash::Hash for dyn ClientKeyParts + '_ {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn ClientKeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn ClientKeyParts + '_ {}
+
+impl core::hash::Hash for ClientKey {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        // As the borrowed form hashes, so that lookups by either agree.
+        self.parts().hash(state);
+    }
+}
+
+impl<'a> core::borrow::Borrow<dyn ClientKeyParts + 'a> for ClientKey {
+    fn borrow(&self) -> &(dyn ClientKeyParts + 'a) {
+        self
+    }
 }
 
 /// Why a message yields no matching key.
@@ -89,15 +173,21 @@ pub enum KeyError {
 impl ClientKey {
     /// The key of a response: top Via branch and CSeq method.
     pub fn for_response(resp: &Response) -> Result<ClientKey, KeyError> {
+        let (branch, method) = ClientKey::response_parts(resp)?;
+        Ok(ClientKey {
+            branch: branch.into(),
+            method,
+        })
+    }
+
+    /// The parts of [`ClientKey::for_response`], the branch borrowed.
+    pub(crate) fn response_parts(resp: &Response) -> Result<(&str, Method), KeyError> {
         let top = top_via_text(&resp.headers)?;
         let branch = Via::branch_of(top)
             .filter(|b| !b.is_empty())
             .ok_or(KeyError::NoBranch)?;
         let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
-        Ok(ClientKey {
-            branch: branch.into(),
-            method,
-        })
+        Ok((branch, method))
     }
 }
 
@@ -261,6 +351,23 @@ mod tests {
         assert_eq!(cseq(&h), None);
         h.set(HeaderName::CSeq, "4294967296 ACK");
         assert_eq!(cseq(&h), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_cseq_agrees_with_the_parser(value in "[0-9 A-Za-z\t]{0,14}") {
+            if let Some(fast) = cseq_plain(&value) {
+                let c = CSeq::parse(&value).unwrap();
+                proptest::prop_assert_eq!(fast, (c.seq, c.method));
+            }
+        }
+
+        #[test]
+        fn plain_cseq_reads_the_usual_shape(n in proptest::num::u32::ANY, m in "[A-Z]{1,10}") {
+            let value = format!("{n} {m}");
+            let c = CSeq::parse(&value).unwrap();
+            proptest::prop_assert_eq!(cseq_plain(&value), Some((c.seq, c.method)));
+        }
     }
 
     #[test]

@@ -482,21 +482,11 @@ impl TransactionLayer {
         self.live -= 1;
         self.stats.terminated += 1;
         match txn.key {
-            TxnKey::Client(k) => {
-                if self.clients.get(&k) == Some(&id) {
-                    self.clients.remove(&k);
-                }
-            }
-            TxnKey::Server(k) => {
-                if self.servers.get(&k) == Some(&id) {
-                    self.servers.remove(&k);
-                }
-            }
+            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
+            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
         }
         if let Some(m) = txn.merge {
-            if self.merges.get(&m) == Some(&id) {
-                self.merges.remove(&m);
-            }
+            remove_if(&mut self.merges, m, id);
         }
     }
 
@@ -546,6 +536,20 @@ impl TransactionLayer {
                     self.events.push_back(Event::Terminated { id });
                 }
             }
+        }
+    }
+}
+
+/// Removes `key` from `map` if it names transaction `id` (another
+/// transaction may hold the entry, §17.2.3): one lookup.
+fn remove_if<K: Eq + core::hash::Hash>(
+    map: &mut KeyedMap<K, TransactionId>,
+    key: K,
+    id: TransactionId,
+) {
+    if let std::collections::hash_map::Entry::Occupied(e) = map.entry(key) {
+        if *e.get() == id {
+            e.remove();
         }
     }
 }

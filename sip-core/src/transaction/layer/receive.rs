@@ -10,7 +10,7 @@ use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
-use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
+use crate::transaction::key::{self, ClientKey, ClientKeyRef, KeyError, MergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
@@ -205,11 +205,17 @@ impl TransactionLayer {
             });
         };
         let status = response.status;
-        let key = match ClientKey::for_response(&response) {
-            Ok(k) => k,
+        let found = match ClientKey::response_parts(&response) {
+            Ok((branch, method)) => self.clients.get(
+                ClientKeyRef {
+                    branch,
+                    method: &method,
+                }
+                .as_key(),
+            ),
             Err(e) => return stray(self, StrayReason::Unmatchable(e), status),
         };
-        let Some(&id) = self.clients.get(&key) else {
+        let Some(&id) = found else {
             return stray(self, StrayReason::NoTransaction, status);
         };
         let mut out = core::mem::take(&mut self.scratch);
