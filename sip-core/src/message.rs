@@ -120,15 +120,20 @@ impl Message {
     }
 }
 
+/// Appends one header line, `Name: value` CRLF, with the canonical name.
+pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(name.as_str().as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
 fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
     for h in headers {
         if h.name == HeaderName::ContentLength {
             continue;
         }
-        out.extend_from_slice(h.name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(h.value.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        write_header(&h.name, &h.value, out);
     }
     out.extend_from_slice(b"Content-Length: ");
     crate::text::push_u64(out, body.len() as u64);

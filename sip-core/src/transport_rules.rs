@@ -299,11 +299,17 @@ impl ViaRoute {
 
     /// The routing fields of a Via read in place.
     pub fn of_ref(via: &ViaRef<'_>) -> ViaRoute {
+        ViaRoute::of_ref_with_host(via, via.host())
+    }
+
+    /// [`ViaRoute::of_ref`] with the sent-by host already read
+    /// (`via.host()`).
+    pub(crate) fn of_ref_with_host(via: &ViaRef<'_>, host: Host) -> ViaRoute {
         ViaRoute {
             transport: via
                 .transport()
                 .ok_or_else(|| via.transport_token().to_owned()),
-            host: via.host(),
+            host,
             port: via.port(),
             maddr: via.maddr().as_ref().and_then(host_ip),
             received: via.received(),

@@ -253,14 +253,25 @@ impl ServerKey {
         via: &ViaRef<'_>,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
+        ServerKey::with_via_host(req, via, &via.host(), method)
+    }
+
+    /// As [`ServerKey::with_top_via`], with the Via's sent-by host already
+    /// read (`via.host()`).
+    pub(crate) fn with_via_host(
+        req: &Request,
+        via: &ViaRef<'_>,
+        host: &Host,
+        method: &Method,
+    ) -> Result<ServerKey, KeyError> {
         let h = &req.headers;
         let method = transaction_method(method);
         match via.branch() {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
                 branch: b.into(),
-                host: match via.host() {
+                host: match host {
                     Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
-                    other => other,
+                    other => other.clone(),
                 },
                 port: via.port(),
                 method,

@@ -253,14 +253,22 @@ impl TransactionLayer {
             .and_then(|top| Ok(ViaRef::parse(top)?))
             .map_err(KeyError::Via)
             .and_then(|via| {
-                let key = ServerKey::with_top_via(&req, &via, &req.method)?;
+                // The sent-by host, read once for the key, the stamp and
+                // the route.
+                let host = via.host();
+                let key = ServerKey::with_via_host(&req, &via, &host, &req.method)?;
                 // A CANCEL names its INVITE by the same rules, computed
                 // before the Via is stamped (§9.2).
                 let invite_key = (req.method == Method::Cancel)
-                    .then(|| ServerKey::with_top_via(&req, &via, &Method::Invite).ok())
+                    .then(|| ServerKey::with_via_host(&req, &via, &host, &Method::Invite).ok())
                     .flatten();
-                let stamp = (via.host_ip(), via.rport(), via.received().is_some());
-                Ok((ViaRoute::of_ref(&via), stamp, key, invite_key))
+                let stamp = (host.ip(), via.rport(), via.received().is_some());
+                Ok((
+                    ViaRoute::of_ref_with_host(&via, host),
+                    stamp,
+                    key,
+                    invite_key,
+                ))
             });
         let (mut route, (host_ip, rport, has_received), key, invite_key) = match parsed {
             Ok(p) => p,
@@ -364,7 +372,7 @@ impl TransactionLayer {
             let trying = self
                 .cfg
                 .send_trying
-                .then(|| Response::from_request(&req, StatusCode::TRYING).to_bytes());
+                .then(|| Response::bytes_from_request(&req, StatusCode::TRYING));
             Machine::InviteServer(InviteServer::start(
                 now, &self.cfg, trying, reliable, &mut out,
             ))
