@@ -19,17 +19,46 @@ fn digits(mut n: u64) -> ([u8; 20], usize) {
     }
 }
 
+/// The digits of `n < 100_000` in a fixed-size array, and how many there
+/// are (ports, status codes, Content-Length, CSeq numbers: the usual
+/// numbers, written without a loop).
+fn small_digits(n: u64) -> Option<([u8; 5], usize)> {
+    let d = |k: u64| b'0' + (n / k % 10) as u8;
+    Some(match n {
+        0..=9 => ([d(1), 0, 0, 0, 0], 1),
+        10..=99 => ([d(10), d(1), 0, 0, 0], 2),
+        100..=999 => ([d(100), d(10), d(1), 0, 0], 3),
+        1_000..=9_999 => ([d(1_000), d(100), d(10), d(1), 0], 4),
+        10_000..=99_999 => ([d(10_000), d(1_000), d(100), d(10), d(1)], 5),
+        _ => return None,
+    })
+}
+
 /// Appends `n` in decimal.
 pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
+    if let Some((buf, len)) = small_digits(n) {
+        out.extend_from_slice(&buf[..len]);
+        return;
+    }
     let (buf, i) = digits(n);
     out.extend_from_slice(&buf[i..]);
 }
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u64_str(out: &mut String, n: u64) {
-    let (buf, i) = digits(n);
-    out.reserve(buf.len() - i);
-    for &d in &buf[i..] {
+    let (buf, i, len) = match small_digits(n) {
+        Some((b, len)) => {
+            let mut buf = [0u8; 20];
+            buf[..5].copy_from_slice(&b);
+            (buf, 0, len)
+        }
+        None => {
+            let (buf, i) = digits(n);
+            (buf, i, buf.len() - i)
+        }
+    };
+    out.reserve(len);
+    for &d in &buf[i..i + len] {
         out.push(char::from(d));
     }
 }
@@ -120,6 +149,18 @@ mod tests {
                 push_ip(&mut s, ip);
                 proptest::prop_assert_eq!(s, ip.to_string());
             }
+        }
+    }
+
+    #[test]
+    fn small_numbers_match_display() {
+        for n in (0..100_200).chain([999_999, 1_000_000]) {
+            let mut v = Vec::new();
+            push_u64(&mut v, n);
+            assert_eq!(v, n.to_string().as_bytes());
+            let mut s = String::from("x");
+            push_u64_str(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
 

@@ -8,6 +8,18 @@ use crate::name_addr::NameAddr;
 use crate::uri::Uri;
 
 /// The first value of `T`, or `MissingHeader(name)`.
+/// The CSeq number, as `required::<CSeq>` reads it (the usual shape
+/// without the general parser).
+fn cseq_number(h: &Headers) -> Result<u32, DialogError> {
+    let value = h
+        .get(&HeaderName::CSeq)
+        .ok_or(DialogError::MissingHeader("CSeq"))?;
+    if let Some((seq, _)) = crate::transaction::key::cseq_plain(value) {
+        return Ok(seq);
+    }
+    Ok(CSeq::parse(value)?.seq)
+}
+
 fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, DialogError> {
     Ok(h.typed::<T>().ok_or(DialogError::MissingHeader(name))??)
 }
@@ -66,7 +78,7 @@ impl Dialog {
         let remote_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(h, &HeaderName::To, "To")?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = required::<CSeq>(h, "CSeq")?;
+        let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
         let local = if To::tag_of(to).is_some() {
@@ -86,7 +98,7 @@ impl Dialog {
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
-            remote_seq: Some(cseq.seq),
+            remote_seq: Some(cseq),
             local,
             remote: from.into(),
             remote_target,
@@ -117,7 +129,7 @@ impl Dialog {
         let to = raw(&response.headers, &HeaderName::To, "To")?;
         let remote_tag = To::tag_of(to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = required::<CSeq>(h, "CSeq")?;
+        let cseq = cseq_number(h)?;
         let remote_target = match contact_uri(&response.headers) {
             Some(uri) => uri?,
             None => request.uri.clone(),
@@ -133,7 +145,7 @@ impl Dialog {
             id: DialogId::new(call_id, local_tag, remote_tag),
             state,
             role: Role::Uac,
-            local_seq: Some(cseq.seq),
+            local_seq: Some(cseq),
             remote_seq: None,
             local: from.into(),
             remote: to.into(),

@@ -36,7 +36,7 @@ pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
 /// without the general parser; `None` when the value has another shape
 /// (the caller then parses it in full). Agrees with [`CSeq::parse`]
 /// (property-tested).
-fn cseq_plain(value: &str) -> Option<(u32, Method)> {
+pub(crate) fn cseq_plain(value: &str) -> Option<(u32, Method)> {
     let b = value.as_bytes();
     let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
     if digits == 0 || digits > 10 || b.get(digits) != Some(&b' ') {
