@@ -302,9 +302,21 @@ impl ViaRoute {
         ViaRoute::of_ref_with_host(via, via.host())
     }
 
+    /// The routing fields of the top Via as the receive path read it.
+    pub(crate) fn of_top(via: crate::transaction::layer::TopVia<'_>) -> ViaRoute {
+        ViaRoute {
+            transport: Transport::from_token(via.transport).ok_or_else(|| via.transport.to_owned()),
+            host: via.host,
+            port: via.port,
+            maddr: via.maddr.as_ref().and_then(host_ip),
+            received: via.received,
+            rport: via.rport,
+        }
+    }
+
     /// [`ViaRoute::of_ref`] with the sent-by host already read
     /// (`via.host()`).
-    pub(crate) fn of_ref_with_host(via: &ViaRef<'_>, host: Host) -> ViaRoute {
+    fn of_ref_with_host(via: &ViaRef<'_>, host: Host) -> ViaRoute {
         ViaRoute {
             transport: via
                 .transport()

@@ -253,27 +253,44 @@ impl ServerKey {
         via: &ViaRef<'_>,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
-        ServerKey::with_via_host(req, via, &via.host(), method)
+        ServerKey::with_parts(
+            req,
+            via.branch(),
+            &via.host(),
+            via.port(),
+            via.as_str(),
+            method,
+        )
     }
 
-    /// As [`ServerKey::with_top_via`], with the Via's sent-by host already
-    /// read (`via.host()`).
-    pub(crate) fn with_via_host(
+    /// As [`ServerKey::with_top_via`], from the fields the receive path
+    /// read of the top Via.
+    pub(crate) fn with_via_parts(
         req: &Request,
-        via: &ViaRef<'_>,
+        via: &crate::transaction::layer::TopVia<'_>,
+        method: &Method,
+    ) -> Result<ServerKey, KeyError> {
+        ServerKey::with_parts(req, via.branch, &via.host, via.port, via.text, method)
+    }
+
+    fn with_parts(
+        req: &Request,
+        branch: Option<&str>,
         host: &Host,
+        port: Option<u16>,
+        via_text: &str,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
         let h = &req.headers;
         let method = transaction_method(method);
-        match via.branch() {
+        match branch {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
                 branch: b.into(),
                 host: match host {
                     Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
                     other => other.clone(),
                 },
-                port: via.port(),
+                port,
                 method,
             }),
             _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
@@ -282,7 +299,7 @@ impl ServerKey {
                 call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
                 cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
                 method,
-                via: via.as_str().into(),
+                via: via_text.into(),
             }))),
         }
     }

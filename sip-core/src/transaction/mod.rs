@@ -23,7 +23,7 @@ mod client_non_invite;
 mod config;
 mod events;
 pub mod key;
-mod layer;
+pub(crate) mod layer;
 mod server_invite;
 mod server_non_invite;
 mod timer;

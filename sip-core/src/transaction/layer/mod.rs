@@ -3,6 +3,9 @@
 
 mod receive;
 mod send;
+mod top_via;
+
+pub(crate) use top_via::TopVia;
 
 use super::build::OriginalRequest;
 use super::config::Config;

@@ -2,6 +2,7 @@
 //! transactions (RFC 3261 §17.1.3, §17.2.3), new requests to the TU,
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
+use super::top_via::TopVia;
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
 use crate::header::ViaRef;
 use crate::message::{Message, Request, Response};
@@ -38,7 +39,7 @@ impl TransactionLayer {
             return;
         }
         match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(msg) => self.handle_message(now, msg, source),
+            Ok(msg) => self.handle_checked(now, msg, source, true),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -103,7 +104,7 @@ impl TransactionLayer {
             };
             let broken = c.parser.is_broken();
             match item {
-                Ok(StreamItem::Message(msg)) => self.handle_message(now, msg, source),
+                Ok(StreamItem::Message(msg)) => self.handle_checked(now, msg, source, true),
                 Ok(StreamItem::KeepAlivePing) => self.transmits.push_back(Transmit {
                     // RFC 5626 §3.5.1: a double-CRLF ping is answered with a
                     // single-CRLF pong.
@@ -129,8 +130,14 @@ impl TransactionLayer {
     /// `handle_stream_data` end here; an embedder with its own framing may
     /// call it directly.
     pub fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
+        self.handle_checked(now, msg, source, false);
+    }
+
+    /// `checked`: `msg` comes from the layer's parser, which checked every
+    /// Via value.
+    fn handle_checked(&mut self, now: Instant, msg: Message, source: Source, checked: bool) {
         match msg {
-            Message::Request(r) => self.on_request(now, r, source),
+            Message::Request(r) => self.on_request(now, r, source, checked),
             Message::Response(r) => self.on_response(now, r, source),
         }
     }
@@ -246,29 +253,27 @@ impl TransactionLayer {
         ok.then_some(id)
     }
 
-    fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
+    fn on_request(&mut self, now: Instant, mut req: Request, source: Source, checked: bool) {
         // The top Via is read once here, for matching, `received`
         // stamping and the response route.
         let parsed = top_via_text(&req.headers)
-            .and_then(|top| Ok(ViaRef::parse(top)?))
+            .and_then(|top| {
+                let fast = checked.then(|| TopVia::read_checked(top)).flatten();
+                match fast {
+                    Some(v) => Ok(v),
+                    None => Ok(TopVia::of(&ViaRef::parse(top)?)),
+                }
+            })
             .map_err(KeyError::Via)
             .and_then(|via| {
-                // The sent-by host, read once for the key, the stamp and
-                // the route.
-                let host = via.host();
-                let key = ServerKey::with_via_host(&req, &via, &host, &req.method)?;
+                let key = ServerKey::with_via_parts(&req, &via, &req.method)?;
                 // A CANCEL names its INVITE by the same rules, computed
                 // before the Via is stamped (§9.2).
                 let invite_key = (req.method == Method::Cancel)
-                    .then(|| ServerKey::with_via_host(&req, &via, &host, &Method::Invite).ok())
+                    .then(|| ServerKey::with_via_parts(&req, &via, &Method::Invite).ok())
                     .flatten();
-                let stamp = (host.ip(), via.rport(), via.received().is_some());
-                Ok((
-                    ViaRoute::of_ref_with_host(&via, host),
-                    stamp,
-                    key,
-                    invite_key,
-                ))
+                let stamp = (via.host_ip(), via.rport, via.received.is_some());
+                Ok((ViaRoute::of_top(via), stamp, key, invite_key))
             });
         let (mut route, (host_ip, rport, has_received), key, invite_key) = match parsed {
             Ok(p) => p,
