@@ -46,21 +46,18 @@ pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u64_str(out: &mut String, n: u64) {
-    let (buf, i, len) = match small_digits(n) {
-        Some((b, len)) => {
-            let mut buf = [0u8; 20];
-            buf[..5].copy_from_slice(&b);
-            (buf, 0, len)
-        }
+    match small_digits(n) {
+        Some((buf, len)) => push_ascii(out, &buf[..len]),
         None => {
             let (buf, i) = digits(n);
-            (buf, i, buf.len() - i)
+            push_ascii(out, &buf[i..]);
         }
-    };
-    out.reserve(len);
-    for &d in &buf[i..i + len] {
-        out.push(char::from(d));
     }
+}
+
+/// Appends ASCII bytes (digits, dots) to a string.
+fn push_ascii(out: &mut String, ascii: &[u8]) {
+    out.push_str(core::str::from_utf8(ascii).unwrap_or_default());
 }
 
 /// Appends the decimal digits of an octet (no leading zeros).
@@ -113,13 +110,7 @@ impl Ipv4Text {
 /// IPv6, through `fmt`, which is rare enough).
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
-        IpAddr::V4(a) => {
-            let t = Ipv4Text::new(a);
-            out.reserve(t.len);
-            for &b in t.as_bytes() {
-                out.push(char::from(b));
-            }
-        }
+        IpAddr::V4(a) => push_ascii(out, Ipv4Text::new(a).as_bytes()),
         IpAddr::V6(a) => {
             use core::fmt::Write;
             let _ = write!(out, "{a}");
