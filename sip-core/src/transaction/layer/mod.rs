@@ -7,7 +7,6 @@ mod top_via;
 
 pub(crate) use top_via::TopVia;
 
-use super::build::OriginalRequest;
 use super::config::Config;
 use super::events::{Event, Stats};
 use super::key::{ClientKey, MergeKey, ServerKey};
@@ -236,19 +235,11 @@ impl Machine {
         use super::{InviteClientState as Ic, InviteServerState as Is, NonInviteServerState as Ns};
         match self {
             Machine::InviteClient(m) => {
-                let o = m.original();
                 let state = match m.state() {
                     Ic::Completed { ack, .. } => ack.capacity(),
                     _ => 0,
                 };
-                m.request_bytes().len()
-                    + core::mem::size_of::<OriginalRequest>()
-                    + o.via.capacity()
-                    + o.from.capacity()
-                    + o.to.capacity()
-                    + o.call_id.capacity()
-                    + o.routes.iter().map(|r| r.capacity() + 24).sum::<usize>()
-                    + state
+                m.request_bytes().len() + m.original_heap_bytes() + state
             }
             Machine::NonInviteClient(m) => m.request_bytes().len(),
             Machine::InviteServer(m) => match m.state() {

@@ -6,7 +6,7 @@ use crate::header::{HeaderName, Headers, Via};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
-use crate::transaction::build::OriginalRequest;
+use crate::transaction::build::PackedOriginal;
 use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
 use crate::transaction::key::{self, ClientKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
@@ -206,8 +206,8 @@ impl TransactionLayer {
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
-                OriginalRequest::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
-            Machine::InviteClient(InviteClient::start(
+                PackedOriginal::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
+            Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
         } else {
