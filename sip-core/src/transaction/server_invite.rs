@@ -185,7 +185,7 @@ impl InviteServer {
             }
             Accepted { .. } => {
                 if is_ack {
-                    out.push(Action::Ack(request));
+                    out.push(Action::Ack(Box::new(request)));
                 }
             }
             Confirmed { .. } | Terminated => {}
