@@ -27,12 +27,21 @@ fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, Dialog
 /// The URI of the first Contact value, if there is one (`*` is refused).
 /// Only the URI is built: the remote target is all the dialog keeps.
 pub(crate) fn contact_uri(h: &Headers) -> Option<Result<Uri, DialogError>> {
-    let value = h.values(&HeaderName::Contact).next()?;
-    Some(match Contact::parse_uri(value) {
+    contact_value(h).map(contact_value_uri)
+}
+
+/// The first Contact value.
+fn contact_value(h: &Headers) -> Option<&str> {
+    h.values(&HeaderName::Contact).next()
+}
+
+/// The URI of a Contact value (`*` is no target).
+fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
+    match Contact::parse_uri(value) {
         Ok(Some(uri)) => Ok(uri),
         Ok(None) => Err(DialogError::MissingContact),
         Err(e) => Err(e.into()),
-    })
+    }
 }
 
 /// Every Record-Route value, in order (§12.1.1: "in the order they appear").
@@ -104,6 +113,7 @@ impl Dialog {
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
+            target_text: None,
         })
     }
 
@@ -130,8 +140,9 @@ impl Dialog {
         let remote_tag = To::tag_of(to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
-        let remote_target = match contact_uri(&response.headers) {
-            Some(uri) => uri?,
+        let contact = contact_value(&response.headers);
+        let remote_target = match contact {
+            Some(value) => contact_value_uri(value)?,
             None => request.uri.clone(),
         };
         let mut route_set = record_route(&response.headers)?;
@@ -152,6 +163,7 @@ impl Dialog {
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
+            target_text: contact.map(Into::into),
         })
     }
 
@@ -165,7 +177,13 @@ impl Dialog {
     /// reported.
     pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
         let h = &response.headers;
-        let target = contact_uri(h).transpose()?;
+        // The 2xx usually repeats the 1xx's Contact: same text, same
+        // target, nothing to parse.
+        let target = match contact_value(h) {
+            Some(v) if self.target_text.as_deref() == Some(v) => None,
+            Some(v) => Some((contact_value_uri(v)?, v)),
+            None => None,
+        };
         let route_set = if response.status.is_success() && self.state == DialogState::Early {
             let mut r = record_route(h)?;
             r.reverse();
@@ -173,8 +191,9 @@ impl Dialog {
         } else {
             None
         };
-        if let Some(t) = target {
+        if let Some((t, text)) = target {
             self.remote_target = t;
+            self.target_text = Some(text.into());
         }
         if let Some(r) = route_set {
             self.route_set = r;

@@ -211,7 +211,7 @@ impl Dialog {
             self.remote_seq = Some(seq);
         }
         if let Some(t) = target {
-            self.remote_target = t;
+            self.set_remote_target(t);
         }
         Ok(())
     }

@@ -135,7 +135,7 @@ impl HeaderName {
 }
 
 impl PartialEq for HeaderName {
-    #[inline]
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (HeaderName::Other(a), HeaderName::Other(b)) => a.eq_ignore_ascii_case(b),

@@ -468,20 +468,22 @@ impl TransactionLayer {
         if slot.generation != id.generation() {
             return;
         }
-        let Some(txn) = slot.txn.take() else {
+        let Some(txn) = slot.txn.as_ref() else {
             return;
         };
+        match &txn.key {
+            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
+            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
+        }
+        if let Some(m) = &txn.merge {
+            remove_if(&mut self.merges, m, id);
+        }
+        // Dropped where it lies.
+        slot.txn = None;
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(id.index());
         self.live -= 1;
         self.stats.terminated += 1;
-        match txn.key {
-            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
-            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
-        }
-        if let Some(m) = txn.merge {
-            remove_if(&mut self.merges, m, id);
-        }
     }
 
     /// Where a transaction's messages go now: a server transaction prefers
@@ -535,15 +537,16 @@ impl TransactionLayer {
 }
 
 /// Removes `key` from `map` if it names transaction `id` (another
-/// transaction may hold the entry, §17.2.3): one lookup.
+/// transaction may hold the entry, §17.2.3): one lookup, unless the entry
+/// belongs to that other transaction and goes back.
 fn remove_if<K: Eq + core::hash::Hash>(
     map: &mut KeyedMap<K, TransactionId>,
-    key: K,
+    key: &K,
     id: TransactionId,
 ) {
-    if let std::collections::hash_map::Entry::Occupied(e) = map.entry(key) {
-        if *e.get() == id {
-            e.remove();
+    if let Some((k, other)) = map.remove_entry(key) {
+        if other != id {
+            map.insert(k, other);
         }
     }
 }
