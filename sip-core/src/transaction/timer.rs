@@ -220,7 +220,11 @@ impl TimerQueue {
                     self.heap.peek().map(|r| (Source::Heap, r.0));
                 for (i, q) in self.fifos.iter().enumerate() {
                     if let Some(&e) = q.front() {
-                        if best.map_or(true, |(_, b)| e < b) {
+                        let earlier = match best {
+                            Some((_, b)) => e < b,
+                            None => true,
+                        };
+                        if earlier {
                             best = Some((Source::Fifo(i), e));
                         }
                     }
