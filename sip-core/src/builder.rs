@@ -201,7 +201,7 @@ impl Response {
     /// Adds `;tag=tag` to the To header if it has no tag yet.
     pub fn with_to_tag(mut self, tag: &str) -> Response {
         if let Some(to) = self.headers.get_mut(&HeaderName::To) {
-            if crate::header::To::tag_of(to).is_none() {
+            if crate::transaction::key::tag(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }

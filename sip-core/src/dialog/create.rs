@@ -2,9 +2,10 @@
 //! (§12.2.1.2, §13.2.2.4).
 
 use super::{Dialog, DialogError, DialogId, DialogState, Role};
-use crate::header::{CSeq, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader};
+use crate::header::{CSeq, Contact, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
+use crate::transaction::key;
 use crate::uri::Uri;
 
 /// The first value of `T`, or `MissingHeader(name)`.
@@ -84,13 +85,13 @@ impl Dialog {
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let remote_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let remote_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(h, &HeaderName::To, "To")?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        let local = if To::tag_of(to).is_some() {
+        let local = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
@@ -135,9 +136,9 @@ impl Dialog {
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let local_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let local_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(&response.headers, &HeaderName::To, "To")?;
-        let remote_tag = To::tag_of(to).ok_or(DialogError::MissingTag("To"))?;
+        let remote_tag = key::tag(to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
         let contact = contact_value(&response.headers);

@@ -64,7 +64,65 @@ pub fn call_id(headers: &Headers) -> Option<&str> {
 /// The `tag` parameter of a From or To value (RFC 3261 §19.3), read
 /// without parsing the address.
 pub fn tag(value: &str) -> Option<&str> {
-    From::tag_of(value)
+    match tag_plain(value) {
+        Some(t) => t,
+        None => From::tag_of(value),
+    }
+}
+
+/// Stops a parameter value written without quotes (as the parameter
+/// readers do).
+fn ends_value(c: u8) -> bool {
+    matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
+/// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
+/// general parameter reader; `None` for any other shape. Agrees with
+/// `From::tag_of` (property-tested).
+fn tag_plain(value: &str) -> Option<Option<&str>> {
+    let b = value.as_bytes();
+    if b.contains(&b'"') {
+        return None;
+    }
+    let semi = memchr::memchr(b';', b);
+    let start = match memchr::memchr(b'<', b) {
+        Some(lt) if semi.map_or(true, |s| lt < s) => lt + memchr::memchr(b'>', &b[lt..])? + 1,
+        _ => semi?,
+    };
+    let v = b[start..].strip_prefix(b";tag=")?;
+    if v.first()
+        .is_some_and(|&c| ends_value(c) && c != b';' && c != b',')
+    {
+        return None;
+    }
+    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let at = start + b";tag=".len();
+    Some(Some(&value[at..at + end]).filter(|t| !t.is_empty()))
+}
+
+/// The branch of a Via value, as [`Via::branch_of`] reads it; the usual
+/// shape (`branch` the first parameter, unquoted) without the general
+/// parameter reader.
+pub(crate) fn branch_of(value: &str) -> Option<&str> {
+    match branch_plain(value) {
+        Some(b) => Some(b),
+        None => Via::branch_of(value),
+    }
+}
+
+fn branch_plain(value: &str) -> Option<&str> {
+    let b = value.as_bytes();
+    let semi = memchr::memchr(b';', b)?;
+    let v = b[semi..].strip_prefix(b";branch=")?;
+    if v.first()
+        .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
+    {
+        return None;
+    }
+    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let at = semi + b";branch=".len();
+    Some(&value[at..at + end])
 }
 
 /// The From tag.
@@ -183,7 +241,7 @@ impl ClientKey {
     /// The parts of [`ClientKey::for_response`], the branch borrowed.
     pub(crate) fn response_parts(resp: &Response) -> Result<(&str, Method), KeyError> {
         let top = top_via_text(&resp.headers)?;
-        let branch = Via::branch_of(top)
+        let branch = branch_of(top)
             .filter(|b| !b.is_empty())
             .ok_or(KeyError::NoBranch)?;
         let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
@@ -396,6 +454,49 @@ mod tests {
             let c = CSeq::parse(&value).unwrap();
             proptest::prop_assert_eq!(cseq_plain(&value), Some((c.seq, c.method)));
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_tag_agrees_with_the_parameter_reader(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<", ">", ";", "tag", "=", "x", "Bob ", "\"", "sip:b@c", " ", "\t", ",", "TAG", "\\",
+                ]),
+                0..10,
+            )
+        ) {
+            let v = parts.concat();
+            proptest::prop_assert_eq!(tag(&v), From::tag_of(&v));
+        }
+
+        #[test]
+        fn plain_branch_agrees_with_the_parameter_reader(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "SIP/2.0/UDP h", ";", "branch", "=", "z9hG4bK1", " ", "\"", ",", "BRANCH", "rport", "\t",
+                ]),
+                0..10,
+            )
+        ) {
+            let v = parts.concat();
+            proptest::prop_assert_eq!(branch_of(&v), Via::branch_of(&v));
+        }
+    }
+
+    #[test]
+    fn plain_readers_take_the_usual_shapes() {
+        assert_eq!(
+            tag_plain("Bob <sip:b@c;tag=u>;tag=1928301774"),
+            Some(Some("1928301774"))
+        );
+        assert_eq!(tag_plain("sip:b@c;tag=a6c85cf"), Some(Some("a6c85cf")));
+        assert_eq!(tag_plain("<sip:b@c>"), None);
+        assert_eq!(
+            branch_plain("SIP/2.0/UDP h:5060;branch=z9hG4bKx;rport"),
+            Some("z9hG4bKx")
+        );
+        assert_eq!(branch_plain("SIP/2.0/UDP h;rport;branch=z9hG4bKx"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! stateless messages, and transport errors reported by the embedder.
 
 use super::{Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::{HeaderName, Headers, Via};
+use crate::header::{HeaderName, Headers};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
@@ -51,7 +51,7 @@ impl TransactionLayer {
             stamp_via(&mut req.headers, value);
             return;
         }
-        let ours = top_via_text(&req.headers).is_ok_and(|v| Via::branch_of(v) == Some(branch));
+        let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
         if ours {
             pop_top_via(&mut req.headers);
         }
@@ -164,7 +164,7 @@ impl TransactionLayer {
         let transport = self.transport_of(&dest)?;
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
-                .is_ok_and(|v| Via::branch_of(v).is_some_and(|b| !b.is_empty()));
+                .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
         let branch = if keep_via {
             None
         } else {
@@ -179,7 +179,7 @@ impl TransactionLayer {
             Some(b) => b,
             None => top_via_text(&req.headers)
                 .ok()
-                .and_then(Via::branch_of)
+                .and_then(key::branch_of)
                 .map(str::to_owned)
                 .unwrap_or_default(),
         };
@@ -271,7 +271,7 @@ impl TransactionLayer {
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = Via::branch_of(&m.original().via)
+        let branch = key::branch_of(&m.original().via)
             .unwrap_or_default()
             .to_owned();
         self.check_limit()?;
