@@ -33,6 +33,15 @@ pub enum ViaError {
 /// The raw text of the topmost Via value.
 pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    if memchr::memchr(b',', line.as_bytes()).is_none() {
+        // One value: what `split_comma` gives, without its scan.
+        let one = line.trim_matches([' ', '\t']);
+        return if one.is_empty() {
+            Err(ViaError::Missing)
+        } else {
+            Ok(one)
+        };
+    }
     split_comma(line).next().ok_or(ViaError::Missing)
 }
 

@@ -323,3 +323,18 @@ proptest::proptest! {
         proptest::prop_assert_eq!(bare_rport_end(&top), bare_rport_end_general(&top));
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn top_via_text_is_the_first_comma_separated_value(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", "<", ">", "x"]),
+            0..8,
+        )
+    ) {
+        let line = parts.concat();
+        let h = headers(&line);
+        let want = split_comma(&line).next().ok_or(ViaError::Missing);
+        proptest::prop_assert_eq!(top_via_text(&h), want);
+    }
+}

@@ -88,8 +88,16 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     let semi = memchr::memchr(b';', b);
     let start = match memchr::memchr(b'<', b) {
         Some(lt) if semi.map_or(true, |s| lt < s) => lt + memchr::memchr(b'>', &b[lt..])? + 1,
-        _ => semi?,
+        // No parameter at all.
+        _ => match semi {
+            Some(s) => s,
+            None => return Some(None),
+        },
     };
+    if start == b.len() {
+        // `<uri>` and nothing after it.
+        return Some(None);
+    }
     let v = b[start..].strip_prefix(b";tag=")?;
     if v.first()
         .is_some_and(|&c| ends_value(c) && c != b';' && c != b',')
@@ -491,7 +499,9 @@ mod tests {
             Some(Some("1928301774"))
         );
         assert_eq!(tag_plain("sip:b@c;tag=a6c85cf"), Some(Some("a6c85cf")));
-        assert_eq!(tag_plain("<sip:b@c>"), None);
+        assert_eq!(tag_plain("<sip:b@c>"), Some(None));
+        assert_eq!(tag_plain("Bob <sip:b@c;tag=u>"), Some(None));
+        assert_eq!(tag_plain("<sip:b@c>;x=1;tag=2"), None);
         assert_eq!(
             branch_plain("SIP/2.0/UDP h:5060;branch=z9hG4bKx;rport"),
             Some("z9hG4bKx")
