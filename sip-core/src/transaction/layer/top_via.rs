@@ -113,9 +113,13 @@ impl<'a> TopVia<'a> {
                 param = Some(&value[i + 1..i + 1 + l]);
                 i += 1 + l;
             }
-            let slot = ["branch", "received", "rport", "maddr"]
-                .iter()
-                .position(|k| name.eq_ignore_ascii_case(k));
+            let slot = match name.len() {
+                6 if name.eq_ignore_ascii_case("branch") => Some(0),
+                8 if name.eq_ignore_ascii_case("received") => Some(1),
+                5 if name.eq_ignore_ascii_case("rport") => Some(2),
+                5 if name.eq_ignore_ascii_case("maddr") => Some(3),
+                _ => None,
+            };
             match slot {
                 Some(k) if !seen[k] => {
                     seen[k] = true;
@@ -145,12 +149,40 @@ fn run(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
 /// The sent-by host as [`ViaRef::host`] reads it, a dotted quad without
 /// the general host parser.
 fn read_host(text: &str) -> Host {
-    if text.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-        if let Ok(a) = text.parse::<Ipv4Addr>() {
-            return Host::Ipv4(a);
-        }
+    if let Some(a) = dotted_quad(text.as_bytes()) {
+        return Host::Ipv4(a);
     }
     lex::parse_host(text).unwrap_or_else(|| Host::Domain(text.to_owned()))
+}
+
+/// Four decimal octets without leading zeros, separated by dots: the
+/// text `Ipv4Addr`'s parser accepts, read in one pass.
+fn dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, octet) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut n: u16 = 0;
+        while let Some(&c) = b.get(i) {
+            if !c.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            n = n * 10 + u16::from(c - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || n > 255 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *octet = n as u8;
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -195,6 +227,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn dotted_quad_agrees_with_the_std_parser(s in "[0-9.]{0,17}|[0-9]{1,4}(\\.[0-9]{1,4}){3}") {
+            proptest::prop_assert_eq!(dotted_quad(s.as_bytes()), s.parse::<Ipv4Addr>().ok());
+        }
+
         #[test]
         fn agrees_with_via_ref(
             transport in "(UDP|tcp|TLS|X-Y|sctp)",
