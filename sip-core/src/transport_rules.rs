@@ -35,7 +35,7 @@ pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
     if memchr::memchr(b',', line.as_bytes()).is_none() {
         // One value: what `split_comma` gives, without its scan.
-        let one = line.trim_matches([' ', '\t']);
+        let one = trim_sp_tab(line);
         return if one.is_empty() {
             Err(ViaError::Missing)
         } else {
@@ -43,6 +43,16 @@ pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
         };
     }
     split_comma(line).next().ok_or(ViaError::Missing)
+}
+
+/// `s` without leading and trailing spaces and tabs.
+fn trim_sp_tab(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_sp = |c: &u8| matches!(c, b' ' | b'\t');
+    let start = b.iter().position(|c| !is_sp(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !is_sp(c)).map_or(start, |e| e + 1);
+    // Both ends are at ASCII bytes or the ends of `s`.
+    &s[start..end.max(start)]
 }
 
 /// The topmost Via value, parsed.

@@ -82,17 +82,14 @@ fn ends_value(c: u8) -> bool {
 /// `From::tag_of` (property-tested).
 fn tag_plain(value: &str) -> Option<Option<&str>> {
     let b = value.as_bytes();
-    if b.contains(&b'"') {
-        return None;
-    }
-    let semi = memchr::memchr(b';', b);
-    let start = match memchr::memchr(b'<', b) {
-        Some(lt) if semi.map_or(true, |s| lt < s) => lt + memchr::memchr(b'>', &b[lt..])? + 1,
-        // No parameter at all.
-        _ => match semi {
-            Some(s) => s,
-            None => return Some(None),
-        },
+    // Where the parameters start, as `header_param` finds it: after the
+    // `<...>` or at the first `;`. A quote first (a quoted display name)
+    // is left to the general reader.
+    let start = match b.iter().position(|&c| matches!(c, b'<' | b';' | b'"')) {
+        None => return Some(None),
+        Some(i) if b[i] == b';' => i,
+        Some(i) if b[i] == b'<' => i + memchr::memchr(b'>', &b[i..])? + 1,
+        Some(_) => return None,
     };
     if start == b.len() {
         // `<uri>` and nothing after it.
@@ -100,7 +97,7 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     }
     let v = b[start..].strip_prefix(b";tag=")?;
     if v.first()
-        .is_some_and(|&c| ends_value(c) && c != b';' && c != b',')
+        .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
     {
         return None;
     }
@@ -502,6 +499,11 @@ mod tests {
         assert_eq!(tag_plain("<sip:b@c>"), Some(None));
         assert_eq!(tag_plain("Bob <sip:b@c;tag=u>"), Some(None));
         assert_eq!(tag_plain("<sip:b@c>;x=1;tag=2"), None);
+        assert_eq!(tag_plain("<sip:b@c>;tag=\"q\""), None);
+        assert_eq!(
+            tag(r#"<sip:b@c>;tag="q""#),
+            From::tag_of(r#"<sip:b@c>;tag="q""#)
+        );
         assert_eq!(
             branch_plain("SIP/2.0/UDP h:5060;branch=z9hG4bKx;rport"),
             Some("z9hG4bKx")
