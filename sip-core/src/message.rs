@@ -121,6 +121,7 @@ impl Message {
 }
 
 /// Appends one header line, `Name: value` CRLF, with the canonical name.
+#[inline]
 pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(name.as_str().as_bytes());
     out.extend_from_slice(b": ");
