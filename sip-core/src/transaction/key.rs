@@ -54,6 +54,7 @@ pub(crate) fn cseq_plain(value: &str) -> Option<(u32, Method)> {
 }
 
 /// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
+#[inline]
 pub fn call_id(headers: &Headers) -> Option<&str> {
     headers
         .get(&HeaderName::CallId)
@@ -63,6 +64,7 @@ pub fn call_id(headers: &Headers) -> Option<&str> {
 
 /// The `tag` parameter of a From or To value (RFC 3261 §19.3), read
 /// without parsing the address.
+#[inline]
 pub fn tag(value: &str) -> Option<&str> {
     match tag_plain(value) {
         Some(t) => t,
@@ -72,6 +74,7 @@ pub fn tag(value: &str) -> Option<&str> {
 
 /// Stops a parameter value written without quotes (as the parameter
 /// readers do).
+#[inline]
 fn ends_value(c: u8) -> bool {
     matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -131,11 +134,13 @@ fn branch_plain(value: &str) -> Option<&str> {
 }
 
 /// The From tag.
+#[inline]
 pub fn from_tag(headers: &Headers) -> Option<&str> {
     headers.get(&HeaderName::From).and_then(tag)
 }
 
 /// The To tag.
+#[inline]
 pub fn to_tag(headers: &Headers) -> Option<&str> {
     headers.get(&HeaderName::To).and_then(tag)
 }
