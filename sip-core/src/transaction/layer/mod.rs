@@ -443,22 +443,7 @@ impl TransactionLayer {
     }
 
     fn insert(&mut self, txn: Txn) -> TransactionId {
-        self.live += 1;
-        match self.free.pop() {
-            Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.txn = Some(txn);
-                TransactionId::new(i, slot.generation)
-            }
-            None => {
-                let i = self.slots.len() as u32;
-                self.slots.push(Slot {
-                    generation: 0,
-                    txn: Some(txn),
-                });
-                TransactionId::new(i, 0)
-            }
-        }
+        insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn)
     }
 
     fn remove(&mut self, id: TransactionId) {
@@ -532,6 +517,31 @@ impl TransactionLayer {
                     self.events.push_back(Event::Terminated { id });
                 }
             }
+        }
+    }
+}
+
+/// Puts `txn` in a free slot (or a new one) of the slot table.
+fn insert_slot(
+    slots: &mut Vec<Slot>,
+    free: &mut Vec<u32>,
+    live: &mut usize,
+    txn: Txn,
+) -> TransactionId {
+    *live += 1;
+    match free.pop() {
+        Some(i) => {
+            let slot = &mut slots[i as usize];
+            slot.txn = Some(txn);
+            TransactionId::new(i, slot.generation)
+        }
+        None => {
+            let i = slots.len() as u32;
+            slots.push(Slot {
+                generation: 0,
+                txn: Some(txn),
+            });
+            TransactionId::new(i, 0)
         }
     }
 }

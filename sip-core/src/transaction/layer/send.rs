@@ -15,6 +15,7 @@ use crate::transport_rules::{
     response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
     RouteError,
 };
+use std::collections::hash_map::Entry;
 
 impl TransactionLayer {
     /// The transport a destination uses.
@@ -200,9 +201,11 @@ impl TransactionLayer {
             branch: branch.into(),
             method: req.method.clone(),
         };
-        if self.clients.contains_key(&key) {
-            return Err(SendError::Duplicate);
-        }
+        // One lookup: the entry is reserved now and filled below.
+        let entry = match self.clients.entry(key) {
+            Entry::Occupied(_) => return Err(SendError::Duplicate),
+            Entry::Vacant(v) => v,
+        };
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
@@ -215,18 +218,19 @@ impl TransactionLayer {
                 now, &self.cfg, bytes, reliable, &mut out,
             ))
         };
-        let id = self.insert(Txn {
+        let txn = Txn {
             machine,
             method: req.method,
             destination: dest,
             connection: None,
-            key: TxnKey::Client(key.clone()),
+            key: TxnKey::Client(entry.key().clone()),
             merge: None,
             legacy_tags: None,
             source: None,
-        });
+        };
+        let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
+        entry.insert(id);
         self.stats.client_transactions += 1;
-        self.clients.insert(key, id);
         self.apply(id, &mut out, None);
         self.scratch = out;
         Ok(id)
