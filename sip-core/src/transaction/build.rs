@@ -110,7 +110,7 @@ pub(crate) struct PackedOriginal {
     /// Via, From, To, Call-ID, then each Route line, then Max-Forwards.
     text: Box<str>,
     /// Where each piece of `text` ends.
-    ends: Vec<u32>,
+    ends: smallvec::SmallVec<[u32; 8]>,
     routes: usize,
     has_max_forwards: bool,
     cseq: u32,
@@ -127,11 +127,11 @@ impl PackedOriginal {
         let call_id = h.get(&HeaderName::CallId)?;
         let cseq = super::key::cseq(h)?.0;
         let max_forwards = h.get(&HeaderName::MaxForwards);
-        let mut ends = Vec::with_capacity(6);
+        let mut ends = smallvec::SmallVec::new();
         let mut text = String::with_capacity(
             via.len() + from.len() + to.len() + call_id.len() + max_forwards.map_or(0, str::len),
         );
-        let mut piece = |s: &str, ends: &mut Vec<u32>| {
+        let mut piece = |s: &str, ends: &mut smallvec::SmallVec<[u32; 8]>| {
             text.push_str(s);
             ends.push(text.len() as u32);
         };
@@ -181,6 +181,11 @@ impl PackedOriginal {
 
     /// Approximate heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        core::mem::size_of::<PackedOriginal>() + self.text.len() + self.ends.capacity() * 4
+        let spilled = if self.ends.spilled() {
+            self.ends.capacity() * 4
+        } else {
+            0
+        };
+        core::mem::size_of::<PackedOriginal>() + self.text.len() + spilled
     }
 }
