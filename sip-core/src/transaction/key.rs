@@ -432,6 +432,53 @@ impl MergeKey {
     }
 }
 
+/// The layer's index form of a [`MergeKey`]: From tag and Call-ID in one
+/// allocation. Equal exactly when the [`MergeKey`]s are.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct PackedMergeKey {
+    /// The From tag, then the Call-ID.
+    text: Box<str>,
+    /// Where the Call-ID starts in `text`.
+    split: u32,
+    cseq: u32,
+    method: Method,
+}
+
+impl PackedMergeKey {
+    /// The key of a request, as [`MergeKey::for_request`].
+    pub(crate) fn for_request(req: &Request) -> Option<PackedMergeKey> {
+        let h = &req.headers;
+        let (cseq, method) = cseq(h)?;
+        let from_tag = from_tag(h)?;
+        let call_id = call_id(h)?;
+        let mut text = String::with_capacity(from_tag.len() + call_id.len());
+        text.push_str(from_tag);
+        text.push_str(call_id);
+        Some(PackedMergeKey {
+            text: text.into_boxed_str(),
+            split: from_tag.len() as u32,
+            cseq,
+            method,
+        })
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    #[cfg(test)]
+    fn unpack(&self) -> MergeKey {
+        let (from_tag, call_id) = self.text.split_at(self.split as usize);
+        MergeKey {
+            from_tag: from_tag.into(),
+            call_id: call_id.into(),
+            cseq: self.cseq,
+            method: self.method.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +561,29 @@ mod tests {
             Some("z9hG4bKx")
         );
         assert_eq!(branch_plain("SIP/2.0/UDP h;rport;branch=z9hG4bKx"), None);
+    }
+
+    #[test]
+    fn packed_merge_keys_are_merge_keys() {
+        let mut req = Request::new(Method::Invite, "sip:b@c".parse().unwrap());
+        req.headers.push(HeaderName::From, "<sip:a@c>;tag=ab");
+        req.headers.push(HeaderName::CallId, "c");
+        req.headers.push(HeaderName::CSeq, "1 INVITE");
+        let a = PackedMergeKey::for_request(&req).unwrap();
+        assert_eq!(Some(a.unpack()), MergeKey::for_request(&req));
+        // Same concatenation, other split: different keys.
+        let mut other = req.clone();
+        other.headers.set(HeaderName::From, "<sip:a@c>;tag=a");
+        other.headers.set(HeaderName::CallId, "bc");
+        let b = PackedMergeKey::for_request(&other).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(MergeKey::for_request(&req), MergeKey::for_request(&other));
+        for missing in [HeaderName::From, HeaderName::CallId, HeaderName::CSeq] {
+            let mut r = req.clone();
+            r.headers.remove(&missing);
+            assert!(PackedMergeKey::for_request(&r).is_none());
+            assert!(MergeKey::for_request(&r).is_none());
+        }
     }
 
     #[test]

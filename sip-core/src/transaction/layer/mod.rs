@@ -9,7 +9,7 @@ pub(crate) use top_via::TopVia;
 
 use super::config::Config;
 use super::events::{Event, Stats};
-use super::key::{ClientKey, MergeKey, ServerKey};
+use super::key::{ClientKey, PackedMergeKey, ServerKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
     Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
@@ -130,7 +130,7 @@ pub struct TransactionLayer {
     live: usize,
     clients: KeyedMap<ClientKey, TransactionId>,
     servers: KeyedMap<ServerKey, TransactionId>,
-    merges: KeyedMap<MergeKey, TransactionId>,
+    merges: KeyedMap<PackedMergeKey, TransactionId>,
     connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
     transmits: VecDeque<Transmit>,
@@ -156,7 +156,7 @@ struct Txn {
     /// Server: the connection the request came on (§18.2.2 prefers it).
     connection: Option<ConnectionId>,
     key: TxnKey,
-    merge: Option<MergeKey>,
+    merge: Option<PackedMergeKey>,
     /// RFC 2543 fallback only: the request's and the final response's To
     /// tags (§17.2.3).
     legacy_tags: Option<Box<LegacyTags>>,
@@ -400,7 +400,7 @@ impl TransactionLayer {
             )
             + map(
                 self.merges.capacity(),
-                size_of::<(MergeKey, TransactionId)>(),
+                size_of::<(PackedMergeKey, TransactionId)>(),
             )
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
@@ -418,10 +418,7 @@ impl TransactionLayer {
                     core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
                 }
             };
-            n += t
-                .merge
-                .as_ref()
-                .map_or(0, |m| m.from_tag.len() + m.call_id.len());
+            n += t.merge.as_ref().map_or(0, PackedMergeKey::heap_bytes);
         }
         n
     }
@@ -440,10 +437,6 @@ impl TransactionLayer {
             return None;
         }
         slot.txn.as_mut()
-    }
-
-    fn insert(&mut self, txn: Txn) -> TransactionId {
-        insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn)
     }
 
     fn remove(&mut self, id: TransactionId) {

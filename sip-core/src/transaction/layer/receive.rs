@@ -11,12 +11,13 @@ use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
-use crate::transaction::key::{self, ClientKey, ClientKeyRef, KeyError, MergeKey, ServerKey};
+use crate::transaction::key::{self, ClientKey, ClientKeyRef, KeyError, PackedMergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
     response_destination, stamp_received, stamp_received_with, top_via, top_via_text, ViaRoute,
 };
+use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 
 impl TransactionLayer {
@@ -359,10 +360,11 @@ impl TransactionLayer {
         let mut merged_with = None;
         let mut merge = None;
         if key::to_tag(&req.headers).is_none() {
-            if let Some(mk) = MergeKey::for_request(&req) {
-                match self.merges.get(&mk) {
-                    Some(&other) => merged_with = Some(other),
-                    None => merge = Some(mk),
+            if let Some(mk) = PackedMergeKey::for_request(&req) {
+                // One lookup: a free entry is reserved for this transaction.
+                match self.merges.entry(mk) {
+                    Entry::Occupied(e) => merged_with = Some(*e.get()),
+                    Entry::Vacant(v) => merge = Some(v),
                 }
             }
         }
@@ -384,23 +386,24 @@ impl TransactionLayer {
         } else {
             Machine::NonInviteServer(NonInviteServer::start(reliable))
         };
-        let id = self.insert(Txn {
+        let txn = Txn {
             machine,
             method: req.method.clone(),
             destination,
             connection: source.connection,
             key: TxnKey::Server(key.clone()),
-            merge: merge.clone(),
+            merge: merge.as_ref().map(|v| v.key().clone()),
             legacy_tags,
             source: Some(source),
-        });
+        };
+        let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
+        if let Some(v) = merge {
+            v.insert(id);
+        }
         self.stats.server_transactions += 1;
         // An RFC 2543 key may already belong to a live transaction whose To
         // tag differed (§17.2.3): that one keeps the index entry.
         self.servers.entry(key).or_insert(id);
-        if let Some(mk) = merge {
-            self.merges.insert(mk, id);
-        }
         self.events.push_back(Event::Request {
             id,
             request: req,
