@@ -156,14 +156,7 @@ impl Response {
     pub fn from_request(req: &Request, status: StatusCode) -> Response {
         let mut headers = Headers::with_capacity(8);
         for h in &req.headers {
-            if matches!(
-                h.name,
-                HeaderName::Via
-                    | HeaderName::From
-                    | HeaderName::To
-                    | HeaderName::CallId
-                    | HeaderName::CSeq
-            ) {
+            if copied_from_request(&h.name) {
                 headers.push(h.name.clone(), h.value.clone());
             }
         }
@@ -181,10 +174,34 @@ impl Response {
         }
     }
 
+    /// The wire form of `Response::from_request(req, status)`, written
+    /// straight from the request's header lines (no intermediate
+    /// [`Response`]): what the transaction layer sends as 100 (Trying).
+    pub fn bytes_from_request(req: &Request, status: StatusCode) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"SIP/2.0 ");
+        crate::text::push_u64(&mut out, u64::from(status.as_u16()));
+        out.push(b' ');
+        out.extend_from_slice(status.default_reason().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        for h in &req.headers {
+            if copied_from_request(&h.name) {
+                crate::message::write_header(&h.name, &h.value, &mut out);
+            }
+        }
+        if status == StatusCode::TRYING {
+            if let Some(ts) = req.headers.get(&HeaderName::Timestamp) {
+                crate::message::write_header(&HeaderName::Timestamp, ts, &mut out);
+            }
+        }
+        out.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+        out
+    }
+
     /// Adds `;tag=tag` to the To header if it has no tag yet.
     pub fn with_to_tag(mut self, tag: &str) -> Response {
         if let Some(to) = self.headers.get_mut(&HeaderName::To) {
-            if crate::header::To::tag_of(to).is_none() {
+            if crate::transaction::key::tag(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }
@@ -210,6 +227,14 @@ impl Response {
         self.body = body;
         self
     }
+}
+
+/// The headers a response copies from its request (RFC 3261 §8.2.6.2).
+fn copied_from_request(name: &HeaderName) -> bool {
+    matches!(
+        name,
+        HeaderName::Via | HeaderName::From | HeaderName::To | HeaderName::CallId | HeaderName::CSeq
+    )
 }
 
 impl crate::parse::PartialRequest {
@@ -271,6 +296,35 @@ Timestamp: 54\r\nContact: <sip:alice@pc33.atlanta.com>\r\nContent-Length: 0\r\n\
         assert!(!r.headers.contains(&HeaderName::Timestamp));
         // The result re-parses.
         assert!(parse_message(&r.to_bytes()).is_ok());
+    }
+
+    #[test]
+    fn response_bytes_straight_from_the_request_match_the_response() {
+        let mut req = invite();
+        for status in [StatusCode::TRYING, StatusCode::RINGING, StatusCode::OK] {
+            assert_eq!(
+                Response::bytes_from_request(&req, status),
+                Response::from_request(&req, status).to_bytes()
+            );
+        }
+        // Compact and odd-case names are written canonically, as
+        // serialization does; a Content-Length in the request is not
+        // copied.
+        req.headers.push(HeaderName::ContentLength, "12");
+        req.headers.remove(&HeaderName::Timestamp);
+        assert_eq!(
+            Response::bytes_from_request(&req, StatusCode::TRYING),
+            Response::from_request(&req, StatusCode::TRYING).to_bytes()
+        );
+        let compact = b"INVITE sip:b@c SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+f: <sip:a@c>;tag=1\r\nt: <sip:b@c>\r\ni: x\r\ncseq: 1 INVITE\r\nl: 0\r\n\r\n";
+        let Message::Request(req) = parse_message(compact).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(
+            Response::bytes_from_request(&req, StatusCode::TRYING),
+            Response::from_request(&req, StatusCode::TRYING).to_bytes()
+        );
     }
 
     #[test]

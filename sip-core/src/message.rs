@@ -105,9 +105,10 @@ impl Message {
 
     /// The canonical wire form.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(512 + self.body().len());
-        self.write_to(&mut out);
-        out
+        match self {
+            Message::Request(r) => r.to_bytes(),
+            Message::Response(r) => r.to_bytes(),
+        }
     }
 
     /// Appends the canonical wire form to `out`.
@@ -119,15 +120,21 @@ impl Message {
     }
 }
 
+/// Appends one header line, `Name: value` CRLF, with the canonical name.
+#[inline]
+pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(name.as_str().as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
 fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
     for h in headers {
         if h.name == HeaderName::ContentLength {
             continue;
         }
-        out.extend_from_slice(h.name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(h.value.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        write_header(&h.name, &h.value, out);
     }
     out.extend_from_slice(b"Content-Length: ");
     crate::text::push_u64(out, body.len() as u64);
@@ -139,10 +146,9 @@ impl Request {
     /// Appends the canonical wire form to `out`: Request-Line, headers with
     /// canonical names, a computed Content-Length, blank line, body.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
-        let _ = write!(out, "{}", self.uri);
+        self.uri.write_to(out);
         out.extend_from_slice(b" SIP/2.0\r\n");
         write_headers_and_body(&self.headers, &self.body, out);
     }

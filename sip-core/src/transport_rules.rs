@@ -33,7 +33,26 @@ pub enum ViaError {
 /// The raw text of the topmost Via value.
 pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    if memchr::memchr(b',', line.as_bytes()).is_none() {
+        // One value: what `split_comma` gives, without its scan.
+        let one = trim_sp_tab(line);
+        return if one.is_empty() {
+            Err(ViaError::Missing)
+        } else {
+            Ok(one)
+        };
+    }
     split_comma(line).next().ok_or(ViaError::Missing)
+}
+
+/// `s` without leading and trailing spaces and tabs.
+fn trim_sp_tab(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_sp = |c: &u8| matches!(c, b' ' | b'\t');
+    let start = b.iter().position(|c| !is_sp(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !is_sp(c)).map_or(start, |e| e + 1);
+    // Both ends are at ASCII bytes or the ends of `s`.
+    &s[start..end.max(start)]
 }
 
 /// The topmost Via value, parsed.
@@ -159,14 +178,7 @@ fn splice_received(
     let top = &line[..top_end];
     let mut rport_end = None;
     if fill_rport {
-        let params = top.find(';')?;
-        crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
-            if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
-                rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
-            }
-        })
-        .ok()?;
-        rport_end?;
+        rport_end = Some(bare_rport_end(top)?);
     }
     let mut out = String::with_capacity(line.len() + 40);
     let mut at = 0;
@@ -181,6 +193,55 @@ fn splice_received(
     crate::text::push_ip(&mut out, source.ip());
     out.push_str(&line[top_end..]);
     Some(out)
+}
+
+/// Where the name of the first bare `rport` parameter of the Via value
+/// `top` ends; `None` when there is none or the parameters do not parse.
+fn bare_rport_end(top: &str) -> Option<usize> {
+    let params = top.find(';')?;
+    if let Some(end) = bare_rport_end_plain(top, params) {
+        return end;
+    }
+    let mut rport_end = None;
+    crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
+        if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
+            rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
+        }
+    })
+    .ok()?;
+    rport_end
+}
+
+/// [`bare_rport_end`] for the usual parameter list (`;name[=value]...`
+/// without quotes, whitespace, commas or empty parts), read without the
+/// general parameter parser. `None` means "not that shape": the caller
+/// takes the general path. Agrees with it (property-tested).
+fn bare_rport_end_plain(top: &str, params: usize) -> Option<Option<usize>> {
+    let b = top.as_bytes();
+    let mut found = None;
+    // `b[params]` is the `;` opening the list.
+    let mut start = params + 1;
+    while start <= b.len() {
+        let mut end = start;
+        let mut eq = None;
+        while end < b.len() && b[end] != b';' {
+            match b[end] {
+                b'"' | b' ' | b'\t' | b',' | b'\r' | b'\n' => return None,
+                b'=' if eq.is_none() => eq = Some(end),
+                _ => {}
+            }
+            end += 1;
+        }
+        let name_end = eq.unwrap_or(end);
+        if name_end == start || eq.is_some_and(|e| e + 1 == end) {
+            return None;
+        }
+        if found.is_none() && eq.is_none() && b[start..end].eq_ignore_ascii_case(b"rport") {
+            found = Some(end);
+        }
+        start = end + 1;
+    }
+    Some(found)
 }
 
 /// Why a response cannot be routed (RFC 3261 §18.2.2).
@@ -257,11 +318,29 @@ impl ViaRoute {
 
     /// The routing fields of a Via read in place.
     pub fn of_ref(via: &ViaRef<'_>) -> ViaRoute {
+        ViaRoute::of_ref_with_host(via, via.host())
+    }
+
+    /// The routing fields of the top Via as the receive path read it.
+    pub(crate) fn of_top(via: crate::transaction::layer::TopVia<'_>) -> ViaRoute {
+        ViaRoute {
+            transport: Transport::from_token(via.transport).ok_or_else(|| via.transport.to_owned()),
+            host: via.host,
+            port: via.port,
+            maddr: via.maddr.as_ref().and_then(host_ip),
+            received: via.received,
+            rport: via.rport,
+        }
+    }
+
+    /// [`ViaRoute::of_ref`] with the sent-by host already read
+    /// (`via.host()`).
+    fn of_ref_with_host(via: &ViaRef<'_>, host: Host) -> ViaRoute {
         ViaRoute {
             transport: via
                 .transport()
                 .ok_or_else(|| via.transport_token().to_owned()),
-            host: via.host(),
+            host,
             port: via.port(),
             maddr: via.maddr().as_ref().and_then(host_ip),
             received: via.received(),

@@ -278,3 +278,63 @@ proptest::proptest! {
         stamp_matches_rewrite(&v, SocketAddr::from(([192, 0, 2, 7], port)));
     }
 }
+
+/// The general path of `bare_rport_end`, as it was before the fast path.
+fn bare_rport_end_general(top: &str) -> Option<usize> {
+    let params = top.find(';')?;
+    let mut rport_end = None;
+    crate::params::Params::visit_prefix(&top[params..], b",", |name, value| {
+        if value.is_none() && name.eq_ignore_ascii_case("rport") && rport_end.is_none() {
+            rport_end = Some(name.as_ptr() as usize - top.as_ptr() as usize + name.len());
+        }
+    })
+    .ok()?;
+    rport_end
+}
+
+#[test]
+fn bare_rport_end_reads_the_usual_shapes() {
+    let v = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;rport";
+    assert_eq!(bare_rport_end(v), Some(v.len()));
+    assert_eq!(
+        bare_rport_end_plain(v, v.find(';').unwrap()),
+        Some(Some(v.len()))
+    );
+    let v = "SIP/2.0/UDP h;rport=5;RPort;x";
+    assert_eq!(bare_rport_end(v), Some(v.len() - 2));
+    assert_eq!(bare_rport_end("SIP/2.0/UDP h;branch=1"), None);
+    // Not the plain shape: the general parser decides.
+    assert_eq!(bare_rport_end_plain("SIP/2.0/UDP h; rport", 13), None);
+    assert_eq!(bare_rport_end("SIP/2.0/UDP h; rport"), Some(20));
+    assert_eq!(bare_rport_end("SIP/2.0/UDP h;;rport"), None);
+}
+
+proptest::proptest! {
+    #[test]
+    fn bare_rport_end_agrees_with_the_parameter_parser(
+        params in proptest::collection::vec(
+            proptest::sample::select(vec![
+                ";", "rport", "RPORT", "=", "5060", "branch", "z9", " ", "\t", "\"", "a\"b", ",", "x",
+            ]),
+            0..10,
+        )
+    ) {
+        let top = format!("SIP/2.0/UDP h{}", params.concat());
+        proptest::prop_assert_eq!(bare_rport_end(&top), bare_rport_end_general(&top));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn top_via_text_is_the_first_comma_separated_value(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", "<", ">", "x"]),
+            0..8,
+        )
+    ) {
+        let line = parts.concat();
+        let h = headers(&line);
+        let want = split_comma(&line).next().ok_or(ViaError::Missing);
+        proptest::prop_assert_eq!(top_via_text(&h), want);
+    }
+}

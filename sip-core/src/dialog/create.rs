@@ -2,12 +2,25 @@
 //! (§12.2.1.2, §13.2.2.4).
 
 use super::{Dialog, DialogError, DialogId, DialogState, Role};
-use crate::header::{CSeq, Contact, From, HeaderName, Headers, RecordRoute, To, TypedHeader};
+use crate::header::{CSeq, Contact, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
+use crate::transaction::key;
 use crate::uri::Uri;
 
 /// The first value of `T`, or `MissingHeader(name)`.
+/// The CSeq number, as `required::<CSeq>` reads it (the usual shape
+/// without the general parser).
+fn cseq_number(h: &Headers) -> Result<u32, DialogError> {
+    let value = h
+        .get(&HeaderName::CSeq)
+        .ok_or(DialogError::MissingHeader("CSeq"))?;
+    if let Some((seq, _)) = crate::transaction::key::cseq_plain(value) {
+        return Ok(seq);
+    }
+    Ok(CSeq::parse(value)?.seq)
+}
+
 fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, DialogError> {
     Ok(h.typed::<T>().ok_or(DialogError::MissingHeader(name))??)
 }
@@ -15,12 +28,21 @@ fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, Dialog
 /// The URI of the first Contact value, if there is one (`*` is refused).
 /// Only the URI is built: the remote target is all the dialog keeps.
 pub(crate) fn contact_uri(h: &Headers) -> Option<Result<Uri, DialogError>> {
-    let value = h.values(&HeaderName::Contact).next()?;
-    Some(match Contact::parse_uri(value) {
+    contact_value(h).map(contact_value_uri)
+}
+
+/// The first Contact value.
+fn contact_value(h: &Headers) -> Option<&str> {
+    h.values(&HeaderName::Contact).next()
+}
+
+/// The URI of a Contact value (`*` is no target).
+fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
+    match Contact::parse_uri(value) {
         Ok(Some(uri)) => Ok(uri),
         Ok(None) => Err(DialogError::MissingContact),
         Err(e) => Err(e.into()),
-    })
+    }
 }
 
 /// Every Record-Route value, in order (§12.1.1: "in the order they appear").
@@ -63,13 +85,13 @@ impl Dialog {
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let remote_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let remote_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(h, &HeaderName::To, "To")?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = required::<CSeq>(h, "CSeq")?;
+        let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        let local = if To::tag_of(to).is_some() {
+        let local = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
@@ -86,12 +108,13 @@ impl Dialog {
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
-            remote_seq: Some(cseq.seq),
+            remote_seq: Some(cseq),
             local,
             remote: from.into(),
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
+            target_text: None,
         })
     }
 
@@ -113,13 +136,14 @@ impl Dialog {
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let local_tag = From::tag_of(from).ok_or(DialogError::MissingTag("From"))?;
+        let local_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(&response.headers, &HeaderName::To, "To")?;
-        let remote_tag = To::tag_of(to).ok_or(DialogError::MissingTag("To"))?;
+        let remote_tag = key::tag(to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = required::<CSeq>(h, "CSeq")?;
-        let remote_target = match contact_uri(&response.headers) {
-            Some(uri) => uri?,
+        let cseq = cseq_number(h)?;
+        let contact = contact_value(&response.headers);
+        let remote_target = match contact {
+            Some(value) => contact_value_uri(value)?,
             None => request.uri.clone(),
         };
         let mut route_set = record_route(&response.headers)?;
@@ -133,13 +157,14 @@ impl Dialog {
             id: DialogId::new(call_id, local_tag, remote_tag),
             state,
             role: Role::Uac,
-            local_seq: Some(cseq.seq),
+            local_seq: Some(cseq),
             remote_seq: None,
             local: from.into(),
             remote: to.into(),
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
+            target_text: contact.map(Into::into),
         })
     }
 
@@ -153,7 +178,13 @@ impl Dialog {
     /// reported.
     pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
         let h = &response.headers;
-        let target = contact_uri(h).transpose()?;
+        // The 2xx usually repeats the 1xx's Contact: same text, same
+        // target, nothing to parse.
+        let target = match contact_value(h) {
+            Some(v) if self.target_text.as_deref() == Some(v) => None,
+            Some(v) => Some((contact_value_uri(v)?, v)),
+            None => None,
+        };
         let route_set = if response.status.is_success() && self.state == DialogState::Early {
             let mut r = record_route(h)?;
             r.reverse();
@@ -161,8 +192,9 @@ impl Dialog {
         } else {
             None
         };
-        if let Some(t) = target {
+        if let Some((t, text)) = target {
             self.remote_target = t;
+            self.target_text = Some(text.into());
         }
         if let Some(r) = route_set {
             self.route_set = r;

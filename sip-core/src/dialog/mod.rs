@@ -95,7 +95,7 @@ pub enum DialogError {
 /// [`request`](Self::request) (which increments the local CSeq) and
 /// [`ack`](Self::ack); check requests received inside it with
 /// [`receive_request`](Self::receive_request).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, Debug)]
 pub struct Dialog {
     id: DialogId,
     state: DialogState,
@@ -110,7 +110,29 @@ pub struct Dialog {
     remote_target: Uri,
     route_set: Vec<NameAddr>,
     secure: bool,
+    /// The Contact value `remote_target` was read from, when it came from
+    /// a response: a later response with the same Contact (the 2xx after
+    /// a 1xx) keeps the target without parsing it again. Not part of the
+    /// dialog's state (ignored by `==`).
+    target_text: Option<Box<str>>,
 }
+
+impl PartialEq for Dialog {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.state == other.state
+            && self.role == other.role
+            && self.local_seq == other.local_seq
+            && self.remote_seq == other.remote_seq
+            && self.local == other.local
+            && self.remote == other.remote
+            && self.remote_target == other.remote_target
+            && self.route_set == other.route_set
+            && self.secure == other.secure
+    }
+}
+
+impl Eq for Dialog {}
 
 impl Dialog {
     /// The dialog id.
@@ -208,6 +230,7 @@ impl Dialog {
     /// Replaces the remote target (a target refresh, §12.2).
     pub fn set_remote_target(&mut self, target: Uri) {
         self.remote_target = target;
+        self.target_text = None;
     }
 
     /// Approximate heap bytes held (for memory accounting): the strings,
@@ -227,6 +250,7 @@ impl Dialog {
             + self.local.len()
             + self.remote.len()
             + uri(&self.remote_target)
+            + self.target_text.as_deref().map_or(0, str::len)
             + self
                 .route_set
                 .iter()

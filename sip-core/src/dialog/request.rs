@@ -129,7 +129,8 @@ impl Dialog {
     }
 
     fn build(&self, method: Method, seq: u32) -> Request {
-        let mut headers = Headers::with_capacity(7 + self.route_set.len());
+        // Room for what the TU and the transaction layer add (Via, Contact...).
+        let mut headers = Headers::with_capacity(10 + self.route_set.len());
         headers.push(HeaderName::MaxForwards, "70");
         let uri = match self.route_set.first() {
             None => self.remote_target.clone(),
@@ -210,7 +211,7 @@ impl Dialog {
             self.remote_seq = Some(seq);
         }
         if let Some(t) = target {
-            self.remote_target = t;
+            self.set_remote_target(t);
         }
         Ok(())
     }

@@ -325,3 +325,30 @@ fn target_refresh_from_request_and_response() {
     uac.receive_response(&ok).unwrap();
     assert_eq!(routes(&uac), ["sip:only.example.com;lr"]);
 }
+
+#[test]
+fn response_contact_read_once_per_text() {
+    let mut uac = Dialog::new_uac(&invite(), &response(180, Some("t")), false).unwrap();
+    let fresh = uac.clone();
+    // The 2xx repeats the 1xx's Contact: same target.
+    uac.receive_response(&response(200, Some("t"))).unwrap();
+    assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.4");
+    // The target changed by other means: the same Contact text again is a
+    // change back, not "nothing new".
+    uac.set_remote_target("sip:moved@192.0.2.7".parse().unwrap());
+    uac.receive_response(&response(200, Some("t"))).unwrap();
+    assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.4");
+    // A different Contact text is parsed; a malformed one is refused and
+    // leaves the target.
+    let mut r = response(200, Some("t"));
+    r.headers.set(HeaderName::Contact, "<sip:bob@192.0.2.5>");
+    uac.receive_response(&r).unwrap();
+    assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");
+    r.headers.set(HeaderName::Contact, "<sip:@@>");
+    assert!(uac.receive_response(&r).is_err());
+    assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");
+    // The remembered text is not part of the dialog's state.
+    let mut other = fresh.clone();
+    other.set_remote_target(fresh.remote_target().clone());
+    assert_eq!(other, fresh);
+}

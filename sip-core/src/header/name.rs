@@ -283,6 +283,7 @@ pub(crate) fn classify(n: &[u8]) -> u8 {
 }
 
 impl PartialEq for HeaderName {
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
         // A known name differs from every other variant, `Other` included.
         if core::mem::discriminant(self) != core::mem::discriminant(other) {

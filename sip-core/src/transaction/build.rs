@@ -52,6 +52,16 @@ impl OriginalRequest {
         })
     }
 
+    /// Approximate heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        core::mem::size_of::<OriginalRequest>()
+            + self.via.capacity()
+            + self.from.capacity()
+            + self.to.capacity()
+            + self.call_id.capacity()
+            + self.routes.iter().map(|r| r.capacity() + 24).sum::<usize>()
+    }
+
     fn request(&self, method: Method, to: &str) -> Request {
         let mut headers = Headers::with_capacity(8 + self.routes.len());
         headers.push(HeaderName::Via, self.via.clone());
@@ -87,5 +97,95 @@ impl OriginalRequest {
     /// CANCEL.
     pub fn cancel(&self) -> Request {
         self.request(Method::Cancel, &self.to)
+    }
+}
+
+/// The fields of [`OriginalRequest`] in one buffer (two allocations, the
+/// URI's and the text's, instead of one per field): an INVITE client
+/// transaction keeps its INVITE this way, and builds the
+/// [`OriginalRequest`] only for a CANCEL or the ACK of a non-2xx.
+#[derive(Clone, Debug)]
+pub(crate) struct PackedOriginal {
+    uri: Uri,
+    /// Via, From, To, Call-ID, then each Route line, then Max-Forwards.
+    text: Box<str>,
+    /// Where each piece of `text` ends.
+    ends: smallvec::SmallVec<[u32; 8]>,
+    routes: usize,
+    has_max_forwards: bool,
+    cseq: u32,
+}
+
+impl PackedOriginal {
+    /// The fields [`OriginalRequest::from_request`] would copy; `None`
+    /// exactly when it would be.
+    pub(crate) fn from_request(req: &Request) -> Option<Self> {
+        let h = &req.headers;
+        let via = crate::header::split_comma(h.get(&HeaderName::Via)?).next()?;
+        let from = h.get(&HeaderName::From)?;
+        let to = h.get(&HeaderName::To)?;
+        let call_id = h.get(&HeaderName::CallId)?;
+        let cseq = super::key::cseq(h)?.0;
+        let max_forwards = h.get(&HeaderName::MaxForwards);
+        let mut ends = smallvec::SmallVec::new();
+        let mut text = String::with_capacity(
+            via.len() + from.len() + to.len() + call_id.len() + max_forwards.map_or(0, str::len),
+        );
+        let mut piece = |s: &str, ends: &mut smallvec::SmallVec<[u32; 8]>| {
+            text.push_str(s);
+            ends.push(text.len() as u32);
+        };
+        for s in [via, from, to, call_id] {
+            piece(s, &mut ends);
+        }
+        let mut routes = 0;
+        for r in h.get_all(&HeaderName::Route) {
+            piece(r, &mut ends);
+            routes += 1;
+        }
+        if let Some(mf) = max_forwards {
+            piece(mf, &mut ends);
+        }
+        Some(PackedOriginal {
+            uri: req.uri.clone(),
+            text: text.into_boxed_str(),
+            ends,
+            routes,
+            has_max_forwards: max_forwards.is_some(),
+            cseq,
+        })
+    }
+
+    fn piece(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// The fields, copied out.
+    pub(crate) fn unpack(&self) -> OriginalRequest {
+        OriginalRequest {
+            uri: self.uri.clone(),
+            via: self.piece(0).to_owned(),
+            routes: (0..self.routes)
+                .map(|i| self.piece(4 + i).to_owned())
+                .collect(),
+            from: self.piece(1).to_owned(),
+            to: self.piece(2).to_owned(),
+            call_id: self.piece(3).to_owned(),
+            cseq: self.cseq,
+            max_forwards: self
+                .has_max_forwards
+                .then(|| self.piece(4 + self.routes).to_owned()),
+        }
+    }
+
+    /// Approximate heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let spilled = if self.ends.spilled() {
+            self.ends.capacity() * 4
+        } else {
+            0
+        };
+        core::mem::size_of::<PackedOriginal>() + self.text.len() + spilled
     }
 }

@@ -8,7 +8,7 @@
 //!      +-- Timer B or transport error: inform TU --> Terminated
 //! ```
 
-use super::build::OriginalRequest;
+use super::build::{OriginalRequest, PackedOriginal};
 use super::config::Config;
 use super::timer::{Retransmit, Timer};
 use super::{Action, Actions, State};
@@ -17,6 +17,7 @@ use crate::message::Response;
 use crate::time::Instant;
 use crate::transport::TransportError;
 use core::fmt;
+use std::sync::OnceLock;
 
 /// The states of the INVITE client transaction, with their data.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -72,9 +73,19 @@ impl fmt::Display for InviteClientState {
 pub struct InviteClient {
     state: InviteClientState,
     request: Vec<u8>,
-    original: Box<OriginalRequest>,
+    original: Original,
     reliable: bool,
     transmissions: u32,
+}
+
+/// The fields the ACK of a non-2xx and the CANCEL copy.
+#[derive(Clone, Debug)]
+enum Original {
+    /// Given when the transaction started.
+    Fields(Box<OriginalRequest>),
+    /// Packed, unpacked on first use: most INVITEs end with a 2xx (which
+    /// the TU ACKs) and are never cancelled.
+    Packed(Box<(PackedOriginal, OnceLock<OriginalRequest>)>),
 }
 
 impl InviteClient {
@@ -86,6 +97,32 @@ impl InviteClient {
         cfg: &Config,
         request: Vec<u8>,
         original: OriginalRequest,
+        reliable: bool,
+        out: &mut Actions,
+    ) -> Self {
+        let original = Original::Fields(Box::new(original));
+        InviteClient::start_with(now, cfg, request, original, reliable, out)
+    }
+
+    /// As [`InviteClient::start`], with the fields kept packed until a
+    /// CANCEL or an ACK needs them.
+    pub(crate) fn start_packed(
+        now: Instant,
+        cfg: &Config,
+        request: Vec<u8>,
+        original: PackedOriginal,
+        reliable: bool,
+        out: &mut Actions,
+    ) -> Self {
+        let original = Original::Packed(Box::new((original, OnceLock::new())));
+        InviteClient::start_with(now, cfg, request, original, reliable, out)
+    }
+
+    fn start_with(
+        now: Instant,
+        cfg: &Config,
+        request: Vec<u8>,
+        original: Original,
         reliable: bool,
         out: &mut Actions,
     ) -> Self {
@@ -101,7 +138,7 @@ impl InviteClient {
         InviteClient {
             state: InviteClientState::Calling { timer_a, timer_b },
             request,
-            original: Box::new(original),
+            original,
             reliable,
             transmissions: 1,
         }
@@ -124,7 +161,20 @@ impl InviteClient {
 
     /// The fields its ACK and CANCEL copy.
     pub fn original(&self) -> &OriginalRequest {
-        &self.original
+        match &self.original {
+            Original::Fields(o) => o,
+            Original::Packed(p) => p.1.get_or_init(|| p.0.unpack()),
+        }
+    }
+
+    /// Approximate heap bytes held for [`InviteClient::original`].
+    pub(crate) fn original_heap_bytes(&self) -> usize {
+        match &self.original {
+            Original::Fields(o) => o.heap_bytes(),
+            Original::Packed(p) => {
+                p.0.heap_bytes() + p.1.get().map_or(0, OriginalRequest::heap_bytes)
+            }
+        }
     }
 
     /// The serialized INVITE.
@@ -201,7 +251,7 @@ impl InviteClient {
                 } else {
                     // §17.1.1.2: 300-699: ACK, response to the TU, Completed.
                     let to = response.headers.get(&HeaderName::To).unwrap_or_default();
-                    let ack = self.original.ack(to).to_bytes();
+                    let ack = self.original().ack(to).to_bytes();
                     out.push(Action::Transmit(ack.clone()));
                     out.push(Action::Response(response));
                     let d = cfg.duration(Timer::D, self.reliable).unwrap_or_default();

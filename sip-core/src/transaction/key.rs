@@ -14,7 +14,7 @@
 //! The readers here ([`cseq`], [`tag`]...) are light: they look only at
 //! what matching needs, without parsing whole header values.
 
-use crate::header::{CSeq, From, HeaderName, Headers, Via, ViaRef};
+use crate::header::{CSeq, From, HeaderName, Headers, TypedHeader, Via, ViaRef};
 use crate::message::{Request, Response};
 use crate::method::Method;
 use crate::random::MAGIC_COOKIE;
@@ -24,11 +24,37 @@ use crate::uri::{Host, Uri};
 /// The CSeq number and method (RFC 3261 §20.16), if the header is present
 /// and well formed.
 pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
-    let c = headers.typed::<CSeq>()?.ok()?;
+    let value = headers.get(&HeaderName::CSeq)?;
+    if let Some(c) = cseq_plain(value) {
+        return Some(c);
+    }
+    let c = CSeq::parse(value).ok()?;
     Some((c.seq, c.method))
 }
 
+/// The usual CSeq shape, `1*10DIGIT SP 1*ALPHA` (upper case), read
+/// without the general parser; `None` when the value has another shape
+/// (the caller then parses it in full). Agrees with [`CSeq::parse`]
+/// (property-tested).
+pub(crate) fn cseq_plain(value: &str) -> Option<(u32, Method)> {
+    let b = value.as_bytes();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 || b.get(digits) != Some(&b' ') {
+        return None;
+    }
+    let method = &value[digits + 1..];
+    if method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in &b[..digits] {
+        n = n * 10 + u64::from(c - b'0');
+    }
+    Some((u32::try_from(n).ok()?, Method::from_token(method)))
+}
+
 /// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
+#[inline]
 pub fn call_id(headers: &Headers) -> Option<&str> {
     headers
         .get(&HeaderName::CallId)
@@ -38,16 +64,83 @@ pub fn call_id(headers: &Headers) -> Option<&str> {
 
 /// The `tag` parameter of a From or To value (RFC 3261 §19.3), read
 /// without parsing the address.
+#[inline]
 pub fn tag(value: &str) -> Option<&str> {
-    From::tag_of(value)
+    match tag_plain(value) {
+        Some(t) => t,
+        None => From::tag_of(value),
+    }
+}
+
+/// Stops a parameter value written without quotes (as the parameter
+/// readers do).
+#[inline]
+fn ends_value(c: u8) -> bool {
+    matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
+/// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
+/// general parameter reader; `None` for any other shape. Agrees with
+/// `From::tag_of` (property-tested).
+fn tag_plain(value: &str) -> Option<Option<&str>> {
+    let b = value.as_bytes();
+    // Where the parameters start, as `header_param` finds it: after the
+    // `<...>` or at the first `;`. A quote first (a quoted display name)
+    // is left to the general reader.
+    let start = match b.iter().position(|&c| matches!(c, b'<' | b';' | b'"')) {
+        None => return Some(None),
+        Some(i) if b[i] == b';' => i,
+        Some(i) if b[i] == b'<' => i + memchr::memchr(b'>', &b[i..])? + 1,
+        Some(_) => return None,
+    };
+    if start == b.len() {
+        // `<uri>` and nothing after it.
+        return Some(None);
+    }
+    let v = b[start..].strip_prefix(b";tag=")?;
+    if v.first()
+        .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
+    {
+        return None;
+    }
+    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let at = start + b";tag=".len();
+    Some(Some(&value[at..at + end]).filter(|t| !t.is_empty()))
+}
+
+/// The branch of a Via value, as [`Via::branch_of`] reads it; the usual
+/// shape (`branch` the first parameter, unquoted) without the general
+/// parameter reader.
+pub(crate) fn branch_of(value: &str) -> Option<&str> {
+    match branch_plain(value) {
+        Some(b) => Some(b),
+        None => Via::branch_of(value),
+    }
+}
+
+fn branch_plain(value: &str) -> Option<&str> {
+    let b = value.as_bytes();
+    let semi = memchr::memchr(b';', b)?;
+    let v = b[semi..].strip_prefix(b";branch=")?;
+    if v.first()
+        .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
+    {
+        return None;
+    }
+    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let at = semi + b";branch=".len();
+    Some(&value[at..at + end])
 }
 
 /// The From tag.
+#[inline]
 pub fn from_tag(headers: &Headers) -> Option<&str> {
     headers.get(&HeaderName::From).and_then(tag)
 }
 
 /// The To tag.
+#[inline]
 pub fn to_tag(headers: &Headers) -> Option<&str> {
     headers.get(&HeaderName::To).and_then(tag)
 }
@@ -60,12 +153,71 @@ pub fn max_forwards(headers: &Headers) -> Option<u32> {
 }
 
 /// Matches a response to a client transaction (RFC 3261 §17.1.3).
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ClientKey {
     /// The branch of the top Via.
     pub branch: Box<str>,
     /// The CSeq method (a CANCEL and its INVITE share the branch).
     pub method: Method,
+}
+
+/// A borrowed [`ClientKey`]: the layer searches its client transactions
+/// with the branch and method read from a response, without copying them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientKeyRef<'a> {
+    pub(crate) branch: &'a str,
+    pub(crate) method: &'a Method,
+}
+
+/// The parts of a client key, owned or borrowed (see [`ClientKeyRef`]).
+pub(crate) trait ClientKeyParts {
+    fn parts(&self) -> (&str, &Method);
+}
+
+impl ClientKeyParts for ClientKey {
+    fn parts(&self) -> (&str, &Method) {
+        (&self.branch, &self.method)
+    }
+}
+
+impl ClientKeyParts for ClientKeyRef<'_> {
+    fn parts(&self) -> (&str, &Method) {
+        (self.branch, self.method)
+    }
+}
+
+impl<'a> ClientKeyRef<'a> {
+    /// The form to pass to `HashMap::get` on a map keyed by [`ClientKey`].
+    pub(crate) fn as_key(&self) -> &(dyn ClientKeyParts + 'a) {
+        self
+    }
+}
+
+impl core::hash::Hash for dyn ClientKeyParts + '_ {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn ClientKeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn ClientKeyParts + '_ {}
+
+impl core::hash::Hash for ClientKey {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        // As the borrowed form hashes, so that lookups by either agree.
+        self.parts().hash(state);
+    }
+}
+
+impl<'a> core::borrow::Borrow<dyn ClientKeyParts + 'a> for ClientKey {
+    fn borrow(&self) -> &(dyn ClientKeyParts + 'a) {
+        self
+    }
 }
 
 /// Why a message yields no matching key.
@@ -89,15 +241,21 @@ pub enum KeyError {
 impl ClientKey {
     /// The key of a response: top Via branch and CSeq method.
     pub fn for_response(resp: &Response) -> Result<ClientKey, KeyError> {
-        let top = top_via_text(&resp.headers)?;
-        let branch = Via::branch_of(top)
-            .filter(|b| !b.is_empty())
-            .ok_or(KeyError::NoBranch)?;
-        let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
+        let (branch, method) = ClientKey::response_parts(resp)?;
         Ok(ClientKey {
             branch: branch.into(),
             method,
         })
+    }
+
+    /// The parts of [`ClientKey::for_response`], the branch borrowed.
+    pub(crate) fn response_parts(resp: &Response) -> Result<(&str, Method), KeyError> {
+        let top = top_via_text(&resp.headers)?;
+        let branch = branch_of(top)
+            .filter(|b| !b.is_empty())
+            .ok_or(KeyError::NoBranch)?;
+        let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
+        Ok((branch, method))
     }
 }
 
@@ -163,16 +321,44 @@ impl ServerKey {
         via: &ViaRef<'_>,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
+        ServerKey::with_parts(
+            req,
+            via.branch(),
+            &via.host(),
+            via.port(),
+            via.as_str(),
+            method,
+        )
+    }
+
+    /// As [`ServerKey::with_top_via`], from the fields the receive path
+    /// read of the top Via.
+    pub(crate) fn with_via_parts(
+        req: &Request,
+        via: &crate::transaction::layer::TopVia<'_>,
+        method: &Method,
+    ) -> Result<ServerKey, KeyError> {
+        ServerKey::with_parts(req, via.branch, &via.host, via.port, via.text, method)
+    }
+
+    fn with_parts(
+        req: &Request,
+        branch: Option<&str>,
+        host: &Host,
+        port: Option<u16>,
+        via_text: &str,
+        method: &Method,
+    ) -> Result<ServerKey, KeyError> {
         let h = &req.headers;
         let method = transaction_method(method);
-        match via.branch() {
+        match branch {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
                 branch: b.into(),
-                host: match via.host() {
+                host: match host {
                     Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
-                    other => other,
+                    other => other.clone(),
                 },
-                port: via.port(),
+                port,
                 method,
             }),
             _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
@@ -181,7 +367,7 @@ impl ServerKey {
                 call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
                 cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
                 method,
-                via: via.as_str().into(),
+                via: via_text.into(),
             }))),
         }
     }
@@ -246,6 +432,53 @@ impl MergeKey {
     }
 }
 
+/// The layer's index form of a [`MergeKey`]: From tag and Call-ID in one
+/// allocation. Equal exactly when the [`MergeKey`]s are.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct PackedMergeKey {
+    /// The From tag, then the Call-ID.
+    text: Box<str>,
+    /// Where the Call-ID starts in `text`.
+    split: u32,
+    cseq: u32,
+    method: Method,
+}
+
+impl PackedMergeKey {
+    /// The key of a request, as [`MergeKey::for_request`].
+    pub(crate) fn for_request(req: &Request) -> Option<PackedMergeKey> {
+        let h = &req.headers;
+        let (cseq, method) = cseq(h)?;
+        let from_tag = from_tag(h)?;
+        let call_id = call_id(h)?;
+        let mut text = String::with_capacity(from_tag.len() + call_id.len());
+        text.push_str(from_tag);
+        text.push_str(call_id);
+        Some(PackedMergeKey {
+            text: text.into_boxed_str(),
+            split: from_tag.len() as u32,
+            cseq,
+            method,
+        })
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    #[cfg(test)]
+    fn unpack(&self) -> MergeKey {
+        let (from_tag, call_id) = self.text.split_at(self.split as usize);
+        MergeKey {
+            from_tag: from_tag.into(),
+            call_id: call_id.into(),
+            cseq: self.cseq,
+            method: self.method.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +494,96 @@ mod tests {
         assert_eq!(cseq(&h), None);
         h.set(HeaderName::CSeq, "4294967296 ACK");
         assert_eq!(cseq(&h), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_cseq_agrees_with_the_parser(value in "[0-9 A-Za-z\t]{0,14}") {
+            if let Some(fast) = cseq_plain(&value) {
+                let c = CSeq::parse(&value).unwrap();
+                proptest::prop_assert_eq!(fast, (c.seq, c.method));
+            }
+        }
+
+        #[test]
+        fn plain_cseq_reads_the_usual_shape(n in proptest::num::u32::ANY, m in "[A-Z]{1,10}") {
+            let value = format!("{n} {m}");
+            let c = CSeq::parse(&value).unwrap();
+            proptest::prop_assert_eq!(cseq_plain(&value), Some((c.seq, c.method)));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_tag_agrees_with_the_parameter_reader(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<", ">", ";", "tag", "=", "x", "Bob ", "\"", "sip:b@c", " ", "\t", ",", "TAG", "\\",
+                ]),
+                0..10,
+            )
+        ) {
+            let v = parts.concat();
+            proptest::prop_assert_eq!(tag(&v), From::tag_of(&v));
+        }
+
+        #[test]
+        fn plain_branch_agrees_with_the_parameter_reader(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "SIP/2.0/UDP h", ";", "branch", "=", "z9hG4bK1", " ", "\"", ",", "BRANCH", "rport", "\t",
+                ]),
+                0..10,
+            )
+        ) {
+            let v = parts.concat();
+            proptest::prop_assert_eq!(branch_of(&v), Via::branch_of(&v));
+        }
+    }
+
+    #[test]
+    fn plain_readers_take_the_usual_shapes() {
+        assert_eq!(
+            tag_plain("Bob <sip:b@c;tag=u>;tag=1928301774"),
+            Some(Some("1928301774"))
+        );
+        assert_eq!(tag_plain("sip:b@c;tag=a6c85cf"), Some(Some("a6c85cf")));
+        assert_eq!(tag_plain("<sip:b@c>"), Some(None));
+        assert_eq!(tag_plain("Bob <sip:b@c;tag=u>"), Some(None));
+        assert_eq!(tag_plain("<sip:b@c>;x=1;tag=2"), None);
+        assert_eq!(tag_plain("<sip:b@c>;tag=\"q\""), None);
+        assert_eq!(
+            tag(r#"<sip:b@c>;tag="q""#),
+            From::tag_of(r#"<sip:b@c>;tag="q""#)
+        );
+        assert_eq!(
+            branch_plain("SIP/2.0/UDP h:5060;branch=z9hG4bKx;rport"),
+            Some("z9hG4bKx")
+        );
+        assert_eq!(branch_plain("SIP/2.0/UDP h;rport;branch=z9hG4bKx"), None);
+    }
+
+    #[test]
+    fn packed_merge_keys_are_merge_keys() {
+        let mut req = Request::new(Method::Invite, "sip:b@c".parse().unwrap());
+        req.headers.push(HeaderName::From, "<sip:a@c>;tag=ab");
+        req.headers.push(HeaderName::CallId, "c");
+        req.headers.push(HeaderName::CSeq, "1 INVITE");
+        let a = PackedMergeKey::for_request(&req).unwrap();
+        assert_eq!(Some(a.unpack()), MergeKey::for_request(&req));
+        // Same concatenation, other split: different keys.
+        let mut other = req.clone();
+        other.headers.set(HeaderName::From, "<sip:a@c>;tag=a");
+        other.headers.set(HeaderName::CallId, "bc");
+        let b = PackedMergeKey::for_request(&other).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(MergeKey::for_request(&req), MergeKey::for_request(&other));
+        for missing in [HeaderName::From, HeaderName::CallId, HeaderName::CSeq] {
+            let mut r = req.clone();
+            r.headers.remove(&missing);
+            assert!(PackedMergeKey::for_request(&r).is_none());
+            assert!(MergeKey::for_request(&r).is_none());
+        }
     }
 
     #[test]

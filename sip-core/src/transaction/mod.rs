@@ -23,7 +23,7 @@ mod client_non_invite;
 mod config;
 mod events;
 pub mod key;
-mod layer;
+pub(crate) mod layer;
 mod server_invite;
 mod server_non_invite;
 mod timer;
@@ -146,10 +146,10 @@ impl Kind {
 
 /// What a machine asks its owner to do, in order.
 ///
-/// Actions are short-lived (the owner drains them at once), so the size of
-/// the `Response`/`Ack` variants does not matter.
+/// Actions are short-lived (the owner drains them at once), but every one
+/// is moved twice, so the rare `Ack` keeps its request boxed and the enum
+/// stays the size of a [`Response`].
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Pass these bytes to the transport, to the transaction's destination
     /// (a first send or a retransmission).
@@ -160,7 +160,7 @@ pub enum Action {
     /// Pass a response to the TU (client transactions).
     Response(Response),
     /// Pass an ACK to the TU (INVITE server in Accepted, RFC 6026 §7.1).
-    Ack(Request),
+    Ack(Box<Request>),
     /// Inform the TU that `timer` fired without the expected message
     /// (B, F: timeout, treated as 408 by the TU, §8.1.3.1; H: no ACK).
     Timeout(Timer),

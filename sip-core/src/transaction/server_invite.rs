@@ -185,7 +185,7 @@ impl InviteServer {
             }
             Accepted { .. } => {
                 if is_ack {
-                    out.push(Action::Ack(request));
+                    out.push(Action::Ack(Box::new(request)));
                 }
             }
             Confirmed { .. } | Terminated => {}
@@ -208,14 +208,18 @@ impl InviteServer {
                 last_provisional,
             } => {
                 *trying = None;
-                out.push(Action::Transmit(bytes.clone()));
                 if status.is_provisional() {
+                    out.push(Action::Transmit(bytes.clone()));
                     *last_provisional = Some(bytes);
                 } else if status.is_success() {
+                    // RFC 6026 §7.1: the TU, not the transaction, keeps
+                    // the 2xx.
+                    out.push(Action::Transmit(bytes));
                     let timer_l = now + cfg.t1_x64();
                     self.state = Accepted { timer_l };
                     out.push(Action::Arm(Timer::L, timer_l));
                 } else {
+                    out.push(Action::Transmit(bytes.clone()));
                     let timer_g = cfg
                         .duration(Timer::G, self.reliable)
                         .map(|d| Retransmit::start(now, d));

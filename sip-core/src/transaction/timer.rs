@@ -1,18 +1,21 @@
 //! Transaction timers (RFC 3261 §17 and Appendix A, RFC 6026 §8.4) and the
 //! deadline queue of the layer.
 //!
-//! The queue is a binary heap of `(deadline, sequence, transaction, timer)`
-//! with lazy deletion: stopping a timer costs nothing, and an entry is
-//! checked against its transaction when it reaches the top (the timer is
-//! live only if the transaction still exists and still has that timer armed
-//! for that deadline). Pushing and popping are O(log n), so `poll_timeout`
-//! and `handle_timeout` stay cheap with 100 000 pending transactions.
+//! The queue holds `(deadline, sequence, transaction, timer)` entries with
+//! lazy deletion: stopping a timer costs nothing, and an entry is checked
+//! against its transaction when it reaches the top (the timer is live only
+//! if the transaction still exists and still has that timer armed for that
+//! deadline). Timers of constant duration (B, D, F, H-M, 100 Trying) sit in
+//! one FIFO each, sorted by construction (O(1) push and pop); the
+//! retransmission timers A, E and G in a binary heap (O(log n)), so
+//! `poll_timeout` and `handle_timeout` stay cheap with 100 000 pending
+//! transactions.
 
 use super::TransactionId;
 use crate::time::{Duration, Instant};
 use core::cmp::Reverse;
 use core::fmt;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// A transaction timer, named as in RFC 3261 Appendix A.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -123,28 +126,132 @@ struct Entry {
     timer: Timer,
 }
 
-/// The deadline queue: a min-heap with lazy deletion.
+/// The queue of a timer whose duration is a constant of the
+/// configuration (every timer but the retransmission timers A, E and G):
+/// its deadlines are `now` plus that constant, so with a clock that does
+/// not go back they arrive in order and a FIFO keeps them sorted.
+fn fifo_of(timer: Timer) -> Option<usize> {
+    Some(match timer {
+        Timer::A | Timer::E | Timer::G => return None,
+        Timer::B => 0,
+        Timer::D => 1,
+        Timer::F => 2,
+        Timer::H => 3,
+        Timer::I => 4,
+        Timer::J => 5,
+        Timer::K => 6,
+        Timer::L => 7,
+        Timer::M => 8,
+        Timer::Trying => 9,
+    })
+}
+
+const FIFOS: usize = 10;
+
+/// Where the earliest entry is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Source {
+    Fifo(usize),
+    Heap,
+}
+
+/// The deadline queue, with lazy deletion: one sorted FIFO per timer of
+/// constant duration (pushes append, O(1); an out-of-order deadline, from
+/// a clock that went back, is inserted in place) and a min-heap for the
+/// retransmission timers. Entries leave in `(deadline, insertion)` order
+/// whatever queue holds them.
 #[derive(Debug, Default)]
 pub(crate) struct TimerQueue {
+    fifos: [VecDeque<Entry>; FIFOS],
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
+    /// The earliest entry's queue, when known (`Some(None)`: empty).
+    min: Option<Option<Source>>,
 }
 
 impl TimerQueue {
     /// Schedules `timer` of `txn` at `at`.
     pub(crate) fn push(&mut self, at: Instant, txn: TransactionId, timer: Timer) {
         self.seq += 1;
-        self.heap.push(Reverse(Entry {
+        let e = Entry {
             at,
             seq: self.seq,
             txn,
             timer,
-        }));
+        };
+        let source = match fifo_of(timer) {
+            Some(i) => {
+                let q = &mut self.fifos[i];
+                match q.back() {
+                    Some(last) if *last > e => {
+                        let at = q.partition_point(|x| *x < e);
+                        q.insert(at, e);
+                    }
+                    _ => q.push_back(e),
+                }
+                Source::Fifo(i)
+            }
+            None => {
+                self.heap.push(Reverse(e));
+                Source::Heap
+            }
+        };
+        // A new earliest entry is at the head of its queue.
+        self.min = match self.min {
+            Some(Some(m)) if self.head(m).is_some_and(|h| h <= e) => Some(Some(m)),
+            Some(_) => Some(Some(source)),
+            None => None,
+        };
+    }
+
+    fn head(&self, source: Source) -> Option<Entry> {
+        match source {
+            Source::Fifo(i) => self.fifos[i].front().copied(),
+            Source::Heap => self.heap.peek().map(|r| r.0),
+        }
+    }
+
+    /// The earliest entry and its queue.
+    fn earliest(&mut self) -> Option<(Source, Entry)> {
+        let source = match self.min {
+            Some(m) => m,
+            None => {
+                let mut best: Option<(Source, Entry)> =
+                    self.heap.peek().map(|r| (Source::Heap, r.0));
+                for (i, q) in self.fifos.iter().enumerate() {
+                    if let Some(&e) = q.front() {
+                        let earlier = match best {
+                            Some((_, b)) => e < b,
+                            None => true,
+                        };
+                        if earlier {
+                            best = Some((Source::Fifo(i), e));
+                        }
+                    }
+                }
+                let m = best.map(|(s, _)| s);
+                self.min = Some(m);
+                m
+            }
+        }?;
+        self.head(source).map(|e| (source, e))
+    }
+
+    fn pop(&mut self, source: Source) {
+        match source {
+            Source::Fifo(i) => {
+                self.fifos[i].pop_front();
+            }
+            Source::Heap => {
+                self.heap.pop();
+            }
+        }
+        self.min = None;
     }
 
     /// Number of entries, stale ones included.
     pub(crate) fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.fifos.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// The earliest live deadline. Stale entries met on the way are
@@ -154,11 +261,11 @@ impl TimerQueue {
         &mut self,
         mut live: impl FnMut(TransactionId, Timer, Instant) -> bool,
     ) -> Option<Instant> {
-        while let Some(Reverse(e)) = self.heap.peek() {
+        while let Some((source, e)) = self.earliest() {
             if live(e.txn, e.timer, e.at) {
                 return Some(e.at);
             }
-            self.heap.pop();
+            self.pop(source);
         }
         None
     }
@@ -169,33 +276,40 @@ impl TimerQueue {
         now: Instant,
         mut live: impl FnMut(TransactionId, Timer, Instant) -> bool,
     ) -> Option<(Instant, TransactionId, Timer)> {
-        while let Some(Reverse(e)) = self.heap.peek() {
-            let e = *e;
+        while let Some((source, e)) = self.earliest() {
             if !live(e.txn, e.timer, e.at) {
-                self.heap.pop();
+                self.pop(source);
                 continue;
             }
             if e.at > now {
                 return None;
             }
-            self.heap.pop();
+            self.pop(source);
             return Some((e.at, e.txn, e.timer));
         }
         None
     }
 
-    /// Drops every stale entry (O(n)); the layer calls it when stale
-    /// entries outnumber live ones by far, so memory stays proportional to
-    /// the live timers.
+    /// Drops every stale entry.
     pub(crate) fn compact(&mut self, mut live: impl FnMut(TransactionId, Timer, Instant) -> bool) {
         let mut v = core::mem::take(&mut self.heap).into_vec();
         v.retain(|Reverse(e)| live(e.txn, e.timer, e.at));
         self.heap = BinaryHeap::from(v);
+        for q in &mut self.fifos {
+            q.retain(|e| live(e.txn, e.timer, e.at));
+        }
+        self.min = None;
     }
 
     /// Heap bytes held by the queue.
     pub(crate) fn heap_bytes(&self) -> usize {
+        let entry = core::mem::size_of::<Entry>();
         self.heap.capacity() * core::mem::size_of::<Reverse<Entry>>()
+            + self
+                .fifos
+                .iter()
+                .map(|q| q.capacity() * entry)
+                .sum::<usize>()
     }
 }
 
@@ -222,6 +336,46 @@ mod tests {
         assert_eq!(q.pop_due(t(25), all), Some((t(20), id(3), Timer::E)));
         assert_eq!(q.pop_due(t(25), all), None);
         assert_eq!(q.peek(all), Some(t(30)));
+    }
+
+    proptest::proptest! {
+        /// Whatever the timers and deadlines (a clock going back
+        /// included), entries leave in (deadline, insertion) order, as a
+        /// plain sorted list has them.
+        #[test]
+        fn pops_in_the_order_of_a_sorted_list(
+            ops in proptest::collection::vec((0u64..50, 0usize..13, proptest::bool::ANY), 1..80)
+        ) {
+            let timers = [
+                Timer::A, Timer::B, Timer::D, Timer::E, Timer::F, Timer::G, Timer::H,
+                Timer::I, Timer::J, Timer::K, Timer::L, Timer::M, Timer::Trying,
+            ];
+            let mut q = TimerQueue::default();
+            let mut model: Vec<(Instant, u64, Timer)> = Vec::new();
+            let all = |_, _, _| true;
+            for (n, (at, k, pop)) in ops.into_iter().enumerate() {
+                let at = Instant::from_millis(at);
+                q.push(at, id(n as u64), timers[k]);
+                model.push((at, n as u64, timers[k]));
+                model.sort();
+                if pop {
+                    let now = Instant::from_millis(25);
+                    let want = model.first().filter(|m| m.0 <= now).copied();
+                    if want.is_some() {
+                        model.remove(0);
+                    }
+                    let got = q.pop_due(now, all);
+                    proptest::prop_assert_eq!(got, want.map(|(at, n, t)| (at, id(n), t)));
+                }
+                proptest::prop_assert_eq!(q.peek(all), model.first().map(|m| m.0));
+                proptest::prop_assert_eq!(q.len(), model.len());
+            }
+            while let Some(m) = model.first().copied() {
+                model.remove(0);
+                proptest::prop_assert_eq!(q.pop_due(Instant::from_millis(1000), all), Some((m.0, id(m.1), m.2)));
+            }
+            proptest::prop_assert_eq!(q.peek(all), None);
+        }
     }
 
     #[test]

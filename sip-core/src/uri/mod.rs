@@ -16,6 +16,7 @@ mod sip;
 mod tel;
 #[cfg(test)]
 pub(crate) mod tests;
+mod write;
 
 use crate::params::Params;
 use core::fmt;

@@ -3,11 +3,13 @@
 
 mod receive;
 mod send;
+mod top_via;
 
-use super::build::OriginalRequest;
+pub(crate) use top_via::TopVia;
+
 use super::config::Config;
 use super::events::{Event, Stats};
-use super::key::{ClientKey, MergeKey, ServerKey};
+use super::key::{ClientKey, PackedMergeKey, ServerKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
     Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
@@ -128,7 +130,7 @@ pub struct TransactionLayer {
     live: usize,
     clients: KeyedMap<ClientKey, TransactionId>,
     servers: KeyedMap<ServerKey, TransactionId>,
-    merges: KeyedMap<MergeKey, TransactionId>,
+    merges: KeyedMap<PackedMergeKey, TransactionId>,
     connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
     transmits: VecDeque<Transmit>,
@@ -154,7 +156,7 @@ struct Txn {
     /// Server: the connection the request came on (§18.2.2 prefers it).
     connection: Option<ConnectionId>,
     key: TxnKey,
-    merge: Option<MergeKey>,
+    merge: Option<PackedMergeKey>,
     /// RFC 2543 fallback only: the request's and the final response's To
     /// tags (§17.2.3).
     legacy_tags: Option<Box<LegacyTags>>,
@@ -233,19 +235,11 @@ impl Machine {
         use super::{InviteClientState as Ic, InviteServerState as Is, NonInviteServerState as Ns};
         match self {
             Machine::InviteClient(m) => {
-                let o = m.original();
                 let state = match m.state() {
                     Ic::Completed { ack, .. } => ack.capacity(),
                     _ => 0,
                 };
-                m.request_bytes().len()
-                    + core::mem::size_of::<OriginalRequest>()
-                    + o.via.capacity()
-                    + o.from.capacity()
-                    + o.to.capacity()
-                    + o.call_id.capacity()
-                    + o.routes.iter().map(|r| r.capacity() + 24).sum::<usize>()
-                    + state
+                m.request_bytes().len() + m.original_heap_bytes() + state
             }
             Machine::NonInviteClient(m) => m.request_bytes().len(),
             Machine::InviteServer(m) => match m.state() {
@@ -406,7 +400,7 @@ impl TransactionLayer {
             )
             + map(
                 self.merges.capacity(),
-                size_of::<(MergeKey, TransactionId)>(),
+                size_of::<(PackedMergeKey, TransactionId)>(),
             )
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
@@ -424,10 +418,7 @@ impl TransactionLayer {
                     core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
                 }
             };
-            n += t
-                .merge
-                .as_ref()
-                .map_or(0, |m| m.from_tag.len() + m.call_id.len());
+            n += t.merge.as_ref().map_or(0, PackedMergeKey::heap_bytes);
         }
         n
     }
@@ -448,25 +439,6 @@ impl TransactionLayer {
         slot.txn.as_mut()
     }
 
-    fn insert(&mut self, txn: Txn) -> TransactionId {
-        self.live += 1;
-        match self.free.pop() {
-            Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.txn = Some(txn);
-                TransactionId::new(i, slot.generation)
-            }
-            None => {
-                let i = self.slots.len() as u32;
-                self.slots.push(Slot {
-                    generation: 0,
-                    txn: Some(txn),
-                });
-                TransactionId::new(i, 0)
-            }
-        }
-    }
-
     fn remove(&mut self, id: TransactionId) {
         let Some(slot) = self.slots.get_mut(id.index() as usize) else {
             return;
@@ -474,30 +446,22 @@ impl TransactionLayer {
         if slot.generation != id.generation() {
             return;
         }
-        let Some(txn) = slot.txn.take() else {
+        let Some(txn) = slot.txn.as_ref() else {
             return;
         };
+        match &txn.key {
+            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
+            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
+        }
+        if let Some(m) = &txn.merge {
+            remove_if(&mut self.merges, m, id);
+        }
+        // Dropped where it lies.
+        slot.txn = None;
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(id.index());
         self.live -= 1;
         self.stats.terminated += 1;
-        match txn.key {
-            TxnKey::Client(k) => {
-                if self.clients.get(&k) == Some(&id) {
-                    self.clients.remove(&k);
-                }
-            }
-            TxnKey::Server(k) => {
-                if self.servers.get(&k) == Some(&id) {
-                    self.servers.remove(&k);
-                }
-            }
-        }
-        if let Some(m) = txn.merge {
-            if self.merges.get(&m) == Some(&id) {
-                self.merges.remove(&m);
-            }
-        }
     }
 
     /// Where a transaction's messages go now: a server transaction prefers
@@ -531,7 +495,7 @@ impl TransactionLayer {
                     let source = source.or_else(|| self.get(id).and_then(|t| t.source));
                     if let Some(source) = source {
                         self.events.push_back(Event::Ack {
-                            request,
+                            request: *request,
                             source,
                             transaction: Some(id),
                         });
@@ -546,6 +510,46 @@ impl TransactionLayer {
                     self.events.push_back(Event::Terminated { id });
                 }
             }
+        }
+    }
+}
+
+/// Puts `txn` in a free slot (or a new one) of the slot table.
+fn insert_slot(
+    slots: &mut Vec<Slot>,
+    free: &mut Vec<u32>,
+    live: &mut usize,
+    txn: Txn,
+) -> TransactionId {
+    *live += 1;
+    match free.pop() {
+        Some(i) => {
+            let slot = &mut slots[i as usize];
+            slot.txn = Some(txn);
+            TransactionId::new(i, slot.generation)
+        }
+        None => {
+            let i = slots.len() as u32;
+            slots.push(Slot {
+                generation: 0,
+                txn: Some(txn),
+            });
+            TransactionId::new(i, 0)
+        }
+    }
+}
+
+/// Removes `key` from `map` if it names transaction `id` (another
+/// transaction may hold the entry, §17.2.3): one lookup, unless the entry
+/// belongs to that other transaction and goes back.
+fn remove_if<K: Eq + core::hash::Hash>(
+    map: &mut KeyedMap<K, TransactionId>,
+    key: &K,
+    id: TransactionId,
+) {
+    if let Some((k, other)) = map.remove_entry(key) {
+        if other != id {
+            map.insert(k, other);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! transactions (RFC 3261 §17.1.3, §17.2.3), new requests to the TU,
 //! stray responses dropped, unparseable requests answered (§21.4.1).
 
+use super::top_via::TopVia;
 use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
 use crate::header::ViaRef;
 use crate::message::{Message, Request, Response};
@@ -10,12 +11,13 @@ use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
-use crate::transaction::key::{self, ClientKey, KeyError, MergeKey, ServerKey};
+use crate::transaction::key::{self, ClientKey, ClientKeyRef, KeyError, PackedMergeKey, ServerKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
     response_destination, stamp_received, stamp_received_with, top_via, top_via_text, ViaRoute,
 };
+use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 
 impl TransactionLayer {
@@ -38,7 +40,7 @@ impl TransactionLayer {
             return;
         }
         match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(msg) => self.handle_message(now, msg, source),
+            Ok(msg) => self.handle_checked(now, msg, source, true),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -103,7 +105,7 @@ impl TransactionLayer {
             };
             let broken = c.parser.is_broken();
             match item {
-                Ok(StreamItem::Message(msg)) => self.handle_message(now, msg, source),
+                Ok(StreamItem::Message(msg)) => self.handle_checked(now, msg, source, true),
                 Ok(StreamItem::KeepAlivePing) => self.transmits.push_back(Transmit {
                     // RFC 5626 §3.5.1: a double-CRLF ping is answered with a
                     // single-CRLF pong.
@@ -129,8 +131,14 @@ impl TransactionLayer {
     /// `handle_stream_data` end here; an embedder with its own framing may
     /// call it directly.
     pub fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
+        self.handle_checked(now, msg, source, false);
+    }
+
+    /// `checked`: `msg` comes from the layer's parser, which checked every
+    /// Via value.
+    fn handle_checked(&mut self, now: Instant, msg: Message, source: Source, checked: bool) {
         match msg {
-            Message::Request(r) => self.on_request(now, r, source),
+            Message::Request(r) => self.on_request(now, r, source, checked),
             Message::Response(r) => self.on_response(now, r, source),
         }
     }
@@ -205,11 +213,17 @@ impl TransactionLayer {
             });
         };
         let status = response.status;
-        let key = match ClientKey::for_response(&response) {
-            Ok(k) => k,
+        let found = match ClientKey::response_parts(&response) {
+            Ok((branch, method)) => self.clients.get(
+                ClientKeyRef {
+                    branch,
+                    method: &method,
+                }
+                .as_key(),
+            ),
             Err(e) => return stray(self, StrayReason::Unmatchable(e), status),
         };
-        let Some(&id) = self.clients.get(&key) else {
+        let Some(&id) = found else {
             return stray(self, StrayReason::NoTransaction, status);
         };
         let mut out = core::mem::take(&mut self.scratch);
@@ -240,21 +254,27 @@ impl TransactionLayer {
         ok.then_some(id)
     }
 
-    fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
+    fn on_request(&mut self, now: Instant, mut req: Request, source: Source, checked: bool) {
         // The top Via is read once here, for matching, `received`
         // stamping and the response route.
         let parsed = top_via_text(&req.headers)
-            .and_then(|top| Ok(ViaRef::parse(top)?))
+            .and_then(|top| {
+                let fast = checked.then(|| TopVia::read_checked(top)).flatten();
+                match fast {
+                    Some(v) => Ok(v),
+                    None => Ok(TopVia::of(&ViaRef::parse(top)?)),
+                }
+            })
             .map_err(KeyError::Via)
             .and_then(|via| {
-                let key = ServerKey::with_top_via(&req, &via, &req.method)?;
+                let key = ServerKey::with_via_parts(&req, &via, &req.method)?;
                 // A CANCEL names its INVITE by the same rules, computed
                 // before the Via is stamped (§9.2).
                 let invite_key = (req.method == Method::Cancel)
-                    .then(|| ServerKey::with_top_via(&req, &via, &Method::Invite).ok())
+                    .then(|| ServerKey::with_via_parts(&req, &via, &Method::Invite).ok())
                     .flatten();
-                let stamp = (via.host_ip(), via.rport(), via.received().is_some());
-                Ok((ViaRoute::of_ref(&via), stamp, key, invite_key))
+                let stamp = (via.host_ip(), via.rport, via.received.is_some());
+                Ok((ViaRoute::of_top(via), stamp, key, invite_key))
             });
         let (mut route, (host_ip, rport, has_received), key, invite_key) = match parsed {
             Ok(p) => p,
@@ -340,10 +360,11 @@ impl TransactionLayer {
         let mut merged_with = None;
         let mut merge = None;
         if key::to_tag(&req.headers).is_none() {
-            if let Some(mk) = MergeKey::for_request(&req) {
-                match self.merges.get(&mk) {
-                    Some(&other) => merged_with = Some(other),
-                    None => merge = Some(mk),
+            if let Some(mk) = PackedMergeKey::for_request(&req) {
+                // One lookup: a free entry is reserved for this transaction.
+                match self.merges.entry(mk) {
+                    Entry::Occupied(e) => merged_with = Some(*e.get()),
+                    Entry::Vacant(v) => merge = Some(v),
                 }
             }
         }
@@ -358,30 +379,31 @@ impl TransactionLayer {
             let trying = self
                 .cfg
                 .send_trying
-                .then(|| Response::from_request(&req, StatusCode::TRYING).to_bytes());
+                .then(|| Response::bytes_from_request(&req, StatusCode::TRYING));
             Machine::InviteServer(InviteServer::start(
                 now, &self.cfg, trying, reliable, &mut out,
             ))
         } else {
             Machine::NonInviteServer(NonInviteServer::start(reliable))
         };
-        let id = self.insert(Txn {
+        let txn = Txn {
             machine,
             method: req.method.clone(),
             destination,
             connection: source.connection,
             key: TxnKey::Server(key.clone()),
-            merge: merge.clone(),
+            merge: merge.as_ref().map(|v| v.key().clone()),
             legacy_tags,
             source: Some(source),
-        });
+        };
+        let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
+        if let Some(v) = merge {
+            v.insert(id);
+        }
         self.stats.server_transactions += 1;
         // An RFC 2543 key may already belong to a live transaction whose To
         // tag differed (§17.2.3): that one keeps the index entry.
         self.servers.entry(key).or_insert(id);
-        if let Some(mk) = merge {
-            self.merges.insert(mk, id);
-        }
         self.events.push_back(Event::Request {
             id,
             request: req,

@@ -2,11 +2,11 @@
 //! stateless messages, and transport errors reported by the embedder.
 
 use super::{Machine, TransactionLayer, Txn, TxnKey};
-use crate::header::{HeaderName, Headers, Via};
+use crate::header::{HeaderName, Headers};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::time::Instant;
-use crate::transaction::build::OriginalRequest;
+use crate::transaction::build::PackedOriginal;
 use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
 use crate::transaction::key::{self, ClientKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
@@ -15,6 +15,7 @@ use crate::transport_rules::{
     response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
     RouteError,
 };
+use std::collections::hash_map::Entry;
 
 impl TransactionLayer {
     /// The transport a destination uses.
@@ -51,7 +52,7 @@ impl TransactionLayer {
             stamp_via(&mut req.headers, value);
             return;
         }
-        let ours = top_via_text(&req.headers).is_ok_and(|v| Via::branch_of(v) == Some(branch));
+        let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
         if ours {
             pop_top_via(&mut req.headers);
         }
@@ -164,7 +165,7 @@ impl TransactionLayer {
         let transport = self.transport_of(&dest)?;
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
-                .is_ok_and(|v| Via::branch_of(v).is_some_and(|b| !b.is_empty()));
+                .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
         let branch = if keep_via {
             None
         } else {
@@ -179,7 +180,7 @@ impl TransactionLayer {
             Some(b) => b,
             None => top_via_text(&req.headers)
                 .ok()
-                .and_then(Via::branch_of)
+                .and_then(key::branch_of)
                 .map(str::to_owned)
                 .unwrap_or_default(),
         };
@@ -200,14 +201,16 @@ impl TransactionLayer {
             branch: branch.into(),
             method: req.method.clone(),
         };
-        if self.clients.contains_key(&key) {
-            return Err(SendError::Duplicate);
-        }
+        // One lookup: the entry is reserved now and filled below.
+        let entry = match self.clients.entry(key) {
+            Entry::Occupied(_) => return Err(SendError::Duplicate),
+            Entry::Vacant(v) => v,
+        };
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
-                OriginalRequest::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
-            Machine::InviteClient(InviteClient::start(
+                PackedOriginal::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
+            Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
         } else {
@@ -215,18 +218,19 @@ impl TransactionLayer {
                 now, &self.cfg, bytes, reliable, &mut out,
             ))
         };
-        let id = self.insert(Txn {
+        let txn = Txn {
             machine,
             method: req.method,
             destination: dest,
             connection: None,
-            key: TxnKey::Client(key.clone()),
+            key: TxnKey::Client(entry.key().clone()),
             merge: None,
             legacy_tags: None,
             source: None,
-        });
+        };
+        let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
+        entry.insert(id);
         self.stats.client_transactions += 1;
-        self.clients.insert(key, id);
         self.apply(id, &mut out, None);
         self.scratch = out;
         Ok(id)
@@ -271,7 +275,7 @@ impl TransactionLayer {
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = Via::branch_of(&m.original().via)
+        let branch = key::branch_of(&m.original().via)
             .unwrap_or_default()
             .to_owned();
         self.check_limit()?;

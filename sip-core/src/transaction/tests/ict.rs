@@ -385,3 +385,44 @@ fn ack_copies_the_invite_fields() {
     );
     assert_eq!(cancel.headers.get(&HeaderName::CSeq), Some("314159 CANCEL"));
 }
+
+#[test]
+fn packed_fields_are_the_copied_fields() {
+    use crate::message::Request;
+    use crate::transaction::build::PackedOriginal;
+    let o = original();
+    let mut r = Request::new(crate::method::Method::Invite, o.uri.clone());
+    r.headers.push(
+        HeaderName::Via,
+        format!("{}, SIP/2.0/UDP p;branch=z9hG4bK2", o.via),
+    );
+    r.headers.push(HeaderName::Route, o.routes[0].clone());
+    r.headers.push(HeaderName::From, o.from.clone());
+    r.headers.push(HeaderName::Route, "<sip:p2.example.com;lr>");
+    r.headers.push(HeaderName::To, o.to.clone());
+    r.headers.push(HeaderName::CallId, o.call_id.clone());
+    r.headers.push(HeaderName::CSeq, "314159 INVITE");
+    let check = |r: &Request| {
+        let packed = PackedOriginal::from_request(r).map(|p| p.unpack());
+        assert_eq!(packed, OriginalRequest::from_request(r));
+        packed
+    };
+    assert_eq!(check(&r).unwrap().routes.len(), 2);
+    r.headers.push(HeaderName::MaxForwards, "69");
+    assert_eq!(check(&r).unwrap().max_forwards.as_deref(), Some("69"));
+    r.headers.remove(&HeaderName::Route);
+    check(&r);
+    for missing in [HeaderName::To, HeaderName::Via, HeaderName::CSeq] {
+        let mut r = r.clone();
+        r.headers.remove(&missing);
+        assert!(check(&r).is_none());
+    }
+    // The transaction unpacks them for its ACK and CANCEL.
+    let packed = PackedOriginal::from_request(&r).unwrap();
+    let mut out = Actions::new();
+    let m = InviteClient::start_packed(t(0), &cfg(), INVITE.to_vec(), packed, false, &mut out);
+    assert_eq!(
+        Some(m.original()),
+        OriginalRequest::from_request(&r).as_ref()
+    );
+}

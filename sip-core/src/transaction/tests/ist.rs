@@ -310,12 +310,12 @@ fn accepted_absorbs_invites_and_passes_acks() {
         let ack = request(Method::Ack);
         assert_eq!(
             acts(|o| m.on_request(t(1_600), &cfg(), ack.clone(), o)),
-            [Action::Ack(ack.clone())]
+            [Action::Ack(Box::new(ack.clone()))]
         );
         // A retransmitted ACK goes up too: the TU owns the 2xx/ACK exchange.
         assert_eq!(
             acts(|o| m.on_request(t(1_700), &cfg(), ack.clone(), o)),
-            [Action::Ack(ack)]
+            [Action::Ack(Box::new(ack))]
         );
     }
 }
