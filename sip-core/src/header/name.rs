@@ -185,69 +185,6 @@ fn eq_fold<const N: usize>(n: &[u8], lower: &[u8; N]) -> bool {
     diff == 0
 }
 
-/// True when `b[at..at + W]` is `lower[at..at + W]` up to case (`W` is 2,
-/// 4 or 8): one load, one OR and one compare.
-#[inline(always)]
-fn fold_eq_at<const W: usize>(b: &[u8], lower: &[u8], at: usize) -> bool {
-    let load = |s: &[u8]| {
-        let mut a = [0u8; 8];
-        a[..W].copy_from_slice(&s[at..at + W]);
-        u64::from_le_bytes(a)
-    };
-    let mut mask = [0u8; 8];
-    for (m, &c) in mask[..W].iter_mut().zip(&lower[at..at + W]) {
-        *m = if c == b'-' { 0 } else { 0x20 };
-    }
-    (load(b) | u64::from_le_bytes(mask)) == load(lower)
-}
-
-/// True when `b` starts with `lower` in any case, followed by a byte that
-/// cannot continue a token. `lower` holds lower-case letters and `-`,
-/// at least two bytes; the two words compared may overlap.
-#[inline(always)]
-fn starts_with_name<const N: usize>(b: &[u8], lower: &[u8; N]) -> bool {
-    if b.len() <= N || crate::uri::chars::TOKEN[usize::from(b[N])] {
-        return false;
-    }
-    match N {
-        8.. => fold_eq_at::<8>(b, lower, 0) && fold_eq_at::<8>(b, lower, N - 8),
-        4.. => fold_eq_at::<4>(b, lower, 0) && fold_eq_at::<4>(b, lower, N - 4),
-        _ => fold_eq_at::<2>(b, lower, 0) && fold_eq_at::<2>(b, lower, N - 2),
-    }
-}
-
-/// The class and length of the common header name that starts `b`
-/// followed by a byte that is not a token character, as [`classify`]
-/// would give it for the token run; `None` for any other text. For the
-/// framer, which then need not scan the name.
-pub(crate) fn classify_prefix(b: &[u8]) -> Option<(u8, usize)> {
-    macro_rules! try_names {
-        ($($lower:literal => $h:ident),*) => {{
-            $(if starts_with_name(b, $lower) {
-                return Some((Class::$h as u8, $lower.len()));
-            })*
-        }};
-    }
-    match b.first()? | 0x20 {
-        b'v' => try_names!(b"via" => Via),
-        b'f' => try_names!(b"from" => From),
-        b't' => try_names!(b"to" => To),
-        b'c' => try_names!(
-            b"call-id" => CallId,
-            b"cseq" => CSeq,
-            b"contact" => Contact,
-            b"content-type" => ContentType,
-            b"content-length" => ContentLength
-        ),
-        b'm' => try_names!(b"max-forwards" => MaxForwards),
-        b'a' => try_names!(b"allow" => Allow),
-        b'r' => try_names!(b"route" => Route, b"record-route" => RecordRoute),
-        b's' => try_names!(b"supported" => Supported),
-        _ => {}
-    }
-    None
-}
-
 /// The class of the header name `n` as written (any case, compact or
 /// long): the index of its [`HeaderName`] in [`KNOWN`], or [`OTHER`].
 /// The names of nearly every message are tried first without copying.
@@ -355,34 +292,8 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        /// The prefix classifier agrees with a token scan and [`classify`].
-        #[test]
-        fn classify_prefix_agrees(
-            n in "(?i)(via|from|to|call-id|contact|cseq|max-forwards|content-type|content-length|allow|route|record-route|supported|v|c\r|x)[a-z\\-:; \r_]{0,3}",
-        ) {
-            let b = n.as_bytes();
-            let run = b.iter().position(|&c| !crate::uri::chars::TOKEN[usize::from(c)]).unwrap_or(b.len());
-            if let Some((class, len)) = classify_prefix(b) {
-                proptest::prop_assert_eq!(len, run);
-                proptest::prop_assert_eq!(class, classify(&b[..run]));
-            }
-        }
-    }
-
     #[test]
     fn classes_round_trip() {
-        assert_eq!(
-            classify_prefix(b"Content-Length: 0"),
-            Some((HeaderName::ContentLength.class(), 14))
-        );
-        assert_eq!(
-            classify_prefix(b"cONTACT :"),
-            Some((HeaderName::Contact.class(), 7))
-        );
-        assert_eq!(classify_prefix(b"Contacts:"), None);
-        assert_eq!(classify_prefix(b"Via"), None);
-        assert_eq!(classify_prefix(b"Call\rid:"), None);
         for (i, h) in KNOWN.iter().enumerate() {
             assert_eq!(usize::from(h.class()), i);
             assert_eq!(HeaderName::parse(h.as_str()), *h);

@@ -2,17 +2,18 @@
 //!
 //! [`split_headers_sip`] is the grammar: `HCOLON = *( SP / HTAB ) ":"
 //! SWS`, continuation lines start with white space, names are tokens.
-//! [`split_plain`] is a single pass for the usual block (every line ends
-//! in CRLF, no folding, no stray CR, UTF-8): it gives exactly what the
-//! grammar gives or declines, and [`split_headers`] then asks the grammar.
+//! [`split_plain`] hands the usual block (every line ends in CRLF, no
+//! folding, no white space before the colon, UTF-8) to httparse's SIMD
+//! scanner: it gives exactly what the grammar gives or declines, and
+//! [`split_headers`] then asks the grammar.
 //! While splitting it classifies each name once ([`LineFacts`]), so
 //! neither the Content-Length check, the transaction fields nor
 //! [`to_message`](super::MessageView::to_message) look at the names again.
 
 use super::error::{ParseError, ParseErrorKind as K};
-use super::view::{is_token_byte, strip_cr, Framing, RawHeader};
+use super::view::{is_token_byte, strip_cr, RawHeader};
 use super::ParserConfig;
-use crate::header::name::{classify, classify_prefix};
+use crate::header::name::{classify, OTHER};
 use crate::header::HeaderName;
 use crate::uri::chars::TOKEN;
 use smallvec::SmallVec;
@@ -72,11 +73,10 @@ pub(crate) fn split_headers<'a>(
     buf: &'a [u8],
     pos: usize,
     cfg: &ParserConfig,
-    framing: Framing,
     out: &mut Lines<'a>,
     facts: &mut LineFacts,
 ) -> Result<Option<usize>, ParseError> {
-    if let Some(end) = split_plain(buf, pos, cfg, framing, out, facts) {
+    if let Some(end) = split_plain(buf, pos, cfg, out, facts) {
         facts.seal(out);
         return Ok(Some(end));
     }
@@ -86,103 +86,73 @@ pub(crate) fn split_headers<'a>(
     r
 }
 
-/// The plain block in one pass, or `None` ("ask the grammar"). Every line
-/// is `token *(SP / HTAB) ":" value CRLF` with no control character (CR,
-/// LF, HTAB...) in the value and no continuation line, within the limits, and the block is UTF-8: for
-/// such a block [`split_headers_sip`] gives the same lines.
+/// How many lines [`split_plain`] takes; a longer block goes to the grammar.
+const PLAIN_LINES: usize = 32;
+
+/// The usual block, split by `httparse::parse_headers` (SIMD scanning), or
+/// `None` ("ask the grammar"). httparse takes `name ":" *(SP / HTAB) value`
+/// lines without folding or white space before the colon; on top of that
+/// every line must end in CRLF (httparse also takes a bare LF), every name
+/// must be a SIP token (HTTP's `tchar` also has `#$&^|`), the block must be
+/// UTF-8 and within the limits. For such a block [`split_headers_sip`] gives
+/// the same lines: httparse trims the same white space from the values.
 fn split_plain<'a>(
     buf: &'a [u8],
     pos: usize,
     cfg: &ParserConfig,
-    framing: Framing,
     out: &mut Lines<'a>,
     facts: &mut LineFacts,
 ) -> Option<usize> {
     let rest = &buf[pos..];
-    // One UTF-8 validation for the whole block; the lines are then sliced
-    // out of it. A datagram holds one message, so its end bounds the
-    // block; on a stream, the first empty line does.
-    let window = match framing {
-        Framing::Datagram => rest,
-        Framing::Stream if rest.starts_with(b"\r\n") => &rest[..2],
-        Framing::Stream => &rest[..memchr::memmem::find(rest, b"\r\n\r\n")? + 4],
+    let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
+    let Ok(httparse::Status::Complete((n, lines))) = httparse::parse_headers(rest, &mut slots)
+    else {
+        return None;
     };
-    let text = match core::str::from_utf8(window) {
-        Ok(t) => t,
-        Err(e) => core::str::from_utf8(&window[..e.valid_up_to()]).ok()?,
-    };
+    if lines.len() > cfg.max_headers {
+        return None;
+    }
+    // One UTF-8 validation for the whole block; the values are then sliced
+    // out of it by offset (the names are ASCII).
+    let text = core::str::from_utf8(&rest[..n]).ok()?;
     let b = text.as_bytes();
-    let mut p = 0;
-    loop {
-        let (class, mut c) = match classify_prefix(&b[p..]) {
-            Some((class, len)) => (class, p + len),
-            None => {
-                let mut c = p;
-                while c < b.len() && TOKEN[usize::from(b[c])] {
-                    c += 1;
-                }
-                (classify(&b[p..c]), c)
-            }
-        };
-        if c == p {
-            // The empty line ending the block.
-            return (b.get(p) == Some(&b'\r') && b.get(p + 1) == Some(&b'\n'))
-                .then_some(pos + p + 2);
-        }
-        let name_end = c;
-        if b.get(c) != Some(&b':') {
-            while matches!(b.get(c), Some(b' ' | b'\t')) {
-                c += 1;
-            }
-            if b.get(c) != Some(&b':') {
-                return None;
-            }
-        }
-        c += 1;
-        while matches!(b.get(c), Some(b' ')) {
-            c += 1;
-        }
-        let v0 = c;
-        let cr = first_control(b, c)?;
-        if b[cr] != b'\r'
-            || b.get(cr + 1) != Some(&b'\n')
-            || cr + 1 - p > cfg.max_line_length
-            || matches!(b.get(cr + 2), None | Some(b' ' | b'\t'))
-            || out.len() >= cfg.max_headers
-        {
+    // The empty line ending the block is a CRLF (n - 1 is its LF).
+    let next = n.checked_sub(2)?;
+    if b[next] != b'\r' {
+        return None;
+    }
+    let base = b.as_ptr() as usize;
+    // A line ends in CRLF when the byte before its LF is a CR (httparse
+    // refuses a CR not followed by LF). Lengths need checking only in a
+    // block longer than a line may be.
+    let short = n <= cfg.max_line_length;
+    let ends_well = |start: usize, next: usize| {
+        b.get(next.wrapping_sub(2)) == Some(&b'\r')
+            && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
+    };
+    let mut prev = 0;
+    for h in lines {
+        let start = (h.name.as_ptr() as usize).wrapping_sub(base);
+        if start != 0 && !ends_well(prev, start) {
             return None;
         }
-        let mut v1 = cr;
-        while v1 > v0 && b[v1 - 1] == b' ' {
-            v1 -= 1;
+        prev = start;
+        let name = h.name.as_bytes();
+        let class = classify(name);
+        if class == OTHER && !name.iter().all(|&c| TOKEN[usize::from(c)]) {
+            return None;
         }
-        let name = &text[p..name_end];
+        let off = (h.value.as_ptr() as usize).wrapping_sub(base);
         out.push(RawHeader {
-            name,
-            value: &text[v0..v1],
+            name: h.name,
+            value: text.get(off..off.wrapping_add(h.value.len()))?,
         });
         facts.bytes.push(class);
-        p = cr + 2;
     }
-}
-
-/// The index of the first byte below 0x0e (a CR, an LF, an HTAB...) in
-/// `b[from..]`, eight bytes at a time; `None` when there is none.
-fn first_control(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().ok()?);
-        // High bit set in each byte below 0x0e; the lowest is exact (a
-        // borrow only spreads upwards).
-        let m = w.wrapping_sub(ONES * 0x0e) & !w & HIGH;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+    if !lines.is_empty() && !ends_well(prev, next) {
+        return None;
     }
-    b[i..].iter().position(|&c| c < 0x0e).map(|k| i + k)
+    Some(pos + n)
 }
 
 /// The SIP header grammar (RFC 3261 §7.3.1, §25.1): `HCOLON = *( SP / HTAB )
@@ -310,11 +280,10 @@ pub(crate) fn split_headers_sip_for_test<'a>(
 pub(crate) fn split_plain_for_test<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
-    framing: Framing,
 ) -> Option<(usize, Vec<RawHeader<'a>>, Vec<u8>)> {
     let mut out = SmallVec::new();
     let mut facts = LineFacts::default();
-    let n = split_plain(buf, 0, cfg, framing, &mut out, &mut facts)?;
+    let n = split_plain(buf, 0, cfg, &mut out, &mut facts)?;
     Some((n, out.into_vec(), facts.bytes.into_vec()))
 }
 
@@ -325,8 +294,5 @@ pub(crate) fn split_headers_fast_for_test<'a>(
 ) -> Result<Option<(usize, Vec<RawHeader<'a>>)>, ParseError> {
     let mut out = SmallVec::new();
     let mut facts = LineFacts::default();
-    Ok(
-        split_headers(buf, 0, cfg, Framing::Datagram, &mut out, &mut facts)?
-            .map(|n| (n, out.into_vec())),
-    )
+    Ok(split_headers(buf, 0, cfg, &mut out, &mut facts)?.map(|n| (n, out.into_vec())))
 }

@@ -1,7 +1,6 @@
 //! Parser unit tests: framing, limits, leniencies, stream chunking.
 
 use super::split::{split_headers_fast_for_test, split_headers_sip_for_test, split_plain_for_test};
-use super::view::Framing;
 use super::*;
 
 const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
@@ -293,14 +292,18 @@ fn bare_lf_inside_the_header_block_is_caught_on_the_fast_path() {
 }
 
 proptest::proptest! {
-    /// The one-pass splitter gives exactly what the grammar gives, or
-    /// declines; it accepts the usual block.
+    /// The httparse fast path gives exactly what the grammar gives, or
+    /// declines; with the fallback, the verdicts and errors are the
+    /// grammar's. The lines mix what httparse takes and SIP does not (bare
+    /// LF, `#$&^|` in names, more lines than its slots) and the reverse
+    /// (folding, white space before the colon, control bytes in values).
     #[test]
     fn plain_split_agrees_with_the_grammar(
+        filler in 0..40usize,
         lines in proptest::collection::vec(
             proptest::prop_oneof![
                 3 => "(Via|v|To|CSeq|X-y)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
-                1 => "(Via|v|To|CSeq|X-y|b\u{e9}|)[ \t]{0,2}(:|)[ \t]{0,2}[a-z;=<>@ \t\r\n\u{e9},]{0,12}(\r\n|\n|\r\n |\r)",
+                1 => "(Via|v|To|CSeq|X-y|b\u{e9}|X#y|a[$&^|]|)[ \t]{0,2}(:|)[ \t]{0,2}[a-z;=<>@ \t\r\n\u{e9}\u{7f}\u{1},]{0,12}(\r\n|\n|\r\n |\r\n\t|\r)",
             ],
             0..6,
         ),
@@ -309,16 +312,17 @@ proptest::proptest! {
             proptest::sample::select(vec![b'\r', b'\n', b'a', 0xc3, 0xa9, 0xff]),
             0..5,
         ),
-        stream in proptest::bool::ANY,
+        max_headers in proptest::sample::select(vec![4usize, 36, 128]),
+        max_line_length in proptest::sample::select(vec![20usize, 8192]),
     ) {
-        let mut block = lines.concat().into_bytes();
+        let mut block = "Max-Forwards: 70\r\n".repeat(filler).into_bytes();
+        block.extend_from_slice(lines.concat().as_bytes());
         block.extend_from_slice(end.as_bytes());
         block.extend_from_slice(&tail);
         let mut c = cfg();
-        c.max_line_length = 20;
-        c.max_headers = 4;
-        let framing = if stream { Framing::Stream } else { Framing::Datagram };
-        if let Some((n, got, classes)) = split_plain_for_test(&block, &c, framing) {
+        c.max_line_length = max_line_length;
+        c.max_headers = max_headers;
+        if let Some((n, got, classes)) = split_plain_for_test(&block, &c) {
             let (m, want) = split_headers_sip_for_test(&block, &c).unwrap().unwrap();
             proptest::prop_assert_eq!(n, m);
             proptest::prop_assert_eq!(&got, &want);
@@ -330,32 +334,59 @@ proptest::proptest! {
         let sip = split_headers_sip_for_test(&block, &c);
         proptest::prop_assert_eq!(format!("{fast:?}"), format!("{sip:?}"));
     }
+
+    /// The usual block (CRLF lines, token names, no white space before
+    /// the colon, within the limits) always takes the fast path.
+    #[test]
+    fn plain_split_takes_every_usual_block(
+        lines in proptest::collection::vec(
+            "(Via|v|To|CSeq|X-y|Content-Length|a%b)[:][ \t]{0,2}[a-z;=<>@ \t\u{e9},]{0,12}\r\n",
+            0..32,
+        ),
+        body in "[a-z\r\n]{0,4}",
+    ) {
+        let block = format!("{}\r\n{body}", lines.concat());
+        let (n, got, _) = split_plain_for_test(block.as_bytes(), &cfg()).unwrap();
+        proptest::prop_assert_eq!(n, block.len() - body.len());
+        proptest::prop_assert_eq!(got.len(), lines.len());
+    }
 }
 
 #[test]
 fn plain_split_takes_the_usual_block() {
     let block = b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo:<sip:x@y>  \r\nl: 0\r\n\r\nbody";
-    for framing in [Framing::Datagram, Framing::Stream] {
-        let (n, lines, classes) = split_plain_for_test(block, &cfg(), framing).unwrap();
-        assert_eq!(n, block.len() - 4);
-        assert_eq!(lines[1].value, "<sip:x@y>");
-        assert_eq!(
-            classes,
-            [
-                crate::HeaderName::Via.class(),
-                crate::HeaderName::To.class(),
-                crate::HeaderName::ContentLength.class()
-            ]
-        );
-    }
-    // Folding, a bare LF, a stray CR or bad UTF-8 is left to the grammar.
+    let (n, lines, classes) = split_plain_for_test(block, &cfg()).unwrap();
+    assert_eq!(n, block.len() - 4);
+    assert_eq!(lines[1].value, "<sip:x@y>");
+    assert_eq!(
+        classes,
+        [
+            crate::HeaderName::Via.class(),
+            crate::HeaderName::To.class(),
+            crate::HeaderName::ContentLength.class()
+        ]
+    );
+    // Folding, a bare LF, a stray CR, bad UTF-8, white space before the
+    // colon, an HTTP-only name character or more lines than the fast path
+    // has slots for is left to the grammar.
+    let long = "X: y\r\n".repeat(33) + "\r\n";
     for block in [
         &b"To: a\r\n b\r\n\r\n"[..],
         b"To: a\nl: 0\r\n\r\n",
+        b"To: a\r\n\n",
+        b"To: a\n\r\n",
+        b"\n",
         b"To: a\rb\r\n\r\n",
         b"To: \xff\r\n\r\n",
+        b"To : a\r\n\r\n",
+        b"X#y: a\r\n\r\n",
+        long.as_bytes(),
     ] {
-        assert!(split_plain_for_test(block, &cfg(), Framing::Datagram).is_none());
+        assert!(split_plain_for_test(block, &cfg()).is_none());
+        assert_eq!(
+            format!("{:?}", split_headers_fast_for_test(block, &cfg())),
+            format!("{:?}", split_headers_sip_for_test(block, &cfg()))
+        );
     }
 }
 

@@ -263,7 +263,7 @@ pub(crate) fn frame<'a>(
     // Header block.
     let mut headers: SmallVec<[RawHeader<'a>; 20]> = SmallVec::new();
     let mut facts = LineFacts::default();
-    let body_start = match split_headers(buf, head_start, cfg, framing, &mut headers, &mut facts) {
+    let body_start = match split_headers(buf, head_start, cfg, &mut headers, &mut facts) {
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
