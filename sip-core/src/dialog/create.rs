@@ -8,19 +8,16 @@ use crate::name_addr::NameAddr;
 use crate::transaction::key;
 use crate::uri::Uri;
 
-/// The first value of `T`, or `MissingHeader(name)`.
-/// The CSeq number, as `required::<CSeq>` reads it (the usual shape
-/// without the general parser).
+/// The CSeq number, as `required::<CSeq>` reads it ([`CSeq::parse`] reads
+/// the usual shape in one pass).
 fn cseq_number(h: &Headers) -> Result<u32, DialogError> {
     let value = h
         .get(&HeaderName::CSeq)
         .ok_or(DialogError::MissingHeader("CSeq"))?;
-    if let Some((seq, _)) = crate::transaction::key::cseq_plain(value) {
-        return Ok(seq);
-    }
     Ok(CSeq::parse(value)?.seq)
 }
 
+/// The first value of `T`, or `MissingHeader(name)`.
 fn required<T: TypedHeader>(h: &Headers, name: &'static str) -> Result<T, DialogError> {
     Ok(h.typed::<T>().ok_or(DialogError::MissingHeader(name))??)
 }

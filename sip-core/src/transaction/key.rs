@@ -22,35 +22,10 @@ use crate::transport_rules::{top_via_text, ViaError};
 use crate::uri::{Host, Uri};
 
 /// The CSeq number and method (RFC 3261 §20.16), if the header is present
-/// and well formed.
+/// and well formed ([`CSeq::parse`] reads the usual shape in one pass).
 pub fn cseq(headers: &Headers) -> Option<(u32, Method)> {
-    let value = headers.get(&HeaderName::CSeq)?;
-    if let Some(c) = cseq_plain(value) {
-        return Some(c);
-    }
-    let c = CSeq::parse(value).ok()?;
+    let c = CSeq::parse(headers.get(&HeaderName::CSeq)?).ok()?;
     Some((c.seq, c.method))
-}
-
-/// The usual CSeq shape, `1*10DIGIT SP 1*ALPHA` (upper case), read
-/// without the general parser; `None` when the value has another shape
-/// (the caller then parses it in full). Agrees with [`CSeq::parse`]
-/// (property-tested).
-pub(crate) fn cseq_plain(value: &str) -> Option<(u32, Method)> {
-    let b = value.as_bytes();
-    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 || digits > 10 || b.get(digits) != Some(&b' ') {
-        return None;
-    }
-    let method = &value[digits + 1..];
-    if method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase()) {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in &b[..digits] {
-        n = n * 10 + u64::from(c - b'0');
-    }
-    Some((u32::try_from(n).ok()?, Method::from_token(method)))
 }
 
 /// The Call-ID (RFC 3261 §20.8), trimmed, if present and not empty.
@@ -494,23 +469,6 @@ mod tests {
         assert_eq!(cseq(&h), None);
         h.set(HeaderName::CSeq, "4294967296 ACK");
         assert_eq!(cseq(&h), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn plain_cseq_agrees_with_the_parser(value in "[0-9 A-Za-z\t]{0,14}") {
-            if let Some(fast) = cseq_plain(&value) {
-                let c = CSeq::parse(&value).unwrap();
-                proptest::prop_assert_eq!(fast, (c.seq, c.method));
-            }
-        }
-
-        #[test]
-        fn plain_cseq_reads_the_usual_shape(n in proptest::num::u32::ANY, m in "[A-Z]{1,10}") {
-            let value = format!("{n} {m}");
-            let c = CSeq::parse(&value).unwrap();
-            proptest::prop_assert_eq!(cseq_plain(&value), Some((c.seq, c.method)));
-        }
     }
 
     proptest::proptest! {

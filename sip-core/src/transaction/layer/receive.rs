@@ -40,7 +40,7 @@ impl TransactionLayer {
             return;
         }
         match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(msg) => self.handle_checked(now, msg, source, true),
+            Ok(msg) => self.handle_message(now, msg, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -105,7 +105,7 @@ impl TransactionLayer {
             };
             let broken = c.parser.is_broken();
             match item {
-                Ok(StreamItem::Message(msg)) => self.handle_checked(now, msg, source, true),
+                Ok(StreamItem::Message(msg)) => self.handle_message(now, msg, source),
                 Ok(StreamItem::KeepAlivePing) => self.transmits.push_back(Transmit {
                     // RFC 5626 §3.5.1: a double-CRLF ping is answered with a
                     // single-CRLF pong.
@@ -131,14 +131,8 @@ impl TransactionLayer {
     /// `handle_stream_data` end here; an embedder with its own framing may
     /// call it directly.
     pub fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
-        self.handle_checked(now, msg, source, false);
-    }
-
-    /// `checked`: `msg` comes from the layer's parser, which checked every
-    /// Via value.
-    fn handle_checked(&mut self, now: Instant, msg: Message, source: Source, checked: bool) {
         match msg {
-            Message::Request(r) => self.on_request(now, r, source, checked),
+            Message::Request(r) => self.on_request(now, r, source),
             Message::Response(r) => self.on_response(now, r, source),
         }
     }
@@ -254,17 +248,11 @@ impl TransactionLayer {
         ok.then_some(id)
     }
 
-    fn on_request(&mut self, now: Instant, mut req: Request, source: Source, checked: bool) {
+    fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
         // The top Via is read once here, for matching, `received`
         // stamping and the response route.
         let parsed = top_via_text(&req.headers)
-            .and_then(|top| {
-                let fast = checked.then(|| TopVia::read_checked(top)).flatten();
-                match fast {
-                    Some(v) => Ok(v),
-                    None => Ok(TopVia::of(&ViaRef::parse(top)?)),
-                }
-            })
+            .and_then(|top| Ok(TopVia::of(&ViaRef::parse(top)?)))
             .map_err(KeyError::Via)
             .and_then(|via| {
                 let key = ServerKey::with_via_parts(&req, &via, &req.method)?;
