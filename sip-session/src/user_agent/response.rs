@@ -39,10 +39,10 @@ fn takes_tag(value: &str, first: bool, trying: bool, known: Option<bool>) -> boo
     }
     let has_tag = match known {
         Some(k) => {
-            debug_assert_eq!(k, sip_core::header::To::tag_of(value).is_some());
+            debug_assert_eq!(k, sip_core::transaction::key::tag(value).is_some());
             k
         }
-        None => sip_core::header::To::tag_of(value).is_some(),
+        None => sip_core::transaction::key::tag(value).is_some(),
     };
     !has_tag
 }
@@ -219,7 +219,7 @@ mod tests {
     /// §8.2.6.2): what `response_to` does, the long way.
     fn add_to_tag(r: &mut Response, tag: &str) {
         if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-            if sip_core::header::To::tag_of(to).is_none() {
+            if sip_core::transaction::key::tag(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }
