@@ -295,16 +295,27 @@ pub(crate) fn invite(
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    // The copy kept is the exact-size clone; the request sent keeps the
-    // room for its Via.
-    let kept = req.clone();
-    let (txn, dest) = core
-        .send_request(now, req, Link::InviteClient(id))
-        .map_err(|e| match e {
-            SessionError::Route(r) => InviteError::Route(r),
-            SessionError::Send(e) => InviteError::Send(e),
-            _ => InviteError::TooManySessions(0),
-        })?;
+    // The request is kept as built. Without Via lines of its own (the
+    // usual case) it is sent borrowed and the Via the layer wrote on top
+    // taken off again; otherwise a copy is kept before sending.
+    let sent = if req.headers.contains(&HeaderName::Via)
+        || !req.headers.contains(&HeaderName::MaxForwards)
+    {
+        let kept = req.clone();
+        core.send_request(now, req, Link::InviteClient(id))
+            .map(|sent| (sent, kept))
+    } else {
+        core.send_request_borrowed(now, &mut req, Link::InviteClient(id))
+            .map(|sent| {
+                req.headers.remove_first(&HeaderName::Via);
+                (sent, req)
+            })
+    };
+    let ((txn, dest), kept) = sent.map_err(|e| match e {
+        SessionError::Route(r) => InviteError::Route(r),
+        SessionError::Send(e) => InviteError::Send(e),
+        _ => InviteError::TooManySessions(0),
+    })?;
     let over_tls = matches!(
         dest,
         Destination::Addr {
