@@ -2,7 +2,8 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_from, response_to, ToTag, TAG_LEN};
+use super::response::{lend_response, response_from, response_to, Lent, ToTag, TAG_LEN};
+
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
 use crate::events::Event;
@@ -184,6 +185,38 @@ impl Core {
     ) -> Response {
         let server = self.wire.user_agent.as_deref();
         response_to(req, status, tag.map(ToTag::Given), None, 0, server)
+    }
+
+    /// [`response`](Self::response) with the lines lent by `req` (see
+    /// [`lend_response`]): hand them back with [`give_back`] once sent.
+    pub(crate) fn lend_response(
+        &self,
+        req: &mut Request,
+        status: StatusCode,
+        tag: Option<&str>,
+    ) -> (Response, Lent) {
+        let server = self.wire.user_agent.as_deref();
+        lend_response(req, status, tag.map(ToTag::Given), None, 0, server)
+    }
+
+    /// [`invite_response`](Self::invite_response) with the lines lent by
+    /// `invite` (see [`lend_response`]).
+    pub(crate) fn lend_invite_response(
+        &self,
+        invite: &mut Request,
+        status: StatusCode,
+        tag: &str,
+        extra: usize,
+    ) -> (Response, Lent) {
+        let server = self.wire.user_agent.as_deref();
+        lend_response(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
     }
 
     /// A response to the INVITE of an Invitation, whose To has no tag (a
