@@ -219,6 +219,16 @@ impl InviterData {
     }
 }
 
+/// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
+pub(crate) fn angle_uri(uri: &Uri) -> String {
+    let mut b = Vec::with_capacity(64);
+    b.push(b'<');
+    uri.write_to(&mut b);
+    b.push(b'>');
+    // `write_to` writes the `Display` text, which is UTF-8.
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn value_of(a: &NameAddr) -> String {
     let mut s = String::with_capacity(64);
     let _ = write!(s, "{a}");
@@ -249,11 +259,7 @@ pub(crate) fn invite(
     let to_value = match &opts.to {
         Some(to) => value_of(to),
         // The target as a name-addr without display name or parameters.
-        None => {
-            let mut v = String::with_capacity(64);
-            let _ = write!(v, "<{target}>");
-            v
-        }
+        None => angle_uri(&target),
     };
     let mut req = Request::new(Method::Invite, target);
     // Room for the lines below and the Via the transaction layer adds.
@@ -263,7 +269,7 @@ pub(crate) fn invite(
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
-        h.push(HeaderName::Route, format!("<{r}>"));
+        h.push(HeaderName::Route, angle_uri(r));
     }
     // Exact copies: the session keeps the identities (boxed without a
     // reallocation) and the request gets its own.
@@ -594,5 +600,26 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             let _ = refuse_description(core, s, now);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `angle_uri` writes what formatting `<{uri}>` writes.
+    #[test]
+    fn angle_uri_is_the_formatted_uri() {
+        for text in [
+            "sip:bob@b.example",
+            "sips:bob:pw@[2001:db8::1]:5061;transport=tls;lr?subject=hi%20there",
+            "sip:+1-555@b.example;user=phone",
+            "sip:192.0.2.1:5070;maddr=192.0.2.9",
+            "tel:+1-201-555-0123;phone-context=example.com",
+            "urn:service:sos",
+        ] {
+            let uri = Uri::parse(text).unwrap();
+            assert_eq!(angle_uri(&uri), format!("<{uri}>"), "{text}");
+        }
     }
 }
