@@ -219,6 +219,26 @@ impl InviterData {
     }
 }
 
+/// Sends INVITE `req` for Inviter `id` and returns it as it was built,
+/// to be kept. Without Via lines of its own and with Max-Forwards (as
+/// built here) it is sent borrowed and the Via the transaction layer
+/// wrote on top taken off again; otherwise a copy is kept before sending.
+pub(crate) fn send_kept(
+    core: &mut Core,
+    now: Instant,
+    mut req: Request,
+    id: SessionId,
+) -> Result<((TransactionId, Destination), Request), SessionError> {
+    if req.headers.contains(&HeaderName::Via) || !req.headers.contains(&HeaderName::MaxForwards) {
+        let kept = req.clone();
+        let sent = core.send_request(now, req, Link::InviteClient(id))?;
+        return Ok((sent, kept));
+    }
+    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id))?;
+    req.headers.remove_first(&HeaderName::Via);
+    Ok((sent, req))
+}
+
 /// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
 pub(crate) fn angle_uri(uri: &Uri) -> String {
     let mut b = Vec::with_capacity(64);
@@ -301,23 +321,7 @@ pub(crate) fn invite(
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    // The request is kept as built. Without Via lines of its own (the
-    // usual case) it is sent borrowed and the Via the layer wrote on top
-    // taken off again; otherwise a copy is kept before sending.
-    let sent = if req.headers.contains(&HeaderName::Via)
-        || !req.headers.contains(&HeaderName::MaxForwards)
-    {
-        let kept = req.clone();
-        core.send_request(now, req, Link::InviteClient(id))
-            .map(|sent| (sent, kept))
-    } else {
-        core.send_request_borrowed(now, &mut req, Link::InviteClient(id))
-            .map(|sent| {
-                req.headers.remove_first(&HeaderName::Via);
-                (sent, req)
-            })
-    };
-    let ((txn, dest), kept) = sent.map_err(|e| match e {
+    let ((txn, dest), kept) = send_kept(core, now, req, id).map_err(|e| match e {
         SessionError::Route(r) => InviteError::Route(r),
         SessionError::Send(e) => InviteError::Send(e),
         _ => InviteError::TooManySessions(0),
@@ -514,8 +518,8 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
         .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
     sip_core::auth::apply_all(&mut req.headers, &auths);
     req.headers.remove(&HeaderName::Via);
-    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
-        Ok((txn, _)) => {
+    match send_kept(core, now, req, s.id) {
+        Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.txn = Some(txn);
@@ -555,8 +559,8 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
     req.headers.set(HeaderName::SessionExpires, min.to_string());
     req.headers.set(HeaderName::MinSe, min.to_string());
     req.headers.remove(&HeaderName::Via);
-    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
-        Ok((txn, _)) => {
+    match send_kept(core, now, req, s.id) {
+        Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.txn = Some(txn);
