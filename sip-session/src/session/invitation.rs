@@ -14,6 +14,7 @@ use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
+use crate::user_agent::response::{give_back, Lent};
 use sip_core::dialog::Dialog;
 use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
@@ -165,11 +166,12 @@ pub(crate) fn create(
     id: SessionId,
     live_sessions: usize,
     txn: TransactionId,
-    req: Request,
+    mut req: Request,
     source: &Source,
 ) -> NewInvite {
-    let trying = core.response(&req, StatusCode::TRYING, None);
-    core.send_response(now, txn, trying);
+    let (trying, lent) = core.lend_response(&mut req, StatusCode::TRYING, None);
+    core.send_response(now, txn, &trying);
+    give_back(&mut req, trying, lent);
     let lines = InviteLines::of(&req.headers);
     let (to, from) = match lines.identities() {
         Some(x) => x,
@@ -287,16 +289,17 @@ pub(crate) fn create(
 }
 
 /// A response to the INVITE with the To tag, Contact and the copied
-/// Record-Route (RFC 3261 §12.1.1), plus `extra`.
+/// Record-Route (RFC 3261 §12.1.1), plus `extra`; the INVITE lends its
+/// lines (hand them back with [`give_back`] once the response is sent).
 fn dialog_response(
     core: &Core,
-    s: &SessionData,
+    s: &mut SessionData,
     status: StatusCode,
     extra: &[(HeaderName, String)],
-) -> Option<Response> {
-    let u = s.uas.as_ref()?;
-    let invite = u.invite.as_ref()?;
-    let mut r = core.invite_response(invite, status, &u.local_tag, 2 + extra.len());
+) -> Option<(Response, Lent)> {
+    let u = s.uas.as_mut()?;
+    let invite = u.invite.as_mut()?;
+    let (mut r, lent) = core.lend_invite_response(invite, status, &u.local_tag, 2 + extra.len());
     r.headers
         .push(HeaderName::Contact, core.wire.contact.clone());
     for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
@@ -305,7 +308,7 @@ fn dialog_response(
     for (n, v) in extra {
         r.headers.push(n.clone(), v.clone());
     }
-    Some(r)
+    Some((r, lent))
 }
 
 /// [`dialog_response`] for the last response to the INVITE, which is not
@@ -392,7 +395,10 @@ pub(crate) fn progress(
     if reliable && opts.body.is_some() && oa.send().is_err() {
         return Err(SessionError::DescriptionRequired(s.oa.state()));
     }
-    let Some(mut r) = dialog_response(core, s, opts.status, &opts.extra_headers) else {
+    // The dialog first: it reads the INVITE, which lends its lines to the
+    // response until it is sent (without an INVITE there is neither).
+    ensure_dialog(core, s);
+    let Some((mut r, lent)) = dialog_response(core, s, opts.status, &opts.extra_headers) else {
         return Err(SessionError::InvalidState(s.state));
     };
     if let Some(reason) = &opts.reason {
@@ -401,7 +407,6 @@ pub(crate) fn progress(
     if let Some(b) = &opts.body {
         b.apply_to_response(&mut r);
     }
-    ensure_dialog(core, s);
     s.oa = oa;
     let u = s.uas.as_mut().expect("checked above");
     if opts.body.is_some() {
@@ -427,7 +432,10 @@ pub(crate) fn progress(
         let wait = now + core.t1x64();
         core.arm(s, SessionTimer::PrackWait, wait);
     }
-    core.send_response(now, txn, r);
+    core.send_response(now, txn, &r);
+    if let Some(invite) = s.uas.as_mut().and_then(|u| u.invite.as_mut()) {
+        give_back(invite, r, lent);
+    }
     Ok(())
 }
 

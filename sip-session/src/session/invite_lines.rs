@@ -1,7 +1,7 @@
 //! The lines of a new INVITE the Invitation reads, found in one pass
 //! (header names matched inline, not one search per header).
 
-use sip_core::header::{From, HeaderName};
+use sip_core::header::HeaderName;
 
 /// What `invitation::create` reads of the INVITE, found in one pass over its lines:
 /// the first To, From, Content-Type and CSeq values, and whether the
@@ -55,7 +55,7 @@ impl<'a> InviteLines<'a> {
     pub(crate) fn identities(&self) -> Option<(Box<str>, Box<str>)> {
         let to = self.to?.trim();
         let from = self.from?.trim();
-        From::tag_of(from)?;
+        sip_core::transaction::key::tag(from)?;
         Some((to.into(), from.into()))
     }
 }

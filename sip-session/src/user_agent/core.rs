@@ -2,7 +2,8 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_from, response_to, ToTag, TAG_LEN};
+use super::response::{lend_response, response_from, response_to, Lent, ToTag, TAG_LEN};
+
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
 use crate::events::Event;
@@ -184,6 +185,38 @@ impl Core {
     ) -> Response {
         let server = self.wire.user_agent.as_deref();
         response_to(req, status, tag.map(ToTag::Given), None, 0, server)
+    }
+
+    /// [`response`](Self::response) with the lines lent by `req` (see
+    /// [`lend_response`]): hand them back with [`give_back`] once sent.
+    pub(crate) fn lend_response(
+        &self,
+        req: &mut Request,
+        status: StatusCode,
+        tag: Option<&str>,
+    ) -> (Response, Lent) {
+        let server = self.wire.user_agent.as_deref();
+        lend_response(req, status, tag.map(ToTag::Given), None, 0, server)
+    }
+
+    /// [`invite_response`](Self::invite_response) with the lines lent by
+    /// `invite` (see [`lend_response`]).
+    pub(crate) fn lend_invite_response(
+        &self,
+        invite: &mut Request,
+        status: StatusCode,
+        tag: &str,
+        extra: usize,
+    ) -> (Response, Lent) {
+        let server = self.wire.user_agent.as_deref();
+        lend_response(
+            invite,
+            status,
+            Some(ToTag::Given(tag)),
+            Some(false),
+            extra,
+            server,
+        )
     }
 
     /// A response to the INVITE of an Invitation, whose To has no tag (a
@@ -397,6 +430,21 @@ impl Core {
         Ok((id, dest))
     }
 
+    /// [`send_request`](Self::send_request) keeping the request: on
+    /// return `req` carries the Via (and Max-Forwards) the transaction
+    /// layer wrote.
+    pub(crate) fn send_request_borrowed(
+        &mut self,
+        now: Instant,
+        req: &mut Request,
+        link: Link,
+    ) -> Result<(TransactionId, Destination), crate::SessionError> {
+        let dest = self.next_hop(req)?;
+        let id = self.txn.send_request_borrowed(now, req, dest)?;
+        self.links.insert(id, link);
+        Ok((id, dest))
+    }
+
     /// Sends the ACK for a 2xx (outside any transaction); returns it with
     /// its Via for retransmission.
     pub(crate) fn send_ack(&mut self, now: Instant, ack: Request) -> Result<Request, SendError> {
@@ -448,6 +496,58 @@ mod tests {
                 wire.from.clone().with_tag(&b.tag()).to_string()
             );
             assert_eq!(a.next_u64(), b.next_u64());
+        }
+    }
+
+    /// The borrowing send writes the bytes the owning send writes, and
+    /// leaves the request as sent (the layer's Via on top, nothing else
+    /// changed), for every method, with and without Max-Forwards.
+    #[test]
+    fn borrowed_send_sends_the_same_bytes() {
+        use sip_core::transaction::Config;
+        use sip_core::Method;
+        let cfg = Config {
+            default_sent_by: sip_core::transaction::SentBy::new("192.0.2.1", Some(5060)),
+            ..Config::default()
+        };
+        let dest = Destination::Addr {
+            transport: Transport::Udp,
+            addr: "192.0.2.2:5060".parse().unwrap(),
+        };
+        for (seq, method) in [Method::Invite, Method::Options, Method::Bye]
+            .into_iter()
+            .enumerate()
+        {
+            for max_forwards in [false, true] {
+                let mut req =
+                    Request::new(method.clone(), Uri::parse("sip:bob@b.example").unwrap());
+                let h = &mut req.headers;
+                if max_forwards {
+                    h.push(HeaderName::MaxForwards, "9");
+                }
+                h.push(HeaderName::From, "<sip:a@a.example>;tag=x1");
+                h.push(HeaderName::To, "<sip:bob@b.example>");
+                h.push(HeaderName::CallId, "c1@a.example");
+                h.push(HeaderName::CSeq, format!("{} {method}", seq + 1));
+                let mut owned = TransactionLayer::new(cfg.clone(), TokenSource::from_seed(5));
+                let mut borrowed = TransactionLayer::new(cfg.clone(), TokenSource::from_seed(5));
+                owned
+                    .send_request(Instant::ZERO, req.clone(), dest)
+                    .unwrap();
+                let mut sent = req.clone();
+                borrowed
+                    .send_request_borrowed(Instant::ZERO, &mut sent, dest)
+                    .unwrap();
+                let a = owned.poll_transmit().unwrap();
+                let b = borrowed.poll_transmit().unwrap();
+                assert_eq!(a.payload, b.payload);
+                assert_eq!(sent.to_bytes(), b.payload);
+                assert_eq!(sent.headers.count(&HeaderName::Via), 1);
+                if max_forwards {
+                    sent.headers.remove_first(&HeaderName::Via);
+                    assert_eq!(sent, req);
+                }
+            }
         }
     }
 }

@@ -39,10 +39,10 @@ fn takes_tag(value: &str, first: bool, trying: bool, known: Option<bool>) -> boo
     }
     let has_tag = match known {
         Some(k) => {
-            debug_assert_eq!(k, sip_core::header::To::tag_of(value).is_some());
+            debug_assert_eq!(k, sip_core::transaction::key::tag(value).is_some());
             k
         }
-        None => sip_core::header::To::tag_of(value).is_some(),
+        None => sip_core::transaction::key::tag(value).is_some(),
     };
     !has_tag
 }
@@ -92,6 +92,123 @@ fn finish(
         reason: status.default_reason().to_owned(),
         headers,
         body: Vec::new(),
+    }
+}
+
+/// The names of [`copied`], indexed as [`copied_once`] reports them.
+const COPIED: [HeaderName; 5] = [
+    HeaderName::Via,
+    HeaderName::From,
+    HeaderName::To,
+    HeaderName::CallId,
+    HeaderName::CSeq,
+];
+
+/// When each copied name is on one line at most (the usual case): the
+/// copied lines of `req` in order, as indexes into [`COPIED`], and how
+/// many there are.
+fn copied_once(req: &Request) -> Option<([usize; 5], usize)> {
+    let mut order = [0usize; 5];
+    let mut seen = [false; 5];
+    let mut n = 0;
+    for h in &req.headers {
+        let k = match h.name {
+            HeaderName::Via => 0,
+            HeaderName::From => 1,
+            HeaderName::To => 2,
+            HeaderName::CallId => 3,
+            HeaderName::CSeq => 4,
+            _ => continue,
+        };
+        if seen[k] {
+            return None;
+        }
+        seen[k] = true;
+        order[n] = k;
+        n += 1;
+    }
+    Some((order, n))
+}
+
+/// The lines [`lend_response`] moved out of a request, to be given back
+/// with [`give_back`].
+pub(crate) struct Lent {
+    /// The names lent, as indexes into [`COPIED`]: the response's first
+    /// `lines` lines.
+    order: [usize; 5],
+    /// How many of the response's first lines came from the request.
+    lines: usize,
+    /// Whether the To line is among them (it is not when the response's
+    /// To is the tagged copy).
+    to: bool,
+}
+
+/// [`response_to`] for a request that is needed again once the response
+/// is sent: the copied lines move into the response and [`give_back`]
+/// returns them, so that nothing is copied. A request with a copied name
+/// on several lines gets a copied response (and nothing to give back).
+/// Lines added to the response go after the lent ones.
+pub(crate) fn lend_response(
+    req: &mut Request,
+    status: StatusCode,
+    mut tag: Option<ToTag<'_>>,
+    to_tagged: Option<bool>,
+    extra: usize,
+    server: Option<&str>,
+) -> (Response, Lent) {
+    let Some((order, n)) = copied_once(req) else {
+        let r = response_to(req, status, tag, to_tagged, extra, server);
+        return (
+            r,
+            Lent {
+                order: [0; 5],
+                lines: 0,
+                to: false,
+            },
+        );
+    };
+    let trying = status == StatusCode::TRYING;
+    let mut headers = Headers::with_capacity(8 + extra);
+    let mut to = false;
+    for &k in &order[..n] {
+        let name = &COPIED[k];
+        let Some(value) = req.headers.get_mut(name) else {
+            continue;
+        };
+        if k == 2 && takes_tag(value, true, trying, to_tagged) {
+            if let Some(v) = tagged_to(value, &mut tag) {
+                headers.push(name.clone(), v);
+                continue;
+            }
+        }
+        to |= k == 2;
+        headers.push(name.clone(), core::mem::take(value));
+    }
+    let timestamp = trying
+        .then(|| req.headers.get(&HeaderName::Timestamp).map(str::to_owned))
+        .flatten();
+    let r = finish(headers, status, tag, timestamp, server);
+    (
+        r,
+        Lent {
+            order,
+            lines: n,
+            to,
+        },
+    )
+}
+
+/// Returns the lines [`lend_response`] moved from `req` into `resp`.
+/// The lent lines are the first of their names in `resp`.
+pub(crate) fn give_back(req: &mut Request, mut resp: Response, lent: Lent) {
+    for &k in &lent.order[..lent.lines] {
+        if k == 2 && !lent.to {
+            continue;
+        }
+        let name = &COPIED[k];
+        if let (Some(v), Some(r)) = (req.headers.get_mut(name), resp.headers.get_mut(name)) {
+            *v = core::mem::take(r);
+        }
     }
 }
 
@@ -150,34 +267,11 @@ pub(crate) fn response_from(
     // The copied lines in order. When each name is there once (the usual
     // case) each value is taken in place; otherwise the lines are removed
     // one at a time (the first copied line left is always the next one).
-    let names = [
-        HeaderName::Via,
-        HeaderName::From,
-        HeaderName::To,
-        HeaderName::CallId,
-        HeaderName::CSeq,
-    ];
-    let mut order = [0usize; 5];
-    let mut seen = [false; 5];
-    let mut n = 0;
-    let mut once = true;
-    for h in &req.headers {
-        let k = match h.name {
-            HeaderName::Via => 0,
-            HeaderName::From => 1,
-            HeaderName::To => 2,
-            HeaderName::CallId => 3,
-            HeaderName::CSeq => 4,
-            _ => continue,
-        };
-        if seen[k] {
-            once = false;
-            break;
-        }
-        seen[k] = true;
-        order[n] = k;
-        n += 1;
-    }
+    let names = &COPIED;
+    let (order, n, once) = match copied_once(req) {
+        Some((order, n)) => (order, n, true),
+        None => ([0; 5], 0, false),
+    };
     let next = |req: &mut Request, i: usize| -> Option<(HeaderName, String)> {
         if once {
             let name = names.get(*order[..n].get(i)?)?.clone();
@@ -219,7 +313,7 @@ mod tests {
     /// §8.2.6.2): what `response_to` does, the long way.
     fn add_to_tag(r: &mut Response, tag: &str) {
         if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-            if sip_core::header::To::tag_of(to).is_none() {
+            if sip_core::transaction::key::tag(to).is_none() {
                 to.push_str(";tag=");
                 to.push_str(tag);
             }
@@ -339,6 +433,47 @@ mod tests {
                     let tag = b.tag();
                     assert_eq!(fresh, expected(Some(&tag)));
                     assert_eq!(a.next_u64(), b.next_u64());
+                }
+            }
+        }
+    }
+
+    /// `lend_response` builds what `response_to` builds (lines added
+    /// after it included), and `give_back` leaves the request as it was,
+    /// for the usual requests, one with two Via lines and one with two To
+    /// lines (copied, nothing lent).
+    #[test]
+    fn lent_response_matches_response_to() {
+        for req in requests() {
+            for status in [StatusCode::TRYING, StatusCode::RINGING, StatusCode::OK] {
+                let known = Some(sip_core::transaction::key::to_tag(&req.headers).is_some());
+                for to_tagged in [None, known] {
+                    for tag in [None, Some("t1")] {
+                        let expected = response_to(
+                            &req,
+                            status,
+                            tag.map(ToTag::Given),
+                            to_tagged,
+                            2,
+                            Some("ua/1"),
+                        );
+                        let mut lender = req.clone();
+                        let (mut r, lent) = lend_response(
+                            &mut lender,
+                            status,
+                            tag.map(ToTag::Given),
+                            to_tagged,
+                            2,
+                            Some("ua/1"),
+                        );
+                        assert_eq!(r, expected);
+                        // Lines pushed after the lent ones, one of them a
+                        // copied name, are not given back.
+                        r.headers.push(HeaderName::Contact, "<sip:b@b.example>");
+                        r.headers.push(HeaderName::Via, "SIP/2.0/UDP x.example");
+                        give_back(&mut lender, r, lent);
+                        assert_eq!(lender, req);
+                    }
                 }
             }
         }

@@ -105,7 +105,23 @@ impl TransactionLayer {
     pub fn send_request(
         &mut self,
         now: Instant,
-        req: Request,
+        mut req: Request,
+        dest: Destination,
+    ) -> Result<TransactionId, SendError> {
+        self.start_request(now, &mut req, dest, false)
+    }
+
+    /// [`send_request`](Self::send_request) on a borrowed request, for a
+    /// TU that keeps the request it sent (to resend it with new
+    /// credentials or to a redirected target) without cloning it first.
+    /// On return `req` is the request as sent: with the top Via this layer
+    /// wrote (replacing any Via it carried, except a CANCEL's, as in
+    /// `send_request`) and `Max-Forwards: 70` when it had none. The bytes
+    /// sent are those `send_request` sends for the same request.
+    pub fn send_request_borrowed(
+        &mut self,
+        now: Instant,
+        req: &mut Request,
         dest: Destination,
     ) -> Result<TransactionId, SendError> {
         self.start_request(now, req, dest, false)
@@ -119,7 +135,7 @@ impl TransactionLayer {
     pub fn forward_request(
         &mut self,
         now: Instant,
-        req: Request,
+        mut req: Request,
         dest: Destination,
     ) -> Result<TransactionId, SendError> {
         if req.method == Method::Cancel {
@@ -127,7 +143,7 @@ impl TransactionLayer {
                 crate::transaction::State::Terminated,
             ));
         }
-        self.start_request(now, req, dest, true)
+        self.start_request(now, &mut req, dest, true)
     }
 
     /// The branch of client transaction `id`'s Via.
@@ -141,7 +157,7 @@ impl TransactionLayer {
     fn start_request(
         &mut self,
         now: Instant,
-        mut req: Request,
+        req: &mut Request,
         dest: Destination,
         push: bool,
     ) -> Result<TransactionId, SendError> {
@@ -170,12 +186,11 @@ impl TransactionLayer {
             None
         } else {
             let b = self.tokens.branch();
-            self.write_via(&mut req, transport, &b, push);
+            self.write_via(req, transport, &b, push);
             Some(b)
         };
-        add_max_forwards(&mut req);
-        let (bytes, dest) =
-            self.serialize_for(&mut req, dest, branch.as_deref(), !keep_via, push)?;
+        add_max_forwards(req);
+        let (bytes, dest) = self.serialize_for(req, dest, branch.as_deref(), !keep_via, push)?;
         let branch = match branch {
             Some(b) => b,
             None => top_via_text(&req.headers)
@@ -191,7 +206,7 @@ impl TransactionLayer {
     fn start_client(
         &mut self,
         now: Instant,
-        req: Request,
+        req: &Request,
         bytes: Vec<u8>,
         branch: String,
         dest: Destination,
@@ -209,7 +224,7 @@ impl TransactionLayer {
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
-                PackedOriginal::from_request(&req).ok_or(SendError::MissingHeader("CSeq"))?;
+                PackedOriginal::from_request(req).ok_or(SendError::MissingHeader("CSeq"))?;
             Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
@@ -220,7 +235,7 @@ impl TransactionLayer {
         };
         let txn = Txn {
             machine,
-            method: req.method,
+            method: req.method.clone(),
             destination: dest,
             connection: None,
             key: TxnKey::Client(entry.key().clone()),
@@ -280,7 +295,7 @@ impl TransactionLayer {
             .to_owned();
         self.check_limit()?;
         let bytes = cancel.to_bytes();
-        self.start_client(now, cancel, bytes, branch, dest, reliable)
+        self.start_client(now, &cancel, bytes, branch, dest, reliable)
     }
 
     /// Destroys client transaction `id` at once, as RFC 3261 §9.1 asks of

@@ -14,7 +14,7 @@ use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
 use sip_core::dialog::Dialog;
-use sip_core::header::{HeaderName, To};
+use sip_core::header::HeaderName;
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
@@ -54,7 +54,7 @@ pub(crate) fn send_ack(
 
 /// The To tag of an ACK sent: the tag of the 2xx it acknowledges.
 fn ack_tag(ack: &Request) -> Option<&str> {
-    To::tag_of(ack.headers.get(&HeaderName::To)?)
+    sip_core::transaction::key::tag(ack.headers.get(&HeaderName::To)?)
 }
 
 /// ACK and BYE for a 2xx the session does not keep (another fork, or a
@@ -85,7 +85,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             _ => {}
         }
     }
-    let Some(tag) = To::tag_of(to.unwrap_or("")) else {
+    let Some(tag) = sip_core::transaction::key::tag(to.unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };

@@ -12,7 +12,7 @@ use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use sip_core::dialog::Dialog;
-use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq, To};
+use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq};
 use sip_core::message::Response;
 
 use sip_core::method::Method;
@@ -68,7 +68,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
         None
     };
     let reliable = reliable && rseq.is_some();
-    let tag = To::tag_of(to.unwrap_or(""));
+    let tag = sip_core::transaction::key::tag(to.unwrap_or(""));
     let (Some(tag), true) = (tag, contact || reliable) else {
         core.emit(Event::Progress {
             session: s.id,

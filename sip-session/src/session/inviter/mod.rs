@@ -219,6 +219,36 @@ impl InviterData {
     }
 }
 
+/// Sends INVITE `req` for Inviter `id` and returns it as it was built,
+/// to be kept. Without Via lines of its own and with Max-Forwards (as
+/// built here) it is sent borrowed and the Via the transaction layer
+/// wrote on top taken off again; otherwise a copy is kept before sending.
+pub(crate) fn send_kept(
+    core: &mut Core,
+    now: Instant,
+    mut req: Request,
+    id: SessionId,
+) -> Result<((TransactionId, Destination), Request), SessionError> {
+    if req.headers.contains(&HeaderName::Via) || !req.headers.contains(&HeaderName::MaxForwards) {
+        let kept = req.clone();
+        let sent = core.send_request(now, req, Link::InviteClient(id))?;
+        return Ok((sent, kept));
+    }
+    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id))?;
+    req.headers.remove_first(&HeaderName::Via);
+    Ok((sent, req))
+}
+
+/// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
+pub(crate) fn angle_uri(uri: &Uri) -> String {
+    let mut b = Vec::with_capacity(64);
+    b.push(b'<');
+    uri.write_to(&mut b);
+    b.push(b'>');
+    // `write_to` writes the `Display` text, which is UTF-8.
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn value_of(a: &NameAddr) -> String {
     let mut s = String::with_capacity(64);
     let _ = write!(s, "{a}");
@@ -249,11 +279,7 @@ pub(crate) fn invite(
     let to_value = match &opts.to {
         Some(to) => value_of(to),
         // The target as a name-addr without display name or parameters.
-        None => {
-            let mut v = String::with_capacity(64);
-            let _ = write!(v, "<{target}>");
-            v
-        }
+        None => angle_uri(&target),
     };
     let mut req = Request::new(Method::Invite, target);
     // Room for the lines below and the Via the transaction layer adds.
@@ -263,7 +289,7 @@ pub(crate) fn invite(
     let h = &mut req.headers;
     h.push(HeaderName::MaxForwards, "70");
     for r in &core.cfg.preloaded_route {
-        h.push(HeaderName::Route, format!("<{r}>"));
+        h.push(HeaderName::Route, angle_uri(r));
     }
     // Exact copies: the session keeps the identities (boxed without a
     // reallocation) and the request gets its own.
@@ -295,16 +321,11 @@ pub(crate) fn invite(
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    // The copy kept is the exact-size clone; the request sent keeps the
-    // room for its Via.
-    let kept = req.clone();
-    let (txn, dest) = core
-        .send_request(now, req, Link::InviteClient(id))
-        .map_err(|e| match e {
-            SessionError::Route(r) => InviteError::Route(r),
-            SessionError::Send(e) => InviteError::Send(e),
-            _ => InviteError::TooManySessions(0),
-        })?;
+    let ((txn, dest), kept) = send_kept(core, now, req, id).map_err(|e| match e {
+        SessionError::Route(r) => InviteError::Route(r),
+        SessionError::Send(e) => InviteError::Send(e),
+        _ => InviteError::TooManySessions(0),
+    })?;
     let over_tls = matches!(
         dest,
         Destination::Addr {
@@ -497,8 +518,8 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
         .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
     sip_core::auth::apply_all(&mut req.headers, &auths);
     req.headers.remove(&HeaderName::Via);
-    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
-        Ok((txn, _)) => {
+    match send_kept(core, now, req, s.id) {
+        Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.txn = Some(txn);
@@ -538,8 +559,8 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
     req.headers.set(HeaderName::SessionExpires, min.to_string());
     req.headers.set(HeaderName::MinSe, min.to_string());
     req.headers.remove(&HeaderName::Via);
-    match core.send_request(now, req.clone(), Link::InviteClient(s.id)) {
-        Ok((txn, _)) => {
+    match send_kept(core, now, req, s.id) {
+        Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.txn = Some(txn);
@@ -583,5 +604,26 @@ pub(crate) fn on_timer(core: &mut Core, s: &mut SessionData, now: Instant, t: Se
             let _ = refuse_description(core, s, now);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `angle_uri` writes what formatting `<{uri}>` writes.
+    #[test]
+    fn angle_uri_is_the_formatted_uri() {
+        for text in [
+            "sip:bob@b.example",
+            "sips:bob:pw@[2001:db8::1]:5061;transport=tls;lr?subject=hi%20there",
+            "sip:+1-555@b.example;user=phone",
+            "sip:192.0.2.1:5070;maddr=192.0.2.9",
+            "tel:+1-201-555-0123;phone-context=example.com",
+            "urn:service:sos",
+        ] {
+            let uri = Uri::parse(text).unwrap();
+            assert_eq!(angle_uri(&uri), format!("<{uri}>"), "{text}");
+        }
     }
 }

@@ -28,7 +28,7 @@ use super::{forget_forks, InviterData};
 use crate::events::Event;
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
-use crate::user_agent::core::{Core, Link};
+use crate::user_agent::core::Core;
 use sip_core::auth::AuthSession;
 use sip_core::header::{Contact, HeaderName};
 use sip_core::message::Response;
@@ -190,7 +190,7 @@ fn send_to(core: &mut Core, s: &mut SessionData, now: Instant, target: Uri) -> b
     req.headers.remove(&HeaderName::Via);
     req.headers.remove(&HeaderName::Authorization);
     req.headers.remove(&HeaderName::ProxyAuthorization);
-    let Ok((txn, dest)) = core.send_request(now, req.clone(), Link::InviteClient(s.id)) else {
+    let Ok(((txn, dest), req)) = super::send_kept(core, now, req, s.id) else {
         return false;
     };
     let u = s.uac.as_mut().expect("inviter");
