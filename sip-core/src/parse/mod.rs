@@ -10,6 +10,11 @@
 //! * [`MessageView::to_message`] converts to an owned [`Message`], parsing
 //!   the Request-URI and checking the headers every element relies on.
 //!
+//! The header block is split by httparse when it has the usual shape
+//! (CRLF lines, no folding, SIP tokens as names) and by SIP's own grammar
+//! otherwise (`split`), with the same result either way (property-tested);
+//! each name is classified once there and carried to the owned message.
+//!
 //! [`parse_message`] does both for one datagram. [`StreamParser`] frames
 //! messages out of a byte stream (TCP, TLS, WebSocket) fed in chunks of any
 //! size, and recognises the CRLF keep-alives of RFC 5626 §3.5.1.
