@@ -85,9 +85,7 @@ fn answer(sent: &[u8], status: StatusCode) -> Vec<u8> {
         panic!("our request parses")
     };
     let mut r = Response::from_request(&req, status);
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        to.push_str(";tag=b1");
-    }
+    r.headers.append_to_first(&HeaderName::To, &[";tag=b1"]);
     r.to_bytes()
 }
 
@@ -159,9 +157,7 @@ fn lifecycle(c: &mut Criterion) {
                     panic!("request event")
                 };
                 let mut resp = Response::from_request(&request, status);
-                if let Some(to) = resp.headers.get_mut(&HeaderName::To) {
-                    to.push_str(";tag=s1");
-                }
+                resp.headers.append_to_first(&HeaderName::To, &[";tag=s1"]);
                 l.send_response(now, id, resp).unwrap();
                 drain(&mut l);
                 now = run_out(&mut l, now);

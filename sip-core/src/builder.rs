@@ -111,7 +111,7 @@ impl RequestBuilder {
     }
 
     /// Any other header, appended in order.
-    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+    pub fn header(mut self, name: HeaderName, value: impl AsRef<str>) -> Self {
         self.extra.push(name, value);
         self
     }
@@ -133,7 +133,7 @@ impl RequestBuilder {
         headers.push(HeaderName::To, to);
         headers.push(HeaderName::CallId, call_id);
         headers.push(HeaderName::CSeq, format!("{} {}", self.cseq, self.method));
-        headers.extend(self.extra.iter().cloned());
+        headers.extend(self.extra.iter());
         let mut body = Vec::new();
         if let Some((ct, b)) = self.body {
             headers.set(HeaderName::ContentType, ct);
@@ -156,8 +156,8 @@ impl Response {
     pub fn from_request(req: &Request, status: StatusCode) -> Response {
         let mut headers = Headers::with_capacity(8);
         for h in &req.headers {
-            if copied_from_request(&h.name) {
-                headers.push(h.name.clone(), h.value.clone());
+            if copied_from_request(h.name) {
+                headers.push(h.name.clone(), h.value);
             }
         }
         // RFC 3261 §8.2.6.1: a 100 Trying copies Timestamp.
@@ -168,7 +168,7 @@ impl Response {
         }
         Response {
             status,
-            reason: status.default_reason().to_owned(),
+            reason: status.default_reason().into(),
             headers,
             body: Vec::new(),
         }
@@ -185,8 +185,8 @@ impl Response {
         out.extend_from_slice(status.default_reason().as_bytes());
         out.extend_from_slice(b"\r\n");
         for h in &req.headers {
-            if copied_from_request(&h.name) {
-                crate::message::write_header(&h.name, &h.value, &mut out);
+            if copied_from_request(h.name) {
+                crate::message::write_header(h.name, h.value, &mut out);
             }
         }
         if status == StatusCode::TRYING {
@@ -200,10 +200,10 @@ impl Response {
 
     /// Adds `;tag=tag` to the To header if it has no tag yet.
     pub fn with_to_tag(mut self, tag: &str) -> Response {
-        if let Some(to) = self.headers.get_mut(&HeaderName::To) {
+        if let Some(to) = self.headers.get(&HeaderName::To) {
             if crate::transaction::key::tag(to).is_none() {
-                to.push_str(";tag=");
-                to.push_str(tag);
+                self.headers
+                    .append_to_first(&HeaderName::To, &[";tag=", tag]);
             }
         }
         self
@@ -211,12 +211,12 @@ impl Response {
 
     /// Sets the reason phrase.
     pub fn with_reason(mut self, reason: impl Into<String>) -> Response {
-        self.reason = reason.into();
+        self.reason = reason.into().into();
         self
     }
 
     /// Appends a header.
-    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Response {
+    pub fn with_header(mut self, name: HeaderName, value: impl AsRef<str>) -> Response {
         self.headers.push(name, value);
         self
     }

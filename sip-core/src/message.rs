@@ -11,6 +11,7 @@ use crate::method::Method;
 use crate::status::StatusCode;
 use crate::uri::Uri;
 use core::fmt;
+use std::borrow::Cow;
 
 /// A SIP request.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -30,8 +31,10 @@ pub struct Request {
 pub struct Response {
     /// The status code.
     pub status: StatusCode,
-    /// The reason phrase (may be empty, RFC 4475 §3.1.1.13).
-    pub reason: String,
+    /// The reason phrase (may be empty, RFC 4475 §3.1.1.13). Borrowed
+    /// when it is the status code's canonical phrase, which costs no
+    /// allocation.
+    pub reason: Cow<'static, str>,
     /// The header fields, in order.
     pub headers: Headers,
     /// The message body.
@@ -66,7 +69,7 @@ impl Response {
     pub fn new(status: StatusCode) -> Self {
         Response {
             status,
-            reason: status.default_reason().to_owned(),
+            reason: Cow::Borrowed(status.default_reason()),
             headers: Headers::new(),
             body: Vec::new(),
         }
@@ -134,7 +137,7 @@ fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
         if h.name == HeaderName::ContentLength {
             continue;
         }
-        write_header(&h.name, &h.value, out);
+        write_header(h.name, h.value, out);
     }
     out.extend_from_slice(b"Content-Length: ");
     crate::text::push_u64(out, body.len() as u64);

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 /// The decimal digits of `n` in a stack buffer; returns the buffer and
 /// where the digits start.
-fn digits(mut n: u64) -> ([u8; 20], usize) {
+pub(crate) fn digits(mut n: u64) -> ([u8; 20], usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {

@@ -132,67 +132,67 @@ pub fn stamp_received_with(
     if !differs && !fill_rport {
         return false;
     }
-    let Some(line) = headers.get_mut(&HeaderName::Via) else {
+    let Some(i) = headers.position(&HeaderName::Via) else {
+        return false;
+    };
+    // The usual case (no `received` yet) inserts into the text in place,
+    // leaving the rest of the value as the sender wrote it; otherwise the
+    // top Via is written anew.
+    if !has_received && splice_received(headers, i, source, fill_rport) {
+        return true;
+    }
+    headers.edit_at(i, |line, out| {
+        let top = split_comma(line).next().unwrap_or("");
+        let Ok(mut via) = Via::parse(top) else {
+            return false;
+        };
+        via.set_received(source.ip());
+        if fill_rport {
+            via.set_rport(Some(source.port()));
+        }
+        out.push_str(&via.to_string());
+        for rest in split_comma(line).skip(1) {
+            out.push_str(", ");
+            out.push_str(rest);
+        }
+        true
+    })
+}
+
+/// Inserts `;received=IP` at the end of the first value of Via line `i`
+/// and, when `fill_rport`, `=PORT` after its bare `rport` flag (the
+/// source's address and port). Returns false, changing nothing, if the
+/// flag cannot be found in the text.
+fn splice_received(headers: &mut Headers, i: usize, source: SocketAddr, fill_rport: bool) -> bool {
+    let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
     };
     let top = split_comma(line).next().unwrap_or("");
-    // The usual case (no `received` yet) edits the text in place, leaving
-    // the rest of the value as the sender wrote it; otherwise the top Via
-    // is written anew.
-    let spliced = if has_received {
-        None
-    } else {
-        splice_received(line, top.len(), source, fill_rport)
-    };
-    let new_line = match spliced {
-        Some(l) => l,
-        None => {
-            let Ok(mut via) = Via::parse(top) else {
-                return false;
-            };
-            via.set_received(source.ip());
-            if fill_rport {
-                via.set_rport(Some(source.port()));
-            }
-            let mut new_line = via.to_string();
-            for rest in split_comma(line).skip(1) {
-                new_line.push_str(", ");
-                new_line.push_str(rest);
-            }
-            new_line
-        }
-    };
-    *line = new_line;
-    true
-}
-
-/// `line` with `;received=IP` added at the end of its first value (which
-/// ends at `top_end`) and, when `fill_rport`, the bare `rport` flag given
-/// the source port. `None` if the flag cannot be found in the text.
-fn splice_received(
-    line: &str,
-    top_end: usize,
-    source: SocketAddr,
-    fill_rport: bool,
-) -> Option<String> {
-    let top = &line[..top_end];
+    let top_at = top.as_ptr() as usize - line.as_ptr() as usize;
+    let top_end = top_at + top.len();
     let mut rport_end = None;
     if fill_rport {
-        rport_end = Some(bare_rport_end(top)?);
+        match bare_rport_end(top) {
+            Some(e) => rport_end = Some(top_at + e),
+            None => return false,
+        }
     }
-    let mut out = String::with_capacity(line.len() + 40);
-    let mut at = 0;
+    // The later insertion first, so that `rport_end` stays where it is.
+    match source.ip() {
+        IpAddr::V4(a) => {
+            let ip = crate::text::Ipv4Text::new(a);
+            headers.insert_in_value(i, top_end, &[";received=", ip.as_str()]);
+        }
+        IpAddr::V6(a) => {
+            headers.insert_in_value(i, top_end, &[";received=", &a.to_string()]);
+        }
+    }
     if let Some(e) = rport_end {
-        out.push_str(&top[..e]);
-        out.push('=');
-        crate::text::push_u64_str(&mut out, source.port().into());
-        at = e;
+        let (digits, at) = crate::text::digits(source.port().into());
+        let port = core::str::from_utf8(&digits[at..]).unwrap_or_default();
+        headers.insert_in_value(i, e, &["=", port]);
     }
-    out.push_str(top[at..].trim_end());
-    out.push_str(";received=");
-    crate::text::push_ip(&mut out, source.ip());
-    out.push_str(&line[top_end..]);
-    Some(out)
+    true
 }
 
 /// Where the name of the first bare `rport` parameter of the Via value

@@ -223,7 +223,7 @@ fn message() -> impl Strategy<Value = Message> {
     });
     let resp = (100u16..=699, text(4), method(), parts()).prop_map(|(code, reason, method, p)| {
         let mut r = Response::new(StatusCode::new(code).expect("code in range"));
-        r.reason = reason;
+        r.reason = reason.into();
         for v in &p.vias {
             r.headers.push(HeaderName::Via, v.clone());
         }
@@ -306,12 +306,13 @@ fn render(m: &Message, styles: &[LineStyle]) -> Vec<u8> {
         .headers()
         .iter()
         .filter(|h| h.name != HeaderName::ContentLength)
+        .map(|h| h.to_owned())
         .collect();
     let cl = sip_core::Header {
         name: HeaderName::ContentLength,
         value: m.body().len().to_string(),
     };
-    hs.push(&cl);
+    hs.push(cl);
     for (i, h) in hs.into_iter().enumerate() {
         let st = &styles[i % styles.len()];
         let long = h.name.as_str();

@@ -111,10 +111,10 @@ impl UserAgent {
         h.push(HeaderName::CallId, core.tokens.call_id());
         h.push(HeaderName::CSeq, format!("1 {method}"));
         if method != Method::Message {
-            h.push(HeaderName::Contact, core.wire.contact.clone());
+            h.push(HeaderName::Contact, &core.wire.contact);
         }
         for (n, v) in &opts.extra_headers {
-            h.push(n.clone(), v.clone());
+            h.push(n.clone(), v);
         }
         core.decorate_request(&mut req);
         if let Some(b) = &opts.body {

@@ -259,18 +259,18 @@ fn send(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{r}>"));
     }
-    h.push(HeaderName::From, d.from.clone());
+    h.push(HeaderName::From, &d.from);
     h.push(HeaderName::To, NameAddr::new(d.target.clone()).to_string());
-    h.push(HeaderName::CallId, d.call_id.clone());
+    h.push(HeaderName::CallId, &d.call_id);
     h.push(HeaderName::CSeq, format!("{} PUBLISH", d.cseq + 1));
-    h.push(HeaderName::Event, d.event.clone());
+    h.push(HeaderName::Event, &d.event);
     let expires = if kind == Kind::Remove { 0 } else { d.expires };
     h.push(HeaderName::Expires, expires.to_string());
     if let Some(tag) = &d.etag {
-        h.push(HeaderName::SipIfMatch, tag.clone());
+        h.push(HeaderName::SipIfMatch, tag);
     }
     for (n, v) in &d.opts.extra_headers {
-        h.push(n.clone(), v.clone());
+        h.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     if kind == Kind::Publish {

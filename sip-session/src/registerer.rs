@@ -330,9 +330,9 @@ fn build(core: &Core, r: &mut RegistererData, kind: Kind) -> Request {
     for route in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, format!("<{route}>"));
     }
-    h.push(HeaderName::From, r.from.clone());
-    h.push(HeaderName::To, r.to.clone());
-    h.push(HeaderName::CallId, r.call_id.clone());
+    h.push(HeaderName::From, &r.from);
+    h.push(HeaderName::To, &r.to);
+    h.push(HeaderName::CallId, &r.call_id);
     h.push(HeaderName::CSeq, format!("{} REGISTER", r.cseq));
     let expires = match kind {
         Kind::Register => r.expires,
@@ -347,9 +347,9 @@ fn build(core: &Core, r: &mut RegistererData, kind: Kind) -> Request {
         }
     }
     h.push(HeaderName::Expires, expires.to_string());
-    h.push(HeaderName::Allow, core.wire.allow.clone());
+    h.push(HeaderName::Allow, &core.wire.allow);
     for (n, v) in &r.opts.extra_headers {
-        h.push(n.clone(), v.clone());
+        h.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     req

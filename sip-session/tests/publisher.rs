@@ -48,11 +48,9 @@ fn answer(
     headers: &[(HeaderName, &str)],
 ) {
     let mut r = Response::from_request(req, status);
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        to.push_str(";tag=agent");
-    }
+    r.headers.append_to_first(&HeaderName::To, &[";tag=agent"]);
     for (n, v) in headers {
-        r.headers.push(n.clone(), (*v).to_owned());
+        r.headers.push(n.clone(), *v);
     }
     net.inject(agent, alice, &r.to_bytes());
     net.run_for(Duration::from_millis(50));

@@ -47,11 +47,11 @@ fn notify_to_bob(w: &mut World, cseq: u32, headers: &[(HeaderName, &str)], frag:
         HeaderName::To,
         format!("<{}>;tag={}", w.net.uri(bob), d.local_tag()),
     );
-    h.push(HeaderName::CallId, d.call_id().to_owned());
+    h.push(HeaderName::CallId, d.call_id());
     h.push(HeaderName::CSeq, format!("{cseq} NOTIFY"));
     h.push(HeaderName::Contact, format!("<{}>", w.net.uri(alice)));
     for (name, v) in headers {
-        h.push(name.clone(), (*v).to_owned());
+        h.push(name.clone(), *v);
     }
     if let Some(code) = frag {
         h.push(HeaderName::ContentType, "message/sipfrag;version=2.0");

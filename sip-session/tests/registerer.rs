@@ -80,13 +80,15 @@ fn answer(
     headers: &[(HeaderName, &str)],
 ) {
     let mut r = Response::from_request(req, status);
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        if !to.contains("tag=") {
-            to.push_str(";tag=reg1");
-        }
+    if !r
+        .headers
+        .get(&HeaderName::To)
+        .is_some_and(|to| to.contains("tag="))
+    {
+        r.headers.append_to_first(&HeaderName::To, &[";tag=reg1"]);
     }
     for (n, v) in headers {
-        r.headers.push(n.clone(), (*v).to_owned());
+        r.headers.push(n.clone(), *v);
     }
     net.inject(registrar, alice, &r.to_bytes());
     net.run_for(Duration::from_millis(50));

@@ -52,10 +52,13 @@ impl Peer {
             }
             _ => Response::from_request(req, StatusCode::OK),
         };
-        if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-            if !to.contains(";tag=") {
-                to.push_str(";tag=bob-tag");
-            }
+        if !r
+            .headers
+            .get(&HeaderName::To)
+            .is_some_and(|to| to.contains("tag="))
+        {
+            r.headers
+                .append_to_first(&HeaderName::To, &[";tag=bob-tag"]);
         }
         if invite && r.status.is_success() {
             let what = if in_dialog { "answer2" } else { "answer" };

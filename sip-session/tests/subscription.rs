@@ -307,17 +307,20 @@ fn respond(
     extra: &[(HeaderName, &str)],
 ) {
     let mut r = Response::from_request(req, status);
-    if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-        if !to.contains("tag=") {
-            to.push_str(";tag=notifier1");
-        }
+    if !r
+        .headers
+        .get(&HeaderName::To)
+        .is_some_and(|to| to.contains("tag="))
+    {
+        r.headers
+            .append_to_first(&HeaderName::To, &[";tag=notifier1"]);
     }
     r.headers.push(
         HeaderName::Contact,
         format!("<sip:notifier@{}>", net.nodes[peer].addr),
     );
     for (n, v) in extra {
-        r.headers.push(n.clone(), (*v).to_owned());
+        r.headers.push(n.clone(), *v);
     }
     net.inject(peer, alice, &r.to_bytes());
     net.run_for(Duration::from_millis(50));
@@ -351,14 +354,12 @@ fn notify(
         format!("{};tag={tag}", h.get(&HeaderName::To).unwrap()),
     );
     n.headers
-        .push(HeaderName::To, h.get(&HeaderName::From).unwrap().to_owned());
-    n.headers.push(
-        HeaderName::CallId,
-        h.get(&HeaderName::CallId).unwrap().to_owned(),
-    );
+        .push(HeaderName::To, h.get(&HeaderName::From).unwrap());
+    n.headers
+        .push(HeaderName::CallId, h.get(&HeaderName::CallId).unwrap());
     n.headers.push(HeaderName::CSeq, format!("{cseq} NOTIFY"));
     for (name, v) in headers {
-        n.headers.push(name.clone(), (*v).to_owned());
+        n.headers.push(name.clone(), *v);
     }
     net.inject(peer, alice, &n.to_bytes());
     net.run_for(Duration::from_millis(50));

@@ -106,9 +106,9 @@ impl AuthorizationHeader {
             .iter()
             .filter(|h| {
                 h.name != name
-                    || !DigestAuthorization::parse(&h.value).is_ok_and(|old| &old.realm == realm)
+                    || !DigestAuthorization::parse(h.value).is_ok_and(|old| &old.realm == realm)
             })
-            .cloned()
+            .map(|h| h.to_owned())
             .collect();
         *headers = kept;
         headers.push(name, self.value.to_string());

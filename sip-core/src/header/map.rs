@@ -3,8 +3,13 @@
 use super::{HeaderError, HeaderName, TypedHeader};
 use core::fmt;
 
-/// One header field line: a name and its value with folding collapsed and
-/// surrounding whitespace trimmed (RFC 3261 §7.3.1).
+/// One owned header field line: a name and its value with folding
+/// collapsed and surrounding whitespace trimmed (RFC 3261 §7.3.1).
+///
+/// [`Headers`] does not store `Header`s: it keeps every value of a message
+/// in one text buffer. `Header` is the owned form used to build a list
+/// ([`FromIterator`], [`Extend`]) or to keep one line apart from its
+/// message; [`HeaderRef`] is the borrowed form the list hands out.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
     /// The field name.
@@ -14,93 +19,307 @@ pub struct Header {
     pub value: String,
 }
 
+/// One header field line of a [`Headers`] list, borrowed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HeaderRef<'a> {
+    /// The field name.
+    pub name: &'a HeaderName,
+    /// The field value (see [`Header::value`]).
+    pub value: &'a str,
+}
+
+impl HeaderRef<'_> {
+    /// An owned copy of the line.
+    pub fn to_owned(&self) -> Header {
+        Header {
+            name: self.name.clone(),
+            value: self.value.to_owned(),
+        }
+    }
+}
+
+/// Where one line's value lives in the list's text buffer.
+#[derive(Clone, Debug)]
+struct Line {
+    name: HeaderName,
+    start: usize,
+    end: usize,
+}
+
 /// The ordered header fields of a message.
 ///
 /// Order is kept, including across names, so unknown headers survive and
 /// messages round-trip. Lookups compare names case-insensitively and treat
 /// compact forms as their long names.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Headers(Vec<Header>);
+///
+/// All values live in one text buffer with a `(name, range)` entry per
+/// line, so a parsed message costs two allocations for its headers however
+/// many lines it has, and cloning or dropping it is as cheap. Replacing or
+/// removing a value leaves its old bytes unused in the buffer until the
+/// buffer is compacted (when more than half of it is unused).
+#[derive(Clone, Default)]
+pub struct Headers {
+    text: String,
+    lines: Vec<Line>,
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|h| (h.name, h.value)))
+            .finish()
+    }
+}
+
+/// Iterator over the lines of a [`Headers`] list, in order.
+#[derive(Clone)]
+pub struct Iter<'a> {
+    text: &'a str,
+    lines: core::slice::Iter<'a, Line>,
+}
+
+impl<'a> Iter<'a> {
+    #[inline]
+    fn item(text: &'a str, l: &'a Line) -> HeaderRef<'a> {
+        HeaderRef {
+            name: &l.name,
+            value: &text[l.start..l.end],
+        }
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = HeaderRef<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<HeaderRef<'a>> {
+        let text = self.text;
+        self.lines.next().map(|l| Iter::item(text, l))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.lines.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let text = self.text;
+        self.lines.next_back().map(|l| Iter::item(text, l))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
 
 impl Headers {
     /// An empty list.
     pub fn new() -> Self {
-        Headers(Vec::new())
+        Headers::default()
     }
 
-    /// An empty list with room for `n` fields.
+    /// An empty list with room for `n` lines.
     pub fn with_capacity(n: usize) -> Self {
-        Headers(Vec::with_capacity(n))
+        Headers::with_capacity_and_text(n, n * 32)
+    }
+
+    /// An empty list with room for `n` lines holding `text` bytes of
+    /// values in all.
+    pub fn with_capacity_and_text(n: usize, text: usize) -> Self {
+        Headers {
+            text: String::with_capacity(text),
+            lines: Vec::with_capacity(n),
+        }
     }
 
     /// Number of header lines.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.lines.len()
     }
 
     /// True when there is no header line.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.lines.is_empty()
     }
 
     /// Iterates over the header lines in order.
-    pub fn iter(&self) -> core::slice::Iter<'_, Header> {
-        self.0.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            text: &self.text,
+            lines: self.lines.iter(),
+        }
+    }
+
+    /// The line at index `i` (in [`Headers::iter`] order).
+    pub fn line(&self, i: usize) -> Option<HeaderRef<'_>> {
+        self.lines.get(i).map(|l| Iter::item(&self.text, l))
+    }
+
+    /// Index of the first line named `name`.
+    pub fn position(&self, name: &HeaderName) -> Option<usize> {
+        self.lines.iter().position(|l| &l.name == name)
+    }
+
+    /// Copies `value` to the end of the buffer and returns its range.
+    fn store(&mut self, value: &str) -> (usize, usize) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        (start, self.text.len())
+    }
+
+    fn line_of(&mut self, name: HeaderName, value: &str) -> Line {
+        let (start, end) = self.store(value);
+        Line { name, start, end }
     }
 
     /// Appends a header line.
-    pub fn push(&mut self, name: HeaderName, value: impl Into<String>) {
-        self.0.push(Header {
+    pub fn push(&mut self, name: HeaderName, value: impl AsRef<str>) {
+        let l = self.line_of(name, value.as_ref());
+        self.lines.push(l);
+    }
+
+    /// Appends a header line whose value is written by `write` at the end
+    /// of the buffer (no intermediate `String`).
+    pub fn push_with(&mut self, name: HeaderName, write: impl FnOnce(&mut String)) {
+        let start = self.text.len();
+        write(&mut self.text);
+        self.lines.push(Line {
             name,
-            value: value.into(),
+            start,
+            end: self.text.len(),
         });
     }
 
     /// Inserts a header line before every other line of the same name, or
     /// at the end if there is none (used for Via, RFC 3261 §8.1.1.7, and
     /// Record-Route, §16.6).
-    pub fn push_front(&mut self, name: HeaderName, value: impl Into<String>) {
-        let at = self
-            .0
-            .iter()
-            .position(|h| h.name == name)
-            .unwrap_or(self.0.len());
-        self.0.insert(
-            at,
-            Header {
-                name,
-                value: value.into(),
-            },
-        );
+    pub fn push_front(&mut self, name: HeaderName, value: impl AsRef<str>) {
+        let at = self.position(&name).unwrap_or(self.lines.len());
+        let l = self.line_of(name, value.as_ref());
+        self.lines.insert(at, l);
     }
 
     /// The value of the first line named `name`.
     pub fn get(&self, name: &HeaderName) -> Option<&str> {
-        self.0
+        self.lines
             .iter()
-            .find(|h| &h.name == name)
-            .map(|h| h.value.as_str())
+            .find(|l| &l.name == name)
+            .map(|l| &self.text[l.start..l.end])
     }
 
-    /// Mutable access to the first line named `name`.
-    pub fn get_mut(&mut self, name: &HeaderName) -> Option<&mut String> {
-        self.0
-            .iter_mut()
-            .find(|h| &h.name == name)
-            .map(|h| &mut h.value)
+    /// Replaces the value of line `i`; returns false when there is no such
+    /// line.
+    pub fn replace_at(&mut self, i: usize, value: &str) -> bool {
+        if i >= self.lines.len() {
+            return false;
+        }
+        let (start, end) = self.store(value);
+        let l = &mut self.lines[i];
+        l.start = start;
+        l.end = end;
+        self.compact_if_wasteful();
+        true
+    }
+
+    /// Rewrites the value of the first line named `name` with `edit`, which
+    /// gets the current value and the buffer to append the new value to,
+    /// and returns true when it wrote one (false keeps the old value and
+    /// drops whatever it appended). Returns false when there is no such
+    /// line (without calling `edit`) or when `edit` returned false.
+    pub fn edit_first(
+        &mut self,
+        name: &HeaderName,
+        edit: impl FnOnce(&str, &mut String) -> bool,
+    ) -> bool {
+        let Some(i) = self.position(name) else {
+            return false;
+        };
+        self.edit_at(i, edit)
+    }
+
+    /// Rewrites the value of line `i` as [`Headers::edit_first`] does.
+    pub fn edit_at(&mut self, i: usize, edit: impl FnOnce(&str, &mut String) -> bool) -> bool {
+        let Some(l) = self.lines.get(i) else {
+            return false;
+        };
+        let (start, end) = (l.start, l.end);
+        // The old value is read from a copy of its range so that the
+        // buffer can grow while `edit` writes.
+        let old: smallvec::SmallVec<[u8; 160]> = self.text.as_bytes()[start..end].into();
+        let old = core::str::from_utf8(&old).unwrap_or_default();
+        let new_start = self.text.len();
+        if !edit(old, &mut self.text) {
+            self.text.truncate(new_start);
+            return false;
+        }
+        let l = &mut self.lines[i];
+        l.start = new_start;
+        l.end = self.text.len();
+        self.compact_if_wasteful();
+        true
+    }
+
+    /// Inserts the concatenation of `parts` into the value of line `i` at
+    /// byte `at` of that value (the values stored after it move along).
+    /// Returns false, changing nothing, when there is no such line or `at`
+    /// is not a character boundary inside the value.
+    pub fn insert_in_value(&mut self, i: usize, at: usize, parts: &[&str]) -> bool {
+        let Some(l) = self.lines.get(i) else {
+            return false;
+        };
+        let (start, end) = (l.start, l.end);
+        if at > end - start || !self.text[start..end].is_char_boundary(at) {
+            return false;
+        }
+        let pos = start + at;
+        let mut n = 0;
+        for s in parts {
+            self.text.insert_str(pos + n, s);
+            n += s.len();
+        }
+        for (j, l) in self.lines.iter_mut().enumerate() {
+            if j == i {
+                l.end += n;
+            } else if l.start >= pos {
+                l.start += n;
+                l.end += n;
+            }
+        }
+        true
+    }
+
+    /// Appends the concatenation of `suffix` to the value of the first
+    /// line named `name` (`[";tag=", tag]` to a To value, say); returns
+    /// false when there is no such line.
+    pub fn append_to_first(&mut self, name: &HeaderName, suffix: &[&str]) -> bool {
+        let Some(i) = self.position(name) else {
+            return false;
+        };
+        if self.lines[i].end == self.text.len() {
+            suffix.iter().for_each(|s| self.text.push_str(s));
+            self.lines[i].end = self.text.len();
+            return true;
+        }
+        self.edit_at(i, |old, out| {
+            out.push_str(old);
+            suffix.iter().for_each(|s| out.push_str(s));
+            true
+        })
     }
 
     /// True when at least one line is named `name`.
     pub fn contains(&self, name: &HeaderName) -> bool {
-        self.0.iter().any(|h| &h.name == name)
+        self.lines.iter().any(|l| &l.name == name)
     }
 
     /// Every line named `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
-            .filter(move |h| &h.name == name)
-            .map(|h| h.value.as_str())
+        self.iter().filter(move |h| h.name == name).map(|h| h.value)
     }
 
     /// Every value of `name`: each line split at commas outside quotes and
@@ -111,51 +330,81 @@ impl Headers {
 
     /// Number of lines named `name`.
     pub fn count(&self, name: &HeaderName) -> usize {
-        self.0.iter().filter(|h| &h.name == name).count()
+        self.lines.iter().filter(|l| &l.name == name).count()
+    }
+
+    /// Keeps only the lines for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(HeaderRef<'_>) -> bool) {
+        let text = &self.text;
+        self.lines.retain(|l| keep(Iter::item(text, l)));
+        self.compact_if_wasteful();
     }
 
     /// Removes every line named `name`; returns how many were removed.
     pub fn remove(&mut self, name: &HeaderName) -> usize {
-        let before = self.0.len();
-        self.0.retain(|h| &h.name != name);
-        before - self.0.len()
+        let before = self.lines.len();
+        self.lines.retain(|l| &l.name != name);
+        let removed = before - self.lines.len();
+        if removed > 0 {
+            self.compact_if_wasteful();
+        }
+        removed
     }
 
     /// Inserts a header line before every other line.
-    pub fn prepend(&mut self, name: HeaderName, value: impl Into<String>) {
-        self.0.insert(
-            0,
-            Header {
-                name,
-                value: value.into(),
-            },
-        );
+    pub fn prepend(&mut self, name: HeaderName, value: impl AsRef<str>) {
+        let l = self.line_of(name, value.as_ref());
+        self.lines.insert(0, l);
     }
 
     /// Removes and returns the first line named `name`.
     pub fn remove_first(&mut self, name: &HeaderName) -> Option<String> {
-        let i = self.0.iter().position(|h| &h.name == name)?;
-        Some(self.0.remove(i).value)
+        let i = self.position(name)?;
+        let l = self.lines.remove(i);
+        let value = self.text[l.start..l.end].to_owned();
+        self.compact_if_wasteful();
+        Some(value)
     }
 
     /// Replaces every line named `name` by one line with `value`, kept at
     /// the position of the first former line (or appended).
-    pub fn set(&mut self, name: HeaderName, value: impl Into<String>) {
-        let value = value.into();
-        match self.0.iter().position(|h| h.name == name) {
+    pub fn set(&mut self, name: HeaderName, value: impl AsRef<str>) {
+        match self.position(&name) {
             Some(i) => {
-                self.0[i].value = value;
                 let mut j = i + 1;
-                while j < self.0.len() {
-                    if self.0[j].name == name {
-                        self.0.remove(j);
+                while j < self.lines.len() {
+                    if self.lines[j].name == name {
+                        self.lines.remove(j);
                     } else {
                         j += 1;
                     }
                 }
+                self.replace_at(i, value.as_ref());
             }
             None => self.push(name, value),
         }
+    }
+
+    /// Bytes of the buffer no line points to any more.
+    fn unused(&self) -> usize {
+        let live: usize = self.lines.iter().map(|l| l.end - l.start).sum();
+        self.text.len() - live
+    }
+
+    /// Rewrites the buffer without its unused bytes when they are more than
+    /// half of it (so that repeated edits cannot grow a list without bound).
+    fn compact_if_wasteful(&mut self) {
+        if self.text.len() < 256 || self.unused() * 2 <= self.text.len() {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len() - self.unused());
+        for l in &mut self.lines {
+            let start = text.len();
+            text.push_str(&self.text[l.start..l.end]);
+            l.start = start;
+            l.end = text.len();
+        }
+        self.text = text;
     }
 
     /// The first value of the typed header `T`, parsed. For list headers
@@ -173,10 +422,9 @@ impl Headers {
         &'a self,
     ) -> impl Iterator<Item = Result<T, HeaderError>> + 'a {
         let list = T::LIST;
-        self.0
-            .iter()
-            .filter(|h| h.name == T::NAME)
-            .map(|h| h.value.as_str())
+        self.iter()
+            .filter(|h| *h.name == T::NAME)
+            .map(|h| h.value)
             .flat_map(move |line| {
                 let mut v: smallvec::SmallVec<[&str; 2]> = smallvec::SmallVec::new();
                 if list {
@@ -201,29 +449,41 @@ impl Headers {
 }
 
 impl<'a> IntoIterator for &'a Headers {
-    type Item = &'a Header;
-    type IntoIter = core::slice::Iter<'a, Header>;
+    type Item = HeaderRef<'a>;
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 impl FromIterator<Header> for Headers {
     fn from_iter<I: IntoIterator<Item = Header>>(iter: I) -> Self {
-        Headers(iter.into_iter().collect())
+        let mut h = Headers::new();
+        h.extend(iter);
+        h
     }
 }
 
 impl Extend<Header> for Headers {
     fn extend<I: IntoIterator<Item = Header>>(&mut self, iter: I) {
-        self.0.extend(iter)
+        for h in iter {
+            self.push(h.name, h.value);
+        }
+    }
+}
+
+impl<'a> Extend<HeaderRef<'a>> for Headers {
+    fn extend<I: IntoIterator<Item = HeaderRef<'a>>>(&mut self, iter: I) {
+        for h in iter {
+            self.push(h.name.clone(), h.value);
+        }
     }
 }
 
 impl fmt::Display for Headers {
     /// Writes each line as `Name: value\r\n` with the canonical long name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for h in &self.0 {
+        for h in self {
             write!(f, "{}: {}\r\n", h.name, h.value)?;
         }
         Ok(())
@@ -291,6 +551,9 @@ impl<'a> Iterator for SplitComma<'a> {
         Some(&self.s[start.min(b.len())..])
     }
 }
+
+#[cfg(test)]
+mod model_tests;
 
 #[cfg(test)]
 mod tests {

@@ -235,6 +235,15 @@ impl PartialEq for HeaderName {
 
 impl Eq for HeaderName {}
 
+/// Lets a borrowed name from a [`super::HeaderRef`] be compared with a
+/// name value: `h.name == HeaderName::Via`.
+impl PartialEq<HeaderName> for &HeaderName {
+    #[inline(always)]
+    fn eq(&self, other: &HeaderName) -> bool {
+        **self == *other
+    }
+}
+
 impl core::hash::Hash for HeaderName {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         match self {

@@ -4,7 +4,7 @@
 use super::error::{ParseError, ParseErrorKind as K};
 use super::split::line_class;
 use super::view::{MessageView, StartLine};
-use crate::header::{Header, HeaderName, Headers};
+use crate::header::{HeaderName, Headers};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::status::StatusCode;
@@ -49,19 +49,20 @@ impl MessageView<'_> {
     /// ([`super::validate`]). A failure keeps the request's partial fields
     /// so a 400 can still be sent.
     pub fn to_message(&self) -> Result<Message, ParseError> {
-        let mut headers = Headers::with_capacity(self.headers.len());
+        // Room for what a receiver adds in place: `received` and `rport`
+        // in the top Via (RFC 3261 §18.2.1, RFC 3581), a To tag.
+        let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
+        let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
         let facts = self.facts.matches(&self.headers).then_some(&self.facts);
-        headers.extend(self.headers.iter().enumerate().map(|(i, h)| {
+        for (i, h) in self.headers.iter().enumerate() {
             let (class, folded) = line_class(facts, &self.headers, i);
-            Header {
-                name: HeaderName::of_class(class, h.name),
-                value: if folded {
-                    unfold(h.value).into_owned()
-                } else {
-                    h.value.to_owned()
-                },
+            let name = HeaderName::of_class(class, h.name);
+            if folded {
+                headers.push(name, unfold(h.value));
+            } else {
+                headers.push(name, h.value);
             }
-        }));
+        }
         let body = self.body.to_vec();
         let msg = match self.start {
             StartLine::Request { method, uri } => {
@@ -79,12 +80,21 @@ impl MessageView<'_> {
                     body,
                 })
             }
-            StartLine::Response { code, reason } => Message::Response(Response {
-                status: StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?,
-                reason: reason.to_owned(),
-                headers,
-                body,
-            }),
+            StartLine::Response { code, reason } => {
+                let status =
+                    StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
+                let canonical = status.default_reason();
+                Message::Response(Response {
+                    status,
+                    reason: if reason == canonical {
+                        Cow::Borrowed(canonical)
+                    } else {
+                        Cow::Owned(reason.to_owned())
+                    },
+                    headers,
+                    body,
+                })
+            }
         };
         super::validate::check(&msg).map_err(|e| self.fail(e))?;
         Ok(msg)

@@ -52,7 +52,7 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
             HeaderName::Contact => (None, 6),
             HeaderName::ContentType => (Some(5), usize::MAX),
             HeaderName::Date => {
-                date = date.or(Some(h.value.as_str()));
+                date = date.or(Some(h.value));
                 continue;
             }
             _ => continue,
@@ -65,15 +65,15 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
         }
         // Via and Contact are lists (RFC 3261 §7.3.1).
         let result = if kind != 0 && kind != 6 {
-            parse_one(kind, &h.value)
+            parse_one(kind, h.value)
         } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
             // One value: what `split_comma` would give.
-            match trim_sp_ht(&h.value) {
+            match trim_sp_ht(h.value) {
                 "" => Ok(None),
                 v => parse_one(kind, v),
             }
         } else {
-            split_comma(&h.value)
+            split_comma(h.value)
                 .map(|v| parse_one(kind, v))
                 .find(Result::is_err)
                 .unwrap_or(Ok(None))

@@ -166,7 +166,7 @@ pub(crate) fn partial_from(
             HeaderName::CSeq,
         ] {
             if h.is(&n) {
-                out.push(n, super::owned::unfold(h.value).into_owned());
+                out.push(n, super::owned::unfold(h.value));
             }
         }
     }

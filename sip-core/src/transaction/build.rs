@@ -64,17 +64,17 @@ impl OriginalRequest {
 
     fn request(&self, method: Method, to: &str) -> Request {
         let mut headers = Headers::with_capacity(8 + self.routes.len());
-        headers.push(HeaderName::Via, self.via.clone());
+        headers.push(HeaderName::Via, &self.via);
         headers.push(
             HeaderName::MaxForwards,
             self.max_forwards.clone().unwrap_or_else(|| "70".to_owned()),
         );
         for r in &self.routes {
-            headers.push(HeaderName::Route, r.clone());
+            headers.push(HeaderName::Route, r);
         }
-        headers.push(HeaderName::From, self.from.clone());
-        headers.push(HeaderName::To, to.to_owned());
-        headers.push(HeaderName::CallId, self.call_id.clone());
+        headers.push(HeaderName::From, &self.from);
+        headers.push(HeaderName::To, to);
+        headers.push(HeaderName::CallId, &self.call_id);
         headers.push(HeaderName::CSeq, format!("{} {}", self.cseq, method));
         Request {
             method,

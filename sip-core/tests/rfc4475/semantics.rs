@@ -325,7 +325,7 @@ pub(super) fn semantic_checks(name: &str, bytes: &[u8], m: &Message, ctx: &str) 
             let Message::Response(r) = m else {
                 panic!("{ctx}: response")
             };
-            assert_eq!((r.status.as_u16(), r.reason.as_str()), (100, ""), "{ctx}");
+            assert_eq!((r.status.as_u16(), &*r.reason), (100, ""), "{ctx}");
         }
         "cparam01" | "cparam02" => {
             let c = one_addr(m, H::Contact, ctx);

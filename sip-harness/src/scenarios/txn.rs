@@ -146,7 +146,7 @@ impl Uac {
             format!("<sip:alice@{}>;tag={}", self.local.ip(), self.from_tag),
         );
         h.push(HeaderName::To, format!("<sip:bob@{}>", self.peer.ip()));
-        h.push(HeaderName::CallId, self.call_id.clone());
+        h.push(HeaderName::CallId, &self.call_id);
         h.push(HeaderName::CSeq, format!("{} {}", self.sent, method));
         h.push(HeaderName::Contact, format!("<sip:alice@{}>", self.local));
         if !body.is_empty() {
@@ -185,12 +185,9 @@ impl Uac {
         );
         h.push(
             HeaderName::To,
-            resp.headers
-                .get(&HeaderName::To)
-                .unwrap_or_default()
-                .to_owned(),
+            resp.headers.get(&HeaderName::To).unwrap_or_default(),
         );
-        h.push(HeaderName::CallId, self.call_id.clone());
+        h.push(HeaderName::CallId, &self.call_id);
         h.push(HeaderName::CSeq, format!("{} ACK", self.sent));
         ack
     }

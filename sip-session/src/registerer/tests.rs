@@ -7,7 +7,7 @@ fn uri(s: &str) -> Uri {
 fn ok_with(headers: &[(HeaderName, &str)]) -> Response {
     let mut r = Response::new(StatusCode::OK);
     for (n, v) in headers {
-        r.headers.push(n.clone(), (*v).to_owned());
+        r.headers.push(n.clone(), *v);
     }
     r
 }

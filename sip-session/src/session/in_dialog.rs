@@ -319,7 +319,7 @@ pub(crate) fn send_request(
     // Committed only once sent, so that a refused send changes nothing.
     let (mut req, seq) = dialog.next_request(method.method());
     for (n, v) in extra {
-        req.headers.push(n.clone(), v.clone());
+        req.headers.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     if let Some(b) = body {

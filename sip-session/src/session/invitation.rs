@@ -14,7 +14,6 @@ use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
-use crate::user_agent::response::{give_back, Lent};
 use sip_core::dialog::Dialog;
 use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
@@ -166,12 +165,11 @@ pub(crate) fn create(
     id: SessionId,
     live_sessions: usize,
     txn: TransactionId,
-    mut req: Request,
+    req: Request,
     source: &Source,
 ) -> NewInvite {
-    let (trying, lent) = core.lend_response(&mut req, StatusCode::TRYING, None);
+    let trying = core.response(&req, StatusCode::TRYING, None);
     core.send_response(now, txn, &trying);
-    give_back(&mut req, trying, lent);
     let lines = InviteLines::of(&req.headers);
     let (to, from) = match lines.identities() {
         Some(x) => x,
@@ -289,47 +287,23 @@ pub(crate) fn create(
 }
 
 /// A response to the INVITE with the To tag, Contact and the copied
-/// Record-Route (RFC 3261 §12.1.1), plus `extra`; the INVITE lends its
-/// lines (hand them back with [`give_back`] once the response is sent).
+/// Record-Route (RFC 3261 §12.1.1), plus `extra`, with room for `room`
+/// more lines.
 fn dialog_response(
     core: &Core,
-    s: &mut SessionData,
-    status: StatusCode,
-    extra: &[(HeaderName, String)],
-) -> Option<(Response, Lent)> {
-    let u = s.uas.as_mut()?;
-    let invite = u.invite.as_mut()?;
-    let (mut r, lent) = core.lend_invite_response(invite, status, &u.local_tag, 2 + extra.len());
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
-        r.headers.push(HeaderName::RecordRoute, rr.to_owned());
-    }
-    for (n, v) in extra {
-        r.headers.push(n.clone(), v.clone());
-    }
-    Some((r, lent))
-}
-
-/// [`dialog_response`] for the last response to the INVITE, which is not
-/// needed after it: its lines (Record-Route included) move into the
-/// response. Room for what a 2xx adds (Allow, Supported, Content-Type,
-/// the session timer's lines).
-fn final_dialog_response(
-    core: &Core,
-    invite: &mut Request,
+    invite: &Request,
     local_tag: &str,
     status: StatusCode,
     extra: &[(HeaderName, String)],
+    room: usize,
 ) -> Response {
-    let mut r = core.invite_response_from(invite, status, local_tag, 7 + extra.len());
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    while let Some(rr) = invite.headers.remove_first(&HeaderName::RecordRoute) {
+    let mut r = core.invite_response(invite, status, local_tag, 1 + room + extra.len());
+    r.headers.push(HeaderName::Contact, &core.wire.contact);
+    for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
         r.headers.push(HeaderName::RecordRoute, rr);
     }
     for (n, v) in extra {
-        r.headers.push(n.clone(), v.clone());
+        r.headers.push(n.clone(), v);
     }
     r
 }
@@ -395,14 +369,22 @@ pub(crate) fn progress(
     if reliable && opts.body.is_some() && oa.send().is_err() {
         return Err(SessionError::DescriptionRequired(s.oa.state()));
     }
-    // The dialog first: it reads the INVITE, which lends its lines to the
-    // response until it is sent (without an INVITE there is neither).
+    // Without an INVITE there is neither dialog nor response.
     ensure_dialog(core, s);
-    let Some((mut r, lent)) = dialog_response(core, s, opts.status, &opts.extra_headers) else {
+    let Some((invite, u)) = s.uas.as_ref().and_then(|u| Some((u.invite.as_ref()?, u))) else {
         return Err(SessionError::InvalidState(s.state));
     };
+    // Room for Require and RSeq.
+    let mut r = dialog_response(
+        core,
+        invite,
+        &u.local_tag,
+        opts.status,
+        &opts.extra_headers,
+        2,
+    );
     if let Some(reason) = &opts.reason {
-        r.reason.clone_from(reason);
+        r.reason = reason.clone().into();
     }
     if let Some(b) = &opts.body {
         b.apply_to_response(&mut r);
@@ -433,9 +415,6 @@ pub(crate) fn progress(
         core.arm(s, SessionTimer::PrackWait, wait);
     }
     core.send_response(now, txn, &r);
-    if let Some(invite) = s.uas.as_mut().and_then(|u| u.invite.as_mut()) {
-        give_back(invite, r, lent);
-    }
     Ok(())
 }
 
@@ -505,26 +484,27 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
         reject_with(core, s, now, StatusCode::NOT_ACCEPTABLE_HERE, None, &[]);
         return;
     }
-    // The dialog is built from the whole INVITE, before its lines move
-    // into the 2xx.
     ensure_dialog(core, s);
     let Some(u) = s.uas.as_mut() else { return };
-    let Some(invite) = u.invite.as_mut() else {
+    let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    let mut r = final_dialog_response(
+    // Room for what a 2xx adds (Allow, Supported, Content-Type, the
+    // session timer's lines).
+    let mut r = dialog_response(
         core,
         invite,
         &u.local_tag,
         StatusCode::OK,
         &opts.extra_headers,
+        6,
     );
     // Reads Session-Expires and Supported, which stay in the INVITE.
     let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
     u.invite = None;
-    r.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    r.headers.push(HeaderName::Allow, &core.wire.allow);
     if let Some(sup) = &core.wire.supported {
-        r.headers.push(HeaderName::Supported, sup.clone());
+        r.headers.push(HeaderName::Supported, sup);
     }
     if let Some(b) = body {
         b.put_into_response(&mut r);
@@ -610,13 +590,13 @@ pub(crate) fn send_final(
         if let Some(invite) = &u.invite {
             let mut r = core.invite_response(invite, status, &u.local_tag, 1 + extra.len());
             if let Some(reason) = reason {
-                r.reason = reason.to_owned();
+                r.reason = reason.to_owned().into();
             }
             if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-                r.headers.push(HeaderName::Accept, core.wire.accept.clone());
+                r.headers.push(HeaderName::Accept, &core.wire.accept);
             }
             for (n, v) in extra {
-                r.headers.push(n.clone(), v.clone());
+                r.headers.push(n.clone(), v);
             }
             let txn = u.txn;
             core.send_response(now, txn, r);

@@ -24,7 +24,7 @@ impl<'a> InviteLines<'a> {
     pub(crate) fn of(headers: &'a sip_core::Headers) -> Self {
         let mut l = InviteLines::default();
         for h in headers {
-            let v = h.value.as_str();
+            let v = h.value;
             match h.name {
                 HeaderName::To => {
                     l.to.get_or_insert(v);

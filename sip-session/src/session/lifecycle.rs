@@ -108,10 +108,10 @@ pub(crate) fn send_bye(
             .push(HeaderName::Reason, reason_value(status, text));
     }
     for (n, v) in extra {
-        req.headers.push(n.clone(), v.clone());
+        req.headers.push(n.clone(), v);
     }
     if let Some(ua) = &core.wire.user_agent {
-        req.headers.push(HeaderName::UserAgent, ua.clone());
+        req.headers.push(HeaderName::UserAgent, ua);
     }
     core.send_request(now, req, Link::Detached)?;
     dialog.commit_local_seq(seq);

@@ -124,14 +124,13 @@ pub(crate) fn send(
     req.headers.push(HeaderName::ReferTo, refer_to);
     req.headers
         .push(HeaderName::ReferredBy, format!("<{}>", core.cfg.aor));
-    req.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    req.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    req.headers.push(HeaderName::Contact, &core.wire.contact);
+    req.headers.push(HeaderName::Allow, &core.wire.allow);
     if !subscribe {
         req.headers.push(HeaderName::ReferSub, "false");
     }
     for (n, v) in extra {
-        req.headers.push(n.clone(), v.clone());
+        req.headers.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     let (txn, _) = core.send_request(now, req, Link::InDialog(s.id, InDialogMethod::Refer))?;

@@ -218,11 +218,10 @@ fn send_on(
     }
     // Committed only once sent, so that a refused send changes nothing.
     let (mut req, seq) = l.dialog.next_request(Method::Update);
-    req.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    req.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    req.headers.push(HeaderName::Contact, &core.wire.contact);
+    req.headers.push(HeaderName::Allow, &core.wire.allow);
     for (n, v) in &opts.extra_headers {
-        req.headers.push(n.clone(), v.clone());
+        req.headers.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     if let Some(b) = &opts.body {
@@ -417,8 +416,7 @@ pub(crate) fn on_request(
     let Some(offer) = offer else {
         // A bare target refresh: 200 with our Contact.
         let mut r = core.response(&req, StatusCode::OK, None);
-        r.headers
-            .push(HeaderName::Contact, core.wire.contact.clone());
+        r.headers.push(HeaderName::Contact, &core.wire.contact);
         if s.state == SessionState::Established {
             // A session refresh (RFC 4028 §10).
             super::session_timer::on_refreshed(core, s, now, &mut r);
@@ -488,8 +486,7 @@ pub(crate) fn accept(
         uas.local_description = Some(body.clone());
     }
     let mut r = core.response(&srv.request, StatusCode::OK, None);
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
+    r.headers.push(HeaderName::Contact, &core.wire.contact);
     body.apply_to_response(&mut r);
     core.send_response(now, srv.txn, r);
     Ok(())

@@ -397,7 +397,7 @@ pub(crate) fn send_in_dialog(
 ) -> Result<(), RoleError> {
     let send = |core: &mut Core, mut req: Request| -> Result<(TransactionId, Request), RoleError> {
         for (n, v) in headers {
-            req.headers.push(n.clone(), v.clone());
+            req.headers.push(n.clone(), v);
         }
         core.decorate_request(&mut req);
         if let Some(b) = body {

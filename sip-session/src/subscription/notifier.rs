@@ -165,8 +165,7 @@ pub(super) fn accept(
     dialog.confirm();
     let mut r = core.response(&req, StatusCode::OK, Some(&tag));
     r.headers.push(HeaderName::Expires, d.expires.to_string());
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
+    r.headers.push(HeaderName::Contact, &core.wire.contact);
     core.send_response(now, txn, r);
     subs.dialogs.insert(dialog.id().clone(), id);
     d.dialog = Some(dialog);
@@ -310,8 +309,7 @@ fn on_refresh(
     let tag = d.dialog.as_ref().map(|dl| dl.local_tag().to_owned());
     let mut r = core.response(&req, StatusCode::OK, tag.as_deref());
     r.headers.push(HeaderName::Expires, expires.to_string());
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
+    r.headers.push(HeaderName::Contact, &core.wire.contact);
     core.send_response(now, txn, r);
     let sessions = &mut ua.sessions;
     if expires == 0 {

@@ -93,15 +93,15 @@ fn send_initial(
     h.push(HeaderName::To, NameAddr::new(target.clone()).to_string());
     h.push(HeaderName::CallId, core.tokens.call_id());
     h.push(HeaderName::CSeq, "1 SUBSCRIBE");
-    h.push(HeaderName::Contact, core.wire.contact.clone());
-    h.push(HeaderName::Event, d.event_value.clone());
+    h.push(HeaderName::Contact, &core.wire.contact);
+    h.push(HeaderName::Event, &d.event_value);
     h.push(HeaderName::Expires, d.expires.to_string());
     if !opts.accept.is_empty() {
         h.push(HeaderName::Accept, opts.accept.join(", "));
     }
-    h.push(HeaderName::Allow, core.wire.allow.clone());
+    h.push(HeaderName::Allow, &core.wire.allow);
     for (n, v) in &opts.extra_headers {
-        h.push(n.clone(), v.clone());
+        h.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     if let Some(b) = &opts.body {

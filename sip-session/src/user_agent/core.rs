@@ -2,7 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{lend_response, response_from, response_to, Lent, ToTag, TAG_LEN};
+use super::response::{response_to, ToTag, TAG_LEN};
 
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
@@ -187,38 +187,6 @@ impl Core {
         response_to(req, status, tag.map(ToTag::Given), None, 0, server)
     }
 
-    /// [`response`](Self::response) with the lines lent by `req` (see
-    /// [`lend_response`]): hand them back with [`give_back`] once sent.
-    pub(crate) fn lend_response(
-        &self,
-        req: &mut Request,
-        status: StatusCode,
-        tag: Option<&str>,
-    ) -> (Response, Lent) {
-        let server = self.wire.user_agent.as_deref();
-        lend_response(req, status, tag.map(ToTag::Given), None, 0, server)
-    }
-
-    /// [`invite_response`](Self::invite_response) with the lines lent by
-    /// `invite` (see [`lend_response`]).
-    pub(crate) fn lend_invite_response(
-        &self,
-        invite: &mut Request,
-        status: StatusCode,
-        tag: &str,
-        extra: usize,
-    ) -> (Response, Lent) {
-        let server = self.wire.user_agent.as_deref();
-        lend_response(
-            invite,
-            status,
-            Some(ToTag::Given(tag)),
-            Some(false),
-            extra,
-            server,
-        )
-    }
-
     /// A response to the INVITE of an Invitation, whose To has no tag (a
     /// request with one goes to its dialog), tagged `tag` unless a 100;
     /// with room for `extra` more lines.
@@ -231,26 +199,6 @@ impl Core {
     ) -> Response {
         let server = self.wire.user_agent.as_deref();
         response_to(
-            invite,
-            status,
-            Some(ToTag::Given(tag)),
-            Some(false),
-            extra,
-            server,
-        )
-    }
-
-    /// [`invite_response`](Self::invite_response) from an INVITE not
-    /// needed any more: its lines move into the response.
-    pub(crate) fn invite_response_from(
-        &self,
-        invite: &mut Request,
-        status: StatusCode,
-        tag: &str,
-        extra: usize,
-    ) -> Response {
-        let server = self.wire.user_agent.as_deref();
-        response_from(
             invite,
             status,
             Some(ToTag::Given(tag)),
@@ -294,20 +242,19 @@ impl Core {
         self.finish_reply(now, txn, req.method == sip_core::Method::Options, r);
     }
 
-    /// [`reply`](Self::reply) to a request not needed any more (its lines
-    /// move into the response); `to_tagged`: whether its To has a tag,
-    /// when the caller knows.
+    /// [`reply`](Self::reply) to a request not needed any more;
+    /// `to_tagged`: whether its To has a tag, when the caller knows.
     pub(crate) fn reply_from(
         &mut self,
         now: Instant,
         txn: TransactionId,
-        mut req: Request,
+        req: Request,
         status: StatusCode,
         to_tagged: Option<bool>,
     ) {
         let options = req.method == sip_core::Method::Options;
-        let r = response_from(
-            &mut req,
+        let r = response_to(
+            &req,
             status,
             Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
             to_tagged,
@@ -323,14 +270,14 @@ impl Core {
         let status = r.status;
         let options_ok = status.is_success() && options;
         if status == StatusCode::METHOD_NOT_ALLOWED || options_ok {
-            r.headers.push(HeaderName::Allow, self.wire.allow.clone());
+            r.headers.push(HeaderName::Allow, &self.wire.allow);
         }
         if options_ok || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            r.headers.push(HeaderName::Accept, self.wire.accept.clone());
+            r.headers.push(HeaderName::Accept, &self.wire.accept);
         }
         if options_ok {
             if let Some(s) = &self.wire.supported {
-                r.headers.push(HeaderName::Supported, s.clone());
+                r.headers.push(HeaderName::Supported, s);
             }
         }
         if status == StatusCode::SERVER_INTERNAL_ERROR || status == StatusCode::SERVICE_UNAVAILABLE
@@ -370,7 +317,7 @@ impl Core {
             .headers
             .iter()
             .filter(|h| matches!(h.name, HeaderName::Route))
-            .flat_map(|h| sip_core::header::split_comma(&h.value))
+            .flat_map(|h| sip_core::header::split_comma(h.value))
             .next()
             .and_then(|v| Route::parse(v).ok())
             .filter(Route::is_loose);
@@ -458,10 +405,10 @@ impl Core {
     /// Supported, User-Agent.
     pub(crate) fn decorate_request(&self, req: &mut Request) {
         if let Some(s) = &self.wire.supported {
-            req.headers.push(HeaderName::Supported, s.clone());
+            req.headers.push(HeaderName::Supported, s);
         }
         if let Some(ua) = &self.wire.user_agent {
-            req.headers.push(HeaderName::UserAgent, ua.clone());
+            req.headers.push(HeaderName::UserAgent, ua);
         }
     }
 

@@ -68,7 +68,7 @@ impl IncomingRequest<'_> {
         let core = &mut self.ua.core;
         let mut r = core.response(&p.request, status, p.to_tag.as_deref());
         for (n, v) in extra_headers {
-            r.headers.push(n.clone(), v.clone());
+            r.headers.push(n.clone(), v);
         }
         if let Some(b) = body {
             b.apply_to_response(&mut r);

@@ -654,9 +654,7 @@ impl Net {
             .with_stale(stale);
         let mut r =
             sip_core::Response::from_request(req, StatusCode::PROXY_AUTHENTICATION_REQUIRED);
-        if let Some(to) = r.headers.get_mut(&HeaderName::To) {
-            to.push_str(";tag=proxy1");
-        }
+        r.headers.append_to_first(&HeaderName::To, &[";tag=proxy1"]);
         r.headers.push(HeaderName::ProxyAuthenticate, c.to_string());
         Some(r)
     }

@@ -286,7 +286,7 @@ impl TransactionLayer {
         }
         let mut cancel = m.original().cancel();
         for (name, value) in extra_headers {
-            cancel.headers.push(name.clone(), value.clone());
+            cancel.headers.push(name.clone(), value);
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
@@ -487,7 +487,7 @@ fn add_max_forwards(req: &mut Request) {
             out.push(HeaderName::MaxForwards, "70");
             added = true;
         }
-        out.push(h.name.clone(), h.value.clone());
+        out.push(h.name.clone(), h.value);
     }
     if !added {
         out.push(HeaderName::MaxForwards, "70");
@@ -505,8 +505,9 @@ fn pop_top_via(headers: &mut Headers) {
         headers.remove_first(&HeaderName::Via);
     } else {
         let joined = rest.join(", ");
-        if let Some(v) = headers.get_mut(&HeaderName::Via) {
-            *v = joined;
-        }
+        headers.edit_first(&HeaderName::Via, |_, out| {
+            out.push_str(&joined);
+            true
+        });
     }
 }

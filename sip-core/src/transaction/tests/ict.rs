@@ -396,11 +396,11 @@ fn packed_fields_are_the_copied_fields() {
         HeaderName::Via,
         format!("{}, SIP/2.0/UDP p;branch=z9hG4bK2", o.via),
     );
-    r.headers.push(HeaderName::Route, o.routes[0].clone());
-    r.headers.push(HeaderName::From, o.from.clone());
+    r.headers.push(HeaderName::Route, &o.routes[0]);
+    r.headers.push(HeaderName::From, &o.from);
     r.headers.push(HeaderName::Route, "<sip:p2.example.com;lr>");
-    r.headers.push(HeaderName::To, o.to.clone());
-    r.headers.push(HeaderName::CallId, o.call_id.clone());
+    r.headers.push(HeaderName::To, &o.to);
+    r.headers.push(HeaderName::CallId, &o.call_id);
     r.headers.push(HeaderName::CSeq, "314159 INVITE");
     let check = |r: &Request| {
         let packed = PackedOriginal::from_request(r).map(|p| p.unpack());

@@ -126,9 +126,9 @@ pub(super) fn parsed_request(payload: &[u8]) -> Request {
 pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> Vec<u8> {
     let req = parsed_request(sent);
     let mut resp = Response::from_request(&req, StatusCode::new(status).unwrap());
-    if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
-        to.push_str(";tag=");
-        to.push_str(tag);
+    if let Some(tag) = to_tag {
+        resp.headers
+            .append_to_first(&HeaderName::To, &[";tag=", tag]);
     }
     resp.to_bytes()
 }
@@ -136,11 +136,8 @@ pub(super) fn peer_response(sent: &[u8], status: u16, to_tag: Option<&str>) -> V
 /// Our response to a request passed up in an event.
 pub(super) fn our_response(req: &Request, status: u16, to_tag: Option<&str>) -> Response {
     let mut resp = Response::from_request(req, StatusCode::new(status).unwrap());
-    if let (Some(tag), Some(to)) = (to_tag, resp.headers.get_mut(&HeaderName::To)) {
-        if key::tag(to).is_none() {
-            to.push_str(";tag=");
-            to.push_str(tag);
-        }
+    if let Some(tag) = to_tag {
+        resp = resp.with_to_tag(tag);
     }
     resp
 }

@@ -38,7 +38,7 @@ pub(crate) fn send_ack(
     if credentials {
         for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
             for v in u.invite.headers.get_all(&name) {
-                ack.headers.push(name.clone(), v.to_owned());
+                ack.headers.push(name.clone(), v);
             }
         }
     }
@@ -76,10 +76,10 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     for l in &resp.headers {
         match l.name {
             HeaderName::To => {
-                to.get_or_insert(l.value.as_str());
+                to.get_or_insert(l.value);
             }
             HeaderName::ContentType => {
-                content_type.get_or_insert(l.value.as_str());
+                content_type.get_or_insert(l.value);
             }
             HeaderName::ContentDisposition => disposition = true,
             _ => {}

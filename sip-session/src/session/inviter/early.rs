@@ -40,7 +40,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     for l in &resp.headers {
         match l.name {
             HeaderName::To => {
-                to.get_or_insert(l.value.as_str());
+                to.get_or_insert(l.value);
             }
             HeaderName::PAssertedIdentity => asserted = true,
             HeaderName::Require => require = true,

@@ -299,8 +299,8 @@ pub(crate) fn invite(
     h.push(HeaderName::To, to_value);
     h.push(HeaderName::CallId, core.tokens.call_id());
     h.push(HeaderName::CSeq, "1 INVITE");
-    h.push(HeaderName::Contact, core.wire.contact.clone());
-    h.push(HeaderName::Allow, core.wire.allow.clone());
+    h.push(HeaderName::Contact, &core.wire.contact);
+    h.push(HeaderName::Allow, &core.wire.allow);
     if core.cfg.rel100 == crate::config::ExtensionSupport::Required {
         h.push(HeaderName::Require, option_tag::REL100);
     }

@@ -185,11 +185,10 @@ pub(crate) fn send(
         return Err(SessionError::InvalidState(s.state));
     };
     let (mut req, seq) = dialog.next_request(Method::Invite);
-    req.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    req.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    req.headers.push(HeaderName::Contact, &core.wire.contact);
+    req.headers.push(HeaderName::Allow, &core.wire.allow);
     for (n, v) in &opts.extra_headers {
-        req.headers.push(n.clone(), v.clone());
+        req.headers.push(n.clone(), v);
     }
     core.decorate_request(&mut req);
     if let Some(b) = &opts.body {
@@ -480,7 +479,7 @@ fn send_ack(core: &mut Core, s: &mut SessionData, now: Instant, body: Option<&Bo
     let mut ack = d.ack(c.seq);
     for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
         for v in c.request.headers.get_all(&name) {
-            ack.headers.push(name.clone(), v.to_owned());
+            ack.headers.push(name.clone(), v);
         }
     }
     if let Some(b) = body {

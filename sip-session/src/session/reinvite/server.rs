@@ -119,14 +119,13 @@ pub(crate) fn accept(
     }
     let local_tag = s.dialog.as_ref().map(|d| d.local_tag().to_owned());
     let mut r = core.response(req, StatusCode::OK, local_tag.as_deref());
-    r.headers
-        .push(HeaderName::Contact, core.wire.contact.clone());
-    r.headers.push(HeaderName::Allow, core.wire.allow.clone());
+    r.headers.push(HeaderName::Contact, &core.wire.contact);
+    r.headers.push(HeaderName::Allow, &core.wire.allow);
     if let Some(sup) = &core.wire.supported {
-        r.headers.push(HeaderName::Supported, sup.clone());
+        r.headers.push(HeaderName::Supported, sup);
     }
     for (n, v) in extra {
-        r.headers.push(n.clone(), v.clone());
+        r.headers.push(n.clone(), v);
     }
     if let Some(b) = &body {
         b.apply_to_response(&mut r);

@@ -1,0 +1,178 @@
+//! [`Headers`] (one text buffer, `(name, range)` lines) against a plain
+//! `Vec<(HeaderName, String)>` model: every sequence of edits leaves the
+//! same lines in the same order, and the unused part of the buffer stays
+//! bounded.
+
+use super::*;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Push(u8, String),
+    PushFront(u8, String),
+    Prepend(u8, String),
+    Set(u8, String),
+    Remove(u8),
+    RemoveFirst(u8),
+    ReplaceAt(usize, String),
+    AppendToFirst(u8, String),
+    InsertInValue(usize, usize, String),
+    EditFirst(u8, String, bool),
+    Retain(u8),
+}
+
+fn name(k: u8) -> HeaderName {
+    match k % 4 {
+        0 => HeaderName::Via,
+        1 => HeaderName::To,
+        2 => HeaderName::Contact,
+        _ => HeaderName::parse("X-Odd"),
+    }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let v = "[a-zé ;=,]{0,12}";
+    prop_oneof![
+        (any::<u8>(), v).prop_map(|(k, s)| Op::Push(k, s)),
+        (any::<u8>(), v).prop_map(|(k, s)| Op::PushFront(k, s)),
+        (any::<u8>(), v).prop_map(|(k, s)| Op::Prepend(k, s)),
+        (any::<u8>(), v).prop_map(|(k, s)| Op::Set(k, s)),
+        any::<u8>().prop_map(Op::Remove),
+        any::<u8>().prop_map(Op::RemoveFirst),
+        (0usize..8, v).prop_map(|(i, s)| Op::ReplaceAt(i, s)),
+        (any::<u8>(), v).prop_map(|(k, s)| Op::AppendToFirst(k, s)),
+        (0usize..8, 0usize..16, v).prop_map(|(i, at, s)| Op::InsertInValue(i, at, s)),
+        (any::<u8>(), v, any::<bool>()).prop_map(|(k, s, w)| Op::EditFirst(k, s, w)),
+        any::<u8>().prop_map(Op::Retain),
+    ]
+}
+
+type Model = Vec<(HeaderName, String)>;
+
+fn first(m: &Model, n: &HeaderName) -> Option<usize> {
+    m.iter().position(|(k, _)| k == n)
+}
+
+/// Applies `op` to both; returns what the real list returned, as a string.
+fn apply(h: &mut Headers, m: &mut Model, op: &Op) -> (String, String) {
+    match op {
+        Op::Push(k, s) => {
+            h.push(name(*k), s);
+            m.push((name(*k), s.clone()));
+        }
+        Op::PushFront(k, s) => {
+            h.push_front(name(*k), s);
+            let at = first(m, &name(*k)).unwrap_or(m.len());
+            m.insert(at, (name(*k), s.clone()));
+        }
+        Op::Prepend(k, s) => {
+            h.prepend(name(*k), s);
+            m.insert(0, (name(*k), s.clone()));
+        }
+        Op::Set(k, s) => {
+            h.set(name(*k), s);
+            let n = name(*k);
+            match first(m, &n) {
+                Some(i) => {
+                    m[i].1 = s.clone();
+                    let mut j = 0;
+                    m.retain(|(k, _)| {
+                        j += 1;
+                        j - 1 <= i || *k != n
+                    });
+                }
+                None => m.push((n, s.clone())),
+            }
+        }
+        Op::Remove(k) => {
+            let got = h.remove(&name(*k));
+            let before = m.len();
+            m.retain(|(n, _)| *n != name(*k));
+            return (got.to_string(), (before - m.len()).to_string());
+        }
+        Op::RemoveFirst(k) => {
+            let got = h.remove_first(&name(*k));
+            let want = first(m, &name(*k)).map(|i| m.remove(i).1);
+            return (format!("{got:?}"), format!("{want:?}"));
+        }
+        Op::ReplaceAt(i, s) => {
+            let got = h.replace_at(*i, s);
+            let want = *i < m.len();
+            if want {
+                m[*i].1 = s.clone();
+            }
+            return (got.to_string(), want.to_string());
+        }
+        Op::AppendToFirst(k, s) => {
+            let got = h.append_to_first(&name(*k), &[s, "!"]);
+            let want = first(m, &name(*k)).map(|i| m[i].1.push_str(&format!("{s}!")));
+            return (got.to_string(), want.is_some().to_string());
+        }
+        Op::InsertInValue(i, at, s) => {
+            let got = h.insert_in_value(*i, *at, &[s, "#"]);
+            let want = m
+                .get_mut(*i)
+                .filter(|(_, v)| *at <= v.len() && v.is_char_boundary(*at))
+                .map(|(_, v)| v.insert_str(*at, &format!("{s}#")));
+            return (got.to_string(), want.is_some().to_string());
+        }
+        Op::EditFirst(k, s, write) => {
+            let got = h.edit_first(&name(*k), |old, out| {
+                out.push_str(s);
+                out.push_str(old);
+                *write
+            });
+            let want = match first(m, &name(*k)) {
+                Some(i) if *write => {
+                    m[i].1 = format!("{s}{}", m[i].1);
+                    true
+                }
+                _ => false,
+            };
+            return (got.to_string(), want.to_string());
+        }
+        Op::Retain(k) => {
+            h.retain(|l| *l.name != name(*k) || l.value.len() % 2 == 0);
+            m.retain(|(n, v)| *n != name(*k) || v.len() % 2 == 0);
+        }
+    }
+    (String::new(), String::new())
+}
+
+proptest! {
+    #[test]
+    fn edits_agree_with_a_vector_of_lines(ops in proptest::collection::vec(op(), 0..40)) {
+        let mut h = Headers::new();
+        let mut m: Model = Vec::new();
+        for op in &ops {
+            let (got, want) = apply(&mut h, &mut m, op);
+            prop_assert_eq!(got, want, "{:?}", op);
+            let lines: Model = h.iter().map(|l| (l.name.clone(), l.value.to_owned())).collect();
+            prop_assert_eq!(&lines, &m, "after {:?}", op);
+            // Equality and the serialization see only the lines.
+            let rebuilt: Headers = m.iter().map(|(n, v)| Header { name: n.clone(), value: v.clone() }).collect();
+            prop_assert_eq!(&h, &rebuilt);
+            prop_assert_eq!(h.to_string(), rebuilt.to_string());
+            // Unused bytes stay within the compaction bound.
+            let live: usize = m.iter().map(|(_, v)| v.len()).sum();
+            prop_assert!(h.text.len() <= (2 * live).max(256) + 64, "{} bytes for {}", h.text.len(), live);
+        }
+    }
+}
+
+#[test]
+fn a_value_written_last_grows_in_place() {
+    let mut h = Headers::with_capacity_and_text(2, 64);
+    h.push(HeaderName::Via, "SIP/2.0/UDP a");
+    h.push(HeaderName::To, "<sip:b@x>");
+    assert!(h.append_to_first(&HeaderName::To, &[";tag=", "9"]));
+    assert_eq!(h.text, "SIP/2.0/UDP a<sip:b@x>;tag=9");
+    assert!(h.insert_in_value(0, 13, &[";received=", "1.2.3.4"]));
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP a;received=1.2.3.4")
+    );
+    assert_eq!(h.get(&HeaderName::To), Some("<sip:b@x>;tag=9"));
+    assert!(!h.insert_in_value(0, 99, &["x"]));
+    assert!(!h.insert_in_value(5, 0, &["x"]));
+}
