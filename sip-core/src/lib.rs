@@ -44,7 +44,7 @@ pub mod transport;
 pub mod transport_rules;
 pub mod uri;
 
-pub use header::{Header, HeaderName, Headers, TypedHeader};
+pub use header::{Header, HeaderName, HeaderRef, Headers, TypedHeader};
 pub use message::{Message, Request, Response};
 pub use method::Method;
 pub use name_addr::NameAddr;

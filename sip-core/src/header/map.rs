@@ -57,6 +57,21 @@ struct Line {
 /// many lines it has, and cloning or dropping it is as cheap. Replacing or
 /// removing a value leaves its old bytes unused in the buffer until the
 /// buffer is compacted (when more than half of it is unused).
+///
+/// ```
+/// use sip_core::{HeaderName, Headers};
+///
+/// let mut h = Headers::new();
+/// h.push(HeaderName::Via, "SIP/2.0/UDP a.example;branch=z9hG4bK1");
+/// h.push(HeaderName::To, "<sip:bob@b.example>");
+/// // A value is edited in the buffer, not through a `&mut String`.
+/// h.append_to_first(&HeaderName::To, &[";tag=", "x1"]);
+/// assert_eq!(h.get(&HeaderName::To), Some("<sip:bob@b.example>;tag=x1"));
+/// for line in &h {
+///     assert!(!line.value.is_empty());
+/// }
+/// assert_eq!(h.iter().next().unwrap().name, HeaderName::Via);
+/// ```
 #[derive(Clone, Default)]
 pub struct Headers {
     text: String,
