@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod full_call;
+
 use sip_core::time::{Duration, Instant};
 use sip_core::transaction::SentBy;
 use sip_core::transport::{Destination, Transmit};
