@@ -397,7 +397,7 @@ fn is_plain(s: &str) -> bool {
 /// The usual Via value read in one pass ([`is_plain`]): the same
 /// [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
-    use crate::uri::chars::{run, HOST, TOKEN};
+    use crate::uri::chars::{run, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
     let t = run(rest, 0, &TOKEN);
@@ -406,10 +406,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     }
     let t0 = b.len() - rest.len();
     let mut i = t0 + t + 1;
-    let h = run(b, i, &HOST);
-    if h == 0 || !Host::is_valid_run(&b[i..i + h]) {
-        return None;
-    }
+    let h = Host::valid_run_len(&b[i..])?;
     let mut v = ViaRef {
         text: s,
         transport: &s[t0..t0 + t],
@@ -422,8 +419,8 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     };
     i += h;
     if b.get(i) == Some(&b':') {
-        let d = crate::name_addr::port_digits(&b[i + 1..])?;
-        v.port = lex::parse_u16(&s[i + 1..i + 1 + d]);
+        let (port, d) = crate::name_addr::port_at(&b[i + 1..])?;
+        v.port = Some(port);
         i += 1 + d;
     }
     let mut seen = [false; 4];
