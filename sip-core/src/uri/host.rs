@@ -23,6 +23,12 @@ impl Host {
                 .map_err(|_| UriError::BadIpv6 { offset: i })?;
             return Ok((Host::Ipv6(addr), close + 1));
         }
+        // The usual dotted quad in one pass (what `classify` gives it).
+        if let Some((a, n)) = b.get(i..).and_then(quad_prefix) {
+            if !b.get(i + n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
+                return Ok((Host::Ipv4(a), i + n));
+            }
+        }
         let n = chars::run(b, i, &chars::HOST);
         if n == 0 {
             return Err(match b.get(i) {
@@ -80,7 +86,7 @@ impl Host {
     /// `None`. A dotted quad, the usual sent-by and URI host, is read in
     /// one pass instead of a scan and a check.
     pub(crate) fn valid_run_len(b: &[u8]) -> Option<usize> {
-        if let Some(n) = quad_prefix(b) {
+        if let Some((_, n)) = quad_prefix(b) {
             if !b.get(n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
                 return Some(n);
             }
@@ -143,9 +149,10 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// The length of the dotted quad (four parts of one to three digits,
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
-fn quad_prefix(b: &[u8]) -> Option<usize> {
+fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let mut out = [0u8; 4];
     let mut i = 0;
-    for part in 0..4 {
+    for (part, o) in out.iter_mut().enumerate() {
         if part > 0 {
             if b.get(i) != Some(&b'.') {
                 return None;
@@ -165,8 +172,9 @@ fn quad_prefix(b: &[u8]) -> Option<usize> {
         if i == start || v > 255 {
             return None;
         }
+        *o = v as u8;
     }
-    Some(i)
+    Some((Ipv4Addr::from(out), i))
 }
 
 /// The index after the `.` at `b[i]`.
@@ -441,6 +449,11 @@ mod tests {
             let n = chars::run(b, 0, &chars::HOST);
             let want = (n > 0 && Host::is_valid_run(&b[..n])).then_some(n);
             proptest::prop_assert_eq!(Host::valid_run_len(b), want);
+            if let Some((a, q)) = quad_prefix(b) {
+                if q == n {
+                    proptest::prop_assert_eq!(classify(&s[..n]), Some(Host::Ipv4(a)));
+                }
+            }
         }
     }
 
