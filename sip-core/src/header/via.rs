@@ -240,6 +240,12 @@ impl TypedHeader for Via {
 }
 
 impl Via {
+    /// True when `value` has the usual shape and is well formed (see
+    /// [`ViaRef`]'s one-pass reading); false means "not sure".
+    pub(crate) fn is_plain(value: &str) -> bool {
+        plain(value).is_some()
+    }
+
     /// Checks `value` exactly as [`Via::parse`] does, without building
     /// the value (no allocation): the parse-time checks use it.
     pub(crate) fn check(value: &str) -> Result<(), HeaderError> {

@@ -30,12 +30,92 @@ const SINGLE: [(HeaderName, &str); 6] = [
 
 /// Parse-time checks; see the module documentation.
 ///
+/// Nearly every message passes them: [`all_well_formed`] says so in one
+/// pass that keeps no errors; otherwise [`check_general`] finds and ranks
+/// them.
+pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
+    if all_well_formed(msg) {
+        Ok(())
+    } else {
+        check_general(msg)
+    }
+}
+
+/// True only when [`check_general`] accepts `msg` (property-tested):
+/// every typed header well formed (through the allocation-free
+/// recognisers first), no single-valued header twice, the CSeq method
+/// that of the request, a Date in GMT. `false` means "ask
+/// [`check_general`]".
+fn all_well_formed(msg: &Message) -> bool {
+    use crate::header::{CSeq, MaxForwards};
+    use crate::name_addr::is_plain_name_addr;
+    // One bit per entry of SINGLE.
+    let mut seen = 0u8;
+    let mut once = |i: u8| {
+        let first = seen & (1 << i) == 0;
+        seen |= 1 << i;
+        first
+    };
+    let mut cseq_method = None;
+    let mut date = None;
+    for h in msg.headers() {
+        let v = h.value;
+        let ok = match h.name {
+            HeaderName::Via => crate::header::Via::is_plain(v) || line(0, v).is_ok(),
+            HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
+            HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
+            HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
+            HeaderName::CSeq => {
+                once(3) && CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok()
+            }
+            HeaderName::MaxForwards => once(4) && MaxForwards::parse(v).is_ok(),
+            HeaderName::Contact => is_plain_name_addr(v) || line(6, v).is_ok(),
+            HeaderName::ContentType => once(5),
+            HeaderName::Date => {
+                date = date.or(Some(v));
+                true
+            }
+            _ => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    if let (Message::Request(r), Some(m)) = (msg, &cseq_method) {
+        if *m != r.method {
+            return false;
+        }
+    }
+    date.is_none_or(is_rfc1123_gmt)
+}
+
+/// The check of one line of TYPED kind `kind`, as [`check_general`]
+/// makes it: Via and Contact are lists (RFC 3261 §7.3.1).
+fn line(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderError> {
+    if kind != 0 && kind != 6 {
+        parse_one(kind, value)
+    } else if memchr::memchr(b',', value.as_bytes()).is_none() {
+        // One value: what `split_comma` would give.
+        match trim_sp_ht(value) {
+            "" => Ok(None),
+            v => parse_one(kind, v),
+        }
+    } else {
+        split_comma(value)
+            .map(|v| parse_one(kind, v))
+            .find(Result::is_err)
+            .unwrap_or(Ok(None))
+    }
+}
+
+/// The parse-time checks with their errors.
+///
 /// One pass over the header lines counts the single-valued headers and
 /// checks the typed ones. Errors are reported in a fixed priority
 /// (duplicates, then Via, From, To, Call-ID, CSeq, Max-Forwards, Contact,
 /// then a CSeq method mismatch, then Date), the first of each kind in
 /// message order.
-pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
+fn check_general(msg: &Message) -> Result<(), ParseError> {
     let mut count = [0u8; SINGLE.len()];
     let mut first: [Option<HeaderError>; TYPED.len()] = Default::default();
     let mut cseq_method = None;
@@ -63,22 +143,7 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
         if kind == usize::MAX || first[kind].is_some() {
             continue;
         }
-        // Via and Contact are lists (RFC 3261 §7.3.1).
-        let result = if kind != 0 && kind != 6 {
-            parse_one(kind, h.value)
-        } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
-            // One value: what `split_comma` would give.
-            match trim_sp_ht(h.value) {
-                "" => Ok(None),
-                v => parse_one(kind, v),
-            }
-        } else {
-            split_comma(h.value)
-                .map(|v| parse_one(kind, v))
-                .find(Result::is_err)
-                .unwrap_or(Ok(None))
-        };
-        match result {
+        match line(kind, h.value) {
             Ok(m) => {
                 if m.is_some() && cseq_method.is_none() {
                     cseq_method = m;
@@ -291,6 +356,75 @@ mod tests {
         fn call_id_check_agrees_with_parse(s in "[ a-z0-9@<>{}()/:?\\[\\]\\\\\";,=\u{e9}\t]{0,12}") {
             use crate::header::{CallId, TypedHeader};
             proptest::prop_assert_eq!(check_call_id(&s), CallId::parse(&s).map(|_| ()));
+        }
+    }
+
+    /// Header lines, well formed or not, for the fast-path property.
+    const LINES: [(HeaderName, &str); 24] = [
+        (
+            HeaderName::Via,
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
+        ),
+        (
+            HeaderName::Via,
+            "SIP/2.0/TCP h.example.com;branch=z9hG4bKb, SIP/2.0/UDP [::1]",
+        ),
+        (HeaderName::Via, "SIP/2.0/UDP 192.0.2.1;received=x"),
+        (HeaderName::Via, ""),
+        (HeaderName::From, "<sip:alice@example.com>;tag=1"),
+        (HeaderName::From, "\"A\" <sip:a@[::1]>;tag=2"),
+        (HeaderName::From, "sip:a@b;tag=3"),
+        (HeaderName::From, "<sip:a@b"),
+        (HeaderName::To, "<sip:bob@192.0.2.2:5060>"),
+        (HeaderName::To, "Bob <sip:bob@999.1.1.1>"),
+        (HeaderName::CallId, "a84b4c76e66710@pc33"),
+        (HeaderName::CallId, "a b"),
+        (HeaderName::CSeq, "1 INVITE"),
+        (HeaderName::CSeq, "2 BYE"),
+        (HeaderName::CSeq, "x INVITE"),
+        (HeaderName::MaxForwards, "70"),
+        (HeaderName::MaxForwards, "seventy"),
+        (HeaderName::Contact, "<sip:alice@192.0.2.1:5060>"),
+        (HeaderName::Contact, "<sip:a@b>, <sip:c@d>;expires=3"),
+        (HeaderName::Contact, "*"),
+        (HeaderName::ContentType, "application/sdp"),
+        (HeaderName::Date, "Sat, 13 Nov 2010 23:29:00 GMT"),
+        (HeaderName::Date, "Sat, 13 Nov 2010 23:29:00 EST"),
+        (HeaderName::Allow, "INVITE, ACK"),
+    ];
+
+    proptest::proptest! {
+        /// The one-pass check gives what the general one gives, on
+        /// requests and responses with any mix of good and bad lines.
+        #[test]
+        fn fast_check_agrees_with_general(
+            picks in proptest::collection::vec(0..LINES.len(), 0..9),
+            request in proptest::bool::ANY,
+        ) {
+            let mut headers = Headers::new();
+            for &i in &picks {
+                headers.push(LINES[i].0.clone(), LINES[i].1);
+            }
+            let msg = if request {
+                Message::Request(Request {
+                    method: crate::Method::Invite,
+                    uri: Uri::parse("sip:bob@example.com").unwrap(),
+                    headers,
+                    body: Vec::new(),
+                })
+            } else {
+                Message::Response(crate::message::Response {
+                    status: crate::status::StatusCode::new(200).unwrap(),
+                    reason: "OK".into(),
+                    headers,
+                    body: Vec::new(),
+                })
+            };
+            let general = check_general(&msg);
+            if all_well_formed(&msg) {
+                proptest::prop_assert_eq!(&general, &Ok(()));
+            }
+            proptest::prop_assert_eq!(check(&msg), general);
         }
     }
 
