@@ -150,31 +150,11 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
 fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
-    let mut out = [0u8; 4];
-    let mut i = 0;
-    for (part, o) in out.iter_mut().enumerate() {
-        if part > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let start = i;
-        let mut v = 0u32;
-        while let Some(&c) = b.get(i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 || i - start == 3 {
-                break;
-            }
-            v = v * 10 + u32::from(d);
-            i += 1;
-        }
-        if i == start || v > 255 {
-            return None;
-        }
-        *o = v as u8;
-    }
-    Some((Ipv4Addr::from(out), i))
+    let (o0, i) = octet(b, 0, true)?;
+    let (o1, i) = octet(b, dot(b, i)?, true)?;
+    let (o2, i) = octet(b, dot(b, i)?, true)?;
+    let (o3, i) = octet(b, dot(b, i)?, true)?;
+    Some((Ipv4Addr::new(o0, o1, o2, o3), i))
 }
 
 /// The index after the `.` at `b[i]`.
