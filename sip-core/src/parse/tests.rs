@@ -1,6 +1,9 @@
 //! Parser unit tests: framing, limits, leniencies, stream chunking.
 
-use super::split::{split_headers_fast_for_test, split_headers_sip_for_test, split_plain_for_test};
+use super::split::{
+    split_headers_fast_for_test, split_headers_sip_for_test, split_plain_facts_agree_for_test,
+    split_plain_for_test,
+};
 use super::*;
 
 const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
@@ -302,7 +305,7 @@ proptest::proptest! {
         filler in 0..40usize,
         lines in proptest::collection::vec(
             proptest::prop_oneof![
-                3 => "(Via|v|To|CSeq|X-y)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
+                3 => "(Via|v|To|CSeq|X-y|Content-Length|l)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
                 1 => "(Via|v|To|CSeq|X-y|b\u{e9}|X#y|a[$&^|]|)[ \t]{0,2}(:|)[ \t]{0,2}[a-z;=<>@ \t\r\n\u{e9}\u{7f}\u{1},]{0,12}(\r\n|\n|\r\n |\r\n\t|\r)",
             ],
             0..6,
@@ -329,6 +332,7 @@ proptest::proptest! {
             for (h, class) in got.iter().zip(classes) {
                 proptest::prop_assert_eq!(class, crate::HeaderName::parse(h.name).class());
             }
+            proptest::prop_assert_eq!(split_plain_facts_agree_for_test(&block, &c), Some(true));
         }
         let fast = split_headers_fast_for_test(&block, &c);
         let sip = split_headers_sip_for_test(&block, &c);
