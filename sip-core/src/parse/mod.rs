@@ -55,7 +55,7 @@ pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
 
 use crate::message::Message;
-use view::{frame, Framed, Framing};
+use view::{frame_into, Framing};
 
 /// Parses one datagram (RFC 3261 §18.3): Content-Length is optional (the
 /// body is then the rest of the datagram), bytes after the declared body are
@@ -64,6 +64,17 @@ pub fn parse_datagram<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
 ) -> Result<MessageView<'a>, ParseError> {
+    let mut view = MessageView::empty();
+    datagram_into(buf, cfg, &mut view)?;
+    Ok(view)
+}
+
+/// [`parse_datagram`] into `view` ([`MessageView::empty`]).
+fn datagram_into<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    view: &mut MessageView<'a>,
+) -> Result<(), ParseError> {
     if buf.len() > cfg.max_message_size {
         return Err(ParseError::new(
             ParseErrorKind::TooLarge {
@@ -72,9 +83,9 @@ pub fn parse_datagram<'a>(
             cfg.max_message_size,
         ));
     }
-    match frame(buf, cfg, Framing::Datagram)? {
-        Framed::Complete(v) => Ok(v),
-        Framed::Incomplete { .. } => Err(ParseError::new(
+    match frame_into(buf, cfg, Framing::Datagram, view)? {
+        None => Ok(()),
+        Some(_) => Err(ParseError::new(
             ParseErrorKind::UnterminatedHeaders,
             buf.len(),
         )),
@@ -84,10 +95,14 @@ pub fn parse_datagram<'a>(
 /// Parses one datagram into an owned [`Message`] with the default
 /// [`ParserConfig`].
 pub fn parse_message(buf: &[u8]) -> Result<Message, ParseError> {
-    parse_datagram(buf, &ParserConfig::default())?.to_message()
+    parse_message_with(buf, &ParserConfig::default())
 }
 
-/// Parses one datagram into an owned [`Message`] with `cfg`.
+/// Parses one datagram into an owned [`Message`] with `cfg`: what
+/// [`parse_datagram`] and [`MessageView::to_message`] give, without
+/// moving the view in between.
 pub fn parse_message_with(buf: &[u8], cfg: &ParserConfig) -> Result<Message, ParseError> {
-    parse_datagram(buf, cfg)?.to_message()
+    let mut view = MessageView::empty();
+    datagram_into(buf, cfg, &mut view)?;
+    view.to_message()
 }

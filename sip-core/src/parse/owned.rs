@@ -65,20 +65,24 @@ impl MessageView<'_> {
         }
         let body = self.body.to_vec();
         let msg = match self.start {
-            StartLine::Request { method, uri } => {
-                let uri =
-                    Uri::parse(uri).map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
-                // RFC 3261 §19.1.1 (table 1): headers are not allowed in a
-                // Request-URI (RFC 4475 §3.1.2.11).
-                if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
-                    return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
-                }
-                Message::Request(Request {
+            StartLine::Request { method, uri: text } => {
+                // The URI is parsed in place (as `Uri::parse` does), not
+                // moved into the request.
+                let mut req = Request {
                     method: Method::from_token(method),
-                    uri,
+                    uri: Uri::blank(),
                     headers,
                     body,
-                })
+                };
+                req.uri
+                    .parse_into(text)
+                    .map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
+                // RFC 3261 §19.1.1 (table 1): headers are not allowed in a
+                // Request-URI (RFC 4475 §3.1.2.11).
+                if matches!(&req.uri, Uri::Sip(u) if !u.headers.is_empty()) {
+                    return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
+                }
+                Message::Request(req)
             }
             StartLine::Response { code, reason } => {
                 let status =

@@ -241,6 +241,39 @@ pub(crate) fn frame<'a>(
     cfg: &ParserConfig,
     framing: Framing,
 ) -> Result<Framed<'a>, ParseError> {
+    let mut view = MessageView::empty();
+    Ok(match frame_into(buf, cfg, framing, &mut view)? {
+        Some(needed) => Framed::Incomplete { needed },
+        None => Framed::Complete(view),
+    })
+}
+
+impl MessageView<'_> {
+    /// A view to fill ([`frame_into`]).
+    pub(crate) fn empty() -> Self {
+        MessageView {
+            start: StartLine::Response {
+                code: 0,
+                reason: "",
+            },
+            headers: SmallVec::new(),
+            body: &[],
+            len: 0,
+            facts: LineFacts::default(),
+        }
+    }
+}
+
+/// [`frame`] into `view` (from [`MessageView::empty`]), which the caller
+/// owns, so the view (several hundred bytes) is not moved on its way
+/// out. `Ok(None)`: `view` holds the message; `Ok(Some(needed))`: more
+/// bytes are needed (stream only), as [`Framed::Incomplete`].
+pub(crate) fn frame_into<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    framing: Framing,
+    view: &mut MessageView<'a>,
+) -> Result<Option<Option<usize>>, ParseError> {
     // RFC 3261 §7.5: ignore CRLFs before the start line.
     let mut pos = 0;
     while pos < buf.len() && (buf[pos] == b'\r' || buf[pos] == b'\n') {
@@ -249,7 +282,7 @@ pub(crate) fn frame<'a>(
     if pos == buf.len() {
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::Empty, 0)),
-            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
+            Framing::Stream => Ok(Some(None)),
         };
     }
     // Start line.
@@ -264,7 +297,7 @@ pub(crate) fn frame<'a>(
         }
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::UnterminatedHeaders, buf.len())),
-            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
+            Framing::Stream => Ok(Some(None)),
         };
     };
     let line_end = pos + nl;
@@ -289,9 +322,9 @@ pub(crate) fn frame<'a>(
     let head_start = line_end + 1;
 
     // Header block.
-    let mut headers: SmallVec<[RawHeader<'a>; 20]> = SmallVec::new();
-    let mut facts = LineFacts::default();
-    let body_start = match split_headers(buf, head_start, cfg, &mut headers, &mut facts) {
+    let headers = &mut view.headers;
+    let facts = &mut view.facts;
+    let body_start = match split_headers(buf, head_start, cfg, headers, facts) {
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
@@ -306,12 +339,12 @@ pub(crate) fn frame<'a>(
                 Framing::Datagram => Err(with_partial(
                     ParseError::new(K::UnterminatedHeaders, buf.len()),
                     method,
-                    &headers,
+                    headers,
                 )),
-                Framing::Stream => Ok(Framed::Incomplete { needed: None }),
+                Framing::Stream => Ok(Some(None)),
             };
         }
-        Err(e) => return Err(with_partial(e, method, &headers)),
+        Err(e) => return Err(with_partial(e, method, headers)),
     };
     if body_start > cfg.max_message_size {
         return Err(with_partial(
@@ -322,7 +355,7 @@ pub(crate) fn frame<'a>(
                 cfg.max_message_size,
             ),
             method,
-            &headers,
+            headers,
         ));
     }
 
@@ -332,7 +365,7 @@ pub(crate) fn frame<'a>(
     let cl_lines: &[RawHeader<'_>] = match (cl_count, cl_first) {
         (1, Some(i)) => &headers[usize::from(i)..=usize::from(i)],
         (0, _) => &[],
-        _ => &headers,
+        _ => headers,
     };
     let is_cl = |h: &RawHeader<'_>| cl_count == 1 || h.is(&HeaderName::ContentLength);
     for h in cl_lines.iter().filter(|h| is_cl(h)) {
@@ -340,7 +373,7 @@ pub(crate) fn frame<'a>(
             with_partial(
                 ParseError::new(K::ContentLength, body_start),
                 method,
-                &headers,
+                headers,
             )
             .at_header(HeaderName::ContentLength)
         })?;
@@ -348,7 +381,7 @@ pub(crate) fn frame<'a>(
             return Err(with_partial(
                 ParseError::new(K::ContentLength, body_start),
                 method,
-                &headers,
+                headers,
             )
             .at_header(HeaderName::ContentLength));
         }
@@ -363,7 +396,7 @@ pub(crate) fn frame<'a>(
             return Err(with_partial(
                 ParseError::new(K::MissingContentLength, body_start),
                 method,
-                &headers,
+                headers,
             ))
         }
     };
@@ -376,14 +409,12 @@ pub(crate) fn frame<'a>(
                 body_start,
             ),
             method,
-            &headers,
+            headers,
         ));
     }
     if body_len > available {
         return match framing {
-            Framing::Stream => Ok(Framed::Incomplete {
-                needed: Some(body_start + body_len),
-            }),
+            Framing::Stream => Ok(Some(Some(body_start + body_len))),
             Framing::Datagram => Err(with_partial(
                 ParseError::new(
                     K::BodyTooShort {
@@ -393,18 +424,15 @@ pub(crate) fn frame<'a>(
                     buf.len(),
                 ),
                 method,
-                &headers,
+                headers,
             )),
         };
     }
     let end = body_start + body_len;
-    Ok(Framed::Complete(MessageView {
-        start,
-        headers,
-        body: &buf[body_start..end],
-        len: end,
-        facts,
-    }))
+    view.start = start;
+    view.body = &buf[body_start..end];
+    view.len = end;
+    Ok(None)
 }
 
 /// Keeps what a 400 or 505 needs when the start line of what looks like a
