@@ -64,31 +64,33 @@ impl MessageView<'_> {
             }
         }
         let body = self.body.to_vec();
-        let msg = match self.start {
+        // Each message is built in the return value once checked: a
+        // `Message` is a few hundred bytes, and moving it costs.
+        match self.start {
             StartLine::Request { method, uri: text } => {
-                // The URI is parsed in place (as `Uri::parse` does), not
-                // moved into the request.
-                let mut req = Request {
-                    method: Method::from_token(method),
-                    uri: Uri::blank(),
-                    headers,
-                    body,
-                };
-                req.uri
-                    .parse_into(text)
+                let method = Method::from_token(method);
+                let mut uri = Uri::blank();
+                uri.parse_into(text)
                     .map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
                 // RFC 3261 §19.1.1 (table 1): headers are not allowed in a
                 // Request-URI (RFC 4475 §3.1.2.11).
-                if matches!(&req.uri, Uri::Sip(u) if !u.headers.is_empty()) {
+                if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
                     return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
                 }
-                Message::Request(req)
+                super::validate::check(&headers, Some(&method)).map_err(|e| self.fail(e))?;
+                Ok(Message::Request(Request {
+                    method,
+                    uri,
+                    headers,
+                    body,
+                }))
             }
             StartLine::Response { code, reason } => {
                 let status =
                     StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
+                super::validate::check(&headers, None).map_err(|e| self.fail(e))?;
                 let canonical = status.default_reason();
-                Message::Response(Response {
+                Ok(Message::Response(Response {
                     status,
                     reason: if reason == canonical {
                         Cow::Borrowed(canonical)
@@ -97,11 +99,9 @@ impl MessageView<'_> {
                     },
                     headers,
                     body,
-                })
+                }))
             }
-        };
-        super::validate::check(&msg).map_err(|e| self.fail(e))?;
-        Ok(msg)
+        }
     }
 
     fn fail(&self, mut e: ParseError) -> ParseError {
