@@ -4,6 +4,7 @@
 use super::lex::{self, malformed};
 use super::{HeaderError, HeaderName, TypedHeader};
 use crate::params::Params;
+use crate::parse::marks::{Span, TopViaMarks};
 use crate::transport::Transport;
 use crate::uri::Host;
 use core::fmt;
@@ -240,12 +241,6 @@ impl TypedHeader for Via {
 }
 
 impl Via {
-    /// True when `value` has the usual shape and is well formed (see
-    /// [`ViaRef`]'s one-pass reading); false means "not sure".
-    pub(crate) fn is_plain(value: &str) -> bool {
-        plain(value).is_some()
-    }
-
     /// Checks `value` exactly as [`Via::parse`] does, without building
     /// the value (no allocation): the parse-time checks use it.
     pub(crate) fn check(value: &str) -> Result<(), HeaderError> {
@@ -273,7 +268,7 @@ impl Via {
 /// asked for. The transaction layer reads the top Via of every request
 /// this way (RFC 3261 §17.2.3 matching, §18.2.1 `received`, §18.2.2
 /// response routing).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ViaRef<'a> {
     text: &'a str,
     transport: &'a str,
@@ -387,6 +382,57 @@ impl<'a> ViaRef<'a> {
     /// The `maddr` parameter (RFC 3261 §18.2.2).
     pub fn maddr(&self) -> Option<Host> {
         self.maddr.and_then(lex::parse_host)
+    }
+}
+
+impl<'a> ViaRef<'a> {
+    /// The usual Via value read in one pass: the same [`ViaRef`] as
+    /// [`ViaRef::parse`] gives, or `None` ("not sure").
+    pub(crate) fn plain(value: &'a str) -> Option<ViaRef<'a>> {
+        plain(value)
+    }
+
+    /// Where this value's fields lie in its text.
+    pub(crate) fn marks(&self) -> TopViaMarks {
+        let base = self.text.as_ptr() as usize;
+        let span = |s: &str| {
+            let start = s.as_ptr() as usize - base;
+            (start as u32, (start + s.len()) as u32)
+        };
+        TopViaMarks {
+            len: self.text.len(),
+            transport: span(self.transport),
+            host: span(self.host),
+            port: self.port,
+            branch: self.branch.map(span),
+            received: self.received.map(span),
+            rport: self.rport.map(|v| v.map(span)),
+            maddr: self.maddr.map(span),
+        }
+    }
+
+    /// The value of `text` whose fields `m` marks ([`ViaRef::marks`] of
+    /// the same text); `None` when the lengths differ or a mark does not
+    /// fall in `text`.
+    pub(crate) fn from_marks(text: &'a str, m: &TopViaMarks) -> Option<ViaRef<'a>> {
+        if text.len() != m.len {
+            return None;
+        }
+        let at = |(a, b): Span| text.get(a as usize..b as usize);
+        let opt = |s: Option<Span>| s.map(at).map_or(Some(None), |v| v.map(Some));
+        Some(ViaRef {
+            text,
+            transport: at(m.transport)?,
+            host: at(m.host)?,
+            port: m.port,
+            branch: opt(m.branch)?,
+            received: opt(m.received)?,
+            rport: match m.rport {
+                None => None,
+                Some(v) => Some(opt(v)?),
+            },
+            maddr: opt(m.maddr)?,
+        })
     }
 }
 

@@ -38,6 +38,7 @@
 mod config;
 mod error;
 mod fields;
+pub(crate) mod marks;
 mod owned;
 mod split;
 mod stream;
@@ -50,6 +51,7 @@ mod tests;
 pub use config::ParserConfig;
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
 pub use fields::TransactionFields;
+pub use marks::TopViaMarks;
 pub use owned::unfold;
 pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
@@ -105,4 +107,19 @@ pub fn parse_message_with(buf: &[u8], cfg: &ParserConfig) -> Result<Message, Par
     let mut view = MessageView::empty();
     datagram_into(buf, cfg, &mut view)?;
     view.to_message()
+}
+
+/// [`parse_message_with`], also giving where the fields of the top Via
+/// of a request lie in the message when the check read them in one pass
+/// (the usual value): the transaction layer then reads that value with
+/// [`TopViaMarks::read`] instead of [`ViaRef::parse`](crate::header::ViaRef::parse).
+pub fn parse_message_with_top_via(
+    buf: &[u8],
+    cfg: &ParserConfig,
+) -> Result<(Message, Option<TopViaMarks>), ParseError> {
+    let mut view = MessageView::empty();
+    datagram_into(buf, cfg, &mut view)?;
+    let mut marks = None;
+    let msg = view.build(Some(&mut marks))?;
+    Ok((msg, marks))
 }

@@ -2,6 +2,7 @@
 //! 3261 and RFC 4475 expect of the headers every element reads.
 
 use super::error::{ParseError, ParseErrorKind as K};
+use super::marks::TopViaMarks;
 use super::split::line_class;
 use super::view::{MessageView, StartLine};
 use crate::header::{HeaderName, Headers};
@@ -49,6 +50,15 @@ impl MessageView<'_> {
     /// ([`super::validate`]). A failure keeps the request's partial fields
     /// so a 400 can still be sent.
     pub fn to_message(&self) -> Result<Message, ParseError> {
+        self.build(None)
+    }
+
+    /// [`MessageView::to_message`]; with `top`, also where the fields of
+    /// the top Via of a request lie when the check read it in one pass.
+    pub(crate) fn build(
+        &self,
+        top: Option<&mut Option<TopViaMarks>>,
+    ) -> Result<Message, ParseError> {
         // Room for what a receiver adds in place: `received` and `rport`
         // in the top Via (RFC 3261 §18.2.1, RFC 3581), a To tag.
         let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
@@ -77,7 +87,7 @@ impl MessageView<'_> {
                 if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
                     return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
                 }
-                super::validate::check(&headers, Some(&method)).map_err(|e| self.fail(e))?;
+                super::validate::check(&headers, Some(&method), top).map_err(|e| self.fail(e))?;
                 Ok(Message::Request(Request {
                     method,
                     uri,
@@ -88,7 +98,9 @@ impl MessageView<'_> {
             StartLine::Response { code, reason } => {
                 let status =
                     StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
-                super::validate::check(&headers, None).map_err(|e| self.fail(e))?;
+                // The marks serve the server transaction's matching: requests only.
+                drop(top);
+                super::validate::check(&headers, None, None).map_err(|e| self.fail(e))?;
                 let canonical = status.default_reason();
                 Ok(Message::Response(Response {
                     status,

@@ -404,3 +404,36 @@ fn changed_lines_are_classified_again() {
     assert_eq!(msg.headers().get(&crate::HeaderName::Subject), Some("a b"));
     assert_eq!(msg.headers().get(&crate::HeaderName::To), Some("<sip:a@b>"));
 }
+
+/// The top-Via marks read back what `ViaRef::parse` reads, and the
+/// message is the one `parse_message_with` gives.
+#[test]
+fn top_via_marks_match_a_fresh_parse() {
+    use crate::header::ViaRef;
+    use crate::transport_rules::top_via_text;
+    let with_rport = String::from_utf8(OPTIONS.to_vec())
+        .unwrap()
+        .replace("ass877\r\n", "ass877;rport;received=192.0.2.9\r\n");
+    let folded = String::from_utf8(OPTIONS.to_vec()).unwrap().replace(
+        "Via: SIP/2.0/UDP pc33",
+        "Via: SIP/2.0/UDP a.example, SIP/2.0/UDP pc33",
+    );
+    for (bytes, marked) in [
+        (OPTIONS.to_vec(), true),
+        (with_rport.into_bytes(), true),
+        (folded.into_bytes(), false),
+    ] {
+        let (msg, marks) = parse_message_with_top_via(&bytes, &cfg()).unwrap();
+        assert_eq!(msg, parse_message_with(&bytes, &cfg()).unwrap());
+        assert_eq!(marks.is_some(), marked);
+        let top = top_via_text(msg.headers()).unwrap();
+        if let Some(m) = marks {
+            assert_eq!(m.read(top), Some(ViaRef::parse(top).unwrap()));
+        }
+    }
+    let response =
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+    let (msg, marks) = parse_message_with_top_via(response, &cfg()).unwrap();
+    assert_eq!(msg, parse_message_with(response, &cfg()).unwrap());
+    assert_eq!(marks, None);
+}

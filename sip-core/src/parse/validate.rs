@@ -13,7 +13,8 @@
 //! proxy). The user agent applies them; a proxy or registrar picks its own.
 
 use super::error::{ParseError, ParseErrorKind as K};
-use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader};
+use super::marks::TopViaMarks;
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, ViaRef};
 use crate::message::Request;
 use crate::method::Method;
 use crate::uri::Uri;
@@ -34,9 +35,19 @@ const SINGLE: [(HeaderName, &str); 6] = [
 /// Nearly every message passes them: [`all_well_formed`] says so in one
 /// pass that keeps no errors; otherwise [`check_general`] finds and ranks
 /// them.
-/// `method` is the request's method, `None` for a response.
-pub(crate) fn check(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError> {
-    if all_well_formed(headers, method) {
+/// `method` is the request's method, `None` for a response. With `top`,
+/// the marks of the top Via are kept there when the one-pass check read it
+/// ([`TopViaMarks`]).
+pub(crate) fn check(
+    headers: &Headers,
+    method: Option<&Method>,
+    top: Option<&mut Option<TopViaMarks>>,
+) -> Result<(), ParseError> {
+    let mut via = None;
+    if all_well_formed(headers, method, top.is_some().then_some(&mut via)) {
+        if let Some(t) = top {
+            *t = via.map(|v: ViaRef<'_>| v.marks());
+        }
         Ok(())
     } else {
         check_general(headers, method)
@@ -48,7 +59,14 @@ pub(crate) fn check(headers: &Headers, method: Option<&Method>) -> Result<(), Pa
 /// recognisers first), no single-valued header twice, the CSeq method
 /// that of the request, a Date in GMT. `false` means "ask
 /// [`check_general`]".
-fn all_well_formed(headers: &Headers, method: Option<&Method>) -> bool {
+///
+/// With `top`, the first Via line, when it is one value read in one pass,
+/// is kept there.
+fn all_well_formed<'h>(
+    headers: &'h Headers,
+    method: Option<&Method>,
+    mut top: Option<&mut Option<ViaRef<'h>>>,
+) -> bool {
     use crate::header::{CSeq, MaxForwards};
     use crate::name_addr::is_plain_name_addr;
     // One bit per entry of SINGLE.
@@ -60,10 +78,18 @@ fn all_well_formed(headers: &Headers, method: Option<&Method>) -> bool {
     };
     let mut cseq_method = None;
     let mut date = None;
+    let mut first_via = true;
     for h in headers.iter() {
         let v = h.value;
         let ok = match h.name {
-            HeaderName::Via => crate::header::Via::is_plain(v) || line(0, v).is_ok(),
+            HeaderName::Via => {
+                let plain = ViaRef::plain(v);
+                if let (Some(t), true) = (top.as_deref_mut(), first_via) {
+                    *t = plain;
+                }
+                first_via = false;
+                plain.is_some() || line(0, v).is_ok()
+            }
             HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
             HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
             HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
@@ -428,10 +454,10 @@ mod tests {
                 Message::Response(_) => None,
             };
             let general = check_general(msg.headers(), method);
-            if all_well_formed(msg.headers(), method) {
+            if all_well_formed(msg.headers(), method, None) {
                 proptest::prop_assert_eq!(&general, &Ok(()));
             }
-            proptest::prop_assert_eq!(check(msg.headers(), method), general);
+            proptest::prop_assert_eq!(check(msg.headers(), method, None), general);
         }
     }
 
