@@ -98,8 +98,8 @@ impl MessageView<'_> {
             StartLine::Response { code, reason } => {
                 let status =
                     StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
-                // The marks serve the server transaction's matching: requests only.
-                drop(top);
+                // The marks serve the server transaction's matching
+                // (requests only): `top` stays `None`.
                 super::validate::check(&headers, None, None).map_err(|e| self.fail(e))?;
                 let canonical = status.default_reason();
                 Ok(Message::Response(Response {
