@@ -72,13 +72,14 @@ impl TypedHeader for CSeq {
             d += 1;
         }
         let m = d + 1;
-        if d > 0
-            && b.get(d) == Some(&b' ')
-            && m < b.len()
-            && crate::uri::chars::run(b, m, &crate::uri::chars::TOKEN) == b.len() - m
-        {
+        if d > 0 && b.get(d) == Some(&b' ') && m < b.len() {
+            // A known method name is a token; another must be checked.
             let method = Method::from_token(&value[m..]);
-            return Ok(CSeq { seq, method });
+            if !matches!(method, Method::Extension(_))
+                || crate::uri::chars::run(b, m, &crate::uri::chars::TOKEN) == b.len() - m
+            {
+                return Ok(CSeq { seq, method });
+            }
         }
         let s = lex::non_empty(value, "CSeq")?;
         let (seq, rest) = leading_u32(s, "CSeq")?;
