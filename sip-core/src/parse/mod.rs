@@ -57,7 +57,7 @@ pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
 
 use crate::message::Message;
-use view::{frame_into, Framing};
+use view::{frame_into, Framed, Framing};
 
 /// Parses one datagram (RFC 3261 §18.3): Content-Length is optional (the
 /// body is then the rest of the datagram), bytes after the declared body are
@@ -86,8 +86,8 @@ fn datagram_into<'a>(
         ));
     }
     match frame_into(buf, cfg, Framing::Datagram, view)? {
-        None => Ok(()),
-        Some(_) => Err(ParseError::new(
+        Framed::Complete => Ok(()),
+        Framed::Incomplete { .. } => Err(ParseError::new(
             ParseErrorKind::UnterminatedHeaders,
             buf.len(),
         )),

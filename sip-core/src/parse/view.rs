@@ -214,16 +214,13 @@ pub(crate) enum Framing {
     Stream,
 }
 
-/// Result of framing a message head.
-// Boxing the large variant would cost an allocation per message.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Framed<'a> {
-    Complete(MessageView<'a>),
+/// Result of [`frame_into`].
+pub(crate) enum Framed {
+    /// The view holds the message.
+    Complete,
     /// More bytes are needed (stream only); `needed` is the total length
     /// of the message once its head has been read.
-    Incomplete {
-        needed: Option<usize>,
-    },
+    Incomplete { needed: Option<usize> },
 }
 
 /// `token` characters of RFC 3261 §25.1.
@@ -233,19 +230,6 @@ pub(crate) fn is_token_byte(b: u8) -> bool {
 
 fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
-}
-
-/// Parses one message from the start of `buf`.
-pub(crate) fn frame<'a>(
-    buf: &'a [u8],
-    cfg: &ParserConfig,
-    framing: Framing,
-) -> Result<Framed<'a>, ParseError> {
-    let mut view = MessageView::empty();
-    Ok(match frame_into(buf, cfg, framing, &mut view)? {
-        Some(needed) => Framed::Incomplete { needed },
-        None => Framed::Complete(view),
-    })
 }
 
 impl MessageView<'_> {
@@ -264,16 +248,15 @@ impl MessageView<'_> {
     }
 }
 
-/// [`frame`] into `view` (from [`MessageView::empty`]), which the caller
-/// owns, so the view (several hundred bytes) is not moved on its way
-/// out. `Ok(None)`: `view` holds the message; `Ok(Some(needed))`: more
-/// bytes are needed (stream only), as [`Framed::Incomplete`].
+/// Parses one message from the start of `buf` into `view` (from
+/// [`MessageView::empty`]), which the caller owns, so the view (several
+/// hundred bytes) is not moved on its way out.
 pub(crate) fn frame_into<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
     framing: Framing,
     view: &mut MessageView<'a>,
-) -> Result<Option<Option<usize>>, ParseError> {
+) -> Result<Framed, ParseError> {
     // RFC 3261 §7.5: ignore CRLFs before the start line.
     let mut pos = 0;
     while pos < buf.len() && (buf[pos] == b'\r' || buf[pos] == b'\n') {
@@ -282,7 +265,7 @@ pub(crate) fn frame_into<'a>(
     if pos == buf.len() {
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::Empty, 0)),
-            Framing::Stream => Ok(Some(None)),
+            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
         };
     }
     // Start line.
@@ -297,7 +280,7 @@ pub(crate) fn frame_into<'a>(
         }
         return match framing {
             Framing::Datagram => Err(ParseError::new(K::UnterminatedHeaders, buf.len())),
-            Framing::Stream => Ok(Some(None)),
+            Framing::Stream => Ok(Framed::Incomplete { needed: None }),
         };
     };
     let line_end = pos + nl;
@@ -341,7 +324,7 @@ pub(crate) fn frame_into<'a>(
                     method,
                     headers,
                 )),
-                Framing::Stream => Ok(Some(None)),
+                Framing::Stream => Ok(Framed::Incomplete { needed: None }),
             };
         }
         Err(e) => return Err(with_partial(e, method, headers)),
@@ -414,7 +397,9 @@ pub(crate) fn frame_into<'a>(
     }
     if body_len > available {
         return match framing {
-            Framing::Stream => Ok(Some(Some(body_start + body_len))),
+            Framing::Stream => Ok(Framed::Incomplete {
+                needed: Some(body_start + body_len),
+            }),
             Framing::Datagram => Err(with_partial(
                 ParseError::new(
                     K::BodyTooShort {
@@ -432,7 +417,7 @@ pub(crate) fn frame_into<'a>(
     view.start = start;
     view.body = &buf[body_start..end];
     view.len = end;
-    Ok(None)
+    Ok(Framed::Complete)
 }
 
 /// Keeps what a 400 or 505 needs when the start line of what looks like a
