@@ -106,7 +106,7 @@ pub fn parse_message(buf: &[u8]) -> Result<Message, ParseError> {
 pub fn parse_message_with(buf: &[u8], cfg: &ParserConfig) -> Result<Message, ParseError> {
     let mut view = MessageView::empty();
     datagram_into(buf, cfg, &mut view)?;
-    view.to_message()
+    view.build(true, None)
 }
 
 /// [`parse_message_with`], also giving where the fields of the top Via
@@ -120,6 +120,6 @@ pub fn parse_message_with_top_via(
     let mut view = MessageView::empty();
     datagram_into(buf, cfg, &mut view)?;
     let mut marks = None;
-    let msg = view.build(Some(&mut marks))?;
+    let msg = view.build(true, Some(&mut marks))?;
     Ok((msg, marks))
 }

@@ -50,20 +50,24 @@ impl MessageView<'_> {
     /// ([`super::validate`]). A failure keeps the request's partial fields
     /// so a 400 can still be sent.
     pub fn to_message(&self) -> Result<Message, ParseError> {
-        self.build(None)
+        self.build(false, None)
     }
 
-    /// [`MessageView::to_message`]; with `top`, also where the fields of
-    /// the top Via of a request lie when the check read it in one pass.
+    /// [`MessageView::to_message`]. `fresh`: the view is as framing left
+    /// it (the caller framed it and nothing else saw it), so the facts
+    /// about its lines hold without checking. With `top`, also where the
+    /// fields of the top Via of a request lie when the check read it in
+    /// one pass.
     pub(crate) fn build(
         &self,
+        fresh: bool,
         top: Option<&mut Option<TopViaMarks>>,
     ) -> Result<Message, ParseError> {
         // Room for what a receiver adds in place: `received` and `rport`
         // in the top Via (RFC 3261 §18.2.1, RFC 3581), a To tag.
         let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
         let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
-        let facts = self.facts.matches(&self.headers).then_some(&self.facts);
+        let facts = (fresh || self.facts.matches(&self.headers)).then_some(&self.facts);
         for (i, h) in self.headers.iter().enumerate() {
             let (class, folded) = line_class(facts, &self.headers, i);
             let name = HeaderName::of_class(class, h.name);

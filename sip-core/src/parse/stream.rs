@@ -164,7 +164,7 @@ impl StreamParser {
                     self.needed = needed;
                     None
                 }
-                Ok(Framed::Complete) => Some(Ok((view.len, view.to_message()))),
+                Ok(Framed::Complete) => Some(Ok((view.len, view.build(true, None)))),
                 Err(e) => Some(Err(e)),
             }
         };
