@@ -67,6 +67,8 @@ pub fn parse_datagram<'a>(
     cfg: &ParserConfig,
 ) -> Result<MessageView<'a>, ParseError> {
     let mut view = MessageView::empty();
+    // The caller may edit the lines before `to_message`: keep what tells.
+    view.facts.seal = true;
     datagram_into(buf, cfg, &mut view)?;
     Ok(view)
 }

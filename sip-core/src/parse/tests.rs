@@ -437,3 +437,31 @@ fn top_via_marks_match_a_fresh_parse() {
     assert_eq!(msg, parse_message_with(response, &cfg()).unwrap());
     assert_eq!(marks, None);
 }
+
+/// Lines edited between `parse_datagram` and `to_message` are read as
+/// they are then, not as framing classified them; a view framed and
+/// converted in one call gives the same message as the two steps.
+#[test]
+fn edited_view_lines_are_classified_again() {
+    let mut v = parse_datagram(OPTIONS, &cfg()).unwrap();
+    let i = v
+        .headers
+        .iter()
+        .position(|h| h.name == "Max-Forwards")
+        .unwrap();
+    v.headers[i].name = "X-Hops";
+    let msg = v.to_message().unwrap();
+    assert!(!msg.headers().contains(&crate::HeaderName::MaxForwards));
+    assert_eq!(
+        msg.headers().get(&crate::HeaderName::parse("x-hops")),
+        Some("70")
+    );
+    let fresh = parse_message_with(OPTIONS, &cfg()).unwrap();
+    assert_eq!(
+        fresh,
+        parse_datagram(OPTIONS, &cfg())
+            .unwrap()
+            .to_message()
+            .unwrap()
+    );
+}
