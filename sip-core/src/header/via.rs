@@ -446,8 +446,9 @@ fn is_plain(s: &str) -> bool {
     plain(s).is_some()
 }
 
-/// The usual Via value read in one pass ([`is_plain`]): the same
-/// [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not sure").
+/// The usual Via value (the shape `is_plain` describes) read in one
+/// pass: the same [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not
+/// sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
     use crate::uri::chars::{run, TOKEN};
     let b = s.as_bytes();
