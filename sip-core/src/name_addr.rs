@@ -262,10 +262,9 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     if u > 0 && b.get(i + u) == Some(&b'@') {
         i += u + 1;
     }
-    let h = chars::run(b, i, &chars::HOST);
-    if h == 0 || !crate::uri::Host::is_valid_run(&b[i..i + h]) {
+    let Some(h) = crate::uri::Host::valid_run_len(&b[i..]) else {
         return false;
-    }
+    };
     i += h;
     if b.get(i) == Some(&b':') {
         let Some(d) = port_digits(&b[i + 1..]) else {
@@ -318,16 +317,26 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
 /// The length of the port (`1*5DIGIT`, at most 65535) at the start of
 /// `b`, when there is one.
 pub(crate) fn port_digits(b: &[u8]) -> Option<usize> {
+    port_at(b).map(|(_, d)| d)
+}
+
+/// The port (`1*5DIGIT`, at most 65535) at the start of `b` and its
+/// length, when there is one.
+pub(crate) fn port_at(b: &[u8]) -> Option<(u16, usize)> {
     let mut v: u32 = 0;
     let mut d = 0;
-    while d < b.len() && b[d].is_ascii_digit() {
-        v = v * 10 + u32::from(b[d] - b'0');
+    while let Some(&c) = b.get(d) {
+        let x = c.wrapping_sub(b'0');
+        if x > 9 {
+            break;
+        }
+        v = v * 10 + u32::from(x);
         d += 1;
         if d > 5 {
             return None;
         }
     }
-    (d > 0 && v <= u32::from(u16::MAX)).then_some(d)
+    (d > 0 && v <= u32::from(u16::MAX)).then_some((v as u16, d))
 }
 
 /// `display-name = *(token LWS)` followed by `<` (RFC 4475 §3.1.1.6

@@ -60,13 +60,26 @@ impl TypedHeader for CSeq {
         // The usual `1*9DIGIT SP token`, read in one pass; the same value
         // as below.
         let b = value.as_bytes();
-        let d = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(0);
-        if (1..=9).contains(&d) && b[d] == b' ' && lex::is_token(&value[d + 1..]) {
-            let seq = b[..d]
-                .iter()
-                .fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
-            let method = Method::from_token(&value[d + 1..]);
-            return Ok(CSeq { seq, method });
+        let mut d = 0;
+        let mut seq = 0u32;
+        // At most nine digits: no overflow.
+        while d < 9 {
+            let x = match b.get(d) {
+                Some(&c) if c.is_ascii_digit() => c - b'0',
+                _ => break,
+            };
+            seq = seq * 10 + u32::from(x);
+            d += 1;
+        }
+        let m = d + 1;
+        if d > 0 && b.get(d) == Some(&b' ') && m < b.len() {
+            // A known method name is a token; another must be checked.
+            let method = Method::from_token(&value[m..]);
+            if !matches!(method, Method::Extension(_))
+                || crate::uri::chars::run(b, m, &crate::uri::chars::TOKEN) == b.len() - m
+            {
+                return Ok(CSeq { seq, method });
+            }
         }
         let s = lex::non_empty(value, "CSeq")?;
         let (seq, rest) = leading_u32(s, "CSeq")?;

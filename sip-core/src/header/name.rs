@@ -1,6 +1,7 @@
 //! Header names: case-insensitive, with the compact forms of RFC 3261 §7.3.3
 //! and the extension RFCs (RFC 3515 `r`/`b`, RFC 6665 `o`/`u`, RFC 4028 `x`).
 
+use super::lex;
 use core::fmt;
 
 macro_rules! header_names {
@@ -171,39 +172,25 @@ impl HeaderName {
     }
 }
 
-/// True when `n` is `lower` in any case. `lower` holds only lower-case
-/// letters and `-`; `n.len() == N`. Branch-free: ORing 0x20 folds exactly
-/// the upper-case letters onto the lower-case ones, and `-` is compared
-/// as is.
-#[inline(always)]
-fn eq_fold<const N: usize>(n: &[u8], lower: &[u8; N]) -> bool {
-    let mut diff = 0u8;
-    for i in 0..N {
-        let c = if lower[i] == b'-' { n[i] } else { n[i] | 0x20 };
-        diff |= c ^ lower[i];
-    }
-    diff == 0
-}
-
 /// The class of the header name `n` as written (any case, compact or
 /// long): the index of its [`HeaderName`] in [`KNOWN`], or [`OTHER`].
 /// The names of nearly every message are tried first without copying.
 pub(crate) fn classify(n: &[u8]) -> u8 {
     let known = |h: HeaderName| h.class();
     let hit = match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
-        (3, b'v') if eq_fold(n, b"via") => Some(HeaderName::Via),
-        (4, b'f') if eq_fold(n, b"from") => Some(HeaderName::From),
-        (2, b't') if eq_fold(n, b"to") => Some(HeaderName::To),
-        (7, b'c') if eq_fold(n, b"call-id") => Some(HeaderName::CallId),
-        (7, b'c') if eq_fold(n, b"contact") => Some(HeaderName::Contact),
-        (4, b'c') if eq_fold(n, b"cseq") => Some(HeaderName::CSeq),
-        (12, b'm') if eq_fold(n, b"max-forwards") => Some(HeaderName::MaxForwards),
-        (12, b'c') if eq_fold(n, b"content-type") => Some(HeaderName::ContentType),
-        (14, b'c') if eq_fold(n, b"content-length") => Some(HeaderName::ContentLength),
-        (5, b'a') if eq_fold(n, b"allow") => Some(HeaderName::Allow),
-        (5, b'r') if eq_fold(n, b"route") => Some(HeaderName::Route),
-        (12, b'r') if eq_fold(n, b"record-route") => Some(HeaderName::RecordRoute),
-        (9, b's') if eq_fold(n, b"supported") => Some(HeaderName::Supported),
+        (3, b'v') if lex::eq_lower(n, b"via") => Some(HeaderName::Via),
+        (4, b'f') if lex::eq_lower(n, b"from") => Some(HeaderName::From),
+        (2, b't') if lex::eq_lower(n, b"to") => Some(HeaderName::To),
+        (7, b'c') if lex::eq_lower(n, b"call-id") => Some(HeaderName::CallId),
+        (7, b'c') if lex::eq_lower(n, b"contact") => Some(HeaderName::Contact),
+        (4, b'c') if lex::eq_lower(n, b"cseq") => Some(HeaderName::CSeq),
+        (12, b'm') if lex::eq_lower(n, b"max-forwards") => Some(HeaderName::MaxForwards),
+        (12, b'c') if lex::eq_lower(n, b"content-type") => Some(HeaderName::ContentType),
+        (14, b'c') if lex::eq_lower(n, b"content-length") => Some(HeaderName::ContentLength),
+        (5, b'a') if lex::eq_lower(n, b"allow") => Some(HeaderName::Allow),
+        (5, b'r') if lex::eq_lower(n, b"route") => Some(HeaderName::Route),
+        (12, b'r') if lex::eq_lower(n, b"record-route") => Some(HeaderName::RecordRoute),
+        (9, b's') if lex::eq_lower(n, b"supported") => Some(HeaderName::Supported),
         _ => None,
     };
     if let Some(h) = hit {

@@ -4,6 +4,7 @@
 use super::lex::{self, malformed};
 use super::{HeaderError, HeaderName, TypedHeader};
 use crate::params::Params;
+use crate::parse::marks::{Span, TopViaMarks};
 use crate::transport::Transport;
 use crate::uri::Host;
 use core::fmt;
@@ -267,7 +268,7 @@ impl Via {
 /// asked for. The transaction layer reads the top Via of every request
 /// this way (RFC 3261 §17.2.3 matching, §18.2.1 `received`, §18.2.2
 /// response routing).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ViaRef<'a> {
     text: &'a str,
     transport: &'a str,
@@ -384,6 +385,57 @@ impl<'a> ViaRef<'a> {
     }
 }
 
+impl<'a> ViaRef<'a> {
+    /// The usual Via value read in one pass: the same [`ViaRef`] as
+    /// [`ViaRef::parse`] gives, or `None` ("not sure").
+    pub(crate) fn plain(value: &'a str) -> Option<ViaRef<'a>> {
+        plain(value)
+    }
+
+    /// Where this value's fields lie in its text.
+    pub(crate) fn marks(&self) -> TopViaMarks {
+        let base = self.text.as_ptr() as usize;
+        let span = |s: &str| {
+            let start = s.as_ptr() as usize - base;
+            (start as u32, (start + s.len()) as u32)
+        };
+        TopViaMarks {
+            len: self.text.len(),
+            transport: span(self.transport),
+            host: span(self.host),
+            port: self.port,
+            branch: self.branch.map(span),
+            received: self.received.map(span),
+            rport: self.rport.map(|v| v.map(span)),
+            maddr: self.maddr.map(span),
+        }
+    }
+
+    /// The value of `text` whose fields `m` marks ([`ViaRef::marks`] of
+    /// the same text); `None` when the lengths differ or a mark does not
+    /// fall in `text`.
+    pub(crate) fn from_marks(text: &'a str, m: &TopViaMarks) -> Option<ViaRef<'a>> {
+        if text.len() != m.len {
+            return None;
+        }
+        let at = |(a, b): Span| text.get(a as usize..b as usize);
+        let opt = |s: Option<Span>| s.map(at).map_or(Some(None), |v| v.map(Some));
+        Some(ViaRef {
+            text,
+            transport: at(m.transport)?,
+            host: at(m.host)?,
+            port: m.port,
+            branch: opt(m.branch)?,
+            received: opt(m.received)?,
+            rport: match m.rport {
+                None => None,
+                Some(v) => Some(opt(v)?),
+            },
+            maddr: opt(m.maddr)?,
+        })
+    }
+}
+
 /// A conservative recogniser for the usual shape of a Via value,
 /// `SIP/2.0/UDP host[:port];name=token;flag...` with single spaces, no
 /// quotes and no IPv6 reference: true only for values [`Via::parse`]
@@ -394,10 +446,11 @@ fn is_plain(s: &str) -> bool {
     plain(s).is_some()
 }
 
-/// The usual Via value read in one pass ([`is_plain`]): the same
-/// [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not sure").
+/// The usual Via value (the shape `is_plain` describes) read in one
+/// pass: the same [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not
+/// sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
-    use crate::uri::chars::{run, HOST, TOKEN};
+    use crate::uri::chars::{run, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
     let t = run(rest, 0, &TOKEN);
@@ -406,10 +459,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     }
     let t0 = b.len() - rest.len();
     let mut i = t0 + t + 1;
-    let h = run(b, i, &HOST);
-    if h == 0 || !Host::is_valid_run(&b[i..i + h]) {
-        return None;
-    }
+    let h = Host::valid_run_len(&b[i..])?;
     let mut v = ViaRef {
         text: s,
         transport: &s[t0..t0 + t],
@@ -422,8 +472,8 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     };
     i += h;
     if b.get(i) == Some(&b':') {
-        let d = crate::name_addr::port_digits(&b[i + 1..])?;
-        v.port = lex::parse_u16(&s[i + 1..i + 1 + d]);
+        let (port, d) = crate::name_addr::port_at(&b[i + 1..])?;
+        v.port = Some(port);
         i += 1 + d;
     }
     let mut seen = [false; 4];

@@ -30,7 +30,7 @@ impl<'a> MessageView<'a> {
     /// Call-ID or CSeq is missing or unreadable.
     pub fn transaction_fields(&self) -> Option<TransactionFields<'a>> {
         let mut f = TransactionFields::default();
-        let k = self.known;
+        let k = super::view::Known::of_view(self);
         let line = |i: Option<u8>| i.map(|i| self.headers[usize::from(i)].value);
         let (via, from, to, call_id, cseq) = (
             line(k.via),

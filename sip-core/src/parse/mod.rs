@@ -38,6 +38,7 @@
 mod config;
 mod error;
 mod fields;
+pub(crate) mod marks;
 mod owned;
 mod split;
 mod stream;
@@ -50,12 +51,13 @@ mod tests;
 pub use config::ParserConfig;
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
 pub use fields::TransactionFields;
+pub use marks::TopViaMarks;
 pub use owned::unfold;
 pub use stream::{StreamItem, StreamParser};
 pub use view::{MessageView, RawHeader, StartLine};
 
 use crate::message::Message;
-use view::{frame, Framed, Framing};
+use view::{frame_into, Framed, Framing};
 
 /// Parses one datagram (RFC 3261 §18.3): Content-Length is optional (the
 /// body is then the rest of the datagram), bytes after the declared body are
@@ -64,6 +66,19 @@ pub fn parse_datagram<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
 ) -> Result<MessageView<'a>, ParseError> {
+    let mut view = MessageView::empty();
+    // The caller may edit the lines before `to_message`: keep what tells.
+    view.facts.seal = true;
+    datagram_into(buf, cfg, &mut view)?;
+    Ok(view)
+}
+
+/// [`parse_datagram`] into `view` ([`MessageView::empty`]).
+fn datagram_into<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+    view: &mut MessageView<'a>,
+) -> Result<(), ParseError> {
     if buf.len() > cfg.max_message_size {
         return Err(ParseError::new(
             ParseErrorKind::TooLarge {
@@ -72,8 +87,8 @@ pub fn parse_datagram<'a>(
             cfg.max_message_size,
         ));
     }
-    match frame(buf, cfg, Framing::Datagram)? {
-        Framed::Complete(v) => Ok(v),
+    match frame_into(buf, cfg, Framing::Datagram, view)? {
+        Framed::Complete => Ok(()),
         Framed::Incomplete { .. } => Err(ParseError::new(
             ParseErrorKind::UnterminatedHeaders,
             buf.len(),
@@ -84,10 +99,29 @@ pub fn parse_datagram<'a>(
 /// Parses one datagram into an owned [`Message`] with the default
 /// [`ParserConfig`].
 pub fn parse_message(buf: &[u8]) -> Result<Message, ParseError> {
-    parse_datagram(buf, &ParserConfig::default())?.to_message()
+    parse_message_with(buf, &ParserConfig::default())
 }
 
-/// Parses one datagram into an owned [`Message`] with `cfg`.
+/// Parses one datagram into an owned [`Message`] with `cfg`: what
+/// [`parse_datagram`] and [`MessageView::to_message`] give, without
+/// moving the view in between.
 pub fn parse_message_with(buf: &[u8], cfg: &ParserConfig) -> Result<Message, ParseError> {
-    parse_datagram(buf, cfg)?.to_message()
+    let mut view = MessageView::empty();
+    datagram_into(buf, cfg, &mut view)?;
+    view.build(true, None)
+}
+
+/// [`parse_message_with`], also giving where the fields of the top Via
+/// of a request lie in the message when the check read them in one pass
+/// (the usual value): the transaction layer then reads that value with
+/// [`TopViaMarks::read`] instead of [`ViaRef::parse`](crate::header::ViaRef::parse).
+pub fn parse_message_with_top_via(
+    buf: &[u8],
+    cfg: &ParserConfig,
+) -> Result<(Message, Option<TopViaMarks>), ParseError> {
+    let mut view = MessageView::empty();
+    datagram_into(buf, cfg, &mut view)?;
+    let mut marks = None;
+    let msg = view.build(true, Some(&mut marks))?;
+    Ok((msg, marks))
 }

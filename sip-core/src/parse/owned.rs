@@ -2,6 +2,7 @@
 //! 3261 and RFC 4475 expect of the headers every element reads.
 
 use super::error::{ParseError, ParseErrorKind as K};
+use super::marks::TopViaMarks;
 use super::split::line_class;
 use super::view::{MessageView, StartLine};
 use crate::header::{HeaderName, Headers};
@@ -49,11 +50,24 @@ impl MessageView<'_> {
     /// ([`super::validate`]). A failure keeps the request's partial fields
     /// so a 400 can still be sent.
     pub fn to_message(&self) -> Result<Message, ParseError> {
+        self.build(false, None)
+    }
+
+    /// [`MessageView::to_message`]. `fresh`: the view is as framing left
+    /// it (the caller framed it and nothing else saw it), so the facts
+    /// about its lines hold without checking. With `top`, also where the
+    /// fields of the top Via of a request lie when the check read it in
+    /// one pass.
+    pub(crate) fn build(
+        &self,
+        fresh: bool,
+        top: Option<&mut Option<TopViaMarks>>,
+    ) -> Result<Message, ParseError> {
         // Room for what a receiver adds in place: `received` and `rport`
         // in the top Via (RFC 3261 §18.2.1, RFC 3581), a To tag.
         let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
         let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
-        let facts = self.facts.matches(&self.headers).then_some(&self.facts);
+        let facts = (fresh || self.facts.matches(&self.headers)).then_some(&self.facts);
         for (i, h) in self.headers.iter().enumerate() {
             let (class, folded) = line_class(facts, &self.headers, i);
             let name = HeaderName::of_class(class, h.name);
@@ -64,27 +78,35 @@ impl MessageView<'_> {
             }
         }
         let body = self.body.to_vec();
-        let msg = match self.start {
-            StartLine::Request { method, uri } => {
-                let uri =
-                    Uri::parse(uri).map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
+        // Each message is built in the return value once checked: a
+        // `Message` is a few hundred bytes, and moving it costs.
+        match self.start {
+            StartLine::Request { method, uri: text } => {
+                let method = Method::from_token(method);
+                let mut uri = Uri::blank();
+                uri.parse_into(text)
+                    .map_err(|e| self.fail(ParseError::new(K::RequestUri(e), 0)))?;
                 // RFC 3261 §19.1.1 (table 1): headers are not allowed in a
                 // Request-URI (RFC 4475 §3.1.2.11).
                 if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
                     return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
                 }
-                Message::Request(Request {
-                    method: Method::from_token(method),
+                super::validate::check(&headers, Some(&method), top).map_err(|e| self.fail(e))?;
+                Ok(Message::Request(Request {
+                    method,
                     uri,
                     headers,
                     body,
-                })
+                }))
             }
             StartLine::Response { code, reason } => {
                 let status =
                     StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
+                // The marks serve the server transaction's matching
+                // (requests only): `top` stays `None`.
+                super::validate::check(&headers, None, None).map_err(|e| self.fail(e))?;
                 let canonical = status.default_reason();
-                Message::Response(Response {
+                Ok(Message::Response(Response {
                     status,
                     reason: if reason == canonical {
                         Cow::Borrowed(canonical)
@@ -93,11 +115,9 @@ impl MessageView<'_> {
                     },
                     headers,
                     body,
-                })
+                }))
             }
-        };
-        super::validate::check(&msg).map_err(|e| self.fail(e))?;
-        Ok(msg)
+        }
     }
 
     fn fail(&self, mut e: ParseError) -> ParseError {

@@ -11,7 +11,7 @@
 //! [`to_message`](super::MessageView::to_message) look at the names again.
 
 use super::error::{ParseError, ParseErrorKind as K};
-use super::view::{is_token_byte, strip_cr, RawHeader};
+use super::view::{is_token_byte, strip_cr, Known, RawHeader};
 use super::ParserConfig;
 use crate::header::name::{classify, OTHER};
 use crate::header::HeaderName;
@@ -32,6 +32,13 @@ pub(crate) const FOLDED: u8 = 0x80;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LineFacts {
     pub(crate) bytes: SmallVec<[u8; 24]>,
+    /// The number of Content-Length lines and the index of the first
+    /// (the framing reads them; [`Known`] has the other positions).
+    pub(crate) content_lengths: (u8, Option<u8>),
+    /// Whether the fingerprint is kept (set before splitting, for a view
+    /// its owner may edit before converting it): [`LineFacts::matches`]
+    /// is false without it.
+    pub(crate) seal: bool,
     fingerprint: u64,
 }
 
@@ -42,29 +49,34 @@ impl LineFacts {
         let mut f = LineFacts::default();
         f.bytes
             .extend(lines.iter().map(|h| classify(h.name.as_bytes()) | FOLDED));
-        f.seal(lines);
+        let k = Known::of(&f);
+        f.content_lengths = (k.content_lengths, k.content_length);
+        f.fingerprint = fingerprint(lines);
+        f.seal = true;
         f
-    }
-
-    fn seal(&mut self, lines: &[RawHeader<'_>]) {
-        self.fingerprint = fingerprint(lines);
     }
 
     /// True when these facts were computed on `lines` as they are now.
     pub(crate) fn matches(&self, lines: &[RawHeader<'_>]) -> bool {
-        self.bytes.len() == lines.len() && self.fingerprint == fingerprint(lines)
+        self.seal && self.bytes.len() == lines.len() && self.fingerprint == fingerprint(lines)
     }
 }
 
 /// Where each line's name and value are: two lines with the same address
 /// and length hold the same text, as the input is borrowed immutably.
 fn fingerprint(lines: &[RawHeader<'_>]) -> u64 {
+    lines
+        .iter()
+        .fold(lines.len() as u64, |h, l| fold_line(h, l.name, l.value))
+}
+
+/// One step of [`fingerprint`].
+#[inline(always)]
+fn fold_line(h: u64, name: &str, value: &str) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    lines.iter().fold(lines.len() as u64, |h, l| {
-        let a = (l.name.as_ptr() as u64) ^ (l.name.len() as u64).rotate_left(48);
-        let b = (l.value.as_ptr() as u64) ^ (l.value.len() as u64).rotate_left(48);
-        ((h ^ a).wrapping_mul(K) ^ b).wrapping_mul(K)
-    })
+    let a = (name.as_ptr() as u64) ^ (name.len() as u64).rotate_left(48);
+    let b = (value.as_ptr() as u64) ^ (value.len() as u64).rotate_left(48);
+    ((h ^ a).wrapping_mul(K) ^ b).wrapping_mul(K)
 }
 
 /// Splits the header block starting at `pos` into `out`. Returns the offset
@@ -77,7 +89,6 @@ pub(crate) fn split_headers<'a>(
     facts: &mut LineFacts,
 ) -> Result<Option<usize>, ParseError> {
     if let Some(end) = split_plain(buf, pos, cfg, out, facts) {
-        facts.seal(out);
         return Ok(Some(end));
     }
     out.clear();
@@ -88,6 +99,10 @@ pub(crate) fn split_headers<'a>(
 
 /// How many lines [`split_plain`] takes; a longer block goes to the grammar.
 const PLAIN_LINES: usize = 32;
+const _: () = assert!(PLAIN_LINES < u8::MAX as usize);
+
+/// The class of `Content-Length`.
+const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
 
 /// The usual block, split by `httparse::parse_headers` (SIMD scanning), or
 /// `None` ("ask the grammar"). httparse takes `name ":" *(SP / HTAB) value`
@@ -131,7 +146,9 @@ fn split_plain<'a>(
             && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
     };
     let mut prev = 0;
-    for h in lines {
+    let mut content_lengths = (0u8, None);
+    let mut fp = lines.len() as u64;
+    for (i, h) in lines.iter().enumerate() {
         let start = (h.name.as_ptr() as usize).wrapping_sub(base);
         if start != 0 && !ends_well(prev, start) {
             return None;
@@ -143,15 +160,26 @@ fn split_plain<'a>(
             return None;
         }
         let off = (h.value.as_ptr() as usize).wrapping_sub(base);
+        let value = text.get(off..off.wrapping_add(h.value.len()))?;
         out.push(RawHeader {
             name: h.name,
-            value: text.get(off..off.wrapping_add(h.value.len()))?,
+            value,
         });
         facts.bytes.push(class);
+        if class == CONTENT_LENGTH {
+            // At most PLAIN_LINES lines: `i` fits.
+            content_lengths.0 += 1;
+            content_lengths.1 = content_lengths.1.or(Some(i as u8));
+        }
+        if facts.seal {
+            fp = fold_line(fp, h.name, value);
+        }
     }
     if !lines.is_empty() && !ends_well(prev, next) {
         return None;
     }
+    facts.content_lengths = content_lengths;
+    facts.fingerprint = fp;
     Some(pos + n)
 }
 
@@ -285,6 +313,25 @@ pub(crate) fn split_plain_for_test<'a>(
     let mut facts = LineFacts::default();
     let n = split_plain(buf, 0, cfg, &mut out, &mut facts)?;
     Some((n, out.into_vec(), facts.bytes.into_vec()))
+}
+
+/// Whether the one-pass splitter's [`Known`] positions and fingerprint
+/// are what [`LineFacts::of`] computes on its lines; `None` when it
+/// declines.
+#[cfg(test)]
+pub(crate) fn split_plain_facts_agree_for_test(buf: &[u8], cfg: &ParserConfig) -> Option<bool> {
+    let mut out = SmallVec::new();
+    let mut facts = LineFacts {
+        seal: true,
+        ..LineFacts::default()
+    };
+    split_plain(buf, 0, cfg, &mut out, &mut facts)?;
+    let general = LineFacts::of(&out);
+    Some(
+        facts.content_lengths == general.content_lengths
+            && facts.matches(&out)
+            && general.matches(&out),
+    )
 }
 
 #[cfg(test)]

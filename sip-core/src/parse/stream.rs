@@ -2,7 +2,7 @@
 //! CRLF keep-alives of RFC 5626 §3.5.1.
 
 use super::error::ParseError;
-use super::view::{frame, Framed, Framing};
+use super::view::{frame_into, Framed, Framing, MessageView};
 use super::ParserConfig;
 use crate::message::Message;
 
@@ -157,13 +157,16 @@ impl StreamParser {
             self.frames += 1;
         }
         let rest = &self.buf[self.start..];
-        let outcome = match frame(rest, &self.cfg, Framing::Stream) {
-            Ok(Framed::Incomplete { needed }) => {
-                self.needed = needed;
-                None
+        let outcome = {
+            let mut view = MessageView::empty();
+            match frame_into(rest, &self.cfg, Framing::Stream, &mut view) {
+                Ok(Framed::Incomplete { needed }) => {
+                    self.needed = needed;
+                    None
+                }
+                Ok(Framed::Complete) => Some(Ok((view.len, view.build(true, None)))),
+                Err(e) => Some(Err(e)),
             }
-            Ok(Framed::Complete(view)) => Some(Ok((view.len, view.to_message()))),
-            Err(e) => Some(Err(e)),
         };
         match outcome {
             None => self.check_size(),

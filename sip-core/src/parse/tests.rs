@@ -1,6 +1,9 @@
 //! Parser unit tests: framing, limits, leniencies, stream chunking.
 
-use super::split::{split_headers_fast_for_test, split_headers_sip_for_test, split_plain_for_test};
+use super::split::{
+    split_headers_fast_for_test, split_headers_sip_for_test, split_plain_facts_agree_for_test,
+    split_plain_for_test,
+};
 use super::*;
 
 const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
@@ -302,7 +305,7 @@ proptest::proptest! {
         filler in 0..40usize,
         lines in proptest::collection::vec(
             proptest::prop_oneof![
-                3 => "(Via|v|To|CSeq|X-y)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
+                3 => "(Via|v|To|CSeq|X-y|Content-Length|l)[ \t]?:[ \t]?[a-z;=<>@ \u{e9},]{0,12}\r\n",
                 1 => "(Via|v|To|CSeq|X-y|b\u{e9}|X#y|a[$&^|]|)[ \t]{0,2}(:|)[ \t]{0,2}[a-z;=<>@ \t\r\n\u{e9}\u{7f}\u{1},]{0,12}(\r\n|\n|\r\n |\r\n\t|\r)",
             ],
             0..6,
@@ -329,6 +332,7 @@ proptest::proptest! {
             for (h, class) in got.iter().zip(classes) {
                 proptest::prop_assert_eq!(class, crate::HeaderName::parse(h.name).class());
             }
+            proptest::prop_assert_eq!(split_plain_facts_agree_for_test(&block, &c), Some(true));
         }
         let fast = split_headers_fast_for_test(&block, &c);
         let sip = split_headers_sip_for_test(&block, &c);
@@ -399,4 +403,65 @@ fn changed_lines_are_classified_again() {
     let msg = v.to_message().unwrap();
     assert_eq!(msg.headers().get(&crate::HeaderName::Subject), Some("a b"));
     assert_eq!(msg.headers().get(&crate::HeaderName::To), Some("<sip:a@b>"));
+}
+
+/// The top-Via marks read back what `ViaRef::parse` reads, and the
+/// message is the one `parse_message_with` gives.
+#[test]
+fn top_via_marks_match_a_fresh_parse() {
+    use crate::header::ViaRef;
+    use crate::transport_rules::top_via_text;
+    let with_rport = String::from_utf8(OPTIONS.to_vec())
+        .unwrap()
+        .replace("ass877\r\n", "ass877;rport;received=192.0.2.9\r\n");
+    let folded = String::from_utf8(OPTIONS.to_vec()).unwrap().replace(
+        "Via: SIP/2.0/UDP pc33",
+        "Via: SIP/2.0/UDP a.example, SIP/2.0/UDP pc33",
+    );
+    for (bytes, marked) in [
+        (OPTIONS.to_vec(), true),
+        (with_rport.into_bytes(), true),
+        (folded.into_bytes(), false),
+    ] {
+        let (msg, marks) = parse_message_with_top_via(&bytes, &cfg()).unwrap();
+        assert_eq!(msg, parse_message_with(&bytes, &cfg()).unwrap());
+        assert_eq!(marks.is_some(), marked);
+        let top = top_via_text(msg.headers()).unwrap();
+        if let Some(m) = marks {
+            assert_eq!(m.read(top), Some(ViaRef::parse(top).unwrap()));
+        }
+    }
+    let response =
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+    let (msg, marks) = parse_message_with_top_via(response, &cfg()).unwrap();
+    assert_eq!(msg, parse_message_with(response, &cfg()).unwrap());
+    assert_eq!(marks, None);
+}
+
+/// Lines edited between `parse_datagram` and `to_message` are read as
+/// they are then, not as framing classified them; a view framed and
+/// converted in one call gives the same message as the two steps.
+#[test]
+fn edited_view_lines_are_classified_again() {
+    let mut v = parse_datagram(OPTIONS, &cfg()).unwrap();
+    let i = v
+        .headers
+        .iter()
+        .position(|h| h.name == "Max-Forwards")
+        .unwrap();
+    v.headers[i].name = "X-Hops";
+    let msg = v.to_message().unwrap();
+    assert!(!msg.headers().contains(&crate::HeaderName::MaxForwards));
+    assert_eq!(
+        msg.headers().get(&crate::HeaderName::parse("x-hops")),
+        Some("70")
+    );
+    let fresh = parse_message_with(OPTIONS, &cfg()).unwrap();
+    assert_eq!(
+        fresh,
+        parse_datagram(OPTIONS, &cfg())
+            .unwrap()
+            .to_message()
+            .unwrap()
+    );
 }

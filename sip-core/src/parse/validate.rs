@@ -13,8 +13,10 @@
 //! proxy). The user agent applies them; a proxy or registrar picks its own.
 
 use super::error::{ParseError, ParseErrorKind as K};
-use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader};
-use crate::message::{Message, Request};
+use super::marks::TopViaMarks;
+use crate::header::{split_comma, HeaderError, HeaderName, Headers, TypedHeader, ViaRef};
+use crate::message::Request;
+use crate::method::Method;
 use crate::uri::Uri;
 use smallvec::SmallVec;
 
@@ -30,17 +32,123 @@ const SINGLE: [(HeaderName, &str); 6] = [
 
 /// Parse-time checks; see the module documentation.
 ///
+/// Nearly every message passes them: [`all_well_formed`] says so in one
+/// pass that keeps no errors; otherwise [`check_general`] finds and ranks
+/// them.
+/// `method` is the request's method, `None` for a response. With `top`,
+/// the marks of the top Via are kept there when the one-pass check read it
+/// ([`TopViaMarks`]).
+pub(crate) fn check(
+    headers: &Headers,
+    method: Option<&Method>,
+    top: Option<&mut Option<TopViaMarks>>,
+) -> Result<(), ParseError> {
+    let mut via = None;
+    if all_well_formed(headers, method, top.is_some().then_some(&mut via)) {
+        if let Some(t) = top {
+            *t = via.map(|v: ViaRef<'_>| v.marks());
+        }
+        Ok(())
+    } else {
+        check_general(headers, method)
+    }
+}
+
+/// True only when [`check_general`] accepts the message (property-tested):
+/// every typed header well formed (through the allocation-free
+/// recognisers first), no single-valued header twice, the CSeq method
+/// that of the request, a Date in GMT. `false` means "ask
+/// [`check_general`]".
+///
+/// With `top`, the first Via line, when it is one value read in one pass,
+/// is kept there.
+fn all_well_formed<'h>(
+    headers: &'h Headers,
+    method: Option<&Method>,
+    mut top: Option<&mut Option<ViaRef<'h>>>,
+) -> bool {
+    use crate::header::{CSeq, MaxForwards};
+    use crate::name_addr::is_plain_name_addr;
+    // One bit per entry of SINGLE.
+    let mut seen = 0u8;
+    let mut once = |i: u8| {
+        let first = seen & (1 << i) == 0;
+        seen |= 1 << i;
+        first
+    };
+    let mut cseq_method = None;
+    let mut date = None;
+    let mut first_via = true;
+    for h in headers.iter() {
+        let v = h.value;
+        let ok = match h.name {
+            HeaderName::Via => {
+                let plain = ViaRef::plain(v);
+                if let (Some(t), true) = (top.as_deref_mut(), first_via) {
+                    *t = plain;
+                }
+                first_via = false;
+                plain.is_some() || line(0, v).is_ok()
+            }
+            HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
+            HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
+            HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
+            HeaderName::CSeq => {
+                once(3) && CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok()
+            }
+            HeaderName::MaxForwards => once(4) && MaxForwards::parse(v).is_ok(),
+            HeaderName::Contact => is_plain_name_addr(v) || line(6, v).is_ok(),
+            HeaderName::ContentType => once(5),
+            HeaderName::Date => {
+                date = date.or(Some(v));
+                true
+            }
+            _ => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    if let (Some(r), Some(m)) = (method, &cseq_method) {
+        if m != r {
+            return false;
+        }
+    }
+    date.is_none_or(is_rfc1123_gmt)
+}
+
+/// The check of one line of TYPED kind `kind`, as [`check_general`]
+/// makes it: Via and Contact are lists (RFC 3261 §7.3.1).
+fn line(kind: usize, value: &str) -> Result<Option<crate::Method>, HeaderError> {
+    if kind != 0 && kind != 6 {
+        parse_one(kind, value)
+    } else if memchr::memchr(b',', value.as_bytes()).is_none() {
+        // One value: what `split_comma` would give.
+        match trim_sp_ht(value) {
+            "" => Ok(None),
+            v => parse_one(kind, v),
+        }
+    } else {
+        split_comma(value)
+            .map(|v| parse_one(kind, v))
+            .find(Result::is_err)
+            .unwrap_or(Ok(None))
+    }
+}
+
+/// The parse-time checks with their errors.
+///
 /// One pass over the header lines counts the single-valued headers and
 /// checks the typed ones. Errors are reported in a fixed priority
 /// (duplicates, then Via, From, To, Call-ID, CSeq, Max-Forwards, Contact,
 /// then a CSeq method mismatch, then Date), the first of each kind in
 /// message order.
-pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
+fn check_general(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError> {
     let mut count = [0u8; SINGLE.len()];
     let mut first: [Option<HeaderError>; TYPED.len()] = Default::default();
     let mut cseq_method = None;
     let mut date = None;
-    for h in msg.headers() {
+    for h in headers.iter() {
         // (index in SINGLE, index in TYPED)
         let (single, kind) = match h.name {
             HeaderName::Via => (None, 0),
@@ -63,22 +171,7 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
         if kind == usize::MAX || first[kind].is_some() {
             continue;
         }
-        // Via and Contact are lists (RFC 3261 §7.3.1).
-        let result = if kind != 0 && kind != 6 {
-            parse_one(kind, h.value)
-        } else if memchr::memchr(b',', h.value.as_bytes()).is_none() {
-            // One value: what `split_comma` would give.
-            match trim_sp_ht(h.value) {
-                "" => Ok(None),
-                v => parse_one(kind, v),
-            }
-        } else {
-            split_comma(h.value)
-                .map(|v| parse_one(kind, v))
-                .find(Result::is_err)
-                .unwrap_or(Ok(None))
-        };
-        match result {
+        match line(kind, h.value) {
             Ok(m) => {
                 if m.is_some() && cseq_method.is_none() {
                     cseq_method = m;
@@ -98,8 +191,8 @@ pub(crate) fn check(msg: &Message) -> Result<(), ParseError> {
     {
         return Err(ParseError::new(K::Header(e), 0).at_header(TYPED[kind].clone()));
     }
-    if let (Message::Request(r), Some(m)) = (msg, cseq_method) {
-        if m != r.method {
+    if let (Some(r), Some(m)) = (method, cseq_method) {
+        if m != *r {
             return Err(ParseError::new(K::CSeqMethodMismatch, 0).at_header(HeaderName::CSeq));
         }
     }
@@ -285,12 +378,86 @@ pub fn accepts(req: &Request, media_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
 
     proptest::proptest! {
         #[test]
         fn call_id_check_agrees_with_parse(s in "[ a-z0-9@<>{}()/:?\\[\\]\\\\\";,=\u{e9}\t]{0,12}") {
             use crate::header::{CallId, TypedHeader};
             proptest::prop_assert_eq!(check_call_id(&s), CallId::parse(&s).map(|_| ()));
+        }
+    }
+
+    /// Header lines, well formed or not, for the fast-path property.
+    const LINES: [(HeaderName, &str); 24] = [
+        (
+            HeaderName::Via,
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
+        ),
+        (
+            HeaderName::Via,
+            "SIP/2.0/TCP h.example.com;branch=z9hG4bKb, SIP/2.0/UDP [::1]",
+        ),
+        (HeaderName::Via, "SIP/2.0/UDP 192.0.2.1;received=x"),
+        (HeaderName::Via, ""),
+        (HeaderName::From, "<sip:alice@example.com>;tag=1"),
+        (HeaderName::From, "\"A\" <sip:a@[::1]>;tag=2"),
+        (HeaderName::From, "sip:a@b;tag=3"),
+        (HeaderName::From, "<sip:a@b"),
+        (HeaderName::To, "<sip:bob@192.0.2.2:5060>"),
+        (HeaderName::To, "Bob <sip:bob@999.1.1.1>"),
+        (HeaderName::CallId, "a84b4c76e66710@pc33"),
+        (HeaderName::CallId, "a b"),
+        (HeaderName::CSeq, "1 INVITE"),
+        (HeaderName::CSeq, "2 BYE"),
+        (HeaderName::CSeq, "x INVITE"),
+        (HeaderName::MaxForwards, "70"),
+        (HeaderName::MaxForwards, "seventy"),
+        (HeaderName::Contact, "<sip:alice@192.0.2.1:5060>"),
+        (HeaderName::Contact, "<sip:a@b>, <sip:c@d>;expires=3"),
+        (HeaderName::Contact, "*"),
+        (HeaderName::ContentType, "application/sdp"),
+        (HeaderName::Date, "Sat, 13 Nov 2010 23:29:00 GMT"),
+        (HeaderName::Date, "Sat, 13 Nov 2010 23:29:00 EST"),
+        (HeaderName::Allow, "INVITE, ACK"),
+    ];
+
+    proptest::proptest! {
+        /// The one-pass check gives what the general one gives, on
+        /// requests and responses with any mix of good and bad lines.
+        #[test]
+        fn fast_check_agrees_with_general(
+            picks in proptest::collection::vec(0..LINES.len(), 0..9),
+            request in proptest::bool::ANY,
+        ) {
+            let mut headers = Headers::new();
+            for &i in &picks {
+                headers.push(LINES[i].0.clone(), LINES[i].1);
+            }
+            let msg = if request {
+                Message::Request(Request {
+                    method: crate::Method::Invite,
+                    uri: Uri::parse("sip:bob@example.com").unwrap(),
+                    headers,
+                    body: Vec::new(),
+                })
+            } else {
+                Message::Response(crate::message::Response {
+                    status: crate::status::StatusCode::new(200).unwrap(),
+                    reason: "OK".into(),
+                    headers,
+                    body: Vec::new(),
+                })
+            };
+            let method = match &msg {
+                Message::Request(r) => Some(&r.method),
+                Message::Response(_) => None,
+            };
+            let general = check_general(msg.headers(), method);
+            if all_well_formed(msg.headers(), method, None) {
+                proptest::prop_assert_eq!(&general, &Ok(()));
+            }
+            proptest::prop_assert_eq!(check(msg.headers(), method, None), general);
         }
     }
 

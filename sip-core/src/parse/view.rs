@@ -67,17 +67,15 @@ pub struct MessageView<'a> {
     pub body: &'a [u8],
     /// Bytes of the input this message used, leading CRLFs included.
     pub len: usize,
-    /// Where the headers transactions read are, found once while framing.
-    pub(crate) known: Known,
     /// The class of each line's name and whether it was folded.
     pub(crate) facts: LineFacts,
 }
 
 /// Positions of the first Via, From, To, Call-ID and CSeq lines, and the
-/// number of Content-Length lines, recorded while framing so neither the
-/// Content-Length check nor [`MessageView::transaction_fields`] scans the
-/// header names again.
-#[derive(Clone, Copy, Debug, Default)]
+/// number of Content-Length lines, from the classes of the lines recorded
+/// while framing ([`LineFacts`]), so [`MessageView::transaction_fields`]
+/// does not compare header names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Known {
     pub(crate) via: Option<u8>,
     pub(crate) from: Option<u8>,
@@ -90,32 +88,62 @@ pub(crate) struct Known {
 
 impl Known {
     /// The positions, from the classes of the lines ([`LineFacts`]).
-    fn of(facts: &LineFacts) -> Known {
+    pub(crate) fn of(facts: &LineFacts) -> Known {
+        Known::of_classes(facts.bytes.iter().map(|&c| c & !FOLDED))
+    }
+
+    /// The positions in `view`, from its facts when they still describe
+    /// its lines.
+    pub(crate) fn of_view(view: &MessageView<'_>) -> Known {
+        if view.facts.matches(&view.headers) {
+            Known::of(&view.facts)
+        } else {
+            Known::of_classes(
+                view.headers
+                    .iter()
+                    .map(|h| crate::header::name::classify(h.name.as_bytes())),
+            )
+        }
+    }
+
+    fn of_classes(classes: impl Iterator<Item = u8>) -> Known {
         let mut k = Known::default();
-        for (i, &c) in facts.bytes.iter().enumerate().take(usize::from(u8::MAX)) {
-            const VIA: u8 = Class::Via as u8;
-            const FROM: u8 = Class::From as u8;
-            const TO: u8 = Class::To as u8;
-            const CALL_ID: u8 = Class::CallId as u8;
-            const CSEQ: u8 = Class::CSeq as u8;
-            const CONTENT_LENGTH: u8 = Class::ContentLength as u8;
-            let slot = match c & !FOLDED {
-                VIA => &mut k.via,
-                FROM => &mut k.from,
-                TO => &mut k.to,
-                CALL_ID => &mut k.call_id,
-                CSEQ => &mut k.cseq,
-                CONTENT_LENGTH => {
-                    k.content_lengths = k.content_lengths.saturating_add(1);
-                    &mut k.content_length
-                }
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(i as u8);
-            }
+        for (i, c) in classes.enumerate() {
+            k.note(i, c);
         }
         k
+    }
+
+    /// Records line `i` of class `class` ([`classify`](crate::header::name::classify)).
+    /// Lines from the 255th on are not recorded.
+    fn note(&mut self, i: usize, class: u8) {
+        const VIA: u8 = Class::Via as u8;
+        const FROM: u8 = Class::From as u8;
+        const TO: u8 = Class::To as u8;
+        const CALL_ID: u8 = Class::CallId as u8;
+        const CSEQ: u8 = Class::CSeq as u8;
+        const CONTENT_LENGTH: u8 = Class::ContentLength as u8;
+        let Ok(i) = u8::try_from(i) else {
+            return;
+        };
+        if i == u8::MAX {
+            return;
+        }
+        let slot = match class {
+            VIA => &mut self.via,
+            FROM => &mut self.from,
+            TO => &mut self.to,
+            CALL_ID => &mut self.call_id,
+            CSEQ => &mut self.cseq,
+            CONTENT_LENGTH => {
+                self.content_lengths = self.content_lengths.saturating_add(1);
+                &mut self.content_length
+            }
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(i);
+        }
     }
 }
 
@@ -186,16 +214,13 @@ pub(crate) enum Framing {
     Stream,
 }
 
-/// Result of framing a message head.
-// Boxing the large variant would cost an allocation per message.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Framed<'a> {
-    Complete(MessageView<'a>),
+/// Result of [`frame_into`].
+pub(crate) enum Framed {
+    /// The view holds the message.
+    Complete,
     /// More bytes are needed (stream only); `needed` is the total length
     /// of the message once its head has been read.
-    Incomplete {
-        needed: Option<usize>,
-    },
+    Incomplete { needed: Option<usize> },
 }
 
 /// `token` characters of RFC 3261 §25.1.
@@ -207,12 +232,31 @@ fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
 }
 
-/// Parses one message from the start of `buf`.
-pub(crate) fn frame<'a>(
+impl MessageView<'_> {
+    /// A view to fill ([`frame_into`]).
+    pub(crate) fn empty() -> Self {
+        MessageView {
+            start: StartLine::Response {
+                code: 0,
+                reason: "",
+            },
+            headers: SmallVec::new(),
+            body: &[],
+            len: 0,
+            facts: LineFacts::default(),
+        }
+    }
+}
+
+/// Parses one message from the start of `buf` into `view` (from
+/// [`MessageView::empty`]), which the caller owns, so the view (several
+/// hundred bytes) is not moved on its way out.
+pub(crate) fn frame_into<'a>(
     buf: &'a [u8],
     cfg: &ParserConfig,
     framing: Framing,
-) -> Result<Framed<'a>, ParseError> {
+    view: &mut MessageView<'a>,
+) -> Result<Framed, ParseError> {
     // RFC 3261 §7.5: ignore CRLFs before the start line.
     let mut pos = 0;
     while pos < buf.len() && (buf[pos] == b'\r' || buf[pos] == b'\n') {
@@ -261,9 +305,9 @@ pub(crate) fn frame<'a>(
     let head_start = line_end + 1;
 
     // Header block.
-    let mut headers: SmallVec<[RawHeader<'a>; 20]> = SmallVec::new();
-    let mut facts = LineFacts::default();
-    let body_start = match split_headers(buf, head_start, cfg, &mut headers, &mut facts) {
+    let headers = &mut view.headers;
+    let facts = &mut view.facts;
+    let body_start = match split_headers(buf, head_start, cfg, headers, facts) {
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
@@ -278,12 +322,12 @@ pub(crate) fn frame<'a>(
                 Framing::Datagram => Err(with_partial(
                     ParseError::new(K::UnterminatedHeaders, buf.len()),
                     method,
-                    &headers,
+                    headers,
                 )),
                 Framing::Stream => Ok(Framed::Incomplete { needed: None }),
             };
         }
-        Err(e) => return Err(with_partial(e, method, &headers)),
+        Err(e) => return Err(with_partial(e, method, headers)),
     };
     if body_start > cfg.max_message_size {
         return Err(with_partial(
@@ -294,25 +338,25 @@ pub(crate) fn frame<'a>(
                 cfg.max_message_size,
             ),
             method,
-            &headers,
+            headers,
         ));
     }
 
     // Content-Length (RFC 3261 §18.3, §20.14).
-    let known = Known::of(&facts);
+    let (cl_count, cl_first) = facts.content_lengths;
     let mut declared: Option<usize> = None;
-    let cl_lines: &[RawHeader<'_>] = match (known.content_lengths, known.content_length) {
+    let cl_lines: &[RawHeader<'_>] = match (cl_count, cl_first) {
         (1, Some(i)) => &headers[usize::from(i)..=usize::from(i)],
         (0, _) => &[],
-        _ => &headers,
+        _ => headers,
     };
-    let is_cl = |h: &RawHeader<'_>| known.content_lengths == 1 || h.is(&HeaderName::ContentLength);
+    let is_cl = |h: &RawHeader<'_>| cl_count == 1 || h.is(&HeaderName::ContentLength);
     for h in cl_lines.iter().filter(|h| is_cl(h)) {
         let v = parse_content_length(h.value).ok_or_else(|| {
             with_partial(
                 ParseError::new(K::ContentLength, body_start),
                 method,
-                &headers,
+                headers,
             )
             .at_header(HeaderName::ContentLength)
         })?;
@@ -320,7 +364,7 @@ pub(crate) fn frame<'a>(
             return Err(with_partial(
                 ParseError::new(K::ContentLength, body_start),
                 method,
-                &headers,
+                headers,
             )
             .at_header(HeaderName::ContentLength));
         }
@@ -335,7 +379,7 @@ pub(crate) fn frame<'a>(
             return Err(with_partial(
                 ParseError::new(K::MissingContentLength, body_start),
                 method,
-                &headers,
+                headers,
             ))
         }
     };
@@ -348,7 +392,7 @@ pub(crate) fn frame<'a>(
                 body_start,
             ),
             method,
-            &headers,
+            headers,
         ));
     }
     if body_len > available {
@@ -365,19 +409,15 @@ pub(crate) fn frame<'a>(
                     buf.len(),
                 ),
                 method,
-                &headers,
+                headers,
             )),
         };
     }
     let end = body_start + body_len;
-    Ok(Framed::Complete(MessageView {
-        start,
-        headers,
-        body: &buf[body_start..end],
-        len: end,
-        known,
-        facts,
-    }))
+    view.start = start;
+    view.body = &buf[body_start..end];
+    view.len = end;
+    Ok(Framed::Complete)
 }
 
 /// Keeps what a 400 or 505 needs when the start line of what looks like a

@@ -23,6 +23,12 @@ impl Host {
                 .map_err(|_| UriError::BadIpv6 { offset: i })?;
             return Ok((Host::Ipv6(addr), close + 1));
         }
+        // The usual dotted quad in one pass (what `classify` gives it).
+        if let Some((a, n)) = b.get(i..).and_then(quad_prefix) {
+            if !b.get(i + n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
+                return Ok((Host::Ipv4(a), i + n));
+            }
+        }
         let n = chars::run(b, i, &chars::HOST);
         if n == 0 {
             return Err(match b.get(i) {
@@ -75,6 +81,20 @@ impl Host {
         (b[0] == b'[' || memchr::memchr(b':', b).is_some()) && s.parse::<Host>().is_ok()
     }
 
+    /// The length of the run of host characters (`alphanum / "-" / "."`)
+    /// at the start of `b` when [`Host::is_valid_run`] accepts it, else
+    /// `None`. A dotted quad, the usual sent-by and URI host, is read in
+    /// one pass instead of a scan and a check.
+    pub(crate) fn valid_run_len(b: &[u8]) -> Option<usize> {
+        if let Some((_, n)) = quad_prefix(b) {
+            if !b.get(n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
+                return Some(n);
+            }
+        }
+        let n = chars::run(b, 0, &chars::HOST);
+        (n > 0 && Host::is_valid_run(&b[..n])).then_some(n)
+    }
+
     /// [`Host::is_valid`] for a non-empty run of host characters
     /// (`alphanum / "-" / "."`).
     pub(crate) fn is_valid_run(b: &[u8]) -> bool {
@@ -124,6 +144,17 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
     let (o2, i) = octet(b, dot(b, i)?, leading_zeros)?;
     let (o3, i) = octet(b, dot(b, i)?, leading_zeros)?;
     (i == b.len()).then_some(Ipv4Addr::new(o0, o1, o2, o3))
+}
+
+/// The length of the dotted quad (four parts of one to three digits,
+/// each at most 255, leading zeros allowed) at the start of `b`: what
+/// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
+fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let (o0, i) = octet(b, 0, true)?;
+    let (o1, i) = octet(b, dot(b, i)?, true)?;
+    let (o2, i) = octet(b, dot(b, i)?, true)?;
+    let (o3, i) = octet(b, dot(b, i)?, true)?;
+    Some((Ipv4Addr::new(o0, o1, o2, o3), i))
 }
 
 /// The index after the `.` at `b[i]`.
@@ -386,6 +417,23 @@ mod tests {
                 proptest::prop_assert!(!matches!(classify_ipv4(b), Ipv4::Addr(_)));
             }
             proptest::prop_assert_eq!(dotted_quad(b, false), s.parse::<Ipv4Addr>().ok());
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass host reader agrees with a scan and
+        /// [`Host::is_valid_run`].
+        #[test]
+        fn valid_run_len_agrees(s in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}[a.:;\\-]?[0-9]?|[a1.\\-]{0,8}[:;>]?") {
+            let b = s.as_bytes();
+            let n = chars::run(b, 0, &chars::HOST);
+            let want = (n > 0 && Host::is_valid_run(&b[..n])).then_some(n);
+            proptest::prop_assert_eq!(Host::valid_run_len(b), want);
+            if let Some((a, q)) = quad_prefix(b) {
+                if q == n {
+                    proptest::prop_assert_eq!(classify(&s[..n]), Some(Host::Ipv4(a)));
+                }
+            }
         }
     }
 

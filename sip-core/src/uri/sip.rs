@@ -66,7 +66,18 @@ impl SipUri {
         // userinfo: the user part may contain ';', '?', '/' (RFC 4475
         // §3.1.1.9 semiuri: `sip:user;par=u%40example.net@example.com`), so
         // only an '@' after a run of userinfo characters decides it.
-        let ui_end = i + chars::run(b, i, &chars::USERINFO);
+        // The usual user part (no password) in one scan: `USER` and
+        // escapes are `USERINFO` bytes without `:`, so the general reading
+        // below finds the same `@` and user.
+        let user = scan(b, i, &chars::USER);
+        let ui_end = match user {
+            Ok(e) if e > i && b.get(e) == Some(&b'@') => {
+                self.user = Some(s[i..e].to_owned());
+                i = e + 1;
+                usize::MAX
+            }
+            _ => i + chars::run(b, i, &chars::USERINFO),
+        };
         if b.get(ui_end) == Some(&b'@') {
             let user_end = memchr::memchr(b':', &b[i..ui_end]).map_or(ui_end, |c| c + i);
             if user_end == i {

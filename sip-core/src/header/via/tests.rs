@@ -132,6 +132,22 @@ proptest::proptest! {
         same_verdict(&s);
     }
 
+    /// The marks of a value read in one pass give back the same reading
+    /// of the same text, and nothing for a text of another length.
+    #[test]
+    fn marks_read_back_what_parse_reads(
+        s in "SIP/2\\.0/(UDP|TLS) (h|10\\.0\\.0\\.1|1\\.2\\.3)(:[0-9]{1,6})?(;(branch|Received|rport|ttl|maddr|x)(=[0-9a-z.]{0,12})?){0,4}"
+    ) {
+        if let Some(v) = ViaRef::plain(&s) {
+            proptest::prop_assert_eq!(Ok(v), ViaRef::parse(&s));
+            let m = v.marks();
+            let copy = s.clone();
+            proptest::prop_assert_eq!(ViaRef::from_marks(&copy, &m), Some(v));
+            let longer = format!("{s};x");
+            proptest::prop_assert_eq!(ViaRef::from_marks(&longer, &m), None);
+        }
+    }
+
     #[test]
     fn plain_reads_the_known_params_as_parse_does(
         s in "SIP/2\\.0/(UDP|TLS) (h|10\\.0\\.0\\.1|1\\.2\\.3)(:[0-9]{1,6})?(;(branch|Received|rport|ttl|maddr|x)(=[0-9a-z.]{0,12})?){0,4}"
