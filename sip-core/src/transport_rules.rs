@@ -163,6 +163,9 @@ pub fn stamp_received_with(
 /// and, when `fill_rport`, `=PORT` after its bare `rport` flag (the
 /// source's address and port). Returns false, changing nothing, if the
 /// flag cannot be found in the text.
+///
+/// The text to insert is written once into a stack buffer; when the flag
+/// ends the value (the usual `...;rport`) both insertions are one.
 fn splice_received(headers: &mut Headers, i: usize, source: SocketAddr, fill_rport: bool) -> bool {
     let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
@@ -172,27 +175,90 @@ fn splice_received(headers: &mut Headers, i: usize, source: SocketAddr, fill_rpo
     let top_end = top_at + top.len();
     let mut rport_end = None;
     if fill_rport {
-        match bare_rport_end(top) {
+        // The caller read a bare `rport` in this (parsed) value.
+        match last_unique_rport_end(top).or_else(|| bare_rport_end(top)) {
             Some(e) => rport_end = Some(top_at + e),
             None => return false,
         }
     }
-    // The later insertion first, so that `rport_end` stays where it is.
+    let mut buf = InsertText::default();
+    if rport_end == Some(top_end) {
+        buf.push(b"=");
+        buf.push_port(source.port());
+    }
+    buf.push(b";received=");
     match source.ip() {
-        IpAddr::V4(a) => {
-            let ip = crate::text::Ipv4Text::new(a);
-            headers.insert_in_value(i, top_end, &[";received=", ip.as_str()]);
-        }
+        IpAddr::V4(a) => buf.push(crate::text::Ipv4Text::new(a).as_bytes()),
         IpAddr::V6(a) => {
-            headers.insert_in_value(i, top_end, &[";received=", &a.to_string()]);
+            // At most 45 bytes: the stack buffer always has room.
+            let mut s = String::with_capacity(45);
+            crate::text::push_ip(&mut s, IpAddr::V6(a));
+            buf.push(s.as_bytes());
         }
     }
-    if let Some(e) = rport_end {
-        let (digits, at) = crate::text::digits(source.port().into());
-        let port = core::str::from_utf8(&digits[at..]).unwrap_or_default();
-        headers.insert_in_value(i, e, &["=", port]);
+    headers.insert_in_value(i, top_end, &[buf.as_str()]);
+    if let Some(e) = rport_end.filter(|&e| e != top_end) {
+        let mut port = InsertText::default();
+        port.push(b"=");
+        port.push_port(source.port());
+        headers.insert_in_value(i, e, &[port.as_str()]);
     }
     true
+}
+
+/// ASCII text to insert into a Via value (`=PORT;received=ADDRESS`, at
+/// most 6 + 10 + 45 bytes), in a stack buffer.
+struct InsertText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for InsertText {
+    fn default() -> Self {
+        InsertText {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl InsertText {
+    fn push(&mut self, ascii: &[u8]) {
+        let end = (self.len + ascii.len()).min(self.buf.len());
+        self.buf[self.len..end].copy_from_slice(&ascii[..end - self.len]);
+        self.len = end;
+    }
+
+    fn push_port(&mut self, port: u16) {
+        let (digits, at) = crate::text::digits(port.into());
+        self.push(&digits[at..]);
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII is pushed.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+/// Where the bare `rport` of a parsed Via value `top` ends when it is the
+/// last thing in the value and the only occurrence of `rport` (any case)
+/// in it: then it is the value's first `rport` parameter whatever the
+/// rest says. `None`: not that shape ([`bare_rport_end`] decides).
+fn last_unique_rport_end(top: &str) -> Option<usize> {
+    let b = top.as_bytes();
+    let head = b.len().checked_sub(b";rport".len())?;
+    if !b[head..].eq_ignore_ascii_case(b";rport") {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(k) = memchr::memchr2(b'r', b'R', &b[from..head + 1]) {
+        let at = from + k;
+        if at + 5 <= head + 1 && b[at + 1..at + 5].eq_ignore_ascii_case(b"port") {
+            return None;
+        }
+        from = at + 1;
+    }
+    Some(b.len())
 }
 
 /// Where the name of the first bare `rport` parameter of the Via value

@@ -338,3 +338,45 @@ proptest::proptest! {
         proptest::prop_assert_eq!(top_via_text(&h), want);
     }
 }
+
+proptest::proptest! {
+    /// The shortcut for a value ending in its only `rport` agrees with the
+    /// parameter parser on every Via that parses with a bare `rport`.
+    #[test]
+    fn last_unique_rport_agrees_with_the_parameter_parser(
+        params in proptest::collection::vec(
+            proptest::sample::select(vec![
+                ";rport", ";RPort", ";x=rport", ";branch=z9hG4bKr", "=5060", ";x=\"a;rport\"", " ", ";lr", "r", "port",
+            ]),
+            0..6,
+        ),
+        host in proptest::sample::select(vec!["h", "rport.example.com", "192.0.2.1:5060"]),
+    ) {
+        let top = format!("SIP/2.0/UDP {host}{}", params.concat());
+        let parsed = Via::parse(&top);
+        if let (Ok(via), Some(e)) = (parsed, last_unique_rport_end(&top)) {
+            if via.rport() == Some(None) {
+                proptest::prop_assert_eq!(Some(e), bare_rport_end_general(&top));
+            }
+        }
+    }
+}
+
+#[test]
+fn one_insertion_when_rport_ends_the_value() {
+    let mut h = headers("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport");
+    assert!(stamp_received(&mut h, addr("192.0.2.1:5070")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport=5070;received=192.0.2.1")
+    );
+    assert_eq!(h.get(&HeaderName::CallId), Some("x"));
+    assert_eq!(last_unique_rport_end("SIP/2.0/UDP h;rport;rport"), None);
+    assert_eq!(last_unique_rport_end("SIP/2.0/UDP h;RPORT"), Some(19));
+    let mut h = headers("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport");
+    assert!(stamp_received(&mut h, addr("[2001:db8::2]:5062")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport=5062;received=2001:db8::2")
+    );
+}
