@@ -17,9 +17,11 @@
 use crate::header::{CSeq, From, HeaderName, Headers, TypedHeader, Via, ViaRef};
 use crate::message::{Request, Response};
 use crate::method::Method;
+use crate::random::KeyedState;
 use crate::random::MAGIC_COOKIE;
 use crate::transport_rules::{top_via_text, ViaError};
 use crate::uri::{Host, Uri};
+use core::hash::{BuildHasher, Hash, Hasher};
 
 /// The CSeq number and method (RFC 3261 §20.16), if the header is present
 /// and well formed ([`CSeq::parse`] reads the usual shape in one pass).
@@ -128,7 +130,7 @@ pub fn max_forwards(headers: &Headers) -> Option<u32> {
 }
 
 /// Matches a response to a client transaction (RFC 3261 §17.1.3).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct ClientKey {
     /// The branch of the top Via.
     pub branch: Box<str>,
@@ -136,63 +138,15 @@ pub struct ClientKey {
     pub method: Method,
 }
 
-/// A borrowed [`ClientKey`]: the layer searches its client transactions
-/// with the branch and method read from a response, without copying them.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ClientKeyRef<'a> {
-    pub(crate) branch: &'a str,
-    pub(crate) method: &'a Method,
-}
-
-/// The parts of a client key, owned or borrowed (see [`ClientKeyRef`]).
-pub(crate) trait ClientKeyParts {
-    fn parts(&self) -> (&str, &Method);
-}
-
-impl ClientKeyParts for ClientKey {
-    fn parts(&self) -> (&str, &Method) {
-        (&self.branch, &self.method)
-    }
-}
-
-impl ClientKeyParts for ClientKeyRef<'_> {
-    fn parts(&self) -> (&str, &Method) {
-        (self.branch, self.method)
-    }
-}
-
-impl<'a> ClientKeyRef<'a> {
-    /// The form to pass to `HashMap::get` on a map keyed by [`ClientKey`].
-    pub(crate) fn as_key(&self) -> &(dyn ClientKeyParts + 'a) {
-        self
-    }
-}
-
-impl core::hash::Hash for dyn ClientKeyParts + '_ {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.parts().hash(state);
-    }
-}
-
-impl PartialEq for dyn ClientKeyParts + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-
-impl Eq for dyn ClientKeyParts + '_ {}
-
-impl core::hash::Hash for ClientKey {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        // As the borrowed form hashes, so that lookups by either agree.
-        self.parts().hash(state);
-    }
-}
-
-impl<'a> core::borrow::Borrow<dyn ClientKeyParts + 'a> for ClientKey {
-    fn borrow(&self) -> &(dyn ClientKeyParts + 'a) {
-        self
-    }
+/// The layer's index hash of a client key's parts (see
+/// [`crate::transaction::layer`]'s match indexes): the same for the key a
+/// transaction keeps and for the parts read from a response.
+#[inline]
+pub(crate) fn client_hash(state: &KeyedState, branch: &str, method: &Method) -> u64 {
+    let mut h = state.build_hasher();
+    h.write(branch.as_bytes());
+    method.hash(&mut h);
+    h.finish()
 }
 
 /// Why a message yields no matching key.
@@ -306,16 +260,6 @@ impl ServerKey {
         )
     }
 
-    /// As [`ServerKey::with_top_via`], from the fields the receive path
-    /// read of the top Via.
-    pub(crate) fn with_via_parts(
-        req: &Request,
-        via: &crate::transaction::layer::TopVia<'_>,
-        method: &Method,
-    ) -> Result<ServerKey, KeyError> {
-        ServerKey::with_parts(req, via.branch, &via.host, via.port, via.text, method)
-    }
-
     fn with_parts(
         req: &Request,
         branch: Option<&str>,
@@ -324,26 +268,19 @@ impl ServerKey {
         via_text: &str,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
-        let h = &req.headers;
-        let method = transaction_method(method);
-        match branch {
-            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
-                branch: b.into(),
-                host: match host {
-                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
-                    other => other.clone(),
-                },
+        Ok(ServerLookup::with_parts(req, branch, host, port, via_text, method)?.into_owned())
+    }
+
+    /// The layer's index hash of the key (as [`ServerLookup::hash`]).
+    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
+        match self {
+            ServerKey::Branch {
+                branch,
+                host,
                 port,
                 method,
-            }),
-            _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
-                uri: req.uri.clone(),
-                from_tag: from_tag(h).map(Into::into),
-                call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
-                cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
-                method,
-                via: via_text.into(),
-            }))),
+            } => branch_hash(state, branch, host, *port, method),
+            ServerKey::Legacy(k) => state.hash_one(&**k),
         }
     }
 
@@ -375,6 +312,170 @@ impl ServerKey {
             tag == response_to_tag
         } else {
             tag == original_to_tag
+        }
+    }
+}
+
+/// A server key as the receive path looks it up (RFC 3261 §17.2.3): the
+/// branch and sent-by borrowed from the request's top Via, so a request
+/// that creates no transaction (the ACK of a 2xx) copies nothing.
+#[derive(Clone, Debug)]
+pub(crate) enum ServerLookup<'a> {
+    /// As [`ServerKey::Branch`]; the host as read (a domain in any case).
+    Branch {
+        branch: &'a str,
+        host: &'a Host,
+        port: Option<u16>,
+        /// Already mapped (ACK taken as INVITE).
+        method: &'a Method,
+    },
+    /// As [`ServerKey::Legacy`].
+    Legacy(Box<LegacyKey>),
+}
+
+/// The method a request matches transactions by: ACK as INVITE.
+fn transaction_method_ref(m: &Method) -> &Method {
+    match m {
+        Method::Ack => &Method::Invite,
+        other => other,
+    }
+}
+
+/// The index hash of a [`ServerKey::Branch`]'s fields; domain names are
+/// hashed lower-cased, so a lookup with the host as written and the key
+/// (lower-cased once) agree.
+fn branch_hash(
+    state: &KeyedState,
+    branch: &str,
+    host: &Host,
+    port: Option<u16>,
+    method: &Method,
+) -> u64 {
+    let mut h = state.build_hasher();
+    h.write(branch.as_bytes());
+    let port = port.map_or(0, |p| 0x1_0000 | u64::from(p));
+    match host {
+        Host::Ipv4(a) => h.write_u64(port << 32 | u64::from(u32::from(*a))),
+        Host::Ipv6(a) => {
+            h.write_u64(port | 1 << 40);
+            h.write_u128(u128::from(*a));
+        }
+        Host::Domain(d) => {
+            h.write_u64(port | 2 << 40);
+            let mut buf = [0u8; 32];
+            for chunk in d.as_bytes().chunks(buf.len()) {
+                let lower = &mut buf[..chunk.len()];
+                lower.copy_from_slice(chunk);
+                lower.make_ascii_lowercase();
+                h.write(lower);
+            }
+        }
+    }
+    method.hash(&mut h);
+    h.finish()
+}
+
+impl<'a> ServerLookup<'a> {
+    /// The lookup form of [`ServerKey::with_top_via`], from the fields the
+    /// receive path read of the top Via.
+    pub(crate) fn with_via_parts(
+        req: &Request,
+        via: &'a crate::transaction::layer::TopVia<'a>,
+        method: &'a Method,
+    ) -> Result<Self, KeyError> {
+        ServerLookup::with_parts(req, via.branch, &via.host, via.port, via.text, method)
+    }
+
+    fn with_parts(
+        req: &Request,
+        branch: Option<&'a str>,
+        host: &'a Host,
+        port: Option<u16>,
+        via_text: &str,
+        method: &'a Method,
+    ) -> Result<Self, KeyError> {
+        let h = &req.headers;
+        match branch {
+            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerLookup::Branch {
+                branch: b,
+                host,
+                port,
+                method: transaction_method_ref(method),
+            }),
+            _ => Ok(ServerLookup::Legacy(Box::new(LegacyKey {
+                uri: req.uri.clone(),
+                from_tag: from_tag(h).map(Into::into),
+                call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
+                cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
+                method: transaction_method(method),
+                via: via_text.into(),
+            }))),
+        }
+    }
+
+    /// The layer's index hash (equal to [`ServerKey::index_hash`] of the
+    /// owned key).
+    pub(crate) fn hash(&self, state: &KeyedState) -> u64 {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => branch_hash(state, branch, host, *port, method),
+            ServerLookup::Legacy(k) => state.hash_one(&**k),
+        }
+    }
+
+    /// True when `key` is the owned form of this lookup.
+    pub(crate) fn matches(&self, key: &ServerKey) -> bool {
+        match (self, key) {
+            (
+                ServerLookup::Branch {
+                    branch,
+                    host,
+                    port,
+                    method,
+                },
+                ServerKey::Branch {
+                    branch: b,
+                    host: h,
+                    port: p,
+                    method: m,
+                },
+            ) => {
+                **branch == **b
+                    && port == p
+                    && *method == m
+                    && match (host, h) {
+                        // The key's domain is lower-cased.
+                        (Host::Domain(x), Host::Domain(y)) => x.eq_ignore_ascii_case(y),
+                        (x, y) => *x == y,
+                    }
+            }
+            (ServerLookup::Legacy(a), ServerKey::Legacy(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The key to keep for a new transaction.
+    pub(crate) fn into_owned(self) -> ServerKey {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => ServerKey::Branch {
+                branch: branch.into(),
+                host: match host {
+                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
+                    other => other.clone(),
+                },
+                port,
+                method: method.clone(),
+            },
+            ServerLookup::Legacy(k) => ServerKey::Legacy(k),
         }
     }
 }
@@ -420,6 +521,11 @@ pub(crate) struct PackedMergeKey {
 }
 
 impl PackedMergeKey {
+    /// The layer's index hash.
+    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
+        state.hash_one(self)
+    }
+
     /// The key of a request, as [`MergeKey::for_request`].
     pub(crate) fn for_request(req: &Request) -> Option<PackedMergeKey> {
         let h = &req.headers;
@@ -550,5 +656,55 @@ mod tests {
         assert_eq!(tag("<sip:b@c;tag=y>"), None);
         assert_eq!(tag("sip:b@c;tag=1928301774"), Some("1928301774"));
         assert_eq!(tag("<sip:b@c>;tag"), None);
+    }
+
+    fn lookup_request(branch: &str) -> Request {
+        let mut req = Request::new(Method::Invite, "sip:b@c".parse().unwrap());
+        req.headers.push(HeaderName::From, "<sip:a@c>;tag=ab");
+        req.headers.push(HeaderName::CallId, "c");
+        req.headers.push(HeaderName::CSeq, "1 INVITE");
+        req.headers
+            .push(HeaderName::Via, format!("SIP/2.0/UDP h;branch={branch}"));
+        req
+    }
+
+    proptest::proptest! {
+        /// A lookup hashes as its owned key and matches exactly the keys
+        /// equal to its owned form.
+        #[test]
+        fn lookups_agree_with_owned_keys(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["z9hG4bKa", "z9hG4bKA", "old1", "z9hG4bK"]),
+                    proptest::sample::select(vec!["Host.example", "host.EXAMPLE", "192.0.2.1", "[2001:db8::1]", "h"]),
+                    proptest::option::of(proptest::sample::select(vec![5060u16, 5061])),
+                    proptest::sample::select(vec![Method::Invite, Method::Ack, Method::Bye, Method::Extension("FOO".into())]),
+                ),
+                2,
+            )
+        ) {
+            let state = KeyedState::with_seed(7);
+            let owned: Vec<(Request, Host, ServerKey)> = parts
+                .iter()
+                .map(|(b, h, p, m)| {
+                    let host = crate::header::lex::parse_host(h)
+                        .unwrap_or_else(|| Host::Domain((*h).to_owned()));
+                    let req = lookup_request(b);
+                    let key = ServerKey::with_parts(&req, Some(b), &host, *p, "v", m).unwrap();
+                    (req, host, key)
+                })
+                .collect();
+            for (i, (b, _, p, m)) in parts.iter().enumerate() {
+                let (req, host, key) = &owned[i];
+                let lookup = ServerLookup::with_parts(req, Some(b), host, *p, "v", m).unwrap();
+                proptest::prop_assert_eq!(lookup.hash(&state), key.index_hash(&state));
+                for (_, _, other) in &owned {
+                    proptest::prop_assert_eq!(lookup.matches(other), key == other);
+                    if key == other {
+                        proptest::prop_assert_eq!(key.index_hash(&state), other.index_hash(&state));
+                    }
+                }
+            }
+        }
     }
 }

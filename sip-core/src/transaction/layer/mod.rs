@@ -1,6 +1,7 @@
 //! [`TransactionLayer`]: the four machines behind one quinn-proto style
 //! driving API.
 
+mod index;
 mod receive;
 mod send;
 mod top_via;
@@ -17,9 +18,10 @@ use super::{
 };
 use crate::method::Method;
 use crate::parse::StreamParser;
-use crate::random::{KeyedMap, TokenSource};
+use crate::random::{KeyedMap, KeyedState, TokenSource};
 use crate::time::Instant;
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport};
+use index::Index;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -128,9 +130,11 @@ pub struct TransactionLayer {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
-    clients: KeyedMap<ClientKey, TransactionId>,
-    servers: KeyedMap<ServerKey, TransactionId>,
-    merges: KeyedMap<PackedMergeKey, TransactionId>,
+    /// The keyed hash of the match indexes.
+    hash: KeyedState,
+    clients: Index,
+    servers: Index,
+    merges: Index,
     connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
     transmits: VecDeque<Transmit>,
@@ -156,7 +160,10 @@ struct Txn {
     /// Server: the connection the request came on (§18.2.2 prefers it).
     connection: Option<ConnectionId>,
     key: TxnKey,
-    merge: Option<PackedMergeKey>,
+    /// The index hash of `key`.
+    key_hash: u64,
+    /// The merged-request key (§8.2.2.2) and its index hash.
+    merge: Option<(PackedMergeKey, u64)>,
     /// RFC 2543 fallback only: the request's and the final response's To
     /// tags (§17.2.3).
     legacy_tags: Option<Box<LegacyTags>>,
@@ -281,10 +288,11 @@ impl TransactionLayer {
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
-            clients: KeyedMap::with_hasher(hash.clone()),
-            servers: KeyedMap::with_hasher(hash.clone()),
-            merges: KeyedMap::with_hasher(hash.clone()),
+            clients: Index::default(),
+            servers: Index::default(),
+            merges: Index::default(),
             connections: KeyedMap::with_hasher(hash.clone()),
+            hash,
             timers: TimerQueue::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -386,22 +394,12 @@ impl TransactionLayer {
     /// match indexes, the timer heap and each transaction's buffers.
     pub fn memory_usage(&self) -> usize {
         use core::mem::size_of;
-        let map = |cap: usize, entry: usize| cap * (entry + 1);
         let mut n = size_of::<Self>()
             + self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * 4
-            + map(
-                self.clients.capacity(),
-                size_of::<(ClientKey, TransactionId)>(),
-            )
-            + map(
-                self.servers.capacity(),
-                size_of::<(ServerKey, TransactionId)>(),
-            )
-            + map(
-                self.merges.capacity(),
-                size_of::<(PackedMergeKey, TransactionId)>(),
-            )
+            + self.clients.heap_bytes()
+            + self.servers.heap_bytes()
+            + self.merges.heap_bytes()
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
             n += t.machine.heap_bytes();
@@ -418,7 +416,7 @@ impl TransactionLayer {
                     core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
                 }
             };
-            n += t.merge.as_ref().map_or(0, PackedMergeKey::heap_bytes);
+            n += t.merge.as_ref().map_or(0, |m| m.0.heap_bytes());
         }
         n
     }
@@ -450,11 +448,11 @@ impl TransactionLayer {
             return;
         };
         match &txn.key {
-            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
-            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
+            TxnKey::Client(_) => self.clients.remove(txn.key_hash, id),
+            TxnKey::Server(_) => self.servers.remove(txn.key_hash, id),
         }
-        if let Some(m) = &txn.merge {
-            remove_if(&mut self.merges, m, id);
+        if let Some((_, hash)) = &txn.merge {
+            self.merges.remove(*hash, id);
         }
         // Dropped where it lies.
         slot.txn = None;
@@ -539,19 +537,33 @@ fn insert_slot(
     }
 }
 
-/// Removes `key` from `map` if it names transaction `id` (another
-/// transaction may hold the entry, §17.2.3): one lookup, unless the entry
-/// belongs to that other transaction and goes back.
-fn remove_if<K: Eq + core::hash::Hash>(
-    map: &mut KeyedMap<K, TransactionId>,
-    key: &K,
-    id: TransactionId,
-) {
-    if let Some((k, other)) = map.remove_entry(key) {
-        if other != id {
-            map.insert(k, other);
-        }
+/// The key of transaction `id`, if it is a live client transaction.
+fn client_key(slots: &[Slot], id: TransactionId) -> Option<&ClientKey> {
+    match &live(slots, id)?.key {
+        TxnKey::Client(k) => Some(k),
+        TxnKey::Server(_) => None,
     }
+}
+
+/// The key of transaction `id`, if it is a live server transaction.
+fn server_key(slots: &[Slot], id: TransactionId) -> Option<&ServerKey> {
+    match &live(slots, id)?.key {
+        TxnKey::Server(k) => Some(k),
+        TxnKey::Client(_) => None,
+    }
+}
+
+/// The merged-request key of transaction `id`, if it has one.
+fn merge_key(slots: &[Slot], id: TransactionId) -> Option<&PackedMergeKey> {
+    live(slots, id)?.merge.as_ref().map(|m| &m.0)
+}
+
+fn live(slots: &[Slot], id: TransactionId) -> Option<&Txn> {
+    slots
+        .get(id.index() as usize)
+        .filter(|s| s.generation == id.generation())?
+        .txn
+        .as_ref()
 }
 
 fn timer_live(slots: &[Slot], id: TransactionId, timer: Timer, at: Instant) -> bool {

@@ -15,7 +15,6 @@ use crate::transport_rules::{
     response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
     RouteError,
 };
-use std::collections::hash_map::Entry;
 
 impl TransactionLayer {
     /// The transport a destination uses.
@@ -212,15 +211,15 @@ impl TransactionLayer {
         dest: Destination,
         reliable: bool,
     ) -> Result<TransactionId, SendError> {
-        let key = ClientKey {
-            branch: branch.into(),
-            method: req.method.clone(),
-        };
-        // One lookup: the entry is reserved now and filled below.
-        let entry = match self.clients.entry(key) {
-            Entry::Occupied(_) => return Err(SendError::Duplicate),
-            Entry::Vacant(v) => v,
-        };
+        let key_hash = key::client_hash(&self.hash, &branch, &req.method);
+        let slots = &self.slots;
+        let taken = self.clients.find(key_hash, |id| {
+            super::client_key(slots, id)
+                .is_some_and(|k| *k.branch == *branch && k.method == req.method)
+        });
+        if taken.is_some() {
+            return Err(SendError::Duplicate);
+        }
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
@@ -238,13 +237,17 @@ impl TransactionLayer {
             method: req.method.clone(),
             destination: dest,
             connection: None,
-            key: TxnKey::Client(entry.key().clone()),
+            key: TxnKey::Client(ClientKey {
+                branch: branch.into(),
+                method: req.method.clone(),
+            }),
+            key_hash,
             merge: None,
             legacy_tags: None,
             source: None,
         };
         let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
-        entry.insert(id);
+        self.clients.insert(key_hash, id);
         self.stats.client_transactions += 1;
         self.apply(id, &mut out, None);
         self.scratch = out;
