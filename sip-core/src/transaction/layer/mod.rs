@@ -141,6 +141,34 @@ pub struct TransactionLayer {
     events: VecDeque<Event>,
     scratch: Actions,
     stats: Stats,
+    /// The start of the layer's Via for each transport, up to the branch
+    /// value: `SIP/2.0/UDP host:port;branch=` (§18.1.1; the config does
+    /// not change).
+    via_prefix: [Box<str>; TRANSPORTS.len()],
+    /// The buffer a Via is written in before it goes into a request.
+    via_buf: String,
+}
+
+/// Every transport, in the order of [`transport_index`].
+const TRANSPORTS: [Transport; 6] = [
+    Transport::Udp,
+    Transport::Tcp,
+    Transport::Tls,
+    Transport::Sctp,
+    Transport::Ws,
+    Transport::Wss,
+];
+
+/// The position of `t` in [`TRANSPORTS`].
+fn transport_index(t: Transport) -> usize {
+    match t {
+        Transport::Udp => 0,
+        Transport::Tcp => 1,
+        Transport::Tls => 2,
+        Transport::Sctp => 3,
+        Transport::Ws => 4,
+        Transport::Wss => 5,
+    }
 }
 
 #[derive(Debug)]
@@ -282,6 +310,10 @@ impl TransactionLayer {
     /// A layer with `cfg`, drawing branch ids from `tokens`.
     pub fn new(cfg: Config, tokens: TokenSource) -> Self {
         let hash = tokens.hash_state();
+        let via_prefix = TRANSPORTS.map(|t| {
+            let sb = cfg.sent_by_for(t);
+            crate::transport_rules::via_value(t, &sb.host, sb.port, "", false).into_boxed_str()
+        });
         TransactionLayer {
             cfg,
             tokens,
@@ -298,6 +330,8 @@ impl TransactionLayer {
             events: VecDeque::new(),
             scratch: Vec::with_capacity(8),
             stats: Stats::default(),
+            via_prefix,
+            via_buf: String::new(),
         }
     }
 
@@ -572,4 +606,30 @@ fn timer_live(slots: &[Slot], id: TransactionId, timer: Timer, at: Instant) -> b
         .filter(|s| s.generation == id.generation())
         .and_then(|s| s.txn.as_ref())
         .is_some_and(|t| t.machine.deadline(timer) == Some(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transaction::SentBy;
+    use crate::transport_rules::via_value;
+
+    #[test]
+    fn via_prefixes_start_the_via_value_of_each_transport() {
+        let cfg = Config {
+            sent_by: vec![
+                (Transport::Tls, SentBy::new("ua.example.com", None)),
+                (Transport::Ws, SentBy::new("[2001:db8::1]", Some(8080))),
+            ],
+            default_sent_by: SentBy::new("192.0.2.1", Some(5060)),
+            ..Config::default()
+        };
+        let layer = TransactionLayer::new(cfg, TokenSource::from_seed(1));
+        for t in TRANSPORTS {
+            let sb = layer.cfg.sent_by_for(t);
+            let want = via_value(t, &sb.host, sb.port, "z9hG4bKab", false);
+            let got = format!("{}z9hG4bKab", layer.via_prefix[transport_index(t)]);
+            assert_eq!(got, want);
+        }
+    }
 }

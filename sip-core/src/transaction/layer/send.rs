@@ -12,8 +12,7 @@ use crate::transaction::key::{self, ClientKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
 use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
-    RouteError,
+    response_destination, top_via, top_via_text, transport_for_size, RouteError,
 };
 
 impl TransactionLayer {
@@ -44,18 +43,52 @@ impl TransactionLayer {
     /// With `push`, the Via goes on top of those the request carries (a
     /// proxy forwarding it, §16.6 step 8) instead of replacing them; a
     /// Via this layer pushed earlier (same branch) is replaced.
-    fn write_via(&self, req: &mut Request, transport: Transport, branch: &str, push: bool) {
-        let sb = self.cfg.sent_by_for(transport);
-        let value = via_value(transport, &sb.host, sb.port, branch, self.cfg.rport);
+    fn write_via(&mut self, req: &mut Request, transport: Transport, branch: &str, push: bool) {
+        let mut via = self.via_start(transport);
+        via.push_str(branch);
+        self.via_end(req, via, branch.len(), push);
+    }
+
+    /// [`write_via`](Self::write_via) with a fresh branch from the token
+    /// source, written in place; returns the branch.
+    fn write_new_via(&mut self, req: &mut Request, transport: Transport, push: bool) -> Box<str> {
+        let mut via = self.via_start(transport);
+        let at = via.len();
+        self.tokens.push_branch(&mut via);
+        let branch: Box<str> = via[at..].into();
+        self.via_end(req, via, branch.len(), push);
+        branch
+    }
+
+    /// The layer's Via for `transport` up to the branch value, in the
+    /// reused buffer.
+    fn via_start(&mut self, transport: Transport) -> String {
+        let mut via = core::mem::take(&mut self.via_buf);
+        via.clear();
+        via.push_str(&self.via_prefix[super::transport_index(transport)]);
+        via
+    }
+
+    /// Ends the Via in `via` (its last `branch_len` bytes the branch) and
+    /// puts it in `req`; the buffer goes back for the next Via.
+    fn via_end(&mut self, req: &mut Request, mut via: String, branch_len: usize, push: bool) {
+        let branch_at = via.len() - branch_len;
+        if self.cfg.rport {
+            via.push_str(";rport");
+        }
         if !push {
-            stamp_via(&mut req.headers, value);
-            return;
+            // As `stamp_via`: the request's only Via.
+            req.headers.remove(&HeaderName::Via);
+            req.headers.prepend(HeaderName::Via, &via);
+        } else {
+            let branch = &via[branch_at..branch_at + branch_len];
+            let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
+            if ours {
+                pop_top_via(&mut req.headers);
+            }
+            req.headers.push_front(HeaderName::Via, &via);
         }
-        let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
-        if ours {
-            pop_top_via(&mut req.headers);
-        }
-        req.headers.push_front(HeaderName::Via, value);
+        self.via_buf = via;
     }
 
     /// Serializes `req` for `dest`, applying the §18.1.1 size rule: an
@@ -63,7 +96,7 @@ impl TransactionLayer {
     /// when [`Config::udp_to_tcp`](crate::transaction::Config::udp_to_tcp)
     /// allows; otherwise it is refused.
     fn serialize_for(
-        &self,
+        &mut self,
         req: &mut Request,
         dest: Destination,
         branch: Option<&str>,
@@ -184,9 +217,7 @@ impl TransactionLayer {
         let branch = if keep_via {
             None
         } else {
-            let b = self.tokens.branch();
-            self.write_via(req, transport, &b, push);
-            Some(b)
+            Some(self.write_new_via(req, transport, push))
         };
         add_max_forwards(req);
         let (bytes, dest) = self.serialize_for(req, dest, branch.as_deref(), !keep_via, push)?;
@@ -195,8 +226,8 @@ impl TransactionLayer {
             None => top_via_text(&req.headers)
                 .ok()
                 .and_then(key::branch_of)
-                .map(str::to_owned)
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into(),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
         self.start_client(now, req, bytes, branch, dest, reliable)
@@ -207,7 +238,7 @@ impl TransactionLayer {
         now: Instant,
         req: &Request,
         bytes: Vec<u8>,
-        branch: String,
+        branch: Box<str>,
         dest: Destination,
         reliable: bool,
     ) -> Result<TransactionId, SendError> {
@@ -238,7 +269,7 @@ impl TransactionLayer {
             destination: dest,
             connection: None,
             key: TxnKey::Client(ClientKey {
-                branch: branch.into(),
+                branch,
                 method: req.method.clone(),
             }),
             key_hash,
@@ -293,9 +324,7 @@ impl TransactionLayer {
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = key::branch_of(&m.original().via)
-            .unwrap_or_default()
-            .to_owned();
+        let branch = key::branch_of(&m.original().via).unwrap_or_default().into();
         self.check_limit()?;
         let bytes = cancel.to_bytes();
         self.start_client(now, &cancel, bytes, branch, dest, reliable)
@@ -390,9 +419,7 @@ impl TransactionLayer {
         let branch = if ack.headers.contains(&HeaderName::Via) {
             None
         } else {
-            let b = self.tokens.branch();
-            self.write_via(&mut ack, transport, &b, false);
-            Some(b)
+            Some(self.write_new_via(&mut ack, transport, false))
         };
         add_max_forwards(&mut ack);
         let (payload, destination) =
