@@ -38,8 +38,11 @@ impl TransactionLayer {
         if data.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             return;
         }
+        // Matched in place: the message is not moved once more through
+        // `handle_message`.
         match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(msg) => self.handle_message(now, msg, source),
+            Ok(Message::Request(r)) => self.on_request(now, r, source),
+            Ok(Message::Response(r)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
