@@ -45,6 +45,39 @@ pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     split_comma(line).next().ok_or(ViaError::Missing)
 }
 
+/// Where the topmost Via value is: the index of the first Via line, the
+/// value's byte range in that line, and its text (as [`top_via_text`]).
+pub(crate) fn top_via_at(headers: &Headers) -> Result<(ViaAt, &str), ViaError> {
+    let i = headers
+        .position(&HeaderName::Via)
+        .ok_or(ViaError::Missing)?;
+    let line = headers.line(i).ok_or(ViaError::Missing)?.value;
+    let top = if memchr::memchr(b',', line.as_bytes()).is_none() {
+        Some(trim_sp_tab(line)).filter(|t| !t.is_empty())
+    } else {
+        split_comma(line).next()
+    }
+    .ok_or(ViaError::Missing)?;
+    let start = top.as_ptr() as usize - line.as_ptr() as usize;
+    let at = ViaAt {
+        line: i,
+        start,
+        end: start + top.len(),
+    };
+    Ok((at, top))
+}
+
+/// The place of the top Via value in a header list ([`top_via_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ViaAt {
+    /// The index of the first Via line.
+    pub(crate) line: usize,
+    /// Where the value starts in the line.
+    pub(crate) start: usize,
+    /// Where it ends.
+    pub(crate) end: usize,
+}
+
 /// `s` without leading and trailing spaces and tabs.
 fn trim_sp_tab(s: &str) -> &str {
     let b = s.as_bytes();
@@ -135,10 +168,51 @@ pub fn stamp_received_with(
     let Some(i) = headers.position(&HeaderName::Via) else {
         return false;
     };
+    let top = headers
+        .line(i)
+        .map(|l| (l.value, split_comma(l.value).next().unwrap_or("")));
+    let Some((line, top)) = top else {
+        return false;
+    };
+    let start = top.as_ptr() as usize - line.as_ptr() as usize;
+    let at = ViaAt {
+        line: i,
+        start,
+        end: start + top.len(),
+    };
+    stamp_at(headers, at, fill_rport, has_received, source)
+}
+
+/// As [`stamp_received_with`], with the place of the top Via value
+/// already known ([`top_via_at`], before any change to `headers`).
+pub(crate) fn stamp_received_at(
+    headers: &mut Headers,
+    at: ViaAt,
+    host_ip: Option<IpAddr>,
+    rport: Option<Option<u16>>,
+    has_received: bool,
+    source: SocketAddr,
+) -> bool {
+    let fill_rport = rport == Some(None);
+    let differs = host_ip != Some(source.ip());
+    if !differs && !fill_rport {
+        return false;
+    }
+    stamp_at(headers, at, fill_rport, has_received, source)
+}
+
+fn stamp_at(
+    headers: &mut Headers,
+    at: ViaAt,
+    fill_rport: bool,
+    has_received: bool,
+    source: SocketAddr,
+) -> bool {
+    let i = at.line;
     // The usual case (no `received` yet) inserts into the text in place,
     // leaving the rest of the value as the sender wrote it; otherwise the
     // top Via is written anew.
-    if !has_received && splice_received(headers, i, source, fill_rport) {
+    if !has_received && splice_received(headers, at, source, fill_rport) {
         return true;
     }
     headers.edit_at(i, |line, out| {
@@ -166,13 +240,15 @@ pub fn stamp_received_with(
 ///
 /// The text to insert is written once into a stack buffer; when the flag
 /// ends the value (the usual `...;rport`) both insertions are one.
-fn splice_received(headers: &mut Headers, i: usize, source: SocketAddr, fill_rport: bool) -> bool {
+fn splice_received(headers: &mut Headers, at: ViaAt, source: SocketAddr, fill_rport: bool) -> bool {
+    let i = at.line;
     let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
     };
-    let top = split_comma(line).next().unwrap_or("");
-    let top_at = top.as_ptr() as usize - line.as_ptr() as usize;
-    let top_end = top_at + top.len();
+    let Some(top) = line.get(at.start..at.end) else {
+        return false;
+    };
+    let (top_at, top_end) = (at.start, at.end);
     let mut rport_end = None;
     if fill_rport {
         // The caller read a bare `rport` in this (parsed) value.
@@ -250,15 +326,37 @@ fn last_unique_rport_end(top: &str) -> Option<usize> {
     if !b[head..].eq_ignore_ascii_case(b";rport") {
         return None;
     }
-    let mut from = 0;
-    while let Some(k) = memchr::memchr2(b'r', b'R', &b[from..head + 1]) {
-        let at = from + k;
-        if at + 5 <= head + 1 && b[at + 1..at + 5].eq_ignore_ascii_case(b"port") {
-            return None;
-        }
-        from = at + 1;
+    if has_rport(&b[..head]) {
+        return None;
     }
     Some(b.len())
+}
+
+/// True when `b` contains `rport` in any case. Eight bytes at a time:
+/// only the words holding an `r` or `R` are looked at closely.
+fn has_rport(b: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    const R: u64 = 0x7272_7272_7272_7272;
+    let is_rport = |i: usize| {
+        b[i] | 0x20 == b'r'
+            && b.get(i + 1..i + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"port"))
+    };
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        // Zero bytes of `x` are the `r`s and `R`s (`| 0x20` maps only
+        // those two to `r`); the test may flag a byte above a zero byte
+        // too, which the close look rules out.
+        let x = (u64::from_le_bytes(w) | CASE) ^ R;
+        if x.wrapping_sub(LOW) & !x & (LOW << 7) != 0 && (i..i + 8).any(is_rport) {
+            return true;
+        }
+        i += 8;
+    }
+    (i..b.len()).any(is_rport)
 }
 
 /// Where the name of the first bare `rport` parameter of the Via value

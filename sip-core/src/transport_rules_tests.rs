@@ -380,3 +380,37 @@ fn one_insertion_when_rport_ends_the_value() {
         Some("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport=5062;received=2001:db8::2")
     );
 }
+
+proptest::proptest! {
+    #[test]
+    fn rport_scan_agrees_with_a_plain_search(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["r", "R", "port", "PORT", "rpor", "x", ";", "branch=z9hG4bK", "rport"]),
+            0..12,
+        )
+    ) {
+        let s = parts.concat();
+        let naive = s.to_ascii_lowercase().contains("rport");
+        proptest::prop_assert_eq!(has_rport(s.as_bytes()), naive);
+    }
+
+    #[test]
+    fn top_via_place_is_the_top_via_text(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", "<", ">", "x"]),
+            0..8,
+        )
+    ) {
+        let line = parts.concat();
+        let mut h = Headers::new();
+        h.push(HeaderName::CallId, "x");
+        h.push(HeaderName::Via, &line);
+        let want = top_via_text(&h);
+        let got = top_via_at(&h);
+        proptest::prop_assert_eq!(got.as_ref().map(|g| g.1), want.as_ref().copied());
+        if let Ok((at, text)) = got {
+            proptest::prop_assert_eq!(at.line, 1);
+            proptest::prop_assert_eq!(&line[at.start..at.end], text);
+        }
+    }
+}

@@ -15,7 +15,7 @@ use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerKey, Server
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_with, top_via, top_via_text, ViaRoute,
+    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, ViaRoute,
 };
 use std::net::SocketAddr;
 
@@ -261,10 +261,11 @@ impl TransactionLayer {
         // stamping and the response route; the server transaction is
         // looked up before the Via is stamped, with the key's parts
         // borrowed from it.
-        let top = match top_via_text(&req.headers).and_then(|t| Ok(ViaRef::parse(t)?)) {
-            Ok(v) => TopVia::of(&v),
-            Err(e) => return self.drop_message(source, DropReason::Via(e)),
-        };
+        let (at, top) =
+            match top_via_at(&req.headers).and_then(|(at, t)| Ok((at, ViaRef::parse(t)?))) {
+                Ok((at, v)) => (at, TopVia::of(&v)),
+                Err(e) => return self.drop_message(source, DropReason::Via(e)),
+            };
         let lookup = match ServerLookup::with_via_parts(&req, &top, &req.method) {
             Ok(k) => k,
             Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
@@ -279,8 +280,9 @@ impl TransactionLayer {
         let key = fresh.then(|| lookup.into_owned());
         let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
         let mut route = ViaRoute::of_top(top);
-        if stamp_received_with(
+        if stamp_received_at(
             &mut req.headers,
+            at,
             host_ip,
             rport,
             has_received,
