@@ -49,12 +49,7 @@ pub fn tag(value: &str) -> Option<&str> {
     }
 }
 
-/// Stops a parameter value written without quotes (as the parameter
-/// readers do).
-#[inline]
-fn ends_value(c: u8) -> bool {
-    matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
-}
+use super::scan::{ends_value, find_byte, find_value_end};
 
 /// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
 /// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
@@ -68,7 +63,7 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     let start = match b.iter().position(|&c| matches!(c, b'<' | b';' | b'"')) {
         None => return Some(None),
         Some(i) if b[i] == b';' => i,
-        Some(i) if b[i] == b'<' => i + memchr::memchr(b'>', &b[i..])? + 1,
+        Some(i) if b[i] == b'<' => i + find_byte(&b[i..], b'>')? + 1,
         Some(_) => return None,
     };
     if start == b.len() {
@@ -81,7 +76,7 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     {
         return None;
     }
-    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let end = find_value_end(v).unwrap_or(v.len());
     let at = start + b";tag=".len();
     Some(Some(&value[at..at + end]).filter(|t| !t.is_empty()))
 }
@@ -98,14 +93,14 @@ pub(crate) fn branch_of(value: &str) -> Option<&str> {
 
 fn branch_plain(value: &str) -> Option<&str> {
     let b = value.as_bytes();
-    let semi = memchr::memchr(b';', b)?;
+    let semi = find_byte(b, b';')?;
     let v = b[semi..].strip_prefix(b";branch=")?;
     if v.first()
         .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
     {
         return None;
     }
-    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let end = find_value_end(v).unwrap_or(v.len());
     let at = semi + b";branch=".len();
     Some(&value[at..at + end])
 }
