@@ -180,25 +180,74 @@ pub fn stamp_received_with(
         start,
         end: start + top.len(),
     };
-    stamp_at(headers, at, fill_rport, has_received, source)
+    let text = StampText::new(source);
+    stamp_at(headers, at, fill_rport, has_received, &text)
+}
+
+/// The text the stamping inserts for one source address (RFC 3261
+/// §18.2.1, RFC 3581 §4): `=PORT;received=ADDRESS`. The receive path
+/// keeps the last one, since requests tend to come from the same peer.
+#[derive(Clone, Debug)]
+pub(crate) struct StampText {
+    source: SocketAddr,
+    text: String,
+    /// Where `;received=` starts in `text`.
+    received_at: usize,
+}
+
+impl StampText {
+    /// The text for `source`.
+    pub(crate) fn new(source: SocketAddr) -> StampText {
+        let mut text = String::with_capacity(64);
+        text.push('=');
+        crate::text::push_u64_str(&mut text, source.port().into());
+        let received_at = text.len();
+        text.push_str(";received=");
+        crate::text::push_ip(&mut text, source.ip());
+        StampText {
+            source,
+            text,
+            received_at,
+        }
+    }
+
+    /// The text for `source`, reusing `last` when it is for that source.
+    pub(crate) fn reuse(last: &mut Option<StampText>, source: SocketAddr) -> &StampText {
+        match last {
+            Some(t) if t.source == source => {}
+            _ => *last = Some(StampText::new(source)),
+        }
+        last.get_or_insert_with(|| StampText::new(source))
+    }
+
+    /// `=PORT`.
+    fn port(&self) -> &str {
+        &self.text[..self.received_at]
+    }
+
+    /// `;received=ADDRESS`.
+    fn received(&self) -> &str {
+        &self.text[self.received_at..]
+    }
 }
 
 /// As [`stamp_received_with`], with the place of the top Via value
-/// already known ([`top_via_at`], before any change to `headers`).
+/// already known ([`top_via_at`], before any change to `headers`) and the
+/// text to insert for the source.
 pub(crate) fn stamp_received_at(
     headers: &mut Headers,
     at: ViaAt,
     host_ip: Option<IpAddr>,
     rport: Option<Option<u16>>,
     has_received: bool,
-    source: SocketAddr,
+    text: &StampText,
 ) -> bool {
     let fill_rport = rport == Some(None);
-    let differs = host_ip != Some(source.ip());
+    let differs = host_ip != Some(text.source.ip());
     if !differs && !fill_rport {
         return false;
     }
-    stamp_at(headers, at, fill_rport, has_received, source)
+    stamp_at(headers, at, fill_rport, has_received, text)
 }
 
 fn stamp_at(
@@ -206,13 +255,14 @@ fn stamp_at(
     at: ViaAt,
     fill_rport: bool,
     has_received: bool,
-    source: SocketAddr,
+    text: &StampText,
 ) -> bool {
     let i = at.line;
+    let source = text.source;
     // The usual case (no `received` yet) inserts into the text in place,
     // leaving the rest of the value as the sender wrote it; otherwise the
     // top Via is written anew.
-    if !has_received && splice_received(headers, at, source, fill_rport) {
+    if !has_received && splice_received(headers, at, text, fill_rport) {
         return true;
     }
     headers.edit_at(i, |line, out| {
@@ -240,7 +290,7 @@ fn stamp_at(
 ///
 /// The text to insert is written once into a stack buffer; when the flag
 /// ends the value (the usual `...;rport`) both insertions are one.
-fn splice_received(headers: &mut Headers, at: ViaAt, source: SocketAddr, fill_rport: bool) -> bool {
+fn splice_received(headers: &mut Headers, at: ViaAt, text: &StampText, fill_rport: bool) -> bool {
     let i = at.line;
     let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
@@ -257,63 +307,17 @@ fn splice_received(headers: &mut Headers, at: ViaAt, source: SocketAddr, fill_rp
             None => return false,
         }
     }
-    let mut buf = InsertText::default();
-    if rport_end == Some(top_end) {
-        buf.push(b"=");
-        buf.push_port(source.port());
-    }
-    buf.push(b";received=");
-    match source.ip() {
-        IpAddr::V4(a) => buf.push(crate::text::Ipv4Text::new(a).as_bytes()),
-        IpAddr::V6(a) => {
-            // At most 45 bytes: the stack buffer always has room.
-            let mut s = String::with_capacity(45);
-            crate::text::push_ip(&mut s, IpAddr::V6(a));
-            buf.push(s.as_bytes());
+    match rport_end {
+        // The usual `...;rport`: both insertions are one.
+        Some(e) if e == top_end => headers.insert_in_value(i, top_end, &[&text.text]),
+        Some(e) => {
+            // The later insertion first, so that `e` stays where it is.
+            headers.insert_in_value(i, top_end, &[text.received()]);
+            headers.insert_in_value(i, e, &[text.port()])
         }
-    }
-    headers.insert_in_value(i, top_end, &[buf.as_str()]);
-    if let Some(e) = rport_end.filter(|&e| e != top_end) {
-        let mut port = InsertText::default();
-        port.push(b"=");
-        port.push_port(source.port());
-        headers.insert_in_value(i, e, &[port.as_str()]);
-    }
+        None => headers.insert_in_value(i, top_end, &[text.received()]),
+    };
     true
-}
-
-/// ASCII text to insert into a Via value (`=PORT;received=ADDRESS`, at
-/// most 6 + 10 + 45 bytes), in a stack buffer.
-struct InsertText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl Default for InsertText {
-    fn default() -> Self {
-        InsertText {
-            buf: [0; 64],
-            len: 0,
-        }
-    }
-}
-
-impl InsertText {
-    fn push(&mut self, ascii: &[u8]) {
-        let end = (self.len + ascii.len()).min(self.buf.len());
-        self.buf[self.len..end].copy_from_slice(&ascii[..end - self.len]);
-        self.len = end;
-    }
-
-    fn push_port(&mut self, port: u16) {
-        let (digits, at) = crate::text::digits(port.into());
-        self.push(&digits[at..]);
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII is pushed.
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
 }
 
 /// Where the bare `rport` of a parsed Via value `top` ends when it is the
@@ -343,20 +347,32 @@ fn has_rport(b: &[u8]) -> bool {
             && b.get(i + 1..i + 5)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"port"))
     };
+    if b.len() < 8 {
+        return (0..b.len()).any(is_rport);
+    }
     let mut i = 0;
-    while i + 8 <= b.len() {
+    loop {
+        // The last word overlaps the one before: positions looked at
+        // twice are only looked at again.
+        let at = i.min(b.len() - 8);
         let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
+        w.copy_from_slice(&b[at..at + 8]);
         // Zero bytes of `x` are the `r`s and `R`s (`| 0x20` maps only
         // those two to `r`); the test may flag a byte above a zero byte
         // too, which the close look rules out.
         let x = (u64::from_le_bytes(w) | CASE) ^ R;
-        if x.wrapping_sub(LOW) & !x & (LOW << 7) != 0 && (i..i + 8).any(is_rport) {
-            return true;
+        let mut flags = x.wrapping_sub(LOW) & !x & (LOW << 7);
+        while flags != 0 {
+            if is_rport(at + (flags.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            flags &= flags - 1;
+        }
+        if at + 8 == b.len() {
+            return false;
         }
         i += 8;
     }
-    (i..b.len()).any(is_rport)
 }
 
 /// Where the name of the first bare `rport` parameter of the Via value

@@ -414,3 +414,35 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn kept_stamp_text_stamps_as_a_fresh_one() {
+    let mut last = None;
+    for source in [
+        "192.0.2.9:5999",
+        "192.0.2.9:5999",
+        "[2001:db8::2]:5062",
+        "192.0.2.1:5060",
+    ] {
+        let source = addr(source);
+        for via in [
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
+            "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa",
+            "SIP/2.0/UDP h.example.com;branch=z9hG4bKa",
+        ] {
+            let mut want = headers(via);
+            let changed = stamp_received(&mut want, source).unwrap();
+            let mut got = headers(via);
+            let (at, top) = top_via_at(&got).unwrap();
+            let v = Via::parse(top).unwrap();
+            let (ip, rport, received) = (v.host.ip(), v.rport(), v.received().is_some());
+            let text = StampText::reuse(&mut last, source);
+            assert_eq!(text.text, StampText::new(source).text);
+            assert_eq!(
+                stamp_received_at(&mut got, at, ip, rport, received, text),
+                changed
+            );
+            assert_eq!(got, want, "{via} from {source}");
+        }
+    }
+}

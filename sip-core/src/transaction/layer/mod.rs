@@ -147,6 +147,9 @@ pub struct TransactionLayer {
     via_prefix: [Box<str>; TRANSPORTS.len()],
     /// The buffer a Via is written in before it goes into a request.
     via_buf: String,
+    /// The `received`/`rport` text for the last source a request came
+    /// from (§18.2.1).
+    stamp: Option<crate::transport_rules::StampText>,
 }
 
 /// Every transport, in the order of [`transport_index`].
@@ -332,6 +335,7 @@ impl TransactionLayer {
             stats: Stats::default(),
             via_prefix,
             via_buf: String::new(),
+            stamp: None,
         }
     }
 

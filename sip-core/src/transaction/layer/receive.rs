@@ -15,7 +15,8 @@ use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerKey, Server
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, ViaRoute,
+    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, StampText,
+    ViaRoute,
 };
 use std::net::SocketAddr;
 
@@ -280,14 +281,8 @@ impl TransactionLayer {
         let key = fresh.then(|| lookup.into_owned());
         let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
         let mut route = ViaRoute::of_top(top);
-        if stamp_received_at(
-            &mut req.headers,
-            at,
-            host_ip,
-            rport,
-            has_received,
-            source.remote,
-        ) {
+        let text = StampText::reuse(&mut self.stamp, source.remote);
+        if stamp_received_at(&mut req.headers, at, host_ip, rport, has_received, text) {
             route = route.stamped(source.remote);
         }
         if let Some(id) = matched {
