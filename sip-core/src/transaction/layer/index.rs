@@ -64,6 +64,13 @@ impl Index {
     pub(crate) fn remove(&mut self, hash: u64, id: TransactionId) {
         if let Entry::Occupied(mut e) = self.map.entry(hash) {
             let ids = e.get_mut();
+            if ids.len() == 1 {
+                // The usual hash with one transaction.
+                if ids[0] == id {
+                    e.remove();
+                }
+                return;
+            }
             if let Some(i) = ids.iter().position(|&x| x == id) {
                 ids.remove(i);
                 if ids.is_empty() {

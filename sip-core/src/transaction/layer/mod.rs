@@ -128,7 +128,9 @@ pub struct TransactionLayer {
     cfg: Config,
     tokens: TokenSource,
     slots: Vec<Slot>,
-    free: Vec<u32>,
+    /// The first free slot ([`NO_SLOT`] when none); each free slot names
+    /// the next one (last freed, first reused).
+    free: u32,
     live: usize,
     /// The keyed hash of the match indexes.
     hash: KeyedState,
@@ -177,6 +179,8 @@ fn transport_index(t: Transport) -> usize {
 #[derive(Debug)]
 struct Slot {
     generation: u32,
+    /// The next free slot, while this one is free.
+    next_free: u32,
     txn: Option<Txn>,
 }
 
@@ -321,7 +325,7 @@ impl TransactionLayer {
             cfg,
             tokens,
             slots: Vec::new(),
-            free: Vec::new(),
+            free: NO_SLOT,
             live: 0,
             clients: Index::default(),
             servers: Index::default(),
@@ -434,7 +438,6 @@ impl TransactionLayer {
         use core::mem::size_of;
         let mut n = size_of::<Self>()
             + self.slots.capacity() * size_of::<Slot>()
-            + self.free.capacity() * 4
             + self.clients.heap_bytes()
             + self.servers.heap_bytes()
             + self.merges.heap_bytes()
@@ -495,7 +498,8 @@ impl TransactionLayer {
         // Dropped where it lies.
         slot.txn = None;
         slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(id.index());
+        slot.next_free = self.free;
+        self.free = id.index();
         self.live -= 1;
         self.stats.terminated += 1;
     }
@@ -550,17 +554,16 @@ impl TransactionLayer {
     }
 }
 
+/// No slot: the end of the free list.
+const NO_SLOT: u32 = u32::MAX;
+
 /// Puts `txn` in a free slot (or a new one) of the slot table.
-fn insert_slot(
-    slots: &mut Vec<Slot>,
-    free: &mut Vec<u32>,
-    live: &mut usize,
-    txn: Txn,
-) -> TransactionId {
+fn insert_slot(slots: &mut Vec<Slot>, free: &mut u32, live: &mut usize, txn: Txn) -> TransactionId {
     *live += 1;
-    match free.pop() {
-        Some(i) => {
-            let slot = &mut slots[i as usize];
+    match slots.get_mut(*free as usize) {
+        Some(slot) => {
+            let i = *free;
+            *free = slot.next_free;
             slot.txn = Some(txn);
             TransactionId::new(i, slot.generation)
         }
@@ -568,6 +571,7 @@ fn insert_slot(
             let i = slots.len() as u32;
             slots.push(Slot {
                 generation: 0,
+                next_free: NO_SLOT,
                 txn: Some(txn),
             });
             TransactionId::new(i, 0)
