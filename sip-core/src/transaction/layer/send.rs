@@ -50,12 +50,18 @@ impl TransactionLayer {
     }
 
     /// [`write_via`](Self::write_via) with a fresh branch from the token
-    /// source, written in place; returns the branch.
-    fn write_new_via(&mut self, req: &mut Request, transport: Transport, push: bool) -> Box<str> {
+    /// source, written in place; returns where the branch is in the Via
+    /// buffer (valid until the next Via is written).
+    fn write_new_via(
+        &mut self,
+        req: &mut Request,
+        transport: Transport,
+        push: bool,
+    ) -> core::ops::Range<usize> {
         let mut via = self.via_start(transport);
         let at = via.len();
         self.tokens.push_branch(&mut via);
-        let branch: Box<str> = via[at..].into();
+        let branch = at..via.len();
         self.via_end(req, via, branch.len(), push);
         branch
     }
@@ -99,7 +105,7 @@ impl TransactionLayer {
         &mut self,
         req: &mut Request,
         dest: Destination,
-        branch: Option<&str>,
+        branch: Option<BranchOf<'_>>,
         may_switch: bool,
         push: bool,
     ) -> Result<(Vec<u8>, Destination), SendError> {
@@ -114,7 +120,11 @@ impl TransactionLayer {
         ) {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
                 if let Some(b) = branch {
-                    self.write_via(req, t, b, push);
+                    let b = match b {
+                        BranchOf::Text(s) => s.to_owned(),
+                        BranchOf::LastVia(r) => self.via_buf[r].to_owned(),
+                    };
+                    self.write_via(req, t, &b, push);
                 }
                 Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
             }
@@ -214,13 +224,15 @@ impl TransactionLayer {
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
                 .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
-        let branch = if keep_via {
+        let branch: Option<Box<str>> = if keep_via {
             None
         } else {
-            Some(self.write_new_via(req, transport, push))
+            let r = self.write_new_via(req, transport, push);
+            Some(self.via_buf[r].into())
         };
         add_max_forwards(req);
-        let (bytes, dest) = self.serialize_for(req, dest, branch.as_deref(), !keep_via, push)?;
+        let text = branch.as_deref().map(BranchOf::Text);
+        let (bytes, dest) = self.serialize_for(req, dest, text, !keep_via, push)?;
         let branch = match branch {
             Some(b) => b,
             None => top_via_text(&req.headers)
@@ -422,8 +434,9 @@ impl TransactionLayer {
             Some(self.write_new_via(&mut ack, transport, false))
         };
         add_max_forwards(&mut ack);
+        let fresh = branch.is_some();
         let (payload, destination) =
-            self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some(), false)?;
+            self.serialize_for(&mut ack, dest, branch.map(BranchOf::LastVia), fresh, false)?;
         self.transmits.push_back(Transmit {
             destination,
             payload,
@@ -502,6 +515,14 @@ impl TransactionLayer {
             self.scratch = out;
         }
     }
+}
+
+/// The branch of the Via just written, for the §18.1.1 rewrite.
+enum BranchOf<'a> {
+    /// This text.
+    Text(&'a str),
+    /// These bytes of the layer's Via buffer.
+    LastVia(core::ops::Range<usize>),
 }
 
 /// Adds `Max-Forwards: 70` right after the Via lines when the request has
