@@ -33,16 +33,17 @@ pub enum ViaError {
 /// The raw text of the topmost Via value.
 pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    first_value(line).ok_or(ViaError::Missing)
+}
+
+/// The first value of a header line, as `split_comma(line).next()` gives
+/// it: without its scan when the line has no comma.
+pub(crate) fn first_value(line: &str) -> Option<&str> {
     if memchr::memchr(b',', line.as_bytes()).is_none() {
-        // One value: what `split_comma` gives, without its scan.
-        let one = trim_sp_tab(line);
-        return if one.is_empty() {
-            Err(ViaError::Missing)
-        } else {
-            Ok(one)
-        };
+        // One value: trimmed, or none when empty.
+        return Some(trim_sp_tab(line)).filter(|v| !v.is_empty());
     }
-    split_comma(line).next().ok_or(ViaError::Missing)
+    split_comma(line).next()
 }
 
 /// Where the topmost Via value is: the index of the first Via line, the
@@ -52,12 +53,7 @@ pub(crate) fn top_via_at(headers: &Headers) -> Result<(ViaAt, &str), ViaError> {
         .position(&HeaderName::Via)
         .ok_or(ViaError::Missing)?;
     let line = headers.line(i).ok_or(ViaError::Missing)?.value;
-    let top = if memchr::memchr(b',', line.as_bytes()).is_none() {
-        Some(trim_sp_tab(line)).filter(|t| !t.is_empty())
-    } else {
-        split_comma(line).next()
-    }
-    .ok_or(ViaError::Missing)?;
+    let top = first_value(line).ok_or(ViaError::Missing)?;
     let start = top.as_ptr() as usize - line.as_ptr() as usize;
     let at = ViaAt {
         line: i,

@@ -119,7 +119,14 @@ pub(crate) struct PackedOriginal {
 impl PackedOriginal {
     /// The fields [`OriginalRequest::from_request`] would copy; `None`
     /// exactly when it would be.
+    #[cfg(test)]
     pub(crate) fn from_request(req: &Request) -> Option<Self> {
+        PackedOriginal::with_cseq(req, None)
+    }
+
+    /// [`PackedOriginal::from_request`] for a request whose CSeq number
+    /// the caller read already (`Some`); `None` reads it here.
+    pub(crate) fn with_cseq(req: &Request, known_cseq: Option<u32>) -> Option<Self> {
         // One pass over the lines: the first of each field, every Route.
         let (mut via, mut from, mut to, mut call_id, mut cseq, mut max_forwards) =
             (None, None, None, None, None, None);
@@ -142,11 +149,16 @@ impl PackedOriginal {
                 *slot = Some(h.value);
             }
         }
-        let via = crate::header::split_comma(via?).next()?;
-        let (from, to, call_id) = (from?, to?, call_id?);
-        let cseq = <crate::header::CSeq as crate::header::TypedHeader>::parse(cseq?)
-            .ok()?
-            .seq;
+        let via = crate::transport_rules::first_value(via?)?;
+        let (from, to, call_id, cseq) = (from?, to?, call_id?, cseq?);
+        let cseq = match known_cseq {
+            Some(n) => n,
+            None => {
+                <crate::header::CSeq as crate::header::TypedHeader>::parse(cseq)
+                    .ok()?
+                    .seq
+            }
+        };
         let pieces = [via, from, to, call_id];
         let len = pieces.iter().chain(&routes).map(|p| p.len()).sum::<usize>()
             + max_forwards.map_or(0, str::len);

@@ -215,7 +215,8 @@ impl TransactionLayer {
                 return Err(SendError::MissingHeader(label));
             }
         }
-        let (_, cseq_method) = key::cseq(&req.headers).ok_or(SendError::MissingHeader("CSeq"))?;
+        let (cseq, cseq_method) =
+            key::cseq(&req.headers).ok_or(SendError::MissingHeader("CSeq"))?;
         if cseq_method != req.method {
             return Err(SendError::CSeqMismatch);
         }
@@ -242,13 +243,17 @@ impl TransactionLayer {
                 .into(),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
-        self.start_client(now, req, bytes, branch, dest, reliable)
+        self.start_client(now, req, Some(cseq), bytes, branch, dest, reliable)
     }
 
+    /// Starts the client transaction of `req` (whose CSeq number is
+    /// `cseq` when the caller read it) with its serialized `bytes`.
+    #[allow(clippy::too_many_arguments)]
     fn start_client(
         &mut self,
         now: Instant,
         req: &Request,
+        cseq: Option<u32>,
         bytes: Vec<u8>,
         branch: Box<str>,
         dest: Destination,
@@ -266,7 +271,7 @@ impl TransactionLayer {
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
-                PackedOriginal::from_request(req).ok_or(SendError::MissingHeader("CSeq"))?;
+                PackedOriginal::with_cseq(req, cseq).ok_or(SendError::MissingHeader("CSeq"))?;
             Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
@@ -339,7 +344,7 @@ impl TransactionLayer {
         let branch = key::branch_of(&m.original().via).unwrap_or_default().into();
         self.check_limit()?;
         let bytes = cancel.to_bytes();
-        self.start_client(now, &cancel, bytes, branch, dest, reliable)
+        self.start_client(now, &cancel, None, bytes, branch, dest, reliable)
     }
 
     /// Destroys client transaction `id` at once, as RFC 3261 §9.1 asks of

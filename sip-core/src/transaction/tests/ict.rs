@@ -405,6 +405,12 @@ fn packed_fields_are_the_copied_fields() {
     let check = |r: &Request| {
         let packed = PackedOriginal::from_request(r).map(|p| p.unpack());
         assert_eq!(packed, OriginalRequest::from_request(r));
+        // As the layer builds it, with the CSeq number it read.
+        let known = crate::transaction::key::cseq(&r.headers).map(|c| c.0);
+        if known.is_some() {
+            let with = PackedOriginal::with_cseq(r, known).map(|p| p.unpack());
+            assert_eq!(with, packed);
+        }
         packed
     };
     assert_eq!(check(&r).unwrap().routes.len(), 2);
