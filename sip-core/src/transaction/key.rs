@@ -133,13 +133,68 @@ pub struct ClientKey {
     pub method: Method,
 }
 
+/// A client transaction's key as the layer keeps it: the branch inline
+/// when short (the layer's own branches are 23 bytes), so starting a
+/// client transaction does not allocate for it.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientTxnKey {
+    pub(crate) branch: BranchText,
+    pub(crate) method: Method,
+}
+
+/// A branch, inline up to 30 bytes.
+#[derive(Clone, Debug)]
+pub(crate) enum BranchText {
+    Inline { len: u8, bytes: [u8; 30] },
+    Heap(Box<str>),
+}
+
+impl BranchText {
+    pub(crate) fn new(s: &str) -> BranchText {
+        let mut bytes = [0u8; 30];
+        match bytes.get_mut(..s.len()) {
+            Some(b) => {
+                b.copy_from_slice(s.as_bytes());
+                BranchText::Inline {
+                    len: s.len() as u8,
+                    bytes,
+                }
+            }
+            None => BranchText::Heap(s.into()),
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            BranchText::Inline { len, bytes } => &bytes[..*len as usize],
+            BranchText::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// The text (copied from a `&str`, so always UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            BranchText::Inline { .. } => core::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            BranchText::Heap(s) => s,
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            BranchText::Inline { .. } => 0,
+            BranchText::Heap(s) => s.len(),
+        }
+    }
+}
+
 /// The layer's index hash of a client key's parts (see
 /// [`crate::transaction::layer`]'s match indexes): the same for the key a
 /// transaction keeps and for the parts read from a response.
 #[inline]
-pub(crate) fn client_hash(state: &KeyedState, branch: &str, method: &Method) -> u64 {
+pub(crate) fn client_hash(state: &KeyedState, branch: &[u8], method: &Method) -> u64 {
     let mut h = state.build_hasher();
-    h.write(branch.as_bytes());
+    h.write(branch);
     method.hash(&mut h);
     h.finish()
 }
@@ -700,6 +755,17 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn branch_text_keeps_short_branches_inline() {
+        for len in 0..40 {
+            let b: String = "z9hG4bKé".chars().cycle().take(len).collect();
+            let t = BranchText::new(&b);
+            assert_eq!(t.as_str(), b);
+            assert_eq!(t.as_bytes(), b.as_bytes());
+            assert_eq!(t.heap_bytes() == 0, b.len() <= 30, "{b}");
         }
     }
 }

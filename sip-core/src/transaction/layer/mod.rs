@@ -10,7 +10,7 @@ pub(crate) use top_via::TopVia;
 
 use super::config::Config;
 use super::events::{Event, Stats};
-use super::key::{ClientKey, PackedMergeKey, ServerKey};
+use super::key::{ClientTxnKey, PackedMergeKey, ServerKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
     Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
@@ -214,7 +214,7 @@ struct LegacyTags {
 
 #[derive(Debug)]
 enum TxnKey {
-    Client(ClientKey),
+    Client(ClientTxnKey),
     Server(ServerKey),
 }
 
@@ -445,7 +445,7 @@ impl TransactionLayer {
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
             n += t.machine.heap_bytes();
             n += match &t.key {
-                TxnKey::Client(k) => k.branch.len(),
+                TxnKey::Client(k) => k.branch.heap_bytes(),
                 TxnKey::Server(ServerKey::Branch { branch, host, .. }) => {
                     branch.len()
                         + match host {
@@ -580,7 +580,7 @@ fn insert_slot(slots: &mut Vec<Slot>, free: &mut u32, live: &mut usize, txn: Txn
 }
 
 /// The key of transaction `id`, if it is a live client transaction.
-fn client_key(slots: &[Slot], id: TransactionId) -> Option<&ClientKey> {
+fn client_key(slots: &[Slot], id: TransactionId) -> Option<&ClientTxnKey> {
     match &live(slots, id)?.key {
         TxnKey::Client(k) => Some(k),
         TxnKey::Server(_) => None,

@@ -213,11 +213,14 @@ impl TransactionLayer {
         let found = match ClientKey::response_parts(&response) {
             Ok((branch, method)) => {
                 let slots = &self.slots;
-                self.clients
-                    .find(key::client_hash(&self.hash, branch, &method), |id| {
-                        super::client_key(slots, id)
-                            .is_some_and(|k| *k.branch == *branch && k.method == method)
-                    })
+                self.clients.find(
+                    key::client_hash(&self.hash, branch.as_bytes(), &method),
+                    |id| {
+                        super::client_key(slots, id).is_some_and(|k| {
+                            k.branch.as_bytes() == branch.as_bytes() && k.method == method
+                        })
+                    },
+                )
             }
             Err(e) => return stray(self, StrayReason::Unmatchable(e), status),
         };

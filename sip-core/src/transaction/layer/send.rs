@@ -8,7 +8,7 @@ use crate::method::Method;
 use crate::time::Instant;
 use crate::transaction::build::PackedOriginal;
 use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
-use crate::transaction::key::{self, ClientKey};
+use crate::transaction::key::{self, BranchText, ClientTxnKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
 use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
@@ -105,7 +105,7 @@ impl TransactionLayer {
         &mut self,
         req: &mut Request,
         dest: Destination,
-        branch: Option<BranchOf<'_>>,
+        branch: Option<core::ops::Range<usize>>,
         may_switch: bool,
         push: bool,
     ) -> Result<(Vec<u8>, Destination), SendError> {
@@ -119,11 +119,8 @@ impl TransactionLayer {
             dest,
         ) {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
-                if let Some(b) = branch {
-                    let b = match b {
-                        BranchOf::Text(s) => s.to_owned(),
-                        BranchOf::LastVia(r) => self.via_buf[r].to_owned(),
-                    };
+                if let Some(r) = branch {
+                    let b = self.via_buf[r].to_owned();
                     self.write_via(req, t, &b, push);
                 }
                 Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
@@ -191,7 +188,7 @@ impl TransactionLayer {
     /// The branch of client transaction `id`'s Via.
     pub fn branch(&self, id: TransactionId) -> Option<&str> {
         match &self.get(id)?.key {
-            TxnKey::Client(k) => Some(&k.branch),
+            TxnKey::Client(k) => Some(k.branch.as_str()),
             TxnKey::Server(_) => None,
         }
     }
@@ -225,22 +222,19 @@ impl TransactionLayer {
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
                 .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
-        let branch: Option<Box<str>> = if keep_via {
-            None
-        } else {
-            let r = self.write_new_via(req, transport, push);
-            Some(self.via_buf[r].into())
-        };
+        let fresh = (!keep_via).then(|| self.write_new_via(req, transport, push));
+        // Copied before the Via buffer may be rewritten (§18.1.1 switch).
+        let fresh_branch = fresh.clone().map(|r| BranchText::new(&self.via_buf[r]));
         add_max_forwards(req);
-        let text = branch.as_deref().map(BranchOf::Text);
-        let (bytes, dest) = self.serialize_for(req, dest, text, !keep_via, push)?;
-        let branch = match branch {
+        let (bytes, dest) = self.serialize_for(req, dest, fresh, !keep_via, push)?;
+        let branch = match fresh_branch {
             Some(b) => b,
-            None => top_via_text(&req.headers)
-                .ok()
-                .and_then(key::branch_of)
-                .unwrap_or_default()
-                .into(),
+            None => BranchText::new(
+                top_via_text(&req.headers)
+                    .ok()
+                    .and_then(key::branch_of)
+                    .unwrap_or_default(),
+            ),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
         self.start_client(now, req, Some(cseq), bytes, branch, dest, reliable)
@@ -255,15 +249,15 @@ impl TransactionLayer {
         req: &Request,
         cseq: Option<u32>,
         bytes: Vec<u8>,
-        branch: Box<str>,
+        branch: BranchText,
         dest: Destination,
         reliable: bool,
     ) -> Result<TransactionId, SendError> {
-        let key_hash = key::client_hash(&self.hash, &branch, &req.method);
+        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), &req.method);
         let slots = &self.slots;
         let taken = self.clients.find(key_hash, |id| {
             super::client_key(slots, id)
-                .is_some_and(|k| *k.branch == *branch && k.method == req.method)
+                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == req.method)
         });
         if taken.is_some() {
             return Err(SendError::Duplicate);
@@ -285,7 +279,7 @@ impl TransactionLayer {
             method: req.method.clone(),
             destination: dest,
             connection: None,
-            key: TxnKey::Client(ClientKey {
+            key: TxnKey::Client(ClientTxnKey {
                 branch,
                 method: req.method.clone(),
             }),
@@ -341,7 +335,7 @@ impl TransactionLayer {
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = key::branch_of(&m.original().via).unwrap_or_default().into();
+        let branch = BranchText::new(key::branch_of(&m.original().via).unwrap_or_default());
         self.check_limit()?;
         let bytes = cancel.to_bytes();
         self.start_client(now, &cancel, None, bytes, branch, dest, reliable)
@@ -440,8 +434,7 @@ impl TransactionLayer {
         };
         add_max_forwards(&mut ack);
         let fresh = branch.is_some();
-        let (payload, destination) =
-            self.serialize_for(&mut ack, dest, branch.map(BranchOf::LastVia), fresh, false)?;
+        let (payload, destination) = self.serialize_for(&mut ack, dest, branch, fresh, false)?;
         self.transmits.push_back(Transmit {
             destination,
             payload,
@@ -520,14 +513,6 @@ impl TransactionLayer {
             self.scratch = out;
         }
     }
-}
-
-/// The branch of the Via just written, for the §18.1.1 rewrite.
-enum BranchOf<'a> {
-    /// This text.
-    Text(&'a str),
-    /// These bytes of the layer's Via buffer.
-    LastVia(core::ops::Range<usize>),
 }
 
 /// Adds `Max-Forwards: 70` right after the Via lines when the request has
