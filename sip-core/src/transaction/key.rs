@@ -142,12 +142,73 @@ pub(crate) struct ClientTxnKey {
     pub(crate) method: Method,
 }
 
+/// A server transaction's key as the layer keeps it: [`ServerKey`] with
+/// the branch inline when short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ServerTxnKey {
+    /// As [`ServerKey::Branch`].
+    Branch {
+        branch: BranchText,
+        host: Host,
+        port: Option<u16>,
+        method: Method,
+    },
+    /// As [`ServerKey::Legacy`].
+    Legacy(Box<LegacyKey>),
+}
+
+impl ServerTxnKey {
+    /// The layer's index hash (as [`ServerLookup::hash`]).
+    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
+        match self {
+            ServerTxnKey::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => branch_hash(state, branch.as_bytes(), host, *port, method),
+            ServerTxnKey::Legacy(k) => state.hash_one(&**k),
+        }
+    }
+
+    /// True for RFC 2543 fallback keys.
+    pub(crate) fn is_legacy(&self) -> bool {
+        matches!(self, ServerTxnKey::Legacy(_))
+    }
+
+    /// [`ServerKey::to_tag_matches`].
+    pub(crate) fn to_tag_matches(
+        &self,
+        request: &Request,
+        original_to_tag: Option<&str>,
+        response_to_tag: Option<&str>,
+    ) -> bool {
+        if !self.is_legacy() {
+            return true;
+        }
+        let tag = to_tag(&request.headers);
+        if request.method == Method::Ack {
+            tag == response_to_tag
+        } else {
+            tag == original_to_tag
+        }
+    }
+}
+
 /// A branch, inline up to 30 bytes.
 #[derive(Clone, Debug)]
 pub(crate) enum BranchText {
     Inline { len: u8, bytes: [u8; 30] },
     Heap(Box<str>),
 }
+
+impl PartialEq for BranchText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for BranchText {}
 
 impl BranchText {
     pub(crate) fn new(s: &str) -> BranchText {
@@ -321,19 +382,6 @@ impl ServerKey {
         Ok(ServerLookup::with_parts(req, branch, host, port, via_text, method)?.into_owned())
     }
 
-    /// The layer's index hash of the key (as [`ServerLookup::hash`]).
-    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
-        match self {
-            ServerKey::Branch {
-                branch,
-                host,
-                port,
-                method,
-            } => branch_hash(state, branch, host, *port, method),
-            ServerKey::Legacy(k) => state.hash_one(&**k),
-        }
-    }
-
     /// The key of a request (ACK maps to the INVITE transaction).
     pub fn for_request(req: &Request) -> Result<ServerKey, KeyError> {
         ServerKey::for_request_as(req, &req.method)
@@ -396,13 +444,13 @@ fn transaction_method_ref(m: &Method) -> &Method {
 /// (lower-cased once) agree.
 fn branch_hash(
     state: &KeyedState,
-    branch: &str,
+    branch: &[u8],
     host: &Host,
     port: Option<u16>,
     method: &Method,
 ) -> u64 {
     let mut h = state.build_hasher();
-    h.write(branch.as_bytes());
+    h.write(branch);
     let port = port.map_or(0, |p| 0x1_0000 | u64::from(p));
     match host {
         Host::Ipv4(a) => h.write_u64(port << 32 | u64::from(u32::from(*a))),
@@ -472,13 +520,13 @@ impl<'a> ServerLookup<'a> {
                 host,
                 port,
                 method,
-            } => branch_hash(state, branch, host, *port, method),
+            } => branch_hash(state, branch.as_bytes(), host, *port, method),
             ServerLookup::Legacy(k) => state.hash_one(&**k),
         }
     }
 
-    /// True when `key` is the owned form of this lookup.
-    pub(crate) fn matches(&self, key: &ServerKey) -> bool {
+    /// True when `key` is the kept form of this lookup.
+    pub(crate) fn matches(&self, key: &ServerTxnKey) -> bool {
         match (self, key) {
             (
                 ServerLookup::Branch {
@@ -487,14 +535,14 @@ impl<'a> ServerLookup<'a> {
                     port,
                     method,
                 },
-                ServerKey::Branch {
+                ServerTxnKey::Branch {
                     branch: b,
                     host: h,
                     port: p,
                     method: m,
                 },
             ) => {
-                **branch == **b
+                branch.as_bytes() == b.as_bytes()
                     && port == p
                     && *method == m
                     && match (host, h) {
@@ -503,8 +551,29 @@ impl<'a> ServerLookup<'a> {
                         (x, y) => *x == y,
                     }
             }
-            (ServerLookup::Legacy(a), ServerKey::Legacy(b)) => a == b,
+            (ServerLookup::Legacy(a), ServerTxnKey::Legacy(b)) => a == b,
             _ => false,
+        }
+    }
+
+    /// The key a new server transaction keeps.
+    pub(crate) fn into_txn_key(self) -> ServerTxnKey {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => ServerTxnKey::Branch {
+                branch: BranchText::new(branch),
+                host: match host {
+                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
+                    other => other.clone(),
+                },
+                port,
+                method: method.clone(),
+            },
+            ServerLookup::Legacy(k) => ServerTxnKey::Legacy(k),
         }
     }
 
@@ -747,11 +816,18 @@ mod tests {
             for (i, (b, _, p, m)) in parts.iter().enumerate() {
                 let (req, host, key) = &owned[i];
                 let lookup = ServerLookup::with_parts(req, Some(b), host, *p, "v", m).unwrap();
-                proptest::prop_assert_eq!(lookup.hash(&state), key.index_hash(&state));
-                for (_, _, other) in &owned {
-                    proptest::prop_assert_eq!(lookup.matches(other), key == other);
+                let kept = lookup.clone().into_txn_key();
+                proptest::prop_assert_eq!(lookup.hash(&state), kept.index_hash(&state));
+                for (j, (_, _, other)) in owned.iter().enumerate() {
+                    let (b2, _, p2, m2) = &parts[j];
+                    let (req2, host2, _) = &owned[j];
+                    let other_kept = ServerLookup::with_parts(req2, Some(b2), host2, *p2, "v", m2)
+                        .unwrap()
+                        .into_txn_key();
+                    proptest::prop_assert_eq!(lookup.matches(&other_kept), key == other);
+                    proptest::prop_assert_eq!(kept == other_kept, key == other);
                     if key == other {
-                        proptest::prop_assert_eq!(key.index_hash(&state), other.index_hash(&state));
+                        proptest::prop_assert_eq!(kept.index_hash(&state), other_kept.index_hash(&state));
                     }
                 }
             }

@@ -10,7 +10,7 @@ pub(crate) use top_via::TopVia;
 
 use super::config::Config;
 use super::events::{Event, Stats};
-use super::key::{ClientTxnKey, PackedMergeKey, ServerKey};
+use super::key::{ClientTxnKey, PackedMergeKey, ServerTxnKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
     Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
@@ -215,7 +215,7 @@ struct LegacyTags {
 #[derive(Debug)]
 enum TxnKey {
     Client(ClientTxnKey),
-    Server(ServerKey),
+    Server(ServerTxnKey),
 }
 
 #[derive(Debug)]
@@ -446,14 +446,14 @@ impl TransactionLayer {
             n += t.machine.heap_bytes();
             n += match &t.key {
                 TxnKey::Client(k) => k.branch.heap_bytes(),
-                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => {
-                    branch.len()
+                TxnKey::Server(ServerTxnKey::Branch { branch, host, .. }) => {
+                    branch.heap_bytes()
                         + match host {
                             crate::uri::Host::Domain(d) => d.capacity(),
                             _ => 0,
                         }
                 }
-                TxnKey::Server(ServerKey::Legacy(k)) => {
+                TxnKey::Server(ServerTxnKey::Legacy(k)) => {
                     core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
                 }
             };
@@ -588,7 +588,7 @@ fn client_key(slots: &[Slot], id: TransactionId) -> Option<&ClientTxnKey> {
 }
 
 /// The key of transaction `id`, if it is a live server transaction.
-fn server_key(slots: &[Slot], id: TransactionId) -> Option<&ServerKey> {
+fn server_key(slots: &[Slot], id: TransactionId) -> Option<&ServerTxnKey> {
     match &live(slots, id)?.key {
         TxnKey::Server(k) => Some(k),
         TxnKey::Client(_) => None,

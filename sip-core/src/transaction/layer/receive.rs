@@ -11,7 +11,7 @@ use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
-use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerKey, ServerLookup};
+use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerLookup, ServerTxnKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
@@ -281,7 +281,7 @@ impl TransactionLayer {
             .then(|| ServerLookup::with_via_parts(&req, &top, &Method::Invite).ok())
             .flatten()
             .and_then(|k| self.match_server(&k, &req));
-        let key = fresh.then(|| lookup.into_owned());
+        let key = fresh.then(|| lookup.into_txn_key());
         let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
         let mut route = ViaRoute::of_top(top);
         let text = StampText::reuse(&mut self.stamp, source.remote);
@@ -331,7 +331,7 @@ impl TransactionLayer {
     fn create_server(
         &mut self,
         now: Instant,
-        key: ServerKey,
+        key: ServerTxnKey,
         req: Request,
         via: &ViaRoute,
         source: Source,
