@@ -188,7 +188,6 @@ struct Slot {
 #[derive(Debug)]
 struct Txn {
     machine: Machine,
-    method: Method,
     /// Client: where the request goes. Server: the §18.2.2 fallback route
     /// (used when `connection` is closed or absent).
     destination: Destination,
@@ -304,6 +303,19 @@ impl Machine {
     }
 }
 
+impl Txn {
+    /// The method of the transaction's request: kept in its key (a
+    /// server transaction's request is never an ACK, whose mapping to
+    /// INVITE the key applies).
+    fn method(&self) -> &Method {
+        match &self.key {
+            TxnKey::Client(k) => &k.method,
+            TxnKey::Server(ServerTxnKey::Branch { method, .. }) => method,
+            TxnKey::Server(ServerTxnKey::Legacy(k)) => &k.method,
+        }
+    }
+}
+
 /// A stream connection the embedder announced.
 #[derive(Debug)]
 struct Connection {
@@ -375,7 +387,7 @@ impl TransactionLayer {
 
     /// The method of a transaction's request; `None` once it terminated.
     pub fn method(&self, id: TransactionId) -> Option<&Method> {
-        self.get(id).map(|t| &t.method)
+        self.get(id).map(Txn::method)
     }
 
     /// The next transmit to send.

@@ -398,7 +398,6 @@ impl TransactionLayer {
         let merge_hash = merge.as_ref().map(|m| m.1);
         let txn = Txn {
             machine,
-            method: req.method.clone(),
             destination,
             connection: source.connection,
             key: TxnKey::Server(key),

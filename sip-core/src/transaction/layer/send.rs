@@ -276,7 +276,6 @@ impl TransactionLayer {
         };
         let txn = Txn {
             machine,
-            method: req.method.clone(),
             destination: dest,
             connection: None,
             key: TxnKey::Client(ClientTxnKey {
@@ -383,9 +382,9 @@ impl TransactionLayer {
             if m == Method::Ack {
                 return Err(ResponseError::ResponseToAck);
             }
-            if m != txn.method {
+            if m != *txn.method() {
                 return Err(ResponseError::MethodMismatch {
-                    expected: txn.method.clone(),
+                    expected: txn.method().clone(),
                     found: m,
                 });
             }
