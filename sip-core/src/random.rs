@@ -63,11 +63,35 @@ impl TokenSource {
     }
 
     /// Appends `len` alphanumeric characters to `out`.
+    ///
+    /// Each character is [`below`](Self::below)`(62)` of one `u64` of the
+    /// stream, as if drawn one by one; the `u64`s are read sixteen at a
+    /// time (the generator's byte stream is its `u64` stream, little
+    /// endian).
     pub fn fill_token(&mut self, out: &mut String, len: usize) {
-        for _ in 0..len {
-            let i = self.below(ALPHABET.len() as u64) as usize;
-            out.push(ALPHABET[i] as char);
+        const BATCH: usize = 16;
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(BATCH);
+            let mut words = [0u8; 8 * BATCH];
+            self.rng.fill_bytes(&mut words[..8 * n]);
+            let mut chars = [0u8; BATCH];
+            for (c, w) in chars.iter_mut().zip(words[..8 * n].chunks_exact(8)) {
+                let mut x = [0u8; 8];
+                x.copy_from_slice(w);
+                let i = (u128::from(u64::from_le_bytes(x)) * ALPHABET.len() as u128) >> 64;
+                *c = ALPHABET[i as usize];
+            }
+            // ALPHABET is ASCII.
+            out.push_str(core::str::from_utf8(&chars[..n]).unwrap_or_default());
+            left -= n;
         }
+    }
+
+    /// Appends a new Via branch to `out` (see [`branch`](Self::branch)).
+    pub fn push_branch(&mut self, out: &mut String) {
+        out.push_str(MAGIC_COOKIE);
+        self.fill_token(out, 16);
     }
 
     /// A token of `len` alphanumeric characters.
@@ -81,8 +105,7 @@ impl TokenSource {
     /// (RFC 3261 §8.1.1.7).
     pub fn branch(&mut self) -> String {
         let mut s = String::with_capacity(MAGIC_COOKIE.len() + 16);
-        s.push_str(MAGIC_COOKIE);
-        self.fill_token(&mut s, 16);
+        self.push_branch(&mut s);
         s
     }
 
@@ -122,6 +145,42 @@ mod tests {
         let b = TokenSource::from_seed(1).branch();
         assert!(b.starts_with(MAGIC_COOKIE));
         assert_eq!(b.len(), 23);
+    }
+
+    /// The characters as drawn one by one before tokens were read in
+    /// batches.
+    fn fill_token_one_by_one(src: &mut TokenSource, out: &mut String, len: usize) {
+        for _ in 0..len {
+            let i = src.below(ALPHABET.len() as u64) as usize;
+            out.push(ALPHABET[i] as char);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn batched_tokens_are_the_one_by_one_tokens(
+            seed in proptest::num::u64::ANY,
+            steps in proptest::collection::vec((0usize..3, 0usize..40), 1..12),
+        ) {
+            let mut a = TokenSource::from_seed(seed);
+            let mut b = TokenSource::from_seed(seed);
+            for (kind, len) in steps {
+                match kind {
+                    0 => proptest::prop_assert_eq!(a.next_u64(), b.next_u64()),
+                    1 => {
+                        let (mut x, mut y) = (String::new(), String::new());
+                        a.fill_token(&mut x, len);
+                        fill_token_one_by_one(&mut b, &mut y, len);
+                        proptest::prop_assert_eq!(x, y);
+                    }
+                    _ => {
+                        let mut y = MAGIC_COOKIE.to_owned();
+                        fill_token_one_by_one(&mut b, &mut y, 16);
+                        proptest::prop_assert_eq!(a.branch(), y);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

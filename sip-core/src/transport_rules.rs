@@ -33,16 +33,45 @@ pub enum ViaError {
 /// The raw text of the topmost Via value.
 pub fn top_via_text(headers: &Headers) -> Result<&str, ViaError> {
     let line = headers.get(&HeaderName::Via).ok_or(ViaError::Missing)?;
+    first_value(line).ok_or(ViaError::Missing)
+}
+
+/// The first value of a header line, as `split_comma(line).next()` gives
+/// it: without its scan when the line has no comma.
+pub(crate) fn first_value(line: &str) -> Option<&str> {
     if memchr::memchr(b',', line.as_bytes()).is_none() {
-        // One value: what `split_comma` gives, without its scan.
-        let one = trim_sp_tab(line);
-        return if one.is_empty() {
-            Err(ViaError::Missing)
-        } else {
-            Ok(one)
-        };
+        // One value: trimmed, or none when empty.
+        return Some(trim_sp_tab(line)).filter(|v| !v.is_empty());
     }
-    split_comma(line).next().ok_or(ViaError::Missing)
+    split_comma(line).next()
+}
+
+/// Where the topmost Via value is: the index of the first Via line, the
+/// value's byte range in that line, and its text (as [`top_via_text`]).
+pub(crate) fn top_via_at(headers: &Headers) -> Result<(ViaAt, &str), ViaError> {
+    let i = headers
+        .position(&HeaderName::Via)
+        .ok_or(ViaError::Missing)?;
+    let line = headers.line(i).ok_or(ViaError::Missing)?.value;
+    let top = first_value(line).ok_or(ViaError::Missing)?;
+    let start = top.as_ptr() as usize - line.as_ptr() as usize;
+    let at = ViaAt {
+        line: i,
+        start,
+        end: start + top.len(),
+    };
+    Ok((at, top))
+}
+
+/// The place of the top Via value in a header list ([`top_via_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ViaAt {
+    /// The index of the first Via line.
+    pub(crate) line: usize,
+    /// Where the value starts in the line.
+    pub(crate) start: usize,
+    /// Where it ends.
+    pub(crate) end: usize,
 }
 
 /// `s` without leading and trailing spaces and tabs.
@@ -135,10 +164,101 @@ pub fn stamp_received_with(
     let Some(i) = headers.position(&HeaderName::Via) else {
         return false;
     };
+    let top = headers
+        .line(i)
+        .map(|l| (l.value, split_comma(l.value).next().unwrap_or("")));
+    let Some((line, top)) = top else {
+        return false;
+    };
+    let start = top.as_ptr() as usize - line.as_ptr() as usize;
+    let at = ViaAt {
+        line: i,
+        start,
+        end: start + top.len(),
+    };
+    let text = StampText::new(source);
+    stamp_at(headers, at, fill_rport, has_received, &text)
+}
+
+/// The text the stamping inserts for one source address (RFC 3261
+/// §18.2.1, RFC 3581 §4): `=PORT;received=ADDRESS`. The receive path
+/// keeps the last one, since requests tend to come from the same peer.
+#[derive(Clone, Debug)]
+pub(crate) struct StampText {
+    source: SocketAddr,
+    text: String,
+    /// Where `;received=` starts in `text`.
+    received_at: usize,
+}
+
+impl StampText {
+    /// The text for `source`.
+    pub(crate) fn new(source: SocketAddr) -> StampText {
+        let mut text = String::with_capacity(64);
+        text.push('=');
+        crate::text::push_u64_str(&mut text, source.port().into());
+        let received_at = text.len();
+        text.push_str(";received=");
+        crate::text::push_ip(&mut text, source.ip());
+        StampText {
+            source,
+            text,
+            received_at,
+        }
+    }
+
+    /// The text for `source`, reusing `last` when it is for that source.
+    pub(crate) fn reuse(last: &mut Option<StampText>, source: SocketAddr) -> &StampText {
+        match last {
+            Some(t) if t.source == source => {}
+            _ => *last = Some(StampText::new(source)),
+        }
+        last.get_or_insert_with(|| StampText::new(source))
+    }
+
+    /// `=PORT`.
+    fn port(&self) -> &str {
+        &self.text[..self.received_at]
+    }
+
+    /// `;received=ADDRESS`.
+    fn received(&self) -> &str {
+        &self.text[self.received_at..]
+    }
+}
+
+/// As [`stamp_received_with`], with the place of the top Via value
+/// already known ([`top_via_at`], before any change to `headers`) and the
+/// text to insert for the source.
+pub(crate) fn stamp_received_at(
+    headers: &mut Headers,
+    at: ViaAt,
+    host_ip: Option<IpAddr>,
+    rport: Option<Option<u16>>,
+    has_received: bool,
+    text: &StampText,
+) -> bool {
+    let fill_rport = rport == Some(None);
+    let differs = host_ip != Some(text.source.ip());
+    if !differs && !fill_rport {
+        return false;
+    }
+    stamp_at(headers, at, fill_rport, has_received, text)
+}
+
+fn stamp_at(
+    headers: &mut Headers,
+    at: ViaAt,
+    fill_rport: bool,
+    has_received: bool,
+    text: &StampText,
+) -> bool {
+    let i = at.line;
+    let source = text.source;
     // The usual case (no `received` yet) inserts into the text in place,
     // leaving the rest of the value as the sender wrote it; otherwise the
     // top Via is written anew.
-    if !has_received && splice_received(headers, i, source, fill_rport) {
+    if !has_received && splice_received(headers, at, text, fill_rport) {
         return true;
     }
     headers.edit_at(i, |line, out| {
@@ -163,36 +283,92 @@ pub fn stamp_received_with(
 /// and, when `fill_rport`, `=PORT` after its bare `rport` flag (the
 /// source's address and port). Returns false, changing nothing, if the
 /// flag cannot be found in the text.
-fn splice_received(headers: &mut Headers, i: usize, source: SocketAddr, fill_rport: bool) -> bool {
+///
+/// The text to insert is written once into a stack buffer; when the flag
+/// ends the value (the usual `...;rport`) both insertions are one.
+fn splice_received(headers: &mut Headers, at: ViaAt, text: &StampText, fill_rport: bool) -> bool {
+    let i = at.line;
     let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
     };
-    let top = split_comma(line).next().unwrap_or("");
-    let top_at = top.as_ptr() as usize - line.as_ptr() as usize;
-    let top_end = top_at + top.len();
+    let Some(top) = line.get(at.start..at.end) else {
+        return false;
+    };
+    let (top_at, top_end) = (at.start, at.end);
     let mut rport_end = None;
     if fill_rport {
-        match bare_rport_end(top) {
+        // The caller read a bare `rport` in this (parsed) value.
+        match last_unique_rport_end(top).or_else(|| bare_rport_end(top)) {
             Some(e) => rport_end = Some(top_at + e),
             None => return false,
         }
     }
-    // The later insertion first, so that `rport_end` stays where it is.
-    match source.ip() {
-        IpAddr::V4(a) => {
-            let ip = crate::text::Ipv4Text::new(a);
-            headers.insert_in_value(i, top_end, &[";received=", ip.as_str()]);
+    match rport_end {
+        // The usual `...;rport`: both insertions are one.
+        Some(e) if e == top_end => headers.insert_in_value(i, top_end, &[&text.text]),
+        Some(e) => {
+            // The later insertion first, so that `e` stays where it is.
+            headers.insert_in_value(i, top_end, &[text.received()]);
+            headers.insert_in_value(i, e, &[text.port()])
         }
-        IpAddr::V6(a) => {
-            headers.insert_in_value(i, top_end, &[";received=", &a.to_string()]);
-        }
-    }
-    if let Some(e) = rport_end {
-        let (digits, at) = crate::text::digits(source.port().into());
-        let port = core::str::from_utf8(&digits[at..]).unwrap_or_default();
-        headers.insert_in_value(i, e, &["=", port]);
-    }
+        None => headers.insert_in_value(i, top_end, &[text.received()]),
+    };
     true
+}
+
+/// Where the bare `rport` of a parsed Via value `top` ends when it is the
+/// last thing in the value and the only occurrence of `rport` (any case)
+/// in it: then it is the value's first `rport` parameter whatever the
+/// rest says. `None`: not that shape ([`bare_rport_end`] decides).
+fn last_unique_rport_end(top: &str) -> Option<usize> {
+    let b = top.as_bytes();
+    let head = b.len().checked_sub(b";rport".len())?;
+    if !b[head..].eq_ignore_ascii_case(b";rport") {
+        return None;
+    }
+    if has_rport(&b[..head]) {
+        return None;
+    }
+    Some(b.len())
+}
+
+/// True when `b` contains `rport` in any case. Eight bytes at a time:
+/// only the words holding an `r` or `R` are looked at closely.
+fn has_rport(b: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    const R: u64 = 0x7272_7272_7272_7272;
+    let is_rport = |i: usize| {
+        b[i] | 0x20 == b'r'
+            && b.get(i + 1..i + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"port"))
+    };
+    if b.len() < 8 {
+        return (0..b.len()).any(is_rport);
+    }
+    let mut i = 0;
+    loop {
+        // The last word overlaps the one before: positions looked at
+        // twice are only looked at again.
+        let at = i.min(b.len() - 8);
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        // Zero bytes of `x` are the `r`s and `R`s (`| 0x20` maps only
+        // those two to `r`); the test may flag a byte above a zero byte
+        // too, which the close look rules out.
+        let x = (u64::from_le_bytes(w) | CASE) ^ R;
+        let mut flags = x.wrapping_sub(LOW) & !x & (LOW << 7);
+        while flags != 0 {
+            if is_rport(at + (flags.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            flags &= flags - 1;
+        }
+        if at + 8 == b.len() {
+            return false;
+        }
+        i += 8;
+    }
 }
 
 /// Where the name of the first bare `rport` parameter of the Via value

@@ -338,3 +338,111 @@ proptest::proptest! {
         proptest::prop_assert_eq!(top_via_text(&h), want);
     }
 }
+
+proptest::proptest! {
+    /// The shortcut for a value ending in its only `rport` agrees with the
+    /// parameter parser on every Via that parses with a bare `rport`.
+    #[test]
+    fn last_unique_rport_agrees_with_the_parameter_parser(
+        params in proptest::collection::vec(
+            proptest::sample::select(vec![
+                ";rport", ";RPort", ";x=rport", ";branch=z9hG4bKr", "=5060", ";x=\"a;rport\"", " ", ";lr", "r", "port",
+            ]),
+            0..6,
+        ),
+        host in proptest::sample::select(vec!["h", "rport.example.com", "192.0.2.1:5060"]),
+    ) {
+        let top = format!("SIP/2.0/UDP {host}{}", params.concat());
+        let parsed = Via::parse(&top);
+        if let (Ok(via), Some(e)) = (parsed, last_unique_rport_end(&top)) {
+            if via.rport() == Some(None) {
+                proptest::prop_assert_eq!(Some(e), bare_rport_end_general(&top));
+            }
+        }
+    }
+}
+
+#[test]
+fn one_insertion_when_rport_ends_the_value() {
+    let mut h = headers("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport");
+    assert!(stamp_received(&mut h, addr("192.0.2.1:5070")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport=5070;received=192.0.2.1")
+    );
+    assert_eq!(h.get(&HeaderName::CallId), Some("x"));
+    assert_eq!(last_unique_rport_end("SIP/2.0/UDP h;rport;rport"), None);
+    assert_eq!(last_unique_rport_end("SIP/2.0/UDP h;RPORT"), Some(19));
+    let mut h = headers("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport");
+    assert!(stamp_received(&mut h, addr("[2001:db8::2]:5062")).unwrap());
+    assert_eq!(
+        h.get(&HeaderName::Via),
+        Some("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport=5062;received=2001:db8::2")
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn rport_scan_agrees_with_a_plain_search(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["r", "R", "port", "PORT", "rpor", "x", ";", "branch=z9hG4bK", "rport"]),
+            0..12,
+        )
+    ) {
+        let s = parts.concat();
+        let naive = s.to_ascii_lowercase().contains("rport");
+        proptest::prop_assert_eq!(has_rport(s.as_bytes()), naive);
+    }
+
+    #[test]
+    fn top_via_place_is_the_top_via_text(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", "<", ">", "x"]),
+            0..8,
+        )
+    ) {
+        let line = parts.concat();
+        let mut h = Headers::new();
+        h.push(HeaderName::CallId, "x");
+        h.push(HeaderName::Via, &line);
+        let want = top_via_text(&h);
+        let got = top_via_at(&h);
+        proptest::prop_assert_eq!(got.as_ref().map(|g| g.1), want.as_ref().copied());
+        if let Ok((at, text)) = got {
+            proptest::prop_assert_eq!(at.line, 1);
+            proptest::prop_assert_eq!(&line[at.start..at.end], text);
+        }
+    }
+}
+
+#[test]
+fn kept_stamp_text_stamps_as_a_fresh_one() {
+    let mut last = None;
+    for source in [
+        "192.0.2.9:5999",
+        "192.0.2.9:5999",
+        "[2001:db8::2]:5062",
+        "192.0.2.1:5060",
+    ] {
+        let source = addr(source);
+        for via in [
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
+            "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa",
+            "SIP/2.0/UDP h.example.com;branch=z9hG4bKa",
+        ] {
+            let mut want = headers(via);
+            let changed = stamp_received(&mut want, source).unwrap();
+            let mut got = headers(via);
+            let (at, top) = top_via_at(&got).unwrap();
+            let v = Via::parse(top).unwrap();
+            let (ip, rport, received) = (v.host.ip(), v.rport(), v.received().is_some());
+            let text = StampText::reuse(&mut last, source);
+            assert_eq!(text.text, StampText::new(source).text);
+            assert_eq!(
+                stamp_received_at(&mut got, at, ip, rport, received, text),
+                changed
+            );
+            assert_eq!(got, want, "{via} from {source}");
+        }
+    }
+}

@@ -119,38 +119,60 @@ pub(crate) struct PackedOriginal {
 impl PackedOriginal {
     /// The fields [`OriginalRequest::from_request`] would copy; `None`
     /// exactly when it would be.
+    #[cfg(test)]
     pub(crate) fn from_request(req: &Request) -> Option<Self> {
-        let h = &req.headers;
-        let via = crate::header::split_comma(h.get(&HeaderName::Via)?).next()?;
-        let from = h.get(&HeaderName::From)?;
-        let to = h.get(&HeaderName::To)?;
-        let call_id = h.get(&HeaderName::CallId)?;
-        let cseq = super::key::cseq(h)?.0;
-        let max_forwards = h.get(&HeaderName::MaxForwards);
-        let mut ends = smallvec::SmallVec::new();
-        let mut text = String::with_capacity(
-            via.len() + from.len() + to.len() + call_id.len() + max_forwards.map_or(0, str::len),
-        );
-        let mut piece = |s: &str, ends: &mut smallvec::SmallVec<[u32; 8]>| {
-            text.push_str(s);
-            ends.push(text.len() as u32);
+        PackedOriginal::with_cseq(req, None)
+    }
+
+    /// [`PackedOriginal::from_request`] for a request whose CSeq number
+    /// the caller read already (`Some`); `None` reads it here.
+    pub(crate) fn with_cseq(req: &Request, known_cseq: Option<u32>) -> Option<Self> {
+        // One pass over the lines: the first of each field, every Route.
+        let (mut via, mut from, mut to, mut call_id, mut cseq, mut max_forwards) =
+            (None, None, None, None, None, None);
+        let mut routes: smallvec::SmallVec<[&str; 4]> = smallvec::SmallVec::new();
+        for h in &req.headers {
+            let slot = match h.name {
+                HeaderName::Via => &mut via,
+                HeaderName::From => &mut from,
+                HeaderName::To => &mut to,
+                HeaderName::CallId => &mut call_id,
+                HeaderName::CSeq => &mut cseq,
+                HeaderName::MaxForwards => &mut max_forwards,
+                HeaderName::Route => {
+                    routes.push(h.value);
+                    continue;
+                }
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(h.value);
+            }
+        }
+        let via = crate::transport_rules::first_value(via?)?;
+        let (from, to, call_id, cseq) = (from?, to?, call_id?, cseq?);
+        let cseq = match known_cseq {
+            Some(n) => n,
+            None => {
+                <crate::header::CSeq as crate::header::TypedHeader>::parse(cseq)
+                    .ok()?
+                    .seq
+            }
         };
-        for s in [via, from, to, call_id] {
-            piece(s, &mut ends);
-        }
-        let mut routes = 0;
-        for r in h.get_all(&HeaderName::Route) {
-            piece(r, &mut ends);
-            routes += 1;
-        }
-        if let Some(mf) = max_forwards {
-            piece(mf, &mut ends);
+        let pieces = [via, from, to, call_id];
+        let len = pieces.iter().chain(&routes).map(|p| p.len()).sum::<usize>()
+            + max_forwards.map_or(0, str::len);
+        let mut text = String::with_capacity(len);
+        let mut ends = smallvec::SmallVec::new();
+        for p in pieces.iter().chain(&routes).chain(max_forwards.as_ref()) {
+            text.push_str(p);
+            ends.push(text.len() as u32);
         }
         Some(PackedOriginal {
             uri: req.uri.clone(),
             text: text.into_boxed_str(),
             ends,
-            routes,
+            routes: routes.len(),
             has_max_forwards: max_forwards.is_some(),
             cseq,
         })

@@ -17,9 +17,11 @@
 use crate::header::{CSeq, From, HeaderName, Headers, TypedHeader, Via, ViaRef};
 use crate::message::{Request, Response};
 use crate::method::Method;
+use crate::random::KeyedState;
 use crate::random::MAGIC_COOKIE;
 use crate::transport_rules::{top_via_text, ViaError};
 use crate::uri::{Host, Uri};
+use core::hash::{BuildHasher, Hash, Hasher};
 
 /// The CSeq number and method (RFC 3261 §20.16), if the header is present
 /// and well formed ([`CSeq::parse`] reads the usual shape in one pass).
@@ -47,12 +49,7 @@ pub fn tag(value: &str) -> Option<&str> {
     }
 }
 
-/// Stops a parameter value written without quotes (as the parameter
-/// readers do).
-#[inline]
-fn ends_value(c: u8) -> bool {
-    matches!(c, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
-}
+use super::scan::{ends_value, find_byte, find_value_end};
 
 /// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
 /// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
@@ -66,7 +63,7 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     let start = match b.iter().position(|&c| matches!(c, b'<' | b';' | b'"')) {
         None => return Some(None),
         Some(i) if b[i] == b';' => i,
-        Some(i) if b[i] == b'<' => i + memchr::memchr(b'>', &b[i..])? + 1,
+        Some(i) if b[i] == b'<' => i + find_byte(&b[i..], b'>')? + 1,
         Some(_) => return None,
     };
     if start == b.len() {
@@ -79,7 +76,7 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     {
         return None;
     }
-    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let end = find_value_end(v).unwrap_or(v.len());
     let at = start + b";tag=".len();
     Some(Some(&value[at..at + end]).filter(|t| !t.is_empty()))
 }
@@ -96,14 +93,14 @@ pub(crate) fn branch_of(value: &str) -> Option<&str> {
 
 fn branch_plain(value: &str) -> Option<&str> {
     let b = value.as_bytes();
-    let semi = memchr::memchr(b';', b)?;
+    let semi = find_byte(b, b';')?;
     let v = b[semi..].strip_prefix(b";branch=")?;
     if v.first()
         .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
     {
         return None;
     }
-    let end = v.iter().position(|&c| ends_value(c)).unwrap_or(v.len());
+    let end = find_value_end(v).unwrap_or(v.len());
     let at = semi + b";branch=".len();
     Some(&value[at..at + end])
 }
@@ -128,7 +125,7 @@ pub fn max_forwards(headers: &Headers) -> Option<u32> {
 }
 
 /// Matches a response to a client transaction (RFC 3261 §17.1.3).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct ClientKey {
     /// The branch of the top Via.
     pub branch: Box<str>,
@@ -136,63 +133,131 @@ pub struct ClientKey {
     pub method: Method,
 }
 
-/// A borrowed [`ClientKey`]: the layer searches its client transactions
-/// with the branch and method read from a response, without copying them.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ClientKeyRef<'a> {
-    pub(crate) branch: &'a str,
-    pub(crate) method: &'a Method,
+/// A client transaction's key as the layer keeps it: the branch inline
+/// when short (the layer's own branches are 23 bytes), so starting a
+/// client transaction does not allocate for it.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientTxnKey {
+    pub(crate) branch: BranchText,
+    pub(crate) method: Method,
 }
 
-/// The parts of a client key, owned or borrowed (see [`ClientKeyRef`]).
-pub(crate) trait ClientKeyParts {
-    fn parts(&self) -> (&str, &Method);
+/// A server transaction's key as the layer keeps it: [`ServerKey`] with
+/// the branch inline when short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ServerTxnKey {
+    /// As [`ServerKey::Branch`].
+    Branch {
+        branch: BranchText,
+        host: Host,
+        port: Option<u16>,
+        method: Method,
+    },
+    /// As [`ServerKey::Legacy`].
+    Legacy(Box<LegacyKey>),
 }
 
-impl ClientKeyParts for ClientKey {
-    fn parts(&self) -> (&str, &Method) {
-        (&self.branch, &self.method)
+impl ServerTxnKey {
+    /// The layer's index hash (as [`ServerLookup::hash`]).
+    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
+        match self {
+            ServerTxnKey::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => branch_hash(state, branch.as_bytes(), host, *port, method),
+            ServerTxnKey::Legacy(k) => state.hash_one(&**k),
+        }
+    }
+
+    /// True for RFC 2543 fallback keys.
+    pub(crate) fn is_legacy(&self) -> bool {
+        matches!(self, ServerTxnKey::Legacy(_))
+    }
+
+    /// [`ServerKey::to_tag_matches`].
+    pub(crate) fn to_tag_matches(
+        &self,
+        request: &Request,
+        original_to_tag: Option<&str>,
+        response_to_tag: Option<&str>,
+    ) -> bool {
+        if !self.is_legacy() {
+            return true;
+        }
+        let tag = to_tag(&request.headers);
+        if request.method == Method::Ack {
+            tag == response_to_tag
+        } else {
+            tag == original_to_tag
+        }
     }
 }
 
-impl ClientKeyParts for ClientKeyRef<'_> {
-    fn parts(&self) -> (&str, &Method) {
-        (self.branch, self.method)
-    }
+/// A branch, inline up to 30 bytes.
+#[derive(Clone, Debug)]
+pub(crate) enum BranchText {
+    Inline { len: u8, bytes: [u8; 30] },
+    Heap(Box<str>),
 }
 
-impl<'a> ClientKeyRef<'a> {
-    /// The form to pass to `HashMap::get` on a map keyed by [`ClientKey`].
-    pub(crate) fn as_key(&self) -> &(dyn ClientKeyParts + 'a) {
-        self
-    }
-}
-
-impl core::hash::Hash for dyn ClientKeyParts + '_ {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.parts().hash(state);
-    }
-}
-
-impl PartialEq for dyn ClientKeyParts + '_ {
+impl PartialEq for BranchText {
     fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
-impl Eq for dyn ClientKeyParts + '_ {}
+impl Eq for BranchText {}
 
-impl core::hash::Hash for ClientKey {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        // As the borrowed form hashes, so that lookups by either agree.
-        self.parts().hash(state);
+impl BranchText {
+    pub(crate) fn new(s: &str) -> BranchText {
+        let mut bytes = [0u8; 30];
+        match bytes.get_mut(..s.len()) {
+            Some(b) => {
+                b.copy_from_slice(s.as_bytes());
+                BranchText::Inline {
+                    len: s.len() as u8,
+                    bytes,
+                }
+            }
+            None => BranchText::Heap(s.into()),
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            BranchText::Inline { len, bytes } => &bytes[..*len as usize],
+            BranchText::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// The text (copied from a `&str`, so always UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            BranchText::Inline { .. } => core::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            BranchText::Heap(s) => s,
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            BranchText::Inline { .. } => 0,
+            BranchText::Heap(s) => s.len(),
+        }
     }
 }
 
-impl<'a> core::borrow::Borrow<dyn ClientKeyParts + 'a> for ClientKey {
-    fn borrow(&self) -> &(dyn ClientKeyParts + 'a) {
-        self
-    }
+/// The layer's index hash of a client key's parts (see
+/// [`crate::transaction::layer`]'s match indexes): the same for the key a
+/// transaction keeps and for the parts read from a response.
+#[inline]
+pub(crate) fn client_hash(state: &KeyedState, branch: &[u8], method: &Method) -> u64 {
+    let mut h = state.build_hasher();
+    h.write(branch);
+    method.hash(&mut h);
+    h.finish()
 }
 
 /// Why a message yields no matching key.
@@ -306,16 +371,6 @@ impl ServerKey {
         )
     }
 
-    /// As [`ServerKey::with_top_via`], from the fields the receive path
-    /// read of the top Via.
-    pub(crate) fn with_via_parts(
-        req: &Request,
-        via: &crate::transaction::layer::TopVia<'_>,
-        method: &Method,
-    ) -> Result<ServerKey, KeyError> {
-        ServerKey::with_parts(req, via.branch, &via.host, via.port, via.text, method)
-    }
-
     fn with_parts(
         req: &Request,
         branch: Option<&str>,
@@ -324,27 +379,7 @@ impl ServerKey {
         via_text: &str,
         method: &Method,
     ) -> Result<ServerKey, KeyError> {
-        let h = &req.headers;
-        let method = transaction_method(method);
-        match branch {
-            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerKey::Branch {
-                branch: b.into(),
-                host: match host {
-                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
-                    other => other.clone(),
-                },
-                port,
-                method,
-            }),
-            _ => Ok(ServerKey::Legacy(Box::new(LegacyKey {
-                uri: req.uri.clone(),
-                from_tag: from_tag(h).map(Into::into),
-                call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
-                cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
-                method,
-                via: via_text.into(),
-            }))),
-        }
+        Ok(ServerLookup::with_parts(req, branch, host, port, via_text, method)?.into_owned())
     }
 
     /// The key of a request (ACK maps to the INVITE transaction).
@@ -375,6 +410,191 @@ impl ServerKey {
             tag == response_to_tag
         } else {
             tag == original_to_tag
+        }
+    }
+}
+
+/// A server key as the receive path looks it up (RFC 3261 §17.2.3): the
+/// branch and sent-by borrowed from the request's top Via, so a request
+/// that creates no transaction (the ACK of a 2xx) copies nothing.
+#[derive(Clone, Debug)]
+pub(crate) enum ServerLookup<'a> {
+    /// As [`ServerKey::Branch`]; the host as read (a domain in any case).
+    Branch {
+        branch: &'a str,
+        host: &'a Host,
+        port: Option<u16>,
+        /// Already mapped (ACK taken as INVITE).
+        method: &'a Method,
+    },
+    /// As [`ServerKey::Legacy`].
+    Legacy(Box<LegacyKey>),
+}
+
+/// The method a request matches transactions by: ACK as INVITE.
+fn transaction_method_ref(m: &Method) -> &Method {
+    match m {
+        Method::Ack => &Method::Invite,
+        other => other,
+    }
+}
+
+/// The index hash of a [`ServerKey::Branch`]'s fields; domain names are
+/// hashed lower-cased, so a lookup with the host as written and the key
+/// (lower-cased once) agree.
+fn branch_hash(
+    state: &KeyedState,
+    branch: &[u8],
+    host: &Host,
+    port: Option<u16>,
+    method: &Method,
+) -> u64 {
+    let mut h = state.build_hasher();
+    h.write(branch);
+    let port = port.map_or(0, |p| 0x1_0000 | u64::from(p));
+    match host {
+        Host::Ipv4(a) => h.write_u64(port << 32 | u64::from(u32::from(*a))),
+        Host::Ipv6(a) => {
+            h.write_u64(port | 1 << 40);
+            h.write_u128(u128::from(*a));
+        }
+        Host::Domain(d) => {
+            h.write_u64(port | 2 << 40);
+            let mut buf = [0u8; 32];
+            for chunk in d.as_bytes().chunks(buf.len()) {
+                let lower = &mut buf[..chunk.len()];
+                lower.copy_from_slice(chunk);
+                lower.make_ascii_lowercase();
+                h.write(lower);
+            }
+        }
+    }
+    method.hash(&mut h);
+    h.finish()
+}
+
+impl<'a> ServerLookup<'a> {
+    /// The lookup form of [`ServerKey::with_top_via`], from the fields the
+    /// receive path read of the top Via.
+    pub(crate) fn with_via_parts(
+        req: &Request,
+        via: &'a crate::transaction::layer::TopVia<'a>,
+        method: &'a Method,
+    ) -> Result<Self, KeyError> {
+        ServerLookup::with_parts(req, via.branch, &via.host, via.port, via.text, method)
+    }
+
+    fn with_parts(
+        req: &Request,
+        branch: Option<&'a str>,
+        host: &'a Host,
+        port: Option<u16>,
+        via_text: &str,
+        method: &'a Method,
+    ) -> Result<Self, KeyError> {
+        let h = &req.headers;
+        match branch {
+            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(ServerLookup::Branch {
+                branch: b,
+                host,
+                port,
+                method: transaction_method_ref(method),
+            }),
+            _ => Ok(ServerLookup::Legacy(Box::new(LegacyKey {
+                uri: req.uri.clone(),
+                from_tag: from_tag(h).map(Into::into),
+                call_id: call_id(h).ok_or(KeyError::CallId)?.into(),
+                cseq: cseq(h).ok_or(KeyError::CSeq)?.0,
+                method: transaction_method(method),
+                via: via_text.into(),
+            }))),
+        }
+    }
+
+    /// The layer's index hash (equal to [`ServerKey::index_hash`] of the
+    /// owned key).
+    pub(crate) fn hash(&self, state: &KeyedState) -> u64 {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => branch_hash(state, branch.as_bytes(), host, *port, method),
+            ServerLookup::Legacy(k) => state.hash_one(&**k),
+        }
+    }
+
+    /// True when `key` is the kept form of this lookup.
+    pub(crate) fn matches(&self, key: &ServerTxnKey) -> bool {
+        match (self, key) {
+            (
+                ServerLookup::Branch {
+                    branch,
+                    host,
+                    port,
+                    method,
+                },
+                ServerTxnKey::Branch {
+                    branch: b,
+                    host: h,
+                    port: p,
+                    method: m,
+                },
+            ) => {
+                branch.as_bytes() == b.as_bytes()
+                    && port == p
+                    && *method == m
+                    && match (host, h) {
+                        // The key's domain is lower-cased.
+                        (Host::Domain(x), Host::Domain(y)) => x.eq_ignore_ascii_case(y),
+                        (x, y) => *x == y,
+                    }
+            }
+            (ServerLookup::Legacy(a), ServerTxnKey::Legacy(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The key a new server transaction keeps.
+    pub(crate) fn into_txn_key(self) -> ServerTxnKey {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => ServerTxnKey::Branch {
+                branch: BranchText::new(branch),
+                host: match host {
+                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
+                    other => other.clone(),
+                },
+                port,
+                method: method.clone(),
+            },
+            ServerLookup::Legacy(k) => ServerTxnKey::Legacy(k),
+        }
+    }
+
+    /// The key to keep for a new transaction.
+    pub(crate) fn into_owned(self) -> ServerKey {
+        match self {
+            ServerLookup::Branch {
+                branch,
+                host,
+                port,
+                method,
+            } => ServerKey::Branch {
+                branch: branch.into(),
+                host: match host {
+                    Host::Domain(d) => Host::Domain(d.to_ascii_lowercase()),
+                    other => other.clone(),
+                },
+                port,
+                method: method.clone(),
+            },
+            ServerLookup::Legacy(k) => ServerKey::Legacy(k),
         }
     }
 }
@@ -420,6 +640,11 @@ pub(crate) struct PackedMergeKey {
 }
 
 impl PackedMergeKey {
+    /// The layer's index hash.
+    pub(crate) fn index_hash(&self, state: &KeyedState) -> u64 {
+        state.hash_one(self)
+    }
+
     /// The key of a request, as [`MergeKey::for_request`].
     pub(crate) fn for_request(req: &Request) -> Option<PackedMergeKey> {
         let h = &req.headers;
@@ -455,100 +680,5 @@ impl PackedMergeKey {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_cseq() {
-        let mut h = Headers::new();
-        h.push(HeaderName::CSeq, "314159 INVITE");
-        assert_eq!(cseq(&h), Some((314159, Method::Invite)));
-        h.set(HeaderName::CSeq, "x INVITE");
-        assert_eq!(cseq(&h), None);
-        h.set(HeaderName::CSeq, "1");
-        assert_eq!(cseq(&h), None);
-        h.set(HeaderName::CSeq, "4294967296 ACK");
-        assert_eq!(cseq(&h), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn plain_tag_agrees_with_the_parameter_reader(
-            parts in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "<", ">", ";", "tag", "=", "x", "Bob ", "\"", "sip:b@c", " ", "\t", ",", "TAG", "\\",
-                ]),
-                0..10,
-            )
-        ) {
-            let v = parts.concat();
-            proptest::prop_assert_eq!(tag(&v), From::tag_of(&v));
-        }
-
-        #[test]
-        fn plain_branch_agrees_with_the_parameter_reader(
-            parts in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "SIP/2.0/UDP h", ";", "branch", "=", "z9hG4bK1", " ", "\"", ",", "BRANCH", "rport", "\t",
-                ]),
-                0..10,
-            )
-        ) {
-            let v = parts.concat();
-            proptest::prop_assert_eq!(branch_of(&v), Via::branch_of(&v));
-        }
-    }
-
-    #[test]
-    fn plain_readers_take_the_usual_shapes() {
-        assert_eq!(
-            tag_plain("Bob <sip:b@c;tag=u>;tag=1928301774"),
-            Some(Some("1928301774"))
-        );
-        assert_eq!(tag_plain("sip:b@c;tag=a6c85cf"), Some(Some("a6c85cf")));
-        assert_eq!(tag_plain("<sip:b@c>"), Some(None));
-        assert_eq!(tag_plain("Bob <sip:b@c;tag=u>"), Some(None));
-        assert_eq!(tag_plain("<sip:b@c>;x=1;tag=2"), None);
-        assert_eq!(tag_plain("<sip:b@c>;tag=\"q\""), None);
-        assert_eq!(
-            tag(r#"<sip:b@c>;tag="q""#),
-            From::tag_of(r#"<sip:b@c>;tag="q""#)
-        );
-        assert_eq!(
-            branch_plain("SIP/2.0/UDP h:5060;branch=z9hG4bKx;rport"),
-            Some("z9hG4bKx")
-        );
-        assert_eq!(branch_plain("SIP/2.0/UDP h;rport;branch=z9hG4bKx"), None);
-    }
-
-    #[test]
-    fn packed_merge_keys_are_merge_keys() {
-        let mut req = Request::new(Method::Invite, "sip:b@c".parse().unwrap());
-        req.headers.push(HeaderName::From, "<sip:a@c>;tag=ab");
-        req.headers.push(HeaderName::CallId, "c");
-        req.headers.push(HeaderName::CSeq, "1 INVITE");
-        let a = PackedMergeKey::for_request(&req).unwrap();
-        assert_eq!(Some(a.unpack()), MergeKey::for_request(&req));
-        // Same concatenation, other split: different keys.
-        let mut other = req.clone();
-        other.headers.set(HeaderName::From, "<sip:a@c>;tag=a");
-        other.headers.set(HeaderName::CallId, "bc");
-        let b = PackedMergeKey::for_request(&other).unwrap();
-        assert_ne!(a, b);
-        assert_ne!(MergeKey::for_request(&req), MergeKey::for_request(&other));
-        for missing in [HeaderName::From, HeaderName::CallId, HeaderName::CSeq] {
-            let mut r = req.clone();
-            r.headers.remove(&missing);
-            assert!(PackedMergeKey::for_request(&r).is_none());
-            assert!(MergeKey::for_request(&r).is_none());
-        }
-    }
-
-    #[test]
-    fn reads_tags_outside_brackets_and_quotes() {
-        assert_eq!(tag("\"a;tag=x\" <sip:b@c;tag=y>;tag=z"), Some("z"));
-        assert_eq!(tag("<sip:b@c;tag=y>"), None);
-        assert_eq!(tag("sip:b@c;tag=1928301774"), Some("1928301774"));
-        assert_eq!(tag("<sip:b@c>;tag"), None);
-    }
-}
+#[path = "key_tests.rs"]
+mod tests;

@@ -24,6 +24,7 @@ mod config;
 mod events;
 pub mod key;
 pub(crate) mod layer;
+mod scan;
 mod server_invite;
 mod server_non_invite;
 mod timer;

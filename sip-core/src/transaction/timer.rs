@@ -163,6 +163,8 @@ enum Source {
 #[derive(Debug, Default)]
 pub(crate) struct TimerQueue {
     fifos: [VecDeque<Entry>; FIFOS],
+    /// Bit `i` set when `fifos[i]` is not empty.
+    busy: u16,
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
     /// The earliest entry's queue, when known (`Some(None)`: empty).
@@ -181,6 +183,7 @@ impl TimerQueue {
         };
         let source = match fifo_of(timer) {
             Some(i) => {
+                self.busy |= 1 << i;
                 let q = &mut self.fifos[i];
                 match q.back() {
                     Some(last) if *last > e => {
@@ -213,13 +216,21 @@ impl TimerQueue {
 
     /// The earliest entry and its queue.
     fn earliest(&mut self) -> Option<(Source, Entry)> {
+        debug_assert!(self
+            .fifos
+            .iter()
+            .enumerate()
+            .all(|(i, q)| q.is_empty() == (self.busy >> i & 1 == 0)));
         let source = match self.min {
             Some(m) => m,
             None => {
                 let mut best: Option<(Source, Entry)> =
                     self.heap.peek().map(|r| (Source::Heap, r.0));
-                for (i, q) in self.fifos.iter().enumerate() {
-                    if let Some(&e) = q.front() {
+                let mut busy = self.busy;
+                while busy != 0 {
+                    let i = busy.trailing_zeros() as usize;
+                    busy &= busy - 1;
+                    if let Some(&e) = self.fifos[i].front() {
                         let earlier = match best {
                             Some((_, b)) => e < b,
                             None => true,
@@ -240,7 +251,11 @@ impl TimerQueue {
     fn pop(&mut self, source: Source) {
         match source {
             Source::Fifo(i) => {
-                self.fifos[i].pop_front();
+                let q = &mut self.fifos[i];
+                q.pop_front();
+                if q.is_empty() {
+                    self.busy &= !(1 << i);
+                }
             }
             Source::Heap => {
                 self.heap.pop();
@@ -295,8 +310,12 @@ impl TimerQueue {
         let mut v = core::mem::take(&mut self.heap).into_vec();
         v.retain(|Reverse(e)| live(e.txn, e.timer, e.at));
         self.heap = BinaryHeap::from(v);
-        for q in &mut self.fifos {
+        self.busy = 0;
+        for (i, q) in self.fifos.iter_mut().enumerate() {
             q.retain(|e| live(e.txn, e.timer, e.at));
+            if !q.is_empty() {
+                self.busy |= 1 << i;
+            }
         }
         self.min = None;
     }

@@ -1,6 +1,7 @@
 //! [`TransactionLayer`]: the four machines behind one quinn-proto style
 //! driving API.
 
+mod index;
 mod receive;
 mod send;
 mod top_via;
@@ -9,7 +10,7 @@ pub(crate) use top_via::TopVia;
 
 use super::config::Config;
 use super::events::{Event, Stats};
-use super::key::{ClientKey, PackedMergeKey, ServerKey};
+use super::key::{ClientTxnKey, PackedMergeKey, ServerTxnKey};
 use super::timer::{Timer, TimerQueue};
 use super::{
     Action, Actions, InviteClient, InviteServer, Kind, NonInviteClient, NonInviteServer, State,
@@ -17,9 +18,10 @@ use super::{
 };
 use crate::method::Method;
 use crate::parse::StreamParser;
-use crate::random::{KeyedMap, TokenSource};
+use crate::random::{KeyedMap, KeyedState, TokenSource};
 use crate::time::Instant;
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport};
+use index::Index;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -126,22 +128,59 @@ pub struct TransactionLayer {
     cfg: Config,
     tokens: TokenSource,
     slots: Vec<Slot>,
-    free: Vec<u32>,
+    /// The first free slot ([`NO_SLOT`] when none); each free slot names
+    /// the next one (last freed, first reused).
+    free: u32,
     live: usize,
-    clients: KeyedMap<ClientKey, TransactionId>,
-    servers: KeyedMap<ServerKey, TransactionId>,
-    merges: KeyedMap<PackedMergeKey, TransactionId>,
+    /// The keyed hash of the match indexes.
+    hash: KeyedState,
+    clients: Index,
+    servers: Index,
+    merges: Index,
     connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     scratch: Actions,
     stats: Stats,
+    /// The start of the layer's Via for each transport, up to the branch
+    /// value: `SIP/2.0/UDP host:port;branch=` (§18.1.1; the config does
+    /// not change).
+    via_prefix: [Box<str>; TRANSPORTS.len()],
+    /// The buffer a Via is written in before it goes into a request.
+    via_buf: String,
+    /// The `received`/`rport` text for the last source a request came
+    /// from (§18.2.1).
+    stamp: Option<crate::transport_rules::StampText>,
+}
+
+/// Every transport, in the order of [`transport_index`].
+const TRANSPORTS: [Transport; 6] = [
+    Transport::Udp,
+    Transport::Tcp,
+    Transport::Tls,
+    Transport::Sctp,
+    Transport::Ws,
+    Transport::Wss,
+];
+
+/// The position of `t` in [`TRANSPORTS`].
+fn transport_index(t: Transport) -> usize {
+    match t {
+        Transport::Udp => 0,
+        Transport::Tcp => 1,
+        Transport::Tls => 2,
+        Transport::Sctp => 3,
+        Transport::Ws => 4,
+        Transport::Wss => 5,
+    }
 }
 
 #[derive(Debug)]
 struct Slot {
     generation: u32,
+    /// The next free slot, while this one is free.
+    next_free: u32,
     txn: Option<Txn>,
 }
 
@@ -149,14 +188,16 @@ struct Slot {
 #[derive(Debug)]
 struct Txn {
     machine: Machine,
-    method: Method,
     /// Client: where the request goes. Server: the §18.2.2 fallback route
     /// (used when `connection` is closed or absent).
     destination: Destination,
     /// Server: the connection the request came on (§18.2.2 prefers it).
     connection: Option<ConnectionId>,
     key: TxnKey,
-    merge: Option<PackedMergeKey>,
+    /// The index hash of `key`.
+    key_hash: u64,
+    /// The merged-request key (§8.2.2.2) and its index hash.
+    merge: Option<(PackedMergeKey, u64)>,
     /// RFC 2543 fallback only: the request's and the final response's To
     /// tags (§17.2.3).
     legacy_tags: Option<Box<LegacyTags>>,
@@ -172,8 +213,8 @@ struct LegacyTags {
 
 #[derive(Debug)]
 enum TxnKey {
-    Client(ClientKey),
-    Server(ServerKey),
+    Client(ClientTxnKey),
+    Server(ServerTxnKey),
 }
 
 #[derive(Debug)]
@@ -262,6 +303,19 @@ impl Machine {
     }
 }
 
+impl Txn {
+    /// The method of the transaction's request: kept in its key (a
+    /// server transaction's request is never an ACK, whose mapping to
+    /// INVITE the key applies).
+    fn method(&self) -> &Method {
+        match &self.key {
+            TxnKey::Client(k) => &k.method,
+            TxnKey::Server(ServerTxnKey::Branch { method, .. }) => method,
+            TxnKey::Server(ServerTxnKey::Legacy(k)) => &k.method,
+        }
+    }
+}
+
 /// A stream connection the embedder announced.
 #[derive(Debug)]
 struct Connection {
@@ -275,21 +329,29 @@ impl TransactionLayer {
     /// A layer with `cfg`, drawing branch ids from `tokens`.
     pub fn new(cfg: Config, tokens: TokenSource) -> Self {
         let hash = tokens.hash_state();
+        let via_prefix = TRANSPORTS.map(|t| {
+            let sb = cfg.sent_by_for(t);
+            crate::transport_rules::via_value(t, &sb.host, sb.port, "", false).into_boxed_str()
+        });
         TransactionLayer {
             cfg,
             tokens,
             slots: Vec::new(),
-            free: Vec::new(),
+            free: NO_SLOT,
             live: 0,
-            clients: KeyedMap::with_hasher(hash.clone()),
-            servers: KeyedMap::with_hasher(hash.clone()),
-            merges: KeyedMap::with_hasher(hash.clone()),
+            clients: Index::default(),
+            servers: Index::default(),
+            merges: Index::default(),
             connections: KeyedMap::with_hasher(hash.clone()),
+            hash,
             timers: TimerQueue::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::with_capacity(8),
             stats: Stats::default(),
+            via_prefix,
+            via_buf: String::new(),
+            stamp: None,
         }
     }
 
@@ -325,7 +387,7 @@ impl TransactionLayer {
 
     /// The method of a transaction's request; `None` once it terminated.
     pub fn method(&self, id: TransactionId) -> Option<&Method> {
-        self.get(id).map(|t| &t.method)
+        self.get(id).map(Txn::method)
     }
 
     /// The next transmit to send.
@@ -386,39 +448,28 @@ impl TransactionLayer {
     /// match indexes, the timer heap and each transaction's buffers.
     pub fn memory_usage(&self) -> usize {
         use core::mem::size_of;
-        let map = |cap: usize, entry: usize| cap * (entry + 1);
         let mut n = size_of::<Self>()
             + self.slots.capacity() * size_of::<Slot>()
-            + self.free.capacity() * 4
-            + map(
-                self.clients.capacity(),
-                size_of::<(ClientKey, TransactionId)>(),
-            )
-            + map(
-                self.servers.capacity(),
-                size_of::<(ServerKey, TransactionId)>(),
-            )
-            + map(
-                self.merges.capacity(),
-                size_of::<(PackedMergeKey, TransactionId)>(),
-            )
+            + self.clients.heap_bytes()
+            + self.servers.heap_bytes()
+            + self.merges.heap_bytes()
             + self.timers.heap_bytes();
         for t in self.slots.iter().filter_map(|s| s.txn.as_ref()) {
             n += t.machine.heap_bytes();
             n += match &t.key {
-                TxnKey::Client(k) => k.branch.len(),
-                TxnKey::Server(ServerKey::Branch { branch, host, .. }) => {
-                    branch.len()
+                TxnKey::Client(k) => k.branch.heap_bytes(),
+                TxnKey::Server(ServerTxnKey::Branch { branch, host, .. }) => {
+                    branch.heap_bytes()
                         + match host {
                             crate::uri::Host::Domain(d) => d.capacity(),
                             _ => 0,
                         }
                 }
-                TxnKey::Server(ServerKey::Legacy(k)) => {
+                TxnKey::Server(ServerTxnKey::Legacy(k)) => {
                     core::mem::size_of::<super::key::LegacyKey>() + k.call_id.len() + k.via.len()
                 }
             };
-            n += t.merge.as_ref().map_or(0, PackedMergeKey::heap_bytes);
+            n += t.merge.as_ref().map_or(0, |m| m.0.heap_bytes());
         }
         n
     }
@@ -450,16 +501,17 @@ impl TransactionLayer {
             return;
         };
         match &txn.key {
-            TxnKey::Client(k) => remove_if(&mut self.clients, k, id),
-            TxnKey::Server(k) => remove_if(&mut self.servers, k, id),
+            TxnKey::Client(_) => self.clients.remove(txn.key_hash, id),
+            TxnKey::Server(_) => self.servers.remove(txn.key_hash, id),
         }
-        if let Some(m) = &txn.merge {
-            remove_if(&mut self.merges, m, id);
+        if let Some((_, hash)) = &txn.merge {
+            self.merges.remove(*hash, id);
         }
         // Dropped where it lies.
         slot.txn = None;
         slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(id.index());
+        slot.next_free = self.free;
+        self.free = id.index();
         self.live -= 1;
         self.stats.terminated += 1;
     }
@@ -514,17 +566,16 @@ impl TransactionLayer {
     }
 }
 
+/// No slot: the end of the free list.
+const NO_SLOT: u32 = u32::MAX;
+
 /// Puts `txn` in a free slot (or a new one) of the slot table.
-fn insert_slot(
-    slots: &mut Vec<Slot>,
-    free: &mut Vec<u32>,
-    live: &mut usize,
-    txn: Txn,
-) -> TransactionId {
+fn insert_slot(slots: &mut Vec<Slot>, free: &mut u32, live: &mut usize, txn: Txn) -> TransactionId {
     *live += 1;
-    match free.pop() {
-        Some(i) => {
-            let slot = &mut slots[i as usize];
+    match slots.get_mut(*free as usize) {
+        Some(slot) => {
+            let i = *free;
+            *free = slot.next_free;
             slot.txn = Some(txn);
             TransactionId::new(i, slot.generation)
         }
@@ -532,6 +583,7 @@ fn insert_slot(
             let i = slots.len() as u32;
             slots.push(Slot {
                 generation: 0,
+                next_free: NO_SLOT,
                 txn: Some(txn),
             });
             TransactionId::new(i, 0)
@@ -539,19 +591,33 @@ fn insert_slot(
     }
 }
 
-/// Removes `key` from `map` if it names transaction `id` (another
-/// transaction may hold the entry, §17.2.3): one lookup, unless the entry
-/// belongs to that other transaction and goes back.
-fn remove_if<K: Eq + core::hash::Hash>(
-    map: &mut KeyedMap<K, TransactionId>,
-    key: &K,
-    id: TransactionId,
-) {
-    if let Some((k, other)) = map.remove_entry(key) {
-        if other != id {
-            map.insert(k, other);
-        }
+/// The key of transaction `id`, if it is a live client transaction.
+fn client_key(slots: &[Slot], id: TransactionId) -> Option<&ClientTxnKey> {
+    match &live(slots, id)?.key {
+        TxnKey::Client(k) => Some(k),
+        TxnKey::Server(_) => None,
     }
+}
+
+/// The key of transaction `id`, if it is a live server transaction.
+fn server_key(slots: &[Slot], id: TransactionId) -> Option<&ServerTxnKey> {
+    match &live(slots, id)?.key {
+        TxnKey::Server(k) => Some(k),
+        TxnKey::Client(_) => None,
+    }
+}
+
+/// The merged-request key of transaction `id`, if it has one.
+fn merge_key(slots: &[Slot], id: TransactionId) -> Option<&PackedMergeKey> {
+    live(slots, id)?.merge.as_ref().map(|m| &m.0)
+}
+
+fn live(slots: &[Slot], id: TransactionId) -> Option<&Txn> {
+    slots
+        .get(id.index() as usize)
+        .filter(|s| s.generation == id.generation())?
+        .txn
+        .as_ref()
 }
 
 fn timer_live(slots: &[Slot], id: TransactionId, timer: Timer, at: Instant) -> bool {
@@ -560,4 +626,30 @@ fn timer_live(slots: &[Slot], id: TransactionId, timer: Timer, at: Instant) -> b
         .filter(|s| s.generation == id.generation())
         .and_then(|s| s.txn.as_ref())
         .is_some_and(|t| t.machine.deadline(timer) == Some(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transaction::SentBy;
+    use crate::transport_rules::via_value;
+
+    #[test]
+    fn via_prefixes_start_the_via_value_of_each_transport() {
+        let cfg = Config {
+            sent_by: vec![
+                (Transport::Tls, SentBy::new("ua.example.com", None)),
+                (Transport::Ws, SentBy::new("[2001:db8::1]", Some(8080))),
+            ],
+            default_sent_by: SentBy::new("192.0.2.1", Some(5060)),
+            ..Config::default()
+        };
+        let layer = TransactionLayer::new(cfg, TokenSource::from_seed(1));
+        for t in TRANSPORTS {
+            let sb = layer.cfg.sent_by_for(t);
+            let want = via_value(t, &sb.host, sb.port, "z9hG4bKab", false);
+            let got = format!("{}z9hG4bKab", layer.via_prefix[transport_index(t)]);
+            assert_eq!(got, want);
+        }
+    }
 }

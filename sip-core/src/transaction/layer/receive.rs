@@ -11,13 +11,13 @@ use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
-use crate::transaction::key::{self, ClientKey, ClientKeyRef, KeyError, PackedMergeKey, ServerKey};
+use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerLookup, ServerTxnKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_with, top_via, top_via_text, ViaRoute,
+    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, StampText,
+    ViaRoute,
 };
-use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 
 impl TransactionLayer {
@@ -39,8 +39,11 @@ impl TransactionLayer {
         if data.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             return;
         }
+        // Matched in place: the message is not moved once more through
+        // `handle_message`.
         match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(msg) => self.handle_message(now, msg, source),
+            Ok(Message::Request(r)) => self.on_request(now, r, source),
+            Ok(Message::Response(r)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -208,16 +211,20 @@ impl TransactionLayer {
         };
         let status = response.status;
         let found = match ClientKey::response_parts(&response) {
-            Ok((branch, method)) => self.clients.get(
-                ClientKeyRef {
-                    branch,
-                    method: &method,
-                }
-                .as_key(),
-            ),
+            Ok((branch, method)) => {
+                let slots = &self.slots;
+                self.clients.find(
+                    key::client_hash(&self.hash, branch.as_bytes(), &method),
+                    |id| {
+                        super::client_key(slots, id).is_some_and(|k| {
+                            k.branch.as_bytes() == branch.as_bytes() && k.method == method
+                        })
+                    },
+                )
+            }
             Err(e) => return stray(self, StrayReason::Unmatchable(e), status),
         };
-        let Some(&id) = found else {
+        let Some(id) = found else {
             return stray(self, StrayReason::NoTransaction, status);
         };
         let mut out = core::mem::take(&mut self.scratch);
@@ -238,50 +245,53 @@ impl TransactionLayer {
 
     /// §17.2.3: the server transaction a request matches, RFC 2543 To-tag
     /// rule included.
-    fn match_server(&self, key: &ServerKey, req: &Request) -> Option<TransactionId> {
-        let id = *self.servers.get(key)?;
+    fn match_server(&self, key: &ServerLookup<'_>, req: &Request) -> Option<TransactionId> {
+        let slots = &self.slots;
+        let id = self.servers.find(key.hash(&self.hash), |id| {
+            super::server_key(slots, id).is_some_and(|k| key.matches(k))
+        })?;
         let txn = self.get(id)?;
-        let ok = match &txn.legacy_tags {
-            Some(t) => key.to_tag_matches(req, t.request.as_deref(), t.response.as_deref()),
-            None => true,
+        let ok = match (&txn.legacy_tags, &txn.key) {
+            (Some(t), TxnKey::Server(k)) => {
+                k.to_tag_matches(req, t.request.as_deref(), t.response.as_deref())
+            }
+            _ => true,
         };
         ok.then_some(id)
     }
 
     fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
         // The top Via is read once here, for matching, `received`
-        // stamping and the response route.
-        let parsed = top_via_text(&req.headers)
-            .and_then(|top| Ok(TopVia::of(&ViaRef::parse(top)?)))
-            .map_err(KeyError::Via)
-            .and_then(|via| {
-                let key = ServerKey::with_via_parts(&req, &via, &req.method)?;
-                // A CANCEL names its INVITE by the same rules, computed
-                // before the Via is stamped (§9.2).
-                let invite_key = (req.method == Method::Cancel)
-                    .then(|| ServerKey::with_via_parts(&req, &via, &Method::Invite).ok())
-                    .flatten();
-                let stamp = (via.host_ip(), via.rport, via.received.is_some());
-                Ok((ViaRoute::of_top(via), stamp, key, invite_key))
-            });
-        let (mut route, (host_ip, rport, has_received), key, invite_key) = match parsed {
-            Ok(p) => p,
-            Err(KeyError::Via(e)) => return self.drop_message(source, DropReason::Via(e)),
+        // stamping and the response route; the server transaction is
+        // looked up before the Via is stamped, with the key's parts
+        // borrowed from it.
+        let (at, top) =
+            match top_via_at(&req.headers).and_then(|(at, t)| Ok((at, ViaRef::parse(t)?))) {
+                Ok((at, v)) => (at, TopVia::of(&v)),
+                Err(e) => return self.drop_message(source, DropReason::Via(e)),
+            };
+        let lookup = match ServerLookup::with_via_parts(&req, &top, &req.method) {
+            Ok(k) => k,
             Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
         };
-        if stamp_received_with(
-            &mut req.headers,
-            host_ip,
-            rport,
-            has_received,
-            source.remote,
-        ) {
+        let matched = self.match_server(&lookup, &req);
+        let fresh = matched.is_none() && req.method != Method::Ack;
+        // A CANCEL names its INVITE by the same rules (§9.2).
+        let cancels = (fresh && req.method == Method::Cancel)
+            .then(|| ServerLookup::with_via_parts(&req, &top, &Method::Invite).ok())
+            .flatten()
+            .and_then(|k| self.match_server(&k, &req));
+        let key = fresh.then(|| lookup.into_txn_key());
+        let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
+        let mut route = ViaRoute::of_top(top);
+        let text = StampText::reuse(&mut self.stamp, source.remote);
+        if stamp_received_at(&mut req.headers, at, host_ip, rport, has_received, text) {
             route = route.stamped(source.remote);
         }
-        if let Some(id) = self.match_server(&key, &req) {
+        if let Some(id) = matched {
             return self.on_matched_request(now, id, req, source);
         }
-        if req.method == Method::Ack {
+        let Some(key) = key else {
             // The ACK for a 2xx is its own transaction-less request
             // (§17.1.1.3, §13.3.1.4): to the TU.
             self.events.push_back(Event::Ack {
@@ -290,8 +300,7 @@ impl TransactionLayer {
                 transaction: None,
             });
             return;
-        }
-        let cancels = invite_key.and_then(|k| self.match_server(&k, &req));
+        };
         self.create_server(now, key, req, &route, source, cancels);
     }
 
@@ -322,7 +331,7 @@ impl TransactionLayer {
     fn create_server(
         &mut self,
         now: Instant,
-        key: ServerKey,
+        key: ServerTxnKey,
         req: Request,
         via: &ViaRoute,
         source: Source,
@@ -349,10 +358,14 @@ impl TransactionLayer {
         let mut merge = None;
         if key::to_tag(&req.headers).is_none() {
             if let Some(mk) = PackedMergeKey::for_request(&req) {
-                // One lookup: a free entry is reserved for this transaction.
-                match self.merges.entry(mk) {
-                    Entry::Occupied(e) => merged_with = Some(*e.get()),
-                    Entry::Vacant(v) => merge = Some(v),
+                let hash = mk.index_hash(&self.hash);
+                let slots = &self.slots;
+                match self
+                    .merges
+                    .find(hash, |id| super::merge_key(slots, id) == Some(&mk))
+                {
+                    Some(id) => merged_with = Some(id),
+                    None => merge = Some((mk, hash)),
                 }
             }
         }
@@ -374,24 +387,33 @@ impl TransactionLayer {
         } else {
             Machine::NonInviteServer(NonInviteServer::start(reliable))
         };
+        let key_hash = key.index_hash(&self.hash);
+        // An RFC 2543 key may already belong to a live transaction whose To
+        // tag differed (§17.2.3): that one keeps the index entry.
+        let slots = &self.slots;
+        let indexed = self
+            .servers
+            .find(key_hash, |id| super::server_key(slots, id) == Some(&key))
+            .is_some();
+        let merge_hash = merge.as_ref().map(|m| m.1);
         let txn = Txn {
             machine,
-            method: req.method.clone(),
             destination,
             connection: source.connection,
-            key: TxnKey::Server(key.clone()),
-            merge: merge.as_ref().map(|v| v.key().clone()),
+            key: TxnKey::Server(key),
+            key_hash,
+            merge,
             legacy_tags,
             source: Some(source),
         };
         let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
-        if let Some(v) = merge {
-            v.insert(id);
+        if let Some(hash) = merge_hash {
+            self.merges.insert(hash, id);
         }
         self.stats.server_transactions += 1;
-        // An RFC 2543 key may already belong to a live transaction whose To
-        // tag differed (§17.2.3): that one keeps the index entry.
-        self.servers.entry(key).or_insert(id);
+        if !indexed {
+            self.servers.insert(key_hash, id);
+        }
         self.events.push_back(Event::Request {
             id,
             request: req,

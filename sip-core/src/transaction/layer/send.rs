@@ -8,14 +8,12 @@ use crate::method::Method;
 use crate::time::Instant;
 use crate::transaction::build::PackedOriginal;
 use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
-use crate::transaction::key::{self, ClientKey};
+use crate::transaction::key::{self, BranchText, ClientTxnKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
 use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_via, top_via, top_via_text, transport_for_size, via_value,
-    RouteError,
+    response_destination, top_via, top_via_text, transport_for_size, RouteError,
 };
-use std::collections::hash_map::Entry;
 
 impl TransactionLayer {
     /// The transport a destination uses.
@@ -45,18 +43,58 @@ impl TransactionLayer {
     /// With `push`, the Via goes on top of those the request carries (a
     /// proxy forwarding it, §16.6 step 8) instead of replacing them; a
     /// Via this layer pushed earlier (same branch) is replaced.
-    fn write_via(&self, req: &mut Request, transport: Transport, branch: &str, push: bool) {
-        let sb = self.cfg.sent_by_for(transport);
-        let value = via_value(transport, &sb.host, sb.port, branch, self.cfg.rport);
+    fn write_via(&mut self, req: &mut Request, transport: Transport, branch: &str, push: bool) {
+        let mut via = self.via_start(transport);
+        via.push_str(branch);
+        self.via_end(req, via, branch.len(), push);
+    }
+
+    /// [`write_via`](Self::write_via) with a fresh branch from the token
+    /// source, written in place; returns where the branch is in the Via
+    /// buffer (valid until the next Via is written).
+    fn write_new_via(
+        &mut self,
+        req: &mut Request,
+        transport: Transport,
+        push: bool,
+    ) -> core::ops::Range<usize> {
+        let mut via = self.via_start(transport);
+        let at = via.len();
+        self.tokens.push_branch(&mut via);
+        let branch = at..via.len();
+        self.via_end(req, via, branch.len(), push);
+        branch
+    }
+
+    /// The layer's Via for `transport` up to the branch value, in the
+    /// reused buffer.
+    fn via_start(&mut self, transport: Transport) -> String {
+        let mut via = core::mem::take(&mut self.via_buf);
+        via.clear();
+        via.push_str(&self.via_prefix[super::transport_index(transport)]);
+        via
+    }
+
+    /// Ends the Via in `via` (its last `branch_len` bytes the branch) and
+    /// puts it in `req`; the buffer goes back for the next Via.
+    fn via_end(&mut self, req: &mut Request, mut via: String, branch_len: usize, push: bool) {
+        let branch_at = via.len() - branch_len;
+        if self.cfg.rport {
+            via.push_str(";rport");
+        }
         if !push {
-            stamp_via(&mut req.headers, value);
-            return;
+            // As `stamp_via`: the request's only Via.
+            req.headers.remove(&HeaderName::Via);
+            req.headers.prepend(HeaderName::Via, &via);
+        } else {
+            let branch = &via[branch_at..branch_at + branch_len];
+            let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
+            if ours {
+                pop_top_via(&mut req.headers);
+            }
+            req.headers.push_front(HeaderName::Via, &via);
         }
-        let ours = top_via_text(&req.headers).is_ok_and(|v| key::branch_of(v) == Some(branch));
-        if ours {
-            pop_top_via(&mut req.headers);
-        }
-        req.headers.push_front(HeaderName::Via, value);
+        self.via_buf = via;
     }
 
     /// Serializes `req` for `dest`, applying the §18.1.1 size rule: an
@@ -64,10 +102,10 @@ impl TransactionLayer {
     /// when [`Config::udp_to_tcp`](crate::transaction::Config::udp_to_tcp)
     /// allows; otherwise it is refused.
     fn serialize_for(
-        &self,
+        &mut self,
         req: &mut Request,
         dest: Destination,
-        branch: Option<&str>,
+        branch: Option<core::ops::Range<usize>>,
         may_switch: bool,
         push: bool,
     ) -> Result<(Vec<u8>, Destination), SendError> {
@@ -81,8 +119,9 @@ impl TransactionLayer {
             dest,
         ) {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
-                if let Some(b) = branch {
-                    self.write_via(req, t, b, push);
+                if let Some(r) = branch {
+                    let b = self.via_buf[r].to_owned();
+                    self.write_via(req, t, &b, push);
                 }
                 Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
             }
@@ -149,7 +188,7 @@ impl TransactionLayer {
     /// The branch of client transaction `id`'s Via.
     pub fn branch(&self, id: TransactionId) -> Option<&str> {
         match &self.get(id)?.key {
-            TxnKey::Client(k) => Some(&k.branch),
+            TxnKey::Client(k) => Some(k.branch.as_str()),
             TxnKey::Server(_) => None,
         }
     }
@@ -173,7 +212,8 @@ impl TransactionLayer {
                 return Err(SendError::MissingHeader(label));
             }
         }
-        let (_, cseq_method) = key::cseq(&req.headers).ok_or(SendError::MissingHeader("CSeq"))?;
+        let (cseq, cseq_method) =
+            key::cseq(&req.headers).ok_or(SendError::MissingHeader("CSeq"))?;
         if cseq_method != req.method {
             return Err(SendError::CSeqMismatch);
         }
@@ -182,49 +222,50 @@ impl TransactionLayer {
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
                 .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
-        let branch = if keep_via {
-            None
-        } else {
-            let b = self.tokens.branch();
-            self.write_via(req, transport, &b, push);
-            Some(b)
-        };
+        let fresh = (!keep_via).then(|| self.write_new_via(req, transport, push));
+        // Copied before the Via buffer may be rewritten (§18.1.1 switch).
+        let fresh_branch = fresh.clone().map(|r| BranchText::new(&self.via_buf[r]));
         add_max_forwards(req);
-        let (bytes, dest) = self.serialize_for(req, dest, branch.as_deref(), !keep_via, push)?;
-        let branch = match branch {
+        let (bytes, dest) = self.serialize_for(req, dest, fresh, !keep_via, push)?;
+        let branch = match fresh_branch {
             Some(b) => b,
-            None => top_via_text(&req.headers)
-                .ok()
-                .and_then(key::branch_of)
-                .map(str::to_owned)
-                .unwrap_or_default(),
+            None => BranchText::new(
+                top_via_text(&req.headers)
+                    .ok()
+                    .and_then(key::branch_of)
+                    .unwrap_or_default(),
+            ),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
-        self.start_client(now, req, bytes, branch, dest, reliable)
+        self.start_client(now, req, Some(cseq), bytes, branch, dest, reliable)
     }
 
+    /// Starts the client transaction of `req` (whose CSeq number is
+    /// `cseq` when the caller read it) with its serialized `bytes`.
+    #[allow(clippy::too_many_arguments)]
     fn start_client(
         &mut self,
         now: Instant,
         req: &Request,
+        cseq: Option<u32>,
         bytes: Vec<u8>,
-        branch: String,
+        branch: BranchText,
         dest: Destination,
         reliable: bool,
     ) -> Result<TransactionId, SendError> {
-        let key = ClientKey {
-            branch: branch.into(),
-            method: req.method.clone(),
-        };
-        // One lookup: the entry is reserved now and filled below.
-        let entry = match self.clients.entry(key) {
-            Entry::Occupied(_) => return Err(SendError::Duplicate),
-            Entry::Vacant(v) => v,
-        };
+        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), &req.method);
+        let slots = &self.slots;
+        let taken = self.clients.find(key_hash, |id| {
+            super::client_key(slots, id)
+                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == req.method)
+        });
+        if taken.is_some() {
+            return Err(SendError::Duplicate);
+        }
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
             let original =
-                PackedOriginal::from_request(req).ok_or(SendError::MissingHeader("CSeq"))?;
+                PackedOriginal::with_cseq(req, cseq).ok_or(SendError::MissingHeader("CSeq"))?;
             Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
@@ -235,16 +276,19 @@ impl TransactionLayer {
         };
         let txn = Txn {
             machine,
-            method: req.method.clone(),
             destination: dest,
             connection: None,
-            key: TxnKey::Client(entry.key().clone()),
+            key: TxnKey::Client(ClientTxnKey {
+                branch,
+                method: req.method.clone(),
+            }),
+            key_hash,
             merge: None,
             legacy_tags: None,
             source: None,
         };
         let id = super::insert_slot(&mut self.slots, &mut self.free, &mut self.live, txn);
-        entry.insert(id);
+        self.clients.insert(key_hash, id);
         self.stats.client_transactions += 1;
         self.apply(id, &mut out, None);
         self.scratch = out;
@@ -290,12 +334,10 @@ impl TransactionLayer {
         }
         let dest = txn.destination;
         let reliable = m.is_reliable();
-        let branch = key::branch_of(&m.original().via)
-            .unwrap_or_default()
-            .to_owned();
+        let branch = BranchText::new(key::branch_of(&m.original().via).unwrap_or_default());
         self.check_limit()?;
         let bytes = cancel.to_bytes();
-        self.start_client(now, &cancel, bytes, branch, dest, reliable)
+        self.start_client(now, &cancel, None, bytes, branch, dest, reliable)
     }
 
     /// Destroys client transaction `id` at once, as RFC 3261 §9.1 asks of
@@ -340,9 +382,9 @@ impl TransactionLayer {
             if m == Method::Ack {
                 return Err(ResponseError::ResponseToAck);
             }
-            if m != txn.method {
+            if m != *txn.method() {
                 return Err(ResponseError::MethodMismatch {
-                    expected: txn.method.clone(),
+                    expected: txn.method().clone(),
                     found: m,
                 });
             }
@@ -387,13 +429,11 @@ impl TransactionLayer {
         let branch = if ack.headers.contains(&HeaderName::Via) {
             None
         } else {
-            let b = self.tokens.branch();
-            self.write_via(&mut ack, transport, &b, false);
-            Some(b)
+            Some(self.write_new_via(&mut ack, transport, false))
         };
         add_max_forwards(&mut ack);
-        let (payload, destination) =
-            self.serialize_for(&mut ack, dest, branch.as_deref(), branch.is_some(), false)?;
+        let fresh = branch.is_some();
+        let (payload, destination) = self.serialize_for(&mut ack, dest, branch, fresh, false)?;
         self.transmits.push_back(Transmit {
             destination,
             payload,

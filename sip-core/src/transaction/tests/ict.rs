@@ -405,11 +405,31 @@ fn packed_fields_are_the_copied_fields() {
     let check = |r: &Request| {
         let packed = PackedOriginal::from_request(r).map(|p| p.unpack());
         assert_eq!(packed, OriginalRequest::from_request(r));
+        // As the layer builds it, with the CSeq number it read.
+        let known = crate::transaction::key::cseq(&r.headers).map(|c| c.0);
+        if known.is_some() {
+            let with = PackedOriginal::with_cseq(r, known).map(|p| p.unpack());
+            assert_eq!(with, packed);
+        }
         packed
     };
     assert_eq!(check(&r).unwrap().routes.len(), 2);
     r.headers.push(HeaderName::MaxForwards, "69");
     assert_eq!(check(&r).unwrap().max_forwards.as_deref(), Some("69"));
+    // Repeated lines: the first counts (Route: all, in order).
+    let mut twice = r.clone();
+    for name in [
+        HeaderName::To,
+        HeaderName::MaxForwards,
+        HeaderName::CallId,
+        HeaderName::Via,
+    ] {
+        twice.headers.push(name, "<sip:later@example.com>");
+    }
+    twice
+        .headers
+        .push(HeaderName::Route, "<sip:p3.example.com;lr>");
+    assert_eq!(check(&twice).unwrap().routes.len(), 3);
     r.headers.remove(&HeaderName::Route);
     check(&r);
     for missing in [HeaderName::To, HeaderName::Via, HeaderName::CSeq] {

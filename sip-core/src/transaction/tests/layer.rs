@@ -385,3 +385,27 @@ fn same_seed_same_bytes() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn method_is_the_requests() {
+    let mut l = layer();
+    let bye = l
+        .send_request(t(0), outgoing(Method::Bye, 1), to_peer())
+        .unwrap();
+    assert_eq!(l.method(bye), Some(&Method::Bye));
+    for (m, branch, legacy) in [
+        ("OPTIONS", "z9hG4bKm1", false),
+        ("INVITE", "z9hG4bKm2", false),
+        ("NOTIFY", "old-style-1", true),
+    ] {
+        let text = incoming_text(m, &peer_via(branch), None, 3, "");
+        l.handle_datagram(t(0), local(), peer(), text.as_bytes());
+        let (_, ev) = drain(&mut l);
+        let (id, _) = new_request(&ev);
+        assert_eq!(
+            l.method(id),
+            Some(&Method::from_token(m)),
+            "{m} legacy {legacy}"
+        );
+    }
+}

@@ -439,6 +439,31 @@ fn oversized_udp_request_moves_to_tcp() {
 }
 
 #[test]
+fn oversized_ack_for_2xx_moves_to_tcp_with_its_branch() {
+    let mut l = layer();
+    let mut ack = outgoing(Method::Ack, 1);
+    ack.body = vec![b'x'; 1400];
+    let sent = l.send_ack_2xx(t(0), ack, to_peer()).unwrap();
+    let (tx, _) = drain(&mut l);
+    assert_eq!(tx[0].destination, to_peer_tcp());
+    let via = sent.headers.get(&HeaderName::Via).unwrap();
+    assert!(via.starts_with("SIP/2.0/TCP "), "{via}");
+    assert!(crate::transaction::key::branch_of(via).is_some_and(|b| b.starts_with("z9hG4bK")));
+    assert!(String::from_utf8_lossy(&tx[0].payload).contains(&format!("Via: {via}\r\n")));
+    assert_eq!(sent.headers.count(&HeaderName::Via), 1);
+    // The branch is the one first drawn (a small ACK from a layer seeded
+    // alike gets it over UDP).
+    let small = layer()
+        .send_ack_2xx(t(0), outgoing(Method::Ack, 1), to_peer())
+        .unwrap();
+    let small_via = small.headers.get(&HeaderName::Via).unwrap();
+    assert_eq!(
+        crate::transaction::key::branch_of(small_via),
+        crate::transaction::key::branch_of(via)
+    );
+}
+
+#[test]
 fn cancel_helper_follows_9_1() {
     let mut l = layer();
     let id = l
