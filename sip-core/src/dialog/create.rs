@@ -1,7 +1,7 @@
 //! Dialog creation (RFC 3261 §12.1) and the updates responses bring
 //! (§12.2.1.2, §13.2.2.4).
 
-use super::{Dialog, DialogError, DialogId, DialogState, Role};
+use super::{Dialog, DialogError, DialogId, DialogState, Role, Texts};
 use crate::header::{CSeq, Contact, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
@@ -88,17 +88,13 @@ impl Dialog {
         let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        let local = if key::tag(to).is_some() {
+        let texts = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
-            t.0.to_string().into()
+            Texts::new(&[&t.0.to_string()], from, None)
         } else {
-            let mut l = String::with_capacity(to.len() + 5 + local_tag.len());
-            l.push_str(to);
-            l.push_str(";tag=");
-            l.push_str(local_tag);
-            l.into_boxed_str()
+            Texts::new(&[to, ";tag=", local_tag], from, None)
         };
         Ok(Dialog {
             id: DialogId::new(call_id, local_tag, remote_tag),
@@ -106,12 +102,10 @@ impl Dialog {
             role: Role::Uas,
             local_seq: None,
             remote_seq: Some(cseq),
-            local,
-            remote: from.into(),
+            texts,
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
-            target_text: None,
         })
     }
 
@@ -156,12 +150,10 @@ impl Dialog {
             role: Role::Uac,
             local_seq: Some(cseq),
             remote_seq: None,
-            local: from.into(),
-            remote: to.into(),
+            texts: Texts::new(&[from], to, contact),
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
-            target_text: contact.map(Into::into),
         })
     }
 
@@ -178,7 +170,7 @@ impl Dialog {
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
         let target = match contact_value(h) {
-            Some(v) if self.target_text.as_deref() == Some(v) => None,
+            Some(v) if self.texts.target() == Some(v) => None,
             Some(v) => Some((contact_value_uri(v)?, v)),
             None => None,
         };
@@ -191,7 +183,7 @@ impl Dialog {
         };
         if let Some((t, text)) = target {
             self.remote_target = t;
-            self.target_text = Some(text.into());
+            self.texts.set_target(text);
         }
         if let Some(r) = route_set {
             self.route_set = r;

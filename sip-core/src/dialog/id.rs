@@ -17,6 +17,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The identifier of a dialog (RFC 3261 §12): the Call-ID, the local tag
 /// and the remote tag, compared byte for byte (Call-IDs and tags are
@@ -26,12 +27,13 @@ use core::hash::{Hash, Hasher};
 /// UAC's local tag is the From tag, the UAS's local tag is the To tag
 /// (§12.1.1, §12.1.2).
 ///
-/// The three parts live in one allocation, one after the other; equality,
+/// The three parts live in one shared allocation, one after the other, so
+/// a clone (the key of an index of dialogs) costs no allocation; equality,
 /// hashing and `Debug` are those of the parts.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct DialogId {
     /// Call-ID, local tag and remote tag, concatenated.
-    text: Box<str>,
+    text: Arc<str>,
     /// Where the local tag starts in `text`.
     local_at: usize,
     /// Where the remote tag starts in `text`.
@@ -52,12 +54,24 @@ pub struct DialogIdRef<'a> {
 impl DialogId {
     /// A dialog id from its three parts.
     pub fn new(call_id: &str, local_tag: &str, remote_tag: &str) -> Self {
-        let mut text = String::with_capacity(call_id.len() + local_tag.len() + remote_tag.len());
-        text.push_str(call_id);
-        text.push_str(local_tag);
-        text.push_str(remote_tag);
+        let parts = [call_id, local_tag, remote_tag];
+        let len = call_id.len() + local_tag.len() + remote_tag.len();
+        // Concatenated on the stack when short (the usual case): the
+        // shared text is the only allocation.
+        let text: Arc<str> = if len <= STACK {
+            let mut buf = [0u8; STACK];
+            let mut at = 0;
+            for p in parts {
+                buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+                at += p.len();
+            }
+            // The concatenation of three `str`s is UTF-8.
+            Arc::from(core::str::from_utf8(&buf[..len]).unwrap_or_default())
+        } else {
+            Arc::from(parts.concat())
+        };
         DialogId {
-            text: text.into_boxed_str(),
+            text,
             local_at: call_id.len(),
             remote_at: call_id.len() + local_tag.len(),
         }
@@ -92,6 +106,19 @@ impl DialogId {
         self.text.len()
     }
 }
+
+/// Longest id concatenated on the stack by [`DialogId::new`].
+const STACK: usize = 192;
+
+impl PartialEq for DialogId {
+    fn eq(&self, other: &Self) -> bool {
+        self.local_at == other.local_at
+            && self.remote_at == other.remote_at
+            && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for DialogId {}
 
 impl<'a> DialogIdRef<'a> {
     /// A borrowed dialog id.
@@ -217,10 +244,24 @@ mod tests {
         assert_eq!(id.parts(), ("call", "", "rt"));
         assert_eq!(id.heap_bytes(), 6);
         assert_ne!(id, DialogId::new("cal", "l", "rt"));
+        assert_eq!(id, DialogId::new("call", "", "rt"));
+        assert_eq!(id, id.clone());
         assert_eq!(
             format!("{id:?}"),
             r#"DialogId { call_id: "call", local_tag: "", remote_tag: "rt" }"#
         );
+    }
+
+    /// Short ids (concatenated on the stack) and long ones (on the heap)
+    /// keep their parts.
+    #[test]
+    fn short_and_long_ids_keep_their_parts() {
+        for n in [0, 1, 60, STACK - 20, STACK - 10, STACK, STACK + 1, 500] {
+            let call_id = "c".repeat(n);
+            let id = DialogId::new(&call_id, "l0cal", "rem0te-\u{e9}");
+            assert_eq!(id.parts(), (&*call_id, "l0cal", "rem0te-\u{e9}"));
+            assert_eq!(id.as_ref().to_owned(), id);
+        }
     }
 
     #[test]

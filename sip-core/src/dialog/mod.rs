@@ -95,26 +95,91 @@ pub enum DialogError {
 /// [`request`](Self::request) (which increments the local CSeq) and
 /// [`ack`](Self::ack); check requests received inside it with
 /// [`receive_request`](Self::receive_request).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Dialog {
     id: DialogId,
     state: DialogState,
     role: Role,
     local_seq: Option<u32>,
     remote_seq: Option<u32>,
-    /// The local URI as a name-addr with the local tag, as written in the
-    /// From of requests (kept as text: it is only ever copied).
-    local: Box<str>,
-    /// The remote URI as a name-addr with the remote tag (the To).
-    remote: Box<str>,
+    /// The texts the dialog keeps, in one allocation (see [`Texts`]).
+    texts: Texts,
     remote_target: Uri,
     route_set: Vec<NameAddr>,
     secure: bool,
-    /// The Contact value `remote_target` was read from, when it came from
-    /// a response: a later response with the same Contact (the 2xx after
-    /// a 1xx) keeps the target without parsing it again. Not part of the
-    /// dialog's state (ignored by `==`).
-    target_text: Option<Box<str>>,
+}
+
+/// The text a dialog keeps, one piece after the other in one buffer:
+///
+/// * the local URI as a name-addr with the local tag, as written in the
+///   From of requests (kept as text: it is only ever copied);
+/// * the remote URI as a name-addr with the remote tag (the To);
+/// * the Contact value the remote target was read from, when it came
+///   from a response: a later response with the same Contact (the 2xx
+///   after a 1xx) keeps the target without parsing it again. Not part of
+///   the dialog's state (ignored by `==`).
+#[derive(Clone)]
+struct Texts {
+    text: Box<str>,
+    /// End of the local name-addr.
+    local_end: usize,
+    /// End of the remote name-addr; the Contact text follows.
+    remote_end: usize,
+    /// Whether `text[remote_end..]` is the Contact of the remote target.
+    has_target: bool,
+}
+
+impl Texts {
+    /// The local and remote name-addrs and the Contact text, if any.
+    fn new(local: &[&str], remote: &str, target: Option<&str>) -> Texts {
+        let local_len: usize = local.iter().map(|p| p.len()).sum();
+        let target_len = target.map_or(0, str::len);
+        let mut text = String::with_capacity(local_len + remote.len() + target_len);
+        local.iter().for_each(|p| text.push_str(p));
+        text.push_str(remote);
+        text.push_str(target.unwrap_or(""));
+        Texts {
+            text: text.into_boxed_str(),
+            local_end: local_len,
+            remote_end: local_len + remote.len(),
+            has_target: target.is_some(),
+        }
+    }
+
+    fn local(&self) -> &str {
+        &self.text[..self.local_end]
+    }
+
+    fn remote(&self) -> &str {
+        &self.text[self.local_end..self.remote_end]
+    }
+
+    fn target(&self) -> Option<&str> {
+        self.has_target.then(|| &self.text[self.remote_end..])
+    }
+
+    /// Records `target` as the Contact text of the remote target.
+    fn set_target(&mut self, target: &str) {
+        *self = Texts::new(&[self.local()], self.remote(), Some(target));
+    }
+}
+
+impl fmt::Debug for Dialog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dialog")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("role", &self.role)
+            .field("local_seq", &self.local_seq)
+            .field("remote_seq", &self.remote_seq)
+            .field("local", &self.local())
+            .field("remote", &self.remote())
+            .field("remote_target", &self.remote_target)
+            .field("route_set", &self.route_set)
+            .field("secure", &self.secure)
+            .field("target_text", &self.texts.target())
+            .finish()
+    }
 }
 
 impl PartialEq for Dialog {
@@ -124,8 +189,8 @@ impl PartialEq for Dialog {
             && self.role == other.role
             && self.local_seq == other.local_seq
             && self.remote_seq == other.remote_seq
-            && self.local == other.local
-            && self.remote == other.remote
+            && self.local() == other.local()
+            && self.remote() == other.remote()
             && self.remote_target == other.remote_target
             && self.route_set == other.route_set
             && self.secure == other.secure
@@ -186,23 +251,23 @@ impl Dialog {
     /// The local URI with its display name and the local tag, as the From
     /// value of the requests this side sends.
     pub fn local(&self) -> &str {
-        &self.local
+        self.texts.local()
     }
 
     /// The remote URI with its display name and the remote tag, as the To
     /// value of the requests this side sends.
     pub fn remote(&self) -> &str {
-        &self.remote
+        self.texts.remote()
     }
 
     /// The local URI, display name and tag, parsed.
     pub fn local_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
-        NameAddr::parse(&self.local)
+        NameAddr::parse(self.local())
     }
 
     /// The remote URI, display name and tag, parsed.
     pub fn remote_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
-        NameAddr::parse(&self.remote)
+        NameAddr::parse(self.remote())
     }
 
     /// The remote target: the peer's Contact (§12.1.1, §12.1.2), updated
@@ -230,7 +295,7 @@ impl Dialog {
     /// Replaces the remote target (a target refresh, §12.2).
     pub fn set_remote_target(&mut self, target: Uri) {
         self.remote_target = target;
-        self.target_text = None;
+        self.texts.has_target = false;
     }
 
     /// Approximate heap bytes held (for memory accounting): the strings,
@@ -247,10 +312,8 @@ impl Dialog {
             }
         }
         self.id.heap_bytes()
-            + self.local.len()
-            + self.remote.len()
+            + self.texts.text.len()
             + uri(&self.remote_target)
-            + self.target_text.as_deref().map_or(0, str::len)
             + self
                 .route_set
                 .iter()

@@ -344,6 +344,10 @@ fn response_contact_read_once_per_text() {
     r.headers.set(HeaderName::Contact, "<sip:bob@192.0.2.5>");
     uac.receive_response(&r).unwrap();
     assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");
+    // The name-addrs kept beside the Contact text are unchanged.
+    assert_eq!(uac.local(), fresh.local());
+    assert_eq!(uac.remote(), "Bob <sip:bob@biloxi.com>;tag=t");
+    assert_eq!(uac.local(), "Alice <sip:alice@atlanta.com>;tag=1928301774");
     r.headers.set(HeaderName::Contact, "<sip:@@>");
     assert!(uac.receive_response(&r).is_err());
     assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");
