@@ -5,7 +5,7 @@
 use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
-use super::{SessionData, SessionState};
+use super::{Identities, SessionData, SessionState};
 use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
 use crate::events::{Event, TerminationCause};
@@ -221,7 +221,7 @@ pub(crate) fn create(
         .cseq
         .and_then(|v| CSeq::parse(v).ok())
         .map_or(0, |c| c.seq);
-    let mut s = Box::new(SessionData::new(id, false, to, from));
+    let mut s = Box::new(SessionData::new(id, false, Identities::new(to, from)));
     if lines.asserted {
         s.asserted_identity = req
             .headers

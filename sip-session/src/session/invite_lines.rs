@@ -52,11 +52,11 @@ impl<'a> InviteLines<'a> {
 
     /// The identities as written: (To, From); the From must carry a tag
     /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-    pub(crate) fn identities(&self) -> Option<(Box<str>, Box<str>)> {
+    pub(crate) fn identities(&self) -> Option<(&'a str, &'a str)> {
         let to = self.to?.trim();
         let from = self.from?.trim();
         sip_core::transaction::key::tag(from)?;
-        Some((to.into(), from.into()))
+        Some((to, from))
     }
 }
 
@@ -95,7 +95,7 @@ mod tests {
         );
         assert_eq!(
             l.identities(),
-            Some(("<sip:b@x>".into(), "<sip:a@x>;tag=f1".into()))
+            Some(("<sip:b@x>", "<sip:a@x>;tag=f1"))
         );
         let mut untagged = Headers::new();
         untagged.push(HeaderName::To, "<sip:b@x>");

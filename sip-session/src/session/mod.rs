@@ -57,8 +57,7 @@ pub(crate) struct SessionData {
     pub oa: OfferAnswer,
     /// The identities as name-addr text (parsed on demand by the views:
     /// kept small for established sessions).
-    pub local_identity: Box<str>,
-    pub remote_identity: Box<str>,
+    pub identities: Identities,
     pub asserted_identity: Option<Box<str>>,
     pub replacee: Option<SessionId>,
     pub user_data: Option<Box<dyn Any + Send>>,
@@ -84,17 +83,15 @@ pub(crate) struct SessionData {
 }
 
 impl SessionData {
-    /// A session in Initial; `local` and `remote` are the identities as
-    /// name-addr text.
-    pub(crate) fn new(id: SessionId, is_inviter: bool, local: Box<str>, remote: Box<str>) -> Self {
+    /// A session in Initial with its identities.
+    pub(crate) fn new(id: SessionId, is_inviter: bool, identities: Identities) -> Self {
         SessionData {
             id,
             state: SessionState::Initial,
             is_inviter,
             dialog: None,
             oa: OfferAnswer::new(),
-            local_identity: local,
-            remote_identity: remote,
+            identities,
             asserted_identity: None,
             replacee: None,
             user_data: None,
@@ -115,12 +112,39 @@ impl SessionData {
     pub(crate) fn memory_usage(&self) -> usize {
         core::mem::size_of::<Self>()
             + self.dialog.as_ref().map_or(0, Dialog::heap_bytes)
-            + self.local_identity.len()
-            + self.remote_identity.len()
+            + self.identities.text.len()
             + self.asserted_identity.as_ref().map_or(0, |a| a.len())
             + self.uac.as_ref().map_or(0, |u| u.memory_usage())
             + self.uas.as_ref().map_or(0, |u| u.memory_usage())
             + self.reinvite.as_ref().map_or(0, |r| r.memory_usage())
+    }
+}
+
+/// The local and remote identities of a session as name-addr text, one
+/// after the other in one allocation.
+pub(crate) struct Identities {
+    text: Box<str>,
+    /// Where the remote identity starts.
+    split: usize,
+}
+
+impl Identities {
+    pub(crate) fn new(local: &str, remote: &str) -> Identities {
+        let mut text = String::with_capacity(local.len() + remote.len());
+        text.push_str(local);
+        text.push_str(remote);
+        Identities {
+            text: text.into_boxed_str(),
+            split: local.len(),
+        }
+    }
+
+    pub(crate) fn local(&self) -> &str {
+        &self.text[..self.split]
+    }
+
+    pub(crate) fn remote(&self) -> &str {
+        &self.text[self.split..]
     }
 }
 

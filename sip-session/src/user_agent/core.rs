@@ -130,12 +130,18 @@ impl Wire {
     /// The From value of a new request: `from` with `;tag=` and a fresh
     /// tag drawn from `tokens` (the same text as formatting
     /// `from.with_tag(tokens.tag())`, `from` having no parameters).
+    #[cfg(test)]
     pub(crate) fn tagged_from(&self, tokens: &mut TokenSource) -> String {
         let mut v = String::with_capacity(self.from_value.len() + 5 + TAG_LEN);
-        v.push_str(&self.from_value);
-        v.push_str(";tag=");
-        tokens.fill_token(&mut v, TAG_LEN);
+        self.write_tagged_from(tokens, &mut v);
         v
+    }
+
+    /// Appends [`tagged_from`](Self::tagged_from)'s value to `out`.
+    pub(crate) fn write_tagged_from(&self, tokens: &mut TokenSource, out: &mut String) {
+        out.push_str(&self.from_value);
+        out.push_str(";tag=");
+        tokens.fill_token(out, TAG_LEN);
     }
 }
 

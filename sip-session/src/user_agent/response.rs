@@ -21,6 +21,9 @@ pub(crate) enum ToTag<'a> {
 /// Length of a tag from [`TokenSource::tag`].
 pub(crate) const TAG_LEN: usize = 10;
 
+/// Length of a Call-ID from [`TokenSource::call_id`].
+pub(crate) const CALL_ID_LEN: usize = 20;
+
 /// True for the lines a response copies from its request (RFC 3261
 /// §8.2.6.2): Via, From, To, Call-ID, CSeq.
 fn copied(name: &HeaderName) -> bool {
@@ -173,6 +176,21 @@ mod tests {
         }
         v.push(odd);
         v
+    }
+
+    /// The token lengths are those of `TokenSource::tag` and `call_id`:
+    /// filling that many characters draws the same text.
+    #[test]
+    fn token_lengths_agree_with_the_token_source() {
+        let mut a = TokenSource::from_seed(4);
+        let mut b = TokenSource::from_seed(4);
+        let mut v = String::new();
+        a.fill_token(&mut v, TAG_LEN);
+        assert_eq!(v, b.tag());
+        v.clear();
+        a.fill_token(&mut v, CALL_ID_LEN);
+        assert_eq!(v, b.call_id());
+        assert_eq!(a.next_u64(), b.next_u64());
     }
 
     /// `response_to` builds what

@@ -13,7 +13,7 @@ pub(crate) use early::on_prack_response;
 use early::on_provisional;
 
 use super::lifecycle::{set_state, terminate};
-use super::{SessionData, SessionState};
+use super::{Identities, SessionData, SessionState};
 use crate::body::Body;
 use crate::error::{InviteError, SessionError};
 use crate::events::{Event, TerminationCause};
@@ -235,7 +235,9 @@ pub(crate) fn send_kept(
         return Ok((sent, kept));
     }
     let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id))?;
-    req.headers.remove_first(&HeaderName::Via);
+    // The one Via, the layer's (checked above): removed without copying
+    // its value out as `remove_first` would.
+    req.headers.remove(&HeaderName::Via);
     Ok((sent, req))
 }
 
@@ -267,20 +269,6 @@ pub(crate) fn invite(
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let from_value = if opts.anonymous {
-        let tag = core.tokens.tag();
-        let anonymous =
-            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
-                .with_display_name("Anonymous");
-        value_of(&anonymous.with_tag(&tag))
-    } else {
-        core.wire.tagged_from(&mut core.tokens)
-    };
-    let to_value = match &opts.to {
-        Some(to) => value_of(to),
-        // The target as a name-addr without display name or parameters.
-        None => angle_uri(&target),
-    };
     let mut req = Request::new(Method::Invite, target);
     // Room for the lines below and the Via the transaction layer adds.
     req.headers = sip_core::Headers::with_capacity(
@@ -291,13 +279,32 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, angle_uri(r));
     }
-    // Exact copies: the session keeps the identities (boxed without a
-    // reallocation) and the request gets its own.
-    let local: Box<str> = from_value.as_str().into();
-    let remote: Box<str> = to_value.as_str().into();
-    h.push(HeaderName::From, from_value);
-    h.push(HeaderName::To, to_value);
-    h.push(HeaderName::CallId, core.tokens.call_id());
+    // From and To written in place; the session copies its identities
+    // from them.
+    let from_at = h.len();
+    if opts.anonymous {
+        let tag = core.tokens.tag();
+        let anonymous =
+            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+                .with_display_name("Anonymous");
+        h.push(HeaderName::From, value_of(&anonymous.with_tag(&tag)));
+    } else {
+        let (wire, tokens) = (&core.wire, &mut core.tokens);
+        h.push_with(HeaderName::From, |v| wire.write_tagged_from(tokens, v));
+    }
+    match &opts.to {
+        Some(to) => h.push(HeaderName::To, value_of(to)),
+        // The target as a name-addr without display name or parameters.
+        None => h.push(HeaderName::To, angle_uri(&req.uri)),
+    }
+    let identities = match (h.line(from_at), h.line(from_at + 1)) {
+        (Some(from), Some(to)) => Identities::new(from.value, to.value),
+        _ => unreachable!("From and To were just pushed"),
+    };
+    // As `tokens.call_id()`, written in place.
+    h.push_with(HeaderName::CallId, |v| {
+        core.tokens.fill_token(v, crate::user_agent::response::CALL_ID_LEN)
+    });
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, &core.wire.contact);
     h.push(HeaderName::Allow, &core.wire.allow);
@@ -316,7 +323,7 @@ pub(crate) fn invite(
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
-    let mut s = Box::new(SessionData::new(id, true, local, remote));
+    let mut s = Box::new(SessionData::new(id, true, identities));
     if let Some(b) = opts.body {
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
