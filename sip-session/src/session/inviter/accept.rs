@@ -46,8 +46,6 @@ pub(crate) fn send_ack(
         b.apply_to_request(&mut ack);
     }
     if let Ok(sent) = core.send_ack(now, ack) {
-        // One at a time: a first push would reserve room for four.
-        u.acks.reserve_exact(1);
         u.acks.push(sent);
     }
 }

@@ -95,8 +95,6 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
                 // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
                 // naming it (RFC 3891 §3) find the session.
                 core.dialogs.insert(dialog.id().clone(), id);
-                // One at a time: a first push would reserve room for four.
-                u.forks.reserve_exact(1);
                 u.forks.push(Fork {
                     dialog,
                     oa: oa0,

@@ -32,6 +32,7 @@ use sip_core::transaction::TransactionId;
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::Uri;
 use sip_core::NameAddr;
+use smallvec::SmallVec;
 use std::fmt::Write;
 
 /// Options of [`UserAgent::invite`](crate::UserAgent::invite).
@@ -171,10 +172,12 @@ pub(crate) struct InviterData {
     pub txn: Option<TransactionId>,
     pub over_tls: bool,
     pub early_media: bool,
-    pub forks: Vec<Fork>,
+    /// The early dialogs; the first one held inline (most INVITEs get
+    /// one).
+    pub forks: SmallVec<[Fork; 1]>,
     /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
-    /// on retransmissions.
-    pub acks: Vec<Request>,
+    /// on retransmissions; the first one held inline.
+    pub acks: SmallVec<[Request; 1]>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -346,8 +349,8 @@ pub(crate) fn invite(
         txn: Some(txn),
         over_tls,
         early_media: opts.early_media,
-        forks: Vec::new(),
-        acks: Vec::new(),
+        forks: SmallVec::new(),
+        acks: SmallVec::new(),
         cancel: CancelState::None,
         cancel_reason: None,
         provisional: false,
