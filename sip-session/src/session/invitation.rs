@@ -98,7 +98,6 @@ pub(crate) struct InvitationData {
     pub invite_seq: u32,
     pub txn: TransactionId,
     pub over_tls: bool,
-    pub local_tag: Box<str>,
     pub rel100: Rel100,
     pub reliable: Option<Outstanding>,
     pub next_rseq: u32,
@@ -221,7 +220,10 @@ pub(crate) fn create(
         .cseq
         .and_then(|v| CSeq::parse(v).ok())
         .map_or(0, |c| c.seq);
-    let mut s = Box::new(SessionData::new(id, false, Identities::new(to, from)));
+    // The To tag of our responses is drawn with the identities (the first
+    // token this INVITE draws, before the first RSeq, RFC 3262 §3).
+    let identities = Identities::with_tag(to, from, &mut core.tokens);
+    let mut s = Box::new(SessionData::new(id, false, identities));
     if lines.asserted {
         s.asserted_identity = req
             .headers
@@ -242,15 +244,12 @@ pub(crate) fn create(
         None
     };
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
-    // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
-    let local_tag: Box<str> = core.tokens.tag().into();
     let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
         txn,
         over_tls,
-        local_tag,
         rel100,
         reliable: None,
         next_rseq: first_rseq,
@@ -317,7 +316,7 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    if let Ok(d) = Dialog::new_uas(invite, &u.local_tag, u.over_tls) {
+    if let Ok(d) = Dialog::new_uas(invite, s.identities.tag(), u.over_tls) {
         core.dialogs.insert(d.id().clone(), s.id);
         s.dialog = Some(d);
     }
@@ -371,14 +370,14 @@ pub(crate) fn progress(
     }
     // Without an INVITE there is neither dialog nor response.
     ensure_dialog(core, s);
-    let Some((invite, u)) = s.uas.as_ref().and_then(|u| Some((u.invite.as_ref()?, u))) else {
+    let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_ref()) else {
         return Err(SessionError::InvalidState(s.state));
     };
     // Room for Require and RSeq.
     let mut r = dialog_response(
         core,
         invite,
-        &u.local_tag,
+        s.identities.tag(),
         opts.status,
         &opts.extra_headers,
         2,
@@ -494,7 +493,7 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let mut r = dialog_response(
         core,
         invite,
-        &u.local_tag,
+        s.identities.tag(),
         StatusCode::OK,
         &opts.extra_headers,
         6,
@@ -588,7 +587,8 @@ pub(crate) fn send_final(
     }
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let mut r = core.invite_response(invite, status, &u.local_tag, 1 + extra.len());
+            let tag = s.identities.tag();
+            let mut r = core.invite_response(invite, status, tag, 1 + extra.len());
             if let Some(reason) = reason {
                 r.reason = reason.to_owned().into();
             }
@@ -615,7 +615,8 @@ pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
     core.emit(Event::Cancel { session: s.id });
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, &u.local_tag, 0);
+            let tag = s.identities.tag();
+            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, tag, 0);
             let txn = u.txn;
             core.send_response(now, txn, r);
         }

@@ -42,7 +42,9 @@ use crate::ids::SessionId;
 use crate::offer_answer::OfferAnswer;
 use crate::timers::TimerTable;
 use core::any::Any;
+use crate::user_agent::response::TAG_LEN;
 use sip_core::dialog::Dialog;
+use sip_core::random::TokenSource;
 
 /// One session's data. Role-specific data is boxed and dropped once it is
 /// no longer needed, so an established session stays small.
@@ -121,21 +123,40 @@ impl SessionData {
 }
 
 /// The local and remote identities of a session as name-addr text, one
-/// after the other in one allocation.
+/// after the other in one allocation; an Invitation keeps the To tag of
+/// its responses after them.
 pub(crate) struct Identities {
     text: Box<str>,
     /// Where the remote identity starts.
     split: usize,
+    /// Where the remote identity ends (and the tag starts).
+    end: usize,
 }
 
 impl Identities {
     pub(crate) fn new(local: &str, remote: &str) -> Identities {
-        let mut text = String::with_capacity(local.len() + remote.len());
+        Identities::build(local, remote, None)
+    }
+
+    /// With a fresh tag drawn from `tokens` (the same tokens as
+    /// `TokenSource::tag`).
+    pub(crate) fn with_tag(local: &str, remote: &str, tokens: &mut TokenSource) -> Identities {
+        Identities::build(local, remote, Some(tokens))
+    }
+
+    fn build(local: &str, remote: &str, tag: Option<&mut TokenSource>) -> Identities {
+        let tag_len = if tag.is_some() { TAG_LEN } else { 0 };
+        let mut text = String::with_capacity(local.len() + remote.len() + tag_len);
         text.push_str(local);
         text.push_str(remote);
+        let end = text.len();
+        if let Some(tokens) = tag {
+            tokens.fill_token(&mut text, TAG_LEN);
+        }
         Identities {
             text: text.into_boxed_str(),
             split: local.len(),
+            end,
         }
     }
 
@@ -144,7 +165,12 @@ impl Identities {
     }
 
     pub(crate) fn remote(&self) -> &str {
-        &self.text[self.split..]
+        &self.text[self.split..self.end]
+    }
+
+    /// The tag drawn by [`with_tag`](Self::with_tag) (empty without).
+    pub(crate) fn tag(&self) -> &str {
+        &self.text[self.end..]
     }
 }
 
@@ -230,5 +256,27 @@ impl SessionTable {
                 .filter_map(|s| s.data.as_deref())
                 .map(SessionData::memory_usage)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts come back as given; the tag is the one `TokenSource::tag`
+    /// draws, from the same tokens.
+    #[test]
+    fn identities_keep_their_parts_and_tag() {
+        let plain = Identities::new("<sip:a@x>", "\"B\" <sip:b@y>;tag=1");
+        assert_eq!(
+            (plain.local(), plain.remote(), plain.tag()),
+            ("<sip:a@x>", "\"B\" <sip:b@y>;tag=1", "")
+        );
+        let mut a = TokenSource::from_seed(6);
+        let mut b = TokenSource::from_seed(6);
+        let tagged = Identities::with_tag("", "<sip:b@y>", &mut a);
+        assert_eq!((tagged.local(), tagged.remote()), ("", "<sip:b@y>"));
+        assert_eq!(tagged.tag(), b.tag());
+        assert_eq!(a.next_u64(), b.next_u64());
     }
 }
