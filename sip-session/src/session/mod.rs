@@ -138,6 +138,17 @@ impl Identities {
         Identities::build(local, remote, None)
     }
 
+    /// From `text`, the local identity up to byte `split` and the remote
+    /// one after it.
+    pub(crate) fn from_text(text: String, split: usize) -> Identities {
+        let end = text.len();
+        Identities {
+            text: text.into_boxed_str(),
+            split,
+            end,
+        }
+    }
+
     /// With a fresh tag drawn from `tokens` (the same tokens as
     /// `TokenSource::tag`).
     pub(crate) fn with_tag(local: &str, remote: &str, tokens: &mut TokenSource) -> Identities {

@@ -254,6 +254,35 @@ pub(crate) fn angle_uri(uri: &Uri) -> String {
     String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// The identities of a new INVITE without options for them: the
+/// configured From with a fresh tag (as [`Wire::tagged_from`]) and the
+/// target as a name-addr without display name or parameters (as
+/// [`angle_uri`]), written into the one buffer the session keeps.
+///
+/// [`Wire::tagged_from`]: crate::user_agent::core::Wire::tagged_from
+fn caller_identities(
+    wire: &crate::user_agent::core::Wire,
+    tokens: &mut sip_core::random::TokenSource,
+    scratch: &mut String,
+    target: &Uri,
+) -> Identities {
+    use crate::user_agent::response::TAG_LEN;
+    let mut b = Vec::with_capacity(wire.from_value.len() + 5 + TAG_LEN + 64);
+    b.extend_from_slice(wire.from_value.as_bytes());
+    b.extend_from_slice(b";tag=");
+    scratch.clear();
+    tokens.fill_token(scratch, TAG_LEN);
+    b.extend_from_slice(scratch.as_bytes());
+    let split = b.len();
+    b.push(b'<');
+    target.write_to(&mut b);
+    b.push(b'>');
+    // `write_to` writes the `Display` text, which is UTF-8.
+    let text = String::from_utf8(b)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Identities::from_text(text, split)
+}
+
 fn value_of(a: &NameAddr) -> String {
     let mut s = String::with_capacity(64);
     let _ = write!(s, "{a}");
@@ -282,27 +311,35 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, angle_uri(r));
     }
-    // From and To written in place; the session copies its identities
-    // from them.
-    let from_at = h.len();
-    if opts.anonymous {
-        let tag = core.tokens.tag();
-        let anonymous =
-            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
-                .with_display_name("Anonymous");
-        h.push(HeaderName::From, value_of(&anonymous.with_tag(&tag)));
+    let identities = if opts.anonymous || opts.to.is_some() {
+        // From and To written in place; the session copies its
+        // identities from them.
+        let from_at = h.len();
+        if opts.anonymous {
+            let tag = core.tokens.tag();
+            let anonymous =
+                NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+                    .with_display_name("Anonymous");
+            h.push(HeaderName::From, value_of(&anonymous.with_tag(&tag)));
+        } else {
+            let (wire, tokens) = (&core.wire, &mut core.tokens);
+            h.push_with(HeaderName::From, |v| wire.write_tagged_from(tokens, v));
+        }
+        match &opts.to {
+            Some(to) => h.push(HeaderName::To, value_of(to)),
+            None => h.push(HeaderName::To, angle_uri(&req.uri)),
+        }
+        match (h.line(from_at), h.line(from_at + 1)) {
+            (Some(from), Some(to)) => Identities::new(from.value, to.value),
+            _ => unreachable!("From and To were just pushed"),
+        }
     } else {
-        let (wire, tokens) = (&core.wire, &mut core.tokens);
-        h.push_with(HeaderName::From, |v| wire.write_tagged_from(tokens, v));
-    }
-    match &opts.to {
-        Some(to) => h.push(HeaderName::To, value_of(to)),
-        // The target as a name-addr without display name or parameters.
-        None => h.push(HeaderName::To, angle_uri(&req.uri)),
-    }
-    let identities = match (h.line(from_at), h.line(from_at + 1)) {
-        (Some(from), Some(to)) => Identities::new(from.value, to.value),
-        _ => unreachable!("From and To were just pushed"),
+        // The usual case: the identities written first, From and To
+        // copied from them.
+        let ids = caller_identities(&core.wire, &mut core.tokens, &mut core.scratch, &req.uri);
+        h.push(HeaderName::From, ids.local());
+        h.push(HeaderName::To, ids.remote());
+        ids
     };
     // As `tokens.call_id()`, written in place.
     h.push_with(HeaderName::CallId, |v| {
@@ -634,6 +671,30 @@ mod tests {
         ] {
             let uri = Uri::parse(text).unwrap();
             assert_eq!(angle_uri(&uri), format!("<{uri}>"), "{text}");
+        }
+    }
+
+    /// `caller_identities` writes the tagged From and the target in angle
+    /// brackets, drawing the tokens `Wire::tagged_from` draws.
+    #[test]
+    fn caller_identities_are_the_tagged_from_and_the_target() {
+        use crate::user_agent::core::Wire;
+        use sip_core::random::TokenSource;
+        let mut cfg = crate::UserAgentConfig::default();
+        for name in [None, Some("Alice \"A\" Smith")] {
+            cfg.display_name = name.map(str::to_owned);
+            let wire = Wire::new(&cfg);
+            for text in ["sip:bob@b.example", "sips:bob@[2001:db8::1]:5061;transport=tls"] {
+                let target = Uri::parse(text).unwrap();
+                let mut a = TokenSource::from_seed(2);
+                let mut b = TokenSource::from_seed(2);
+                let mut scratch = String::from("old");
+                let ids = caller_identities(&wire, &mut a, &mut scratch, &target);
+                assert_eq!(ids.local(), wire.tagged_from(&mut b));
+                assert_eq!(ids.remote(), angle_uri(&target));
+                assert_eq!(ids.tag(), "");
+                assert_eq!(a.next_u64(), b.next_u64());
+            }
         }
     }
 }
