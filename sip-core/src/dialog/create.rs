@@ -1,7 +1,7 @@
 //! Dialog creation (RFC 3261 §12.1) and the updates responses bring
 //! (§12.2.1.2, §13.2.2.4).
 
-use super::{Dialog, DialogError, DialogId, DialogState, Role, Texts};
+use super::{Dialog, DialogError, DialogState, Role, Texts};
 use crate::header::{CSeq, Contact, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
@@ -88,16 +88,17 @@ impl Dialog {
         let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        let texts = if key::tag(to).is_some() {
+        let tags = [local_tag, remote_tag];
+        let (id, texts) = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
-            Texts::new(&[&t.0.to_string()], from, None)
+            Texts::id_with(call_id, tags, [&t.0.to_string(), "", ""], from, None)
         } else {
-            Texts::new(&[to, ";tag=", local_tag], from, None)
+            Texts::id_with(call_id, tags, [to, ";tag=", local_tag], from, None)
         };
         Ok(Dialog {
-            id: DialogId::new(call_id, local_tag, remote_tag),
+            id,
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
@@ -144,13 +145,20 @@ impl Dialog {
         } else {
             DialogState::Early
         };
+        let (id, texts) = Texts::id_with(
+            call_id,
+            [local_tag, remote_tag],
+            [from, "", ""],
+            to,
+            contact,
+        );
         Ok(Dialog {
-            id: DialogId::new(call_id, local_tag, remote_tag),
+            id,
             state,
             role: Role::Uac,
             local_seq: Some(cseq),
             remote_seq: None,
-            texts: Texts::new(&[from], to, contact),
+            texts,
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
@@ -170,7 +178,7 @@ impl Dialog {
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
         let target = match contact_value(h) {
-            Some(v) if self.texts.target() == Some(v) => None,
+            Some(v) if self.target_text() == Some(v) => None,
             Some(v) => Some((contact_value_uri(v)?, v)),
             None => None,
         };
@@ -183,7 +191,7 @@ impl Dialog {
         };
         if let Some((t, text)) = target {
             self.remote_target = t;
-            self.texts.set_target(text);
+            self.set_target_text(text);
         }
         if let Some(r) = route_set {
             self.route_set = r;

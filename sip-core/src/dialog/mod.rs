@@ -102,14 +102,16 @@ pub struct Dialog {
     role: Role,
     local_seq: Option<u32>,
     remote_seq: Option<u32>,
-    /// The texts the dialog keeps, in one allocation (see [`Texts`]).
+    /// Where the texts the dialog keeps are in the id's payload (see
+    /// [`Texts`]).
     texts: Texts,
     remote_target: Uri,
     route_set: Vec<NameAddr>,
     secure: bool,
 }
 
-/// The text a dialog keeps, one piece after the other in one buffer:
+/// The text a dialog keeps, one piece after the other in the payload of
+/// its [`DialogId`] (one allocation for the id and the texts):
 ///
 /// * the local URI as a name-addr with the local tag, as written in the
 ///   From of requests (kept as text: it is only ever copied);
@@ -118,49 +120,38 @@ pub struct Dialog {
 ///   from a response: a later response with the same Contact (the 2xx
 ///   after a 1xx) keeps the target without parsing it again. Not part of
 ///   the dialog's state (ignored by `==`).
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Texts {
-    text: Box<str>,
     /// End of the local name-addr.
     local_end: usize,
     /// End of the remote name-addr; the Contact text follows.
     remote_end: usize,
-    /// Whether `text[remote_end..]` is the Contact of the remote target.
+    /// Whether the payload after `remote_end` is the Contact of the remote
+    /// target.
     has_target: bool,
 }
 
 impl Texts {
-    /// The local and remote name-addrs and the Contact text, if any.
-    fn new(local: &[&str], remote: &str, target: Option<&str>) -> Texts {
-        let local_len: usize = local.iter().map(|p| p.len()).sum();
-        let target_len = target.map_or(0, str::len);
-        let mut text = String::with_capacity(local_len + remote.len() + target_len);
-        local.iter().for_each(|p| text.push_str(p));
-        text.push_str(remote);
-        text.push_str(target.unwrap_or(""));
-        Texts {
-            text: text.into_boxed_str(),
-            local_end: local_len,
-            remote_end: local_len + remote.len(),
+    /// The dialog id (`call_id`, `tags`: local, remote) holding the local
+    /// name-addr (the concatenation of `local`), the remote one and the
+    /// Contact text, if any; and where they are.
+    fn id_with(
+        call_id: &str,
+        tags: [&str; 2],
+        local: [&str; 3],
+        remote: &str,
+        target: Option<&str>,
+    ) -> (DialogId, Texts) {
+        let [a, b, c] = local;
+        let payload = [a, b, c, remote, target.unwrap_or("")];
+        let local_end = a.len() + b.len() + c.len();
+        let id = DialogId::with_payload(call_id, tags[0], tags[1], &payload);
+        let texts = Texts {
+            local_end,
+            remote_end: local_end + remote.len(),
             has_target: target.is_some(),
-        }
-    }
-
-    fn local(&self) -> &str {
-        &self.text[..self.local_end]
-    }
-
-    fn remote(&self) -> &str {
-        &self.text[self.local_end..self.remote_end]
-    }
-
-    fn target(&self) -> Option<&str> {
-        self.has_target.then(|| &self.text[self.remote_end..])
-    }
-
-    /// Records `target` as the Contact text of the remote target.
-    fn set_target(&mut self, target: &str) {
-        *self = Texts::new(&[self.local()], self.remote(), Some(target));
+        };
+        (id, texts)
     }
 }
 
@@ -177,7 +168,7 @@ impl fmt::Debug for Dialog {
             .field("remote_target", &self.remote_target)
             .field("route_set", &self.route_set)
             .field("secure", &self.secure)
-            .field("target_text", &self.texts.target())
+            .field("target_text", &self.target_text())
             .finish()
     }
 }
@@ -251,13 +242,34 @@ impl Dialog {
     /// The local URI with its display name and the local tag, as the From
     /// value of the requests this side sends.
     pub fn local(&self) -> &str {
-        self.texts.local()
+        &self.id.payload()[..self.texts.local_end]
     }
 
     /// The remote URI with its display name and the remote tag, as the To
     /// value of the requests this side sends.
     pub fn remote(&self) -> &str {
-        self.texts.remote()
+        &self.id.payload()[self.texts.local_end..self.texts.remote_end]
+    }
+
+    /// The Contact value the remote target was read from, when it came
+    /// from a response.
+    fn target_text(&self) -> Option<&str> {
+        self.texts
+            .has_target
+            .then(|| &self.id.payload()[self.texts.remote_end..])
+    }
+
+    /// Records `target` as the Contact value of the remote target.
+    fn set_target_text(&mut self, target: &str) {
+        let (id, texts) = Texts::id_with(
+            self.call_id(),
+            [self.local_tag(), self.remote_tag()],
+            [self.local(), "", ""],
+            self.remote(),
+            Some(target),
+        );
+        self.id = id;
+        self.texts = texts;
     }
 
     /// The local URI, display name and tag, parsed.
@@ -312,7 +324,7 @@ impl Dialog {
             }
         }
         self.id.heap_bytes()
-            + self.texts.text.len()
+            + self.id.payload().len()
             + uri(&self.remote_target)
             + self
                 .route_set

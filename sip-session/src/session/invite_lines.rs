@@ -93,10 +93,7 @@ mod tests {
             ),
             (false, false, false, true, false, false)
         );
-        assert_eq!(
-            l.identities(),
-            Some(("<sip:b@x>", "<sip:a@x>;tag=f1"))
-        );
+        assert_eq!(l.identities(), Some(("<sip:b@x>", "<sip:a@x>;tag=f1")));
         let mut untagged = Headers::new();
         untagged.push(HeaderName::To, "<sip:b@x>");
         untagged.push(HeaderName::From, "<sip:a@x>");

@@ -41,8 +41,8 @@ use crate::events::TerminationCause;
 use crate::ids::SessionId;
 use crate::offer_answer::OfferAnswer;
 use crate::timers::TimerTable;
-use core::any::Any;
 use crate::user_agent::response::TAG_LEN;
+use core::any::Any;
 use sip_core::dialog::Dialog;
 use sip_core::random::TokenSource;
 

@@ -278,8 +278,8 @@ fn caller_identities(
     target.write_to(&mut b);
     b.push(b'>');
     // `write_to` writes the `Display` text, which is UTF-8.
-    let text = String::from_utf8(b)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text =
+        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Identities::from_text(text, split)
 }
 
@@ -343,7 +343,8 @@ pub(crate) fn invite(
     };
     // As `tokens.call_id()`, written in place.
     h.push_with(HeaderName::CallId, |v| {
-        core.tokens.fill_token(v, crate::user_agent::response::CALL_ID_LEN)
+        core.tokens
+            .fill_token(v, crate::user_agent::response::CALL_ID_LEN)
     });
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, &core.wire.contact);
@@ -684,7 +685,10 @@ mod tests {
         for name in [None, Some("Alice \"A\" Smith")] {
             cfg.display_name = name.map(str::to_owned);
             let wire = Wire::new(&cfg);
-            for text in ["sip:bob@b.example", "sips:bob@[2001:db8::1]:5061;transport=tls"] {
+            for text in [
+                "sip:bob@b.example",
+                "sips:bob@[2001:db8::1]:5061;transport=tls",
+            ] {
                 let target = Uri::parse(text).unwrap();
                 let mut a = TokenSource::from_seed(2);
                 let mut b = TokenSource::from_seed(2);
