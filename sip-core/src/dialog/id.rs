@@ -78,7 +78,7 @@ impl DialogId {
         let text: Arc<str> = if len <= STACK {
             let mut buf = [0u8; STACK];
             let mut at = 0;
-            for p in all {
+            for p in all.filter(|p| !p.is_empty()) {
                 buf[at..at + p.len()].copy_from_slice(p.as_bytes());
                 at += p.len();
             }
