@@ -5,6 +5,7 @@
 use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
+use super::uas_response::{dialog_response, response_2xx, ROOM_2XX};
 use super::{Identities, SessionData, SessionState};
 use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
@@ -105,6 +106,11 @@ pub(crate) struct InvitationData {
     /// chosen at random), to tell how many went out.
     pub first_rseq: u32,
     pub pending_accept: Option<AcceptOptions>,
+    /// The last plain provisional response sent (no reason phrase, body
+    /// or extra lines, not reliable): what [`dialog_response`] builds for
+    /// any status, so the 2xx starts from its lines (a status change)
+    /// instead of copying them from the INVITE again.
+    pub plain_1xx: Option<Response>,
     /// The 2xx, retransmitted until the ACK.
     pub ok: Option<Response>,
     pub ok_interval: Duration,
@@ -136,9 +142,11 @@ impl InvitationData {
         }
         core::mem::size_of::<Self>()
             + self.invite.as_ref().map_or(0, req)
-            + self.ok.as_ref().map_or(0, |r| {
-                r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len()
-            })
+            + [&self.ok, &self.plain_1xx]
+                .into_iter()
+                .flatten()
+                .map(|r| r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len())
+                .sum::<usize>()
             + self
                 .local_description
                 .as_ref()
@@ -255,6 +263,7 @@ pub(crate) fn create(
         next_rseq: first_rseq,
         first_rseq,
         pending_accept: None,
+        plain_1xx: None,
         ok: None,
         ok_interval: core.cfg.transaction.t1,
         local_description: None,
@@ -283,28 +292,6 @@ pub(crate) fn create(
         let _ = progress(core, &mut s, now, ProgressOptions::default());
     }
     NewInvite::Session(s)
-}
-
-/// A response to the INVITE with the To tag, Contact and the copied
-/// Record-Route (RFC 3261 §12.1.1), plus `extra`, with room for `room`
-/// more lines.
-fn dialog_response(
-    core: &Core,
-    invite: &Request,
-    local_tag: &str,
-    status: StatusCode,
-    extra: &[(HeaderName, String)],
-    room: usize,
-) -> Response {
-    let mut r = core.invite_response(invite, status, local_tag, 1 + room + extra.len());
-    r.headers.push(HeaderName::Contact, &core.wire.contact);
-    for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
-        r.headers.push(HeaderName::RecordRoute, rr);
-    }
-    for (n, v) in extra {
-        r.headers.push(n.clone(), v);
-    }
-    r
 }
 
 /// Creates the UAS dialog (early) on the first tagged response.
@@ -373,14 +360,17 @@ pub(crate) fn progress(
     let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_ref()) else {
         return Err(SessionError::InvalidState(s.state));
     };
-    // Room for Require and RSeq.
+    let plain =
+        !reliable && opts.reason.is_none() && opts.body.is_none() && opts.extra_headers.is_empty();
+    // Room for Require and RSeq; a plain one is kept for the 2xx: room
+    // for what the 2xx adds.
     let mut r = dialog_response(
         core,
         invite,
         s.identities.tag(),
         opts.status,
         &opts.extra_headers,
-        2,
+        if plain { ROOM_2XX } else { 2 },
     );
     if let Some(reason) = &opts.reason {
         r.reason = reason.clone().into();
@@ -414,6 +404,11 @@ pub(crate) fn progress(
         core.arm(s, SessionTimer::PrackWait, wait);
     }
     core.send_response(now, txn, &r);
+    if plain {
+        if let Some(u) = s.uas.as_mut() {
+            u.plain_1xx = Some(r);
+        }
+    }
     Ok(())
 }
 
@@ -488,16 +483,8 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    // Room for what a 2xx adds (Allow, Supported, Content-Type, the
-    // session timer's lines).
-    let mut r = dialog_response(
-        core,
-        invite,
-        s.identities.tag(),
-        StatusCode::OK,
-        &opts.extra_headers,
-        6,
-    );
+    let base = u.plain_1xx.take();
+    let mut r = response_2xx(core, invite, s.identities.tag(), base, &opts.extra_headers);
     // Reads Session-Expires and Supported, which stay in the INVITE.
     let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
     u.invite = None;

@@ -23,6 +23,7 @@ pub(crate) mod reinvite;
 pub(crate) mod reliable;
 pub(crate) mod session_timer;
 mod state;
+mod uas_response;
 pub(crate) mod update;
 mod views;
 
