@@ -5,7 +5,7 @@
 use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
-use super::uas_response::{dialog_response, response_2xx, ROOM_2XX};
+use super::uas_response::{dialog_response, dialog_response_from, response_2xx, ROOM_2XX};
 use super::{Identities, SessionData, SessionState};
 use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
@@ -106,11 +106,11 @@ pub(crate) struct InvitationData {
     /// chosen at random), to tell how many went out.
     pub first_rseq: u32,
     pub pending_accept: Option<AcceptOptions>,
-    /// The last plain provisional response sent (no reason phrase, body
-    /// or extra lines, not reliable): what [`dialog_response`] builds for
-    /// any status, so the 2xx starts from its lines (a status change)
-    /// instead of copying them from the INVITE again.
-    pub plain_1xx: Option<Response>,
+    /// The 100 (Trying), then the last plain provisional response sent
+    /// (no reason phrase, body or extra lines, not reliable): the next
+    /// dialog response starts from its lines instead of copying them from
+    /// the INVITE again (`uas_response::dialog_response_from`).
+    pub base: Option<Response>,
     /// The 2xx, retransmitted until the ACK.
     pub ok: Option<Response>,
     pub ok_interval: Duration,
@@ -142,7 +142,7 @@ impl InvitationData {
         }
         core::mem::size_of::<Self>()
             + self.invite.as_ref().map_or(0, req)
-            + [&self.ok, &self.plain_1xx]
+            + [&self.ok, &self.base]
                 .into_iter()
                 .flatten()
                 .map(|r| r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len())
@@ -175,7 +175,7 @@ pub(crate) fn create(
     req: Request,
     source: &Source,
 ) -> NewInvite {
-    let trying = core.response(&req, StatusCode::TRYING, None);
+    let trying = super::uas_response::trying(core, &req);
     core.send_response(now, txn, &trying);
     let lines = InviteLines::of(&req.headers);
     let (to, from) = match lines.identities() {
@@ -263,7 +263,7 @@ pub(crate) fn create(
         next_rseq: first_rseq,
         first_rseq,
         pending_accept: None,
-        plain_1xx: None,
+        base: Some(trying),
         ok: None,
         ok_interval: core.cfg.transaction.t1,
         local_description: None,
@@ -357,21 +357,38 @@ pub(crate) fn progress(
     }
     // Without an INVITE there is neither dialog nor response.
     ensure_dialog(core, s);
+    let plain =
+        !reliable && opts.reason.is_none() && opts.body.is_none() && opts.extra_headers.is_empty();
+    let base = if plain {
+        s.uas.as_mut().and_then(|u| u.base.take())
+    } else {
+        None
+    };
     let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_ref()) else {
         return Err(SessionError::InvalidState(s.state));
     };
-    let plain =
-        !reliable && opts.reason.is_none() && opts.body.is_none() && opts.extra_headers.is_empty();
     // Room for Require and RSeq; a plain one is kept for the 2xx: room
     // for what the 2xx adds.
-    let mut r = dialog_response(
-        core,
-        invite,
-        s.identities.tag(),
-        opts.status,
-        &opts.extra_headers,
-        if plain { ROOM_2XX } else { 2 },
-    );
+    let mut r = if plain {
+        dialog_response_from(
+            core,
+            invite,
+            s.identities.tag(),
+            base,
+            opts.status,
+            &[],
+            ROOM_2XX,
+        )
+    } else {
+        dialog_response(
+            core,
+            invite,
+            s.identities.tag(),
+            opts.status,
+            &opts.extra_headers,
+            2,
+        )
+    };
     if let Some(reason) = &opts.reason {
         r.reason = reason.clone().into();
     }
@@ -406,7 +423,7 @@ pub(crate) fn progress(
     core.send_response(now, txn, &r);
     if plain {
         if let Some(u) = s.uas.as_mut() {
-            u.plain_1xx = Some(r);
+            u.base = Some(r);
         }
     }
     Ok(())
@@ -483,7 +500,7 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    let base = u.plain_1xx.take();
+    let base = u.base.take();
     let mut r = response_2xx(core, invite, s.identities.tag(), base, &opts.extra_headers);
     // Reads Session-Expires and Supported, which stay in the INVITE.
     let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
