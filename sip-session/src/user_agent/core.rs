@@ -2,7 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_to, ToTag, TAG_LEN};
+use super::response::{response_from_tagged, response_to, ToTag, TAG_LEN};
 
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
@@ -249,7 +249,8 @@ impl Core {
     }
 
     /// [`reply`](Self::reply) to a request not needed any more;
-    /// `to_tagged`: whether its To has a tag, when the caller knows.
+    /// `to_tagged`: whether its To has a tag, when the caller knows (a
+    /// tagged one becomes the response, `response_from_tagged`).
     pub(crate) fn reply_from(
         &mut self,
         now: Instant,
@@ -259,6 +260,13 @@ impl Core {
         to_tagged: Option<bool>,
     ) {
         let options = req.method == sip_core::Method::Options;
+        if to_tagged == Some(true) && status != StatusCode::TRYING {
+            let server = self.wire.user_agent.as_deref();
+            let (tokens, scratch) = (&mut self.tokens, &mut self.scratch);
+            let r = response_from_tagged(req, status, tokens, scratch, server);
+            self.finish_reply(now, txn, options, r);
+            return;
+        }
         let r = response_to(
             &req,
             status,
