@@ -62,6 +62,30 @@ fn raw<'a>(h: &'a Headers, name: &HeaderName, label: &'static str) -> Result<&'a
     }
 }
 
+/// The From and To tags of the messages a dialog is created from, when
+/// the caller has read them already (exactly as
+/// [`key::tag`](crate::transaction::key::tag) reads them from the first
+/// From and To values): dialog creation then does not read them again.
+/// `None` is read as usual.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct KnownTags<'a> {
+    /// The tag of the request's From.
+    pub from: Option<&'a str>,
+    /// The tag of the response's To ([`Dialog::new_uac_known`]).
+    pub to: Option<&'a str>,
+}
+
+/// `known`, or the tag read from `value`.
+fn tag_of<'a>(known: Option<&'a str>, value: &'a str) -> Option<&'a str> {
+    match known {
+        Some(t) => {
+            debug_assert_eq!(Some(t), key::tag(value));
+            Some(t)
+        }
+        None => key::tag(value),
+    }
+}
+
 impl Dialog {
     /// The dialog a UAS creates when it answers `request` with a 1xx or 2xx
     /// carrying the To tag `local_tag` (RFC 3261 §12.1.1).
@@ -80,9 +104,20 @@ impl Dialog {
         local_tag: &str,
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
+        Dialog::new_uas_known(request, local_tag, over_tls, KnownTags::default())
+    }
+
+    /// [`new_uas`](Self::new_uas) with the From tag of `request` already
+    /// read (`known.from`).
+    pub fn new_uas_known(
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+        known: KnownTags<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let remote_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
+        let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(h, &HeaderName::To, "To")?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
@@ -126,11 +161,22 @@ impl Dialog {
         response: &Response,
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
+        Dialog::new_uac_known(request, response, over_tls, KnownTags::default())
+    }
+
+    /// [`new_uac`](Self::new_uac) with the From tag of `request` and the
+    /// To tag of `response` already read (`known`).
+    pub fn new_uac_known(
+        request: &Request,
+        response: &Response,
+        over_tls: bool,
+        known: KnownTags<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let local_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
+        let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(&response.headers, &HeaderName::To, "To")?;
-        let remote_tag = key::tag(to).ok_or(DialogError::MissingTag("To"))?;
+        let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
         let contact = contact_value(&response.headers);

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`DialogId`], [`DialogIdRef`] | Call-ID + local tag + remote tag (§12), owned and borrowed |
 //! | [`Dialog`] | the dialog state of §12: state, CSeqs, URIs, remote target, route set, secure flag |
-//! | [`Dialog::new_uac`], [`Dialog::new_uas`] | creation from a 1xx/2xx with a To tag (§12.1.2) or from a request (§12.1.1) |
+//! | [`Dialog::new_uac`], [`Dialog::new_uas`] | creation from a 1xx/2xx with a To tag (§12.1.2) or from a request (§12.1.1); [`KnownTags`]: tags the caller read already |
 //! | [`Dialog::request`], [`Dialog::ack`] | in-dialog requests (§12.2.1.1, loose and strict routing) and the ACK for a 2xx (§13.2.2.4) |
 //! | [`Dialog::receive_request`] | the §12.2.2 checks of an incoming in-dialog request (CSeq order, target refresh) |
 //! | [`Dialog::receive_response`] | confirmation and target refresh from responses (§12.2.1.2, §13.2.2.4) |
@@ -23,6 +23,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
+pub use create::KnownTags;
 pub use id::{DialogId, DialogIdRef, DialogKey};
 pub use request::InDialogError;
 

@@ -15,7 +15,7 @@ use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownTags};
 use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
@@ -178,7 +178,7 @@ pub(crate) fn create(
     let trying = super::uas_response::trying(core, &req);
     core.send_response(now, txn, &trying);
     let lines = InviteLines::of(&req.headers);
-    let (to, from) = match lines.identities() {
+    let (to, from, from_tag) = match lines.identities() {
         Some(x) => x,
         None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
@@ -230,7 +230,7 @@ pub(crate) fn create(
         .map_or(0, |c| c.seq);
     // The To tag of our responses is drawn with the identities (the first
     // token this INVITE draws, before the first RSeq, RFC 3262 §3).
-    let identities = Identities::with_tag(to, from, &mut core.tokens);
+    let identities = Identities::with_tag(to, from, from_tag, &mut core.tokens);
     let mut s = Box::new(SessionData::new(id, false, identities));
     if lines.asserted {
         s.asserted_identity = req
@@ -303,7 +303,11 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    if let Ok(d) = Dialog::new_uas(invite, s.identities.tag(), u.over_tls) {
+    let known = KnownTags {
+        from: s.identities.from_tag(),
+        to: None,
+    };
+    if let Ok(d) = Dialog::new_uas_known(invite, s.identities.tag(), u.over_tls, known) {
         core.dialogs.insert(d.id().clone(), s.id);
         s.dialog = Some(d);
     }

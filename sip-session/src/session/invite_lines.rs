@@ -50,13 +50,14 @@ impl<'a> InviteLines<'a> {
         l
     }
 
-    /// The identities as written: (To, From); the From must carry a tag
-    /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-    pub(crate) fn identities(&self) -> Option<(&'a str, &'a str)> {
+    /// The identities as written and the From tag: (To, From, tag); the
+    /// From must carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not
+    /// supported).
+    pub(crate) fn identities(&self) -> Option<(&'a str, &'a str, &'a str)> {
         let to = self.to?.trim();
         let from = self.from?.trim();
-        sip_core::transaction::key::tag(from)?;
-        Some((to, from))
+        let tag = sip_core::transaction::key::tag(from)?;
+        Some((to, from, tag))
     }
 }
 
@@ -93,7 +94,10 @@ mod tests {
             ),
             (false, false, false, true, false, false)
         );
-        assert_eq!(l.identities(), Some(("<sip:b@x>", "<sip:a@x>;tag=f1")));
+        assert_eq!(
+            l.identities(),
+            Some(("<sip:b@x>", "<sip:a@x>;tag=f1", "f1"))
+        );
         let mut untagged = Headers::new();
         untagged.push(HeaderName::To, "<sip:b@x>");
         untagged.push(HeaderName::From, "<sip:a@x>");

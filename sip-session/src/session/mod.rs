@@ -132,31 +132,62 @@ pub(crate) struct Identities {
     split: usize,
     /// Where the remote identity ends (and the tag starts).
     end: usize,
+    /// Where the tag of the INVITE's From is (in the local identity of an
+    /// Inviter, the remote one of an Invitation), as `key::tag` reads it:
+    /// dialogs are created with it (`KnownTags`) instead of reading it
+    /// again.
+    from_tag: Option<(usize, usize)>,
+}
+
+/// Where `part`, a slice of `whole`, starts in it.
+fn offset_in(whole: &str, part: &str) -> usize {
+    let at = part.as_ptr() as usize - whole.as_ptr() as usize;
+    debug_assert_eq!(whole.get(at..at + part.len()), Some(part));
+    at
 }
 
 impl Identities {
+    /// From the INVITE's From (`local`, with its tag) and To.
     pub(crate) fn new(local: &str, remote: &str) -> Identities {
-        Identities::build(local, remote, None)
+        let mut ids = Identities::build(local, remote, None, None);
+        let local = ids.local();
+        ids.from_tag = sip_core::transaction::key::tag(local)
+            .map(|t| (offset_in(local, t), offset_in(local, t) + t.len()));
+        ids
     }
 
-    /// From `text`, the local identity up to byte `split` and the remote
-    /// one after it.
+    /// From `text`, the local identity up to byte `split` (a From ending
+    /// with its tag of `TAG_LEN` characters) and the remote one after it.
     pub(crate) fn from_text(text: String, split: usize) -> Identities {
         let end = text.len();
         Identities {
             text: text.into_boxed_str(),
             split,
             end,
+            from_tag: Some((split - TAG_LEN, split)),
         }
     }
 
-    /// With a fresh tag drawn from `tokens` (the same tokens as
-    /// `TokenSource::tag`).
-    pub(crate) fn with_tag(local: &str, remote: &str, tokens: &mut TokenSource) -> Identities {
-        Identities::build(local, remote, Some(tokens))
+    /// An Invitation's: `remote` is the INVITE's From, `from_tag` its tag
+    /// (a slice of it); with a fresh tag drawn from `tokens` (the same
+    /// tokens as `TokenSource::tag`).
+    pub(crate) fn with_tag(
+        local: &str,
+        remote: &str,
+        from_tag: &str,
+        tokens: &mut TokenSource,
+    ) -> Identities {
+        let at = local.len() + offset_in(remote, from_tag);
+        let from_tag = Some((at, at + from_tag.len()));
+        Identities::build(local, remote, Some(tokens), from_tag)
     }
 
-    fn build(local: &str, remote: &str, tag: Option<&mut TokenSource>) -> Identities {
+    fn build(
+        local: &str,
+        remote: &str,
+        tag: Option<&mut TokenSource>,
+        from_tag: Option<(usize, usize)>,
+    ) -> Identities {
         let tag_len = if tag.is_some() { TAG_LEN } else { 0 };
         let mut text = String::with_capacity(local.len() + remote.len() + tag_len);
         text.push_str(local);
@@ -169,7 +200,13 @@ impl Identities {
             text: text.into_boxed_str(),
             split: local.len(),
             end,
+            from_tag,
         }
+    }
+
+    /// The tag of the INVITE's From.
+    pub(crate) fn from_tag(&self) -> Option<&str> {
+        self.from_tag.map(|(a, b)| &self.text[a..b])
     }
 
     pub(crate) fn local(&self) -> &str {
@@ -279,16 +316,28 @@ mod tests {
     /// draws, from the same tokens.
     #[test]
     fn identities_keep_their_parts_and_tag() {
-        let plain = Identities::new("<sip:a@x>", "\"B\" <sip:b@y>;tag=1");
+        let plain = Identities::new("<sip:a@x>;tag=f0", "\"B\" <sip:b@y>;tag=1");
         assert_eq!(
             (plain.local(), plain.remote(), plain.tag()),
-            ("<sip:a@x>", "\"B\" <sip:b@y>;tag=1", "")
+            ("<sip:a@x>;tag=f0", "\"B\" <sip:b@y>;tag=1", "")
         );
+        assert_eq!(plain.from_tag(), Some("f0"));
+        assert_eq!(Identities::new("<sip:a@x>", "<sip:b@y>").from_tag(), None);
         let mut a = TokenSource::from_seed(6);
         let mut b = TokenSource::from_seed(6);
-        let tagged = Identities::with_tag("", "<sip:b@y>", &mut a);
-        assert_eq!((tagged.local(), tagged.remote()), ("", "<sip:b@y>"));
+        let from = "\"A;tag=x\" <sip:a@y>;tag=f1;p";
+        let tag = sip_core::transaction::key::tag(from).unwrap();
+        let tagged = Identities::with_tag("<sip:b@y>", from, tag, &mut a);
+        assert_eq!((tagged.local(), tagged.remote()), ("<sip:b@y>", from));
+        assert_eq!(tagged.from_tag(), Some("f1"));
         assert_eq!(tagged.tag(), b.tag());
         assert_eq!(a.next_u64(), b.next_u64());
+        let text = String::from("<sip:a@x>;tag=0123456789<sip:b@y>");
+        let ids = Identities::from_text(text, 24);
+        assert_eq!(
+            (ids.local(), ids.remote()),
+            ("<sip:a@x>;tag=0123456789", "<sip:b@y>")
+        );
+        assert_eq!(ids.from_tag(), Some("0123456789"));
     }
 }
