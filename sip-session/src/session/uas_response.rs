@@ -72,7 +72,12 @@ pub(super) fn dialog_response_from(
                     .any(|h| matches!(h.name, HeaderName::Timestamp)) =>
         {
             debug_assert!(sip_core::transaction::key::to_tag(&invite.headers).is_none());
-            r.headers.append_to_first(&HeaderName::To, &[";tag=", tag]);
+            // In place (the To is not the last value of the buffer, which
+            // `append_to_first` would copy to its end).
+            if let Some(i) = r.headers.position(&HeaderName::To) {
+                let at = r.headers.line(i).map_or(0, |l| l.value.len());
+                r.headers.insert_in_value(i, at, &[";tag=", tag]);
+            }
             r.headers.push(HeaderName::Contact, &core.wire.contact);
             for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
                 r.headers.push(HeaderName::RecordRoute, rr);
