@@ -304,7 +304,7 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
         return;
     };
     let known = KnownTags {
-        from: s.identities.from_tag(),
+        from: s.identities.invite_from_tag(),
         to: None,
     };
     if let Ok(d) = Dialog::new_uas_known(invite, s.identities.tag(), u.over_tls, known) {

@@ -205,7 +205,7 @@ impl Identities {
     }
 
     /// The tag of the INVITE's From.
-    pub(crate) fn from_tag(&self) -> Option<&str> {
+    pub(crate) fn invite_from_tag(&self) -> Option<&str> {
         self.from_tag.map(|(a, b)| &self.text[a..b])
     }
 
@@ -321,15 +321,18 @@ mod tests {
             (plain.local(), plain.remote(), plain.tag()),
             ("<sip:a@x>;tag=f0", "\"B\" <sip:b@y>;tag=1", "")
         );
-        assert_eq!(plain.from_tag(), Some("f0"));
-        assert_eq!(Identities::new("<sip:a@x>", "<sip:b@y>").from_tag(), None);
+        assert_eq!(plain.invite_from_tag(), Some("f0"));
+        assert_eq!(
+            Identities::new("<sip:a@x>", "<sip:b@y>").invite_from_tag(),
+            None
+        );
         let mut a = TokenSource::from_seed(6);
         let mut b = TokenSource::from_seed(6);
         let from = "\"A;tag=x\" <sip:a@y>;tag=f1;p";
         let tag = sip_core::transaction::key::tag(from).unwrap();
         let tagged = Identities::with_tag("<sip:b@y>", from, tag, &mut a);
         assert_eq!((tagged.local(), tagged.remote()), ("<sip:b@y>", from));
-        assert_eq!(tagged.from_tag(), Some("f1"));
+        assert_eq!(tagged.invite_from_tag(), Some("f1"));
         assert_eq!(tagged.tag(), b.tag());
         assert_eq!(a.next_u64(), b.next_u64());
         let text = String::from("<sip:a@x>;tag=0123456789<sip:b@y>");
@@ -338,6 +341,6 @@ mod tests {
             (ids.local(), ids.remote()),
             ("<sip:a@x>;tag=0123456789", "<sip:b@y>")
         );
-        assert_eq!(ids.from_tag(), Some("0123456789"));
+        assert_eq!(ids.invite_from_tag(), Some("0123456789"));
     }
 }

@@ -149,7 +149,7 @@ mod tests {
                 let inv = invite(rr, timestamp);
                 let t = trying(core, &inv);
                 assert_eq!(t, core.response(&inv, StatusCode::TRYING, None));
-                let subject = vec![(HeaderName::Subject, "hi".to_owned())];
+                let subject = [(HeaderName::Subject, "hi".to_owned())];
                 let statuses = [
                     StatusCode::RINGING,
                     StatusCode::new(183).unwrap(),

@@ -120,7 +120,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             &resp,
             u.over_tls,
             KnownTags {
-                from: s.identities.from_tag(),
+                from: s.identities.invite_from_tag(),
                 to: Some(tag),
             },
         ) {

@@ -94,7 +94,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
             &resp,
             u.over_tls,
             KnownTags {
-                from: s.identities.from_tag(),
+                from: s.identities.invite_from_tag(),
                 to: Some(tag),
             },
         ) {
