@@ -341,6 +341,25 @@ impl Core {
         }
     }
 
+    /// [`next_hop`](Self::next_hop) of a request whose caller knows
+    /// whether it carries Route lines (`routed`): one without goes to the
+    /// outbound proxy or its Request-URI, without looking for them (a
+    /// request built in a dialog with an empty route set).
+    pub(crate) fn next_hop_known(
+        &self,
+        req: &Request,
+        routed: bool,
+    ) -> Result<Destination, RouteError> {
+        if routed {
+            return self.next_hop(req);
+        }
+        debug_assert!(!req.headers.contains(&HeaderName::Route));
+        match self.cfg.outbound_proxy {
+            Some(d) => Ok(d),
+            None => self.resolve(&req.uri),
+        }
+    }
+
     /// Maps a SIP URI to an address: `maddr` or the host, which must be an
     /// IP address or listed in the static hosts; the `transport` parameter
     /// or the default (TLS for `sips:`); the port or the transport's
@@ -385,7 +404,19 @@ impl Core {
         req: Request,
         link: Link,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
-        let dest = self.next_hop(&req)?;
+        self.send_request_known(now, req, link, true)
+    }
+
+    /// [`send_request`](Self::send_request), the next hop found as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
+    pub(crate) fn send_request_known(
+        &mut self,
+        now: Instant,
+        req: Request,
+        link: Link,
+        routed: bool,
+    ) -> Result<(TransactionId, Destination), crate::SessionError> {
+        let dest = self.next_hop_known(&req, routed)?;
         let id = self.txn.send_request(now, req, dest)?;
         self.links.insert(id, link);
         Ok((id, dest))
@@ -409,8 +440,19 @@ impl Core {
     /// Sends the ACK for a 2xx (outside any transaction); returns it with
     /// its Via for retransmission.
     pub(crate) fn send_ack(&mut self, now: Instant, ack: Request) -> Result<Request, SendError> {
+        self.send_ack_known(now, ack, true)
+    }
+
+    /// [`send_ack`](Self::send_ack), the next hop found as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
+    pub(crate) fn send_ack_known(
+        &mut self,
+        now: Instant,
+        ack: Request,
+        routed: bool,
+    ) -> Result<Request, SendError> {
         let dest = self
-            .next_hop(&ack)
+            .next_hop_known(&ack, routed)
             .map_err(|_| SendError::MissingHeader("Request-URI"))?;
         self.txn.send_ack_2xx(now, ack, dest)
     }
@@ -443,6 +485,39 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without Route lines, `next_hop_known` finds what `next_hop` finds,
+    /// with and without an outbound proxy; with them it is `next_hop`.
+    #[test]
+    fn next_hop_known_agrees_with_next_hop() {
+        let proxy = Destination::Addr {
+            transport: Transport::Tcp,
+            addr: "192.0.2.50:5060".parse().unwrap(),
+        };
+        for outbound in [None, Some(proxy)] {
+            let cfg = UserAgentConfig {
+                outbound_proxy: outbound,
+                ..Default::default()
+            };
+            let ua = crate::UserAgent::new(cfg, 1);
+            for uri in [
+                "sip:bob@192.0.2.2:5060",
+                "sips:bob@192.0.2.9",
+                "sip:x@192.0.2.3;transport=tcp;maddr=192.0.2.4",
+                "sip:unknown.example",
+                "tel:+1555",
+            ] {
+                let mut req = Request::new(sip_core::Method::Bye, Uri::parse(uri).unwrap());
+                req.headers.push(HeaderName::From, "<sip:a@x>;tag=1");
+                let plain = ua.core.next_hop(&req);
+                assert_eq!(ua.core.next_hop_known(&req, false), plain);
+                assert_eq!(ua.core.next_hop_known(&req, true), plain);
+                req.headers.push(HeaderName::Route, "<sip:192.0.2.7;lr>");
+                let routed = ua.core.next_hop(&req);
+                assert_eq!(ua.core.next_hop_known(&req, true), routed);
+            }
+        }
+    }
 
     #[test]
     fn tagged_from_is_the_tagged_name_addr() {

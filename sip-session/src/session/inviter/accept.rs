@@ -45,7 +45,9 @@ pub(crate) fn send_ack(
     if let Some(b) = body {
         b.apply_to_request(&mut ack);
     }
-    if let Ok(sent) = core.send_ack(now, ack) {
+    // Route lines come from the route set only.
+    let routed = !dialog.route_set().is_empty();
+    if let Ok(sent) = core.send_ack_known(now, ack, routed) {
         u.acks.push(sent);
     }
 }
