@@ -424,14 +424,16 @@ impl Core {
 
     /// [`send_request`](Self::send_request) keeping the request: on
     /// return `req` carries the Via (and Max-Forwards) the transaction
-    /// layer wrote.
+    /// layer wrote. The next hop as [`next_hop_known`](Self::next_hop_known)
+    /// finds it.
     pub(crate) fn send_request_borrowed(
         &mut self,
         now: Instant,
         req: &mut Request,
         link: Link,
+        routed: bool,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
-        let dest = self.next_hop(req)?;
+        let dest = self.next_hop_known(req, routed)?;
         let id = self.txn.send_request_borrowed(now, req, dest)?;
         self.links.insert(id, link);
         Ok((id, dest))

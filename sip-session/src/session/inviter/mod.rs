@@ -229,7 +229,7 @@ impl InviterData {
 pub(crate) fn send_kept(
     core: &mut Core,
     now: Instant,
-    mut req: Request,
+    req: Request,
     id: SessionId,
 ) -> Result<((TransactionId, Destination), Request), SessionError> {
     if req.headers.contains(&HeaderName::Via) || !req.headers.contains(&HeaderName::MaxForwards) {
@@ -237,9 +237,21 @@ pub(crate) fn send_kept(
         let sent = core.send_request(now, req, Link::InviteClient(id))?;
         return Ok((sent, kept));
     }
-    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id))?;
-    // The one Via, the layer's (checked above): removed without copying
-    // its value out as `remove_first` would.
+    send_borrowed(core, now, req, id, true)
+}
+
+/// [`send_kept`] of an INVITE without Via lines and with Max-Forwards;
+/// `routed`: whether it carries Route lines ([`Core::next_hop_known`]).
+fn send_borrowed(
+    core: &mut Core,
+    now: Instant,
+    mut req: Request,
+    id: SessionId,
+    routed: bool,
+) -> Result<((TransactionId, Destination), Request), SessionError> {
+    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id), routed)?;
+    // The one Via, the layer's: removed without copying its value out as
+    // `remove_first` would.
     req.headers.remove(&HeaderName::Via);
     Ok((sent, req))
 }
@@ -359,6 +371,17 @@ pub(crate) fn invite(
         );
         h.push(HeaderName::Privacy, "id");
     }
+    // Route lines only from the preloaded route set, or asked for.
+    let routed = !core.cfg.preloaded_route.is_empty()
+        || opts
+            .extra_headers
+            .iter()
+            .any(|(n, _)| matches!(n, HeaderName::Route));
+    // Via lines only if asked for: sent as `send_kept` sends them.
+    let fresh = !opts
+        .extra_headers
+        .iter()
+        .any(|(n, _)| matches!(n, HeaderName::Via | HeaderName::MaxForwards));
     for (n, v) in opts.extra_headers {
         h.push(n, v);
     }
@@ -369,7 +392,14 @@ pub(crate) fn invite(
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    let ((txn, dest), kept) = send_kept(core, now, req, id).map_err(|e| match e {
+    // Built here: no Via of its own and Max-Forwards first, unless the
+    // extra lines hold some.
+    let sent = if fresh {
+        send_borrowed(core, now, req, id, routed)
+    } else {
+        send_kept(core, now, req, id)
+    };
+    let ((txn, dest), kept) = sent.map_err(|e| match e {
         SessionError::Route(r) => InviteError::Route(r),
         SessionError::Send(e) => InviteError::Send(e),
         _ => InviteError::TooManySessions(0),
