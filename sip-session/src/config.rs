@@ -220,11 +220,54 @@ impl UserAgentConfig {
     pub fn accepts_content_type(&self, content_type: &str) -> bool {
         let b = content_type.as_bytes();
         let end = b.iter().position(|&c| c == b';').unwrap_or(b.len());
-        let base = content_type[..end].trim().as_bytes();
+        let base = &content_type[..end];
+        // `trim` changes nothing when both ends are ASCII and not
+        // whitespace (the usual value): not called then.
+        let plain = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
+        let bytes = base.as_bytes();
+        let base = if plain(bytes.first()) && plain(bytes.last()) {
+            bytes
+        } else {
+            base.trim().as_bytes()
+        };
         // Mostly written as configured: equal bytes first.
         self.accepted_content_types.iter().any(|t| {
             let t = t.as_bytes();
             t == base || t.eq_ignore_ascii_case(base)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `accepts_content_type` as first written (always trimming).
+    fn reference(cfg: &UserAgentConfig, content_type: &str) -> bool {
+        let end = content_type.find(';').unwrap_or(content_type.len());
+        let base = content_type[..end].trim().as_bytes();
+        cfg.accepted_content_types.iter().any(|t| {
+            let t = t.as_bytes();
+            t == base || t.eq_ignore_ascii_case(base)
+        })
+    }
+
+    proptest! {
+        /// The fast path (no trim for plain ends) agrees with trimming,
+        /// Unicode white space included.
+        #[test]
+        fn accepts_content_type_agrees_with_trimming(
+            ct in "[ \t\u{a0}\u{3000}aApPsS/;=é-]{0,24}",
+            extra in "[ \u{a0}aApPsS/é-]{0,12}",
+        ) {
+            let mut cfg = UserAgentConfig::default();
+            cfg.accepted_content_types.push(extra);
+            cfg.accepted_content_types.push("a/s".to_owned());
+            prop_assert_eq!(cfg.accepts_content_type(&ct), reference(&cfg, &ct));
+            for known in ["application/sdp", " application/SDP ;x", "\u{a0}application/sdp"] {
+                prop_assert_eq!(cfg.accepts_content_type(known), reference(&cfg, known));
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Dialog creation (RFC 3261 §12.1) and the updates responses bring
 //! (§12.2.1.2, §13.2.2.4).
 
-use super::{Dialog, DialogError, DialogId, DialogState, Role};
+use super::{Dialog, DialogError, DialogState, Role, Texts};
 use crate::header::{CSeq, Contact, HeaderName, Headers, RecordRoute, To, TypedHeader};
 use crate::message::{Request, Response};
 use crate::name_addr::NameAddr;
@@ -62,6 +62,30 @@ fn raw<'a>(h: &'a Headers, name: &HeaderName, label: &'static str) -> Result<&'a
     }
 }
 
+/// The From and To tags of the messages a dialog is created from, when
+/// the caller has read them already (exactly as
+/// [`key::tag`](crate::transaction::key::tag) reads them from the first
+/// From and To values): dialog creation then does not read them again.
+/// `None` is read as usual.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct KnownTags<'a> {
+    /// The tag of the request's From.
+    pub from: Option<&'a str>,
+    /// The tag of the response's To ([`Dialog::new_uac_known`]).
+    pub to: Option<&'a str>,
+}
+
+/// `known`, or the tag read from `value`.
+fn tag_of<'a>(known: Option<&'a str>, value: &'a str) -> Option<&'a str> {
+    match known {
+        Some(t) => {
+            debug_assert_eq!(Some(t), key::tag(value));
+            Some(t)
+        }
+        None => key::tag(value),
+    }
+}
+
 impl Dialog {
     /// The dialog a UAS creates when it answers `request` with a 1xx or 2xx
     /// carrying the To tag `local_tag` (RFC 3261 §12.1.1).
@@ -80,38 +104,44 @@ impl Dialog {
         local_tag: &str,
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
+        Dialog::new_uas_known(request, local_tag, over_tls, KnownTags::default())
+    }
+
+    /// [`new_uas`](Self::new_uas) with the From tag of `request` already
+    /// read (`known.from`).
+    pub fn new_uas_known(
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+        known: KnownTags<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let remote_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
+        let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(h, &HeaderName::To, "To")?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
         let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
         let route_set = record_route(h)?;
-        let local = if key::tag(to).is_some() {
+        let tags = [local_tag, remote_tag];
+        let (id, texts) = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
-            t.0.to_string().into()
+            Texts::id_with(call_id, tags, [&t.0.to_string(), "", ""], from, None)
         } else {
-            let mut l = String::with_capacity(to.len() + 5 + local_tag.len());
-            l.push_str(to);
-            l.push_str(";tag=");
-            l.push_str(local_tag);
-            l.into_boxed_str()
+            Texts::id_with(call_id, tags, [to, ";tag=", local_tag], from, None)
         };
         Ok(Dialog {
-            id: DialogId::new(call_id, local_tag, remote_tag),
+            id,
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
             remote_seq: Some(cseq),
-            local,
-            remote: from.into(),
+            texts,
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
-            target_text: None,
         })
     }
 
@@ -131,11 +161,22 @@ impl Dialog {
         response: &Response,
         over_tls: bool,
     ) -> Result<Dialog, DialogError> {
+        Dialog::new_uac_known(request, response, over_tls, KnownTags::default())
+    }
+
+    /// [`new_uac`](Self::new_uac) with the From tag of `request` and the
+    /// To tag of `response` already read (`known`).
+    pub fn new_uac_known(
+        request: &Request,
+        response: &Response,
+        over_tls: bool,
+        known: KnownTags<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h, &HeaderName::From, "From")?;
-        let local_tag = key::tag(from).ok_or(DialogError::MissingTag("From"))?;
+        let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(&response.headers, &HeaderName::To, "To")?;
-        let remote_tag = key::tag(to).ok_or(DialogError::MissingTag("To"))?;
+        let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
         let cseq = cseq_number(h)?;
         let contact = contact_value(&response.headers);
@@ -150,18 +191,23 @@ impl Dialog {
         } else {
             DialogState::Early
         };
+        let (id, texts) = Texts::id_with(
+            call_id,
+            [local_tag, remote_tag],
+            [from, "", ""],
+            to,
+            contact,
+        );
         Ok(Dialog {
-            id: DialogId::new(call_id, local_tag, remote_tag),
+            id,
             state,
             role: Role::Uac,
             local_seq: Some(cseq),
             remote_seq: None,
-            local: from.into(),
-            remote: to.into(),
+            texts,
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
-            target_text: contact.map(Into::into),
         })
     }
 
@@ -178,7 +224,7 @@ impl Dialog {
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
         let target = match contact_value(h) {
-            Some(v) if self.target_text.as_deref() == Some(v) => None,
+            Some(v) if self.target_text() == Some(v) => None,
             Some(v) => Some((contact_value_uri(v)?, v)),
             None => None,
         };
@@ -191,7 +237,7 @@ impl Dialog {
         };
         if let Some((t, text)) = target {
             self.remote_target = t;
-            self.target_text = Some(text.into());
+            self.set_target_text(text);
         }
         if let Some(r) = route_set {
             self.route_set = r;

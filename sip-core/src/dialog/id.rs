@@ -17,6 +17,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The identifier of a dialog (RFC 3261 §12): the Call-ID, the local tag
 /// and the remote tag, compared byte for byte (Call-IDs and tags are
@@ -26,16 +27,21 @@ use core::hash::{Hash, Hasher};
 /// UAC's local tag is the From tag, the UAS's local tag is the To tag
 /// (§12.1.1, §12.1.2).
 ///
-/// The three parts live in one allocation, one after the other; equality,
-/// hashing and `Debug` are those of the parts.
-#[derive(Clone, PartialEq, Eq)]
+/// The three parts live in one shared allocation, one after the other, so
+/// a clone (the key of an index of dialogs) costs no allocation; equality,
+/// hashing and `Debug` are those of the parts. The [`Dialog`](super::Dialog)
+/// keeps its other texts in the same allocation, after the parts (not
+/// part of the id).
+#[derive(Clone)]
 pub struct DialogId {
-    /// Call-ID, local tag and remote tag, concatenated.
-    text: Box<str>,
+    /// Call-ID, local tag and remote tag, concatenated, then the payload.
+    text: Arc<str>,
     /// Where the local tag starts in `text`.
     local_at: usize,
     /// Where the remote tag starts in `text`.
     remote_at: usize,
+    /// Where the remote tag (and the id) ends; the payload follows.
+    end: usize,
 }
 
 /// A borrowed [`DialogId`], read from a message; `Copy`, for lookups.
@@ -52,15 +58,46 @@ pub struct DialogIdRef<'a> {
 impl DialogId {
     /// A dialog id from its three parts.
     pub fn new(call_id: &str, local_tag: &str, remote_tag: &str) -> Self {
-        let mut text = String::with_capacity(call_id.len() + local_tag.len() + remote_tag.len());
-        text.push_str(call_id);
-        text.push_str(local_tag);
-        text.push_str(remote_tag);
+        DialogId::with_payload(call_id, local_tag, remote_tag, &[])
+    }
+
+    /// A dialog id whose allocation also holds the concatenation of
+    /// `payload` (read back with [`payload`](Self::payload)).
+    pub(crate) fn with_payload(
+        call_id: &str,
+        local_tag: &str,
+        remote_tag: &str,
+        payload: &[&str],
+    ) -> Self {
+        let parts = [call_id, local_tag, remote_tag];
+        let end = call_id.len() + local_tag.len() + remote_tag.len();
+        let len = end + payload.iter().map(|p| p.len()).sum::<usize>();
+        let all = parts.iter().chain(payload);
+        // Concatenated on the stack when short (the usual case): the
+        // shared text is the only allocation.
+        let text: Arc<str> = if len <= STACK {
+            let mut buf = [0u8; STACK];
+            let mut at = 0;
+            for p in all.filter(|p| !p.is_empty()) {
+                buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+                at += p.len();
+            }
+            // A concatenation of `str`s is UTF-8.
+            Arc::from(core::str::from_utf8(&buf[..len]).unwrap_or_default())
+        } else {
+            Arc::from(all.copied().collect::<String>())
+        };
         DialogId {
-            text: text.into_boxed_str(),
+            text,
             local_at: call_id.len(),
             remote_at: call_id.len() + local_tag.len(),
+            end,
         }
+    }
+
+    /// The text stored after the parts by [`with_payload`](Self::with_payload).
+    pub(crate) fn payload(&self) -> &str {
+        &self.text[self.end..]
     }
 
     /// The Call-ID.
@@ -75,7 +112,7 @@ impl DialogId {
 
     /// The remote tag.
     pub fn remote_tag(&self) -> &str {
-        &self.text[self.remote_at..]
+        &self.text[self.remote_at..self.end]
     }
 
     /// The borrowed form.
@@ -87,11 +124,28 @@ impl DialogId {
         }
     }
 
-    /// Heap bytes held.
+    /// Heap bytes held by the id (a dialog's payload is counted by the
+    /// dialog).
     pub fn heap_bytes(&self) -> usize {
-        self.text.len()
+        self.end
     }
 }
+
+/// Longest text concatenated on the stack by [`DialogId::with_payload`].
+const STACK: usize = 256;
+
+impl PartialEq for DialogId {
+    /// The parts (not the payload).
+    fn eq(&self, other: &Self) -> bool {
+        self.local_at == other.local_at
+            && self.remote_at == other.remote_at
+            && self.end == other.end
+            && (Arc::ptr_eq(&self.text, &other.text)
+                || self.text[..self.end] == other.text[..other.end])
+    }
+}
+
+impl Eq for DialogId {}
 
 impl<'a> DialogIdRef<'a> {
     /// A borrowed dialog id.
@@ -217,10 +271,41 @@ mod tests {
         assert_eq!(id.parts(), ("call", "", "rt"));
         assert_eq!(id.heap_bytes(), 6);
         assert_ne!(id, DialogId::new("cal", "l", "rt"));
+        assert_eq!(id, DialogId::new("call", "", "rt"));
+        assert_eq!(id, id.clone());
         assert_eq!(
             format!("{id:?}"),
             r#"DialogId { call_id: "call", local_tag: "", remote_tag: "rt" }"#
         );
+    }
+
+    /// Short ids (concatenated on the stack) and long ones (on the heap)
+    /// keep their parts.
+    #[test]
+    fn short_and_long_ids_keep_their_parts() {
+        for n in [0, 1, 60, STACK - 20, STACK - 10, STACK, STACK + 1, 500] {
+            let call_id = "c".repeat(n);
+            let id = DialogId::new(&call_id, "l0cal", "rem0te-\u{e9}");
+            assert_eq!(id.parts(), (&*call_id, "l0cal", "rem0te-\u{e9}"));
+            assert_eq!(id.as_ref().to_owned(), id);
+        }
+    }
+
+    /// The payload is kept beside the parts and is no part of the id.
+    #[test]
+    fn payload_is_not_part_of_the_id() {
+        for n in [0, 10, STACK, 600] {
+            let long = "p".repeat(n);
+            let id = DialogId::with_payload("c", "l", "r", &["one;", &long, "", "two"]);
+            assert_eq!(id.parts(), ("c", "l", "r"));
+            assert_eq!(id.payload(), format!("one;{long}two"));
+            assert_eq!(id, DialogId::new("c", "l", "r"));
+            assert_eq!(id.heap_bytes(), 3);
+            let mut m = HashMap::new();
+            m.insert(id.clone(), 1);
+            assert_eq!(m.get(&DialogId::new("c", "l", "r")), Some(&1));
+            assert_eq!(m.get(DialogIdRef::new("c", "l", "r").as_key()), Some(&1));
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`DialogId`], [`DialogIdRef`] | Call-ID + local tag + remote tag (§12), owned and borrowed |
 //! | [`Dialog`] | the dialog state of §12: state, CSeqs, URIs, remote target, route set, secure flag |
-//! | [`Dialog::new_uac`], [`Dialog::new_uas`] | creation from a 1xx/2xx with a To tag (§12.1.2) or from a request (§12.1.1) |
+//! | [`Dialog::new_uac`], [`Dialog::new_uas`] | creation from a 1xx/2xx with a To tag (§12.1.2) or from a request (§12.1.1); [`KnownTags`]: tags the caller read already |
 //! | [`Dialog::request`], [`Dialog::ack`] | in-dialog requests (§12.2.1.1, loose and strict routing) and the ACK for a 2xx (§13.2.2.4) |
 //! | [`Dialog::receive_request`] | the §12.2.2 checks of an incoming in-dialog request (CSeq order, target refresh) |
 //! | [`Dialog::receive_response`] | confirmation and target refresh from responses (§12.2.1.2, §13.2.2.4) |
@@ -23,6 +23,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
+pub use create::KnownTags;
 pub use id::{DialogId, DialogIdRef, DialogKey};
 pub use request::InDialogError;
 
@@ -95,26 +96,82 @@ pub enum DialogError {
 /// [`request`](Self::request) (which increments the local CSeq) and
 /// [`ack`](Self::ack); check requests received inside it with
 /// [`receive_request`](Self::receive_request).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Dialog {
     id: DialogId,
     state: DialogState,
     role: Role,
     local_seq: Option<u32>,
     remote_seq: Option<u32>,
-    /// The local URI as a name-addr with the local tag, as written in the
-    /// From of requests (kept as text: it is only ever copied).
-    local: Box<str>,
-    /// The remote URI as a name-addr with the remote tag (the To).
-    remote: Box<str>,
+    /// Where the texts the dialog keeps are in the id's payload (see
+    /// [`Texts`]).
+    texts: Texts,
     remote_target: Uri,
     route_set: Vec<NameAddr>,
     secure: bool,
-    /// The Contact value `remote_target` was read from, when it came from
-    /// a response: a later response with the same Contact (the 2xx after
-    /// a 1xx) keeps the target without parsing it again. Not part of the
-    /// dialog's state (ignored by `==`).
-    target_text: Option<Box<str>>,
+}
+
+/// The text a dialog keeps, one piece after the other in the payload of
+/// its [`DialogId`] (one allocation for the id and the texts):
+///
+/// * the local URI as a name-addr with the local tag, as written in the
+///   From of requests (kept as text: it is only ever copied);
+/// * the remote URI as a name-addr with the remote tag (the To);
+/// * the Contact value the remote target was read from, when it came
+///   from a response: a later response with the same Contact (the 2xx
+///   after a 1xx) keeps the target without parsing it again. Not part of
+///   the dialog's state (ignored by `==`).
+#[derive(Clone, Copy)]
+struct Texts {
+    /// End of the local name-addr.
+    local_end: usize,
+    /// End of the remote name-addr; the Contact text follows.
+    remote_end: usize,
+    /// Whether the payload after `remote_end` is the Contact of the remote
+    /// target.
+    has_target: bool,
+}
+
+impl Texts {
+    /// The dialog id (`call_id`, `tags`: local, remote) holding the local
+    /// name-addr (the concatenation of `local`), the remote one and the
+    /// Contact text, if any; and where they are.
+    fn id_with(
+        call_id: &str,
+        tags: [&str; 2],
+        local: [&str; 3],
+        remote: &str,
+        target: Option<&str>,
+    ) -> (DialogId, Texts) {
+        let [a, b, c] = local;
+        let payload = [a, b, c, remote, target.unwrap_or("")];
+        let local_end = a.len() + b.len() + c.len();
+        let id = DialogId::with_payload(call_id, tags[0], tags[1], &payload);
+        let texts = Texts {
+            local_end,
+            remote_end: local_end + remote.len(),
+            has_target: target.is_some(),
+        };
+        (id, texts)
+    }
+}
+
+impl fmt::Debug for Dialog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dialog")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("role", &self.role)
+            .field("local_seq", &self.local_seq)
+            .field("remote_seq", &self.remote_seq)
+            .field("local", &self.local())
+            .field("remote", &self.remote())
+            .field("remote_target", &self.remote_target)
+            .field("route_set", &self.route_set)
+            .field("secure", &self.secure)
+            .field("target_text", &self.target_text())
+            .finish()
+    }
 }
 
 impl PartialEq for Dialog {
@@ -124,8 +181,8 @@ impl PartialEq for Dialog {
             && self.role == other.role
             && self.local_seq == other.local_seq
             && self.remote_seq == other.remote_seq
-            && self.local == other.local
-            && self.remote == other.remote
+            && self.local() == other.local()
+            && self.remote() == other.remote()
             && self.remote_target == other.remote_target
             && self.route_set == other.route_set
             && self.secure == other.secure
@@ -186,23 +243,44 @@ impl Dialog {
     /// The local URI with its display name and the local tag, as the From
     /// value of the requests this side sends.
     pub fn local(&self) -> &str {
-        &self.local
+        &self.id.payload()[..self.texts.local_end]
     }
 
     /// The remote URI with its display name and the remote tag, as the To
     /// value of the requests this side sends.
     pub fn remote(&self) -> &str {
-        &self.remote
+        &self.id.payload()[self.texts.local_end..self.texts.remote_end]
+    }
+
+    /// The Contact value the remote target was read from, when it came
+    /// from a response.
+    fn target_text(&self) -> Option<&str> {
+        self.texts
+            .has_target
+            .then(|| &self.id.payload()[self.texts.remote_end..])
+    }
+
+    /// Records `target` as the Contact value of the remote target.
+    fn set_target_text(&mut self, target: &str) {
+        let (id, texts) = Texts::id_with(
+            self.call_id(),
+            [self.local_tag(), self.remote_tag()],
+            [self.local(), "", ""],
+            self.remote(),
+            Some(target),
+        );
+        self.id = id;
+        self.texts = texts;
     }
 
     /// The local URI, display name and tag, parsed.
     pub fn local_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
-        NameAddr::parse(&self.local)
+        NameAddr::parse(self.local())
     }
 
     /// The remote URI, display name and tag, parsed.
     pub fn remote_addr(&self) -> Result<NameAddr, crate::uri::UriError> {
-        NameAddr::parse(&self.remote)
+        NameAddr::parse(self.remote())
     }
 
     /// The remote target: the peer's Contact (§12.1.1, §12.1.2), updated
@@ -230,7 +308,7 @@ impl Dialog {
     /// Replaces the remote target (a target refresh, §12.2).
     pub fn set_remote_target(&mut self, target: Uri) {
         self.remote_target = target;
-        self.target_text = None;
+        self.texts.has_target = false;
     }
 
     /// Approximate heap bytes held (for memory accounting): the strings,
@@ -247,10 +325,8 @@ impl Dialog {
             }
         }
         self.id.heap_bytes()
-            + self.local.len()
-            + self.remote.len()
+            + self.id.payload().len()
             + uri(&self.remote_target)
-            + self.target_text.as_deref().map_or(0, str::len)
             + self
                 .route_set
                 .iter()

@@ -152,15 +152,14 @@ impl Dialog {
                 as_request_uri(&first.uri)
             }
         };
-        headers.push(HeaderName::From, &*self.local);
-        headers.push(HeaderName::To, &*self.remote);
+        headers.push(HeaderName::From, self.local());
+        headers.push(HeaderName::To, self.remote());
         headers.push(HeaderName::CallId, self.id.call_id());
-        let name = method.as_str();
-        let mut cseq = String::with_capacity(11 + name.len());
-        crate::text::push_u64_str(&mut cseq, u64::from(seq));
-        cseq.push(' ');
-        cseq.push_str(name);
-        headers.push(HeaderName::CSeq, cseq);
+        headers.push_with(HeaderName::CSeq, |v| {
+            crate::text::push_u64_str(v, u64::from(seq));
+            v.push(' ');
+            v.push_str(method.as_str());
+        });
         Request {
             method,
             uri,

@@ -326,6 +326,53 @@ fn target_refresh_from_request_and_response() {
     assert_eq!(routes(&uac), ["sip:only.example.com;lr"]);
 }
 
+/// Creation with the tags given is creation reading them.
+#[test]
+fn known_tags_create_the_same_dialogs() {
+    let req = invite();
+    let from_tag = Some("1928301774");
+    for status in [180, 200] {
+        let resp = response(status, Some("a6c85cf"));
+        let read = Dialog::new_uac(&req, &resp, false).unwrap();
+        for known in [
+            KnownTags::default(),
+            KnownTags {
+                from: from_tag,
+                to: None,
+            },
+            KnownTags {
+                from: None,
+                to: Some("a6c85cf"),
+            },
+            KnownTags {
+                from: from_tag,
+                to: Some("a6c85cf"),
+            },
+        ] {
+            assert_eq!(
+                Dialog::new_uac_known(&req, &resp, false, known).unwrap(),
+                read
+            );
+        }
+    }
+    let read = Dialog::new_uas(&req, "t9", true).unwrap();
+    let known = KnownTags {
+        from: from_tag,
+        to: None,
+    };
+    assert_eq!(
+        Dialog::new_uas_known(&req, "t9", true, known).unwrap(),
+        read
+    );
+    // Errors come as when reading: the headers are still required.
+    let mut no_call_id = req.clone();
+    no_call_id.headers.remove(&HeaderName::CallId);
+    assert_eq!(
+        Dialog::new_uas_known(&no_call_id, "t9", false, known),
+        Dialog::new_uas(&no_call_id, "t9", false)
+    );
+}
+
 #[test]
 fn response_contact_read_once_per_text() {
     let mut uac = Dialog::new_uac(&invite(), &response(180, Some("t")), false).unwrap();
@@ -344,6 +391,10 @@ fn response_contact_read_once_per_text() {
     r.headers.set(HeaderName::Contact, "<sip:bob@192.0.2.5>");
     uac.receive_response(&r).unwrap();
     assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");
+    // The name-addrs kept beside the Contact text are unchanged.
+    assert_eq!(uac.local(), fresh.local());
+    assert_eq!(uac.remote(), "Bob <sip:bob@biloxi.com>;tag=t");
+    assert_eq!(uac.local(), "Alice <sip:alice@atlanta.com>;tag=1928301774");
     r.headers.set(HeaderName::Contact, "<sip:@@>");
     assert!(uac.receive_response(&r).is_err());
     assert_eq!(uac.remote_target().to_string(), "sip:bob@192.0.2.5");

@@ -5,7 +5,8 @@
 use super::invite_lines::InviteLines;
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
-use super::{SessionData, SessionState};
+use super::uas_response::{dialog_response, dialog_response_from, response_2xx, ROOM_2XX};
+use super::{Identities, SessionData, SessionState};
 use crate::body::{classify, classify_lines, Body, BodyKind};
 use crate::error::SessionError;
 use crate::events::{Event, TerminationCause};
@@ -14,7 +15,7 @@ use crate::offer_answer::{DescriptionKind, SignalingState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
 use crate::user_agent::pending_ack::Unacked;
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownTags};
 use sip_core::header::{option_tag, CSeq, Expires, HeaderName, PAssertedIdentity, TypedHeader};
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
@@ -98,7 +99,6 @@ pub(crate) struct InvitationData {
     pub invite_seq: u32,
     pub txn: TransactionId,
     pub over_tls: bool,
-    pub local_tag: Box<str>,
     pub rel100: Rel100,
     pub reliable: Option<Outstanding>,
     pub next_rseq: u32,
@@ -106,6 +106,11 @@ pub(crate) struct InvitationData {
     /// chosen at random), to tell how many went out.
     pub first_rseq: u32,
     pub pending_accept: Option<AcceptOptions>,
+    /// The 100 (Trying), then the last plain provisional response sent
+    /// (no reason phrase, body or extra lines, not reliable): the next
+    /// dialog response starts from its lines instead of copying them from
+    /// the INVITE again (`uas_response::dialog_response_from`).
+    pub base: Option<Response>,
     /// The 2xx, retransmitted until the ACK.
     pub ok: Option<Response>,
     pub ok_interval: Duration,
@@ -137,9 +142,11 @@ impl InvitationData {
         }
         core::mem::size_of::<Self>()
             + self.invite.as_ref().map_or(0, req)
-            + self.ok.as_ref().map_or(0, |r| {
-                r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len()
-            })
+            + [&self.ok, &self.base]
+                .into_iter()
+                .flatten()
+                .map(|r| r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len())
+                .sum::<usize>()
             + self
                 .local_description
                 .as_ref()
@@ -168,10 +175,10 @@ pub(crate) fn create(
     req: Request,
     source: &Source,
 ) -> NewInvite {
-    let trying = core.response(&req, StatusCode::TRYING, None);
+    let trying = super::uas_response::trying(core, &req);
     core.send_response(now, txn, &trying);
     let lines = InviteLines::of(&req.headers);
-    let (to, from) = match lines.identities() {
+    let (to, from, from_tag) = match lines.identities() {
         Some(x) => x,
         None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
@@ -221,7 +228,10 @@ pub(crate) fn create(
         .cseq
         .and_then(|v| CSeq::parse(v).ok())
         .map_or(0, |c| c.seq);
-    let mut s = Box::new(SessionData::new(id, false, to, from));
+    // The To tag of our responses is drawn with the identities (the first
+    // token this INVITE draws, before the first RSeq, RFC 3262 §3).
+    let identities = Identities::with_tag(to, from, from_tag, &mut core.tokens);
+    let mut s = Box::new(SessionData::new(id, false, identities));
     if lines.asserted {
         s.asserted_identity = req
             .headers
@@ -242,20 +252,18 @@ pub(crate) fn create(
         None
     };
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
-    // Drawn in this order: the tag, then the first RSeq (RFC 3262 §3).
-    let local_tag: Box<str> = core.tokens.tag().into();
     let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
         txn,
         over_tls,
-        local_tag,
         rel100,
         reliable: None,
         next_rseq: first_rseq,
         first_rseq,
         pending_accept: None,
+        base: Some(trying),
         ok: None,
         ok_interval: core.cfg.transaction.t1,
         local_description: None,
@@ -286,28 +294,6 @@ pub(crate) fn create(
     NewInvite::Session(s)
 }
 
-/// A response to the INVITE with the To tag, Contact and the copied
-/// Record-Route (RFC 3261 §12.1.1), plus `extra`, with room for `room`
-/// more lines.
-fn dialog_response(
-    core: &Core,
-    invite: &Request,
-    local_tag: &str,
-    status: StatusCode,
-    extra: &[(HeaderName, String)],
-    room: usize,
-) -> Response {
-    let mut r = core.invite_response(invite, status, local_tag, 1 + room + extra.len());
-    r.headers.push(HeaderName::Contact, &core.wire.contact);
-    for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
-        r.headers.push(HeaderName::RecordRoute, rr);
-    }
-    for (n, v) in extra {
-        r.headers.push(n.clone(), v);
-    }
-    r
-}
-
 /// Creates the UAS dialog (early) on the first tagged response.
 fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
     if s.dialog.is_some() {
@@ -317,7 +303,11 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    if let Ok(d) = Dialog::new_uas(invite, &u.local_tag, u.over_tls) {
+    let known = KnownTags {
+        from: s.identities.invite_from_tag(),
+        to: None,
+    };
+    if let Ok(d) = Dialog::new_uas_known(invite, s.identities.tag(), u.over_tls, known) {
         core.dialogs.insert(d.id().clone(), s.id);
         s.dialog = Some(d);
     }
@@ -371,18 +361,38 @@ pub(crate) fn progress(
     }
     // Without an INVITE there is neither dialog nor response.
     ensure_dialog(core, s);
-    let Some((invite, u)) = s.uas.as_ref().and_then(|u| Some((u.invite.as_ref()?, u))) else {
+    let plain =
+        !reliable && opts.reason.is_none() && opts.body.is_none() && opts.extra_headers.is_empty();
+    let base = if plain {
+        s.uas.as_mut().and_then(|u| u.base.take())
+    } else {
+        None
+    };
+    let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_ref()) else {
         return Err(SessionError::InvalidState(s.state));
     };
-    // Room for Require and RSeq.
-    let mut r = dialog_response(
-        core,
-        invite,
-        &u.local_tag,
-        opts.status,
-        &opts.extra_headers,
-        2,
-    );
+    // Room for Require and RSeq; a plain one is kept for the 2xx: room
+    // for what the 2xx adds.
+    let mut r = if plain {
+        dialog_response_from(
+            core,
+            invite,
+            s.identities.tag(),
+            base,
+            opts.status,
+            &[],
+            ROOM_2XX,
+        )
+    } else {
+        dialog_response(
+            core,
+            invite,
+            s.identities.tag(),
+            opts.status,
+            &opts.extra_headers,
+            2,
+        )
+    };
     if let Some(reason) = &opts.reason {
         r.reason = reason.clone().into();
     }
@@ -415,6 +425,11 @@ pub(crate) fn progress(
         core.arm(s, SessionTimer::PrackWait, wait);
     }
     core.send_response(now, txn, &r);
+    if plain {
+        if let Some(u) = s.uas.as_mut() {
+            u.base = Some(r);
+        }
+    }
     Ok(())
 }
 
@@ -489,16 +504,8 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     let Some(invite) = u.invite.as_ref() else {
         return;
     };
-    // Room for what a 2xx adds (Allow, Supported, Content-Type, the
-    // session timer's lines).
-    let mut r = dialog_response(
-        core,
-        invite,
-        &u.local_tag,
-        StatusCode::OK,
-        &opts.extra_headers,
-        6,
-    );
+    let base = u.base.take();
+    let mut r = response_2xx(core, invite, s.identities.tag(), base, &opts.extra_headers);
     // Reads Session-Expires and Supported, which stay in the INVITE.
     let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
     u.invite = None;
@@ -588,7 +595,8 @@ pub(crate) fn send_final(
     }
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let mut r = core.invite_response(invite, status, &u.local_tag, 1 + extra.len());
+            let tag = s.identities.tag();
+            let mut r = core.invite_response(invite, status, tag, 1 + extra.len());
             if let Some(reason) = reason {
                 r.reason = reason.to_owned().into();
             }
@@ -615,7 +623,8 @@ pub(crate) fn on_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
     core.emit(Event::Cancel { session: s.id });
     if let Some(u) = s.uas.as_ref() {
         if let Some(invite) = &u.invite {
-            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, &u.local_tag, 0);
+            let tag = s.identities.tag();
+            let r = core.invite_response(invite, StatusCode::REQUEST_TERMINATED, tag, 0);
             let txn = u.txn;
             core.send_response(now, txn, r);
         }

@@ -50,13 +50,14 @@ impl<'a> InviteLines<'a> {
         l
     }
 
-    /// The identities as written: (To, From); the From must carry a tag
-    /// (RFC 3261 §8.1.1.3; RFC 2543 peers are not supported).
-    pub(crate) fn identities(&self) -> Option<(Box<str>, Box<str>)> {
+    /// The identities as written and the From tag: (To, From, tag); the
+    /// From must carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not
+    /// supported).
+    pub(crate) fn identities(&self) -> Option<(&'a str, &'a str, &'a str)> {
         let to = self.to?.trim();
         let from = self.from?.trim();
-        sip_core::transaction::key::tag(from)?;
-        Some((to.into(), from.into()))
+        let tag = sip_core::transaction::key::tag(from)?;
+        Some((to, from, tag))
     }
 }
 
@@ -95,7 +96,7 @@ mod tests {
         );
         assert_eq!(
             l.identities(),
-            Some(("<sip:b@x>".into(), "<sip:a@x>;tag=f1".into()))
+            Some(("<sip:b@x>", "<sip:a@x>;tag=f1", "f1"))
         );
         let mut untagged = Headers::new();
         untagged.push(HeaderName::To, "<sip:b@x>");

@@ -113,7 +113,10 @@ pub(crate) fn send_bye(
     if let Some(ua) = &core.wire.user_agent {
         req.headers.push(HeaderName::UserAgent, ua);
     }
-    core.send_request(now, req, Link::Detached)?;
+    // Route lines come from the route set (or were asked for).
+    let routed =
+        !dialog.route_set().is_empty() || extra.iter().any(|(n, _)| matches!(n, HeaderName::Route));
+    core.send_request_known(now, req, Link::Detached, routed)?;
     dialog.commit_local_seq(seq);
     Ok(())
 }

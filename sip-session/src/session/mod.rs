@@ -23,6 +23,7 @@ pub(crate) mod reinvite;
 pub(crate) mod reliable;
 pub(crate) mod session_timer;
 mod state;
+mod uas_response;
 pub(crate) mod update;
 mod views;
 
@@ -41,8 +42,10 @@ use crate::events::TerminationCause;
 use crate::ids::SessionId;
 use crate::offer_answer::OfferAnswer;
 use crate::timers::TimerTable;
+use crate::user_agent::response::TAG_LEN;
 use core::any::Any;
 use sip_core::dialog::Dialog;
+use sip_core::random::TokenSource;
 
 /// One session's data. Role-specific data is boxed and dropped once it is
 /// no longer needed, so an established session stays small.
@@ -57,8 +60,7 @@ pub(crate) struct SessionData {
     pub oa: OfferAnswer,
     /// The identities as name-addr text (parsed on demand by the views:
     /// kept small for established sessions).
-    pub local_identity: Box<str>,
-    pub remote_identity: Box<str>,
+    pub identities: Identities,
     pub asserted_identity: Option<Box<str>>,
     pub replacee: Option<SessionId>,
     pub user_data: Option<Box<dyn Any + Send>>,
@@ -84,17 +86,15 @@ pub(crate) struct SessionData {
 }
 
 impl SessionData {
-    /// A session in Initial; `local` and `remote` are the identities as
-    /// name-addr text.
-    pub(crate) fn new(id: SessionId, is_inviter: bool, local: Box<str>, remote: Box<str>) -> Self {
+    /// A session in Initial with its identities.
+    pub(crate) fn new(id: SessionId, is_inviter: bool, identities: Identities) -> Self {
         SessionData {
             id,
             state: SessionState::Initial,
             is_inviter,
             dialog: None,
             oa: OfferAnswer::new(),
-            local_identity: local,
-            remote_identity: remote,
+            identities,
             asserted_identity: None,
             replacee: None,
             user_data: None,
@@ -115,12 +115,111 @@ impl SessionData {
     pub(crate) fn memory_usage(&self) -> usize {
         core::mem::size_of::<Self>()
             + self.dialog.as_ref().map_or(0, Dialog::heap_bytes)
-            + self.local_identity.len()
-            + self.remote_identity.len()
+            + self.identities.text.len()
             + self.asserted_identity.as_ref().map_or(0, |a| a.len())
             + self.uac.as_ref().map_or(0, |u| u.memory_usage())
             + self.uas.as_ref().map_or(0, |u| u.memory_usage())
             + self.reinvite.as_ref().map_or(0, |r| r.memory_usage())
+    }
+}
+
+/// The local and remote identities of a session as name-addr text, one
+/// after the other in one allocation; an Invitation keeps the To tag of
+/// its responses after them.
+pub(crate) struct Identities {
+    text: Box<str>,
+    /// Where the remote identity starts.
+    split: usize,
+    /// Where the remote identity ends (and the tag starts).
+    end: usize,
+    /// Where the tag of the INVITE's From is (in the local identity of an
+    /// Inviter, the remote one of an Invitation), as `key::tag` reads it:
+    /// dialogs are created with it (`KnownTags`) instead of reading it
+    /// again.
+    from_tag: Option<(usize, usize)>,
+}
+
+/// Where `part`, a slice of `whole`, starts in it.
+fn offset_in(whole: &str, part: &str) -> usize {
+    let at = part.as_ptr() as usize - whole.as_ptr() as usize;
+    debug_assert_eq!(whole.get(at..at + part.len()), Some(part));
+    at
+}
+
+impl Identities {
+    /// From the INVITE's From (`local`, with its tag) and To.
+    pub(crate) fn new(local: &str, remote: &str) -> Identities {
+        let mut ids = Identities::build(local, remote, None, None);
+        let local = ids.local();
+        ids.from_tag = sip_core::transaction::key::tag(local)
+            .map(|t| (offset_in(local, t), offset_in(local, t) + t.len()));
+        ids
+    }
+
+    /// From `text`, the local identity up to byte `split` (a From ending
+    /// with its tag of `TAG_LEN` characters) and the remote one after it.
+    pub(crate) fn from_text(text: String, split: usize) -> Identities {
+        let end = text.len();
+        Identities {
+            text: text.into_boxed_str(),
+            split,
+            end,
+            from_tag: Some((split - TAG_LEN, split)),
+        }
+    }
+
+    /// An Invitation's: `remote` is the INVITE's From, `from_tag` its tag
+    /// (a slice of it); with a fresh tag drawn from `tokens` (the same
+    /// tokens as `TokenSource::tag`).
+    pub(crate) fn with_tag(
+        local: &str,
+        remote: &str,
+        from_tag: &str,
+        tokens: &mut TokenSource,
+    ) -> Identities {
+        let at = local.len() + offset_in(remote, from_tag);
+        let from_tag = Some((at, at + from_tag.len()));
+        Identities::build(local, remote, Some(tokens), from_tag)
+    }
+
+    fn build(
+        local: &str,
+        remote: &str,
+        tag: Option<&mut TokenSource>,
+        from_tag: Option<(usize, usize)>,
+    ) -> Identities {
+        let tag_len = if tag.is_some() { TAG_LEN } else { 0 };
+        let mut text = String::with_capacity(local.len() + remote.len() + tag_len);
+        text.push_str(local);
+        text.push_str(remote);
+        let end = text.len();
+        if let Some(tokens) = tag {
+            tokens.fill_token(&mut text, TAG_LEN);
+        }
+        Identities {
+            text: text.into_boxed_str(),
+            split: local.len(),
+            end,
+            from_tag,
+        }
+    }
+
+    /// The tag of the INVITE's From.
+    pub(crate) fn invite_from_tag(&self) -> Option<&str> {
+        self.from_tag.map(|(a, b)| &self.text[a..b])
+    }
+
+    pub(crate) fn local(&self) -> &str {
+        &self.text[..self.split]
+    }
+
+    pub(crate) fn remote(&self) -> &str {
+        &self.text[self.split..self.end]
+    }
+
+    /// The tag drawn by [`with_tag`](Self::with_tag) (empty without).
+    pub(crate) fn tag(&self) -> &str {
+        &self.text[self.end..]
     }
 }
 
@@ -206,5 +305,42 @@ impl SessionTable {
                 .filter_map(|s| s.data.as_deref())
                 .map(SessionData::memory_usage)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts come back as given; the tag is the one `TokenSource::tag`
+    /// draws, from the same tokens.
+    #[test]
+    fn identities_keep_their_parts_and_tag() {
+        let plain = Identities::new("<sip:a@x>;tag=f0", "\"B\" <sip:b@y>;tag=1");
+        assert_eq!(
+            (plain.local(), plain.remote(), plain.tag()),
+            ("<sip:a@x>;tag=f0", "\"B\" <sip:b@y>;tag=1", "")
+        );
+        assert_eq!(plain.invite_from_tag(), Some("f0"));
+        assert_eq!(
+            Identities::new("<sip:a@x>", "<sip:b@y>").invite_from_tag(),
+            None
+        );
+        let mut a = TokenSource::from_seed(6);
+        let mut b = TokenSource::from_seed(6);
+        let from = "\"A;tag=x\" <sip:a@y>;tag=f1;p";
+        let tag = sip_core::transaction::key::tag(from).unwrap();
+        let tagged = Identities::with_tag("<sip:b@y>", from, tag, &mut a);
+        assert_eq!((tagged.local(), tagged.remote()), ("<sip:b@y>", from));
+        assert_eq!(tagged.invite_from_tag(), Some("f1"));
+        assert_eq!(tagged.tag(), b.tag());
+        assert_eq!(a.next_u64(), b.next_u64());
+        let text = String::from("<sip:a@x>;tag=0123456789<sip:b@y>");
+        let ids = Identities::from_text(text, 24);
+        assert_eq!(
+            (ids.local(), ids.remote()),
+            ("<sip:a@x>;tag=0123456789", "<sip:b@y>")
+        );
+        assert_eq!(ids.invite_from_tag(), Some("0123456789"));
     }
 }

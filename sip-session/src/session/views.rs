@@ -48,13 +48,13 @@ impl<'a> Session<'a> {
     /// The local identity: the From of the INVITE (Inviter) or its To
     /// (Invitation), as a name-addr (without tag).
     pub fn local_identity(&self) -> NameAddr {
-        parse_identity(&self.s.local_identity)
+        parse_identity(self.s.identities.local())
     }
 
     /// The remote identity: the To of the INVITE (Inviter) or its From
     /// (Invitation).
     pub fn remote_identity(&self) -> NameAddr {
-        parse_identity(&self.s.remote_identity)
+        parse_identity(self.s.identities.remote())
     }
 
     /// The P-Asserted-Identity (RFC 3325) of the INVITE (Invitation) or of

@@ -2,7 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_to, ToTag, TAG_LEN};
+use super::response::{response_from_tagged, response_to, ToTag, TAG_LEN};
 
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
@@ -130,12 +130,18 @@ impl Wire {
     /// The From value of a new request: `from` with `;tag=` and a fresh
     /// tag drawn from `tokens` (the same text as formatting
     /// `from.with_tag(tokens.tag())`, `from` having no parameters).
+    #[cfg(test)]
     pub(crate) fn tagged_from(&self, tokens: &mut TokenSource) -> String {
         let mut v = String::with_capacity(self.from_value.len() + 5 + TAG_LEN);
-        v.push_str(&self.from_value);
-        v.push_str(";tag=");
-        tokens.fill_token(&mut v, TAG_LEN);
+        self.write_tagged_from(tokens, &mut v);
         v
+    }
+
+    /// Appends [`tagged_from`](Self::tagged_from)'s value to `out`.
+    pub(crate) fn write_tagged_from(&self, tokens: &mut TokenSource, out: &mut String) {
+        out.push_str(&self.from_value);
+        out.push_str(";tag=");
+        tokens.fill_token(out, TAG_LEN);
     }
 }
 
@@ -243,7 +249,8 @@ impl Core {
     }
 
     /// [`reply`](Self::reply) to a request not needed any more;
-    /// `to_tagged`: whether its To has a tag, when the caller knows.
+    /// `to_tagged`: whether its To has a tag, when the caller knows (a
+    /// tagged one becomes the response, `response_from_tagged`).
     pub(crate) fn reply_from(
         &mut self,
         now: Instant,
@@ -253,6 +260,13 @@ impl Core {
         to_tagged: Option<bool>,
     ) {
         let options = req.method == sip_core::Method::Options;
+        if to_tagged == Some(true) && status != StatusCode::TRYING {
+            let server = self.wire.user_agent.as_deref();
+            let (tokens, scratch) = (&mut self.tokens, &mut self.scratch);
+            let r = response_from_tagged(req, status, tokens, scratch, server);
+            self.finish_reply(now, txn, options, r);
+            return;
+        }
         let r = response_to(
             &req,
             status,
@@ -327,6 +341,25 @@ impl Core {
         }
     }
 
+    /// [`next_hop`](Self::next_hop) of a request whose caller knows
+    /// whether it carries Route lines (`routed`): one without goes to the
+    /// outbound proxy or its Request-URI, without looking for them (a
+    /// request built in a dialog with an empty route set).
+    pub(crate) fn next_hop_known(
+        &self,
+        req: &Request,
+        routed: bool,
+    ) -> Result<Destination, RouteError> {
+        if routed {
+            return self.next_hop(req);
+        }
+        debug_assert!(!req.headers.contains(&HeaderName::Route));
+        match self.cfg.outbound_proxy {
+            Some(d) => Ok(d),
+            None => self.resolve(&req.uri),
+        }
+    }
+
     /// Maps a SIP URI to an address: `maddr` or the host, which must be an
     /// IP address or listed in the static hosts; the `transport` parameter
     /// or the default (TLS for `sips:`); the port or the transport's
@@ -371,7 +404,19 @@ impl Core {
         req: Request,
         link: Link,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
-        let dest = self.next_hop(&req)?;
+        self.send_request_known(now, req, link, true)
+    }
+
+    /// [`send_request`](Self::send_request), the next hop found as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
+    pub(crate) fn send_request_known(
+        &mut self,
+        now: Instant,
+        req: Request,
+        link: Link,
+        routed: bool,
+    ) -> Result<(TransactionId, Destination), crate::SessionError> {
+        let dest = self.next_hop_known(&req, routed)?;
         let id = self.txn.send_request(now, req, dest)?;
         self.links.insert(id, link);
         Ok((id, dest))
@@ -379,14 +424,16 @@ impl Core {
 
     /// [`send_request`](Self::send_request) keeping the request: on
     /// return `req` carries the Via (and Max-Forwards) the transaction
-    /// layer wrote.
+    /// layer wrote. The next hop as [`next_hop_known`](Self::next_hop_known)
+    /// finds it.
     pub(crate) fn send_request_borrowed(
         &mut self,
         now: Instant,
         req: &mut Request,
         link: Link,
+        routed: bool,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
-        let dest = self.next_hop(req)?;
+        let dest = self.next_hop_known(req, routed)?;
         let id = self.txn.send_request_borrowed(now, req, dest)?;
         self.links.insert(id, link);
         Ok((id, dest))
@@ -395,8 +442,19 @@ impl Core {
     /// Sends the ACK for a 2xx (outside any transaction); returns it with
     /// its Via for retransmission.
     pub(crate) fn send_ack(&mut self, now: Instant, ack: Request) -> Result<Request, SendError> {
+        self.send_ack_known(now, ack, true)
+    }
+
+    /// [`send_ack`](Self::send_ack), the next hop found as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
+    pub(crate) fn send_ack_known(
+        &mut self,
+        now: Instant,
+        ack: Request,
+        routed: bool,
+    ) -> Result<Request, SendError> {
         let dest = self
-            .next_hop(&ack)
+            .next_hop_known(&ack, routed)
             .map_err(|_| SendError::MissingHeader("Request-URI"))?;
         self.txn.send_ack_2xx(now, ack, dest)
     }
@@ -429,6 +487,39 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without Route lines, `next_hop_known` finds what `next_hop` finds,
+    /// with and without an outbound proxy; with them it is `next_hop`.
+    #[test]
+    fn next_hop_known_agrees_with_next_hop() {
+        let proxy = Destination::Addr {
+            transport: Transport::Tcp,
+            addr: "192.0.2.50:5060".parse().unwrap(),
+        };
+        for outbound in [None, Some(proxy)] {
+            let cfg = UserAgentConfig {
+                outbound_proxy: outbound,
+                ..Default::default()
+            };
+            let ua = crate::UserAgent::new(cfg, 1);
+            for uri in [
+                "sip:bob@192.0.2.2:5060",
+                "sips:bob@192.0.2.9",
+                "sip:x@192.0.2.3;transport=tcp;maddr=192.0.2.4",
+                "sip:unknown.example",
+                "tel:+1555",
+            ] {
+                let mut req = Request::new(sip_core::Method::Bye, Uri::parse(uri).unwrap());
+                req.headers.push(HeaderName::From, "<sip:a@x>;tag=1");
+                let plain = ua.core.next_hop(&req);
+                assert_eq!(ua.core.next_hop_known(&req, false), plain);
+                assert_eq!(ua.core.next_hop_known(&req, true), plain);
+                req.headers.push(HeaderName::Route, "<sip:192.0.2.7;lr>");
+                let routed = ua.core.next_hop(&req);
+                assert_eq!(ua.core.next_hop_known(&req, true), routed);
+            }
+        }
+    }
 
     #[test]
     fn tagged_from_is_the_tagged_name_addr() {

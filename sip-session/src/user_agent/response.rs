@@ -21,6 +21,9 @@ pub(crate) enum ToTag<'a> {
 /// Length of a tag from [`TokenSource::tag`].
 pub(crate) const TAG_LEN: usize = 10;
 
+/// Length of a Call-ID from [`TokenSource::call_id`].
+pub(crate) const CALL_ID_LEN: usize = 20;
+
 /// True for the lines a response copies from its request (RFC 3261
 /// §8.2.6.2): Via, From, To, Call-ID, CSeq.
 fn copied(name: &HeaderName) -> bool {
@@ -121,6 +124,35 @@ pub(crate) fn response_to(
     }
 }
 
+/// [`response_to`] with a fresh tag ([`ToTag::Fresh`]) for a request that
+/// is given up and whose To has a tag (a request in a dialog), for any
+/// status but 100: the request's own header list becomes the response's,
+/// its lines other than those a response copies dropped (no copy of the
+/// copied ones). The fresh tag is drawn into `scratch` all the same.
+pub(crate) fn response_from_tagged(
+    req: Request,
+    status: StatusCode,
+    tokens: &mut TokenSource,
+    scratch: &mut String,
+    server: Option<&str>,
+) -> Response {
+    debug_assert!(status != StatusCode::TRYING);
+    debug_assert!(sip_core::transaction::key::to_tag(&req.headers).is_some());
+    let mut headers = req.headers;
+    headers.retain(|h| copied(h.name));
+    scratch.clear();
+    tokens.fill_token(scratch, TAG_LEN);
+    if let Some(ua) = server {
+        headers.push(HeaderName::Server, ua);
+    }
+    Response {
+        status,
+        reason: status.default_reason().into(),
+        headers,
+        body: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +205,49 @@ mod tests {
         }
         v.push(odd);
         v
+    }
+
+    /// The token lengths are those of `TokenSource::tag` and `call_id`:
+    /// filling that many characters draws the same text.
+    #[test]
+    fn token_lengths_agree_with_the_token_source() {
+        let mut a = TokenSource::from_seed(4);
+        let mut b = TokenSource::from_seed(4);
+        let mut v = String::new();
+        a.fill_token(&mut v, TAG_LEN);
+        assert_eq!(v, b.tag());
+        v.clear();
+        a.fill_token(&mut v, CALL_ID_LEN);
+        assert_eq!(v, b.call_id());
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    /// `response_from_tagged` builds what `response_to` builds from the
+    /// same request with a fresh tag, and draws the same tokens.
+    #[test]
+    fn response_from_tagged_is_response_to() {
+        let tagged = requests()
+            .into_iter()
+            .filter(|r| sip_core::transaction::key::to_tag(&r.headers).is_some());
+        let mut n = 0;
+        for req in tagged {
+            for status in [StatusCode::OK, StatusCode::CALL_DOES_NOT_EXIST] {
+                for server in [None, Some("ua/1")] {
+                    let mut a = TokenSource::from_seed(9);
+                    let mut b = TokenSource::from_seed(9);
+                    let (mut sa, mut sb) = (String::new(), String::from("x"));
+                    let fresh = Some(ToTag::Fresh(&mut a, &mut sa));
+                    let expected = response_to(&req, status, fresh, Some(true), 4, server);
+                    let r = response_from_tagged(req.clone(), status, &mut b, &mut sb, server);
+                    assert_eq!(r, expected);
+                    assert_eq!(r.to_bytes(), expected.to_bytes());
+                    assert_eq!(sa, sb);
+                    assert_eq!(a.next_u64(), b.next_u64());
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 0);
     }
 
     /// `response_to` builds what

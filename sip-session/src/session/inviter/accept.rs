@@ -13,7 +13,7 @@ use crate::session::lifecycle::{self, set_state, terminate};
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownTags};
 use sip_core::header::HeaderName;
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
@@ -45,9 +45,9 @@ pub(crate) fn send_ack(
     if let Some(b) = body {
         b.apply_to_request(&mut ack);
     }
-    if let Ok(sent) = core.send_ack(now, ack) {
-        // One at a time: a first push would reserve room for four.
-        u.acks.reserve_exact(1);
+    // Route lines come from the route set only.
+    let routed = !dialog.route_set().is_empty();
+    if let Ok(sent) = core.send_ack_known(now, ack, routed) {
         u.acks.push(sent);
     }
 }
@@ -117,7 +117,15 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             let _ = d.receive_response(&resp);
             (d, Some((f.oa, f.answer)))
         }
-        None => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
+        None => match Dialog::new_uac_known(
+            &u.invite,
+            &resp,
+            u.over_tls,
+            KnownTags {
+                from: s.identities.invite_from_tag(),
+                to: Some(tag),
+            },
+        ) {
             Ok(d) => (d, None),
             Err(_) => return,
         },

@@ -11,7 +11,7 @@ use crate::session::update::offer_in_progress;
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownTags};
 use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq};
 use sip_core::message::Response;
 
@@ -89,14 +89,20 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
             let _ = u.forks[i].dialog.receive_response(&resp);
             Some(i)
         }
-        None if u.forks.len() < max_forks => match Dialog::new_uac(&u.invite, &resp, u.over_tls) {
+        None if u.forks.len() < max_forks => match Dialog::new_uac_known(
+            &u.invite,
+            &resp,
+            u.over_tls,
+            KnownTags {
+                from: s.identities.invite_from_tag(),
+                to: Some(tag),
+            },
+        ) {
             Ok(dialog) => {
                 // Indexed so that the callee's requests in the early
                 // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
                 // naming it (RFC 3891 §3) find the session.
                 core.dialogs.insert(dialog.id().clone(), id);
-                // One at a time: a first push would reserve room for four.
-                u.forks.reserve_exact(1);
                 u.forks.push(Fork {
                     dialog,
                     oa: oa0,

@@ -13,7 +13,7 @@ pub(crate) use early::on_prack_response;
 use early::on_provisional;
 
 use super::lifecycle::{set_state, terminate};
-use super::{SessionData, SessionState};
+use super::{Identities, SessionData, SessionState};
 use crate::body::Body;
 use crate::error::{InviteError, SessionError};
 use crate::events::{Event, TerminationCause};
@@ -32,6 +32,7 @@ use sip_core::transaction::TransactionId;
 use sip_core::transport::{Destination, Transport};
 use sip_core::uri::Uri;
 use sip_core::NameAddr;
+use smallvec::SmallVec;
 use std::fmt::Write;
 
 /// Options of [`UserAgent::invite`](crate::UserAgent::invite).
@@ -171,10 +172,12 @@ pub(crate) struct InviterData {
     pub txn: Option<TransactionId>,
     pub over_tls: bool,
     pub early_media: bool,
-    pub forks: Vec<Fork>,
+    /// The early dialogs; the first one held inline (most INVITEs get
+    /// one).
+    pub forks: SmallVec<[Fork; 1]>,
     /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
-    /// on retransmissions.
-    pub acks: Vec<Request>,
+    /// on retransmissions; the first one held inline.
+    pub acks: SmallVec<[Request; 1]>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -226,7 +229,7 @@ impl InviterData {
 pub(crate) fn send_kept(
     core: &mut Core,
     now: Instant,
-    mut req: Request,
+    req: Request,
     id: SessionId,
 ) -> Result<((TransactionId, Destination), Request), SessionError> {
     if req.headers.contains(&HeaderName::Via) || !req.headers.contains(&HeaderName::MaxForwards) {
@@ -234,8 +237,22 @@ pub(crate) fn send_kept(
         let sent = core.send_request(now, req, Link::InviteClient(id))?;
         return Ok((sent, kept));
     }
-    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id))?;
-    req.headers.remove_first(&HeaderName::Via);
+    send_borrowed(core, now, req, id, true)
+}
+
+/// [`send_kept`] of an INVITE without Via lines and with Max-Forwards;
+/// `routed`: whether it carries Route lines ([`Core::next_hop_known`]).
+fn send_borrowed(
+    core: &mut Core,
+    now: Instant,
+    mut req: Request,
+    id: SessionId,
+    routed: bool,
+) -> Result<((TransactionId, Destination), Request), SessionError> {
+    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id), routed)?;
+    // The one Via, the layer's: removed without copying its value out as
+    // `remove_first` would.
+    req.headers.remove(&HeaderName::Via);
     Ok((sent, req))
 }
 
@@ -247,6 +264,35 @@ pub(crate) fn angle_uri(uri: &Uri) -> String {
     b.push(b'>');
     // `write_to` writes the `Display` text, which is UTF-8.
     String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The identities of a new INVITE without options for them: the
+/// configured From with a fresh tag (as [`Wire::tagged_from`]) and the
+/// target as a name-addr without display name or parameters (as
+/// [`angle_uri`]), written into the one buffer the session keeps.
+///
+/// [`Wire::tagged_from`]: crate::user_agent::core::Wire::tagged_from
+fn caller_identities(
+    wire: &crate::user_agent::core::Wire,
+    tokens: &mut sip_core::random::TokenSource,
+    scratch: &mut String,
+    target: &Uri,
+) -> Identities {
+    use crate::user_agent::response::TAG_LEN;
+    let mut b = Vec::with_capacity(wire.from_value.len() + 5 + TAG_LEN + 64);
+    b.extend_from_slice(wire.from_value.as_bytes());
+    b.extend_from_slice(b";tag=");
+    scratch.clear();
+    tokens.fill_token(scratch, TAG_LEN);
+    b.extend_from_slice(scratch.as_bytes());
+    let split = b.len();
+    b.push(b'<');
+    target.write_to(&mut b);
+    b.push(b'>');
+    // `write_to` writes the `Display` text, which is UTF-8.
+    let text =
+        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Identities::from_text(text, split)
 }
 
 fn value_of(a: &NameAddr) -> String {
@@ -267,20 +313,6 @@ pub(crate) fn invite(
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
-    let from_value = if opts.anonymous {
-        let tag = core.tokens.tag();
-        let anonymous =
-            NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
-                .with_display_name("Anonymous");
-        value_of(&anonymous.with_tag(&tag))
-    } else {
-        core.wire.tagged_from(&mut core.tokens)
-    };
-    let to_value = match &opts.to {
-        Some(to) => value_of(to),
-        // The target as a name-addr without display name or parameters.
-        None => angle_uri(&target),
-    };
     let mut req = Request::new(Method::Invite, target);
     // Room for the lines below and the Via the transaction layer adds.
     req.headers = sip_core::Headers::with_capacity(
@@ -291,13 +323,41 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, angle_uri(r));
     }
-    // Exact copies: the session keeps the identities (boxed without a
-    // reallocation) and the request gets its own.
-    let local: Box<str> = from_value.as_str().into();
-    let remote: Box<str> = to_value.as_str().into();
-    h.push(HeaderName::From, from_value);
-    h.push(HeaderName::To, to_value);
-    h.push(HeaderName::CallId, core.tokens.call_id());
+    let identities = if opts.anonymous || opts.to.is_some() {
+        // From and To written in place; the session copies its
+        // identities from them.
+        let from_at = h.len();
+        if opts.anonymous {
+            let tag = core.tokens.tag();
+            let anonymous =
+                NameAddr::new(Uri::parse("sip:anonymous@anonymous.invalid").expect("static URI"))
+                    .with_display_name("Anonymous");
+            h.push(HeaderName::From, value_of(&anonymous.with_tag(&tag)));
+        } else {
+            let (wire, tokens) = (&core.wire, &mut core.tokens);
+            h.push_with(HeaderName::From, |v| wire.write_tagged_from(tokens, v));
+        }
+        match &opts.to {
+            Some(to) => h.push(HeaderName::To, value_of(to)),
+            None => h.push(HeaderName::To, angle_uri(&req.uri)),
+        }
+        match (h.line(from_at), h.line(from_at + 1)) {
+            (Some(from), Some(to)) => Identities::new(from.value, to.value),
+            _ => unreachable!("From and To were just pushed"),
+        }
+    } else {
+        // The usual case: the identities written first, From and To
+        // copied from them.
+        let ids = caller_identities(&core.wire, &mut core.tokens, &mut core.scratch, &req.uri);
+        h.push(HeaderName::From, ids.local());
+        h.push(HeaderName::To, ids.remote());
+        ids
+    };
+    // As `tokens.call_id()`, written in place.
+    h.push_with(HeaderName::CallId, |v| {
+        core.tokens
+            .fill_token(v, crate::user_agent::response::CALL_ID_LEN)
+    });
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, &core.wire.contact);
     h.push(HeaderName::Allow, &core.wire.allow);
@@ -311,17 +371,35 @@ pub(crate) fn invite(
         );
         h.push(HeaderName::Privacy, "id");
     }
+    // Route lines only from the preloaded route set, or asked for.
+    let routed = !core.cfg.preloaded_route.is_empty()
+        || opts
+            .extra_headers
+            .iter()
+            .any(|(n, _)| matches!(n, HeaderName::Route));
+    // Via lines only if asked for: sent as `send_kept` sends them.
+    let fresh = !opts
+        .extra_headers
+        .iter()
+        .any(|(n, _)| matches!(n, HeaderName::Via | HeaderName::MaxForwards));
     for (n, v) in opts.extra_headers {
         h.push(n, v);
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
-    let mut s = Box::new(SessionData::new(id, true, local, remote));
+    let mut s = Box::new(SessionData::new(id, true, identities));
     if let Some(b) = opts.body {
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
     }
-    let ((txn, dest), kept) = send_kept(core, now, req, id).map_err(|e| match e {
+    // Built here: no Via of its own and Max-Forwards first, unless the
+    // extra lines hold some.
+    let sent = if fresh {
+        send_borrowed(core, now, req, id, routed)
+    } else {
+        send_kept(core, now, req, id)
+    };
+    let ((txn, dest), kept) = sent.map_err(|e| match e {
         SessionError::Route(r) => InviteError::Route(r),
         SessionError::Send(e) => InviteError::Send(e),
         _ => InviteError::TooManySessions(0),
@@ -339,8 +417,8 @@ pub(crate) fn invite(
         txn: Some(txn),
         over_tls,
         early_media: opts.early_media,
-        forks: Vec::new(),
-        acks: Vec::new(),
+        forks: SmallVec::new(),
+        acks: SmallVec::new(),
         cancel: CancelState::None,
         cancel_reason: None,
         provisional: false,
@@ -624,6 +702,33 @@ mod tests {
         ] {
             let uri = Uri::parse(text).unwrap();
             assert_eq!(angle_uri(&uri), format!("<{uri}>"), "{text}");
+        }
+    }
+
+    /// `caller_identities` writes the tagged From and the target in angle
+    /// brackets, drawing the tokens `Wire::tagged_from` draws.
+    #[test]
+    fn caller_identities_are_the_tagged_from_and_the_target() {
+        use crate::user_agent::core::Wire;
+        use sip_core::random::TokenSource;
+        let mut cfg = crate::UserAgentConfig::default();
+        for name in [None, Some("Alice \"A\" Smith")] {
+            cfg.display_name = name.map(str::to_owned);
+            let wire = Wire::new(&cfg);
+            for text in [
+                "sip:bob@b.example",
+                "sips:bob@[2001:db8::1]:5061;transport=tls",
+            ] {
+                let target = Uri::parse(text).unwrap();
+                let mut a = TokenSource::from_seed(2);
+                let mut b = TokenSource::from_seed(2);
+                let mut scratch = String::from("old");
+                let ids = caller_identities(&wire, &mut a, &mut scratch, &target);
+                assert_eq!(ids.local(), wire.tagged_from(&mut b));
+                assert_eq!(ids.remote(), angle_uri(&target));
+                assert_eq!(ids.tag(), "");
+                assert_eq!(a.next_u64(), b.next_u64());
+            }
         }
     }
 }
