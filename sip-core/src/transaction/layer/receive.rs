@@ -7,7 +7,7 @@ use super::{Connection, LegacyTags, Machine, TransactionLayer, Txn, TxnKey};
 use crate::header::ViaRef;
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
-use crate::parse::{parse_datagram, ParseError, StreamItem, StreamParser};
+use crate::parse::{ParseError, StreamItem, StreamParser, TopViaMarks};
 use crate::status::StatusCode;
 use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
@@ -40,10 +40,11 @@ impl TransactionLayer {
             return;
         }
         // Matched in place: the message is not moved once more through
-        // `handle_message`.
-        match parse_datagram(data, &self.cfg.parser).and_then(|v| v.to_message()) {
-            Ok(Message::Request(r)) => self.on_request(now, r, source),
-            Ok(Message::Response(r)) => self.on_response(now, r, source),
+        // `handle_message`. The parser's reading of a request's top Via is
+        // kept, so that it is not scanned a second time here.
+        match crate::parse::parse_message_with_top_via(data, &self.cfg.parser) {
+            Ok((Message::Request(r), marks)) => self.on_request_marked(now, r, source, marks),
+            Ok((Message::Response(r), _)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -260,16 +261,34 @@ impl TransactionLayer {
         ok.then_some(id)
     }
 
-    fn on_request(&mut self, now: Instant, mut req: Request, source: Source) {
+    fn on_request(&mut self, now: Instant, req: Request, source: Source) {
+        self.on_request_marked(now, req, source, None);
+    }
+
+    /// [`on_request`](Self::on_request) with the parser's reading of the
+    /// top Via when it has one (`marks`), used instead of parsing it again.
+    fn on_request_marked(
+        &mut self,
+        now: Instant,
+        mut req: Request,
+        source: Source,
+        marks: Option<TopViaMarks>,
+    ) {
         // The top Via is read once here, for matching, `received`
         // stamping and the response route; the server transaction is
         // looked up before the Via is stamped, with the key's parts
         // borrowed from it.
-        let (at, top) =
-            match top_via_at(&req.headers).and_then(|(at, t)| Ok((at, ViaRef::parse(t)?))) {
-                Ok((at, v)) => (at, TopVia::of(&v)),
-                Err(e) => return self.drop_message(source, DropReason::Via(e)),
+        let read = top_via_at(&req.headers).and_then(|(at, t)| {
+            let via = match marks.as_ref().and_then(|m| m.read(t)) {
+                Some(v) => v,
+                None => ViaRef::parse(t)?,
             };
+            Ok((at, via))
+        });
+        let (at, top) = match read {
+            Ok((at, v)) => (at, TopVia::of(&v)),
+            Err(e) => return self.drop_message(source, DropReason::Via(e)),
+        };
         let lookup = match ServerLookup::with_via_parts(&req, &top, &req.method) {
             Ok(k) => k,
             Err(e) => return self.drop_message(source, DropReason::Unmatchable(e)),
