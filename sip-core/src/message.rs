@@ -126,8 +126,13 @@ impl Message {
 /// Appends one header line, `Name: value` CRLF, with the canonical name.
 #[inline]
 pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(name.as_str().as_bytes());
-    out.extend_from_slice(b": ");
+    match name.with_colon() {
+        Some(prefix) => out.extend_from_slice(prefix.as_bytes()),
+        None => {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+        }
+    }
     out.extend_from_slice(value.as_bytes());
     out.extend_from_slice(b"\r\n");
 }

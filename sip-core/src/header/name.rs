@@ -30,6 +30,16 @@ macro_rules! header_names {
                 }
             }
 
+            /// The canonical spelling followed by `": "`, for a known name
+            /// (what serialization writes before the value, in one copy).
+            #[inline]
+            pub(crate) fn with_colon(&self) -> Option<&'static str> {
+                match self {
+                    $(HeaderName::$variant => Some(concat!($canon, ": ")),)*
+                    HeaderName::Other(_) => None,
+                }
+            }
+
             /// The compact form, where one exists.
             pub fn compact(&self) -> Option<char> {
                 match self {
@@ -274,6 +284,16 @@ mod tests {
         assert_eq!(HeaderName::parse("X-Foo"), HeaderName::parse("x-foo"));
         assert_eq!(HeaderName::parse("C%6Fntact").as_str(), "C%6Fntact");
         assert_ne!(HeaderName::parse("C%6Fntact"), HeaderName::Contact);
+    }
+
+    /// Every known name's serialization prefix is its canonical spelling
+    /// and ": "; an extension name has none (written in two pieces).
+    #[test]
+    fn with_colon_is_the_canonical_name_and_colon() {
+        for n in KNOWN.iter() {
+            assert_eq!(n.with_colon(), Some(format!("{}: ", n.as_str())).as_deref());
+        }
+        assert_eq!(HeaderName::parse("X-Foo").with_colon(), None);
     }
 
     proptest::proptest! {
