@@ -291,6 +291,17 @@ impl Headers {
         if at > end - start || !self.text[start..end].is_char_boundary(at) {
             return false;
         }
+        if start == end {
+            // An empty value may sit anywhere, even inside another line's
+            // range (an empty range overlaps nothing): its new text goes to
+            // the end of the buffer instead.
+            let new_start = self.text.len();
+            parts.iter().for_each(|s| self.text.push_str(s));
+            let l = &mut self.lines[i];
+            l.start = new_start;
+            l.end = self.text.len();
+            return true;
+        }
         let pos = start + at;
         let mut n = 0;
         for s in parts {

@@ -22,11 +22,12 @@ enum Op {
 }
 
 fn name(k: u8) -> HeaderName {
-    match k % 4 {
+    match k % 5 {
         0 => HeaderName::Via,
         1 => HeaderName::To,
         2 => HeaderName::Contact,
-        _ => HeaderName::parse("X-Odd"),
+        3 => HeaderName::parse("X-Odd"),
+        _ => HeaderName::parse("X-Two"),
     }
 }
 
@@ -149,6 +150,21 @@ proptest! {
             prop_assert_eq!(got, want, "{:?}", op);
             let lines: Model = h.iter().map(|l| (l.name.clone(), l.value.to_owned())).collect();
             prop_assert_eq!(&lines, &m, "after {:?}", op);
+            // Lookups (which may end early on the presence bits) see the
+            // same lines, extension names included.
+            for k in 0..7u8 {
+                let n = match k {
+                    5 => HeaderName::parse("X-Other"),
+                    6 => HeaderName::CSeq,
+                    _ => name(k),
+                };
+                let first = m.iter().find(|(x, _)| *x == n).map(|(_, v)| v.as_str());
+                prop_assert_eq!(h.get(&n), first, "{:?} after {:?}", n, op);
+                prop_assert_eq!(h.contains(&n), first.is_some());
+                prop_assert_eq!(h.count(&n), m.iter().filter(|(x, _)| *x == n).count());
+                prop_assert_eq!(h.get_all(&n).count(), h.count(&n));
+                prop_assert_eq!(h.position(&n), m.iter().position(|(x, _)| *x == n));
+            }
             // Equality and the serialization see only the lines.
             let rebuilt: Headers = m.iter().map(|(n, v)| Header { name: n.clone(), value: v.clone() }).collect();
             prop_assert_eq!(&h, &rebuilt);
