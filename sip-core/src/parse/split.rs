@@ -5,7 +5,7 @@
 //! [`split_plain`] hands the usual block (every line ends in CRLF, no
 //! folding, no white space before the colon, UTF-8) to httparse's SIMD
 //! scanner: it gives exactly what the grammar gives or declines, and
-//! [`split_headers`] then asks the grammar.
+//! [`split_general`] then asks the grammar.
 //! While splitting it classifies each name once ([`LineFacts`]), so
 //! neither the Content-Length check, the transaction fields nor
 //! [`to_message`](super::MessageView::to_message) look at the names again.
@@ -80,7 +80,9 @@ fn fold_line(h: u64, name: &str, value: &str) -> u64 {
 }
 
 /// Splits the header block starting at `pos` into `out`. Returns the offset
-/// of the body, or `None` when the block is not terminated yet.
+/// of the body, or `None` when the block is not terminated yet. (Framing
+/// does the same in two steps: [`split_plain`], then [`split_general`].)
+#[cfg(test)]
 pub(crate) fn split_headers<'a>(
     buf: &'a [u8],
     pos: usize,
@@ -88,9 +90,21 @@ pub(crate) fn split_headers<'a>(
     out: &mut Lines<'a>,
     facts: &mut LineFacts,
 ) -> Result<Option<usize>, ParseError> {
-    if let Some(end) = split_plain(buf, pos, cfg, out, facts) {
+    if let Some(end) = split_plain(buf, (pos, pos), cfg, out, facts, &mut "") {
         return Ok(Some(end));
     }
+    split_general(buf, pos, cfg, out, facts)
+}
+
+/// What [`split_headers`] does when [`split_plain`] declined: forgets the
+/// lines it may have taken and asks the grammar.
+pub(crate) fn split_general<'a>(
+    buf: &'a [u8],
+    pos: usize,
+    cfg: &ParserConfig,
+    out: &mut Lines<'a>,
+    facts: &mut LineFacts,
+) -> Result<Option<usize>, ParseError> {
     out.clear();
     let r = split_headers_sip(buf, pos, cfg, out);
     *facts = LineFacts::of(out);
@@ -111,12 +125,17 @@ const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
 /// must be a SIP token (HTTP's `tchar` also has `#$&^|`), the block must be
 /// UTF-8 and within the limits. For such a block [`split_headers_sip`] gives
 /// the same lines: httparse trims the same white space from the values.
-fn split_plain<'a>(
+///
+/// The UTF-8 check covers `buf[text_from..]` up to the end of the block
+/// (`text_from <= pos`: the caller may put the start line in front), and
+/// that text is put in `head`.
+pub(crate) fn split_plain<'a>(
     buf: &'a [u8],
-    pos: usize,
+    (text_from, pos): (usize, usize),
     cfg: &ParserConfig,
     out: &mut Lines<'a>,
     facts: &mut LineFacts,
+    head: &mut &'a str,
 ) -> Option<usize> {
     let rest = &buf[pos..];
     let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
@@ -129,7 +148,9 @@ fn split_plain<'a>(
     }
     // One UTF-8 validation for the whole block; the values are then sliced
     // out of it by offset (the names are ASCII).
-    let text = core::str::from_utf8(&rest[..n]).ok()?;
+    let whole = core::str::from_utf8(buf.get(text_from..pos + n)?).ok()?;
+    let text = whole.get(pos.checked_sub(text_from)?..)?;
+    *head = whole;
     let b = text.as_bytes();
     // The empty line ending the block is a CRLF (n - 1 is its LF).
     let next = n.checked_sub(2)?;
@@ -311,7 +332,7 @@ pub(crate) fn split_plain_for_test<'a>(
 ) -> Option<(usize, Vec<RawHeader<'a>>, Vec<u8>)> {
     let mut out = SmallVec::new();
     let mut facts = LineFacts::default();
-    let n = split_plain(buf, 0, cfg, &mut out, &mut facts)?;
+    let n = split_plain(buf, (0, 0), cfg, &mut out, &mut facts, &mut "")?;
     Some((n, out.into_vec(), facts.bytes.into_vec()))
 }
 
@@ -325,7 +346,7 @@ pub(crate) fn split_plain_facts_agree_for_test(buf: &[u8], cfg: &ParserConfig) -
         seal: true,
         ..LineFacts::default()
     };
-    split_plain(buf, 0, cfg, &mut out, &mut facts)?;
+    split_plain(buf, (0, 0), cfg, &mut out, &mut facts, &mut "")?;
     let general = LineFacts::of(&out);
     Some(
         facts.content_lengths == general.content_lengths

@@ -4,6 +4,7 @@ use super::split::{
     split_headers_fast_for_test, split_headers_sip_for_test, split_plain_facts_agree_for_test,
     split_plain_for_test,
 };
+use super::view::{frame_into, head_general_for_test, Framed, Framing, MessageView};
 use super::*;
 
 const OPTIONS: &[u8] = b"OPTIONS sip:bob@example.com SIP/2.0\r\n\
@@ -464,4 +465,67 @@ fn edited_view_lines_are_classified_again() {
             .to_message()
             .unwrap()
     );
+}
+
+proptest::proptest! {
+    /// Framing checks the start line and the header block for UTF-8 in
+    /// one go when the block takes the one-pass split; the start line, the
+    /// lines, the end of the block and the errors (kind, offset, header,
+    /// whether the request's fields were kept) are those of the start line
+    /// checked on its own followed by the grammar.
+    #[test]
+    fn one_pass_head_agrees_with_start_line_then_grammar(
+        start in proptest::sample::select(vec![
+            &b"OPTIONS sip:a@b SIP/2.0"[..],
+            b"SIP/2.0 200 OK",
+            b"SIP/2.0 200 \xc3\xa9t\xc3\xa9",
+            b"SIP/2.0 200 \xff",
+            b"SIP/2.0 99 x",
+            b"OPT\xc3\xa9 sip:a@b SIP/2.0",
+            b"OPTIONS sip:\xc3\xa9 SIP/2.0",
+            b"OPTIONS sip:\xc3 SIP/2.0",
+            b"\xffOPTIONS sip:a@b SIP/2.0",
+            b"OPTIONS  sip:a@b SIP/2.0",
+            b"OPTIONS sip:a@b SIP/3.0",
+        ]),
+        lines in proptest::collection::vec(
+            proptest::sample::select(vec![
+                &b"To: <sip:a@b>\r\n"[..],
+                b"Via: SIP/2.0/UDP h;branch=z9hG4bKx\r\n",
+                b"Subject: \xc3\xa9\r\n",
+                b"Subject: \xff\r\n",
+                b"Subject: a\r\n b\r\n",
+                b"X y: z\r\n",
+                b"CSeq: 1 OPTIONS\n",
+            ]),
+            0..5,
+        ),
+        end in proptest::sample::select(vec![&b"\r\n"[..], b""]),
+    ) {
+        let mut buf = start.to_vec();
+        buf.extend_from_slice(b"\r\n");
+        buf.extend_from_slice(&lines.concat());
+        buf.extend_from_slice(end);
+        let c = cfg();
+        let want = head_general_for_test(&buf, &c);
+        let mut view = MessageView::empty();
+        let got = frame_into(&buf, &c, Framing::Datagram, &mut view);
+        match (got, want) {
+            (Ok(Framed::Complete), Ok(Some((start, headers, body_start)))) => {
+                proptest::prop_assert_eq!(view.start, start);
+                proptest::prop_assert_eq!(&view.headers[..], &headers[..]);
+                proptest::prop_assert_eq!(view.len - view.body.len(), body_start);
+            }
+            (Err(e), Ok(None)) => {
+                proptest::prop_assert_eq!(e.kind, ParseErrorKind::UnterminatedHeaders);
+            }
+            (Err(e), Err(w)) => {
+                proptest::prop_assert_eq!(
+                    (e.kind, e.offset, e.header, e.partial.is_some()),
+                    (w.kind, w.offset, w.header, w.partial.is_some())
+                );
+            }
+            (g, w) => proptest::prop_assert!(false, "{:?} vs {:?}", g.map(|_| ()), w.map(|_| ())),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! from the input (the raw view of RFC 3261 §7).
 
 use super::error::{ParseError, ParseErrorKind as K, PartialRequest};
-use super::split::{split_headers, split_headers_sip, LineFacts, FOLDED};
+use super::split::{split_general, split_headers_sip, split_plain, LineFacts, FOLDED};
 use super::ParserConfig;
 use crate::header::name::Class;
 use crate::header::{HeaderName, Headers};
@@ -294,20 +294,39 @@ pub(crate) fn frame_into<'a>(
     }
     let line = strip_cr(&buf[pos..line_end], cfg)
         .ok_or_else(|| ParseError::new(K::StartLine("bare LF"), line_end))?;
-    let start = match parse_start_line(line, pos, cfg) {
+    let head_start = line_end + 1;
+    let headers = &mut view.headers;
+    let facts = &mut view.facts;
+    // The usual head: the header block split in one pass, and one UTF-8
+    // check for it and the start line together. Otherwise the start line
+    // first, then the header grammar, each checked on its own.
+    let mut head = "";
+    let plain = split_plain(buf, (pos, head_start), cfg, headers, facts, &mut head);
+    let start_text = match plain {
+        Some(_) => head.get(..line.len()).map(Ok),
+        None => None,
+    }
+    .unwrap_or_else(|| {
+        core::str::from_utf8(line).map_err(|_| ParseError::new(K::StartLine("not UTF-8"), pos))
+    });
+    let start = match start_text.and_then(|l| parse_start_line(l, pos, cfg)) {
         Ok(s) => s,
-        Err(e) => return Err(start_line_failure(e, buf, line, line_end + 1, cfg)),
+        Err(e) => {
+            headers.clear();
+            return Err(start_line_failure(e, buf, line, line_end + 1, cfg));
+        }
     };
     let method = match start {
         StartLine::Request { method, .. } => Some(method),
         StartLine::Response { .. } => None,
     };
-    let head_start = line_end + 1;
 
     // Header block.
-    let headers = &mut view.headers;
-    let facts = &mut view.facts;
-    let body_start = match split_headers(buf, head_start, cfg, headers, facts) {
+    let split = match plain {
+        Some(end) => Ok(Some(end)),
+        None => split_general(buf, head_start, cfg, headers, facts),
+    };
+    let body_start = match split {
         Ok(Some(b)) => b,
         Ok(None) => {
             if buf.len() > cfg.max_message_size {
@@ -473,13 +492,40 @@ fn parse_content_length(v: &str) -> Option<usize> {
     usize::try_from(n).ok()
 }
 
+/// The head of `buf` (no leading CRLFs) read the way [`frame_into`] does
+/// when the one-pass split declines: the start line checked on its own,
+/// then the header grammar. `Ok(None)`: the block is not terminated.
+#[cfg(test)]
+#[allow(clippy::type_complexity)]
+pub(crate) fn head_general_for_test<'a>(
+    buf: &'a [u8],
+    cfg: &ParserConfig,
+) -> Result<Option<(StartLine<'a>, Vec<RawHeader<'a>>, usize)>, ParseError> {
+    let nl = memchr::memchr(b'\n', buf).ok_or_else(|| ParseError::new(K::Empty, 0))?;
+    let line =
+        strip_cr(&buf[..nl], cfg).ok_or_else(|| ParseError::new(K::StartLine("bare LF"), nl))?;
+    let start = core::str::from_utf8(line)
+        .map_err(|_| ParseError::new(K::StartLine("not UTF-8"), 0))
+        .and_then(|l| parse_start_line(l, 0, cfg))
+        .map_err(|e| start_line_failure(e, buf, line, nl + 1, cfg))?;
+    let mut out = SmallVec::new();
+    let mut facts = LineFacts::default();
+    let method = match start {
+        StartLine::Request { method, .. } => Some(method),
+        StartLine::Response { .. } => None,
+    };
+    let end = split_general(buf, nl + 1, cfg, &mut out, &mut facts)
+        .map_err(|e| with_partial(e, method, &out))?;
+    Ok(end.map(|e| (start, out.into_vec(), e)))
+}
+
+/// The start line (RFC 3261 §7.1, §7.2), already known to be UTF-8.
 fn parse_start_line<'a>(
-    line: &'a [u8],
+    line: &'a str,
     at: usize,
     cfg: &ParserConfig,
 ) -> Result<StartLine<'a>, ParseError> {
     let err = |m: &'static str| ParseError::new(K::StartLine(m), at);
-    let line = core::str::from_utf8(line).map_err(|_| err("not UTF-8"))?;
     let line = if cfg.lenient_start_line_whitespace {
         line.trim_start_matches([' ', '\t'])
     } else {
