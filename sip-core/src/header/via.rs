@@ -450,7 +450,7 @@ fn is_plain(s: &str) -> bool {
 /// pass: the same [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not
 /// sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
-    use crate::uri::chars::{run, TOKEN};
+    use crate::uri::chars::{run, run_long, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
     let t = run(rest, 0, &TOKEN);
@@ -486,7 +486,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         i += 1 + n;
         let mut value = None;
         if b.get(i) == Some(&b'=') {
-            let l = run(b, i + 1, &TOKEN);
+            let l = run_long(b, i + 1, &TOKEN);
             if l == 0 {
                 return None;
             }

@@ -87,6 +87,26 @@ pub(crate) fn run(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
     i - from
 }
 
+/// [`run`] for runs that are usually long (branch and tag values): eight
+/// bytes at a time while eight remain, their class bits making a mask
+/// whose trailing ones are the part of the run in the chunk, then [`run`].
+#[inline]
+pub(crate) fn run_long(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i.wrapping_add(8)) {
+        let mut m = 0u32;
+        for (k, &c) in chunk.iter().enumerate() {
+            m |= u32::from(class[usize::from(c)]) << k;
+        }
+        let n = m.trailing_ones() as usize;
+        i += n;
+        if n < 8 {
+            return i - from;
+        }
+    }
+    i + run(b, i, class) - from
+}
+
 /// True for a string of one or more `token` characters.
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| TOKEN[c as usize])
@@ -130,6 +150,15 @@ mod tests {
             let from = from.min(b.len());
             let want = b[from..].iter().take_while(|&&c| TOKEN[usize::from(c)]).count();
             proptest::prop_assert_eq!(run(b, from, &TOKEN), want);
+            proptest::prop_assert_eq!(run_long(b, from, &TOKEN), want);
+        }
+
+        #[test]
+        fn run_long_counts_like_run(s in "[a-z;<\u{e9}]{0,40}", from in 0usize..12) {
+            let b = s.as_bytes();
+            let from = from.min(b.len());
+            proptest::prop_assert_eq!(run_long(b, from, &TOKEN), run(b, from, &TOKEN));
+            proptest::prop_assert_eq!(run_long(b, from, &PARAM), run(b, from, &PARAM));
         }
     }
 
