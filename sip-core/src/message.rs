@@ -137,14 +137,32 @@ pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// Appends CRLF (ending the line before) and then `Name: value`, with the
+/// canonical name: two copies per line for a known name.
+#[inline]
+fn write_crlf_and_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
+    match name.crlf_with_colon() {
+        Some(prefix) => out.extend_from_slice(prefix.as_bytes()),
+        None => {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+        }
+    }
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// Writes the header lines, Content-Length, blank line and body after a
+/// start line written without its CRLF: each header line begins with the
+/// CRLF that ends the line before it.
 fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
     for h in headers {
         if h.name == HeaderName::ContentLength {
             continue;
         }
-        write_header(h.name, h.value, out);
+        write_crlf_and_header(h.name, h.value, out);
     }
-    out.extend_from_slice(b"Content-Length: ");
+    out.extend_from_slice(b"\r\nContent-Length: ");
     crate::text::push_u64(out, body.len() as u64);
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body);
@@ -157,7 +175,7 @@ impl Request {
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
         self.uri.write_to(out);
-        out.extend_from_slice(b" SIP/2.0\r\n");
+        out.extend_from_slice(b" SIP/2.0");
         write_headers_and_body(&self.headers, &self.body, out);
     }
 
@@ -176,7 +194,6 @@ impl Response {
         crate::text::push_u64(out, u64::from(self.status.as_u16()));
         out.push(b' ');
         out.extend_from_slice(self.reason.as_bytes());
-        out.extend_from_slice(b"\r\n");
         write_headers_and_body(&self.headers, &self.body, out);
     }
 
@@ -204,5 +221,56 @@ impl From<Request> for Message {
 impl From<Response> for Message {
     fn from(r: Response) -> Self {
         Message::Response(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire form written line by line with [`write_header`], each line
+    /// ending in its own CRLF: what the CRLF-first writer must equal.
+    fn line_by_line(start: &str, headers: &Headers, body: &[u8]) -> Vec<u8> {
+        let mut out = start.as_bytes().to_vec();
+        out.extend_from_slice(b"\r\n");
+        for h in headers {
+            if h.name != HeaderName::ContentLength {
+                write_header(h.name, h.value, &mut out);
+            }
+        }
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn crlf_first_lines_are_the_line_by_line_form(
+            lines in proptest::collection::vec(
+                ("(?i)(via|from|to|call-id|cseq|contact|content-length|content-type|max-forwards|x-[a-z]{1,6}|v|l)",
+                 "[ -~]{0,20}"),
+                0..8,
+            ),
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            status in 100u16..700,
+        ) {
+            let mut headers = Headers::new();
+            for (name, value) in &lines {
+                headers.push(HeaderName::parse(name), value.as_str());
+            }
+            let uri = Uri::parse("sip:bob@example.com").unwrap();
+            let mut req = Request::new(Method::Invite, uri);
+            req.headers = headers.clone();
+            req.body = body.clone();
+            let want = line_by_line("INVITE sip:bob@example.com SIP/2.0", &headers, &body);
+            proptest::prop_assert_eq!(req.to_bytes(), want);
+
+            let mut resp = Response::new(StatusCode::new(status).unwrap());
+            resp.reason = Cow::Borrowed("Some Reason");
+            resp.headers = headers.clone();
+            resp.body = body.clone();
+            let start = format!("SIP/2.0 {status} Some Reason");
+            proptest::prop_assert_eq!(resp.to_bytes(), line_by_line(&start, &headers, &body));
+        }
     }
 }

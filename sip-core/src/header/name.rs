@@ -40,6 +40,17 @@ macro_rules! header_names {
                 }
             }
 
+            /// CRLF, then the canonical spelling and `": "`, for a known
+            /// name: serialization ends the previous line and starts this
+            /// one in one copy.
+            #[inline]
+            pub(crate) fn crlf_with_colon(&self) -> Option<&'static str> {
+                match self {
+                    $(HeaderName::$variant => Some(concat!("\r\n", $canon, ": ")),)*
+                    HeaderName::Other(_) => None,
+                }
+            }
+
             /// The compact form, where one exists.
             pub fn compact(&self) -> Option<char> {
                 match self {
@@ -294,6 +305,13 @@ mod tests {
             assert_eq!(n.with_colon(), Some(format!("{}: ", n.as_str())).as_deref());
         }
         assert_eq!(HeaderName::parse("X-Foo").with_colon(), None);
+        for n in KNOWN.iter() {
+            assert_eq!(
+                n.crlf_with_colon(),
+                Some(format!("\r\n{}: ", n.as_str())).as_deref()
+            );
+        }
+        assert_eq!(HeaderName::parse("X-Foo").crlf_with_colon(), None);
     }
 
     proptest::proptest! {
