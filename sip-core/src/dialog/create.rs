@@ -35,11 +35,28 @@ fn contact_value(h: &Headers) -> Option<&str> {
 
 /// The URI of a Contact value (`*` is no target).
 fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
+    if let Some(uri) = bracketed_uri(value) {
+        return Ok(uri);
+    }
     match Contact::parse_uri(value) {
         Ok(Some(uri)) => Ok(uri),
         Ok(None) => Err(DialogError::MissingContact),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The usual Contact of a user agent, `<uri>` and nothing else (no
+/// display name, parameters or white space): the URI between the
+/// brackets, read without the name-addr reader. `None` for any other
+/// shape, and for a URI that does not parse (the general reader then
+/// gives the error). Agrees with [`Contact::parse_uri`] (property-tested).
+pub(super) fn bracketed_uri(value: &str) -> Option<Uri> {
+    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
+    // The general reader ends the URI at the first `>`.
+    if memchr::memchr(b'>', inner.as_bytes()).is_some() {
+        return None;
+    }
+    Uri::parse(inner).ok()
 }
 
 /// Every Record-Route value, in order (§12.1.1: "in the order they appear").

@@ -403,3 +403,71 @@ fn response_contact_read_once_per_text() {
     other.set_remote_target(fresh.remote_target().clone());
     assert_eq!(other, fresh);
 }
+
+mod bracketed_contact {
+    use super::create::bracketed_uri;
+    use crate::header::Contact;
+    use proptest::prelude::*;
+
+    /// The general reader's URI, when it reads one.
+    fn general(value: &str) -> Option<crate::uri::Uri> {
+        Contact::parse_uri(value).ok().flatten()
+    }
+
+    #[test]
+    fn usual_contacts_take_the_fast_path() {
+        for v in [
+            "<sip:alice@192.0.2.1:5060>",
+            "<sip:bob@biloxi.com;transport=tcp>",
+            "<sips:[2001:db8::1]:5061>",
+            "<tel:+15551234567>",
+        ] {
+            let fast = bracketed_uri(v);
+            assert!(fast.is_some(), "{v}");
+            assert_eq!(fast, general(v), "{v}");
+        }
+        for v in [
+            "sip:alice@host",
+            "<sip:alice@host>;expires=60",
+            " <sip:alice@host>",
+            "Alice <sip:alice@host>",
+            "<sip:a>b>",
+            "*",
+            "<>",
+        ] {
+            assert_eq!(bracketed_uri(v), None, "{v}");
+        }
+    }
+
+    proptest! {
+        /// Whenever the fast path reads a URI, the general reader reads
+        /// the same one.
+        #[test]
+        fn agrees_with_contact_parse_uri(
+            inner in "(sips?|tel|[a-z]{1,4}):[a-zA-Z0-9@:;=.<>\\[\\]%?&+ _-]{0,24}",
+            open in prop::bool::weighted(0.9),
+            close in prop::bool::weighted(0.9),
+        ) {
+            let value = format!(
+                "{}{}{}",
+                if open { "<" } else { "" },
+                inner,
+                if close { ">" } else { "" },
+            );
+            if let Some(uri) = bracketed_uri(&value) {
+                prop_assert_eq!(Some(uri), general(&value));
+            }
+        }
+
+        /// Any text: never a URI the general reader does not give.
+        #[test]
+        fn agrees_on_any_text(value in "\\PC{0,30}") {
+            let bracketed = format!("<{value}>");
+            for v in [&value, &bracketed] {
+                if let Some(uri) = bracketed_uri(v) {
+                    prop_assert_eq!(Some(uri), general(v));
+                }
+            }
+        }
+    }
+}
