@@ -183,15 +183,23 @@ impl ServerTxnKey {
         original_to_tag: Option<&str>,
         response_to_tag: Option<&str>,
     ) -> bool {
-        if !self.is_legacy() {
-            return true;
-        }
-        let tag = to_tag(&request.headers);
-        if request.method == Method::Ack {
-            tag == response_to_tag
-        } else {
-            tag == original_to_tag
-        }
+        !self.is_legacy() || legacy_to_tag_matches(request, original_to_tag, response_to_tag)
+    }
+}
+
+/// The To-tag rule of RFC 2543 matching (RFC 3261 §17.2.3): an ACK
+/// carries the tag of the response it acknowledges, any other request the
+/// tag of the original request.
+fn legacy_to_tag_matches(
+    request: &Request,
+    original_to_tag: Option<&str>,
+    response_to_tag: Option<&str>,
+) -> bool {
+    let tag = to_tag(&request.headers);
+    if request.method == Method::Ack {
+        tag == response_to_tag
+    } else {
+        tag == original_to_tag
     }
 }
 
@@ -402,15 +410,7 @@ impl ServerKey {
         original_to_tag: Option<&str>,
         response_to_tag: Option<&str>,
     ) -> bool {
-        if !self.is_legacy() {
-            return true;
-        }
-        let tag = to_tag(&request.headers);
-        if request.method == Method::Ack {
-            tag == response_to_tag
-        } else {
-            tag == original_to_tag
-        }
+        !self.is_legacy() || legacy_to_tag_matches(request, original_to_tag, response_to_tag)
     }
 }
 
