@@ -113,15 +113,7 @@ pub(crate) fn response_to(
             headers.push(HeaderName::Timestamp, ts);
         }
     }
-    if let Some(ua) = server {
-        headers.push(HeaderName::Server, ua);
-    }
-    Response {
-        status,
-        reason: status.default_reason().into(),
-        headers,
-        body: Vec::new(),
-    }
+    with_server(headers, status, server)
 }
 
 /// [`response_to`] with a fresh tag ([`ToTag::Fresh`]) for a request that
@@ -142,6 +134,12 @@ pub(crate) fn response_from_tagged(
     headers.retain(|h| copied(h.name));
     scratch.clear();
     tokens.fill_token(scratch, TAG_LEN);
+    with_server(headers, status, server)
+}
+
+/// The response with `headers`, Server appended when `server` is given,
+/// and the canonical reason phrase.
+fn with_server(mut headers: Headers, status: StatusCode, server: Option<&str>) -> Response {
     if let Some(ua) = server {
         headers.push(HeaderName::Server, ua);
     }
