@@ -8,13 +8,81 @@ use crate::name_addr::NameAddr;
 use crate::transaction::key;
 use crate::uri::Uri;
 
-/// The CSeq number, as `required::<CSeq>` reads it ([`CSeq::parse`] reads
-/// the usual shape in one pass).
-fn cseq_number(h: &Headers) -> Result<u32, DialogError> {
-    let value = h
-        .get(&HeaderName::CSeq)
-        .ok_or(DialogError::MissingHeader("CSeq"))?;
-    Ok(CSeq::parse(value)?.seq)
+/// The CSeq number of the first CSeq value `value`, as `required::<CSeq>`
+/// reads it ([`CSeq::parse`] reads the usual shape in one pass), or
+/// `known` when the caller read it already.
+fn cseq_number(value: Option<&str>, known: Option<u32>) -> Result<u32, DialogError> {
+    let value = value.ok_or(DialogError::MissingHeader("CSeq"))?;
+    match known {
+        Some(seq) => {
+            debug_assert_eq!(CSeq::parse(value).ok().map(|c| c.seq), Some(seq));
+            Ok(seq)
+        }
+        None => Ok(CSeq::parse(value)?.seq),
+    }
+}
+
+/// The lines dialog creation reads, found in one pass over the headers
+/// (names matched inline, not one search per header): the first From,
+/// To, Call-ID, CSeq and Contact values as `Headers::get` finds them, and
+/// whether there is a Record-Route.
+#[derive(Default)]
+pub(super) struct Lines<'a> {
+    pub(super) from: Option<&'a str>,
+    pub(super) to: Option<&'a str>,
+    pub(super) call_id: Option<&'a str>,
+    pub(super) cseq: Option<&'a str>,
+    /// The value of the first Contact line (which may hold several
+    /// values, or none).
+    pub(super) contact_line: Option<&'a str>,
+    pub(super) record_route: bool,
+}
+
+impl<'a> Lines<'a> {
+    pub(super) fn of(h: &'a Headers) -> Lines<'a> {
+        let mut l = Lines::default();
+        for line in h {
+            let v = line.value;
+            match line.name {
+                HeaderName::From => {
+                    l.from.get_or_insert(v);
+                }
+                HeaderName::To => {
+                    l.to.get_or_insert(v);
+                }
+                HeaderName::CallId => {
+                    l.call_id.get_or_insert(v);
+                }
+                HeaderName::CSeq => {
+                    l.cseq.get_or_insert(v);
+                }
+                HeaderName::Contact => {
+                    l.contact_line.get_or_insert(v);
+                }
+                HeaderName::RecordRoute => l.record_route = true,
+                _ => {}
+            }
+        }
+        l
+    }
+
+    /// The first Contact value of `h` (whose lines these are), as
+    /// [`contact_value`] finds it.
+    pub(super) fn contact(&self, h: &'a Headers) -> Option<&'a str> {
+        first_value(self.contact_line?).or_else(|| contact_value(h))
+    }
+}
+
+/// The first value of a header line holding one value only: `line`
+/// trimmed, when it has no comma at all (then `split_comma` yields the
+/// whole line) and is not blank. `None` otherwise: the general reader
+/// decides. Agrees with `split_comma(line).next()` whenever it is `Some`
+/// (property-tested).
+pub(super) fn first_value(line: &str) -> Option<&str> {
+    if memchr::memchr(b',', line.as_bytes()).is_some() {
+        return None;
+    }
+    Some(line.trim_matches([' ', '\t'])).filter(|v| !v.is_empty())
 }
 
 /// The first value of `T`, or `MissingHeader(name)`.
@@ -60,8 +128,9 @@ pub(super) fn bracketed_uri(value: &str) -> Option<Uri> {
 }
 
 /// Every Record-Route value, in order (§12.1.1: "in the order they appear").
-fn record_route(h: &Headers) -> Result<Vec<NameAddr>, DialogError> {
-    if !h.contains(&HeaderName::RecordRoute) {
+/// `present`: whether `h` has a Record-Route line.
+fn record_route(h: &Headers, present: bool) -> Result<Vec<NameAddr>, DialogError> {
+    if !present {
         return Ok(Vec::new());
     }
     h.typed_all::<RecordRoute>()
@@ -72,8 +141,8 @@ fn record_route(h: &Headers) -> Result<Vec<NameAddr>, DialogError> {
 /// The value of a header the dialog copies as text (From, To, Call-ID):
 /// present and not empty. Kept as written: the dialog only ever copies it
 /// into requests (RFC 3261 §12.2.1.1).
-fn raw<'a>(h: &'a Headers, name: &HeaderName, label: &'static str) -> Result<&'a str, DialogError> {
-    match h.get(name).map(str::trim) {
+fn raw<'a>(value: Option<&'a str>, label: &'static str) -> Result<&'a str, DialogError> {
+    match value.map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(DialogError::MissingHeader(label)),
     }
@@ -90,6 +159,9 @@ pub struct KnownTags<'a> {
     pub from: Option<&'a str>,
     /// The tag of the response's To ([`Dialog::new_uac_known`]).
     pub to: Option<&'a str>,
+    /// The number of the request's first CSeq value, as
+    /// [`CSeq::parse`] reads it.
+    pub seq: Option<u32>,
 }
 
 /// `known`, or the tag read from `value`.
@@ -133,13 +205,15 @@ impl Dialog {
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let from = raw(h, &HeaderName::From, "From")?;
+        let lines = Lines::of(h);
+        let from = raw(lines.from, "From")?;
         let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
-        let to = raw(h, &HeaderName::To, "To")?;
-        let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = cseq_number(h)?;
-        let remote_target = contact_uri(h).ok_or(DialogError::MissingContact)??;
-        let route_set = record_route(h)?;
+        let to = raw(lines.to, "To")?;
+        let call_id = raw(lines.call_id, "Call-ID")?;
+        let cseq = cseq_number(lines.cseq, known.seq)?;
+        let contact = lines.contact(h).ok_or(DialogError::MissingContact)?;
+        let remote_target = contact_value_uri(contact)?;
+        let route_set = record_route(h, lines.record_route)?;
         let tags = [local_tag, remote_tag];
         let (id, texts) = if key::tag(to).is_some() {
             // A To that already has a tag: replace it (parse and render).
@@ -190,18 +264,21 @@ impl Dialog {
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let from = raw(h, &HeaderName::From, "From")?;
+        let lines = Lines::of(h);
+        let rh = &response.headers;
+        let answer = Lines::of(rh);
+        let from = raw(lines.from, "From")?;
         let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
-        let to = raw(&response.headers, &HeaderName::To, "To")?;
+        let to = raw(answer.to, "To")?;
         let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
-        let call_id = raw(h, &HeaderName::CallId, "Call-ID")?;
-        let cseq = cseq_number(h)?;
-        let contact = contact_value(&response.headers);
+        let call_id = raw(lines.call_id, "Call-ID")?;
+        let cseq = cseq_number(lines.cseq, known.seq)?;
+        let contact = answer.contact(rh);
         let remote_target = match contact {
             Some(value) => contact_value_uri(value)?,
             None => request.uri.clone(),
         };
-        let mut route_set = record_route(&response.headers)?;
+        let mut route_set = record_route(rh, answer.record_route)?;
         route_set.reverse();
         let state = if response.status.is_success() {
             DialogState::Confirmed
@@ -238,15 +315,16 @@ impl Dialog {
     /// reported.
     pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
         let h = &response.headers;
+        let lines = Lines::of(h);
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
-        let target = match contact_value(h) {
+        let target = match lines.contact(h) {
             Some(v) if self.target_text() == Some(v) => None,
             Some(v) => Some((contact_value_uri(v)?, v)),
             None => None,
         };
         let route_set = if response.status.is_success() && self.state == DialogState::Early {
-            let mut r = record_route(h)?;
+            let mut r = record_route(h, lines.record_route)?;
             r.reverse();
             Some(r)
         } else {

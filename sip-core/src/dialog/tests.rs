@@ -339,14 +339,17 @@ fn known_tags_create_the_same_dialogs() {
             KnownTags {
                 from: from_tag,
                 to: None,
+                seq: None,
             },
             KnownTags {
                 from: None,
                 to: Some("a6c85cf"),
+                seq: Some(314159),
             },
             KnownTags {
                 from: from_tag,
                 to: Some("a6c85cf"),
+                seq: Some(314159),
             },
         ] {
             assert_eq!(
@@ -359,6 +362,7 @@ fn known_tags_create_the_same_dialogs() {
     let known = KnownTags {
         from: from_tag,
         to: None,
+        seq: Some(314159),
     };
     assert_eq!(
         Dialog::new_uas_known(&req, "t9", true, known).unwrap(),
@@ -468,6 +472,67 @@ mod bracketed_contact {
                     prop_assert_eq!(Some(uri), general(v));
                 }
             }
+        }
+    }
+}
+
+mod one_pass_lines {
+    use super::create::{first_value, Lines};
+    use crate::header::{split_comma, HeaderName, Headers};
+    use proptest::prelude::*;
+
+    /// The lines found in one pass are those the lookups one by one find.
+    fn check(h: &Headers) {
+        let l = Lines::of(h);
+        assert_eq!(l.from, h.get(&HeaderName::From));
+        assert_eq!(l.to, h.get(&HeaderName::To));
+        assert_eq!(l.call_id, h.get(&HeaderName::CallId));
+        assert_eq!(l.cseq, h.get(&HeaderName::CSeq));
+        assert_eq!(l.contact_line, h.get(&HeaderName::Contact));
+        assert_eq!(l.record_route, h.contains(&HeaderName::RecordRoute));
+        assert_eq!(l.contact(h), h.values(&HeaderName::Contact).next());
+    }
+
+    #[test]
+    fn lines_agree_with_lookups() {
+        check(&super::invite().headers);
+        check(&super::response(180, Some("t")).headers);
+        check(&Headers::new());
+        let mut h = Headers::new();
+        h.push(HeaderName::Contact, " , ");
+        h.push(HeaderName::Contact, "<sip:a@x>, <sip:b@y>");
+        h.push(HeaderName::To, "<sip:b@x>");
+        h.push(HeaderName::To, "<sip:c@x>");
+        h.push(HeaderName::CSeq, "2 BYE");
+        check(&h);
+        let mut h = Headers::new();
+        h.push(HeaderName::Contact, "  ");
+        h.push(HeaderName::Contact, "\"a, b\" <sip:a@x>");
+        check(&h);
+    }
+
+    proptest! {
+        /// Whenever the one-value reading gives a value, it is the first
+        /// value `split_comma` gives.
+        #[test]
+        fn first_value_agrees_with_split_comma(line in "[ \t,\"<>a-z:@;=\\\\]{0,24}") {
+            if let Some(v) = first_value(&line) {
+                prop_assert_eq!(Some(v), split_comma(&line).next());
+            }
+            // And it gives one for every line without a comma and not blank.
+            let plain = !line.contains(',') && !line.trim_matches([' ', '\t']).is_empty();
+            prop_assert_eq!(first_value(&line).is_some(), plain);
+        }
+
+        /// The first Contact value over several Contact lines.
+        #[test]
+        fn contact_agrees_over_lines(lines in prop::collection::vec("[ ,\"<>a-z:@]{0,12}", 0..4)) {
+            let mut h = Headers::new();
+            for l in &lines {
+                h.push(HeaderName::Contact, l.as_str());
+            }
+            let one = Lines::of(&h);
+            prop_assert_eq!(one.contact(&h), h.values(&HeaderName::Contact).next());
         }
     }
 }

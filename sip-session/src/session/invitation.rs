@@ -97,6 +97,10 @@ pub(crate) struct InvitationData {
     /// The INVITE, until the final response is sent.
     pub invite: Option<Request>,
     pub invite_seq: u32,
+    /// Whether `invite_seq` was read from the INVITE's CSeq (it is 0
+    /// when that did not parse): dialog creation then takes it instead of
+    /// reading it again.
+    pub seq_read: bool,
     pub txn: TransactionId,
     pub over_tls: bool,
     pub rel100: Rel100,
@@ -224,10 +228,8 @@ pub(crate) fn create(
         Rel100::None
     };
     // As `key::cseq`: the first CSeq line, parsed.
-    let invite_seq = lines
-        .cseq
-        .and_then(|v| CSeq::parse(v).ok())
-        .map_or(0, |c| c.seq);
+    let read_seq = lines.cseq.and_then(|v| CSeq::parse(v).ok()).map(|c| c.seq);
+    let invite_seq = read_seq.unwrap_or(0);
     // The To tag of our responses is drawn with the identities (the first
     // token this INVITE draws, before the first RSeq, RFC 3262 §3).
     let identities = Identities::with_tag(to, from, from_tag, &mut core.tokens);
@@ -256,6 +258,7 @@ pub(crate) fn create(
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
+        seq_read: read_seq.is_some(),
         txn,
         over_tls,
         rel100,
@@ -306,6 +309,7 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
     let known = KnownTags {
         from: s.identities.invite_from_tag(),
         to: None,
+        seq: u.seq_read.then_some(u.invite_seq),
     };
     if let Ok(d) = Dialog::new_uas_known(invite, s.identities.tag(), u.over_tls, known) {
         core.dialogs.insert(d.id().clone(), s.id);

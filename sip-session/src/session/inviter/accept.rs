@@ -124,6 +124,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             KnownTags {
                 from: s.identities.invite_from_tag(),
                 to: Some(tag),
+                seq: Some(u.invite_seq),
             },
         ) {
             Ok(d) => (d, None),

@@ -96,6 +96,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
             KnownTags {
                 from: s.identities.invite_from_tag(),
                 to: Some(tag),
+                seq: Some(u.invite_seq),
             },
         ) {
             Ok(dialog) => {
