@@ -22,10 +22,10 @@ fn cseq_number(value: Option<&str>, known: Option<u32>) -> Result<u32, DialogErr
     }
 }
 
-/// The lines dialog creation reads, found in one pass over the headers
-/// (names matched inline, not one search per header): the first From,
-/// To, Call-ID, CSeq and Contact values as `Headers::get` finds them, and
-/// whether there is a Record-Route.
+/// The lines dialog creation reads: the first From, To, Call-ID, CSeq
+/// and Contact values (each as `Headers::get` finds it: a search of the
+/// names, cheaper than one pass over the lines, which slices every value),
+/// and whether there is a Record-Route.
 #[derive(Default)]
 pub(super) struct Lines<'a> {
     pub(super) from: Option<&'a str>,
@@ -39,7 +39,11 @@ pub(super) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub(super) fn of(h: &'a Headers) -> Lines<'a> {
+    /// Those of a request, found in one pass over its lines (cheaper than
+    /// the searches of [`of`](Self::of) for a dialog-creating request,
+    /// whose Contact is far down and which has no Record-Route to stop
+    /// a search early).
+    pub(super) fn scan(h: &'a Headers) -> Lines<'a> {
         let mut l = Lines::default();
         for line in h {
             let v = line.value;
@@ -64,6 +68,30 @@ impl<'a> Lines<'a> {
             }
         }
         l
+    }
+
+    /// Those of a request, each searched for.
+    #[cfg(test)]
+    pub(super) fn of(h: &'a Headers) -> Lines<'a> {
+        Lines {
+            from: h.get(&HeaderName::From),
+            to: h.get(&HeaderName::To),
+            call_id: h.get(&HeaderName::CallId),
+            cseq: h.get(&HeaderName::CSeq),
+            contact_line: h.get(&HeaderName::Contact),
+            record_route: h.contains(&HeaderName::RecordRoute),
+        }
+    }
+
+    /// Those of a response that a dialog reads (To, Contact,
+    /// Record-Route); the others are `None`.
+    pub(super) fn of_response(h: &'a Headers) -> Lines<'a> {
+        Lines {
+            to: h.get(&HeaderName::To),
+            contact_line: h.get(&HeaderName::Contact),
+            record_route: h.contains(&HeaderName::RecordRoute),
+            ..Lines::default()
+        }
     }
 
     /// The first Contact value of `h` (whose lines these are), as
@@ -205,7 +233,7 @@ impl Dialog {
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let lines = Lines::of(h);
+        let lines = Lines::scan(h);
         let from = raw(lines.from, "From")?;
         let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(lines.to, "To")?;
@@ -264,15 +292,14 @@ impl Dialog {
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let lines = Lines::of(h);
-        let rh = &response.headers;
-        let answer = Lines::of(rh);
-        let from = raw(lines.from, "From")?;
+        let from = raw(h.get(&HeaderName::From), "From")?;
         let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
+        let rh = &response.headers;
+        let answer = Lines::of_response(rh);
         let to = raw(answer.to, "To")?;
         let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
-        let call_id = raw(lines.call_id, "Call-ID")?;
-        let cseq = cseq_number(lines.cseq, known.seq)?;
+        let call_id = raw(h.get(&HeaderName::CallId), "Call-ID")?;
+        let cseq = cseq_number(h.get(&HeaderName::CSeq), known.seq)?;
         let contact = answer.contact(rh);
         let remote_target = match contact {
             Some(value) => contact_value_uri(value)?,
@@ -315,7 +342,10 @@ impl Dialog {
     /// reported.
     pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
         let h = &response.headers;
-        let lines = Lines::of(h);
+        let lines = Lines {
+            contact_line: h.get(&HeaderName::Contact),
+            ..Lines::default()
+        };
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
         let target = match lines.contact(h) {
@@ -324,7 +354,7 @@ impl Dialog {
             None => None,
         };
         let route_set = if response.status.is_success() && self.state == DialogState::Early {
-            let mut r = record_route(h, lines.record_route)?;
+            let mut r = record_route(h, h.contains(&HeaderName::RecordRoute))?;
             r.reverse();
             Some(r)
         } else {

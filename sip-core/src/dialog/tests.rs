@@ -483,7 +483,16 @@ mod one_pass_lines {
 
     /// The lines found in one pass are those the lookups one by one find.
     fn check(h: &Headers) {
+        let scanned = Lines::scan(h);
         let l = Lines::of(h);
+        assert_eq!(
+            (scanned.from, scanned.to, scanned.call_id, scanned.cseq),
+            (l.from, l.to, l.call_id, l.cseq)
+        );
+        assert_eq!(
+            (scanned.contact_line, scanned.record_route),
+            (l.contact_line, l.record_route)
+        );
         assert_eq!(l.from, h.get(&HeaderName::From));
         assert_eq!(l.to, h.get(&HeaderName::To));
         assert_eq!(l.call_id, h.get(&HeaderName::CallId));
@@ -531,7 +540,7 @@ mod one_pass_lines {
             for l in &lines {
                 h.push(HeaderName::Contact, l.as_str());
             }
-            let one = Lines::of(&h);
+            let one = Lines::scan(&h);
             prop_assert_eq!(one.contact(&h), h.values(&HeaderName::Contact).next());
         }
     }

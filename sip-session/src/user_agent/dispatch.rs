@@ -6,7 +6,7 @@ use super::UserAgent;
 use crate::session::invitation::{self, NewInvite};
 use crate::session::{in_dialog, inviter, reinvite, update, SessionState};
 use sip_core::dialog::DialogIdRef;
-use sip_core::header::{HeaderName, Replaces};
+use sip_core::header::{HeaderName, Headers, Replaces};
 use sip_core::message::{Request, Response};
 use sip_core::method::Method;
 use sip_core::status::StatusCode;
@@ -244,7 +244,8 @@ impl UserAgent {
     /// in its To).
     fn dialog_of(&self, req: &Request) -> Option<crate::SessionId> {
         let h = &req.headers;
-        let key = DialogIdRef::new(key::call_id(h)?, key::to_tag(h)?, key::from_tag(h)?);
+        let l = RequestLines::of(h);
+        let key = DialogIdRef::new(l.call_id(h)?, l.to_tag(h)?, l.from_tag(h)?);
         self.core.dialogs.get(key.as_key()).copied()
     }
 
@@ -311,29 +312,25 @@ impl UserAgent {
             core.reply(now, txn, &req, StatusCode::LOOP_DETECTED);
             return;
         }
-        // One pass: From and To present, any Require.
-        let (mut from, mut to, mut require) = (false, false, false);
-        for l in &req.headers {
-            match l.name {
-                HeaderName::From => from = true,
-                HeaderName::To => to = true,
-                HeaderName::Require => require = true,
-                _ => {}
-            }
-        }
-        if !from || !to {
+        // One pass: From, To and Call-ID, any Require.
+        let mut lines = RequestLines::of(&req.headers);
+        if lines.from.is_none() || lines.to.is_none() {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return;
         }
         // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions.
         let req = if matches!(req.method, Method::Subscribe | Method::Notify) {
             match crate::subscription::route_request(self, now, txn, req) {
-                Some(req) => req,
+                Some(req) => {
+                    lines = RequestLines::of(&req.headers);
+                    req
+                }
                 None => return,
             }
         } else {
             req
         };
+        let require = lines.require;
         let core = &mut self.core;
         let h = &req.headers;
         if !allowed(
@@ -361,9 +358,9 @@ impl UserAgent {
             core.send_response(now, txn, r);
             return;
         }
-        if let Some(to_tag) = key::to_tag(h) {
-            let from_tag = key::from_tag(h).unwrap_or("");
-            let sid = key::call_id(h).and_then(|call_id| {
+        if let Some(to_tag) = lines.to_tag(h) {
+            let from_tag = lines.from_tag(h).unwrap_or("");
+            let sid = lines.call_id(h).and_then(|call_id| {
                 let key = DialogIdRef::new(call_id, to_tag, from_tag);
                 core.dialogs.get(key.as_key()).copied()
             });
@@ -461,6 +458,97 @@ impl UserAgent {
             if terminated {
                 self.reap(id);
             }
+        }
+    }
+}
+
+/// The lines of a request its dialog is found by: the first From, To
+/// and Call-ID lines (as indices, so that they outlive a move of the
+/// request), and whether there is a Require. Each found by a search of
+/// the names only (cheaper than one pass over the lines, which slices
+/// every value).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct RequestLines {
+    pub from: Option<usize>,
+    pub to: Option<usize>,
+    pub call_id: Option<usize>,
+    pub require: bool,
+}
+
+impl RequestLines {
+    pub(crate) fn of(h: &Headers) -> RequestLines {
+        RequestLines {
+            from: h.position(&HeaderName::From),
+            to: h.position(&HeaderName::To),
+            call_id: h.position(&HeaderName::CallId),
+            require: h.contains(&HeaderName::Require),
+        }
+    }
+
+    fn value<'a>(h: &'a Headers, at: Option<usize>) -> Option<&'a str> {
+        Some(h.line(at?)?.value)
+    }
+
+    /// As [`key::call_id`] of `h` (whose lines these are).
+    pub(crate) fn call_id<'a>(&self, h: &'a Headers) -> Option<&'a str> {
+        Self::value(h, self.call_id)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// As [`key::to_tag`].
+    pub(crate) fn to_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
+        Self::value(h, self.to).and_then(key::tag)
+    }
+
+    /// As [`key::from_tag`].
+    pub(crate) fn from_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
+        Self::value(h, self.from).and_then(key::tag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the one pass finds is what the lookups one by one find.
+    #[test]
+    fn request_lines_agree_with_lookups() {
+        let cases: [&[(HeaderName, &str)]; 4] = [
+            &[],
+            &[
+                (HeaderName::Via, "SIP/2.0/UDP a;branch=z9hG4bK1"),
+                (HeaderName::From, "<sip:a@x>;tag=f1"),
+                (HeaderName::To, "\"B\" <sip:b@y>;tag=t1"),
+                (HeaderName::CallId, " c1@x "),
+                (HeaderName::Require, "100rel"),
+            ],
+            &[
+                (HeaderName::To, "<sip:b@y>"),
+                (HeaderName::From, "<sip:a@x>;tag=f1"),
+                (HeaderName::To, "<sip:b@y>;tag=second"),
+                (HeaderName::CallId, "  "),
+                (HeaderName::From, "<sip:a@x>;tag=f2"),
+            ],
+            &[
+                (HeaderName::From, "\"a;tag=x\" <sip:a@x>;p;tag=f3"),
+                (HeaderName::To, "sip:b@y;tag=t3"),
+                (HeaderName::CallId, "c3"),
+                (HeaderName::CallId, "c4"),
+            ],
+        ];
+        for lines in cases {
+            let mut h = Headers::new();
+            for (n, v) in lines {
+                h.push(n.clone(), *v);
+            }
+            let l = RequestLines::of(&h);
+            assert_eq!(l.call_id(&h), key::call_id(&h));
+            assert_eq!(l.to_tag(&h), key::to_tag(&h));
+            assert_eq!(l.from_tag(&h), key::from_tag(&h));
+            assert_eq!(l.from.is_some(), h.contains(&HeaderName::From));
+            assert_eq!(l.to.is_some(), h.contains(&HeaderName::To));
+            assert_eq!(l.require, h.contains(&HeaderName::Require));
         }
     }
 }
