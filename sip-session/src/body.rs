@@ -54,12 +54,9 @@ impl Body {
 }
 
 /// `headers.set(ContentType, value)`: appended when there is none (the
-/// usual case, found without a search per line), else replacing them.
+/// usual case, found by a search of the names only), else replacing them.
 fn set_content_type(headers: &mut Headers, value: String) {
-    if headers
-        .iter()
-        .any(|h| matches!(h.name, HeaderName::ContentType))
-    {
+    if headers.contains(&HeaderName::ContentType) {
         headers.set(HeaderName::ContentType, value);
     } else {
         headers.push(HeaderName::ContentType, value);

@@ -29,12 +29,11 @@ pub(crate) fn send_ack(
 ) {
     let Some(u) = s.uac.as_mut() else { return };
     let mut ack = dialog.ack(u.invite_seq);
-    let credentials = u.invite.headers.iter().any(|h| {
-        matches!(
-            h.name,
-            HeaderName::Authorization | HeaderName::ProxyAuthorization
-        )
-    });
+    // Searches of the names only (a pass over the lines slices every
+    // value).
+    let h = &u.invite.headers;
+    let credentials =
+        h.contains(&HeaderName::Authorization) || h.contains(&HeaderName::ProxyAuthorization);
     if credentials {
         for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
             for v in u.invite.headers.get_all(&name) {
