@@ -174,13 +174,30 @@ impl<'a> DialogIdRef<'a> {
 pub trait DialogKey {
     /// Call-ID, local tag, remote tag.
     fn parts(&self) -> (&str, &str, &str);
+
+    /// [`parts`](Self::parts) as bytes (what equality reads; an owned id
+    /// slices its text without the `str` boundary checks).
+    fn part_bytes(&self) -> [&[u8]; 3] {
+        let (a, b, c) = self.parts();
+        [a.as_bytes(), b.as_bytes(), c.as_bytes()]
+    }
 }
 
 impl DialogKey for DialogId {
     fn parts(&self) -> (&str, &str, &str) {
         (self.call_id(), self.local_tag(), self.remote_tag())
     }
+
+    fn part_bytes(&self) -> [&[u8]; 3] {
+        let t = self.text.as_bytes();
+        [
+            &t[..self.local_at],
+            &t[self.local_at..self.remote_at],
+            &t[self.remote_at..self.end],
+        ]
+    }
 }
+
 
 impl DialogKey for DialogIdRef<'_> {
     fn parts(&self) -> (&str, &str, &str) {
@@ -196,7 +213,7 @@ impl Hash for dyn DialogKey + '_ {
 
 impl PartialEq for dyn DialogKey + '_ {
     fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
+        self.part_bytes() == other.part_bytes()
     }
 }
 
@@ -305,6 +322,35 @@ mod tests {
             m.insert(id.clone(), 1);
             assert_eq!(m.get(&DialogId::new("c", "l", "r")), Some(&1));
             assert_eq!(m.get(DialogIdRef::new("c", "l", "r").as_key()), Some(&1));
+        }
+    }
+
+    /// Hashes are those of the parts, and equality (of the parts' bytes)
+    /// is that of the parts, for owned and borrowed ids.
+    #[test]
+    fn hash_and_equality_are_those_of_the_parts() {
+        use core::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        let ids = [
+            DialogId::with_payload("c1@x", "l0", "r0", &["p"]),
+            DialogId::new("c1@x", "l0", "r0"),
+            DialogId::new("c1@x", "l0r", "0"),
+            DialogId::new("", "", ""),
+            DialogId::new("c\u{e9}", "l", "r"),
+        ];
+        for a in &ids {
+            let key: &dyn DialogKey = a;
+            assert_eq!(state.hash_one(a), state.hash_one(a.parts()));
+            assert_eq!(state.hash_one(key), state.hash_one(a.parts()));
+            let r = a.as_ref();
+            let borrowed: &dyn DialogKey = &r;
+            assert_eq!(state.hash_one(borrowed), state.hash_one(a.parts()));
+            assert_eq!(a.part_bytes(), borrowed.part_bytes());
+            for b in &ids {
+                let other: &dyn DialogKey = b;
+                assert_eq!(key == other, a.parts() == b.parts());
+                assert_eq!(a == b, a.parts() == b.parts());
+            }
         }
     }
 

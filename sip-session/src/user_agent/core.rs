@@ -34,6 +34,8 @@ pub(crate) enum Link {
     /// A PRACK sent by an Inviter.
     Prack(SessionId),
     /// A BYE (or other in-dialog request) whose response is not awaited.
+    /// Not recorded in `Core::links`: every event of a transaction
+    /// without a link is ignored, as one of a detached transaction.
     Detached,
     /// An INVITE client transaction given up after CANCEL (RFC 3261 §9.1)
     /// and abandoned; its Terminated event removes the link.
@@ -396,6 +398,14 @@ impl Core {
         Ok(Destination::Addr { transport, addr })
     }
 
+    /// Records what transaction `id` is to the agent; a
+    /// [`Link::Detached`] one is not recorded (no link means the same).
+    pub(crate) fn link(&mut self, id: TransactionId, link: Link) {
+        if link != Link::Detached {
+            self.links.insert(id, link);
+        }
+    }
+
     /// Sends `req` in a new client transaction to its next hop and links
     /// the transaction.
     pub(crate) fn send_request(
@@ -418,7 +428,7 @@ impl Core {
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
         let dest = self.next_hop_known(&req, routed)?;
         let id = self.txn.send_request(now, req, dest)?;
-        self.links.insert(id, link);
+        self.link(id, link);
         Ok((id, dest))
     }
 
@@ -435,7 +445,7 @@ impl Core {
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
         let dest = self.next_hop_known(req, routed)?;
         let id = self.txn.send_request_borrowed(now, req, dest)?;
-        self.links.insert(id, link);
+        self.link(id, link);
         Ok((id, dest))
     }
 

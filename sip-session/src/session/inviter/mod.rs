@@ -499,7 +499,7 @@ pub(crate) fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
         .map(|r| (HeaderName::Reason, r.clone()))
         .collect();
     if let Ok(c) = core.txn.cancel_with(now, txn, &extra) {
-        core.links.insert(c, Link::Detached);
+        core.link(c, Link::Detached);
     }
     u.cancel = CancelState::Sent;
     s.timers.stop(SessionTimer::InviteTimeout);

@@ -632,7 +632,7 @@ fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
         return;
     }
     if let Ok(id) = core.txn.cancel(now, c.txn) {
-        core.links.insert(id, Link::Detached);
+        core.link(id, Link::Detached);
     }
     c.cancel = Cancel::Sent;
     s.timers.stop(SessionTimer::ReinviteTimeout);
