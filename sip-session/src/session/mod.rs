@@ -127,7 +127,10 @@ impl SessionData {
 /// after the other in one allocation; an Invitation keeps the To tag of
 /// its responses after them.
 pub(crate) struct Identities {
-    text: Box<str>,
+    /// A `String`, not shrunk to its length: an Inviter's is written
+    /// with room to spare (the target's length is not known before), and
+    /// shrinking it would copy it again.
+    text: String,
     /// Where the remote identity starts.
     split: usize,
     /// Where the remote identity ends (and the tag starts).
@@ -161,7 +164,7 @@ impl Identities {
     pub(crate) fn from_text(text: String, split: usize) -> Identities {
         let end = text.len();
         Identities {
-            text: text.into_boxed_str(),
+            text,
             split,
             end,
             from_tag: Some((split - TAG_LEN, split)),
@@ -197,7 +200,7 @@ impl Identities {
             tokens.fill_token(&mut text, TAG_LEN);
         }
         Identities {
-            text: text.into_boxed_str(),
+            text,
             split: local.len(),
             end,
             from_tag,
