@@ -128,19 +128,51 @@ impl Dialog {
         self.build(Method::Ack, invite_seq)
     }
 
+    /// The request [`next_request`](Self::next_request) builds for
+    /// number `seq` (from [`next_seq`](Self::next_seq)), lent to `send`
+    /// and dropped after it: when its Request-URI is the remote target
+    /// (no route set, or a loose router first) the target is moved into
+    /// the request and back into the dialog once `send` returns, not
+    /// copied. `send` must leave the Request-URI as it is (a borrowed
+    /// send, which only adds a Via and Max-Forwards). The local sequence
+    /// number is not changed: [`commit_local_seq`](Self::commit_local_seq)
+    /// records `seq` once the request went.
+    pub fn lend_request<R>(
+        &mut self,
+        method: Method,
+        seq: u32,
+        send: impl FnOnce(&mut Request) -> R,
+    ) -> R {
+        if !self.route_set.first().is_none_or(is_loose) {
+            return send(&mut self.build(method, seq));
+        }
+        let target = core::mem::replace(&mut self.remote_target, placeholder());
+        let mut req = self.build_with(method, seq, Some(target));
+        let out = send(&mut req);
+        self.remote_target = core::mem::replace(&mut req.uri, placeholder());
+        out
+    }
+
     fn build(&self, method: Method, seq: u32) -> Request {
+        self.build_with(method, seq, None)
+    }
+
+    /// [`build`](Self::build); `target`: the remote target, moved out of
+    /// the dialog, to use instead of a copy when the Request-URI is it.
+    fn build_with(&self, method: Method, seq: u32, target_given: Option<Uri>) -> Request {
         // Room for what the TU and the transaction layer add (Via, Contact...).
         let mut headers = Headers::with_capacity(10 + self.route_set.len());
         headers.push(HeaderName::MaxForwards, "70");
+        let target = |t: Option<Uri>| t.unwrap_or_else(|| self.remote_target.clone());
         let uri = match self.route_set.first() {
-            None => self.remote_target.clone(),
+            None => target(target_given),
             Some(first) if is_loose(first) => {
                 for r in &self.route_set {
                     let mut v = String::with_capacity(64);
                     write_addr(&mut v, r);
                     headers.push(HeaderName::Route, v);
                 }
-                self.remote_target.clone()
+                target(target_given)
             }
             Some(first) => {
                 for r in &self.route_set[1..] {
@@ -156,7 +188,7 @@ impl Dialog {
         headers.push(HeaderName::To, self.remote());
         headers.push(HeaderName::CallId, self.id.call_id());
         headers.push_with(HeaderName::CSeq, |v| {
-            crate::text::push_u64_str(v, u64::from(seq));
+            push_decimal(v, seq);
             v.push(' ');
             v.push_str(method.as_str());
         });
@@ -213,6 +245,33 @@ impl Dialog {
             self.set_remote_target(t);
         }
         Ok(())
+    }
+}
+
+/// A URI holding nothing, put in place of one moved out for a while
+/// (nothing to allocate or free).
+fn placeholder() -> Uri {
+    Uri::Other(crate::uri::OpaqueUri {
+        scheme: String::new(),
+        rest: String::new(),
+    })
+}
+
+/// Appends `n` in decimal, digit by digit (a CSeq number: usually one
+/// or two digits).
+pub(super) fn push_decimal(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[at..] {
+        out.push(char::from(d));
     }
 }
 

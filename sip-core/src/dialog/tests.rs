@@ -545,3 +545,62 @@ mod one_pass_lines {
         }
     }
 }
+
+/// A lent request is the one `next_request` builds (no route set, loose
+/// and strict routes); the dialog, its remote target included, is the
+/// same after.
+#[test]
+fn lent_request_is_the_next_request() {
+    let no_routes = {
+        let mut r = response(200, Some("t"));
+        r.headers.remove(&HeaderName::RecordRoute);
+        r
+    };
+    let strict = {
+        let mut r = no_routes.clone();
+        r.headers.push(
+            HeaderName::RecordRoute,
+            "<sip:p2.biloxi.com;lr>, <sip:p1.atlanta.com>",
+        );
+        r
+    };
+    for resp in [response(200, Some("t")), no_routes, strict] {
+        let mut d = Dialog::new_uac(&invite(), &resp, false).unwrap();
+        d.commit_local_seq(41);
+        let before = d.clone();
+        for method in [Method::Bye, Method::Info, Method::Ack] {
+            let (expected, seq) = d.next_request(method.clone());
+            let lent = d.lend_request(method, seq, |req| {
+                assert_eq!(*req, expected);
+                req.headers.push(HeaderName::Via, "SIP/2.0/UDP x;branch=z9hG4bK1");
+                req.to_bytes()
+            });
+            assert!(!lent.is_empty());
+            assert_eq!(d, before);
+            assert_eq!(d.remote_target(), before.remote_target());
+        }
+    }
+}
+
+mod decimal {
+    use super::request::push_decimal;
+    use proptest::prelude::*;
+
+    #[test]
+    fn edges() {
+        for n in [0, 1, 9, 10, 99, 100, 314_159, u32::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_display(n in any::<u32>()) {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            prop_assert_eq!(s, n.to_string());
+        }
+    }
+}

@@ -102,21 +102,24 @@ pub(crate) fn send_bye(
     reason: Option<(StatusCode, &str)>,
     extra: &[(HeaderName, String)],
 ) -> Result<(), SessionError> {
-    let (mut req, seq) = dialog.next_request(Method::Bye);
-    if let Some((status, text)) = reason {
-        req.headers
-            .push(HeaderName::Reason, reason_value(status, text));
-    }
-    for (n, v) in extra {
-        req.headers.push(n.clone(), v);
-    }
-    if let Some(ua) = &core.wire.user_agent {
-        req.headers.push(HeaderName::UserAgent, ua);
-    }
+    let seq = dialog.next_seq();
     // Route lines come from the route set (or were asked for).
     let routed =
         !dialog.route_set().is_empty() || extra.iter().any(|(n, _)| matches!(n, HeaderName::Route));
-    core.send_request_known(now, req, Link::Detached, routed)?;
+    // Sent borrowed: the remote target lent to the BYE, not copied.
+    dialog.lend_request(Method::Bye, seq, |req| {
+        if let Some((status, text)) = reason {
+            req.headers
+                .push(HeaderName::Reason, reason_value(status, text));
+        }
+        for (n, v) in extra {
+            req.headers.push(n.clone(), v);
+        }
+        if let Some(ua) = &core.wire.user_agent {
+            req.headers.push(HeaderName::UserAgent, ua);
+        }
+        core.send_request_borrowed(now, req, Link::Detached, routed)
+    })?;
     dialog.commit_local_seq(seq);
     Ok(())
 }
