@@ -51,7 +51,7 @@ impl UserAgent {
                 merged_with,
             } => self.on_request(now, id, request, &source, cancels, merged_with.is_some()),
             TxnEvent::Ack {
-                request,
+                ref request,
                 transaction,
                 ..
             } => self.on_ack(now, request, transaction),
@@ -244,28 +244,28 @@ impl UserAgent {
     /// in its To).
     fn dialog_of(&self, req: &Request) -> Option<crate::SessionId> {
         let h = &req.headers;
-        let l = RequestLines::of(h);
+        let l = RequestLines::key_of(h);
         let key = DialogIdRef::new(l.call_id(h)?, l.to_tag(h)?, l.from_tag(h)?);
         self.core.dialogs.get(key.as_key()).copied()
     }
 
-    fn on_ack(&mut self, now: Instant, ack: Request, txn: Option<TransactionId>) {
+    fn on_ack(&mut self, now: Instant, ack: &Request, txn: Option<TransactionId>) {
         // The ACK of a 2xx that outlived its session: taken silently.
-        if self.core.pending_acks.on_ack(&ack) {
+        if self.core.pending_acks.on_ack(ack) {
             return;
         }
         let by_txn = match txn.and_then(|t| self.link(t)) {
             Some(Link::InviteServer(sid)) => Some(sid),
             _ => None,
         };
-        let sid = by_txn.or_else(|| self.dialog_of(&ack));
+        let sid = by_txn.or_else(|| self.dialog_of(ack));
         if let Some(sid) = sid {
             let _ = self.command(now, sid, |core, s| {
-                if reinvite::on_ack(core, s, now, &ack) {
+                if reinvite::on_ack(core, s, now, ack) {
                     return Ok(());
                 }
                 if !s.is_inviter {
-                    invitation::on_ack(core, s, now, &ack);
+                    invitation::on_ack(core, s, now, ack);
                 }
                 Ok(())
             });
@@ -276,7 +276,7 @@ impl UserAgent {
         &mut self,
         now: Instant,
         txn: TransactionId,
-        req: Request,
+        mut req: Request,
         source: &Source,
         cancels: Option<TransactionId>,
         merged: bool,
@@ -318,18 +318,17 @@ impl UserAgent {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             return;
         }
-        // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions.
-        let req = if matches!(req.method, Method::Subscribe | Method::Notify) {
+        // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions (the request
+        // is not moved otherwise).
+        if matches!(req.method, Method::Subscribe | Method::Notify) {
             match crate::subscription::route_request(self, now, txn, req) {
-                Some(req) => {
-                    lines = RequestLines::of(&req.headers);
-                    req
+                Some(r) => {
+                    lines = RequestLines::of(&r.headers);
+                    req = r;
                 }
                 None => return,
             }
-        } else {
-            req
-        };
+        }
         let require = lines.require;
         let core = &mut self.core;
         let h = &req.headers;
@@ -478,10 +477,18 @@ pub(crate) struct RequestLines {
 impl RequestLines {
     pub(crate) fn of(h: &Headers) -> RequestLines {
         RequestLines {
+            require: h.contains(&HeaderName::Require),
+            ..RequestLines::key_of(h)
+        }
+    }
+
+    /// The lines of the dialog key only (`require` false, not looked for).
+    pub(crate) fn key_of(h: &Headers) -> RequestLines {
+        RequestLines {
             from: h.position(&HeaderName::From),
             to: h.position(&HeaderName::To),
             call_id: h.position(&HeaderName::CallId),
-            require: h.contains(&HeaderName::Require),
+            require: false,
         }
     }
 
@@ -543,6 +550,7 @@ mod tests {
                 h.push(n.clone(), *v);
             }
             let l = RequestLines::of(&h);
+            assert_eq!(RequestLines::key_of(&h), RequestLines { require: false, ..l });
             assert_eq!(l.call_id(&h), key::call_id(&h));
             assert_eq!(l.to_tag(&h), key::to_tag(&h));
             assert_eq!(l.from_tag(&h), key::from_tag(&h));

@@ -27,7 +27,19 @@ pub(crate) fn send_ack(
     dialog: &Dialog,
     body: Option<&Body>,
 ) {
-    let Some(u) = s.uac.as_mut() else { return };
+    if let Some(u) = s.uac.as_deref_mut() {
+        send_ack_of(core, u, now, dialog, body);
+    }
+}
+
+/// [`send_ack`] with the Inviter's data.
+fn send_ack_of(
+    core: &mut Core,
+    u: &mut super::InviterData,
+    now: Instant,
+    dialog: &Dialog,
+    body: Option<&Body>,
+) {
     let mut ack = dialog.ack(u.invite_seq);
     // Searches of the names only (a pass over the lines slices every
     // value).
@@ -110,12 +122,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     // The fork's dialog and offer/answer state, or a new dialog. The
     // fork's dialog stays in the early index only if the session confirms
     // it (`confirm`); every other outcome takes it out (`unindex`).
-    let (dialog, fork) = match fork {
-        Some(f) => {
-            let mut d = f.dialog;
-            let _ = d.receive_response(&resp);
-            (d, Some((f.oa, f.answer)))
-        }
+    let (mut dialog, fork) = match fork {
+        Some(f) => (f.dialog, Some((f.oa, f.answer))),
         None => match Dialog::new_uac_known(
             &u.invite,
             &resp,
@@ -130,6 +138,9 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             Err(_) => return,
         },
     };
+    if fork.is_some() {
+        let _ = dialog.receive_response(&resp);
+    }
     let confirming =
         s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
     if !confirming {
@@ -278,12 +289,15 @@ pub(crate) fn confirm(
     dialog: Dialog,
     body: Option<&Body>,
 ) {
-    send_ack(core, s, now, &dialog, body);
+    // Moved in first (not after the ACK): the dialog is not moved again.
+    let dialog = s.dialog.insert(dialog);
+    if let Some(u) = s.uac.as_deref_mut() {
+        send_ack_of(core, u, now, dialog, body);
+    }
     // Already there when it was the early dialog of a fork.
     if core.dialogs.get(dialog.id()) != Some(&s.id) {
         core.dialogs.insert(dialog.id().clone(), s.id);
     }
-    s.dialog = Some(dialog);
     if let Some(u) = s.uac.as_mut() {
         // Other forks stay known until the INVITE transaction ends: a
         // later 2xx from one gets its BYE with the right CSeq (after its

@@ -237,23 +237,26 @@ pub(crate) fn send_kept(
         let sent = core.send_request(now, req, Link::InviteClient(id))?;
         return Ok((sent, kept));
     }
-    send_borrowed(core, now, req, id, true)
+    let mut req = req;
+    let sent = send_borrowed(core, now, &mut req, id, true)?;
+    Ok((sent, req))
 }
 
-/// [`send_kept`] of an INVITE without Via lines and with Max-Forwards;
-/// `routed`: whether it carries Route lines ([`Core::next_hop_known`]).
+/// [`send_kept`] of an INVITE without Via lines and with Max-Forwards,
+/// in place (`req` is left as built); `routed`: whether it carries Route
+/// lines ([`Core::next_hop_known`]).
 fn send_borrowed(
     core: &mut Core,
     now: Instant,
-    mut req: Request,
+    req: &mut Request,
     id: SessionId,
     routed: bool,
-) -> Result<((TransactionId, Destination), Request), SessionError> {
-    let sent = core.send_request_borrowed(now, &mut req, Link::InviteClient(id), routed)?;
+) -> Result<(TransactionId, Destination), SessionError> {
+    let sent = core.send_request_borrowed(now, req, Link::InviteClient(id), routed)?;
     // The one Via, the layer's: removed without copying its value out as
     // `remove_first` would.
     req.headers.remove(&HeaderName::Via);
-    Ok((sent, req))
+    Ok(sent)
 }
 
 /// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
@@ -395,7 +398,7 @@ pub(crate) fn invite(
     // Built here: no Via of its own and Max-Forwards first, unless the
     // extra lines hold some.
     let sent = if fresh {
-        send_borrowed(core, now, req, id, routed)
+        send_borrowed(core, now, &mut req, id, routed).map(|sent| (sent, req))
     } else {
         send_kept(core, now, req, id)
     };
