@@ -107,8 +107,14 @@ impl<'a> Lines<'a> {
 /// decides. Agrees with `split_comma(line).next()` whenever it is `Some`
 /// (property-tested).
 pub(super) fn first_value(line: &str) -> Option<&str> {
-    if memchr::memchr(b',', line.as_bytes()).is_some() {
+    let b = line.as_bytes();
+    if memchr::memchr(b',', b).is_some() {
         return None;
+    }
+    let blank = |c: Option<&u8>| matches!(c, Some(b' ' | b'\t'));
+    if !blank(b.first()) && !blank(b.last()) {
+        // Nothing to trim (and not empty when it has a first byte).
+        return (!b.is_empty()).then_some(line);
     }
     Some(line.trim_matches([' ', '\t'])).filter(|v| !v.is_empty())
 }
@@ -130,7 +136,7 @@ fn contact_value(h: &Headers) -> Option<&str> {
 }
 
 /// The URI of a Contact value (`*` is no target).
-fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
+pub(super) fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
     if let Some(uri) = bracketed_uri(value) {
         return Ok(uri);
     }
@@ -141,18 +147,38 @@ fn contact_value_uri(value: &str) -> Result<Uri, DialogError> {
     }
 }
 
+/// [`contact_value_uri`] read into `out`, a blank URI (`Uri::blank`):
+/// the usual `<uri>` is parsed in place, not moved from result to result.
+/// On an error `out` is left unspecified.
+pub(super) fn contact_value_uri_into(value: &str, out: &mut Uri) -> Result<(), DialogError> {
+    if let Some(inner) = bracketed(value) {
+        if out.parse_into(inner).is_ok() {
+            return Ok(());
+        }
+        // Left half filled: the general reader decides.
+    }
+    *out = contact_value_uri(value)?;
+    Ok(())
+}
+
 /// The usual Contact of a user agent, `<uri>` and nothing else (no
 /// display name, parameters or white space): the URI between the
 /// brackets, read without the name-addr reader. `None` for any other
 /// shape, and for a URI that does not parse (the general reader then
 /// gives the error). Agrees with [`Contact::parse_uri`] (property-tested).
 pub(super) fn bracketed_uri(value: &str) -> Option<Uri> {
+    Uri::parse(bracketed(value)?).ok()
+}
+
+/// The text between the brackets of a `<uri>` Contact value, as
+/// [`bracketed_uri`] reads it.
+fn bracketed(value: &str) -> Option<&str> {
     let inner = value.strip_prefix('<')?.strip_suffix('>')?;
     // The general reader ends the URI at the first `>`.
     if memchr::memchr(b'>', inner.as_bytes()).is_some() {
         return None;
     }
-    Uri::parse(inner).ok()
+    Some(inner)
 }
 
 /// Every Record-Route value, in order (§12.1.1: "in the order they appear").
@@ -170,9 +196,21 @@ fn record_route(h: &Headers, present: bool) -> Result<Vec<NameAddr>, DialogError
 /// present and not empty. Kept as written: the dialog only ever copies it
 /// into requests (RFC 3261 §12.2.1.1).
 fn raw<'a>(value: Option<&'a str>, label: &'static str) -> Result<&'a str, DialogError> {
-    match value.map(str::trim) {
+    match value.map(trim) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(DialogError::MissingHeader(label)),
+    }
+}
+
+/// `str::trim`, which changes nothing when both ends are ASCII and not
+/// white space (the usual header value): then not called.
+pub(super) fn trim(v: &str) -> &str {
+    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii() && !char::from(c).is_whitespace());
+    let b = v.as_bytes();
+    if plain(b.first()) && plain(b.last()) {
+        v
+    } else {
+        v.trim()
     }
 }
 
@@ -240,7 +278,8 @@ impl Dialog {
         let call_id = raw(lines.call_id, "Call-ID")?;
         let cseq = cseq_number(lines.cseq, known.seq)?;
         let contact = lines.contact(h).ok_or(DialogError::MissingContact)?;
-        let remote_target = contact_value_uri(contact)?;
+        let mut remote_target = Uri::blank();
+        contact_value_uri_into(contact, &mut remote_target)?;
         let route_set = record_route(h, lines.record_route)?;
         let tags = [local_tag, remote_tag];
         let (id, texts) = if key::tag(to).is_some() {
@@ -302,7 +341,11 @@ impl Dialog {
         let cseq = cseq_number(h.get(&HeaderName::CSeq), known.seq)?;
         let contact = answer.contact(rh);
         let remote_target = match contact {
-            Some(value) => contact_value_uri(value)?,
+            Some(value) => {
+                let mut t = Uri::blank();
+                contact_value_uri_into(value, &mut t)?;
+                t
+            }
             None => request.uri.clone(),
         };
         let mut route_set = record_route(rh, answer.record_route)?;

@@ -463,6 +463,31 @@ mod bracketed_contact {
             }
         }
 
+        /// Reading into a blank URI is reading one.
+        #[test]
+        fn reading_in_place_agrees(
+            inner in "(sips?|tel|[a-z]{1,4}):[a-zA-Z0-9@:;=.<>\\[\\]%?&+ _-]{0,24}",
+            open in prop::bool::weighted(0.9),
+            close in prop::bool::weighted(0.9),
+        ) {
+            use super::create::{contact_value_uri, contact_value_uri_into};
+            let value = format!(
+                "{}{}{}",
+                if open { "<" } else { "" },
+                inner,
+                if close { ">" } else { "" },
+            );
+            let mut out = crate::uri::Uri::blank();
+            let read = contact_value_uri_into(&value, &mut out).map(|()| out);
+            prop_assert_eq!(read, contact_value_uri(&value));
+        }
+
+        /// The trim that skips `str::trim` for plain ends is `str::trim`.
+        #[test]
+        fn trim_agrees(v in "[ \t\u{b}\u{a0}\u{3000}a;é-]{0,8}") {
+            prop_assert_eq!(super::create::trim(&v), v.trim());
+        }
+
         /// Any text: never a URI the general reader does not give.
         #[test]
         fn agrees_on_any_text(value in "\\PC{0,30}") {
