@@ -153,7 +153,7 @@ fn kind_of<'a>(
     if body.is_empty() {
         return Kind::None;
     }
-    let ct = content_type.unwrap_or("").trim();
+    let ct = crate::text::trim(content_type.unwrap_or(""));
     let disposition = disposition.map(|d| d.split(';').next().unwrap_or("").trim());
     let accepted = accepts(ct);
     let session = match disposition {

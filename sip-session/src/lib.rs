@@ -57,6 +57,7 @@ pub mod registerer;
 mod roles;
 mod session;
 pub mod subscription;
+mod text;
 mod timers;
 mod user_agent;
 

@@ -499,7 +499,7 @@ impl RequestLines {
     /// As [`key::call_id`] of `h` (whose lines these are).
     pub(crate) fn call_id<'a>(&self, h: &'a Headers) -> Option<&'a str> {
         Self::value(h, self.call_id)
-            .map(str::trim)
+            .map(crate::text::trim)
             .filter(|s| !s.is_empty())
     }
 
