@@ -384,8 +384,16 @@ impl UserAgent {
                 }
             }
         }
-        self.end_pending(now, id);
-        self.reap(id);
+        // Both only act on a Terminated session: one lookup for the
+        // usual case of a session still up.
+        if self
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.state == SessionState::Terminated)
+        {
+            self.end_pending(now, id);
+            self.reap(id);
+        }
     }
 
     /// A session that ended (on whatever path) answers the peer's requests
