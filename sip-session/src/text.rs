@@ -20,7 +20,17 @@ mod tests {
 
     #[test]
     fn trims_as_str_trim() {
-        for v in ["", " ", "a", " a ", "\u{b}a", "a\u{a0}", "\u{3000}a b\t", "é", "a;b"] {
+        for v in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{b}a",
+            "a\u{a0}",
+            "\u{3000}a b\t",
+            "é",
+            "a;b",
+        ] {
             assert_eq!(trim(v), v.trim(), "{v:?}");
         }
     }

@@ -198,7 +198,6 @@ impl DialogKey for DialogId {
     }
 }
 
-
 impl DialogKey for DialogIdRef<'_> {
     fn parts(&self) -> (&str, &str, &str) {
         (self.call_id, self.local_tag, self.remote_tag)

@@ -597,7 +597,8 @@ fn lent_request_is_the_next_request() {
             let (expected, seq) = d.next_request(method.clone());
             let lent = d.lend_request(method, seq, |req| {
                 assert_eq!(*req, expected);
-                req.headers.push(HeaderName::Via, "SIP/2.0/UDP x;branch=z9hG4bK1");
+                req.headers
+                    .push(HeaderName::Via, "SIP/2.0/UDP x;branch=z9hG4bK1");
                 req.to_bytes()
             });
             assert!(!lent.is_empty());

@@ -65,8 +65,7 @@ pub(super) fn dialog_response_from(
 ) -> Response {
     let mut r = match base {
         Some(mut r)
-            if r.status == StatusCode::TRYING
-                && !r.headers.contains(&HeaderName::Timestamp) =>
+            if r.status == StatusCode::TRYING && !r.headers.contains(&HeaderName::Timestamp) =>
         {
             debug_assert!(sip_core::transaction::key::to_tag(&invite.headers).is_none());
             // In place (the To is not the last value of the buffer, which

@@ -245,7 +245,7 @@ impl UserAgent {
     fn dialog_of(&self, req: &Request) -> Option<crate::SessionId> {
         let h = &req.headers;
         let l = RequestLines::key_of(h);
-        let key = DialogIdRef::new(l.call_id(h)?, l.to_tag(h)?, l.from_tag(h)?);
+        let key = DialogIdRef::new(l.call_id(h)?, l.local_tag(h)?, l.remote_tag(h)?);
         self.core.dialogs.get(key.as_key()).copied()
     }
 
@@ -357,8 +357,8 @@ impl UserAgent {
             core.send_response(now, txn, r);
             return;
         }
-        if let Some(to_tag) = lines.to_tag(h) {
-            let from_tag = lines.from_tag(h).unwrap_or("");
+        if let Some(to_tag) = lines.local_tag(h) {
+            let from_tag = lines.remote_tag(h).unwrap_or("");
             let sid = lines.call_id(h).and_then(|call_id| {
                 let key = DialogIdRef::new(call_id, to_tag, from_tag);
                 core.dialogs.get(key.as_key()).copied()
@@ -492,7 +492,7 @@ impl RequestLines {
         }
     }
 
-    fn value<'a>(h: &'a Headers, at: Option<usize>) -> Option<&'a str> {
+    fn value(h: &Headers, at: Option<usize>) -> Option<&str> {
         Some(h.line(at?)?.value)
     }
 
@@ -503,13 +503,13 @@ impl RequestLines {
             .filter(|s| !s.is_empty())
     }
 
-    /// As [`key::to_tag`].
-    pub(crate) fn to_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
+    /// The To tag (ours, in a request in a dialog), as [`key::to_tag`].
+    pub(crate) fn local_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
         Self::value(h, self.to).and_then(key::tag)
     }
 
-    /// As [`key::from_tag`].
-    pub(crate) fn from_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
+    /// The From tag (the peer's), as [`key::from_tag`].
+    pub(crate) fn remote_tag<'a>(&self, h: &'a Headers) -> Option<&'a str> {
         Self::value(h, self.from).and_then(key::tag)
     }
 }
@@ -550,10 +550,16 @@ mod tests {
                 h.push(n.clone(), *v);
             }
             let l = RequestLines::of(&h);
-            assert_eq!(RequestLines::key_of(&h), RequestLines { require: false, ..l });
+            assert_eq!(
+                RequestLines::key_of(&h),
+                RequestLines {
+                    require: false,
+                    ..l
+                }
+            );
             assert_eq!(l.call_id(&h), key::call_id(&h));
-            assert_eq!(l.to_tag(&h), key::to_tag(&h));
-            assert_eq!(l.from_tag(&h), key::from_tag(&h));
+            assert_eq!(l.local_tag(&h), key::to_tag(&h));
+            assert_eq!(l.remote_tag(&h), key::from_tag(&h));
             assert_eq!(l.from.is_some(), h.contains(&HeaderName::From));
             assert_eq!(l.to.is_some(), h.contains(&HeaderName::To));
             assert_eq!(l.require, h.contains(&HeaderName::Require));
