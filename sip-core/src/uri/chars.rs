@@ -37,6 +37,8 @@ pub(crate) static HEADER: [bool; 256] = table(&[ALNUM, MARK, b"[]/?:+$"]);
 /// Header values additionally tolerate a raw `@` (common in `Replaces=`
 /// call-ids written by peers that forget to escape it).
 pub(crate) static HEADER_VALUE: [bool; 256] = table(&[ALNUM, MARK, b"[]/?:+$@"]);
+/// `alphanum` (RFC 3261 §25.1).
+pub(crate) static ALPHANUM: [bool; 256] = table(&[ALNUM]);
 /// Hostname characters: `alphanum / "-" / "."`.
 pub(crate) static HOST: [bool; 256] = table(&[ALNUM, b"-."]);
 /// `token` (RFC 3261 §25.1).

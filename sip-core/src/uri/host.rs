@@ -23,6 +23,12 @@ impl Host {
                 .map_err(|_| UriError::BadIpv6 { offset: i })?;
             return Ok((Host::Ipv6(addr), close + 1));
         }
+        // A hostname in one pass (what `classify` gives a run that starts
+        // with a letter).
+        if b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            let n = hostname_run(&b[i..]).ok_or(UriError::BadHost { offset: i })?;
+            return Ok((Host::Domain(s[i..i + n].to_owned()), i + n));
+        }
         // The usual dotted quad in one pass (what `classify` gives it).
         if let Some((a, n)) = b.get(i..).and_then(quad_prefix) {
             if !b.get(i + n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
@@ -86,6 +92,9 @@ impl Host {
     /// `None`. A dotted quad, the usual sent-by and URI host, is read in
     /// one pass instead of a scan and a check.
     pub(crate) fn valid_run_len(b: &[u8]) -> Option<usize> {
+        if b.first().is_some_and(u8::is_ascii_alphabetic) {
+            return hostname_run(b);
+        }
         if let Some((_, n)) = quad_prefix(b) {
             if !b.get(n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
                 return Some(n);
@@ -247,6 +256,53 @@ fn valid_hostname(b: &[u8]) -> bool {
         }
     }
     b[top].is_ascii_alphabetic()
+}
+
+/// The run of host characters (`alphanum / "-" / "."`) at the start of
+/// `b`, which starts with a letter, read in one pass with the
+/// [`valid_hostname`] verdict: its length when valid, else `None`. Labels
+/// are alphanumerics with inner dashes; a dot is followed by an
+/// alphanumeric, or ends the run (the one trailing dot); the top label
+/// starts with a letter.
+fn hostname_run(b: &[u8]) -> Option<usize> {
+    use chars::{ALPHANUM, HOST};
+    // `b[i]` is alphanumeric at the top of the loop.
+    let mut i = 0;
+    // Whether the label after the last dot (the first one: `b[0]`)
+    // starts with a letter.
+    let mut top = true;
+    loop {
+        i += 1;
+        let Some(&c) = b.get(i) else {
+            return top.then_some(i);
+        };
+        if ALPHANUM[usize::from(c)] {
+            continue;
+        }
+        match c {
+            b'-' => {
+                i += 1;
+                while b.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+                // A label does not end with a dash.
+                if !b.get(i).is_some_and(|&c| ALPHANUM[usize::from(c)]) {
+                    return None;
+                }
+            }
+            b'.' => {
+                i += 1;
+                match b.get(i) {
+                    Some(&c) if ALPHANUM[usize::from(c)] => top = c.is_ascii_alphabetic(),
+                    // An empty label, or one that starts with a dash.
+                    Some(&c) if HOST[usize::from(c)] => return None,
+                    // The trailing dot.
+                    _ => return top.then_some(i),
+                }
+            }
+            _ => return top.then_some(i),
+        }
+    }
 }
 
 /// The label-by-label reading [`valid_hostname`] must agree with.
@@ -434,6 +490,24 @@ mod tests {
                     proptest::prop_assert_eq!(classify(&s[..n]), Some(Host::Ipv4(a)));
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass hostname reader agrees with a scan and
+        /// [`valid_hostname`].
+        #[test]
+        fn hostname_run_agrees(s in "[aZ][a1Z.\\-]{0,10}[:;>_\u{e9}]?[a.]?") {
+            let b = s.as_bytes();
+            let n = chars::run(b, 0, &chars::HOST);
+            let want = valid_hostname(&b[..n]).then_some(n);
+            proptest::prop_assert_eq!(hostname_run(b), want);
+            proptest::prop_assert_eq!(Host::valid_run_len(b), want);
+            proptest::prop_assert_eq!(Host::is_valid_run(&b[..n]), want.is_some());
+            let general = classify(&s[..n])
+                .map(|h| (h, n))
+                .ok_or(UriError::BadHost { offset: 0 });
+            proptest::prop_assert_eq!(Host::parse_at(&s, 0), general);
         }
     }
 
