@@ -478,11 +478,10 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     }
     let mut seen = [false; 4];
     while b.get(i) == Some(&b';') {
-        let n = run(b, i + 1, &TOKEN);
+        let (param, n) = param_name(b, i + 1);
         if n == 0 {
             return None;
         }
-        let name = &s[i + 1..i + 1 + n];
         i += 1 + n;
         let mut value = None;
         if b.get(i) == Some(&b'=') {
@@ -495,7 +494,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         }
         // `param_ok` for a value that is a token, and the first of each
         // name read as `ViaRef::parse` reads it.
-        let (slot, ok) = match known_param(name) {
+        let (slot, ok) = match param {
             KnownParam::Branch => (0, value.is_some()),
             KnownParam::Received => (
                 1,
@@ -535,10 +534,37 @@ enum KnownParam {
     Other,
 }
 
+/// The via-param name (a token) at `b[i..]`: which one it is and its
+/// length, 0 when there is none. The names the usual Via carries are
+/// recognised by comparing (`known_param` of the token run otherwise).
+#[inline(always)]
+fn param_name(b: &[u8], i: usize) -> (KnownParam, usize) {
+    use crate::uri::chars::{run, TOKEN};
+    /// `lower` (any case) at `b[i..]`, not followed by a token character.
+    #[inline(always)]
+    fn named<const N: usize>(b: &[u8], i: usize, lower: &[u8; N]) -> bool {
+        b.get(i..i.wrapping_add(N))
+            .is_some_and(|w| lex::eq_lower(w, lower))
+            && !b.get(i + N).is_some_and(|&c| TOKEN[usize::from(c)])
+    }
+    match b.get(i).map(|c| c | 0x20) {
+        Some(b'b') if named(b, i, b"branch") => return (KnownParam::Branch, 6),
+        Some(b'r') if named(b, i, b"rport") => return (KnownParam::Rport, 5),
+        Some(b'r') if named(b, i, b"received") => return (KnownParam::Received, 8),
+        _ => {}
+    }
+    let n = run(b, i, &TOKEN);
+    (known_param_bytes(&b[i..i + n]), n)
+}
+
 /// Which via-param `name` is (case-insensitive), dispatching on length
 /// and first letter before comparing.
 fn known_param(name: &str) -> KnownParam {
-    let n = name.as_bytes();
+    known_param_bytes(name.as_bytes())
+}
+
+/// [`known_param`] on bytes.
+fn known_param_bytes(n: &[u8]) -> KnownParam {
     match n.len() {
         6 if lex::eq_lower(n, b"branch") => KnownParam::Branch,
         8 if lex::eq_lower(n, b"received") => KnownParam::Received,
