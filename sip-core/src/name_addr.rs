@@ -250,14 +250,20 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     }
     i += 1;
     // sip: or sips:
-    let rest = &b[i..];
-    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"sip:") {
-        i += 4;
-    } else if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case(b"sips:") {
-        i += 5;
-    } else {
+    if !b
+        .get(i..i + 3)
+        .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
+    {
         return false;
     }
+    i += 3;
+    if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+        i += 1;
+    }
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
     let u = chars::run(b, i, &PLAIN_USER);
     if u > 0 && b.get(i + u) == Some(&b'@') {
         i += u + 1;
@@ -297,7 +303,15 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
             return j == b.len();
         }
         let n0 = lws(j + 1);
-        let n = chars::run(b, n0, &chars::TOKEN);
+        // `tag`, the usual one, by comparing.
+        let n = if b
+            .get(n0..n0 + 4)
+            .is_some_and(|w| crate::header::lex::eq_lower(&w[..3], b"tag") && w[3] == b'=')
+        {
+            3
+        } else {
+            chars::run(b, n0, &chars::TOKEN)
+        };
         if n == 0 {
             return false;
         }
@@ -322,6 +336,7 @@ pub(crate) fn port_digits(b: &[u8]) -> Option<usize> {
 
 /// The port (`1*5DIGIT`, at most 65535) at the start of `b` and its
 /// length, when there is one.
+#[inline(always)]
 pub(crate) fn port_at(b: &[u8]) -> Option<(u16, usize)> {
     let mut v: u32 = 0;
     let mut d = 0;
