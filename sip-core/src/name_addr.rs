@@ -319,7 +319,7 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         let k = lws(i);
         if b.get(k) == Some(&b'=') {
             let v0 = lws(k + 1);
-            let v = chars::run(b, v0, &chars::GEN_VALUE);
+            let v = chars::run_to_end(b, v0, &chars::GEN_VALUE);
             if v == 0 {
                 return false;
             }

@@ -207,13 +207,13 @@ fn check_general(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
 /// [`CallId::parse`](crate::header::CallId)'s verdict without building
 /// the value: `callid = word ["@" word]` (RFC 3261 §25.1).
 fn check_call_id(value: &str) -> Result<(), HeaderError> {
-    use crate::uri::chars::{run, WORD};
+    use crate::uri::chars::{run_to_end, WORD};
     let s = crate::header::lex::non_empty(value, "Call-ID")?.as_bytes();
-    let n = run(s, 0, &WORD);
+    let n = run_to_end(s, 0, &WORD);
     let ok = n > 0
         && (n == s.len()
             || (s[n] == b'@' && {
-                let m = run(s, n + 1, &WORD);
+                let m = run_to_end(s, n + 1, &WORD);
                 m > 0 && n + 1 + m == s.len()
             }));
     if ok {
