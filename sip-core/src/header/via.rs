@@ -484,8 +484,21 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         }
         i += 1 + n;
         let mut value = None;
+        // The value is known to be what its parameter needs.
+        let mut typed = false;
         if b.get(i) == Some(&b'=') {
-            let l = run_long(b, i + 1, &TOKEN);
+            // The usual `received` and `rport` values are read as what they
+            // must be, an IPv4 address without leading zeros or a port,
+            // when that is the whole token.
+            let at = &b[i + 1..];
+            let read = match param {
+                KnownParam::Received => crate::uri::strict_quad_len(at),
+                KnownParam::Rport => crate::name_addr::port_at(at).map(|(_, d)| d),
+                _ => None,
+            }
+            .filter(|&l| !at.get(l).is_some_and(|&c| TOKEN[usize::from(c)]));
+            typed = read.is_some();
+            let l = read.unwrap_or_else(|| run_long(b, i + 1, &TOKEN));
             if l == 0 {
                 return None;
             }
@@ -498,12 +511,16 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
             KnownParam::Branch => (0, value.is_some()),
             KnownParam::Received => (
                 1,
-                value.is_some_and(|v| {
-                    crate::uri::dotted_quad(v.as_bytes(), false).is_some()
-                        || lex::parse_ip(v).is_some()
-                }),
+                typed
+                    || value.is_some_and(|v| {
+                        crate::uri::dotted_quad(v.as_bytes(), false).is_some()
+                            || lex::parse_ip(v).is_some()
+                    }),
             ),
-            KnownParam::Rport => (2, value.is_none_or(|v| lex::parse_u16(v).is_some())),
+            KnownParam::Rport => (
+                2,
+                typed || value.is_none_or(|v| lex::parse_u16(v).is_some()),
+            ),
             KnownParam::Maddr => (3, value.and_then(lex::parse_host).is_some()),
             KnownParam::Ttl => (4, value.and_then(lex::parse_u8).is_some()),
             KnownParam::Other => (4, true),

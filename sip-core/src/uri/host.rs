@@ -159,10 +159,23 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
 fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
-    let (o0, i) = octet(b, 0, true)?;
-    let (o1, i) = octet(b, dot(b, i)?, true)?;
-    let (o2, i) = octet(b, dot(b, i)?, true)?;
-    let (o3, i) = octet(b, dot(b, i)?, true)?;
+    quad_prefix_with(b, true)
+}
+
+/// The length of the dotted quad without leading zeros at the start of
+/// `b`: what [`dotted_quad`] accepts without `leading_zeros`, as a
+/// prefix (the usual `received` value, RFC 3261 §18.2.1).
+pub(crate) fn strict_quad_len(b: &[u8]) -> Option<usize> {
+    quad_prefix_with(b, false).map(|(_, n)| n)
+}
+
+/// [`quad_prefix`], with or without leading zeros.
+#[inline(always)]
+fn quad_prefix_with(b: &[u8], leading_zeros: bool) -> Option<(Ipv4Addr, usize)> {
+    let (o0, i) = octet(b, 0, leading_zeros)?;
+    let (o1, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o2, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o3, i) = octet(b, dot(b, i)?, leading_zeros)?;
     Some((Ipv4Addr::new(o0, o1, o2, o3), i))
 }
 
@@ -473,6 +486,14 @@ mod tests {
                 proptest::prop_assert!(!matches!(classify_ipv4(b), Ipv4::Addr(_)));
             }
             proptest::prop_assert_eq!(dotted_quad(b, false), s.parse::<Ipv4Addr>().ok());
+            // The strict prefix reader: a prefix `dotted_quad` takes, and
+            // all of a text it takes.
+            if let Some(n) = strict_quad_len(b) {
+                proptest::prop_assert!(dotted_quad(&b[..n], false).is_some());
+            }
+            if dotted_quad(b, false).is_some() {
+                proptest::prop_assert_eq!(strict_quad_len(b), Some(b.len()));
+            }
         }
     }
 
