@@ -211,59 +211,70 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         Some(b' ' | b'\t' | b'\r' | b'\n') => skip_lws(b, i),
         _ => i,
     };
-    let mut i = lws(0);
-    // Display name.
-    match b.get(i) {
-        Some(b'<') => {}
-        Some(b'"') => {
-            i += 1;
-            while let Some(&c) = b.get(i) {
-                match c {
-                    b'"' => break,
-                    b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
-                    _ => return false,
-                }
-            }
-            if b.get(i) != Some(&b'"') {
-                return false;
-            }
-            i = lws(i + 1);
-        }
-        Some(_) => loop {
-            let n = chars::run(b, i, &chars::TOKEN);
-            if n == 0 || b.get(i + n) == Some(&b':') {
-                return false;
-            }
-            let j = lws(i + n);
-            if j == i + n {
-                return false;
-            }
-            i = j;
-            if b.get(i) == Some(&b'<') {
-                break;
-            }
-        },
-        None => return false,
-    }
-    if b.get(i) != Some(&b'<') {
-        return false;
-    }
-    i += 1;
-    // sip: or sips:
-    if !b
-        .get(i..i + 3)
-        .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
+    // `<sip:` with neither display name nor white space, the usual start,
+    // compared at once: what the general reading below gives it.
+    let mut i = if b.len() > 5
+        && b[0] == b'<'
+        && crate::header::lex::eq_lower(&b[1..4], b"sip")
+        && b[4] == b':'
     {
-        return false;
-    }
-    i += 3;
-    if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+        5
+    } else {
+        let mut i = lws(0);
+        // Display name.
+        match b.get(i) {
+            Some(b'<') => {}
+            Some(b'"') => {
+                i += 1;
+                while let Some(&c) = b.get(i) {
+                    match c {
+                        b'"' => break,
+                        b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
+                        _ => return false,
+                    }
+                }
+                if b.get(i) != Some(&b'"') {
+                    return false;
+                }
+                i = lws(i + 1);
+            }
+            Some(_) => loop {
+                let n = chars::run(b, i, &chars::TOKEN);
+                if n == 0 || b.get(i + n) == Some(&b':') {
+                    return false;
+                }
+                let j = lws(i + n);
+                if j == i + n {
+                    return false;
+                }
+                i = j;
+                if b.get(i) == Some(&b'<') {
+                    break;
+                }
+            },
+            None => return false,
+        }
+        if b.get(i) != Some(&b'<') {
+            return false;
+        }
         i += 1;
-    }
-    if b.get(i) != Some(&b':') {
-        return false;
-    }
-    i += 1;
+        // sip: or sips:
+        if !b
+            .get(i..i + 3)
+            .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
+        {
+            return false;
+        }
+        i += 3;
+        if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b':') {
+            return false;
+        }
+        i += 1;
+        i
+    };
     let u = chars::run(b, i, &PLAIN_USER);
     if u > 0 && b.get(i + u) == Some(&b'@') {
         i += u + 1;

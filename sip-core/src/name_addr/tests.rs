@@ -513,4 +513,14 @@ proptest::proptest! {
     fn plain_recogniser_on_arbitrary_bytes(s in "[ -~]{0,40}") {
         plain_is_subset(&s);
     }
+
+    /// The `<sip:` start compared at once gives what the general reading
+    /// gives (a leading space takes the general reading).
+    #[test]
+    fn plain_recogniser_fast_start_agrees(
+        s in "<(sip|SIP|sIp|sips|sipx|sip s|si):[a-z0-9@.:;=>-]{0,16}( ?; ?[a-z=]{0,5}){0,2}",
+    ) {
+        proptest::prop_assert_eq!(is_plain_name_addr(&s), is_plain_name_addr(&format!(" {s}")));
+        plain_is_subset(&s);
+    }
 }
