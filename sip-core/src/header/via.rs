@@ -392,6 +392,12 @@ impl<'a> ViaRef<'a> {
         plain(value)
     }
 
+    /// Whether [`ViaRef::plain`] reads `value`, without keeping the
+    /// fields.
+    pub(crate) fn is_plain(value: &str) -> bool {
+        is_plain(value)
+    }
+
     /// Where this value's fields lie in its text.
     pub(crate) fn marks(&self) -> TopViaMarks {
         let base = self.text.as_ptr() as usize;
@@ -441,15 +447,21 @@ impl<'a> ViaRef<'a> {
 /// quotes and no IPv6 reference: true only for values [`Via::parse`]
 /// accepts (property-tested), false meaning "not sure". Each parameter
 /// still goes through the full via-param rules ([`param_ok`]).
-#[cfg(test)]
 fn is_plain(s: &str) -> bool {
-    plain(s).is_some()
+    read_plain::<false>(s).is_some()
 }
 
 /// The usual Via value (the shape `is_plain` describes) read in one
 /// pass: the same [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not
 /// sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
+    read_plain::<true>(s)
+}
+
+/// [`plain`], keeping where the fields are only with `KEEP` (without, the
+/// value read only says whether the text is the usual shape).
+#[inline(always)]
+fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
     use crate::uri::chars::{run, run_long, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
@@ -462,18 +474,24 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     let h = Host::valid_run_len(&b[i..])?;
     let mut v = ViaRef {
         text: s,
-        transport: &s[t0..t0 + t],
-        host: &s[i..i + h],
+        transport: "",
+        host: "",
         port: None,
         branch: None,
         received: None,
         rport: None,
         maddr: None,
     };
+    if KEEP {
+        v.transport = &s[t0..t0 + t];
+        v.host = &s[i..i + h];
+    }
     i += h;
     if b.get(i) == Some(&b':') {
         let (port, d) = crate::name_addr::port_at(&b[i + 1..])?;
-        v.port = Some(port);
+        if KEEP {
+            v.port = Some(port);
+        }
         i += 1 + d;
     }
     let mut seen = [false; 4];
@@ -528,7 +546,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         if !ok {
             return None;
         }
-        if slot < 4 && !seen[slot] {
+        if KEEP && slot < 4 && !seen[slot] {
             seen[slot] = true;
             match slot {
                 0 => v.branch = value,

@@ -83,12 +83,15 @@ fn all_well_formed<'h>(
         let v = h.value;
         let ok = match h.name {
             HeaderName::Via => {
-                let plain = ViaRef::plain(v);
-                if let (Some(t), true) = (top.as_deref_mut(), first_via) {
-                    *t = plain;
-                }
+                let plain = match (top.as_deref_mut(), first_via) {
+                    (Some(t), true) => {
+                        *t = ViaRef::plain(v);
+                        t.is_some()
+                    }
+                    _ => ViaRef::is_plain(v),
+                };
                 first_via = false;
-                plain.is_some() || line(0, v).is_ok()
+                plain || line(0, v).is_ok()
             }
             HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
             HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),

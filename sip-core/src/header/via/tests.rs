@@ -16,6 +16,8 @@ fn same_verdict(s: &str) {
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{s:?}"),
         (a, b) => panic!("ViaRef and Via disagree on {s:?}: {a:?} / {b:?}"),
     }
+    // The check-only reading agrees with the reading that keeps fields.
+    assert_eq!(is_plain(s), super::plain(s).is_some(), "{s:?}");
     if let Some(p) = super::plain(s) {
         assert!(Via::parse(s).is_ok(), "recogniser accepted {s:?}");
         let general = ViaRef::parse_general(s).unwrap();
