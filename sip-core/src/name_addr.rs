@@ -309,33 +309,34 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     i += 1;
     // Header parameters.
     loop {
-        let j = lws(i);
-        if b.get(j) != Some(&b';') {
-            return j == b.len();
-        }
-        let n0 = lws(j + 1);
-        // `tag`, the usual one, by comparing.
-        let n = if b
-            .get(n0..n0 + 4)
-            .is_some_and(|w| crate::header::lex::eq_lower(&w[..3], b"tag") && w[3] == b'=')
-        {
-            3
+        // `;tag=` without white space, the usual one, compared at once:
+        // what the general reading below gives it.
+        let v0 = if b.get(i..i + 5).is_some_and(|w| {
+            w[0] == b';' && crate::header::lex::eq_lower(&w[1..4], b"tag") && w[4] == b'='
+        }) {
+            lws(i + 5)
         } else {
-            chars::run(b, n0, &chars::TOKEN)
-        };
-        if n == 0 {
-            return false;
-        }
-        i = n0 + n;
-        let k = lws(i);
-        if b.get(k) == Some(&b'=') {
-            let v0 = lws(k + 1);
-            let v = chars::run_to_end(b, v0, &chars::GEN_VALUE);
-            if v == 0 {
+            let j = lws(i);
+            if b.get(j) != Some(&b';') {
+                return j == b.len();
+            }
+            let n0 = lws(j + 1);
+            let n = chars::run(b, n0, &chars::TOKEN);
+            if n == 0 {
                 return false;
             }
-            i = v0 + v;
+            i = n0 + n;
+            let k = lws(i);
+            if b.get(k) != Some(&b'=') {
+                continue;
+            }
+            lws(k + 1)
+        };
+        let v = chars::run_to_end(b, v0, &chars::GEN_VALUE);
+        if v == 0 {
+            return false;
         }
+        i = v0 + v;
     }
 }
 

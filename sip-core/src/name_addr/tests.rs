@@ -523,4 +523,20 @@ proptest::proptest! {
         proptest::prop_assert_eq!(is_plain_name_addr(&s), is_plain_name_addr(&format!(" {s}")));
         plain_is_subset(&s);
     }
+
+    /// The `;tag=` parameter compared at once gives what the general
+    /// reading gives (white space before the `;` takes the general one).
+    #[test]
+    fn plain_recogniser_fast_tag_agrees(
+        head in "<sip:a@b(\\.c)?(:5)?>",
+        params in proptest::collection::vec("(tag|TAG|tAg|ta|tags|x)(=[a-z0-9.=;\"]{0,5})?", 0..3),
+    ) {
+        let tight: String = params.iter().map(|p| format!(";{p}")).collect();
+        let loose: String = params.iter().map(|p| format!(" ;{p}")).collect();
+        proptest::prop_assert_eq!(
+            is_plain_name_addr(&format!("{head}{tight}")),
+            is_plain_name_addr(&format!("{head}{loose}"))
+        );
+        plain_is_subset(&format!("{head}{tight}"));
+    }
 }
