@@ -342,6 +342,7 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
 
 /// The length of the port (`1*5DIGIT`, at most 65535) at the start of
 /// `b`, when there is one.
+#[inline(always)]
 pub(crate) fn port_digits(b: &[u8]) -> Option<usize> {
     port_at(b).map(|(_, d)| d)
 }
