@@ -158,6 +158,7 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// The length of the dotted quad (four parts of one to three digits,
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
+#[inline(always)]
 fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
     quad_prefix_with(b, true)
 }
