@@ -77,6 +77,8 @@ fn all_well_formed<'h>(
         first
     };
     let mut cseq_method = None;
+    // The CSeq method as written, when the value is the usual one.
+    let mut cseq_token = None;
     let mut date = None;
     let mut first_via = true;
     for h in headers.iter() {
@@ -97,7 +99,14 @@ fn all_well_formed<'h>(
             HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
             HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
             HeaderName::CSeq => {
-                once(3) && CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok()
+                once(3)
+                    && match CSeq::plain_method(v) {
+                        Some(t) => {
+                            cseq_token = Some(t);
+                            true
+                        }
+                        None => CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok(),
+                    }
             }
             HeaderName::MaxForwards => once(4) && MaxForwards::parse(v).is_ok(),
             HeaderName::Contact => is_plain_name_addr(v) || line(6, v).is_ok(),
@@ -114,6 +123,16 @@ fn all_well_formed<'h>(
     }
     if let (Some(r), Some(m)) = (method, &cseq_method) {
         if m != r {
+            return false;
+        }
+    }
+    if let (Some(r), Some(t)) = (method, cseq_token) {
+        // `Method::from_token(t) == *r`, comparing text for a known method.
+        let same = match r {
+            Method::Extension(_) => Method::from_token(t) == *r,
+            known => known.as_str() == t,
+        };
+        if !same {
             return false;
         }
     }
@@ -392,7 +411,7 @@ mod tests {
     }
 
     /// Header lines, well formed or not, for the fast-path property.
-    const LINES: [(HeaderName, &str); 24] = [
+    const LINES: [(HeaderName, &str); 25] = [
         (
             HeaderName::Via,
             "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
@@ -414,6 +433,7 @@ mod tests {
         (HeaderName::CSeq, "1 INVITE"),
         (HeaderName::CSeq, "2 BYE"),
         (HeaderName::CSeq, "x INVITE"),
+        (HeaderName::CSeq, "3 FOO"),
         (HeaderName::MaxForwards, "70"),
         (HeaderName::MaxForwards, "seventy"),
         (HeaderName::Contact, "<sip:alice@192.0.2.1:5060>"),
@@ -432,6 +452,7 @@ mod tests {
         fn fast_check_agrees_with_general(
             picks in proptest::collection::vec(0..LINES.len(), 0..9),
             request in proptest::bool::ANY,
+            extension in proptest::bool::ANY,
         ) {
             let mut headers = Headers::new();
             for &i in &picks {
@@ -439,7 +460,11 @@ mod tests {
             }
             let msg = if request {
                 Message::Request(Request {
-                    method: crate::Method::Invite,
+                    method: if extension {
+                        crate::Method::from_token("FOO")
+                    } else {
+                        crate::Method::Invite
+                    },
                     uri: Uri::parse("sip:bob@example.com").unwrap(),
                     headers,
                     body: Vec::new(),
