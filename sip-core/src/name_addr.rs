@@ -211,53 +211,70 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
         Some(b' ' | b'\t' | b'\r' | b'\n') => skip_lws(b, i),
         _ => i,
     };
-    let mut i = lws(0);
-    // Display name.
-    match b.get(i) {
-        Some(b'<') => {}
-        Some(b'"') => {
-            i += 1;
-            while let Some(&c) = b.get(i) {
-                match c {
-                    b'"' => break,
-                    b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
-                    _ => return false,
-                }
-            }
-            if b.get(i) != Some(&b'"') {
-                return false;
-            }
-            i = lws(i + 1);
-        }
-        Some(_) => loop {
-            let n = chars::run(b, i, &chars::TOKEN);
-            if n == 0 || b.get(i + n) == Some(&b':') {
-                return false;
-            }
-            let j = lws(i + n);
-            if j == i + n {
-                return false;
-            }
-            i = j;
-            if b.get(i) == Some(&b'<') {
-                break;
-            }
-        },
-        None => return false,
-    }
-    if b.get(i) != Some(&b'<') {
-        return false;
-    }
-    i += 1;
-    // sip: or sips:
-    let rest = &b[i..];
-    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"sip:") {
-        i += 4;
-    } else if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case(b"sips:") {
-        i += 5;
+    // `<sip:` with neither display name nor white space, the usual start,
+    // compared at once: what the general reading below gives it.
+    let mut i = if b.len() > 5
+        && b[0] == b'<'
+        && crate::header::lex::eq_lower(&b[1..4], b"sip")
+        && b[4] == b':'
+    {
+        5
     } else {
-        return false;
-    }
+        let mut i = lws(0);
+        // Display name.
+        match b.get(i) {
+            Some(b'<') => {}
+            Some(b'"') => {
+                i += 1;
+                while let Some(&c) = b.get(i) {
+                    match c {
+                        b'"' => break,
+                        b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
+                        _ => return false,
+                    }
+                }
+                if b.get(i) != Some(&b'"') {
+                    return false;
+                }
+                i = lws(i + 1);
+            }
+            Some(_) => loop {
+                let n = chars::run(b, i, &chars::TOKEN);
+                if n == 0 || b.get(i + n) == Some(&b':') {
+                    return false;
+                }
+                let j = lws(i + n);
+                if j == i + n {
+                    return false;
+                }
+                i = j;
+                if b.get(i) == Some(&b'<') {
+                    break;
+                }
+            },
+            None => return false,
+        }
+        if b.get(i) != Some(&b'<') {
+            return false;
+        }
+        i += 1;
+        // sip: or sips:
+        if !b
+            .get(i..i + 3)
+            .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
+        {
+            return false;
+        }
+        i += 3;
+        if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b':') {
+            return false;
+        }
+        i += 1;
+        i
+    };
     let u = chars::run(b, i, &PLAIN_USER);
     if u > 0 && b.get(i + u) == Some(&b'@') {
         i += u + 1;
@@ -292,36 +309,47 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     i += 1;
     // Header parameters.
     loop {
-        let j = lws(i);
-        if b.get(j) != Some(&b';') {
-            return j == b.len();
-        }
-        let n0 = lws(j + 1);
-        let n = chars::run(b, n0, &chars::TOKEN);
-        if n == 0 {
-            return false;
-        }
-        i = n0 + n;
-        let k = lws(i);
-        if b.get(k) == Some(&b'=') {
-            let v0 = lws(k + 1);
-            let v = chars::run(b, v0, &chars::GEN_VALUE);
-            if v == 0 {
+        // `;tag=` without white space, the usual one, compared at once:
+        // what the general reading below gives it.
+        let v0 = if b.get(i..i + 5).is_some_and(|w| {
+            w[0] == b';' && crate::header::lex::eq_lower(&w[1..4], b"tag") && w[4] == b'='
+        }) {
+            lws(i + 5)
+        } else {
+            let j = lws(i);
+            if b.get(j) != Some(&b';') {
+                return j == b.len();
+            }
+            let n0 = lws(j + 1);
+            let n = chars::run(b, n0, &chars::TOKEN);
+            if n == 0 {
                 return false;
             }
-            i = v0 + v;
+            i = n0 + n;
+            let k = lws(i);
+            if b.get(k) != Some(&b'=') {
+                continue;
+            }
+            lws(k + 1)
+        };
+        let v = chars::run_to_end(b, v0, &chars::GEN_VALUE);
+        if v == 0 {
+            return false;
         }
+        i = v0 + v;
     }
 }
 
 /// The length of the port (`1*5DIGIT`, at most 65535) at the start of
 /// `b`, when there is one.
+#[inline(always)]
 pub(crate) fn port_digits(b: &[u8]) -> Option<usize> {
     port_at(b).map(|(_, d)| d)
 }
 
 /// The port (`1*5DIGIT`, at most 65535) at the start of `b` and its
 /// length, when there is one.
+#[inline(always)]
 pub(crate) fn port_at(b: &[u8]) -> Option<(u16, usize)> {
     let mut v: u32 = 0;
     let mut d = 0;

@@ -50,6 +50,23 @@ impl CSeq {
     pub fn new(seq: u32, method: Method) -> CSeq {
         CSeq { seq, method }
     }
+
+    /// The method token of the usual value, `1*9DIGIT SP token`, which
+    /// [`CSeq::parse`] accepts with `Method::from_token` of that token;
+    /// `None` for any other value (then [`CSeq::parse`] judges it).
+    #[inline]
+    pub(crate) fn plain_method(value: &str) -> Option<&str> {
+        let b = value.as_bytes();
+        let d = b.iter().take(9).take_while(|c| c.is_ascii_digit()).count();
+        if d == 0 || b.get(d) != Some(&b' ') {
+            return None;
+        }
+        // `b[d]` is ASCII: a char boundary.
+        let m = value.get(d + 1..)?;
+        (!m.is_empty()
+            && crate::uri::chars::run(m.as_bytes(), 0, &crate::uri::chars::TOKEN) == m.len())
+        .then_some(m)
+    }
 }
 
 impl TypedHeader for CSeq {
@@ -134,6 +151,19 @@ impl fmt::Display for RAck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// What the usual-value reader takes, `CSeq::parse` takes with the
+        /// method of that token.
+        #[test]
+        fn plain_method_agrees_with_parse(s in "[0-9]{0,11}[ \t]{0,2}(INVITE|ACK|BYE|FOO|inv-ite|x y|[a-z<;,]{0,4}) ?") {
+            if let Some(t) = CSeq::plain_method(&s) {
+                let c = CSeq::parse(&s);
+                proptest::prop_assert!(c.is_ok(), "{s:?}");
+                proptest::prop_assert_eq!(c.unwrap().method, Method::from_token(t));
+            }
+        }
+    }
 
     #[test]
     fn cseq() {

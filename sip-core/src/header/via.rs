@@ -392,6 +392,12 @@ impl<'a> ViaRef<'a> {
         plain(value)
     }
 
+    /// Whether [`ViaRef::plain`] reads `value`, without keeping the
+    /// fields.
+    pub(crate) fn is_plain(value: &str) -> bool {
+        is_plain(value)
+    }
+
     /// Where this value's fields lie in its text.
     pub(crate) fn marks(&self) -> TopViaMarks {
         let base = self.text.as_ptr() as usize;
@@ -441,15 +447,21 @@ impl<'a> ViaRef<'a> {
 /// quotes and no IPv6 reference: true only for values [`Via::parse`]
 /// accepts (property-tested), false meaning "not sure". Each parameter
 /// still goes through the full via-param rules ([`param_ok`]).
-#[cfg(test)]
 fn is_plain(s: &str) -> bool {
-    plain(s).is_some()
+    read_plain::<false>(s).is_some()
 }
 
 /// The usual Via value (the shape `is_plain` describes) read in one
 /// pass: the same [`ViaRef`] as [`ViaRef::parse`] gives, or `None` ("not
 /// sure").
 fn plain(s: &str) -> Option<ViaRef<'_>> {
+    read_plain::<true>(s)
+}
+
+/// [`plain`], keeping where the fields are only with `KEEP` (without, the
+/// value read only says whether the text is the usual shape).
+#[inline(always)]
+fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
     use crate::uri::chars::{run, run_long, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
@@ -462,31 +474,49 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
     let h = Host::valid_run_len(&b[i..])?;
     let mut v = ViaRef {
         text: s,
-        transport: &s[t0..t0 + t],
-        host: &s[i..i + h],
+        transport: "",
+        host: "",
         port: None,
         branch: None,
         received: None,
         rport: None,
         maddr: None,
     };
+    if KEEP {
+        v.transport = &s[t0..t0 + t];
+        v.host = &s[i..i + h];
+    }
     i += h;
     if b.get(i) == Some(&b':') {
         let (port, d) = crate::name_addr::port_at(&b[i + 1..])?;
-        v.port = Some(port);
+        if KEEP {
+            v.port = Some(port);
+        }
         i += 1 + d;
     }
     let mut seen = [false; 4];
     while b.get(i) == Some(&b';') {
-        let n = run(b, i + 1, &TOKEN);
+        let (param, n) = param_name(b, i + 1);
         if n == 0 {
             return None;
         }
-        let name = &s[i + 1..i + 1 + n];
         i += 1 + n;
         let mut value = None;
+        // The value is known to be what its parameter needs.
+        let mut typed = false;
         if b.get(i) == Some(&b'=') {
-            let l = run_long(b, i + 1, &TOKEN);
+            // The usual `received` and `rport` values are read as what they
+            // must be, an IPv4 address without leading zeros or a port,
+            // when that is the whole token.
+            let at = &b[i + 1..];
+            let read = match param {
+                KnownParam::Received => crate::uri::strict_quad_len(at),
+                KnownParam::Rport => crate::name_addr::port_at(at).map(|(_, d)| d),
+                _ => None,
+            }
+            .filter(|&l| !at.get(l).is_some_and(|&c| TOKEN[usize::from(c)]));
+            typed = read.is_some();
+            let l = read.unwrap_or_else(|| run_long(b, i + 1, &TOKEN));
             if l == 0 {
                 return None;
             }
@@ -495,16 +525,20 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         }
         // `param_ok` for a value that is a token, and the first of each
         // name read as `ViaRef::parse` reads it.
-        let (slot, ok) = match known_param(name) {
+        let (slot, ok) = match param {
             KnownParam::Branch => (0, value.is_some()),
             KnownParam::Received => (
                 1,
-                value.is_some_and(|v| {
-                    crate::uri::dotted_quad(v.as_bytes(), false).is_some()
-                        || lex::parse_ip(v).is_some()
-                }),
+                typed
+                    || value.is_some_and(|v| {
+                        crate::uri::dotted_quad(v.as_bytes(), false).is_some()
+                            || lex::parse_ip(v).is_some()
+                    }),
             ),
-            KnownParam::Rport => (2, value.is_none_or(|v| lex::parse_u16(v).is_some())),
+            KnownParam::Rport => (
+                2,
+                typed || value.is_none_or(|v| lex::parse_u16(v).is_some()),
+            ),
             KnownParam::Maddr => (3, value.and_then(lex::parse_host).is_some()),
             KnownParam::Ttl => (4, value.and_then(lex::parse_u8).is_some()),
             KnownParam::Other => (4, true),
@@ -512,7 +546,7 @@ fn plain(s: &str) -> Option<ViaRef<'_>> {
         if !ok {
             return None;
         }
-        if slot < 4 && !seen[slot] {
+        if KEEP && slot < 4 && !seen[slot] {
             seen[slot] = true;
             match slot {
                 0 => v.branch = value,
@@ -535,10 +569,37 @@ enum KnownParam {
     Other,
 }
 
+/// The via-param name (a token) at `b[i..]`: which one it is and its
+/// length, 0 when there is none. The names the usual Via carries are
+/// recognised by comparing (`known_param` of the token run otherwise).
+#[inline(always)]
+fn param_name(b: &[u8], i: usize) -> (KnownParam, usize) {
+    use crate::uri::chars::{run, TOKEN};
+    /// `lower` (any case) at `b[i..]`, not followed by a token character.
+    #[inline(always)]
+    fn named<const N: usize>(b: &[u8], i: usize, lower: &[u8; N]) -> bool {
+        b.get(i..i.wrapping_add(N))
+            .is_some_and(|w| lex::eq_lower(w, lower))
+            && !b.get(i + N).is_some_and(|&c| TOKEN[usize::from(c)])
+    }
+    match b.get(i).map(|c| c | 0x20) {
+        Some(b'b') if named(b, i, b"branch") => return (KnownParam::Branch, 6),
+        Some(b'r') if named(b, i, b"rport") => return (KnownParam::Rport, 5),
+        Some(b'r') if named(b, i, b"received") => return (KnownParam::Received, 8),
+        _ => {}
+    }
+    let n = run(b, i, &TOKEN);
+    (known_param_bytes(&b[i..i + n]), n)
+}
+
 /// Which via-param `name` is (case-insensitive), dispatching on length
 /// and first letter before comparing.
 fn known_param(name: &str) -> KnownParam {
-    let n = name.as_bytes();
+    known_param_bytes(name.as_bytes())
+}
+
+/// [`known_param`] on bytes.
+fn known_param_bytes(n: &[u8]) -> KnownParam {
     match n.len() {
         6 if lex::eq_lower(n, b"branch") => KnownParam::Branch,
         8 if lex::eq_lower(n, b"received") => KnownParam::Received,

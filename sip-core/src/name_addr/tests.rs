@@ -504,7 +504,7 @@ fn plain_recogniser_covers_the_usual_values() {
 proptest::proptest! {
     #[test]
     fn plain_recogniser_never_accepts_what_the_parser_refuses(
-        s in "( |\"[ -~]{0,6}\" ?|[A-Za-z.!%*_+`'~-]{1,4} {0,2}|)<(sip|sips|SIP|tel):([a-z0-9&=+$,.:;%-]{0,5}@)?[a-z0-9.:\\[\\]-]{0,10}(;[a-z0-9=%:-]{0,5}){0,2}>( ?; ?[a-z=\"%.:-]{0,6}){0,3} ?",
+        s in "( |\"[ -~]{0,6}\" ?|[A-Za-z.!%*_+`'~-]{1,4} {0,2}|)<(sip|sips|SIP|SiPs|sis|sip s|tel):([a-z0-9&=+$,.:;%-]{0,5}@)?[a-z0-9.:\\[\\]-]{0,10}(;[a-z0-9=%:-]{0,5}){0,2}>( ?; ?(tag|TaG|tag1|ta|)[a-z=\"%.:-]{0,6}){0,3} ?",
     ) {
         plain_is_subset(&s);
     }
@@ -512,5 +512,31 @@ proptest::proptest! {
     #[test]
     fn plain_recogniser_on_arbitrary_bytes(s in "[ -~]{0,40}") {
         plain_is_subset(&s);
+    }
+
+    /// The `<sip:` start compared at once gives what the general reading
+    /// gives (a leading space takes the general reading).
+    #[test]
+    fn plain_recogniser_fast_start_agrees(
+        s in "<(sip|SIP|sIp|sips|sipx|sip s|si):[a-z0-9@.:;=>-]{0,16}( ?; ?[a-z=]{0,5}){0,2}",
+    ) {
+        proptest::prop_assert_eq!(is_plain_name_addr(&s), is_plain_name_addr(&format!(" {s}")));
+        plain_is_subset(&s);
+    }
+
+    /// The `;tag=` parameter compared at once gives what the general
+    /// reading gives (white space before the `;` takes the general one).
+    #[test]
+    fn plain_recogniser_fast_tag_agrees(
+        head in "<sip:a@b(\\.c)?(:5)?>",
+        params in proptest::collection::vec("(tag|TAG|tAg|ta|tags|x)(=[a-z0-9.=;\"]{0,5})?", 0..3),
+    ) {
+        let tight: String = params.iter().map(|p| format!(";{p}")).collect();
+        let loose: String = params.iter().map(|p| format!(" ;{p}")).collect();
+        proptest::prop_assert_eq!(
+            is_plain_name_addr(&format!("{head}{tight}")),
+            is_plain_name_addr(&format!("{head}{loose}"))
+        );
+        plain_is_subset(&format!("{head}{tight}"));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::error::{ParseError, ParseErrorKind as K};
 use super::marks::TopViaMarks;
-use super::split::line_class;
+use super::split::FOLDED;
 use super::view::{MessageView, StartLine};
 use crate::header::{HeaderName, Headers};
 use crate::message::{Message, Request, Response};
@@ -68,13 +68,25 @@ impl MessageView<'_> {
         let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
         let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
         let facts = (fresh || self.facts.matches(&self.headers)).then_some(&self.facts);
-        for (i, h) in self.headers.iter().enumerate() {
-            let (class, folded) = line_class(facts, &self.headers, i);
-            let name = HeaderName::of_class(class, h.name);
-            if folded {
-                headers.push(name, unfold(h.value));
-            } else {
-                headers.push(name, h.value);
+        match facts {
+            // The class of each line and whether it may be folded, read in
+            // step with the lines.
+            Some(f) if f.bytes.len() == self.headers.len() => {
+                for (&byte, h) in f.bytes.iter().zip(self.headers.iter()) {
+                    let name = HeaderName::of_class(byte & !FOLDED, h.name);
+                    if byte & FOLDED != 0 {
+                        headers.push(name, unfold(h.value));
+                    } else {
+                        headers.push(name, h.value);
+                    }
+                }
+            }
+            // Lines edited since framing: every name classified again,
+            // every value unfolded.
+            _ => {
+                for h in self.headers.iter() {
+                    headers.push(HeaderName::parse(h.name), unfold(h.value));
+                }
             }
         }
         let body = self.body.to_vec();

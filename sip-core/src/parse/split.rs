@@ -302,19 +302,6 @@ pub(crate) fn split_headers_sip<'a>(
     }
 }
 
-/// The class of line `i` and whether its value must be unfolded, from
-/// `facts` when they still describe `lines`.
-pub(crate) fn line_class(
-    facts: Option<&LineFacts>,
-    lines: &[RawHeader<'_>],
-    i: usize,
-) -> (u8, bool) {
-    match facts {
-        Some(f) => (f.bytes[i] & !FOLDED, f.bytes[i] & FOLDED != 0),
-        None => (classify(lines[i].name.as_bytes()), true),
-    }
-}
-
 #[cfg(test)]
 pub(crate) fn split_headers_sip_for_test<'a>(
     buf: &'a [u8],

@@ -77,24 +77,36 @@ fn all_well_formed<'h>(
         first
     };
     let mut cseq_method = None;
+    // The CSeq method as written, when the value is the usual one.
+    let mut cseq_token = None;
     let mut date = None;
     let mut first_via = true;
     for h in headers.iter() {
         let v = h.value;
         let ok = match h.name {
             HeaderName::Via => {
-                let plain = ViaRef::plain(v);
-                if let (Some(t), true) = (top.as_deref_mut(), first_via) {
-                    *t = plain;
-                }
+                let plain = match (top.as_deref_mut(), first_via) {
+                    (Some(t), true) => {
+                        *t = ViaRef::plain(v);
+                        t.is_some()
+                    }
+                    _ => ViaRef::is_plain(v),
+                };
                 first_via = false;
-                plain.is_some() || line(0, v).is_ok()
+                plain || line(0, v).is_ok()
             }
             HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
             HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
             HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
             HeaderName::CSeq => {
-                once(3) && CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok()
+                once(3)
+                    && match CSeq::plain_method(v) {
+                        Some(t) => {
+                            cseq_token = Some(t);
+                            true
+                        }
+                        None => CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok(),
+                    }
             }
             HeaderName::MaxForwards => once(4) && MaxForwards::parse(v).is_ok(),
             HeaderName::Contact => is_plain_name_addr(v) || line(6, v).is_ok(),
@@ -111,6 +123,16 @@ fn all_well_formed<'h>(
     }
     if let (Some(r), Some(m)) = (method, &cseq_method) {
         if m != r {
+            return false;
+        }
+    }
+    if let (Some(r), Some(t)) = (method, cseq_token) {
+        // `Method::from_token(t) == *r`, comparing text for a known method.
+        let same = match r {
+            Method::Extension(_) => Method::from_token(t) == *r,
+            known => known.as_str() == t,
+        };
+        if !same {
             return false;
         }
     }
@@ -207,13 +229,13 @@ fn check_general(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
 /// [`CallId::parse`](crate::header::CallId)'s verdict without building
 /// the value: `callid = word ["@" word]` (RFC 3261 §25.1).
 fn check_call_id(value: &str) -> Result<(), HeaderError> {
-    use crate::uri::chars::{run, WORD};
+    use crate::uri::chars::{run_to_end, WORD};
     let s = crate::header::lex::non_empty(value, "Call-ID")?.as_bytes();
-    let n = run(s, 0, &WORD);
+    let n = run_to_end(s, 0, &WORD);
     let ok = n > 0
         && (n == s.len()
             || (s[n] == b'@' && {
-                let m = run(s, n + 1, &WORD);
+                let m = run_to_end(s, n + 1, &WORD);
                 m > 0 && n + 1 + m == s.len()
             }));
     if ok {
@@ -389,7 +411,7 @@ mod tests {
     }
 
     /// Header lines, well formed or not, for the fast-path property.
-    const LINES: [(HeaderName, &str); 24] = [
+    const LINES: [(HeaderName, &str); 25] = [
         (
             HeaderName::Via,
             "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport",
@@ -411,6 +433,7 @@ mod tests {
         (HeaderName::CSeq, "1 INVITE"),
         (HeaderName::CSeq, "2 BYE"),
         (HeaderName::CSeq, "x INVITE"),
+        (HeaderName::CSeq, "3 FOO"),
         (HeaderName::MaxForwards, "70"),
         (HeaderName::MaxForwards, "seventy"),
         (HeaderName::Contact, "<sip:alice@192.0.2.1:5060>"),
@@ -429,6 +452,7 @@ mod tests {
         fn fast_check_agrees_with_general(
             picks in proptest::collection::vec(0..LINES.len(), 0..9),
             request in proptest::bool::ANY,
+            extension in proptest::bool::ANY,
         ) {
             let mut headers = Headers::new();
             for &i in &picks {
@@ -436,7 +460,11 @@ mod tests {
             }
             let msg = if request {
                 Message::Request(Request {
-                    method: crate::Method::Invite,
+                    method: if extension {
+                        crate::Method::from_token("FOO")
+                    } else {
+                        crate::Method::Invite
+                    },
                     uri: Uri::parse("sip:bob@example.com").unwrap(),
                     headers,
                     body: Vec::new(),

@@ -37,6 +37,8 @@ pub(crate) static HEADER: [bool; 256] = table(&[ALNUM, MARK, b"[]/?:+$"]);
 /// Header values additionally tolerate a raw `@` (common in `Replaces=`
 /// call-ids written by peers that forget to escape it).
 pub(crate) static HEADER_VALUE: [bool; 256] = table(&[ALNUM, MARK, b"[]/?:+$@"]);
+/// `alphanum` (RFC 3261 §25.1).
+pub(crate) static ALPHANUM: [bool; 256] = table(&[ALNUM]);
 /// Hostname characters: `alphanum / "-" / "."`.
 pub(crate) static HOST: [bool; 256] = table(&[ALNUM, b"-."]);
 /// `token` (RFC 3261 §25.1).
@@ -87,9 +89,9 @@ pub(crate) fn run(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
     i - from
 }
 
-/// [`run`] for runs that are usually long (branch and tag values): eight
-/// bytes at a time while eight remain, their class bits making a mask
-/// whose trailing ones are the part of the run in the chunk, then [`run`].
+/// [`run`] for runs that are usually long (branch values): eight bytes
+/// at a time while eight remain, their class bits making a mask whose
+/// trailing ones are the part of the run in the chunk, then [`run`].
 #[inline]
 pub(crate) fn run_long(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
     let mut i = from;
@@ -103,6 +105,23 @@ pub(crate) fn run_long(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
         if n < 8 {
             return i - from;
         }
+    }
+    i + run(b, i, class) - from
+}
+
+/// [`run`] for long runs that usually end the text (Call-ID and tag
+/// values): eight bytes at a time while all eight are in the class (one
+/// AND of their table entries per chunk), then [`run`] from the first
+/// chunk that is not.
+#[inline]
+pub(crate) fn run_to_end(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
+    let mut i = from;
+    while let Some(c) = b.get(i..i.wrapping_add(8)) {
+        let at = |k: usize| class[usize::from(c[k])];
+        if !(at(0) & at(1) & at(2) & at(3) & at(4) & at(5) & at(6) & at(7)) {
+            break;
+        }
+        i += 8;
     }
     i + run(b, i, class) - from
 }
@@ -151,6 +170,7 @@ mod tests {
             let want = b[from..].iter().take_while(|&&c| TOKEN[usize::from(c)]).count();
             proptest::prop_assert_eq!(run(b, from, &TOKEN), want);
             proptest::prop_assert_eq!(run_long(b, from, &TOKEN), want);
+            proptest::prop_assert_eq!(run_to_end(b, from, &TOKEN), want);
         }
 
         #[test]
@@ -159,6 +179,8 @@ mod tests {
             let from = from.min(b.len());
             proptest::prop_assert_eq!(run_long(b, from, &TOKEN), run(b, from, &TOKEN));
             proptest::prop_assert_eq!(run_long(b, from, &PARAM), run(b, from, &PARAM));
+            proptest::prop_assert_eq!(run_to_end(b, from, &TOKEN), run(b, from, &TOKEN));
+            proptest::prop_assert_eq!(run_to_end(b, from, &WORD), run(b, from, &WORD));
         }
     }
 

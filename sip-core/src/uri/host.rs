@@ -23,6 +23,12 @@ impl Host {
                 .map_err(|_| UriError::BadIpv6 { offset: i })?;
             return Ok((Host::Ipv6(addr), close + 1));
         }
+        // A hostname in one pass (what `classify` gives a run that starts
+        // with a letter).
+        if b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            let n = hostname_run(&b[i..]).ok_or(UriError::BadHost { offset: i })?;
+            return Ok((Host::Domain(s[i..i + n].to_owned()), i + n));
+        }
         // The usual dotted quad in one pass (what `classify` gives it).
         if let Some((a, n)) = b.get(i..).and_then(quad_prefix) {
             if !b.get(i + n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
@@ -86,6 +92,9 @@ impl Host {
     /// `None`. A dotted quad, the usual sent-by and URI host, is read in
     /// one pass instead of a scan and a check.
     pub(crate) fn valid_run_len(b: &[u8]) -> Option<usize> {
+        if b.first().is_some_and(u8::is_ascii_alphabetic) {
+            return hostname_run(b);
+        }
         if let Some((_, n)) = quad_prefix(b) {
             if !b.get(n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
                 return Some(n);
@@ -149,11 +158,25 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// The length of the dotted quad (four parts of one to three digits,
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
+#[inline(always)]
 fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
-    let (o0, i) = octet(b, 0, true)?;
-    let (o1, i) = octet(b, dot(b, i)?, true)?;
-    let (o2, i) = octet(b, dot(b, i)?, true)?;
-    let (o3, i) = octet(b, dot(b, i)?, true)?;
+    quad_prefix_with(b, true)
+}
+
+/// The length of the dotted quad without leading zeros at the start of
+/// `b`: what [`dotted_quad`] accepts without `leading_zeros`, as a
+/// prefix (the usual `received` value, RFC 3261 §18.2.1).
+pub(crate) fn strict_quad_len(b: &[u8]) -> Option<usize> {
+    quad_prefix_with(b, false).map(|(_, n)| n)
+}
+
+/// [`quad_prefix`], with or without leading zeros.
+#[inline(always)]
+fn quad_prefix_with(b: &[u8], leading_zeros: bool) -> Option<(Ipv4Addr, usize)> {
+    let (o0, i) = octet(b, 0, leading_zeros)?;
+    let (o1, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o2, i) = octet(b, dot(b, i)?, leading_zeros)?;
+    let (o3, i) = octet(b, dot(b, i)?, leading_zeros)?;
     Some((Ipv4Addr::new(o0, o1, o2, o3), i))
 }
 
@@ -247,6 +270,53 @@ fn valid_hostname(b: &[u8]) -> bool {
         }
     }
     b[top].is_ascii_alphabetic()
+}
+
+/// The run of host characters (`alphanum / "-" / "."`) at the start of
+/// `b`, which starts with a letter, read in one pass with the
+/// [`valid_hostname`] verdict: its length when valid, else `None`. Labels
+/// are alphanumerics with inner dashes; a dot is followed by an
+/// alphanumeric, or ends the run (the one trailing dot); the top label
+/// starts with a letter.
+fn hostname_run(b: &[u8]) -> Option<usize> {
+    use chars::{ALPHANUM, HOST};
+    // `b[i]` is alphanumeric at the top of the loop.
+    let mut i = 0;
+    // Whether the label after the last dot (the first one: `b[0]`)
+    // starts with a letter.
+    let mut top = true;
+    loop {
+        i += 1;
+        let Some(&c) = b.get(i) else {
+            return top.then_some(i);
+        };
+        if ALPHANUM[usize::from(c)] {
+            continue;
+        }
+        match c {
+            b'-' => {
+                i += 1;
+                while b.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+                // A label does not end with a dash.
+                if !b.get(i).is_some_and(|&c| ALPHANUM[usize::from(c)]) {
+                    return None;
+                }
+            }
+            b'.' => {
+                i += 1;
+                match b.get(i) {
+                    Some(&c) if ALPHANUM[usize::from(c)] => top = c.is_ascii_alphabetic(),
+                    // An empty label, or one that starts with a dash.
+                    Some(&c) if HOST[usize::from(c)] => return None,
+                    // The trailing dot.
+                    _ => return top.then_some(i),
+                }
+            }
+            _ => return top.then_some(i),
+        }
+    }
 }
 
 /// The label-by-label reading [`valid_hostname`] must agree with.
@@ -417,6 +487,14 @@ mod tests {
                 proptest::prop_assert!(!matches!(classify_ipv4(b), Ipv4::Addr(_)));
             }
             proptest::prop_assert_eq!(dotted_quad(b, false), s.parse::<Ipv4Addr>().ok());
+            // The strict prefix reader: a prefix `dotted_quad` takes, and
+            // all of a text it takes.
+            if let Some(n) = strict_quad_len(b) {
+                proptest::prop_assert!(dotted_quad(&b[..n], false).is_some());
+            }
+            if dotted_quad(b, false).is_some() {
+                proptest::prop_assert_eq!(strict_quad_len(b), Some(b.len()));
+            }
         }
     }
 
@@ -434,6 +512,24 @@ mod tests {
                     proptest::prop_assert_eq!(classify(&s[..n]), Some(Host::Ipv4(a)));
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass hostname reader agrees with a scan and
+        /// [`valid_hostname`].
+        #[test]
+        fn hostname_run_agrees(s in "[aZ][a1Z.\\-]{0,10}[:;>_\u{e9}]?[a.]?") {
+            let b = s.as_bytes();
+            let n = chars::run(b, 0, &chars::HOST);
+            let want = valid_hostname(&b[..n]).then_some(n);
+            proptest::prop_assert_eq!(hostname_run(b), want);
+            proptest::prop_assert_eq!(Host::valid_run_len(b), want);
+            proptest::prop_assert_eq!(Host::is_valid_run(&b[..n]), want.is_some());
+            let general = classify(&s[..n])
+                .map(|h| (h, n))
+                .ok_or(UriError::BadHost { offset: 0 });
+            proptest::prop_assert_eq!(Host::parse_at(&s, 0), general);
         }
     }
 
