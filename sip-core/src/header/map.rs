@@ -152,6 +152,51 @@ impl Headers {
         }
     }
 
+    /// A list of lines named `names` with the values `values`, all slices
+    /// of `source` (the text a parser split them from): the bytes from the
+    /// first value to the end of the last are copied in one go and the
+    /// lines point into that copy, so the names and line ends between the
+    /// values stay in the buffer, unused (compaction drops them once edits
+    /// make them more than half of it). `spare` bytes are reserved for
+    /// edits. `None` when a value does not lie inside `source`.
+    pub(crate) fn from_source<'a, V>(
+        source: &'a str,
+        values: V,
+        names: impl Iterator<Item = HeaderName>,
+        spare: usize,
+    ) -> Option<Self>
+    where
+        V: ExactSizeIterator<Item = &'a str> + DoubleEndedIterator + Clone,
+    {
+        let base = source.as_ptr() as usize;
+        let offset = |v: &str| -> Option<(usize, usize)> {
+            let start = (v.as_ptr() as usize).checked_sub(base)?;
+            let end = start.checked_add(v.len())?;
+            (end <= source.len()).then_some((start, end))
+        };
+        // The values of a parsed head come in order: the span runs from
+        // the start of the first to the end of the last.
+        let (lo, hi) = match (values.clone().next(), values.clone().next_back()) {
+            (Some(first), Some(last)) => (offset(first)?.0, offset(last)?.1),
+            _ => (0, 0),
+        };
+        let mut text = String::with_capacity(hi.saturating_sub(lo) + spare);
+        text.push_str(source.get(lo..hi)?);
+        let mut lines = Vec::with_capacity(values.len());
+        for (name, v) in names.zip(values) {
+            let (s, e) = offset(v)?;
+            if s < lo || e > hi {
+                return None;
+            }
+            lines.push(Line {
+                name,
+                start: s - lo,
+                end: e - lo,
+            });
+        }
+        Some(Headers { text, lines })
+    }
+
     /// Number of header lines.
     pub fn len(&self) -> usize {
         self.lines.len()

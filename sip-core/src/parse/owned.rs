@@ -3,7 +3,7 @@
 
 use super::error::{ParseError, ParseErrorKind as K};
 use super::marks::TopViaMarks;
-use super::split::FOLDED;
+use super::split::{LineFacts, FOLDED};
 use super::view::{MessageView, StartLine};
 use crate::header::{HeaderName, Headers};
 use crate::message::{Message, Request, Response};
@@ -11,6 +11,11 @@ use crate::method::Method;
 use crate::status::StatusCode;
 use crate::uri::Uri;
 use std::borrow::Cow;
+
+/// Room kept in an owned message's header text for what a receiver adds in
+/// place: `received` and `rport` in the top Via (RFC 3261 §18.2.1, RFC 3581
+/// §4), a To tag.
+const SPARE: usize = 64;
 
 /// Replaces each folded line break (CRLF or LF followed by whitespace) and
 /// the whitespace around it by one SP (RFC 3261 §7.3.1).
@@ -63,32 +68,24 @@ impl MessageView<'_> {
         fresh: bool,
         top: Option<&mut Option<TopViaMarks>>,
     ) -> Result<Message, ParseError> {
-        // Room for what a receiver adds in place: `received` and `rport`
-        // in the top Via (RFC 3261 §18.2.1, RFC 3581), a To tag.
-        let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + 64;
-        let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
         let facts = (fresh || self.facts.matches(&self.headers)).then_some(&self.facts);
-        match facts {
+        let headers = match facts {
             // The class of each line and whether it may be folded, read in
             // step with the lines.
-            Some(f) if f.bytes.len() == self.headers.len() => {
-                for (&byte, h) in f.bytes.iter().zip(self.headers.iter()) {
-                    let name = HeaderName::of_class(byte & !FOLDED, h.name);
-                    if byte & FOLDED != 0 {
-                        headers.push(name, unfold(h.value));
-                    } else {
-                        headers.push(name, h.value);
-                    }
-                }
-            }
+            Some(f) if f.bytes.len() == self.headers.len() => self.headers_by_class(f),
             // Lines edited since framing: every name classified again,
             // every value unfolded.
             _ => {
+                let mut headers = Headers::with_capacity_and_text(
+                    self.headers.len(),
+                    self.headers.iter().map(|h| h.value.len()).sum::<usize>() + SPARE,
+                );
                 for h in self.headers.iter() {
                     headers.push(HeaderName::parse(h.name), unfold(h.value));
                 }
+                headers
             }
-        }
+        };
         let body = self.body.to_vec();
         // Each message is built in the return value once checked: a
         // `Message` is a few hundred bytes, and moving it costs.
@@ -130,6 +127,35 @@ impl MessageView<'_> {
                 }))
             }
         }
+    }
+
+    /// The owned lines, from the classes framing recorded (`f`, one per
+    /// line). Without folded lines, and with the values slices of the
+    /// head text, the values are copied in one go
+    /// ([`Headers::from_source`]); otherwise one by one.
+    fn headers_by_class(&self, f: &LineFacts) -> Headers {
+        let names = || {
+            f.bytes
+                .iter()
+                .zip(self.headers.iter())
+                .map(|(&byte, h)| HeaderName::of_class(byte & !FOLDED, h.name))
+        };
+        if !self.head.is_empty() && f.bytes.iter().all(|&b| b & FOLDED == 0) {
+            let values = self.headers.iter().map(|h| h.value);
+            if let Some(h) = Headers::from_source(self.head, values, names(), SPARE) {
+                return h;
+            }
+        }
+        let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + SPARE;
+        let mut headers = Headers::with_capacity_and_text(self.headers.len(), text);
+        for ((&byte, h), name) in f.bytes.iter().zip(self.headers.iter()).zip(names()) {
+            if byte & FOLDED != 0 {
+                headers.push(name, unfold(h.value));
+            } else {
+                headers.push(name, h.value);
+            }
+        }
+        headers
     }
 
     fn fail(&self, mut e: ParseError) -> ParseError {

@@ -69,6 +69,11 @@ pub struct MessageView<'a> {
     pub len: usize,
     /// The class of each line's name and whether it was folded.
     pub(crate) facts: LineFacts,
+    /// The start line and header block as one text, when framing split
+    /// the block in one pass ([`split_plain`](super::split)); empty
+    /// otherwise. The values are slices of it, so building the owned
+    /// message copies them in one go.
+    pub(crate) head: &'a str,
 }
 
 /// Positions of the first Via, From, To, Call-ID and CSeq lines, and the
@@ -244,6 +249,7 @@ impl MessageView<'_> {
             body: &[],
             len: 0,
             facts: LineFacts::default(),
+            head: "",
         }
     }
 }
@@ -322,6 +328,7 @@ pub(crate) fn frame_into<'a>(
     };
 
     // Header block.
+    view.head = if plain.is_some() { head } else { "" };
     let split = match plain {
         Some(end) => Ok(Some(end)),
         None => split_general(buf, head_start, cfg, headers, facts),

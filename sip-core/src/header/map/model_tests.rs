@@ -140,39 +140,108 @@ fn apply(h: &mut Headers, m: &mut Model, op: &Op) -> (String, String) {
     (String::new(), String::new())
 }
 
+/// Applies `ops` to `h` and to the model `m` (the same lines), checking
+/// after each that they agree; `slack` is how far the buffer may exceed the
+/// compaction bound (the unused bytes it started with).
+fn run(mut h: Headers, mut m: Model, ops: &[Op], slack: usize) -> Result<(), TestCaseError> {
+    for op in ops {
+        let (got, want) = apply(&mut h, &mut m, op);
+        prop_assert_eq!(got, want, "{:?}", op);
+        let lines: Model = h
+            .iter()
+            .map(|l| (l.name.clone(), l.value.to_owned()))
+            .collect();
+        prop_assert_eq!(&lines, &m, "after {:?}", op);
+        // Lookups (which may end early on the presence bits) see the
+        // same lines, extension names included.
+        for k in 0..7u8 {
+            let n = match k {
+                5 => HeaderName::parse("X-Other"),
+                6 => HeaderName::CSeq,
+                _ => name(k),
+            };
+            let first = m.iter().find(|(x, _)| *x == n).map(|(_, v)| v.as_str());
+            prop_assert_eq!(h.get(&n), first, "{:?} after {:?}", n, op);
+            prop_assert_eq!(h.contains(&n), first.is_some());
+            prop_assert_eq!(h.count(&n), m.iter().filter(|(x, _)| *x == n).count());
+            prop_assert_eq!(h.get_all(&n).count(), h.count(&n));
+            prop_assert_eq!(h.position(&n), m.iter().position(|(x, _)| *x == n));
+        }
+        // Equality and the serialization see only the lines.
+        let rebuilt: Headers = m
+            .iter()
+            .map(|(n, v)| Header {
+                name: n.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        prop_assert_eq!(&h, &rebuilt);
+        prop_assert_eq!(h.to_string(), rebuilt.to_string());
+        // Unused bytes stay within the compaction bound.
+        let live: usize = m.iter().map(|(_, v)| v.len()).sum();
+        prop_assert!(
+            h.text.len() <= (2 * live).max(256) + 64 + slack,
+            "{} bytes for {}",
+            h.text.len(),
+            live
+        );
+    }
+    Ok(())
+}
+
+/// Lines as a parser would find them in a head: `Name: value` lines, the
+/// values slices of the whole text.
+fn head_lines() -> impl Strategy<Value = Vec<(u8, String)>> {
+    proptest::collection::vec((any::<u8>(), "[a-zé ;=,]{0,12}"), 0..8)
+}
+
 proptest! {
     #[test]
     fn edits_agree_with_a_vector_of_lines(ops in proptest::collection::vec(op(), 0..40)) {
-        let mut h = Headers::new();
-        let mut m: Model = Vec::new();
-        for op in &ops {
-            let (got, want) = apply(&mut h, &mut m, op);
-            prop_assert_eq!(got, want, "{:?}", op);
-            let lines: Model = h.iter().map(|l| (l.name.clone(), l.value.to_owned())).collect();
-            prop_assert_eq!(&lines, &m, "after {:?}", op);
-            // Lookups (which may end early on the presence bits) see the
-            // same lines, extension names included.
-            for k in 0..7u8 {
-                let n = match k {
-                    5 => HeaderName::parse("X-Other"),
-                    6 => HeaderName::CSeq,
-                    _ => name(k),
-                };
-                let first = m.iter().find(|(x, _)| *x == n).map(|(_, v)| v.as_str());
-                prop_assert_eq!(h.get(&n), first, "{:?} after {:?}", n, op);
-                prop_assert_eq!(h.contains(&n), first.is_some());
-                prop_assert_eq!(h.count(&n), m.iter().filter(|(x, _)| *x == n).count());
-                prop_assert_eq!(h.get_all(&n).count(), h.count(&n));
-                prop_assert_eq!(h.position(&n), m.iter().position(|(x, _)| *x == n));
-            }
-            // Equality and the serialization see only the lines.
-            let rebuilt: Headers = m.iter().map(|(n, v)| Header { name: n.clone(), value: v.clone() }).collect();
-            prop_assert_eq!(&h, &rebuilt);
-            prop_assert_eq!(h.to_string(), rebuilt.to_string());
-            // Unused bytes stay within the compaction bound.
-            let live: usize = m.iter().map(|(_, v)| v.len()).sum();
-            prop_assert!(h.text.len() <= (2 * live).max(256) + 64, "{} bytes for {}", h.text.len(), live);
+        run(Headers::new(), Vec::new(), &ops, 0)?;
+    }
+
+    /// [`Headers::from_source`]: the same lines as pushing each value, and
+    /// every edit after it agrees with the model.
+    #[test]
+    fn a_list_copied_from_its_source_agrees(
+        lines in head_lines(),
+        ops in proptest::collection::vec(op(), 0..30),
+    ) {
+        let mut source = String::from("INVITE sip:x SIP/2.0\r\n");
+        let mut ranges = Vec::new();
+        for (k, v) in &lines {
+            source.push_str(&name(*k).to_string());
+            source.push_str(": ");
+            ranges.push(source.len()..source.len() + v.len());
+            source.push_str(v);
+            source.push_str("\r\n");
         }
+        let values = ranges.iter().map(|r| &source[r.clone()]);
+        let names = lines.iter().map(|(k, _)| name(*k));
+        let h = Headers::from_source(&source, values, names, 16).unwrap();
+        let m: Model = lines.iter().map(|(k, v)| (name(*k), v.clone())).collect();
+        let pushed: Headers = m.iter().map(|(n, v)| Header { name: n.clone(), value: v.clone() }).collect();
+        prop_assert_eq!(&h, &pushed);
+        prop_assert!(h.text.len() < source.len());
+        let slack = h.text.len();
+        run(h, m, &ops, slack)?;
+    }
+
+    /// A value outside the source, or values out of order: no list.
+    #[test]
+    fn values_outside_the_source_are_refused(v in "[a-z]{1,8}") {
+        let source = format!("To: {v}\r\nVia: {v}\r\n");
+        let other = v.clone();
+        let names = || [HeaderName::To, HeaderName::Via].into_iter();
+        let outside = [&source[4..4 + v.len()], other.as_str()];
+        prop_assert!(Headers::from_source(&source, outside.into_iter(), names(), 0).is_none());
+        let at = source.len() - 2 - v.len();
+        let reversed = [&source[at..at + v.len()], &source[4..4 + v.len()]];
+        prop_assert!(Headers::from_source(&source, reversed.into_iter(), names(), 0).is_none());
+        let fine = [&source[4..4 + v.len()], &source[at..at + v.len()]];
+        let h = Headers::from_source(&source, fine.into_iter(), names(), 0).unwrap();
+        prop_assert_eq!(h.get(&HeaderName::Via), Some(v.as_str()));
     }
 }
 
