@@ -429,7 +429,7 @@ impl TransactionLayer {
                     .count() as u64;
             }
             self.apply(id, &mut out, None);
-            self.scratch = out;
+            self.restore_scratch(out);
         }
         self.maybe_compact();
     }
@@ -522,6 +522,20 @@ impl TransactionLayer {
         match txn.connection {
             Some(c) if self.connections.contains_key(&c) => Destination::Connection(c),
             _ => txn.destination,
+        }
+    }
+
+    /// Puts the action buffer taken with `mem::take(&mut self.scratch)`
+    /// back for the next input. What it replaces is the empty `Vec` that
+    /// `take` left (nothing in between puts a buffer there), which has no
+    /// allocation: it is forgotten rather than dropped, which saves a call
+    /// to the drop glue on every input.
+    #[inline]
+    fn restore_scratch(&mut self, out: Actions) {
+        let left = core::mem::replace(&mut self.scratch, out);
+        debug_assert!(left.capacity() == 0);
+        if left.capacity() == 0 {
+            core::mem::forget(left);
         }
     }
 

@@ -241,7 +241,7 @@ impl TransactionLayer {
             self.stats.responses_absorbed += 1;
         }
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 
     /// §17.2.3: the server transaction a request matches, RFC 2543 To-tag
@@ -344,7 +344,7 @@ impl TransactionLayer {
             self.stats.requests_absorbed += 1;
         }
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 
     fn create_server(
@@ -441,6 +441,6 @@ impl TransactionLayer {
             merged_with,
         });
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 }

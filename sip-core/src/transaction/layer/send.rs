@@ -291,7 +291,7 @@ impl TransactionLayer {
         self.clients.insert(key_hash, id);
         self.stats.client_transactions += 1;
         self.apply(id, &mut out, None);
-        self.scratch = out;
+        self.restore_scratch(out);
         Ok(id)
     }
 
@@ -408,7 +408,7 @@ impl TransactionLayer {
             }
         }
         self.apply(id, &mut out, None);
-        self.scratch = out;
+        self.restore_scratch(out);
         result
     }
 
@@ -509,7 +509,7 @@ impl TransactionLayer {
                 txn.machine.on_transport_error(error, &mut out);
             }
             self.apply(id, &mut out, None);
-            self.scratch = out;
+            self.restore_scratch(out);
         }
     }
 }
