@@ -138,11 +138,16 @@ pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
 }
 
 /// Appends CRLF (ending the line before) and then `Name: value`, with the
-/// canonical name: two copies per line for a known name.
+/// canonical name: for a known name, a copy of a fixed 32 bytes (of which
+/// the prefix's are kept) and the value's copy.
 #[inline]
 fn write_crlf_and_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
-    match name.crlf_with_colon() {
-        Some(prefix) => out.extend_from_slice(prefix.as_bytes()),
+    match name.crlf_with_colon_padded() {
+        Some((prefix, len)) => {
+            let end = out.len() + usize::from(*len);
+            out.extend_from_slice(prefix);
+            out.truncate(end);
+        }
         None => {
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(name.as_str().as_bytes());
