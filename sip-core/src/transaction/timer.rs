@@ -173,6 +173,7 @@ pub(crate) struct TimerQueue {
 
 impl TimerQueue {
     /// Schedules `timer` of `txn` at `at`.
+    #[inline(always)]
     pub(crate) fn push(&mut self, at: Instant, txn: TransactionId, timer: Timer) {
         self.seq += 1;
         let e = Entry {

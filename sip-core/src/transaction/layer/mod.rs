@@ -544,8 +544,13 @@ impl TransactionLayer {
     fn apply(&mut self, id: TransactionId, out: &mut Actions, source: Option<Source>) {
         // Each action is taken out in place (a `Terminated` left behind,
         // which owns nothing) and the buffer cleared at the end: cheaper
-        // than a `Drain`, whose drop is a call on every input.
+        // than a `Drain`, whose drop is a call on every input. Timers, the
+        // most frequent action, are read where they lie.
         for slot in out.iter_mut() {
+            if let Action::Arm(timer, at) = *slot {
+                self.timers.push(at, id, timer);
+                continue;
+            }
             match core::mem::replace(slot, Action::Terminated) {
                 Action::Transmit(payload) => {
                     if let Some(txn) = self.get(id) {
@@ -556,7 +561,8 @@ impl TransactionLayer {
                         });
                     }
                 }
-                Action::Arm(timer, at) => self.timers.push(at, id, timer),
+                // Read in place above.
+                Action::Arm(..) => {}
                 Action::Response(response) => {
                     self.events.push_back(Event::Response { id, response })
                 }
