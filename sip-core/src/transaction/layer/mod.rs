@@ -570,7 +570,7 @@ impl TransactionLayer {
                     let source = source.or_else(|| self.get(id).and_then(|t| t.source));
                     if let Some(source) = source {
                         self.events.push_back(Event::Ack {
-                            request: *request,
+                            request,
                             source,
                             transaction: Some(id),
                         });

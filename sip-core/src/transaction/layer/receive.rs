@@ -314,7 +314,7 @@ impl TransactionLayer {
             // The ACK for a 2xx is its own transaction-less request
             // (§17.1.1.3, §13.3.1.4): to the TU.
             self.events.push_back(Event::Ack {
-                request: req,
+                request: Box::new(req),
                 source,
                 transaction: None,
             });
@@ -359,7 +359,7 @@ impl TransactionLayer {
         if self.live >= self.cfg.max_transactions {
             self.stats.overloaded += 1;
             self.events.push_back(Event::Overloaded {
-                request: req,
+                request: Box::new(req),
                 source,
                 limit: self.cfg.max_transactions,
             });
@@ -435,7 +435,7 @@ impl TransactionLayer {
         }
         self.events.push_back(Event::Request {
             id,
-            request: req,
+            request: Box::new(req),
             source,
             cancels,
             merged_with,
