@@ -43,7 +43,9 @@ impl TransactionLayer {
         // `handle_message`. The parser's reading of a request's top Via is
         // kept, so that it is not scanned a second time here.
         match crate::parse::parse_message_with_top_via(data, &self.cfg.parser) {
-            Ok((Message::Request(r), marks)) => self.on_request_marked(now, r, source, marks),
+            Ok((Message::Request(r), marks)) => {
+                self.on_request_marked(now, Box::new(r), source, marks)
+            }
             Ok((Message::Response(r), _)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
@@ -262,15 +264,17 @@ impl TransactionLayer {
     }
 
     fn on_request(&mut self, now: Instant, req: Request, source: Source) {
-        self.on_request_marked(now, req, source, None);
+        self.on_request_marked(now, Box::new(req), source, None);
     }
 
     /// [`on_request`](Self::on_request) with the parser's reading of the
     /// top Via when it has one (`marks`), used instead of parsing it again.
+    /// The request comes boxed, as the TU's [`Event`] carries it: it is
+    /// not copied again on its way.
     fn on_request_marked(
         &mut self,
         now: Instant,
-        mut req: Request,
+        mut req: Box<Request>,
         source: Source,
         marks: Option<TopViaMarks>,
     ) {
@@ -308,13 +312,13 @@ impl TransactionLayer {
             route = route.stamped(source.remote);
         }
         if let Some(id) = matched {
-            return self.on_matched_request(now, id, req, source);
+            return self.on_matched_request(now, id, *req, source);
         }
         let Some(key) = key else {
             // The ACK for a 2xx is its own transaction-less request
             // (§17.1.1.3, §13.3.1.4): to the TU.
             self.events.push_back(Event::Ack {
-                request: Box::new(req),
+                request: req,
                 source,
                 transaction: None,
             });
@@ -351,7 +355,7 @@ impl TransactionLayer {
         &mut self,
         now: Instant,
         key: ServerTxnKey,
-        req: Request,
+        req: Box<Request>,
         via: &ViaRoute,
         source: Source,
         cancels: Option<TransactionId>,
@@ -359,7 +363,7 @@ impl TransactionLayer {
         if self.live >= self.cfg.max_transactions {
             self.stats.overloaded += 1;
             self.events.push_back(Event::Overloaded {
-                request: Box::new(req),
+                request: req,
                 source,
                 limit: self.cfg.max_transactions,
             });
@@ -435,7 +439,7 @@ impl TransactionLayer {
         }
         self.events.push_back(Event::Request {
             id,
-            request: Box::new(req),
+            request: req,
             source,
             cancels,
             merged_with,
