@@ -98,7 +98,7 @@ fn drain(l: &mut TransactionLayer) -> (usize, Option<Request>) {
     }
     while let Some(e) = l.poll_event() {
         if let Event::Request { request, .. } = e {
-            req = Some(request);
+            req = Some(*request);
         }
     }
     (n, req)

@@ -138,11 +138,16 @@ pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
 }
 
 /// Appends CRLF (ending the line before) and then `Name: value`, with the
-/// canonical name: two copies per line for a known name.
+/// canonical name: for a known name, a copy of a fixed 32 bytes (of which
+/// the prefix's are kept) and the value's copy.
 #[inline]
 fn write_crlf_and_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
-    match name.crlf_with_colon() {
-        Some(prefix) => out.extend_from_slice(prefix.as_bytes()),
+    match name.crlf_with_colon_padded() {
+        Some((prefix, len)) => {
+            let end = out.len() + usize::from(*len);
+            out.extend_from_slice(prefix);
+            out.truncate(end);
+        }
         None => {
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(name.as_str().as_bytes());
@@ -162,10 +167,41 @@ fn write_headers_and_body(headers: &Headers, body: &[u8], out: &mut Vec<u8>) {
         }
         write_crlf_and_header(h.name, h.value, out);
     }
-    out.extend_from_slice(b"\r\nContent-Length: ");
-    crate::text::push_u64(out, body.len() as u64);
-    out.extend_from_slice(b"\r\n\r\n");
+    write_content_length(body.len(), out);
     out.extend_from_slice(body);
+}
+
+/// Appends CRLF (ending the last header line), `Content-Length: n` and the
+/// blank line. The usual lengths (below 10 000) go in with copies of a
+/// fixed size, no digit loop and no `memcpy` call.
+#[inline]
+fn write_content_length(n: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\r\nContent-Length: ");
+    let d = |k: usize| b'0' + (n / k % 10) as u8;
+    match n {
+        0..=9 => out.extend_from_slice(&[d(1), b'\r', b'\n', b'\r', b'\n']),
+        10..=99 => out.extend_from_slice(&[d(10), d(1), b'\r', b'\n', b'\r', b'\n']),
+        100..=999 => out.extend_from_slice(&[d(100), d(10), d(1), b'\r', b'\n', b'\r', b'\n']),
+        1_000..=9_999 => {
+            out.extend_from_slice(&[d(1000), d(100), d(10), d(1), b'\r', b'\n', b'\r', b'\n'])
+        }
+        _ => {
+            crate::text::push_u64(out, n as u64);
+            out.extend_from_slice(b"\r\n\r\n");
+        }
+    }
+}
+
+/// Appends `SIP/2.0 CODE ` with one copy of a fixed size: a status code
+/// has three digits (100..=699, [`StatusCode::new`]).
+#[inline]
+fn write_status_start(status: StatusCode, out: &mut Vec<u8>) {
+    let c = status.as_u16();
+    let mut start = *b"SIP/2.0 000 ";
+    start[8] = b'0' + (c / 100 % 10) as u8;
+    start[9] = b'0' + (c / 10 % 10) as u8;
+    start[10] = b'0' + (c % 10) as u8;
+    out.extend_from_slice(&start);
 }
 
 impl Request {
@@ -190,9 +226,7 @@ impl Request {
 impl Response {
     /// Appends the canonical wire form to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"SIP/2.0 ");
-        crate::text::push_u64(out, u64::from(self.status.as_u16()));
-        out.push(b' ');
+        write_status_start(self.status, out);
         out.extend_from_slice(self.reason.as_bytes());
         write_headers_and_body(&self.headers, &self.body, out);
     }
@@ -241,6 +275,24 @@ mod tests {
         out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
         out.extend_from_slice(body);
         out
+    }
+
+    #[test]
+    fn content_length_and_status_writers_are_the_formatted_text() {
+        let lengths = (0..=10_100).chain([99_999, 100_000, 123_456_789]);
+        for n in lengths {
+            let mut out = b"x".to_vec();
+            write_content_length(n, &mut out);
+            assert_eq!(
+                out,
+                format!("x\r\nContent-Length: {n}\r\n\r\n").into_bytes()
+            );
+        }
+        for c in 100..=699 {
+            let mut out = Vec::new();
+            write_status_start(StatusCode::new(c).unwrap(), &mut out);
+            assert_eq!(out, format!("SIP/2.0 {c} ").into_bytes());
+        }
     }
 
     proptest::proptest! {

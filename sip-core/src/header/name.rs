@@ -41,14 +41,18 @@ macro_rules! header_names {
             }
 
             /// CRLF, then the canonical spelling and `": "`, for a known
-            /// name: serialization ends the previous line and starts this
-            /// one in one copy.
-            #[inline]
-            pub(crate) fn crlf_with_colon(&self) -> Option<&'static str> {
-                match self {
-                    $(HeaderName::$variant => Some(concat!("\r\n", $canon, ": ")),)*
-                    HeaderName::Other(_) => None,
-                }
+            /// name, padded to 32 bytes, and its length: serialization ends
+            /// the previous line and starts this one with one copy of a
+            /// fixed size (no `memcpy` call), keeping `len` bytes of it.
+            #[inline(always)]
+            pub(crate) fn crlf_with_colon_padded(&self) -> Option<&'static ([u8; 32], u8)> {
+                // The class is the variant's position: a linear map, which
+                // compiles to arithmetic rather than a jump per name.
+                let class = match self {
+                    $(HeaderName::$variant => Class::$variant as usize,)*
+                    HeaderName::Other(_) => return None,
+                };
+                CRLF_WITH_COLON.get(class)
             }
 
             /// The compact form, where one exists.
@@ -99,10 +103,29 @@ macro_rules! header_names {
             $(pub(super) const $variant: u8 = super::Class::$variant as u8;)*
         }
 
+        /// [`HeaderName::crlf_with_colon_padded`] of the known names, in
+        /// class order.
+        static CRLF_WITH_COLON: [([u8; 32], u8); [$(stringify!($variant)),*].len()] =
+            [$(padded(concat!("\r\n", $canon, ": ")),)*];
+
         /// The known names in class order ([`HeaderName::class`]).
         pub(crate) static KNOWN: [HeaderName; [$(stringify!($variant)),*].len()] =
             [$(HeaderName::$variant,)*];
     };
+}
+
+/// `s` in 32 bytes (zero-padded; a longer `s` fails the build) and its
+/// length.
+const fn padded(s: &str) -> ([u8; 32], u8) {
+    let b = s.as_bytes();
+    assert!(b.len() <= 32);
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < b.len() {
+        out[i] = b[i];
+        i += 1;
+    }
+    (out, b.len() as u8)
 }
 
 /// The class of names that are not known ([`HeaderName::Other`]).
@@ -306,12 +329,12 @@ mod tests {
         }
         assert_eq!(HeaderName::parse("X-Foo").with_colon(), None);
         for n in KNOWN.iter() {
-            assert_eq!(
-                n.crlf_with_colon(),
-                Some(format!("\r\n{}: ", n.as_str())).as_deref()
-            );
+            let (bytes, len) = n.crlf_with_colon_padded().unwrap();
+            let want = format!("\r\n{}: ", n.as_str());
+            assert_eq!(&bytes[..usize::from(*len)], want.as_bytes());
+            assert!(bytes[usize::from(*len)..].iter().all(|&b| b == 0));
         }
-        assert_eq!(HeaderName::parse("X-Foo").crlf_with_colon(), None);
+        assert_eq!(HeaderName::parse("X-Foo").crlf_with_colon_padded(), None);
     }
 
     proptest::proptest! {

@@ -84,8 +84,10 @@ enum Original {
     /// Given when the transaction started.
     Fields(Box<OriginalRequest>),
     /// Packed, unpacked on first use: most INVITEs end with a 2xx (which
-    /// the TU ACKs) and are never cancelled.
-    Packed(Box<(PackedOriginal, OnceLock<OriginalRequest>)>),
+    /// the TU ACKs) and are never cancelled. The unpacked fields are boxed
+    /// apart, so that the packed ones are not allocated and copied with
+    /// room for them.
+    Packed(Box<(PackedOriginal, OnceLock<Box<OriginalRequest>>)>),
 }
 
 impl InviteClient {
@@ -163,7 +165,7 @@ impl InviteClient {
     pub fn original(&self) -> &OriginalRequest {
         match &self.original {
             Original::Fields(o) => o,
-            Original::Packed(p) => p.1.get_or_init(|| p.0.unpack()),
+            Original::Packed(p) => p.1.get_or_init(|| Box::new(p.0.unpack())),
         }
     }
 
@@ -171,9 +173,7 @@ impl InviteClient {
     pub(crate) fn original_heap_bytes(&self) -> usize {
         match &self.original {
             Original::Fields(o) => o.heap_bytes(),
-            Original::Packed(p) => {
-                p.0.heap_bytes() + p.1.get().map_or(0, OriginalRequest::heap_bytes)
-            }
+            Original::Packed(p) => p.0.heap_bytes() + p.1.get().map_or(0, |o| o.heap_bytes()),
         }
     }
 

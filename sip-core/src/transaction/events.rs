@@ -13,6 +13,11 @@ use crate::transport::{ConnectionId, Source, TransportError};
 use crate::transport_rules::{RouteError, ViaError};
 
 /// Something the transaction user must know, in the order it happened.
+///
+/// The variants that carry a request box it: an event is moved several
+/// times on its way from the layer to the TU, and most events (responses,
+/// terminations) are small, so the event stays a fraction of a request's
+/// size.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum Event {
@@ -23,7 +28,7 @@ pub enum Event {
         id: TransactionId,
         /// The request, with `received`/`rport` added to its top Via
         /// (§18.2.1, RFC 3581 §4).
-        request: Request,
+        request: Box<Request>,
         /// Where it came from.
         source: Source,
         /// For CANCEL: the INVITE server transaction it matches (§9.2), if
@@ -42,7 +47,7 @@ pub enum Event {
     /// it matched (RFC 6026 §7.1), if any.
     Ack {
         /// The ACK, with `received`/`rport` stamped.
-        request: Request,
+        request: Box<Request>,
         /// Where it came from.
         source: Source,
         /// The Accepted INVITE server transaction it matched, if any.
@@ -54,7 +59,7 @@ pub enum Event {
     /// [`send_stateless`](super::TransactionLayer::send_stateless).
     Overloaded {
         /// The request.
-        request: Request,
+        request: Box<Request>,
         /// Where it came from.
         source: Source,
         /// The limit that was hit.
@@ -272,4 +277,18 @@ pub struct Stats {
     pub bad_requests_answered: u64,
     /// Requests refused because of the transaction limit.
     pub overloaded: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The requests being boxed, an event is about the size of a
+    /// response event, not of a request.
+    #[test]
+    fn events_stay_small() {
+        let size = core::mem::size_of::<Event>();
+        assert!(size <= 160, "Event is {size} bytes");
+        assert!(size < core::mem::size_of::<Request>());
+    }
 }

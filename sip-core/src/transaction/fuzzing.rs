@@ -165,7 +165,7 @@ pub fn run(data: &[u8]) {
         while let Some(e) = l.poll_event() {
             if let Event::Request { id, request, .. } = e {
                 if servers.len() < 256 {
-                    servers.push((id, request));
+                    servers.push((id, *request));
                 }
             }
         }

@@ -160,19 +160,42 @@ enum Source {
 /// a clock that went back, is inserted in place) and a min-heap for the
 /// retransmission timers. Entries leave in `(deadline, insertion)` order
 /// whatever queue holds them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TimerQueue {
     fifos: [VecDeque<Entry>; FIFOS],
     /// Bit `i` set when `fifos[i]` is not empty.
     busy: u16,
+    /// The first entry of each FIFO whose `busy` bit is set (a copy, so
+    /// that finding the earliest entry reads one array).
+    heads: [Entry; FIFOS],
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
     /// The earliest entry's queue, when known (`Some(None)`: empty).
     min: Option<Option<Source>>,
 }
 
+impl Default for TimerQueue {
+    fn default() -> Self {
+        const NONE: Entry = Entry {
+            at: Instant::ZERO,
+            seq: 0,
+            txn: TransactionId::from_raw(0),
+            timer: Timer::B,
+        };
+        TimerQueue {
+            fifos: Default::default(),
+            busy: 0,
+            heads: [NONE; FIFOS],
+            heap: BinaryHeap::new(),
+            seq: 0,
+            min: None,
+        }
+    }
+}
+
 impl TimerQueue {
     /// Schedules `timer` of `txn` at `at`.
+    #[inline(always)]
     pub(crate) fn push(&mut self, at: Instant, txn: TransactionId, timer: Timer) {
         self.seq += 1;
         let e = Entry {
@@ -183,15 +206,22 @@ impl TimerQueue {
         };
         let source = match fifo_of(timer) {
             Some(i) => {
-                self.busy |= 1 << i;
                 let q = &mut self.fifos[i];
                 match q.back() {
                     Some(last) if *last > e => {
                         let at = q.partition_point(|x| *x < e);
                         q.insert(at, e);
+                        if at == 0 {
+                            self.heads[i] = e;
+                        }
                     }
-                    _ => q.push_back(e),
+                    Some(_) => q.push_back(e),
+                    None => {
+                        q.push_back(e);
+                        self.heads[i] = e;
+                    }
                 }
+                self.busy |= 1 << i;
                 Source::Fifo(i)
             }
             None => {
@@ -209,7 +239,7 @@ impl TimerQueue {
 
     fn head(&self, source: Source) -> Option<Entry> {
         match source {
-            Source::Fifo(i) => self.fifos[i].front().copied(),
+            Source::Fifo(i) => (self.busy >> i & 1 != 0).then(|| self.heads[i]),
             Source::Heap => self.heap.peek().map(|r| r.0),
         }
     }
@@ -220,7 +250,8 @@ impl TimerQueue {
             .fifos
             .iter()
             .enumerate()
-            .all(|(i, q)| q.is_empty() == (self.busy >> i & 1 == 0)));
+            .all(|(i, q)| q.is_empty() == (self.busy >> i & 1 == 0)
+                && q.front().is_none_or(|f| *f == self.heads[i])));
         let source = match self.min {
             Some(m) => m,
             None => {
@@ -230,14 +261,13 @@ impl TimerQueue {
                 while busy != 0 {
                     let i = busy.trailing_zeros() as usize;
                     busy &= busy - 1;
-                    if let Some(&e) = self.fifos[i].front() {
-                        let earlier = match best {
-                            Some((_, b)) => e < b,
-                            None => true,
-                        };
-                        if earlier {
-                            best = Some((Source::Fifo(i), e));
-                        }
+                    let e = self.heads[i];
+                    let earlier = match best {
+                        Some((_, b)) => e < b,
+                        None => true,
+                    };
+                    if earlier {
+                        best = Some((Source::Fifo(i), e));
                     }
                 }
                 let m = best.map(|(s, _)| s);
@@ -253,8 +283,9 @@ impl TimerQueue {
             Source::Fifo(i) => {
                 let q = &mut self.fifos[i];
                 q.pop_front();
-                if q.is_empty() {
-                    self.busy &= !(1 << i);
+                match q.front() {
+                    Some(&f) => self.heads[i] = f,
+                    None => self.busy &= !(1 << i),
                 }
             }
             Source::Heap => {
@@ -313,8 +344,9 @@ impl TimerQueue {
         self.busy = 0;
         for (i, q) in self.fifos.iter_mut().enumerate() {
             q.retain(|e| live(e.txn, e.timer, e.at));
-            if !q.is_empty() {
+            if let Some(&f) = q.front() {
                 self.busy |= 1 << i;
+                self.heads[i] = f;
             }
         }
         self.min = None;

@@ -330,7 +330,7 @@ impl TransactionUser for Uas {
                     let ringing = self.response(&request, StatusCode::RINGING);
                     self.send(cx, id, ringing);
                     let at = cx.now + self.invite.ring;
-                    self.pending_final = Some((at, id, request, source.reply_destination()));
+                    self.pending_final = Some((at, id, *request, source.reply_destination()));
                 } else {
                     let ok = self.response(&request, StatusCode::OK);
                     self.send(cx, id, ok);

@@ -49,12 +49,12 @@ impl UserAgent {
                 source,
                 cancels,
                 merged_with,
-            } => self.on_request(now, id, request, &source, cancels, merged_with.is_some()),
+            } => self.on_request(now, id, *request, &source, cancels, merged_with.is_some()),
             TxnEvent::Ack {
                 ref request,
                 transaction,
                 ..
-            } => self.on_ack(now, request, transaction),
+            } => self.on_ack(now, *request, transaction),
             TxnEvent::Overloaded {
                 request, source, ..
             } if request.method != Method::Ack => {

@@ -429,7 +429,7 @@ impl TransactionLayer {
                     .count() as u64;
             }
             self.apply(id, &mut out, None);
-            self.scratch = out;
+            self.restore_scratch(out);
         }
         self.maybe_compact();
     }
@@ -525,11 +525,33 @@ impl TransactionLayer {
         }
     }
 
+    /// Puts the action buffer taken with `mem::take(&mut self.scratch)`
+    /// back for the next input. What it replaces is the empty `Vec` that
+    /// `take` left (nothing in between puts a buffer there), which has no
+    /// allocation: it is forgotten rather than dropped, which saves a call
+    /// to the drop glue on every input.
+    #[inline]
+    fn restore_scratch(&mut self, out: Actions) {
+        let left = core::mem::replace(&mut self.scratch, out);
+        debug_assert!(left.capacity() == 0);
+        if left.capacity() == 0 {
+            core::mem::forget(left);
+        }
+    }
+
     /// Carries out a machine's actions for transaction `id`. `source` is
     /// the source of the message being processed (for ACKs passed up).
     fn apply(&mut self, id: TransactionId, out: &mut Actions, source: Option<Source>) {
-        for action in out.drain(..) {
-            match action {
+        // Each action is taken out in place (a `Terminated` left behind,
+        // which owns nothing) and the buffer cleared at the end: cheaper
+        // than a `Drain`, whose drop is a call on every input. Timers, the
+        // most frequent action, are read where they lie.
+        for slot in out.iter_mut() {
+            if let Action::Arm(timer, at) = *slot {
+                self.timers.push(at, id, timer);
+                continue;
+            }
+            match core::mem::replace(slot, Action::Terminated) {
                 Action::Transmit(payload) => {
                     if let Some(txn) = self.get(id) {
                         let destination = self.route(txn);
@@ -539,7 +561,8 @@ impl TransactionLayer {
                         });
                     }
                 }
-                Action::Arm(timer, at) => self.timers.push(at, id, timer),
+                // Read in place above.
+                Action::Arm(..) => {}
                 Action::Response(response) => {
                     self.events.push_back(Event::Response { id, response })
                 }
@@ -547,7 +570,7 @@ impl TransactionLayer {
                     let source = source.or_else(|| self.get(id).and_then(|t| t.source));
                     if let Some(source) = source {
                         self.events.push_back(Event::Ack {
-                            request: *request,
+                            request,
                             source,
                             transaction: Some(id),
                         });
@@ -563,6 +586,7 @@ impl TransactionLayer {
                 }
             }
         }
+        out.clear();
     }
 }
 

@@ -43,7 +43,9 @@ impl TransactionLayer {
         // `handle_message`. The parser's reading of a request's top Via is
         // kept, so that it is not scanned a second time here.
         match crate::parse::parse_message_with_top_via(data, &self.cfg.parser) {
-            Ok((Message::Request(r), marks)) => self.on_request_marked(now, r, source, marks),
+            Ok((Message::Request(r), marks)) => {
+                self.on_request_marked(now, Box::new(r), source, marks)
+            }
             Ok((Message::Response(r), _)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
@@ -241,7 +243,7 @@ impl TransactionLayer {
             self.stats.responses_absorbed += 1;
         }
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 
     /// §17.2.3: the server transaction a request matches, RFC 2543 To-tag
@@ -262,15 +264,17 @@ impl TransactionLayer {
     }
 
     fn on_request(&mut self, now: Instant, req: Request, source: Source) {
-        self.on_request_marked(now, req, source, None);
+        self.on_request_marked(now, Box::new(req), source, None);
     }
 
     /// [`on_request`](Self::on_request) with the parser's reading of the
     /// top Via when it has one (`marks`), used instead of parsing it again.
+    /// The request comes boxed, as the TU's [`Event`] carries it: it is
+    /// not copied again on its way.
     fn on_request_marked(
         &mut self,
         now: Instant,
-        mut req: Request,
+        mut req: Box<Request>,
         source: Source,
         marks: Option<TopViaMarks>,
     ) {
@@ -308,7 +312,7 @@ impl TransactionLayer {
             route = route.stamped(source.remote);
         }
         if let Some(id) = matched {
-            return self.on_matched_request(now, id, req, source);
+            return self.on_matched_request(now, id, *req, source);
         }
         let Some(key) = key else {
             // The ACK for a 2xx is its own transaction-less request
@@ -344,14 +348,14 @@ impl TransactionLayer {
             self.stats.requests_absorbed += 1;
         }
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 
     fn create_server(
         &mut self,
         now: Instant,
         key: ServerTxnKey,
-        req: Request,
+        req: Box<Request>,
         via: &ViaRoute,
         source: Source,
         cancels: Option<TransactionId>,
@@ -441,6 +445,6 @@ impl TransactionLayer {
             merged_with,
         });
         self.apply(id, &mut out, Some(source));
-        self.scratch = out;
+        self.restore_scratch(out);
     }
 }

@@ -83,8 +83,13 @@ impl TransactionLayer {
             via.push_str(";rport");
         }
         if !push {
-            // As `stamp_via`: the request's only Via.
-            req.headers.remove(&HeaderName::Via);
+            // As `stamp_via`: the request's only Via. (A request from the
+            // TU usually has none: then nothing is removed, and the search
+            // for one stops at the first match rather than rebuilding the
+            // line list.)
+            if req.headers.contains(&HeaderName::Via) {
+                req.headers.remove(&HeaderName::Via);
+            }
             req.headers.prepend(HeaderName::Via, &via);
         } else {
             let branch = &via[branch_at..branch_at + branch_len];
@@ -291,7 +296,7 @@ impl TransactionLayer {
         self.clients.insert(key_hash, id);
         self.stats.client_transactions += 1;
         self.apply(id, &mut out, None);
-        self.scratch = out;
+        self.restore_scratch(out);
         Ok(id)
     }
 
@@ -408,7 +413,7 @@ impl TransactionLayer {
             }
         }
         self.apply(id, &mut out, None);
-        self.scratch = out;
+        self.restore_scratch(out);
         result
     }
 
@@ -509,7 +514,7 @@ impl TransactionLayer {
                 txn.machine.on_transport_error(error, &mut out);
             }
             self.apply(id, &mut out, None);
-            self.scratch = out;
+            self.restore_scratch(out);
         }
     }
 }

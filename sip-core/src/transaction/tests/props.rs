@@ -112,7 +112,7 @@ impl World {
         let (_, ev) = drain(&mut self.l);
         for e in ev {
             if let Event::Request { id, request, .. } = e {
-                self.servers.push((id, request));
+                self.servers.push((id, *request));
             }
         }
     }

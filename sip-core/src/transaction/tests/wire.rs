@@ -145,7 +145,7 @@ pub(super) fn our_response(req: &Request, status: u16, to_tag: Option<&str>) -> 
 /// The new server transaction and request of an `Event::Request`.
 pub(super) fn new_request(ev: &[Event]) -> (TransactionId, Request) {
     let found = ev.iter().find_map(|e| match e {
-        Event::Request { id, request, .. } => Some((*id, request.clone())),
+        Event::Request { id, request, .. } => Some((*id, (**request).clone())),
         _ => None,
     });
     found.unwrap_or_else(|| panic!("no Event::Request in {ev:#?}"))
