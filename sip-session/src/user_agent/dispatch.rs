@@ -54,7 +54,7 @@ impl UserAgent {
                 ref request,
                 transaction,
                 ..
-            } => self.on_ack(now, *request, transaction),
+            } => self.on_ack(now, request, transaction),
             TxnEvent::Overloaded {
                 request, source, ..
             } if request.method != Method::Ack => {
