@@ -159,26 +159,19 @@ impl InvitationData {
     }
 }
 
-/// What became of a new INVITE.
-pub(crate) enum NewInvite {
-    /// A session was created.
-    Session(Box<SessionData>),
-    /// It was answered already (rejected).
-    Answered,
-}
-
 /// A new INVITE (no To tag) in server transaction `txn`: 100 (Trying) at
-/// once, the checks that end in a rejection, and the new Invitation.
-/// `id` is the id the session will get.
-pub(crate) fn create(
+/// once, the checks that end in a rejection, and the new Invitation,
+/// built in `slot` with the id `id`; `None` (the slot left empty) when
+/// the INVITE was answered already (rejected).
+pub(crate) fn create<'s>(
     core: &mut Core,
     now: Instant,
-    id: SessionId,
+    (id, slot): (SessionId, &'s mut Option<SessionData>),
     live_sessions: usize,
     txn: TransactionId,
     req: Request,
     source: &Source,
-) -> NewInvite {
+) -> Option<&'s mut SessionData> {
     let trying = super::uas_response::trying(core, &req);
     core.send_response(now, txn, &trying);
     let lines = InviteLines::of(&req.headers);
@@ -186,14 +179,14 @@ pub(crate) fn create(
         Some(x) => x,
         None => {
             core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
-            return NewInvite::Answered;
+            return None;
         }
     };
     if !lines.contact {
         // SIP.js: an INVITE without Contact is answered 400 (RFC 3261
         // §8.1.1.8 makes it mandatory).
         core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
-        return NewInvite::Answered;
+        return None;
     }
     let cfg = &core.cfg;
     let disposition = lines
@@ -205,15 +198,15 @@ pub(crate) fn create(
     });
     if body == BodyKind::Unsupported {
         core.reply(now, txn, &req, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        return NewInvite::Answered;
+        return None;
     }
     if live_sessions >= core.cfg.max_sessions {
         core.reply(now, txn, &req, StatusCode::SERVICE_UNAVAILABLE);
-        return NewInvite::Answered;
+        return None;
     }
     if !core.cfg.accept_invites {
         core.reply(now, txn, &req, StatusCode::BUSY_HERE);
-        return NewInvite::Answered;
+        return None;
     }
     let has = |name: HeaderName| {
         req.headers
@@ -233,7 +226,7 @@ pub(crate) fn create(
     // The To tag of our responses is drawn with the identities (the first
     // token this INVITE draws, before the first RSeq, RFC 3262 §3).
     let identities = Identities::with_tag(to, from, from_tag, &mut core.tokens);
-    let mut s = Box::new(SessionData::new(id, false, identities));
+    let s = slot.insert(SessionData::new(id, false, identities));
     if lines.asserted {
         s.asserted_identity = req
             .headers
@@ -274,10 +267,10 @@ pub(crate) fn create(
     }));
     core.links.insert(txn, Link::InviteServer(id));
     let no_answer = now + core.cfg.no_answer_timeout;
-    core.arm(&mut s, SessionTimer::NoAnswer, no_answer);
+    core.arm(s, SessionTimer::NoAnswer, no_answer);
     if let Some(e) = expires {
         core.arm(
-            &mut s,
+            s,
             SessionTimer::Expires,
             now + Duration::from_secs(u64::from(e.0)),
         );
@@ -292,9 +285,9 @@ pub(crate) fn create(
         });
     }
     if core.cfg.send_initial_provisional && rel100 != Rel100::Required {
-        let _ = progress(core, &mut s, now, ProgressOptions::default());
+        let _ = progress(core, s, now, ProgressOptions::default());
     }
-    NewInvite::Session(s)
+    Some(s)
 }
 
 /// Creates the UAS dialog (early) on the first tagged response.

@@ -226,7 +226,9 @@ impl Identities {
     }
 }
 
-/// The slab of sessions: Copy ids with generations, boxed entries.
+/// The slab of sessions: Copy ids with generations, the sessions held in
+/// the slots (not boxed: one allocation and free less per session; a
+/// session is built in its slot, see [`vacant`](Self::vacant)).
 #[derive(Default)]
 pub(crate) struct SessionTable {
     slots: Vec<Slot>,
@@ -237,7 +239,7 @@ pub(crate) struct SessionTable {
 #[derive(Default)]
 struct Slot {
     generation: u32,
-    data: Option<Box<SessionData>>,
+    data: Option<SessionData>,
 }
 
 impl SessionTable {
@@ -245,50 +247,60 @@ impl SessionTable {
         self.live
     }
 
-    /// Reserves the id the next insert will use.
-    pub(crate) fn next_id(&self) -> SessionId {
-        match self.free.last() {
-            Some(&i) => SessionId::new(i, self.slots[i as usize].generation),
-            None => SessionId::new(self.slots.len() as u32, 0),
-        }
+    /// The empty slot the next session goes into and the id it will
+    /// have: the caller builds the session in it, then
+    /// [`commit`](Self::commit)s it. A slot left empty stays free (the
+    /// next one gets the same id).
+    pub(crate) fn vacant(&mut self) -> (SessionId, &mut Option<SessionData>) {
+        let i = match self.free.last() {
+            Some(&i) => i,
+            None => {
+                let i = self.slots.len() as u32;
+                self.slots.push(Slot::default());
+                self.free.push(i);
+                i
+            }
+        };
+        let slot = &mut self.slots[i as usize];
+        debug_assert!(slot.data.is_none());
+        (SessionId::new(i, slot.generation), &mut slot.data)
     }
 
-    pub(crate) fn insert(&mut self, data: Box<SessionData>) -> SessionId {
-        let id = self.next_id();
-        debug_assert_eq!(data.id, id);
-        match self.free.pop() {
-            Some(i) => self.slots[i as usize].data = Some(data),
-            None => self.slots.push(Slot {
-                generation: 0,
-                data: Some(data),
-            }),
+    /// Counts in the session built in the slot of `id` (from
+    /// [`vacant`](Self::vacant)); nothing when the slot was left empty.
+    pub(crate) fn commit(&mut self, id: SessionId) {
+        debug_assert_eq!(self.free.last(), Some(&(id.index() as u32)));
+        if self.slots[id.index()].data.is_some() {
+            self.free.pop();
+            self.live += 1;
         }
-        self.live += 1;
-        id
     }
 
     pub(crate) fn get(&self, id: SessionId) -> Option<&SessionData> {
         let slot = self.slots.get(id.index())?;
         (slot.generation == id.generation()).then_some(())?;
-        slot.data.as_deref()
+        slot.data.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, id: SessionId) -> Option<&mut SessionData> {
         let slot = self.slots.get_mut(id.index())?;
         (slot.generation == id.generation()).then_some(())?;
-        slot.data.as_deref_mut()
+        slot.data.as_mut()
     }
 
-    pub(crate) fn remove(&mut self, id: SessionId) -> Option<Box<SessionData>> {
-        let slot = self.slots.get_mut(id.index())?;
-        if slot.generation != id.generation() {
-            return None;
+    /// Drops session `id` (in its slot); false when there is none.
+    pub(crate) fn remove(&mut self, id: SessionId) -> bool {
+        let Some(slot) = self.slots.get_mut(id.index()) else {
+            return false;
+        };
+        if slot.generation != id.generation() || slot.data.is_none() {
+            return false;
         }
-        let data = slot.data.take()?;
+        slot.data = None;
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(id.index() as u32);
         self.live -= 1;
-        Some(data)
+        true
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = SessionId> + '_ {
@@ -305,8 +317,8 @@ impl SessionTable {
             + self
                 .slots
                 .iter()
-                .filter_map(|s| s.data.as_deref())
-                .map(SessionData::memory_usage)
+                .filter_map(|s| s.data.as_ref())
+                .map(|s| s.memory_usage() - core::mem::size_of::<SessionData>())
                 .sum::<usize>()
     }
 }
@@ -314,6 +326,41 @@ impl SessionTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sessions are built in their slots: a slot left empty is not
+    /// counted and the next session gets its id; a removed session's slot
+    /// is reused with the next generation.
+    #[test]
+    fn table_builds_sessions_in_place() {
+        let ids = || Identities::new("<sip:a@x>;tag=1", "<sip:b@y>");
+        let mut t = SessionTable::default();
+        let (first, _) = t.vacant();
+        assert_eq!(first, SessionId::new(0, 0));
+        t.commit(first);
+        assert_eq!((t.len(), t.get(first).is_none()), (0, true));
+        let (again, slot2) = t.vacant();
+        assert_eq!(again, first);
+        *slot2 = Some(SessionData::new(again, true, ids()));
+        t.commit(again);
+        assert_eq!(t.len(), 1);
+        assert!(t.get(first).is_some_and(|s| s.id == first && s.is_inviter));
+        let (second, slot) = t.vacant();
+        assert_eq!(second, SessionId::new(1, 0));
+        *slot = Some(SessionData::new(second, false, ids()));
+        t.commit(second);
+        assert_eq!(t.ids().collect::<Vec<_>>(), [first, second]);
+        assert!(t.remove(first));
+        assert!(!t.remove(first));
+        assert!(t.get(first).is_none() && t.get_mut(first).is_none());
+        let (third, slot) = t.vacant();
+        assert_eq!(third, SessionId::new(0, 1));
+        *slot = Some(SessionData::new(third, true, ids()));
+        t.commit(third);
+        assert_eq!(
+            (t.len(), t.ids().collect::<Vec<_>>()),
+            (2, vec![third, second])
+        );
+    }
 
     /// The parts come back as given; the tag is the one `TokenSource::tag`
     /// draws, from the same tokens.

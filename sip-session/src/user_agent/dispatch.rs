@@ -3,7 +3,7 @@
 
 use super::core::{InDialogMethod, Link};
 use super::UserAgent;
-use crate::session::invitation::{self, NewInvite};
+use crate::session::invitation;
 use crate::session::{in_dialog, inviter, reinvite, update, SessionState};
 use sip_core::dialog::DialogIdRef;
 use sip_core::header::{HeaderName, Headers, Replaces};
@@ -446,17 +446,17 @@ impl UserAgent {
                 }
             }
         }
-        let id = self.sessions.next_id();
         let live = self.sessions.len();
-        if let NewInvite::Session(mut s) =
-            invitation::create(&mut self.core, now, id, live, txn, req, source)
-        {
+        let vacant = self.sessions.vacant();
+        let id = vacant.0;
+        let created = invitation::create(&mut self.core, now, vacant, live, txn, req, source);
+        let terminated = created.map(|s| {
             s.replacee = replacee;
-            let terminated = s.state == SessionState::Terminated;
-            self.sessions.insert(s);
-            if terminated {
-                self.reap(id);
-            }
+            s.state == SessionState::Terminated
+        });
+        self.sessions.commit(id);
+        if terminated == Some(true) {
+            self.reap(id);
         }
     }
 }

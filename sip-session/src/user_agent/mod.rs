@@ -272,10 +272,12 @@ impl UserAgent {
         target: Uri,
         options: InviteOptions,
     ) -> Result<SessionId, InviteError> {
-        let id = self.sessions.next_id();
         let live = self.sessions.len();
-        let s = inviter::invite(&mut self.core, now, id, live, target, options)?;
-        Ok(self.sessions.insert(s))
+        let vacant = self.sessions.vacant();
+        let id = vacant.0;
+        let r = inviter::invite(&mut self.core, now, vacant, live, target, options);
+        self.sessions.commit(id);
+        r.map(|()| id)
     }
 
     /// A read-only view of a session; `None` once it is gone (a
@@ -428,7 +430,7 @@ impl UserAgent {
         if crate::session::reinvite::client_alive(&self.core, s) {
             return;
         }
-        self.sessions.remove(id);
+        let _ = self.sessions.remove(id);
     }
 
     /// The invite client transaction of `id` ended.

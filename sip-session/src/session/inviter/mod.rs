@@ -304,15 +304,16 @@ fn value_of(a: &NameAddr) -> String {
     s
 }
 
-/// Builds and sends a new INVITE; the session goes Initial → Establishing.
+/// Builds and sends a new INVITE; the session, built in `slot` (left
+/// empty on an error), goes Initial → Establishing.
 pub(crate) fn invite(
     core: &mut Core,
     now: Instant,
-    id: SessionId,
+    (id, slot): (SessionId, &mut Option<SessionData>),
     live_sessions: usize,
     target: Uri,
     opts: InviteOptions,
-) -> Result<Box<SessionData>, InviteError> {
+) -> Result<(), InviteError> {
     if live_sessions >= core.cfg.max_sessions {
         return Err(InviteError::TooManySessions(core.cfg.max_sessions));
     }
@@ -390,7 +391,7 @@ pub(crate) fn invite(
     }
     super::session_timer::on_invite(core, &mut req);
     core.decorate_request(&mut req);
-    let mut s = Box::new(SessionData::new(id, true, identities));
+    let s = slot.insert(SessionData::new(id, true, identities));
     if let Some(b) = opts.body {
         b.put_into_request(&mut req);
         let _ = s.oa.local_offer();
@@ -402,11 +403,17 @@ pub(crate) fn invite(
     } else {
         send_kept(core, now, req, id)
     };
-    let ((txn, dest), kept) = sent.map_err(|e| match e {
-        SessionError::Route(r) => InviteError::Route(r),
-        SessionError::Send(e) => InviteError::Send(e),
-        _ => InviteError::TooManySessions(0),
-    })?;
+    let ((txn, dest), kept) = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            *slot = None;
+            return Err(match e {
+                SessionError::Route(r) => InviteError::Route(r),
+                SessionError::Send(e) => InviteError::Send(e),
+                _ => InviteError::TooManySessions(0),
+            });
+        }
+    };
     let over_tls = matches!(
         dest,
         Destination::Addr {
@@ -433,13 +440,13 @@ pub(crate) fn invite(
         prack_offered: None,
         targets: None,
     }));
-    set_state(core, &mut s, SessionState::Establishing);
+    set_state(core, s, SessionState::Establishing);
     core.arm(
-        &mut s,
+        s,
         SessionTimer::InviteTimeout,
         now + core.cfg.invite_timeout,
     );
-    Ok(s)
+    Ok(())
 }
 
 /// `cancel()`: in Initial or Establishing. Held until a provisional
