@@ -95,7 +95,7 @@ pub(crate) enum Rel100 {
 /// UAS data, dropped once the ACK arrives.
 pub(crate) struct InvitationData {
     /// The INVITE, until the final response is sent.
-    pub invite: Option<Request>,
+    pub invite: Option<Box<Request>>,
     pub invite_seq: u32,
     /// Whether `invite_seq` was read from the INVITE's CSeq (it is 0
     /// when that did not parse): dialog creation then takes it instead of
@@ -145,7 +145,7 @@ impl InvitationData {
             r.headers.iter().map(|h| h.value.len() + 40).sum::<usize>() + r.body.len() + 64
         }
         core::mem::size_of::<Self>()
-            + self.invite.as_ref().map_or(0, req)
+            + self.invite.as_deref().map_or(0, req)
             + [&self.ok, &self.base]
                 .into_iter()
                 .flatten()
@@ -169,7 +169,7 @@ pub(crate) fn create<'s>(
     (id, slot): (SessionId, &'s mut Option<SessionData>),
     live_sessions: usize,
     txn: TransactionId,
-    req: Request,
+    req: Box<Request>,
     source: &Source,
 ) -> Option<&'s mut SessionData> {
     let trying = super::uas_response::trying(core, &req);
@@ -296,7 +296,7 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
         return;
     }
     let Some(u) = s.uas.as_ref() else { return };
-    let Some(invite) = u.invite.as_ref() else {
+    let Some(invite) = u.invite.as_deref() else {
         return;
     };
     let known = KnownTags {
@@ -365,7 +365,7 @@ pub(crate) fn progress(
     } else {
         None
     };
-    let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_ref()) else {
+    let Some(invite) = s.uas.as_ref().and_then(|u| u.invite.as_deref()) else {
         return Err(SessionError::InvalidState(s.state));
     };
     // Room for Require and RSeq; a plain one is kept for the 2xx: room
@@ -498,7 +498,7 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
     }
     ensure_dialog(core, s);
     let Some(u) = s.uas.as_mut() else { return };
-    let Some(invite) = u.invite.as_ref() else {
+    let Some(invite) = u.invite.as_deref() else {
         return;
     };
     let base = u.base.take();

@@ -90,7 +90,7 @@ impl<'a> Session<'a> {
     /// ends).
     pub fn invite_request(&self) -> Option<&'a Request> {
         if let Some(u) = &self.s.uas {
-            return u.invite.as_ref();
+            return u.invite.as_deref();
         }
         self.s.uac.as_ref().map(|u| &u.invite)
     }

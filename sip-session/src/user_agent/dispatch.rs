@@ -49,7 +49,7 @@ impl UserAgent {
                 source,
                 cancels,
                 merged_with,
-            } => self.on_request(now, id, *request, &source, cancels, merged_with.is_some()),
+            } => self.on_request(now, id, request, &source, cancels, merged_with.is_some()),
             TxnEvent::Ack {
                 ref request,
                 transaction,
@@ -276,7 +276,7 @@ impl UserAgent {
         &mut self,
         now: Instant,
         txn: TransactionId,
-        mut req: Request,
+        mut req: Box<Request>,
         source: &Source,
         cancels: Option<TransactionId>,
         merged: bool,
@@ -321,10 +321,10 @@ impl UserAgent {
         // RFC 6665: SUBSCRIBE and NOTIFY of our subscriptions (the request
         // is not moved otherwise).
         if matches!(req.method, Method::Subscribe | Method::Notify) {
-            match crate::subscription::route_request(self, now, txn, req) {
+            match crate::subscription::route_request(self, now, txn, *req) {
                 Some(r) => {
                     lines = RequestLines::of(&r.headers);
-                    req = r;
+                    *req = r;
                 }
                 None => return,
             }
@@ -372,7 +372,7 @@ impl UserAgent {
                         .and_then(|s| s.dialog.as_ref())
                         .is_some_and(|d| d.remote_tag() == from_tag);
                     let _ = self.command(now, sid, |core, s| {
-                        in_dialog::on_request(core, s, now, txn, req, own);
+                        in_dialog::on_request(core, s, now, txn, *req, own);
                         Ok(())
                     });
                 }
@@ -385,7 +385,7 @@ impl UserAgent {
             Method::Invite => self.on_new_invite(now, txn, req, source),
             Method::Options => core.reply(now, txn, &req, StatusCode::OK),
             Method::Message if core.cfg.app_handles(&Method::Message) => {
-                in_dialog::hand_to_app(core, now, txn, req, None, Method::Message)
+                in_dialog::hand_to_app(core, now, txn, *req, None, Method::Message)
             }
             Method::Message => core.reply(now, txn, &req, StatusCode::OK),
             // Requests that only make sense inside a dialog.
@@ -397,7 +397,13 @@ impl UserAgent {
         }
     }
 
-    fn on_new_invite(&mut self, now: Instant, txn: TransactionId, req: Request, source: &Source) {
+    fn on_new_invite(
+        &mut self,
+        now: Instant,
+        txn: TransactionId,
+        req: Box<Request>,
+        source: &Source,
+    ) {
         // RFC 4028 §8.1: an interval below our Min-SE: 422 with it.
         if let Some(min) = crate::session::session_timer::too_small(&self.core, &req) {
             let tag = self.core.tokens.tag();
