@@ -436,13 +436,21 @@ fn kept_stamp_text_stamps_as_a_fresh_one() {
             let (at, top) = top_via_at(&got).unwrap();
             let v = Via::parse(top).unwrap();
             let (ip, rport, received) = (v.host.ip(), v.rport(), v.received().is_some());
+            let rport_end = crate::header::ViaRef::parse(top).unwrap().rport_name_end();
+            let mut unknown = got.clone();
             let text = StampText::reuse(&mut last, source);
             assert_eq!(text.text, StampText::new(source).text);
             assert_eq!(
-                stamp_received_at(&mut got, at, ip, rport, received, text),
+                stamp_received_at(&mut got, at, ip, (rport, rport_end), received, text),
                 changed
             );
             assert_eq!(got, want, "{via} from {source}");
+            // Without knowing where the flag is, the same text.
+            assert_eq!(
+                stamp_received_at(&mut unknown, at, ip, (rport, None), received, text),
+                changed
+            );
+            assert_eq!(unknown, want, "{via} from {source}");
         }
     }
 }

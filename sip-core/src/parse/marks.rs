@@ -20,6 +20,8 @@ pub struct TopViaMarks {
     pub(crate) branch: Option<Span>,
     pub(crate) received: Option<Span>,
     pub(crate) rport: Option<Option<Span>>,
+    /// Where the name of the first `rport` ends (0 without one).
+    pub(crate) rport_end: u32,
     pub(crate) maddr: Option<Span>,
 }
 

@@ -306,9 +306,18 @@ impl TransactionLayer {
             .and_then(|k| self.match_server(&k, &req));
         let key = fresh.then(|| lookup.into_txn_key());
         let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
+        let rport_end = top.rport_end;
         let mut route = ViaRoute::of_top(top);
         let text = StampText::reuse(&mut self.stamp, source.remote);
-        if stamp_received_at(&mut req.headers, at, host_ip, rport, has_received, text) {
+        let stamped = stamp_received_at(
+            &mut req.headers,
+            at,
+            host_ip,
+            (rport, rport_end),
+            has_received,
+            text,
+        );
+        if stamped {
             route = route.stamped(source.remote);
         }
         if let Some(id) = matched {
