@@ -48,11 +48,31 @@ pub(crate) fn first_value(line: &str) -> Option<&str> {
 
 /// Where the topmost Via value is: the index of the first Via line, the
 /// value's byte range in that line, and its text (as [`top_via_text`]).
+#[cfg(test)]
 pub(crate) fn top_via_at(headers: &Headers) -> Result<(ViaAt, &str), ViaError> {
+    top_via_at_known(headers, None)
+}
+
+/// [`top_via_at`], where the caller may know the length of the top Via
+/// value (`known`: the parser read the whole first Via line as one
+/// value, [`TopViaMarks`](crate::parse::TopViaMarks)): a first line of
+/// that length is that value, not searched for a comma or trimmed.
+pub(crate) fn top_via_at_known(
+    headers: &Headers,
+    known: Option<usize>,
+) -> Result<(ViaAt, &str), ViaError> {
     let i = headers
         .position(&HeaderName::Via)
         .ok_or(ViaError::Missing)?;
     let line = headers.line(i).ok_or(ViaError::Missing)?.value;
+    if known == Some(line.len()) && !line.is_empty() {
+        let at = ViaAt {
+            line: i,
+            start: 0,
+            end: line.len(),
+        };
+        return Ok((at, line));
+    }
     let top = first_value(line).ok_or(ViaError::Missing)?;
     let start = top.as_ptr() as usize - line.as_ptr() as usize;
     let at = ViaAt {

@@ -413,6 +413,36 @@ proptest::proptest! {
             proptest::prop_assert_eq!(&line[at.start..at.end], text);
         }
     }
+
+    /// The place the parser's marks give is the one found by reading.
+    #[test]
+    fn marked_top_via_place_is_the_read_one(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", ";rport", "x",
+            ]),
+            0..8,
+        ),
+        second in proptest::bool::ANY,
+    ) {
+        let line = parts.concat();
+        let mut text = format!("OPTIONS sip:b@h SIP/2.0\r\nVia: {line}\r\n");
+        if second {
+            text.push_str("Via: SIP/2.0/UDP g;branch=z9hG4bK2\r\n");
+        }
+        text.push_str("To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=2\r\nCall-ID: c\r\n\
+            CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+        let cfg = crate::parse::ParserConfig::default();
+        if let Ok((crate::Message::Request(r), marks)) =
+            crate::parse::parse_message_with_top_via(text.as_bytes(), &cfg)
+        {
+            let known = marks.as_ref().map(crate::parse::TopViaMarks::len);
+            proptest::prop_assert_eq!(
+                top_via_at_known(&r.headers, known),
+                top_via_at(&r.headers)
+            );
+        }
+    }
 }
 
 #[test]

@@ -33,4 +33,10 @@ impl TopViaMarks {
     pub fn read<'a>(&self, top: &'a str) -> Option<ViaRef<'a>> {
         ViaRef::from_marks(top, self)
     }
+
+    /// The length of the marked value: the whole first Via line of the
+    /// message the marks came with.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
 }

@@ -15,7 +15,7 @@ use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerLookup, Ser
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, StampText,
+    response_destination, stamp_received, stamp_received_at, top_via, top_via_at_known, StampText,
     ViaRoute,
 };
 use std::net::SocketAddr;
@@ -282,7 +282,8 @@ impl TransactionLayer {
         // stamping and the response route; the server transaction is
         // looked up before the Via is stamped, with the key's parts
         // borrowed from it.
-        let read = top_via_at(&req.headers).and_then(|(at, t)| {
+        let read = top_via_at_known(&req.headers, marks.as_ref().map(TopViaMarks::len));
+        let read = read.and_then(|(at, t)| {
             let via = match marks.as_ref().and_then(|m| m.read(t)) {
                 Some(v) => v,
                 None => ViaRef::parse(t)?,
