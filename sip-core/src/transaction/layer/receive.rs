@@ -42,11 +42,10 @@ impl TransactionLayer {
         // Matched in place: the message is not moved once more through
         // `handle_message`. The parser's reading of a request's top Via is
         // kept, so that it is not scanned a second time here.
-        match crate::parse::parse_message_with_top_via(data, &self.cfg.parser) {
-            Ok((Message::Request(r), marks)) => {
-                self.on_request_marked(now, Box::new(r), source, marks)
-            }
-            Ok((Message::Response(r), _)) => self.on_response(now, r, source),
+        let mut marks = None;
+        match crate::parse::parse_message_marked(data, &self.cfg.parser, &mut marks) {
+            Ok(Message::Request(r)) => self.on_request_marked(now, Box::new(r), source, marks),
+            Ok(Message::Response(r)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
