@@ -48,11 +48,31 @@ pub(crate) fn first_value(line: &str) -> Option<&str> {
 
 /// Where the topmost Via value is: the index of the first Via line, the
 /// value's byte range in that line, and its text (as [`top_via_text`]).
+#[cfg(test)]
 pub(crate) fn top_via_at(headers: &Headers) -> Result<(ViaAt, &str), ViaError> {
+    top_via_at_known(headers, None)
+}
+
+/// [`top_via_at`], where the caller may know the length of the top Via
+/// value (`known`: the parser read the whole first Via line as one
+/// value, [`TopViaMarks`](crate::parse::TopViaMarks)): a first line of
+/// that length is that value, not searched for a comma or trimmed.
+pub(crate) fn top_via_at_known(
+    headers: &Headers,
+    known: Option<usize>,
+) -> Result<(ViaAt, &str), ViaError> {
     let i = headers
         .position(&HeaderName::Via)
         .ok_or(ViaError::Missing)?;
     let line = headers.line(i).ok_or(ViaError::Missing)?.value;
+    if known == Some(line.len()) && !line.is_empty() {
+        let at = ViaAt {
+            line: i,
+            start: 0,
+            end: line.len(),
+        };
+        return Ok((at, line));
+    }
     let top = first_value(line).ok_or(ViaError::Missing)?;
     let start = top.as_ptr() as usize - line.as_ptr() as usize;
     let at = ViaAt {
@@ -177,7 +197,7 @@ pub fn stamp_received_with(
         end: start + top.len(),
     };
     let text = StampText::new(source);
-    stamp_at(headers, at, fill_rport, has_received, &text)
+    stamp_at(headers, at, fill_rport.then_some(None), has_received, &text)
 }
 
 /// The text the stamping inserts for one source address (RFC 3261
@@ -230,26 +250,38 @@ impl StampText {
 /// As [`stamp_received_with`], with the place of the top Via value
 /// already known ([`top_via_at`], before any change to `headers`) and the
 /// text to insert for the source.
+///
+/// `rport` is the first `rport` of the value as [`ViaRef::rport`] reads
+/// it, with where its name ends in the value when the caller knows
+/// ([`ViaRef`] read in place), so that a bare flag is not searched for.
 pub(crate) fn stamp_received_at(
     headers: &mut Headers,
     at: ViaAt,
     host_ip: Option<IpAddr>,
-    rport: Option<Option<u16>>,
+    rport: (Option<Option<u16>>, Option<usize>),
     has_received: bool,
     text: &StampText,
 ) -> bool {
-    let fill_rport = rport == Some(None);
+    let fill_rport = rport.0 == Some(None);
     let differs = host_ip != Some(text.source.ip());
     if !differs && !fill_rport {
         return false;
     }
-    stamp_at(headers, at, fill_rport, has_received, text)
+    stamp_at(
+        headers,
+        at,
+        fill_rport.then_some(rport.1),
+        has_received,
+        text,
+    )
 }
 
+/// `fill_rport`: `Some` when the value's first `rport` is a bare flag,
+/// with where its name ends when known.
 fn stamp_at(
     headers: &mut Headers,
     at: ViaAt,
-    fill_rport: bool,
+    fill_rport: Option<Option<usize>>,
     has_received: bool,
     text: &StampText,
 ) -> bool {
@@ -267,7 +299,7 @@ fn stamp_at(
             return false;
         };
         via.set_received(source.ip());
-        if fill_rport {
+        if fill_rport.is_some() {
             via.set_rport(Some(source.port()));
         }
         out.push_str(&via.to_string());
@@ -286,7 +318,12 @@ fn stamp_at(
 ///
 /// The text to insert is written once into a stack buffer; when the flag
 /// ends the value (the usual `...;rport`) both insertions are one.
-fn splice_received(headers: &mut Headers, at: ViaAt, text: &StampText, fill_rport: bool) -> bool {
+fn splice_received(
+    headers: &mut Headers,
+    at: ViaAt,
+    text: &StampText,
+    fill_rport: Option<Option<usize>>,
+) -> bool {
     let i = at.line;
     let Some(line) = headers.line(i).map(|h| h.value) else {
         return false;
@@ -296,9 +333,19 @@ fn splice_received(headers: &mut Headers, at: ViaAt, text: &StampText, fill_rpor
     };
     let (top_at, top_end) = (at.start, at.end);
     let mut rport_end = None;
-    if fill_rport {
-        // The caller read a bare `rport` in this (parsed) value.
-        match last_unique_rport_end(top).or_else(|| bare_rport_end(top)) {
+    if let Some(known) = fill_rport {
+        // The caller read a bare `rport` in this (parsed) value, and may
+        // know where its name ends.
+        let known = known.filter(|&e| {
+            e >= 5
+                && top
+                    .get(e - 5..e)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("rport"))
+        });
+        match known
+            .or_else(|| last_unique_rport_end(top))
+            .or_else(|| bare_rport_end(top))
+        {
             Some(e) => rport_end = Some(top_at + e),
             None => return false,
         }

@@ -413,6 +413,36 @@ proptest::proptest! {
             proptest::prop_assert_eq!(&line[at.start..at.end], text);
         }
     }
+
+    /// The place the parser's marks give is the one found by reading.
+    #[test]
+    fn marked_top_via_place_is_the_read_one(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "SIP/2.0/UDP h", ";branch=z9hG4bK1", " ", "\t", ",", "\"", ";rport", "x",
+            ]),
+            0..8,
+        ),
+        second in proptest::bool::ANY,
+    ) {
+        let line = parts.concat();
+        let mut text = format!("OPTIONS sip:b@h SIP/2.0\r\nVia: {line}\r\n");
+        if second {
+            text.push_str("Via: SIP/2.0/UDP g;branch=z9hG4bK2\r\n");
+        }
+        text.push_str("To: <sip:b@h>\r\nFrom: <sip:a@h>;tag=2\r\nCall-ID: c\r\n\
+            CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+        let cfg = crate::parse::ParserConfig::default();
+        if let Ok((crate::Message::Request(r), marks)) =
+            crate::parse::parse_message_with_top_via(text.as_bytes(), &cfg)
+        {
+            let known = marks.as_ref().map(crate::parse::TopViaMarks::len);
+            proptest::prop_assert_eq!(
+                top_via_at_known(&r.headers, known),
+                top_via_at(&r.headers)
+            );
+        }
+    }
 }
 
 #[test]
@@ -436,13 +466,21 @@ fn kept_stamp_text_stamps_as_a_fresh_one() {
             let (at, top) = top_via_at(&got).unwrap();
             let v = Via::parse(top).unwrap();
             let (ip, rport, received) = (v.host.ip(), v.rport(), v.received().is_some());
+            let rport_end = crate::header::ViaRef::parse(top).unwrap().rport_name_end();
+            let mut unknown = got.clone();
             let text = StampText::reuse(&mut last, source);
             assert_eq!(text.text, StampText::new(source).text);
             assert_eq!(
-                stamp_received_at(&mut got, at, ip, rport, received, text),
+                stamp_received_at(&mut got, at, ip, (rport, rport_end), received, text),
                 changed
             );
             assert_eq!(got, want, "{via} from {source}");
+            // Without knowing where the flag is, the same text.
+            assert_eq!(
+                stamp_received_at(&mut unknown, at, ip, (rport, None), received, text),
+                changed
+            );
+            assert_eq!(unknown, want, "{via} from {source}");
         }
     }
 }

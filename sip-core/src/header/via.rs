@@ -277,6 +277,9 @@ pub struct ViaRef<'a> {
     branch: Option<&'a str>,
     received: Option<&'a str>,
     rport: Option<Option<&'a str>>,
+    /// Where the name of the first `rport` ends in `text` (0 without
+    /// one): the place a receiver fills in a bare flag (RFC 3581 §4).
+    rport_end: usize,
     maddr: Option<&'a str>,
 }
 
@@ -304,6 +307,7 @@ impl<'a> ViaRef<'a> {
             branch: None,
             received: None,
             rport: None,
+            rport_end: 0,
             maddr: None,
         };
         let mut via_ok = true;
@@ -319,7 +323,14 @@ impl<'a> ViaRef<'a> {
                 match i {
                     0 => v.branch = val,
                     1 => v.received = val,
-                    2 => v.rport = Some(val),
+                    2 => {
+                        v.rport = Some(val);
+                        // The name is a slice of `value` (it is read in
+                        // place).
+                        v.rport_end = (n.as_ptr() as usize)
+                            .wrapping_sub(value.as_ptr() as usize)
+                            .wrapping_add(n.len());
+                    }
                     _ => v.maddr = val,
                 }
             }
@@ -383,6 +394,12 @@ impl<'a> ViaRef<'a> {
     pub fn maddr(&self) -> Option<Host> {
         self.maddr.and_then(lex::parse_host)
     }
+
+    /// Where the name of the first `rport` parameter ends in the value's
+    /// text, when there is one.
+    pub(crate) fn rport_name_end(&self) -> Option<usize> {
+        self.rport.map(|_| self.rport_end)
+    }
 }
 
 impl<'a> ViaRef<'a> {
@@ -413,6 +430,7 @@ impl<'a> ViaRef<'a> {
             branch: self.branch.map(span),
             received: self.received.map(span),
             rport: self.rport.map(|v| v.map(span)),
+            rport_end: self.rport_end as u32,
             maddr: self.maddr.map(span),
         }
     }
@@ -437,6 +455,7 @@ impl<'a> ViaRef<'a> {
                 None => None,
                 Some(v) => Some(opt(v)?),
             },
+            rport_end: m.rport_end as usize,
             maddr: opt(m.maddr)?,
         })
     }
@@ -480,6 +499,7 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
         branch: None,
         received: None,
         rport: None,
+        rport_end: 0,
         maddr: None,
     };
     if KEEP {
@@ -501,6 +521,7 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
             return None;
         }
         i += 1 + n;
+        let name_end = i;
         let mut value = None;
         // The value is known to be what its parameter needs.
         let mut typed = false;
@@ -551,7 +572,10 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
             match slot {
                 0 => v.branch = value,
                 1 => v.received = value,
-                2 => v.rport = Some(value),
+                2 => {
+                    v.rport = Some(value);
+                    v.rport_end = name_end;
+                }
                 _ => v.maddr = value,
             }
         }

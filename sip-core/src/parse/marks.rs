@@ -20,6 +20,8 @@ pub struct TopViaMarks {
     pub(crate) branch: Option<Span>,
     pub(crate) received: Option<Span>,
     pub(crate) rport: Option<Option<Span>>,
+    /// Where the name of the first `rport` ends (0 without one).
+    pub(crate) rport_end: u32,
     pub(crate) maddr: Option<Span>,
 }
 
@@ -30,5 +32,11 @@ impl TopViaMarks {
     /// when `top` is not the length of the marked value (then parse it).
     pub fn read<'a>(&self, top: &'a str) -> Option<ViaRef<'a>> {
         ViaRef::from_marks(top, self)
+    }
+
+    /// The length of the marked value: the whole first Via line of the
+    /// message the marks came with.
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 }

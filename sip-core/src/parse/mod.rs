@@ -119,9 +119,20 @@ pub fn parse_message_with_top_via(
     buf: &[u8],
     cfg: &ParserConfig,
 ) -> Result<(Message, Option<TopViaMarks>), ParseError> {
+    let mut marks = None;
+    let msg = parse_message_marked(buf, cfg, &mut marks)?;
+    Ok((msg, marks))
+}
+
+/// [`parse_message_with_top_via`] with the marks left in `marks`: the
+/// message is built where the caller's result lies, not moved into a
+/// pair with them.
+pub(crate) fn parse_message_marked(
+    buf: &[u8],
+    cfg: &ParserConfig,
+    marks: &mut Option<TopViaMarks>,
+) -> Result<Message, ParseError> {
     let mut view = MessageView::empty();
     datagram_into(buf, cfg, &mut view)?;
-    let mut marks = None;
-    let msg = view.build(true, Some(&mut marks))?;
-    Ok((msg, marks))
+    view.build(true, Some(marks))
 }

@@ -49,7 +49,7 @@ pub fn tag(value: &str) -> Option<&str> {
     }
 }
 
-use super::scan::{ends_value, find_byte, find_value_end};
+use super::scan::{ends_value, find_byte, find_either, find_value_end};
 
 /// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
 /// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
@@ -91,9 +91,23 @@ pub(crate) fn branch_of(value: &str) -> Option<&str> {
     }
 }
 
+/// The branch of the first value of a Via line, as
+/// `branch_of(first_value(line))` reads it, when its first `;` comes
+/// before any comma and opens the usual `;branch=` (then that parameter
+/// lies in the first value whatever follows); `None`: not that shape.
+pub(crate) fn top_branch_plain(line: &str) -> Option<&str> {
+    let semi = find_either(line.as_bytes(), b';', b',')?;
+    branch_after(line, semi)
+}
+
 fn branch_plain(value: &str) -> Option<&str> {
+    branch_after(value, find_byte(value.as_bytes(), b';')?)
+}
+
+/// The usual `;branch=` value at `value[semi..]`.
+#[inline(always)]
+fn branch_after(value: &str, semi: usize) -> Option<&str> {
     let b = value.as_bytes();
-    let semi = find_byte(b, b';')?;
     let v = b[semi..].strip_prefix(b";branch=")?;
     if v.first()
         .is_some_and(|&c| c == b'"' || (ends_value(c) && c != b';' && c != b','))
@@ -298,10 +312,15 @@ impl ClientKey {
 
     /// The parts of [`ClientKey::for_response`], the branch borrowed.
     pub(crate) fn response_parts(resp: &Response) -> Result<(&str, Method), KeyError> {
-        let top = top_via_text(&resp.headers)?;
-        let branch = branch_of(top)
-            .filter(|b| !b.is_empty())
-            .ok_or(KeyError::NoBranch)?;
+        let fast = resp
+            .headers
+            .get(&HeaderName::Via)
+            .and_then(top_branch_plain);
+        let branch = match fast {
+            Some(b) => Some(b),
+            None => branch_of(top_via_text(&resp.headers)?),
+        };
+        let branch = branch.filter(|b| !b.is_empty()).ok_or(KeyError::NoBranch)?;
         let (_, method) = cseq(&resp.headers).ok_or(KeyError::CSeq)?;
         Ok((branch, method))
     }

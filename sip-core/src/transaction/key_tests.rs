@@ -38,6 +38,10 @@ proptest::proptest! {
     ) {
         let v = parts.concat();
         proptest::prop_assert_eq!(branch_of(&v), Via::branch_of(&v));
+        if let Some(b) = top_branch_plain(&v) {
+            let top = crate::transport_rules::first_value(&v);
+            proptest::prop_assert_eq!(Some(b), top.and_then(Via::branch_of));
+        }
     }
 }
 

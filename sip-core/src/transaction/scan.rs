@@ -47,6 +47,17 @@ pub(crate) fn find_byte(b: &[u8], n: u8) -> Option<usize> {
     first(b, |x| zero_bytes(x ^ p), |c| c == n)
 }
 
+/// The index of the first `n` or `m` in `b`.
+#[inline]
+pub(crate) fn find_either(b: &[u8], n: u8, m: u8) -> Option<usize> {
+    let (p, q) = (splat(n), splat(m));
+    first(
+        b,
+        |x| zero_bytes(x ^ p) | zero_bytes(x ^ q),
+        |c| c == n || c == m,
+    )
+}
+
 /// True for the bytes that end a parameter value written without quotes
 /// (as the parameter readers stop): `;` `,` SP HT CR LF.
 #[inline(always)]
@@ -86,6 +97,11 @@ mod tests {
         #[test]
         fn find_byte_is_position(b in bytes(), n in proptest::sample::select(vec![b'>', b';', b',', 0, 0xff])) {
             proptest::prop_assert_eq!(find_byte(&b, n), b.iter().position(|&c| c == n));
+        }
+
+        #[test]
+        fn find_either_is_position(b in bytes(), n in proptest::sample::select(vec![b'>', b';', b',', 0, 0xff]), m in proptest::sample::select(vec![b',', b';', 0x80])) {
+            proptest::prop_assert_eq!(find_either(&b, n, m), b.iter().position(|&c| c == n || c == m));
         }
 
         #[test]

@@ -12,6 +12,11 @@ fn same_verdict(s: &str) {
             assert_eq!(r.maddr(), v.maddr(), "{s:?}");
             assert_eq!(r.host(), v.host, "{s:?}");
             assert_eq!(r.port(), v.port, "{s:?}");
+            // The first `rport`'s name ends where the reader says.
+            assert_eq!(r.rport_name_end().is_some(), r.rport().is_some(), "{s:?}");
+            if let Some(e) = r.rport_name_end() {
+                assert!(s[..e].to_ascii_lowercase().ends_with("rport"), "{s:?}");
+            }
         }
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{s:?}"),
         (a, b) => panic!("ViaRef and Via disagree on {s:?}: {a:?} / {b:?}"),

@@ -15,7 +15,7 @@ use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerLookup, Ser
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
 use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
-    response_destination, stamp_received, stamp_received_at, top_via, top_via_at, StampText,
+    response_destination, stamp_received, stamp_received_at, top_via, top_via_at_known, StampText,
     ViaRoute,
 };
 use std::net::SocketAddr;
@@ -42,11 +42,10 @@ impl TransactionLayer {
         // Matched in place: the message is not moved once more through
         // `handle_message`. The parser's reading of a request's top Via is
         // kept, so that it is not scanned a second time here.
-        match crate::parse::parse_message_with_top_via(data, &self.cfg.parser) {
-            Ok((Message::Request(r), marks)) => {
-                self.on_request_marked(now, Box::new(r), source, marks)
-            }
-            Ok((Message::Response(r), _)) => self.on_response(now, r, source),
+        let mut marks = None;
+        match crate::parse::parse_message_marked(data, &self.cfg.parser, &mut marks) {
+            Ok(Message::Request(r)) => self.on_request_marked(now, Box::new(r), source, marks),
+            Ok(Message::Response(r)) => self.on_response(now, r, source),
             Err(e) => self.on_parse_error(e, source),
         }
     }
@@ -282,7 +281,8 @@ impl TransactionLayer {
         // stamping and the response route; the server transaction is
         // looked up before the Via is stamped, with the key's parts
         // borrowed from it.
-        let read = top_via_at(&req.headers).and_then(|(at, t)| {
+        let read = top_via_at_known(&req.headers, marks.as_ref().map(TopViaMarks::len));
+        let read = read.and_then(|(at, t)| {
             let via = match marks.as_ref().and_then(|m| m.read(t)) {
                 Some(v) => v,
                 None => ViaRef::parse(t)?,
@@ -306,9 +306,18 @@ impl TransactionLayer {
             .and_then(|k| self.match_server(&k, &req));
         let key = fresh.then(|| lookup.into_txn_key());
         let (host_ip, rport, has_received) = (top.host_ip(), top.rport, top.received.is_some());
+        let rport_end = top.rport_end;
         let mut route = ViaRoute::of_top(top);
         let text = StampText::reuse(&mut self.stamp, source.remote);
-        if stamp_received_at(&mut req.headers, at, host_ip, rport, has_received, text) {
+        let stamped = stamp_received_at(
+            &mut req.headers,
+            at,
+            host_ip,
+            (rport, rport_end),
+            has_received,
+            text,
+        );
+        if stamped {
             route = route.stamped(source.remote);
         }
         if let Some(id) = matched {

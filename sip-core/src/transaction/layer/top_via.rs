@@ -26,6 +26,8 @@ pub(crate) struct TopVia<'a> {
     pub(crate) received: Option<IpAddr>,
     /// The first `rport`, as [`ViaRef::rport`] reads it.
     pub(crate) rport: Option<Option<u16>>,
+    /// Where the name of the first `rport` ends in `text`.
+    pub(crate) rport_end: Option<usize>,
     /// The first `maddr`, as [`ViaRef::maddr`] reads it.
     pub(crate) maddr: Option<Host>,
 }
@@ -41,6 +43,7 @@ impl<'a> TopVia<'a> {
             branch: via.branch(),
             received: via.received(),
             rport: via.rport(),
+            rport_end: via.rport_name_end(),
             maddr: via.maddr(),
         }
     }
@@ -67,6 +70,7 @@ mod tests {
         assert_eq!(top.port, Some(5060));
         assert_eq!(top.branch, Some("z9hG4bKa"));
         assert_eq!(top.rport, Some(None));
+        assert_eq!(top.rport_end, text.find(";rport;").map(|i| i + 6));
         assert_eq!(top.received, Some("192.0.2.9".parse().unwrap()));
         assert_eq!(top.maddr, Some(Host::Domain("x.example".into())));
         let named = TopVia::of(&ViaRef::parse("SIP/2.0/TCP pc33.example.com").unwrap());
