@@ -114,6 +114,8 @@ pub(crate) fn split_general<'a>(
 /// How many lines [`split_plain`] takes; a longer block goes to the grammar.
 const PLAIN_LINES: usize = 32;
 const _: () = assert!(PLAIN_LINES < u8::MAX as usize);
+/// The lines [`split_plain`] makes room for at first.
+const FIRST_LINES: usize = 16;
 
 /// The class of `Content-Length`.
 const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
@@ -138,11 +140,40 @@ pub(crate) fn split_plain<'a>(
     head: &mut &'a str,
 ) -> Option<usize> {
     let rest = &buf[pos..];
-    let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
-    let Ok(httparse::Status::Complete((n, lines))) = httparse::parse_headers(rest, &mut slots)
-    else {
-        return None;
-    };
+    // Most blocks fit the smaller array, which is cheaper to set up; a
+    // longer one is split again with room for PLAIN_LINES lines.
+    let mut slots = [httparse::EMPTY_HEADER; FIRST_LINES];
+    match httparse::parse_headers(rest, &mut slots) {
+        Ok(httparse::Status::Complete((n, lines))) => {
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
+            let Ok(httparse::Status::Complete((n, lines))) =
+                httparse::parse_headers(rest, &mut slots)
+            else {
+                return None;
+            };
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
+        }
+        _ => None,
+    }
+}
+
+/// [`split_plain`] after httparse split the block into `lines`, `n`
+/// bytes long.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn take_plain<'a>(
+    buf: &'a [u8],
+    (text_from, pos): (usize, usize),
+    cfg: &ParserConfig,
+    out: &mut Lines<'a>,
+    facts: &mut LineFacts,
+    head: &mut &'a str,
+    n: usize,
+    lines: &[httparse::Header<'a>],
+) -> Option<usize> {
     if lines.len() > cfg.max_headers {
         return None;
     }
