@@ -198,9 +198,8 @@ fn take_plain<'a>(
             && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
     };
     let mut prev = 0;
-    let mut content_lengths = (0u8, None);
     let mut fp = lines.len() as u64;
-    for (i, h) in lines.iter().enumerate() {
+    for h in lines {
         let start = (h.name.as_ptr() as usize).wrapping_sub(base);
         if start != 0 && !ends_well(prev, start) {
             return None;
@@ -218,11 +217,6 @@ fn take_plain<'a>(
             value,
         });
         facts.bytes.push(class);
-        if class == CONTENT_LENGTH {
-            // At most PLAIN_LINES lines: `i` fits.
-            content_lengths.0 += 1;
-            content_lengths.1 = content_lengths.1.or(Some(i as u8));
-        }
         if facts.seal {
             fp = fold_line(fp, h.name, value);
         }
@@ -230,7 +224,21 @@ fn take_plain<'a>(
     if !lines.is_empty() && !ends_well(prev, next) {
         return None;
     }
-    facts.content_lengths = content_lengths;
+    // The Content-Length lines, counted from the classes afterwards (a
+    // second look at a few bytes costs less than keeping the count in
+    // the loop above).
+    let classes = facts.bytes.get(facts.bytes.len() - lines.len()..)?;
+    facts.content_lengths = match classes.iter().position(|&c| c == CONTENT_LENGTH) {
+        // At most PLAIN_LINES lines: the index and count fit.
+        Some(first) => {
+            let more = classes[first + 1..]
+                .iter()
+                .filter(|&&c| c == CONTENT_LENGTH)
+                .count();
+            (1 + more as u8, Some(first as u8))
+        }
+        None => (0, None),
+    };
     facts.fingerprint = fp;
     Some(pos + n)
 }
