@@ -198,7 +198,6 @@ fn take_plain<'a>(
             && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
     };
     let mut prev = 0;
-    let mut fp = lines.len() as u64;
     for h in lines {
         let start = (h.name.as_ptr() as usize).wrapping_sub(base);
         if start != 0 && !ends_well(prev, start) {
@@ -217,9 +216,6 @@ fn take_plain<'a>(
             value,
         });
         facts.bytes.push(class);
-        if facts.seal {
-            fp = fold_line(fp, h.name, value);
-        }
     }
     if !lines.is_empty() && !ends_well(prev, next) {
         return None;
@@ -239,7 +235,10 @@ fn take_plain<'a>(
         }
         None => (0, None),
     };
-    facts.fingerprint = fp;
+    if facts.seal {
+        // The lines just taken, as `fingerprint` reads them.
+        facts.fingerprint = fingerprint(out.get(out.len() - lines.len()..)?);
+    }
     Some(pos + n)
 }
 
