@@ -69,6 +69,29 @@ impl CSeq {
     }
 }
 
+/// [`Method::from_token`] of `m` when it is a known method's name,
+/// compared here at once (no call); `None` for any other token.
+#[inline(always)]
+fn known_method(m: &[u8]) -> Option<Method> {
+    Some(match m {
+        b"INVITE" => Method::Invite,
+        b"ACK" => Method::Ack,
+        b"BYE" => Method::Bye,
+        b"CANCEL" => Method::Cancel,
+        b"OPTIONS" => Method::Options,
+        b"REGISTER" => Method::Register,
+        b"PRACK" => Method::Prack,
+        b"SUBSCRIBE" => Method::Subscribe,
+        b"NOTIFY" => Method::Notify,
+        b"PUBLISH" => Method::Publish,
+        b"INFO" => Method::Info,
+        b"REFER" => Method::Refer,
+        b"MESSAGE" => Method::Message,
+        b"UPDATE" => Method::Update,
+        _ => return None,
+    })
+}
+
 impl TypedHeader for CSeq {
     const NAME: HeaderName = HeaderName::CSeq;
     const LIST: bool = false;
@@ -90,6 +113,9 @@ impl TypedHeader for CSeq {
         }
         let m = d + 1;
         if d > 0 && b.get(d) == Some(&b' ') && m < b.len() {
+            if let Some(method) = known_method(&b[m..]) {
+                return Ok(CSeq { seq, method });
+            }
             // A known method name is a token; another must be checked.
             let method = Method::from_token(&value[m..]);
             if !matches!(method, Method::Extension(_))
@@ -162,6 +188,19 @@ mod tests {
                 proptest::prop_assert!(c.is_ok(), "{s:?}");
                 proptest::prop_assert_eq!(c.unwrap().method, Method::from_token(t));
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The names compared at once are exactly the known methods, as
+        /// `Method::from_token` reads them (case-sensitive).
+        #[test]
+        fn known_method_agrees_with_from_token(
+            s in "(INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|SUBSCRIBE|NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE|invite|Bye|[A-Z]{0,9})",
+        ) {
+            let general = Method::from_token(&s);
+            let want = (!matches!(general, Method::Extension(_))).then_some(general);
+            proptest::prop_assert_eq!(known_method(s.as_bytes()), want);
         }
     }
 

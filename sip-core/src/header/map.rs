@@ -182,17 +182,20 @@ impl Headers {
         };
         let mut text = String::with_capacity(hi.saturating_sub(lo) + spare);
         text.push_str(source.get(lo..hi)?);
+        // `lo <= hi <= source.len()` now. A value lies in the span when
+        // its offsets from the span's start, taken modulo the word size,
+        // satisfy `start <= end <= span`: a value starting before the span
+        // wraps to a start above it.
+        let span = hi - lo;
+        let from = base.wrapping_add(lo);
         let mut lines = Vec::with_capacity(values.len());
         for (name, v) in names.zip(values) {
-            let (s, e) = offset(v)?;
-            if s < lo || e > hi {
+            let start = (v.as_ptr() as usize).wrapping_sub(from);
+            let end = start.wrapping_add(v.len());
+            if end > span || start > end {
                 return None;
             }
-            lines.push(Line {
-                name,
-                start: s - lo,
-                end: e - lo,
-            });
+            lines.push(Line { name, start, end });
         }
         Some(Headers { text, lines })
     }

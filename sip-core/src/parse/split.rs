@@ -114,6 +114,8 @@ pub(crate) fn split_general<'a>(
 /// How many lines [`split_plain`] takes; a longer block goes to the grammar.
 const PLAIN_LINES: usize = 32;
 const _: () = assert!(PLAIN_LINES < u8::MAX as usize);
+/// The lines [`split_plain`] makes room for at first.
+const FIRST_LINES: usize = 16;
 
 /// The class of `Content-Length`.
 const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
@@ -138,11 +140,40 @@ pub(crate) fn split_plain<'a>(
     head: &mut &'a str,
 ) -> Option<usize> {
     let rest = &buf[pos..];
-    let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
-    let Ok(httparse::Status::Complete((n, lines))) = httparse::parse_headers(rest, &mut slots)
-    else {
-        return None;
-    };
+    // Most blocks fit the smaller array, which is cheaper to set up; a
+    // longer one is split again with room for PLAIN_LINES lines.
+    let mut slots = [httparse::EMPTY_HEADER; FIRST_LINES];
+    match httparse::parse_headers(rest, &mut slots) {
+        Ok(httparse::Status::Complete((n, lines))) => {
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
+            let Ok(httparse::Status::Complete((n, lines))) =
+                httparse::parse_headers(rest, &mut slots)
+            else {
+                return None;
+            };
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
+        }
+        _ => None,
+    }
+}
+
+/// [`split_plain`] after httparse split the block into `lines`, `n`
+/// bytes long.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn take_plain<'a>(
+    buf: &'a [u8],
+    (text_from, pos): (usize, usize),
+    cfg: &ParserConfig,
+    out: &mut Lines<'a>,
+    facts: &mut LineFacts,
+    head: &mut &'a str,
+    n: usize,
+    lines: &[httparse::Header<'a>],
+) -> Option<usize> {
     if lines.len() > cfg.max_headers {
         return None;
     }
@@ -167,9 +198,7 @@ pub(crate) fn split_plain<'a>(
             && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
     };
     let mut prev = 0;
-    let mut content_lengths = (0u8, None);
-    let mut fp = lines.len() as u64;
-    for (i, h) in lines.iter().enumerate() {
+    for h in lines {
         let start = (h.name.as_ptr() as usize).wrapping_sub(base);
         if start != 0 && !ends_well(prev, start) {
             return None;
@@ -187,20 +216,29 @@ pub(crate) fn split_plain<'a>(
             value,
         });
         facts.bytes.push(class);
-        if class == CONTENT_LENGTH {
-            // At most PLAIN_LINES lines: `i` fits.
-            content_lengths.0 += 1;
-            content_lengths.1 = content_lengths.1.or(Some(i as u8));
-        }
-        if facts.seal {
-            fp = fold_line(fp, h.name, value);
-        }
     }
     if !lines.is_empty() && !ends_well(prev, next) {
         return None;
     }
-    facts.content_lengths = content_lengths;
-    facts.fingerprint = fp;
+    // The Content-Length lines, counted from the classes afterwards (a
+    // second look at a few bytes costs less than keeping the count in
+    // the loop above).
+    let classes = facts.bytes.get(facts.bytes.len() - lines.len()..)?;
+    facts.content_lengths = match classes.iter().position(|&c| c == CONTENT_LENGTH) {
+        // At most PLAIN_LINES lines: the index and count fit.
+        Some(first) => {
+            let more = classes[first + 1..]
+                .iter()
+                .filter(|&&c| c == CONTENT_LENGTH)
+                .count();
+            (1 + more as u8, Some(first as u8))
+        }
+        None => (0, None),
+    };
+    if facts.seal {
+        // The lines just taken, as `fingerprint` reads them.
+        facts.fingerprint = fingerprint(out.get(out.len() - lines.len()..)?);
+    }
     Some(pos + n)
 }
 

@@ -371,6 +371,13 @@ fn plain_split_takes_the_usual_block() {
             crate::HeaderName::ContentLength.class()
         ]
     );
+    // Blocks longer than the first array of slots are split again with
+    // room for 32 lines.
+    for count in [15, 16, 17, 32] {
+        let block = "X: y\r\n".repeat(count) + "\r\n";
+        let (n, lines, _) = split_plain_for_test(block.as_bytes(), &cfg()).unwrap();
+        assert_eq!((n, lines.len()), (block.len(), count));
+    }
     // Folding, a bare LF, a stray CR, bad UTF-8, white space before the
     // colon, an HTTP-only name character or more lines than the fast path
     // has slots for is left to the grammar.

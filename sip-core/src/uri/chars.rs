@@ -113,7 +113,7 @@ pub(crate) fn run_long(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
 /// values): eight bytes at a time while all eight are in the class (one
 /// AND of their table entries per chunk), then [`run`] from the first
 /// chunk that is not.
-#[inline]
+#[inline(always)]
 pub(crate) fn run_to_end(b: &[u8], from: usize, class: &[bool; 256]) -> usize {
     let mut i = from;
     while let Some(c) = b.get(i..i.wrapping_add(8)) {

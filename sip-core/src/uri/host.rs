@@ -91,6 +91,7 @@ impl Host {
     /// at the start of `b` when [`Host::is_valid_run`] accepts it, else
     /// `None`. A dotted quad, the usual sent-by and URI host, is read in
     /// one pass instead of a scan and a check.
+    #[inline(always)]
     pub(crate) fn valid_run_len(b: &[u8]) -> Option<usize> {
         if b.first().is_some_and(u8::is_ascii_alphabetic) {
             return hostname_run(b);

@@ -239,6 +239,17 @@ proptest! {
         let at = source.len() - 2 - v.len();
         let reversed = [&source[at..at + v.len()], &source[4..4 + v.len()]];
         prop_assert!(Headers::from_source(&source, reversed.into_iter(), names(), 0).is_none());
+        // A middle value outside the span of the first and the last, or
+        // before the first.
+        let three = || [HeaderName::To, HeaderName::From, HeaderName::Via].into_iter();
+        let first = &source[4..4 + v.len()];
+        let last = &source[at..at + v.len()];
+        for middle in [other.as_str(), &source[..1], &source[at..]] {
+            let values = [first, middle, last];
+            prop_assert!(Headers::from_source(&source, values.into_iter(), three(), 0).is_none());
+        }
+        let inside = [first, &source[4 + v.len()..at], last];
+        prop_assert!(Headers::from_source(&source, inside.into_iter(), three(), 0).is_some());
         let fine = [&source[4..4 + v.len()], &source[at..at + v.len()]];
         let h = Headers::from_source(&source, fine.into_iter(), names(), 0).unwrap();
         prop_assert_eq!(h.get(&HeaderName::Via), Some(v.as_str()));
