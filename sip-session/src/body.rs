@@ -153,7 +153,7 @@ fn kind_of<'a>(
     if body.is_empty() {
         return Kind::None;
     }
-    let ct = crate::text::trim(content_type.unwrap_or(""));
+    let ct = sip_core::header::trim_value(content_type.unwrap_or(""));
     let disposition = disposition.map(|d| d.split(';').next().unwrap_or("").trim());
     let accepted = accepts(ct);
     let session = match disposition {

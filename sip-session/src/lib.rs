@@ -57,7 +57,6 @@ pub mod registerer;
 mod roles;
 mod session;
 pub mod subscription;
-mod text;
 mod timers;
 mod user_agent;
 

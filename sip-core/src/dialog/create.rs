@@ -202,17 +202,7 @@ fn raw<'a>(value: Option<&'a str>, label: &'static str) -> Result<&'a str, Dialo
     }
 }
 
-/// `str::trim`, which changes nothing when both ends are ASCII and not
-/// white space (the usual header value): then not called.
-pub(super) fn trim(v: &str) -> &str {
-    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii() && !char::from(c).is_whitespace());
-    let b = v.as_bytes();
-    if plain(b.first()) && plain(b.last()) {
-        v
-    } else {
-        v.trim()
-    }
-}
+pub(super) use crate::header::trim_value as trim;
 
 /// The From and To tags of the messages a dialog is created from, when
 /// the caller has read them already (exactly as

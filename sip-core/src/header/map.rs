@@ -564,6 +564,19 @@ impl fmt::Display for Headers {
     }
 }
 
+/// `str::trim` for a header value, not called when both ends are ASCII
+/// and not white space (the usual value, which the parser already trimmed
+/// of SP and HTAB): then the value itself.
+pub fn trim_value(v: &str) -> &str {
+    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii() && !char::from(c).is_whitespace());
+    let b = v.as_bytes();
+    if plain(b.first()) && plain(b.last()) {
+        v
+    } else {
+        v.trim()
+    }
+}
+
 /// Splits a header value at commas that are outside double quotes and
 /// outside `<...>` (RFC 3261 §7.3.1); pieces are trimmed and empty pieces
 /// skipped.

@@ -83,7 +83,7 @@ pub use cseq::{CSeq, RAck};
 pub use dialog::{CallId, Replaces};
 pub use event::{Event, ReferSub, SubState, SubscriptionState, TerminationReason};
 pub use lists::{option_tag, Allow, AllowEvents, ProxyRequire, Require, Supported, Unsupported};
-pub use map::{split_comma, Header, HeaderRef, Headers};
+pub use map::{split_comma, trim_value, Header, HeaderRef, Headers};
 pub use misc::{PrivValue, Privacy, Reason, RetryAfter, SipETag, SipIfMatch, Warning};
 pub use name::HeaderName;
 pub use numeric::{ContentLength, Expires, MaxForwards, MinExpires, RSeq};

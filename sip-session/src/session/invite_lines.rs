@@ -54,8 +54,8 @@ impl<'a> InviteLines<'a> {
     /// From must carry a tag (RFC 3261 §8.1.1.3; RFC 2543 peers are not
     /// supported).
     pub(crate) fn identities(&self) -> Option<(&'a str, &'a str, &'a str)> {
-        let to = crate::text::trim(self.to?);
-        let from = crate::text::trim(self.from?);
+        let to = sip_core::header::trim_value(self.to?);
+        let from = sip_core::header::trim_value(self.from?);
         let tag = sip_core::transaction::key::tag(from)?;
         Some((to, from, tag))
     }

@@ -505,7 +505,7 @@ impl RequestLines {
     /// As [`key::call_id`] of `h` (whose lines these are).
     pub(crate) fn call_id<'a>(&self, h: &'a Headers) -> Option<&'a str> {
         Self::value(h, self.call_id)
-            .map(crate::text::trim)
+            .map(sip_core::header::trim_value)
             .filter(|s| !s.is_empty())
     }
 

@@ -272,3 +272,27 @@ fn a_value_written_last_grows_in_place() {
     assert!(!h.insert_in_value(0, 99, &["x"]));
     assert!(!h.insert_in_value(5, 0, &["x"]));
 }
+
+#[test]
+fn trim_value_trims_as_str_trim() {
+    for v in [
+        "",
+        " ",
+        "a",
+        " a ",
+        "\u{b}a",
+        "a\u{a0}",
+        "\u{3000}a b\t",
+        "é",
+        "a;b",
+    ] {
+        assert_eq!(trim_value(v), v.trim(), "{v:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn trim_value_agrees_with_str_trim(v in "[ \t\r\n\u{b}\u{c}\u{a0}\u{3000}a;é-]{0,8}") {
+        prop_assert_eq!(trim_value(&v), v.trim());
+    }
+}
