@@ -13,7 +13,7 @@ use crate::session::lifecycle::{self, set_state, terminate};
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
-use sip_core::dialog::{Dialog, KnownTags};
+use sip_core::dialog::Dialog;
 use sip_core::header::HeaderName;
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
@@ -124,16 +124,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     // it (`confirm`); every other outcome takes it out (`unindex`).
     let (mut dialog, fork) = match fork {
         Some(f) => (f.dialog, Some((f.oa, f.answer))),
-        None => match Dialog::new_uac_known(
-            &u.invite,
-            &resp,
-            u.over_tls,
-            KnownTags {
-                from: s.identities.invite_from_tag(),
-                to: Some(tag),
-                seq: Some(u.invite_seq),
-            },
-        ) {
+        None => match u.new_dialog(&s.identities, &resp, tag) {
             Ok(d) => (d, None),
             Err(_) => return,
         },

@@ -11,7 +11,7 @@ use crate::session::update::offer_in_progress;
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
-use sip_core::dialog::{Dialog, KnownTags};
+use sip_core::dialog::Dialog;
 use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq};
 use sip_core::message::Response;
 
@@ -89,16 +89,7 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
             let _ = u.forks[i].dialog.receive_response(&resp);
             Some(i)
         }
-        None if u.forks.len() < max_forks => match Dialog::new_uac_known(
-            &u.invite,
-            &resp,
-            u.over_tls,
-            KnownTags {
-                from: s.identities.invite_from_tag(),
-                to: Some(tag),
-                seq: Some(u.invite_seq),
-            },
-        ) {
+        None if u.forks.len() < max_forks => match u.new_dialog(&s.identities, &resp, tag) {
             Ok(dialog) => {
                 // Indexed so that the callee's requests in the early
                 // dialog (UPDATE, RFC 3311) and an INVITE with Replaces

@@ -196,6 +196,29 @@ pub(crate) struct InviterData {
 }
 
 impl InviterData {
+    /// The early or confirmed dialog a 1xx/2xx with To tag `tag` creates
+    /// for this INVITE (RFC 3261 §12.1.2), from the tags and CSeq the
+    /// session already knows.
+    fn new_dialog(
+        &self,
+        identities: &Identities,
+        resp: &Response,
+        tag: &str,
+    ) -> Result<Dialog, sip_core::dialog::DialogError> {
+        Dialog::new_uac_known(
+            &self.invite,
+            resp,
+            self.over_tls,
+            sip_core::dialog::KnownTags {
+                from: identities.invite_from_tag(),
+                to: Some(tag),
+                seq: Some(self.invite_seq),
+            },
+        )
+    }
+}
+
+impl InviterData {
     /// The session ended: keep only what answers 2xx retransmissions.
     pub(crate) fn on_terminated(&mut self) {
         self.pending = None;
