@@ -188,7 +188,7 @@ impl Dialog {
         headers.push(HeaderName::To, self.remote());
         headers.push(HeaderName::CallId, self.id.call_id());
         headers.push_with(HeaderName::CSeq, |v| {
-            push_decimal(v, seq);
+            crate::text::push_u64_str(v, u64::from(seq));
             v.push(' ');
             v.push_str(method.as_str());
         });
@@ -255,24 +255,6 @@ fn placeholder() -> Uri {
         scheme: String::new(),
         rest: String::new(),
     })
-}
-
-/// Appends `n` in decimal, digit by digit (a CSeq number: usually one
-/// or two digits).
-pub(super) fn push_decimal(out: &mut String, mut n: u32) {
-    let mut buf = [0u8; 10];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &buf[at..] {
-        out.push(char::from(d));
-    }
 }
 
 fn is_loose(r: &NameAddr) -> bool {

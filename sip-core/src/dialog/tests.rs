@@ -609,14 +609,13 @@ fn lent_request_is_the_next_request() {
 }
 
 mod decimal {
-    use super::request::push_decimal;
     use proptest::prelude::*;
 
     #[test]
     fn edges() {
         for n in [0, 1, 9, 10, 99, 100, 314_159, u32::MAX] {
             let mut s = String::from("x");
-            push_decimal(&mut s, n);
+            crate::text::push_u64_str(&mut s, u64::from(n));
             assert_eq!(s, format!("x{n}"));
         }
     }
@@ -625,7 +624,7 @@ mod decimal {
         #[test]
         fn agrees_with_display(n in any::<u32>()) {
             let mut s = String::new();
-            push_decimal(&mut s, n);
+            crate::text::push_u64_str(&mut s, u64::from(n));
             prop_assert_eq!(s, n.to_string());
         }
     }
