@@ -22,29 +22,36 @@ fn cseq_number(value: Option<&str>, known: Option<u32>) -> Result<u32, DialogErr
     }
 }
 
-/// The lines dialog creation reads: the first From, To, Call-ID, CSeq
-/// and Contact values (each as `Headers::get` finds it: a search of the
-/// names, cheaper than one pass over the lines, which slices every value),
-/// and whether there is a Record-Route.
-#[derive(Default)]
-pub(super) struct Lines<'a> {
-    pub(super) from: Option<&'a str>,
-    pub(super) to: Option<&'a str>,
-    pub(super) call_id: Option<&'a str>,
-    pub(super) cseq: Option<&'a str>,
+/// The lines of a message dialog creation reads, when the caller found
+/// them already in a pass of its own over the message's lines: the value
+/// of the first From, To, Call-ID, CSeq and Contact line, each exactly as
+/// `Headers::get` finds it (`None`: there is no such line), and whether
+/// there is a Record-Route line. Given to [`Dialog::new_uas_lines`] (the
+/// request's) and [`Dialog::new_uac_lines`] (the response's To, Contact
+/// and Record-Route), creation does not search for them again.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct KnownLines<'a> {
+    /// The first From value.
+    pub from: Option<&'a str>,
+    /// The first To value.
+    pub to: Option<&'a str>,
+    /// The first Call-ID value.
+    pub call_id: Option<&'a str>,
+    /// The first CSeq value.
+    pub cseq: Option<&'a str>,
     /// The value of the first Contact line (which may hold several
     /// values, or none).
-    pub(super) contact_line: Option<&'a str>,
-    pub(super) record_route: bool,
+    pub contact_line: Option<&'a str>,
+    /// Whether there is a Record-Route line.
+    pub record_route: bool,
 }
 
-impl<'a> Lines<'a> {
+impl<'a> KnownLines<'a> {
     /// Those of a request, found in one pass over its lines (cheaper than
-    /// the searches of [`of`](Self::of) for a dialog-creating request,
-    /// whose Contact is far down and which has no Record-Route to stop
-    /// a search early).
-    pub(super) fn scan(h: &'a Headers) -> Lines<'a> {
-        let mut l = Lines::default();
+    /// one search per header for a dialog-creating request, whose Contact
+    /// is far down and which has no Record-Route to stop a search early).
+    pub fn scan(h: &'a Headers) -> KnownLines<'a> {
+        let mut l = KnownLines::default();
         for line in h {
             let v = line.value;
             match line.name {
@@ -72,8 +79,8 @@ impl<'a> Lines<'a> {
 
     /// Those of a request, each searched for.
     #[cfg(test)]
-    pub(super) fn of(h: &'a Headers) -> Lines<'a> {
-        Lines {
+    pub(super) fn of(h: &'a Headers) -> KnownLines<'a> {
+        KnownLines {
             from: h.get(&HeaderName::From),
             to: h.get(&HeaderName::To),
             call_id: h.get(&HeaderName::CallId),
@@ -84,13 +91,13 @@ impl<'a> Lines<'a> {
     }
 
     /// Those of a response that a dialog reads (To, Contact,
-    /// Record-Route); the others are `None`.
-    pub(super) fn of_response(h: &'a Headers) -> Lines<'a> {
-        Lines {
+    /// Record-Route), each searched for; the others are `None`.
+    pub fn of_response(h: &'a Headers) -> KnownLines<'a> {
+        KnownLines {
             to: h.get(&HeaderName::To),
             contact_line: h.get(&HeaderName::Contact),
             record_route: h.contains(&HeaderName::RecordRoute),
-            ..Lines::default()
+            ..KnownLines::default()
         }
     }
 
@@ -260,8 +267,22 @@ impl Dialog {
         over_tls: bool,
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
+        let lines = KnownLines::scan(&request.headers);
+        Dialog::new_uas_lines(request, local_tag, over_tls, known, lines)
+    }
+
+    /// [`new_uas_known`](Self::new_uas_known) with the lines of `request`
+    /// it reads already found ([`KnownLines`], as [`KnownLines::scan`]
+    /// finds them).
+    pub fn new_uas_lines(
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+        known: KnownTags<'_>,
+        lines: KnownLines<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let lines = Lines::scan(h);
+        debug_assert_eq!(lines, KnownLines::scan(h));
         let from = raw(lines.from, "From")?;
         let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(lines.to, "To")?;
@@ -320,11 +341,29 @@ impl Dialog {
         over_tls: bool,
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
+        let answer = KnownLines::of_response(&response.headers);
+        Dialog::new_uac_lines(request, response, over_tls, known, answer)
+    }
+
+    /// [`new_uac_known`](Self::new_uac_known) with the To, Contact and
+    /// Record-Route lines of `response` already found (`answer`, as
+    /// [`KnownLines::of_response`] finds them; its other fields are not
+    /// read).
+    pub fn new_uac_lines(
+        request: &Request,
+        response: &Response,
+        over_tls: bool,
+        known: KnownTags<'_>,
+        answer: KnownLines<'_>,
+    ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
         let from = raw(h.get(&HeaderName::From), "From")?;
         let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let rh = &response.headers;
-        let answer = Lines::of_response(rh);
+        debug_assert_eq!((answer.to, answer.contact_line, answer.record_route), {
+            let r = KnownLines::of_response(rh);
+            (r.to, r.contact_line, r.record_route)
+        });
         let to = raw(answer.to, "To")?;
         let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
         let call_id = raw(h.get(&HeaderName::CallId), "Call-ID")?;
@@ -375,10 +414,28 @@ impl Dialog {
     /// reported.
     pub fn receive_response(&mut self, response: &Response) -> Result<(), DialogError> {
         let h = &response.headers;
-        let lines = Lines {
+        let lines = KnownLines {
             contact_line: h.get(&HeaderName::Contact),
-            ..Lines::default()
+            record_route: h.contains(&HeaderName::RecordRoute),
+            ..KnownLines::default()
         };
+        self.receive_response_lines(response, lines)
+    }
+
+    /// [`receive_response`](Self::receive_response) with the Contact and
+    /// Record-Route lines of `response` already found (`lines`, as
+    /// [`KnownLines::of_response`] finds them; its other fields are not
+    /// read).
+    pub fn receive_response_lines(
+        &mut self,
+        response: &Response,
+        lines: KnownLines<'_>,
+    ) -> Result<(), DialogError> {
+        let h = &response.headers;
+        debug_assert_eq!((lines.contact_line, lines.record_route), {
+            let r = KnownLines::of_response(h);
+            (r.contact_line, r.record_route)
+        });
         // The 2xx usually repeats the 1xx's Contact: same text, same
         // target, nothing to parse.
         let target = match lines.contact(h) {
@@ -387,7 +444,7 @@ impl Dialog {
             None => None,
         };
         let route_set = if response.status.is_success() && self.state == DialogState::Early {
-            let mut r = record_route(h, h.contains(&HeaderName::RecordRoute))?;
+            let mut r = record_route(h, lines.record_route)?;
             r.reverse();
             Some(r)
         } else {

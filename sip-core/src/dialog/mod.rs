@@ -23,7 +23,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
-pub use create::KnownTags;
+pub use create::{KnownLines, KnownTags};
 pub use id::{DialogId, DialogIdRef, DialogKey};
 pub use request::InDialogError;
 

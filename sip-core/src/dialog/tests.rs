@@ -377,6 +377,53 @@ fn known_tags_create_the_same_dialogs() {
     );
 }
 
+/// Creation and updates with the lines given are those reading them.
+#[test]
+fn known_lines_create_the_same_dialogs() {
+    let mut with_rr = invite();
+    with_rr
+        .headers
+        .push(HeaderName::RecordRoute, "<sip:p.example.com;lr>");
+    for req in [invite(), with_rr] {
+        let lines = KnownLines::scan(&req.headers);
+        for known in [
+            KnownTags::default(),
+            KnownTags {
+                from: Some("1928301774"),
+                to: None,
+                seq: Some(314159),
+            },
+        ] {
+            assert_eq!(
+                Dialog::new_uas_lines(&req, "t9", true, known, lines),
+                Dialog::new_uas_known(&req, "t9", true, known)
+            );
+        }
+        for status in [180, 200] {
+            let mut resps = vec![response(status, Some("a6c85cf"))];
+            let mut other = response(status, Some("a6c85cf"));
+            other.headers.remove(&HeaderName::RecordRoute);
+            other.headers.set(HeaderName::Contact, "<sip:b@192.0.2.8>");
+            resps.push(other);
+            for resp in &resps {
+                let answer = KnownLines::of_response(&resp.headers);
+                let read = Dialog::new_uac(&req, resp, false);
+                let given = Dialog::new_uac_lines(&req, resp, false, KnownTags::default(), answer);
+                assert_eq!(given, read);
+                let mut early =
+                    Dialog::new_uac(&req, &response(180, Some("a6c85cf")), false).unwrap();
+                let mut early2 = early.clone();
+                assert_eq!(
+                    early.receive_response_lines(resp, answer),
+                    early2.receive_response(resp)
+                );
+                assert_eq!(early, early2);
+                assert_eq!(early.route_set(), early2.route_set());
+            }
+        }
+    }
+}
+
 #[test]
 fn response_contact_read_once_per_text() {
     let mut uac = Dialog::new_uac(&invite(), &response(180, Some("t")), false).unwrap();
@@ -502,14 +549,14 @@ mod bracketed_contact {
 }
 
 mod one_pass_lines {
-    use super::create::{first_value, Lines};
+    use super::create::{first_value, KnownLines};
     use crate::header::{split_comma, HeaderName, Headers};
     use proptest::prelude::*;
 
     /// The lines found in one pass are those the lookups one by one find.
     fn check(h: &Headers) {
-        let scanned = Lines::scan(h);
-        let l = Lines::of(h);
+        let scanned = KnownLines::scan(h);
+        let l = KnownLines::of(h);
         assert_eq!(
             (scanned.from, scanned.to, scanned.call_id, scanned.cseq),
             (l.from, l.to, l.call_id, l.cseq)
@@ -565,7 +612,7 @@ mod one_pass_lines {
             for l in &lines {
                 h.push(HeaderName::Contact, l.as_str());
             }
-            let one = Lines::scan(&h);
+            let one = KnownLines::scan(&h);
             prop_assert_eq!(one.contact(&h), h.values(&HeaderName::Contact).next());
         }
     }

@@ -2,7 +2,7 @@
 //! `reject`, 2xx retransmission until the ACK (RFC 3261 §13.3.1.4),
 //! CANCEL (§9.2), the no-answer and Expires timers.
 
-use super::invite_lines::InviteLines;
+use super::invite_lines::{DialogLines, InviteLines};
 use super::lifecycle::{self, set_state, terminate};
 use super::reliable::{self, Outstanding};
 use super::uas_response::{dialog_response, dialog_response_from, response_2xx, ROOM_2XX};
@@ -97,6 +97,8 @@ pub(crate) struct InvitationData {
     /// The INVITE, until the final response is sent.
     pub invite: Option<Box<Request>>,
     pub invite_seq: u32,
+    /// Where the lines the dialog is created from are in `invite`.
+    pub dialog_lines: DialogLines,
     /// Whether `invite_seq` was read from the INVITE's CSeq (it is 0
     /// when that did not parse): dialog creation then takes it instead of
     /// reading it again.
@@ -223,6 +225,7 @@ pub(crate) fn create<'s>(
     // As `key::cseq`: the first CSeq line, parsed.
     let read_seq = lines.cseq.and_then(|v| CSeq::parse(v).ok()).map(|c| c.seq);
     let invite_seq = read_seq.unwrap_or(0);
+    let dialog_lines = lines.dialog;
     // The To tag of our responses is drawn with the identities (the first
     // token this INVITE draws, before the first RSeq, RFC 3262 §3).
     let identities = Identities::with_tag(to, from, from_tag, &mut core.tokens);
@@ -251,6 +254,7 @@ pub(crate) fn create<'s>(
     s.uas = Some(Box::new(InvitationData {
         invite: Some(req),
         invite_seq,
+        dialog_lines,
         seq_read: read_seq.is_some(),
         txn,
         over_tls,
@@ -304,7 +308,8 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
         to: None,
         seq: u.seq_read.then_some(u.invite_seq),
     };
-    if let Ok(d) = Dialog::new_uas_known(invite, s.identities.tag(), u.over_tls, known) {
+    let lines = u.dialog_lines.known(&invite.headers);
+    if let Ok(d) = Dialog::new_uas_lines(invite, s.identities.tag(), u.over_tls, known, lines) {
         core.dialogs.insert(d.id().clone(), s.id);
         s.dialog = Some(d);
     }

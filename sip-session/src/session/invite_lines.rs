@@ -1,11 +1,13 @@
 //! The lines of a new INVITE the Invitation reads, found in one pass
 //! (header names matched inline, not one search per header).
 
+use sip_core::dialog::KnownLines;
 use sip_core::header::HeaderName;
 
 /// What `invitation::create` reads of the INVITE, found in one pass over its lines:
-/// the first To, From, Content-Type and CSeq values, and whether the
-/// lines read only when present are there.
+/// the first To, From, Content-Type and CSeq values, whether the lines
+/// read only when present are there, and where the lines its dialog is
+/// created from are ([`DialogLines`]).
 #[derive(Default)]
 pub(crate) struct InviteLines<'a> {
     pub to: Option<&'a str>,
@@ -18,27 +20,70 @@ pub(crate) struct InviteLines<'a> {
     pub require: bool,
     pub asserted: bool,
     pub expires: bool,
+    pub dialog: DialogLines,
+}
+
+/// Where the lines the dialog of an INVITE is created from are in it: the
+/// indices of its first From, To, Call-ID, CSeq and Contact lines, and
+/// whether it has Record-Route (kept with the INVITE: the dialog, created
+/// later, reads them without another pass, `Dialog::new_uas_lines`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub(crate) struct DialogLines {
+    from: Option<u32>,
+    to: Option<u32>,
+    call_id: Option<u32>,
+    cseq: Option<u32>,
+    contact: Option<u32>,
+    record_route: bool,
+}
+
+impl DialogLines {
+    /// The lines of `h` (the INVITE these are the lines of), as
+    /// `KnownLines::scan` finds them.
+    pub(crate) fn known<'h>(&self, h: &'h sip_core::Headers) -> KnownLines<'h> {
+        let value = |at: Option<u32>| Some(h.line(at? as usize)?.value);
+        KnownLines {
+            from: value(self.from),
+            to: value(self.to),
+            call_id: value(self.call_id),
+            cseq: value(self.cseq),
+            contact_line: value(self.contact),
+            record_route: self.record_route,
+        }
+    }
 }
 
 impl<'a> InviteLines<'a> {
     pub(crate) fn of(headers: &'a sip_core::Headers) -> Self {
         let mut l = InviteLines::default();
-        for h in headers {
+        let d = &mut l.dialog;
+        for (i, h) in headers.iter().enumerate() {
             let v = h.value;
+            let i = i as u32;
             match h.name {
                 HeaderName::To => {
                     l.to.get_or_insert(v);
+                    d.to.get_or_insert(i);
                 }
                 HeaderName::From => {
                     l.from.get_or_insert(v);
+                    d.from.get_or_insert(i);
                 }
                 HeaderName::ContentType => {
                     l.content_type.get_or_insert(v);
                 }
                 HeaderName::CSeq => {
                     l.cseq.get_or_insert(v);
+                    d.cseq.get_or_insert(i);
                 }
-                HeaderName::Contact => l.contact = true,
+                HeaderName::CallId => {
+                    d.call_id.get_or_insert(i);
+                }
+                HeaderName::Contact => {
+                    l.contact = true;
+                    d.contact.get_or_insert(i);
+                }
+                HeaderName::RecordRoute => d.record_route = true,
                 HeaderName::ContentDisposition => l.disposition = true,
                 HeaderName::Supported => l.supported = true,
                 HeaderName::Require => l.require = true,
@@ -79,6 +124,7 @@ mod tests {
         h.push(HeaderName::CSeq, "8 INVITE");
         h.push(HeaderName::Require, "100rel");
         let l = InviteLines::of(&h);
+        assert_eq!(l.dialog.known(&h), KnownLines::scan(&h));
         assert_eq!(l.to, h.get(&HeaderName::To));
         assert_eq!(l.from, h.get(&HeaderName::From));
         assert_eq!(l.cseq, h.get(&HeaderName::CSeq));
@@ -102,7 +148,11 @@ mod tests {
         untagged.push(HeaderName::To, "<sip:b@x>");
         untagged.push(HeaderName::From, "<sip:a@x>");
         untagged.push(HeaderName::Contact, "<sip:a@y>");
+        untagged.push(HeaderName::CallId, "c1");
+        untagged.push(HeaderName::RecordRoute, "<sip:p.example;lr>");
+        untagged.push(HeaderName::Contact, "<sip:a@z>");
         let l = InviteLines::of(&untagged);
+        assert_eq!(l.dialog.known(&untagged), KnownLines::scan(&untagged));
         assert!(l.contact);
         assert_eq!(l.identities(), None);
     }

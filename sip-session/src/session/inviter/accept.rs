@@ -13,7 +13,7 @@ use crate::session::lifecycle::{self, set_state, terminate};
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownLines};
 use sip_core::header::HeaderName;
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
@@ -82,13 +82,19 @@ pub(crate) fn ack_and_bye(
 }
 
 pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut resp: Response) {
-    // One pass: the first To and Content-Type, any Content-Disposition.
-    let (mut to, mut content_type, mut disposition) = (None, None, false);
+    // One pass: the first To, Contact and Content-Type, any
+    // Content-Disposition and Record-Route (the dialog's lines, `answer`).
+    let (mut content_type, mut disposition) = (None, false);
+    let mut answer = KnownLines::default();
     for l in &resp.headers {
         match l.name {
             HeaderName::To => {
-                to.get_or_insert(l.value);
+                answer.to.get_or_insert(l.value);
             }
+            HeaderName::Contact => {
+                answer.contact_line.get_or_insert(l.value);
+            }
+            HeaderName::RecordRoute => answer.record_route = true,
             HeaderName::ContentType => {
                 content_type.get_or_insert(l.value);
             }
@@ -96,7 +102,7 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
             _ => {}
         }
     }
-    let Some(tag) = sip_core::transaction::key::tag(to.unwrap_or("")) else {
+    let Some(tag) = sip_core::transaction::key::tag(answer.to.unwrap_or("")) else {
         return;
     };
     let Some(u) = s.uac.as_mut() else { return };
@@ -124,13 +130,13 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     // it (`confirm`); every other outcome takes it out (`unindex`).
     let (mut dialog, fork) = match fork {
         Some(f) => (f.dialog, Some((f.oa, f.answer))),
-        None => match u.new_dialog(&s.identities, &resp, tag) {
+        None => match u.new_dialog(&s.identities, &resp, tag, answer) {
             Ok(d) => (d, None),
             Err(_) => return,
         },
     };
     if fork.is_some() {
-        let _ = dialog.receive_response(&resp);
+        let _ = dialog.receive_response_lines(&resp, answer);
     }
     let confirming =
         s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();

@@ -11,7 +11,7 @@ use crate::session::update::offer_in_progress;
 use crate::session::{SessionData, SessionState};
 use crate::timers::SessionTimer;
 use crate::user_agent::core::{Core, Link};
-use sip_core::dialog::Dialog;
+use sip_core::dialog::{Dialog, KnownLines};
 use sip_core::header::{option_tag, HeaderName, PAssertedIdentity, RAck, RSeq};
 use sip_core::message::Response;
 
@@ -33,22 +33,27 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     if s.state != SessionState::Establishing {
         return;
     }
-    // One pass over the lines: the first To, and which of the lines read
-    // only when present are there.
-    let (mut to, mut asserted, mut require, mut has_rseq, mut contact) =
-        (None, false, false, false, false);
+    // One pass over the lines: the first To and Contact, and which of the
+    // lines read only when present are there (the dialog's lines among
+    // them, `answer`).
+    let (mut asserted, mut require, mut has_rseq) = (false, false, false);
+    let mut answer = KnownLines::default();
     for l in &resp.headers {
         match l.name {
             HeaderName::To => {
-                to.get_or_insert(l.value);
+                answer.to.get_or_insert(l.value);
             }
             HeaderName::PAssertedIdentity => asserted = true,
             HeaderName::Require => require = true,
             HeaderName::RSeq => has_rseq = true,
-            HeaderName::Contact => contact = true,
+            HeaderName::Contact => {
+                answer.contact_line.get_or_insert(l.value);
+            }
+            HeaderName::RecordRoute => answer.record_route = true,
             _ => {}
         }
     }
+    let (to, contact) = (answer.to, answer.contact_line.is_some());
     if asserted {
         if let Some(Ok(p)) = resp.headers.typed::<PAssertedIdentity>() {
             s.asserted_identity = Some(p.0.to_string().into());
@@ -86,27 +91,29 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     let u = s.uac.as_mut().expect("inviter");
     let idx = match u.forks.iter().position(|f| f.dialog.remote_tag() == tag) {
         Some(i) => {
-            let _ = u.forks[i].dialog.receive_response(&resp);
+            let _ = u.forks[i].dialog.receive_response_lines(&resp, answer);
             Some(i)
         }
-        None if u.forks.len() < max_forks => match u.new_dialog(&s.identities, &resp, tag) {
-            Ok(dialog) => {
-                // Indexed so that the callee's requests in the early
-                // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
-                // naming it (RFC 3891 §3) find the session.
-                core.dialogs.insert(dialog.id().clone(), id);
-                u.forks.push(Fork {
-                    dialog,
-                    oa: oa0,
-                    answer: None,
-                    remote: None,
-                    last_rseq: None,
-                    oa_final: false,
-                });
-                Some(u.forks.len() - 1)
+        None if u.forks.len() < max_forks => {
+            match u.new_dialog(&s.identities, &resp, tag, answer) {
+                Ok(dialog) => {
+                    // Indexed so that the callee's requests in the early
+                    // dialog (UPDATE, RFC 3311) and an INVITE with Replaces
+                    // naming it (RFC 3891 §3) find the session.
+                    core.dialogs.insert(dialog.id().clone(), id);
+                    u.forks.push(Fork {
+                        dialog,
+                        oa: oa0,
+                        answer: None,
+                        remote: None,
+                        last_rseq: None,
+                        oa_final: false,
+                    });
+                    Some(u.forks.len() - 1)
+                }
+                Err(_) => None,
             }
-            Err(_) => None,
-        },
+        }
         None => None,
     };
     let Some(i) = idx else {

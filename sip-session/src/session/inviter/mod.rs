@@ -198,14 +198,16 @@ pub(crate) struct InviterData {
 impl InviterData {
     /// The early or confirmed dialog a 1xx/2xx with To tag `tag` creates
     /// for this INVITE (RFC 3261 §12.1.2), from the tags and CSeq the
-    /// session already knows.
+    /// session already knows and the response's To, Contact and
+    /// Record-Route lines it found (`answer`).
     fn new_dialog(
         &self,
         identities: &Identities,
         resp: &Response,
         tag: &str,
+        answer: sip_core::dialog::KnownLines<'_>,
     ) -> Result<Dialog, sip_core::dialog::DialogError> {
-        Dialog::new_uac_known(
+        Dialog::new_uac_lines(
             &self.invite,
             resp,
             self.over_tls,
@@ -214,6 +216,7 @@ impl InviterData {
                 to: Some(tag),
                 seq: Some(self.invite_seq),
             },
+            answer,
         )
     }
 }
