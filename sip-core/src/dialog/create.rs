@@ -227,6 +227,42 @@ pub struct KnownTags<'a> {
     pub seq: Option<u32>,
 }
 
+/// What a UAS dialog reads of its request before the remote target and
+/// route set: the From (and its tag), To, Call-ID, CSeq number and the
+/// first Contact value, each checked in this order.
+struct UasRead<'a> {
+    from: &'a str,
+    remote_tag: &'a str,
+    to: &'a str,
+    call_id: &'a str,
+    cseq: u32,
+    contact: &'a str,
+}
+
+impl<'a> UasRead<'a> {
+    fn of(
+        h: &'a Headers,
+        known: KnownTags<'a>,
+        lines: KnownLines<'a>,
+    ) -> Result<UasRead<'a>, DialogError> {
+        debug_assert_eq!(lines, KnownLines::scan(h));
+        let from = raw(lines.from, "From")?;
+        let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
+        let to = raw(lines.to, "To")?;
+        let call_id = raw(lines.call_id, "Call-ID")?;
+        let cseq = cseq_number(lines.cseq, known.seq)?;
+        let contact = lines.contact(h).ok_or(DialogError::MissingContact)?;
+        Ok(UasRead {
+            from,
+            remote_tag,
+            to,
+            call_id,
+            cseq,
+            contact,
+        })
+    }
+}
+
 /// `known`, or the tag read from `value`.
 fn tag_of<'a>(known: Option<&'a str>, value: &'a str) -> Option<&'a str> {
     match known {
@@ -282,36 +318,76 @@ impl Dialog {
         lines: KnownLines<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        debug_assert_eq!(lines, KnownLines::scan(h));
-        let from = raw(lines.from, "From")?;
-        let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
-        let to = raw(lines.to, "To")?;
-        let call_id = raw(lines.call_id, "Call-ID")?;
-        let cseq = cseq_number(lines.cseq, known.seq)?;
-        let contact = lines.contact(h).ok_or(DialogError::MissingContact)?;
+        let r = UasRead::of(h, known, lines)?;
         let mut remote_target = Uri::blank();
-        contact_value_uri_into(contact, &mut remote_target)?;
+        contact_value_uri_into(r.contact, &mut remote_target)?;
         let route_set = record_route(h, lines.record_route)?;
-        let tags = [local_tag, remote_tag];
-        let (id, texts) = if key::tag(to).is_some() {
+        let tags = [local_tag, r.remote_tag];
+        let (id, texts) = if key::tag(r.to).is_some() {
             // A To that already has a tag: replace it (parse and render).
             let mut t = required::<To>(h, "To")?;
             t.set_tag(local_tag);
-            Texts::id_with(call_id, tags, [&t.0.to_string(), "", ""], from, None)
+            Texts::id_with(r.call_id, tags, [&t.0.to_string(), "", ""], r.from, None)
         } else {
-            Texts::id_with(call_id, tags, [to, ";tag=", local_tag], from, None)
+            Texts::id_with(r.call_id, tags, [r.to, ";tag=", local_tag], r.from, None)
         };
         Ok(Dialog {
             id,
             state: DialogState::Early,
             role: Role::Uas,
             local_seq: None,
-            remote_seq: Some(cseq),
+            remote_seq: Some(r.cseq),
             texts,
             remote_target,
             route_set,
             secure: over_tls && request.uri.is_sips(),
         })
+    }
+
+    /// [`new_uas_lines`](Self::new_uas_lines) built in `slot` (which it
+    /// replaces), not moved there: the remote target is parsed in place.
+    /// On an error `slot` is left `None`, and the error is the one
+    /// `new_uas_lines` gives.
+    pub fn new_uas_in<'d>(
+        slot: &'d mut Option<Dialog>,
+        request: &Request,
+        local_tag: &str,
+        over_tls: bool,
+        known: KnownTags<'_>,
+        lines: KnownLines<'_>,
+    ) -> Result<&'d mut Dialog, DialogError> {
+        *slot = None;
+        let h = &request.headers;
+        let r = UasRead::of(h, known, lines)?;
+        if key::tag(r.to).is_some() {
+            let d = Dialog::new_uas_lines(request, local_tag, over_tls, known, lines)?;
+            return Ok(slot.insert(d));
+        }
+        // Nothing below `contact_value_uri_into` and `record_route` can
+        // fail: they are tried in the order `new_uas_lines` tries them.
+        let tags = [local_tag, r.remote_tag];
+        let (id, texts) = Texts::id_with(r.call_id, tags, [r.to, ";tag=", local_tag], r.from, None);
+        let d = slot.insert(Dialog {
+            id,
+            state: DialogState::Early,
+            role: Role::Uas,
+            local_seq: None,
+            remote_seq: Some(r.cseq),
+            texts,
+            remote_target: Uri::blank(),
+            route_set: Vec::new(),
+            secure: over_tls && request.uri.is_sips(),
+        });
+        let read = contact_value_uri_into(r.contact, &mut d.remote_target)
+            .and_then(|()| record_route(h, lines.record_route));
+        match read {
+            Ok(route_set) => d.route_set = route_set,
+            Err(e) => {
+                *slot = None;
+                return Err(e);
+            }
+        }
+        Ok(slot.as_mut().expect("built above"))
     }
 
     /// The dialog a UAC creates from a 1xx (early) or 2xx (confirmed)
@@ -369,16 +445,6 @@ impl Dialog {
         let call_id = raw(h.get(&HeaderName::CallId), "Call-ID")?;
         let cseq = cseq_number(h.get(&HeaderName::CSeq), known.seq)?;
         let contact = answer.contact(rh);
-        let remote_target = match contact {
-            Some(value) => {
-                let mut t = Uri::blank();
-                contact_value_uri_into(value, &mut t)?;
-                t
-            }
-            None => request.uri.clone(),
-        };
-        let mut route_set = record_route(rh, answer.record_route)?;
-        route_set.reverse();
         let state = if response.status.is_success() {
             DialogState::Confirmed
         } else {
@@ -391,17 +457,27 @@ impl Dialog {
             to,
             contact,
         );
-        Ok(Dialog {
+        // The remote target is read into the dialog in place (a URI is
+        // some 300 bytes); the id above cannot fail, so the errors come in
+        // the order of the reads below.
+        let mut d = Dialog {
             id,
             state,
             role: Role::Uac,
             local_seq: Some(cseq),
             remote_seq: None,
             texts,
-            remote_target,
-            route_set,
+            remote_target: Uri::blank(),
+            route_set: Vec::new(),
             secure: over_tls && request.uri.is_sips(),
-        })
+        };
+        match contact {
+            Some(value) => contact_value_uri_into(value, &mut d.remote_target)?,
+            None => d.remote_target = request.uri.clone(),
+        }
+        d.route_set = record_route(rh, answer.record_route)?;
+        d.route_set.reverse();
+        Ok(d)
     }
 
     /// A UAC's update from another response in this dialog to the

@@ -424,6 +424,38 @@ fn known_lines_create_the_same_dialogs() {
     }
 }
 
+/// A dialog built in its slot is the one built and moved there, errors
+/// included (in the same order), and an error leaves the slot empty.
+#[test]
+fn dialogs_built_in_place_agree() {
+    let mut cases = vec![invite()];
+    let edits: [(HeaderName, &str); 5] = [
+        (HeaderName::To, "Bob <sip:bob@biloxi.com>;tag=old"),
+        (HeaderName::Contact, "<sip:@@>"),
+        (HeaderName::RecordRoute, "<sip:@@>"),
+        (HeaderName::CallId, " "),
+        (HeaderName::Contact, "*"),
+    ];
+    for (name, value) in edits {
+        let mut r = invite();
+        r.headers.set(name, value);
+        cases.push(r);
+    }
+    let mut both = invite();
+    both.headers.set(HeaderName::Contact, "<sip:@@>");
+    both.headers.set(HeaderName::RecordRoute, "<sip:@@>");
+    cases.push(both);
+    for req in &cases {
+        let lines = KnownLines::scan(&req.headers);
+        let known = KnownTags::default();
+        let moved = Dialog::new_uas_lines(req, "t9", true, known, lines);
+        let mut slot = Some(Dialog::new_uas(&invite(), "x", false).unwrap());
+        let built = Dialog::new_uas_in(&mut slot, req, "t9", true, known, lines).cloned();
+        assert_eq!(built, moved);
+        assert_eq!(slot, moved.ok());
+    }
+}
+
 #[test]
 fn response_contact_read_once_per_text() {
     let mut uac = Dialog::new_uac(&invite(), &response(180, Some("t")), false).unwrap();

@@ -309,9 +309,10 @@ fn ensure_dialog(core: &mut Core, s: &mut SessionData) {
         seq: u.seq_read.then_some(u.invite_seq),
     };
     let lines = u.dialog_lines.known(&invite.headers);
-    if let Ok(d) = Dialog::new_uas_lines(invite, s.identities.tag(), u.over_tls, known, lines) {
+    // Built in place in the session (a dialog is over 400 bytes).
+    let tag = s.identities.tag();
+    if let Ok(d) = Dialog::new_uas_in(&mut s.dialog, invite, tag, u.over_tls, known, lines) {
         core.dialogs.insert(d.id().clone(), s.id);
-        s.dialog = Some(d);
     }
 }
 
