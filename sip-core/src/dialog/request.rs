@@ -146,10 +146,11 @@ impl Dialog {
         if !self.route_set.first().is_none_or(is_loose) {
             return send(&mut self.build(method, seq));
         }
-        let target = core::mem::replace(&mut self.remote_target, placeholder());
-        let mut req = self.build_with(method, seq, Some(target));
+        // Swapped in and out (no copy of the URI through a temporary).
+        let mut req = self.build_with(method, seq, Some(placeholder()));
+        core::mem::swap(&mut req.uri, &mut self.remote_target);
         let out = send(&mut req);
-        self.remote_target = core::mem::replace(&mut req.uri, placeholder());
+        core::mem::swap(&mut req.uri, &mut self.remote_target);
         out
     }
 
@@ -157,22 +158,22 @@ impl Dialog {
         self.build_with(method, seq, None)
     }
 
-    /// [`build`](Self::build); `target`: the remote target, moved out of
-    /// the dialog, to use instead of a copy when the Request-URI is it.
+    /// [`build`](Self::build); `target`: the URI to use instead of a
+    /// copy of the remote target when the Request-URI is it (the caller
+    /// swaps the remote target in).
     fn build_with(&self, method: Method, seq: u32, target_given: Option<Uri>) -> Request {
         // Room for what the TU and the transaction layer add (Via, Contact...).
         let mut headers = Headers::with_capacity(10 + self.route_set.len());
         headers.push(HeaderName::MaxForwards, "70");
-        let target = |t: Option<Uri>| t.unwrap_or_else(|| self.remote_target.clone());
-        let uri = match self.route_set.first() {
-            None => target(target_given),
+        let strict = match self.route_set.first() {
+            None => None,
             Some(first) if is_loose(first) => {
                 for r in &self.route_set {
                     let mut v = String::with_capacity(64);
                     write_addr(&mut v, r);
                     headers.push(HeaderName::Route, v);
                 }
-                target(target_given)
+                None
             }
             Some(first) => {
                 for r in &self.route_set[1..] {
@@ -181,7 +182,7 @@ impl Dialog {
                     headers.push(HeaderName::Route, v);
                 }
                 headers.push(HeaderName::Route, format!("<{}>", self.remote_target));
-                as_request_uri(&first.uri)
+                Some(first)
             }
         };
         headers.push(HeaderName::From, self.local());
@@ -192,9 +193,14 @@ impl Dialog {
             v.push(' ');
             v.push_str(method.as_str());
         });
+        // The URI written straight into the request (a URI is some 300
+        // bytes).
         Request {
             method,
-            uri,
+            uri: match strict {
+                Some(first) => as_request_uri(&first.uri),
+                None => target_given.unwrap_or_else(|| self.remote_target.clone()),
+            },
             headers,
             body: Vec::new(),
         }

@@ -40,7 +40,7 @@ pub(crate) fn on_request(
     s: &mut SessionData,
     now: Instant,
     txn: TransactionId,
-    req: Request,
+    req: Box<Request>,
     own: bool,
 ) {
     let from_tag = || sip_core::transaction::key::from_tag(&req.headers).unwrap_or("");
@@ -73,6 +73,7 @@ pub(crate) fn on_request(
         return;
     }
     match req.method {
+        // The BYE stays in its box (its lines become the 200's).
         Method::Bye => on_bye(core, s, now, txn, req),
         Method::Prack => {
             if s.uas.is_some() {
@@ -82,8 +83,8 @@ pub(crate) fn on_request(
             }
         }
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
-        Method::Invite => reinvite::on_request(core, s, now, txn, req),
-        Method::Update => super::update::on_request(core, s, now, txn, req),
+        Method::Invite => reinvite::on_request(core, s, now, txn, *req),
+        Method::Update => super::update::on_request(core, s, now, txn, *req),
         Method::Notify if super::refer::is_refer_notify(&req) => {
             super::refer::on_notify(core, s, now, txn, &req)
         }
@@ -99,10 +100,10 @@ pub(crate) fn on_request(
                 core.reply(now, txn, &req, StatusCode::BAD_REQUEST);
             } else {
                 let session = Some(s.id);
-                hand_to_app(core, now, txn, req, session, Method::Refer);
+                hand_to_app(core, now, txn, *req, session, Method::Refer);
             }
         }
-        _ => to_app_or_default(core, s, now, txn, req),
+        _ => to_app_or_default(core, s, now, txn, *req),
     }
 }
 
@@ -159,7 +160,7 @@ fn on_early_request(
     s: &mut SessionData,
     now: Instant,
     txn: TransactionId,
-    req: Request,
+    req: Box<Request>,
 ) {
     match req.method {
         Method::Bye if !s.is_inviter => on_bye(core, s, now, txn, req),
@@ -167,7 +168,7 @@ fn on_early_request(
         Method::Prack if s.uas.is_some() => reliable::on_prack(core, s, now, txn, &req),
         Method::Prack => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
         Method::Options => core.reply(now, txn, &req, StatusCode::OK),
-        Method::Update => super::update::on_request(core, s, now, txn, req),
+        Method::Update => super::update::on_request(core, s, now, txn, *req),
         Method::Invite if s.is_inviter => {
             core.reply(now, txn, &req, StatusCode::REQUEST_PENDING);
         }
@@ -180,7 +181,7 @@ fn on_early_request(
         }
         Method::Notify => core.reply(now, txn, &req, StatusCode::CALL_DOES_NOT_EXIST),
         Method::Refer => core.reply(now, txn, &req, StatusCode::DECLINE),
-        _ => to_app_or_default(core, s, now, txn, req),
+        _ => to_app_or_default(core, s, now, txn, *req),
     }
 }
 
@@ -258,7 +259,13 @@ pub(crate) fn hand_to_app(
 /// dialog still waiting for the application are answered 487 (§15.1.2:
 /// "The UAS MUST still respond to any pending requests received for that
 /// dialog").
-fn on_bye(core: &mut Core, s: &mut SessionData, now: Instant, txn: TransactionId, req: Request) {
+fn on_bye(
+    core: &mut Core,
+    s: &mut SessionData,
+    now: Instant,
+    txn: TransactionId,
+    req: Box<Request>,
+) {
     // Routed to the dialog by its To tag; the BYE is not needed after.
     core.reply_from(now, txn, req, StatusCode::OK, Some(true));
     if s.state == SessionState::Terminated {

@@ -257,20 +257,22 @@ impl Core {
         &mut self,
         now: Instant,
         txn: TransactionId,
-        req: Request,
+        mut req: impl core::borrow::BorrowMut<Request>,
         status: StatusCode,
         to_tagged: Option<bool>,
     ) {
+        let req = req.borrow_mut();
         let options = req.method == sip_core::Method::Options;
         if to_tagged == Some(true) && status != StatusCode::TRYING {
             let server = self.wire.user_agent.as_deref();
             let (tokens, scratch) = (&mut self.tokens, &mut self.scratch);
-            let r = response_from_tagged(req, status, tokens, scratch, server);
+            let headers = core::mem::take(&mut req.headers);
+            let r = response_from_tagged(headers, status, tokens, scratch, server);
             self.finish_reply(now, txn, options, r);
             return;
         }
         let r = response_to(
-            &req,
+            req,
             status,
             Some(ToTag::Fresh(&mut self.tokens, &mut self.scratch)),
             to_tagged,

@@ -372,7 +372,7 @@ impl UserAgent {
                         .and_then(|s| s.dialog.as_ref())
                         .is_some_and(|d| d.remote_tag() == from_tag);
                     let _ = self.command(now, sid, |core, s| {
-                        in_dialog::on_request(core, s, now, txn, *req, own);
+                        in_dialog::on_request(core, s, now, txn, req, own);
                         Ok(())
                     });
                 }

@@ -118,19 +118,19 @@ pub(crate) fn response_to(
 
 /// [`response_to`] with a fresh tag ([`ToTag::Fresh`]) for a request that
 /// is given up and whose To has a tag (a request in a dialog), for any
-/// status but 100: the request's own header list becomes the response's,
+/// status but 100: the request's own header list (`headers`, taken out of
+/// it) becomes the response's,
 /// its lines other than those a response copies dropped (no copy of the
 /// copied ones). The fresh tag is drawn into `scratch` all the same.
 pub(crate) fn response_from_tagged(
-    req: Request,
+    mut headers: Headers,
     status: StatusCode,
     tokens: &mut TokenSource,
     scratch: &mut String,
     server: Option<&str>,
 ) -> Response {
     debug_assert!(status != StatusCode::TRYING);
-    debug_assert!(sip_core::transaction::key::to_tag(&req.headers).is_some());
-    let mut headers = req.headers;
+    debug_assert!(sip_core::transaction::key::to_tag(&headers).is_some());
     headers.retain(|h| copied(h.name));
     scratch.clear();
     tokens.fill_token(scratch, TAG_LEN);
@@ -236,7 +236,8 @@ mod tests {
                     let (mut sa, mut sb) = (String::new(), String::from("x"));
                     let fresh = Some(ToTag::Fresh(&mut a, &mut sa));
                     let expected = response_to(&req, status, fresh, Some(true), 4, server);
-                    let r = response_from_tagged(req.clone(), status, &mut b, &mut sb, server);
+                    let r =
+                        response_from_tagged(req.headers.clone(), status, &mut b, &mut sb, server);
                     assert_eq!(r, expected);
                     assert_eq!(r.to_bytes(), expected.to_bytes());
                     assert_eq!(sa, sb);

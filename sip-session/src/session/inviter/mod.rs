@@ -424,12 +424,21 @@ pub(crate) fn invite(
     }
     // Built here: no Via of its own and Max-Forwards first, unless the
     // extra lines hold some.
+    // `req` stays where it is: kept as sent.
     let sent = if fresh {
-        send_borrowed(core, now, &mut req, id, routed).map(|sent| (sent, req))
+        send_borrowed(core, now, &mut req, id, routed)
     } else {
-        send_kept(core, now, req, id)
+        let empty = Uri::Other(sip_core::uri::OpaqueUri {
+            scheme: String::new(),
+            rest: String::new(),
+        });
+        let built = core::mem::replace(&mut req, Request::new(Method::Invite, empty));
+        send_kept(core, now, built, id).map(|(sent, kept)| {
+            req = kept;
+            sent
+        })
     };
-    let ((txn, dest), kept) = match sent {
+    let (txn, dest) = match sent {
         Ok(sent) => sent,
         Err(e) => {
             *slot = None;
@@ -448,7 +457,7 @@ pub(crate) fn invite(
         }
     );
     s.uac = Some(Box::new(InviterData {
-        invite: kept,
+        invite: req,
         invite_seq: 1,
         txn: Some(txn),
         over_tls,
