@@ -147,7 +147,7 @@ impl Dialog {
             return send(&mut self.build(method, seq));
         }
         // Swapped in and out (no copy of the URI through a temporary).
-        let mut req = self.build_with(method, seq, Some(placeholder()));
+        let mut req = self.build_with(method, seq, true);
         core::mem::swap(&mut req.uri, &mut self.remote_target);
         let out = send(&mut req);
         core::mem::swap(&mut req.uri, &mut self.remote_target);
@@ -155,13 +155,13 @@ impl Dialog {
     }
 
     fn build(&self, method: Method, seq: u32) -> Request {
-        self.build_with(method, seq, None)
+        self.build_with(method, seq, false)
     }
 
-    /// [`build`](Self::build); `target`: the URI to use instead of a
-    /// copy of the remote target when the Request-URI is it (the caller
-    /// swaps the remote target in).
-    fn build_with(&self, method: Method, seq: u32, target_given: Option<Uri>) -> Request {
+    /// [`build`](Self::build); `lent`: when the Request-URI is the remote
+    /// target, a placeholder instead of a copy of it (the caller swaps
+    /// the remote target in).
+    fn build_with(&self, method: Method, seq: u32, lent: bool) -> Request {
         // Room for what the TU and the transaction layer add (Via, Contact...).
         let mut headers = Headers::with_capacity(10 + self.route_set.len());
         headers.push(HeaderName::MaxForwards, "70");
@@ -199,7 +199,8 @@ impl Dialog {
             method,
             uri: match strict {
                 Some(first) => as_request_uri(&first.uri),
-                None => target_given.unwrap_or_else(|| self.remote_target.clone()),
+                None if lent => placeholder(),
+                None => self.remote_target.clone(),
             },
             headers,
             body: Vec::new(),

@@ -377,6 +377,10 @@ pub(crate) fn progress(
     // Room for Require and RSeq; a plain one is kept for the 2xx: room
     // for what the 2xx adds.
     let mut r = if plain {
+        let record_route = s
+            .uas
+            .as_ref()
+            .is_some_and(|u| u.dialog_lines.record_route());
         dialog_response_from(
             core,
             invite,
@@ -385,6 +389,7 @@ pub(crate) fn progress(
             opts.status,
             &[],
             ROOM_2XX,
+            record_route,
         )
     } else {
         dialog_response(
@@ -508,7 +513,15 @@ pub(crate) fn send_2xx(core: &mut Core, s: &mut SessionData, now: Instant, opts:
         return;
     };
     let base = u.base.take();
-    let mut r = response_2xx(core, invite, s.identities.tag(), base, &opts.extra_headers);
+    let record_route = u.dialog_lines.record_route();
+    let mut r = response_2xx(
+        core,
+        invite,
+        s.identities.tag(),
+        base,
+        &opts.extra_headers,
+        record_route,
+    );
     // Reads Session-Expires and Supported, which stay in the INVITE.
     let timer = super::session_timer::on_uas_2xx(core, invite, &mut r);
     u.invite = None;

@@ -38,6 +38,11 @@ pub(crate) struct DialogLines {
 }
 
 impl DialogLines {
+    /// Whether the INVITE has Record-Route lines.
+    pub(crate) fn record_route(&self) -> bool {
+        self.record_route
+    }
+
     /// The lines of `h` (the INVITE these are the lines of), as
     /// `KnownLines::scan` finds them.
     pub(crate) fn known<'h>(&self, h: &'h sip_core::Headers) -> KnownLines<'h> {

@@ -53,7 +53,9 @@ pub(super) const ROOM_2XX: usize = 6;
 /// * a plain provisional response (from [`dialog_response`] without
 ///   extra lines, reason phrase or body): the same lines.
 ///
-/// Then the status and `extra`.
+/// Then the status and `extra`. `record_route`: whether the INVITE has
+/// Record-Route lines (known from its one pass, `DialogLines`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn dialog_response_from(
     core: &Core,
     invite: &Request,
@@ -62,7 +64,12 @@ pub(super) fn dialog_response_from(
     status: StatusCode,
     extra: &[(HeaderName, String)],
     room: usize,
+    record_route: bool,
 ) -> Response {
+    debug_assert_eq!(
+        record_route,
+        invite.headers.contains(&HeaderName::RecordRoute)
+    );
     let mut r = match base {
         Some(mut r)
             if r.status == StatusCode::TRYING && !r.headers.contains(&HeaderName::Timestamp) =>
@@ -75,8 +82,10 @@ pub(super) fn dialog_response_from(
                 r.headers.insert_in_value(i, at, &[";tag=", tag]);
             }
             r.headers.push(HeaderName::Contact, &core.wire.contact);
-            for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
-                r.headers.push(HeaderName::RecordRoute, rr);
+            if record_route {
+                for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
+                    r.headers.push(HeaderName::RecordRoute, rr);
+                }
             }
             r
         }
@@ -98,8 +107,18 @@ pub(super) fn response_2xx(
     tag: &str,
     base: Option<Response>,
     extra: &[(HeaderName, String)],
+    record_route: bool,
 ) -> Response {
-    dialog_response_from(core, invite, tag, base, StatusCode::OK, extra, ROOM_2XX)
+    dialog_response_from(
+        core,
+        invite,
+        tag,
+        base,
+        StatusCode::OK,
+        extra,
+        ROOM_2XX,
+        record_route,
+    )
 }
 
 #[cfg(test)]
@@ -156,15 +175,16 @@ mod tests {
                     .flat_map(|e| statuses.map(|s| (e, s)))
                 {
                     let expected = dialog_response(core, &inv, "t1", status, extra, 2);
+                    let rr = inv.headers.contains(&HeaderName::RecordRoute);
                     let from =
-                        |base| dialog_response_from(core, &inv, "t1", base, status, extra, 2);
+                        |base| dialog_response_from(core, &inv, "t1", base, status, extra, 2, rr);
                     let plain = dialog_response(core, &inv, "t1", StatusCode::RINGING, &[], 6);
                     for r in [from(None), from(Some(t.clone())), from(Some(plain))] {
                         assert_eq!(r, expected);
                         assert_eq!(r.to_bytes(), expected.to_bytes());
                     }
                     if status == StatusCode::OK {
-                        let r = response_2xx(core, &inv, "t1", Some(t.clone()), extra);
+                        let r = response_2xx(core, &inv, "t1", Some(t.clone()), extra, rr);
                         assert_eq!(r, expected);
                     }
                 }

@@ -44,8 +44,13 @@ fn send_ack_of(
     // Searches of the names only (a pass over the lines slices every
     // value).
     let h = &u.invite.headers;
-    let credentials =
-        h.contains(&HeaderName::Authorization) || h.contains(&HeaderName::ProxyAuthorization);
+    let credentials = u.may_have_credentials
+        && (h.contains(&HeaderName::Authorization) || h.contains(&HeaderName::ProxyAuthorization));
+    debug_assert!(
+        u.may_have_credentials
+            || !(h.contains(&HeaderName::Authorization)
+                || h.contains(&HeaderName::ProxyAuthorization))
+    );
     if credentials {
         for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
             for v in u.invite.headers.get_all(&name) {

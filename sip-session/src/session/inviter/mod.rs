@@ -168,6 +168,10 @@ pub(crate) enum Pending {
 pub(crate) struct InviterData {
     /// The INVITE as last sent (without Via).
     pub invite: Request,
+    /// Whether `invite` may carry credentials (Authorization,
+    /// Proxy-Authorization) the ACK repeats: false only for an INVITE
+    /// built by `invite` without them (its ACK then looks for none).
+    pub may_have_credentials: bool,
     pub invite_seq: u32,
     pub txn: Option<TransactionId>,
     pub over_tls: bool,
@@ -412,6 +416,12 @@ pub(crate) fn invite(
         .extra_headers
         .iter()
         .any(|(n, _)| matches!(n, HeaderName::Via | HeaderName::MaxForwards));
+    let may_have_credentials = opts.extra_headers.iter().any(|(n, _)| {
+        matches!(
+            n,
+            HeaderName::Authorization | HeaderName::ProxyAuthorization
+        )
+    });
     for (n, v) in opts.extra_headers {
         h.push(n, v);
     }
@@ -458,6 +468,7 @@ pub(crate) fn invite(
     );
     s.uac = Some(Box::new(InviterData {
         invite: req,
+        may_have_credentials,
         invite_seq: 1,
         txn: Some(txn),
         over_tls,
@@ -645,6 +656,7 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
         Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
+            u.may_have_credentials = true;
             u.txn = Some(txn);
             u.provisional = false;
             let forks = std::mem::take(&mut u.forks);
@@ -686,6 +698,7 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
         Ok(((txn, _), req)) => {
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
+            u.may_have_credentials = true;
             u.txn = Some(txn);
             u.provisional = false;
             let forks = std::mem::take(&mut u.forks);

@@ -196,6 +196,7 @@ fn send_to(core: &mut Core, s: &mut SessionData, now: Instant, target: Uri) -> b
     let u = s.uac.as_mut().expect("inviter");
     u.invite_seq += 1;
     u.invite = req;
+    u.may_have_credentials = true;
     u.txn = Some(txn);
     u.over_tls = matches!(
         dest,
