@@ -174,9 +174,10 @@ pub(crate) fn create<'s>(
     req: Box<Request>,
     source: &Source,
 ) -> Option<&'s mut SessionData> {
-    let trying = super::uas_response::trying(core, &req);
+    // The INVITE's lines read in the pass that copies them into the 100.
+    let (trying, lines) = super::uas_response::trying_reading(core, &req);
     core.send_response(now, txn, &trying);
-    let lines = InviteLines::of(&req.headers);
+    debug_assert!(lines == InviteLines::of(&req.headers));
     let (to, from, from_tag) = match lines.identities() {
         Some(x) => x,
         None => {

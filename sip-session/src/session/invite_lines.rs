@@ -8,7 +8,7 @@ use sip_core::header::HeaderName;
 /// the first To, From, Content-Type and CSeq values, whether the lines
 /// read only when present are there, and where the lines its dialog is
 /// created from are ([`DialogLines`]).
-#[derive(Default)]
+#[derive(Default, PartialEq, Eq, Debug)]
 pub(crate) struct InviteLines<'a> {
     pub to: Option<&'a str>,
     pub from: Option<&'a str>,
@@ -61,10 +61,20 @@ impl DialogLines {
 impl<'a> InviteLines<'a> {
     pub(crate) fn of(headers: &'a sip_core::Headers) -> Self {
         let mut l = InviteLines::default();
-        let d = &mut l.dialog;
         for (i, h) in headers.iter().enumerate() {
-            let v = h.value;
-            let i = i as u32;
+            l.see(i, h);
+        }
+        l
+    }
+
+    /// Reads line `i`, `h` (lines are seen in order).
+    #[inline]
+    pub(crate) fn see(&mut self, i: usize, h: sip_core::HeaderRef<'a>) {
+        let l = self;
+        let d = &mut l.dialog;
+        let v = h.value;
+        let i = i as u32;
+        {
             match h.name {
                 HeaderName::To => {
                     l.to.get_or_insert(v);
@@ -97,7 +107,6 @@ impl<'a> InviteLines<'a> {
                 _ => {}
             }
         }
-        l
     }
 
     /// The identities as written and the From tag: (To, From, tag); the

@@ -3,17 +3,35 @@
 //! built from the INVITE, or from the lines of the 100 (Trying) or of a
 //! plain provisional response already sent (the same copied lines).
 
+use super::invite_lines::InviteLines;
 use crate::user_agent::core::Core;
-use crate::user_agent::response::response_to;
+use crate::user_agent::response::response_to_seeing;
 use sip_core::header::HeaderName;
 use sip_core::message::{Request, Response};
 use sip_core::status::StatusCode;
 
 /// The 100 (Trying) to a new INVITE (as `Core::response` builds it), with
 /// room for the lines a later response built from it adds.
+#[cfg(test)]
 pub(super) fn trying(core: &Core, invite: &Request) -> Response {
+    trying_reading(core, invite).0
+}
+
+/// [`trying`] and the lines of the INVITE the Invitation reads, found in
+/// the pass that copies the 100's lines.
+pub(super) fn trying_reading<'r>(core: &Core, invite: &'r Request) -> (Response, InviteLines<'r>) {
     let server = core.wire.user_agent.as_deref();
-    response_to(invite, StatusCode::TRYING, None, None, 2 + ROOM_2XX, server)
+    let mut lines = InviteLines::default();
+    let r = response_to_seeing(
+        invite,
+        StatusCode::TRYING,
+        None,
+        None,
+        2 + ROOM_2XX,
+        server,
+        |i, h| lines.see(i, h),
+    );
+    (r, lines)
 }
 
 /// A response to the INVITE with the To tag, Contact and the copied
@@ -164,6 +182,8 @@ mod tests {
                 let inv = invite(rr, timestamp);
                 let t = trying(core, &inv);
                 assert_eq!(t, core.response(&inv, StatusCode::TRYING, None));
+                let (t2, lines) = trying_reading(core, &inv);
+                assert_eq!((t2, lines), (t.clone(), InviteLines::of(&inv.headers)));
                 let subject = [(HeaderName::Subject, "hi".to_owned())];
                 let statuses = [
                     StatusCode::RINGING,

@@ -2,7 +2,7 @@
 //! one pass: the lines copied into one buffer, the To tag written in
 //! place.
 
-use sip_core::header::{HeaderName, Headers};
+use sip_core::header::{HeaderName, HeaderRef, Headers};
 use sip_core::message::{Request, Response};
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
@@ -79,10 +79,25 @@ fn write_tag(out: &mut String, tag: &mut Option<ToTag<'_>>) {
 pub(crate) fn response_to(
     req: &Request,
     status: StatusCode,
+    tag: Option<ToTag<'_>>,
+    to_tagged: Option<bool>,
+    extra: usize,
+    server: Option<&str>,
+) -> Response {
+    response_to_seeing(req, status, tag, to_tagged, extra, server, |_, _| {})
+}
+
+/// [`response_to`], showing `see` every line of `req` (with its index)
+/// in the pass that copies them: a caller reading the request's lines
+/// needs no pass of its own.
+pub(crate) fn response_to_seeing<'r>(
+    req: &'r Request,
+    status: StatusCode,
     mut tag: Option<ToTag<'_>>,
     to_tagged: Option<bool>,
     extra: usize,
     server: Option<&str>,
+    mut see: impl FnMut(usize, HeaderRef<'r>),
 ) -> Response {
     let trying = status == StatusCode::TRYING;
     // Room for the copied lines of a usual request, not measured (a pass
@@ -90,7 +105,11 @@ pub(crate) fn response_to(
     let text = COPIED_TEXT + 5 + TAG_LEN + server.map_or(0, str::len) + 64 * extra;
     let mut headers = Headers::with_capacity_and_text(8 + extra, text);
     let mut first_to = true;
-    for h in req.headers.iter().filter(|h| copied(h.name)) {
+    for (i, h) in req.headers.iter().enumerate() {
+        see(i, h);
+        if !copied(h.name) {
+            continue;
+        }
         if matches!(h.name, HeaderName::To) {
             let tagged = tag.is_some() && takes_tag(h.value, first_to, trying, to_tagged);
             first_to = false;
