@@ -44,6 +44,10 @@ pub struct KnownLines<'a> {
     pub contact_line: Option<&'a str>,
     /// Whether there is a Record-Route line.
     pub record_route: bool,
+    /// Whether the first To value has a tag (as `key::tag` reads it),
+    /// when the caller knows (a request it routed by its To tag); `None`:
+    /// creation reads it.
+    pub to_tagged: Option<bool>,
 }
 
 impl<'a> KnownLines<'a> {
@@ -87,6 +91,18 @@ impl<'a> KnownLines<'a> {
             cseq: h.get(&HeaderName::CSeq),
             contact_line: h.get(&HeaderName::Contact),
             record_route: h.contains(&HeaderName::RecordRoute),
+            to_tagged: None,
+        }
+    }
+
+    /// Those of its request that a UAC dialog reads (From, Call-ID,
+    /// CSeq), each searched for; the others are `None`.
+    pub fn of_request(h: &'a Headers) -> KnownLines<'a> {
+        KnownLines {
+            from: h.get(&HeaderName::From),
+            call_id: h.get(&HeaderName::CallId),
+            cseq: h.get(&HeaderName::CSeq),
+            ..KnownLines::default()
         }
     }
 
@@ -245,7 +261,13 @@ impl<'a> UasRead<'a> {
         known: KnownTags<'a>,
         lines: KnownLines<'a>,
     ) -> Result<UasRead<'a>, DialogError> {
-        debug_assert_eq!(lines, KnownLines::scan(h));
+        debug_assert_eq!(
+            KnownLines {
+                to_tagged: None,
+                ..lines
+            },
+            KnownLines::scan(h)
+        );
         let from = raw(lines.from, "From")?;
         let remote_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let to = raw(lines.to, "To")?;
@@ -359,7 +381,14 @@ impl Dialog {
         *slot = None;
         let h = &request.headers;
         let r = UasRead::of(h, known, lines)?;
-        if key::tag(r.to).is_some() {
+        let tagged = match lines.to_tagged {
+            Some(t) => {
+                debug_assert_eq!(t, key::tag(r.to).is_some());
+                t
+            }
+            None => key::tag(r.to).is_some(),
+        };
+        if tagged {
             let d = Dialog::new_uas_lines(request, local_tag, over_tls, known, lines)?;
             return Ok(slot.insert(d));
         }
@@ -417,23 +446,30 @@ impl Dialog {
         over_tls: bool,
         known: KnownTags<'_>,
     ) -> Result<Dialog, DialogError> {
+        let asked = KnownLines::of_request(&request.headers);
         let answer = KnownLines::of_response(&response.headers);
-        Dialog::new_uac_lines(request, response, over_tls, known, answer)
+        Dialog::new_uac_lines(request, response, over_tls, known, asked, answer)
     }
 
-    /// [`new_uac_known`](Self::new_uac_known) with the To, Contact and
-    /// Record-Route lines of `response` already found (`answer`, as
-    /// [`KnownLines::of_response`] finds them; its other fields are not
-    /// read).
+    /// [`new_uac_known`](Self::new_uac_known) with the From, Call-ID and
+    /// CSeq lines of `request` (`asked`, as [`KnownLines::of_request`]
+    /// finds them) and the To, Contact and Record-Route lines of
+    /// `response` (`answer`, as [`KnownLines::of_response`] finds them)
+    /// already found; their other fields are not read.
     pub fn new_uac_lines(
         request: &Request,
         response: &Response,
         over_tls: bool,
         known: KnownTags<'_>,
+        asked: KnownLines<'_>,
         answer: KnownLines<'_>,
     ) -> Result<Dialog, DialogError> {
         let h = &request.headers;
-        let from = raw(h.get(&HeaderName::From), "From")?;
+        debug_assert_eq!((asked.from, asked.call_id, asked.cseq), {
+            let r = KnownLines::of_request(h);
+            (r.from, r.call_id, r.cseq)
+        });
+        let from = raw(asked.from, "From")?;
         let local_tag = tag_of(known.from, from).ok_or(DialogError::MissingTag("From"))?;
         let rh = &response.headers;
         debug_assert_eq!((answer.to, answer.contact_line, answer.record_route), {
@@ -442,8 +478,8 @@ impl Dialog {
         });
         let to = raw(answer.to, "To")?;
         let remote_tag = tag_of(known.to, to).ok_or(DialogError::MissingTag("To"))?;
-        let call_id = raw(h.get(&HeaderName::CallId), "Call-ID")?;
-        let cseq = cseq_number(h.get(&HeaderName::CSeq), known.seq)?;
+        let call_id = raw(asked.call_id, "Call-ID")?;
+        let cseq = cseq_number(asked.cseq, known.seq)?;
         let contact = answer.contact(rh);
         let state = if response.status.is_success() {
             DialogState::Confirmed

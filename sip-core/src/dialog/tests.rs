@@ -408,7 +408,9 @@ fn known_lines_create_the_same_dialogs() {
             for resp in &resps {
                 let answer = KnownLines::of_response(&resp.headers);
                 let read = Dialog::new_uac(&req, resp, false);
-                let given = Dialog::new_uac_lines(&req, resp, false, KnownTags::default(), answer);
+                let asked = KnownLines::of_request(&req.headers);
+                let given =
+                    Dialog::new_uac_lines(&req, resp, false, KnownTags::default(), asked, answer);
                 assert_eq!(given, read);
                 let mut early =
                     Dialog::new_uac(&req, &response(180, Some("a6c85cf")), false).unwrap();
@@ -449,10 +451,17 @@ fn dialogs_built_in_place_agree() {
         let lines = KnownLines::scan(&req.headers);
         let known = KnownTags::default();
         let moved = Dialog::new_uas_lines(req, "t9", true, known, lines);
-        let mut slot = Some(Dialog::new_uas(&invite(), "x", false).unwrap());
-        let built = Dialog::new_uas_in(&mut slot, req, "t9", true, known, lines).cloned();
-        assert_eq!(built, moved);
-        assert_eq!(slot, moved.ok());
+        let to_tagged = crate::transaction::key::to_tag(&req.headers).is_some();
+        let told = KnownLines {
+            to_tagged: Some(to_tagged),
+            ..lines
+        };
+        for lines in [lines, told] {
+            let mut slot = Some(Dialog::new_uas(&invite(), "x", false).unwrap());
+            let built = Dialog::new_uas_in(&mut slot, req, "t9", true, known, lines).cloned();
+            assert_eq!(built, moved);
+            assert_eq!(slot, moved.clone().ok());
+        }
     }
 }
 

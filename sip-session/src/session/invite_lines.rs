@@ -44,7 +44,8 @@ impl DialogLines {
     }
 
     /// The lines of `h` (the INVITE these are the lines of), as
-    /// `KnownLines::scan` finds them.
+    /// `KnownLines::scan` finds them, and that its To has no tag (an
+    /// Invitation's INVITE).
     pub(crate) fn known<'h>(&self, h: &'h sip_core::Headers) -> KnownLines<'h> {
         let value = |at: Option<u32>| Some(h.line(at? as usize)?.value);
         KnownLines {
@@ -54,6 +55,8 @@ impl DialogLines {
             cseq: value(self.cseq),
             contact_line: value(self.contact),
             record_route: self.record_route,
+            // An Invitation's INVITE: routed as new by its To without tag.
+            to_tagged: Some(false),
         }
     }
 }
@@ -138,7 +141,13 @@ mod tests {
         h.push(HeaderName::CSeq, "8 INVITE");
         h.push(HeaderName::Require, "100rel");
         let l = InviteLines::of(&h);
-        assert_eq!(l.dialog.known(&h), KnownLines::scan(&h));
+        assert_eq!(
+            KnownLines {
+                to_tagged: None,
+                ..l.dialog.known(&h)
+            },
+            KnownLines::scan(&h)
+        );
         assert_eq!(l.to, h.get(&HeaderName::To));
         assert_eq!(l.from, h.get(&HeaderName::From));
         assert_eq!(l.cseq, h.get(&HeaderName::CSeq));
@@ -166,7 +175,13 @@ mod tests {
         untagged.push(HeaderName::RecordRoute, "<sip:p.example;lr>");
         untagged.push(HeaderName::Contact, "<sip:a@z>");
         let l = InviteLines::of(&untagged);
-        assert_eq!(l.dialog.known(&untagged), KnownLines::scan(&untagged));
+        assert_eq!(
+            KnownLines {
+                to_tagged: None,
+                ..l.dialog.known(&untagged)
+            },
+            KnownLines::scan(&untagged)
+        );
         assert!(l.contact);
         assert_eq!(l.identities(), None);
     }

@@ -61,9 +61,13 @@ fn send_ack_of(
     if let Some(b) = body {
         b.apply_to_request(&mut ack);
     }
-    // Route lines come from the route set only.
+    // Route lines come from the route set only. Sent as
+    // `Core::send_ack_known` sends it, without moving the ACK through it.
     let routed = !dialog.route_set().is_empty();
-    if let Ok(sent) = core.send_ack_known(now, ack, routed) {
+    let Ok(dest) = core.next_hop_known(&ack, routed) else {
+        return;
+    };
+    if let Ok(sent) = core.txn.send_ack_2xx(now, ack, dest) {
         u.acks.push(sent);
     }
 }

@@ -168,6 +168,10 @@ pub(crate) enum Pending {
 pub(crate) struct InviterData {
     /// The INVITE as last sent (without Via).
     pub invite: Request,
+    /// Where `invite`'s first From, Call-ID and CSeq lines are, as
+    /// `invite` built it (`None` once it is replaced): its dialogs are
+    /// created without searching for them.
+    pub request_lines: Option<[u32; 3]>,
     /// Whether `invite` may carry credentials (Authorization,
     /// Proxy-Authorization) the ACK repeats: false only for an INVITE
     /// built by `invite` without them (its ACK then looks for none).
@@ -211,6 +215,19 @@ impl InviterData {
         tag: &str,
         answer: sip_core::dialog::KnownLines<'_>,
     ) -> Result<Dialog, sip_core::dialog::DialogError> {
+        let h = &self.invite.headers;
+        let asked = match self.request_lines {
+            Some([from, call_id, cseq]) => {
+                let value = |at: u32| Some(h.line(at as usize)?.value);
+                sip_core::dialog::KnownLines {
+                    from: value(from),
+                    call_id: value(call_id),
+                    cseq: value(cseq),
+                    ..Default::default()
+                }
+            }
+            None => sip_core::dialog::KnownLines::of_request(h),
+        };
         Dialog::new_uac_lines(
             &self.invite,
             resp,
@@ -220,6 +237,7 @@ impl InviterData {
                 to: Some(tag),
                 seq: Some(self.invite_seq),
             },
+            asked,
             answer,
         )
     }
@@ -357,10 +375,12 @@ pub(crate) fn invite(
     for r in &core.cfg.preloaded_route {
         h.push(HeaderName::Route, angle_uri(r));
     }
+    // From, To, Call-ID and CSeq follow one another from here.
+    let from_at = h.len();
+    let request_lines = Some([from_at, from_at + 2, from_at + 3].map(|i| i as u32));
     let identities = if opts.anonymous || opts.to.is_some() {
         // From and To written in place; the session copies its
         // identities from them.
-        let from_at = h.len();
         if opts.anonymous {
             let tag = core.tokens.tag();
             let anonymous =
@@ -468,6 +488,7 @@ pub(crate) fn invite(
     );
     s.uac = Some(Box::new(InviterData {
         invite: req,
+        request_lines,
         may_have_credentials,
         invite_seq: 1,
         txn: Some(txn),
@@ -657,6 +678,7 @@ fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response)
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.may_have_credentials = true;
+            u.request_lines = None;
             u.txn = Some(txn);
             u.provisional = false;
             let forks = std::mem::take(&mut u.forks);
@@ -699,6 +721,7 @@ fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Respo
             let u = s.uac.as_mut().expect("inviter");
             u.invite = req;
             u.may_have_credentials = true;
+            u.request_lines = None;
             u.txn = Some(txn);
             u.provisional = false;
             let forks = std::mem::take(&mut u.forks);

@@ -197,6 +197,7 @@ fn send_to(core: &mut Core, s: &mut SessionData, now: Instant, target: Uri) -> b
     u.invite_seq += 1;
     u.invite = req;
     u.may_have_credentials = true;
+    u.request_lines = None;
     u.txn = Some(txn);
     u.over_tls = matches!(
         dest,
