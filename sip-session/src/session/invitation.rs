@@ -252,24 +252,29 @@ pub(crate) fn create<'s>(
     };
     let over_tls = matches!(source.transport, Transport::Tls | Transport::Wss);
     let first_rseq = 1 + core.tokens.below(1 << 30) as u32;
-    s.uas = Some(Box::new(InvitationData {
-        invite: Some(req),
-        invite_seq,
-        dialog_lines,
-        seq_read: read_seq.is_some(),
-        txn,
-        over_tls,
-        rel100,
-        reliable: None,
-        next_rseq: first_rseq,
-        first_rseq,
-        pending_accept: None,
-        base: Some(trying),
-        ok: None,
-        ok_interval: core.cfg.transaction.t1,
-        local_description: None,
-        final_sent: false,
-    }));
+    // Allocated first, then written: the data is built where it goes
+    // (`Box::new` builds it on the stack and copies it over).
+    s.uas = Some(Box::write(
+        Box::new_uninit(),
+        InvitationData {
+            invite: Some(req),
+            invite_seq,
+            dialog_lines,
+            seq_read: read_seq.is_some(),
+            txn,
+            over_tls,
+            rel100,
+            reliable: None,
+            next_rseq: first_rseq,
+            first_rseq,
+            pending_accept: None,
+            base: Some(trying),
+            ok: None,
+            ok_interval: core.cfg.transaction.t1,
+            local_description: None,
+            final_sent: false,
+        },
+    ));
     core.links.insert(txn, Link::InviteServer(id));
     let no_answer = now + core.cfg.no_answer_timeout;
     core.arm(s, SessionTimer::NoAnswer, no_answer);

@@ -486,27 +486,32 @@ pub(crate) fn invite(
             ..
         }
     );
-    s.uac = Some(Box::new(InviterData {
-        invite: req,
-        request_lines,
-        may_have_credentials,
-        invite_seq: 1,
-        txn: Some(txn),
-        over_tls,
-        early_media: opts.early_media,
-        forks: SmallVec::new(),
-        acks: SmallVec::new(),
-        cancel: CancelState::None,
-        cancel_reason: None,
-        provisional: false,
-        auth: AuthSession::with_config(core.cfg.auth),
-        digest: None,
-        pending: None,
-        early_media_tag: None,
-        prack_offer: opts.prack_offer,
-        prack_offered: None,
-        targets: None,
-    }));
+    // Allocated first, then written: the data is built where it goes
+    // (`Box::new` builds it on the stack and copies it over).
+    s.uac = Some(Box::write(
+        Box::new_uninit(),
+        InviterData {
+            invite: req,
+            request_lines,
+            may_have_credentials,
+            invite_seq: 1,
+            txn: Some(txn),
+            over_tls,
+            early_media: opts.early_media,
+            forks: SmallVec::new(),
+            acks: SmallVec::new(),
+            cancel: CancelState::None,
+            cancel_reason: None,
+            provisional: false,
+            auth: AuthSession::with_config(core.cfg.auth),
+            digest: None,
+            pending: None,
+            early_media_tag: None,
+            prack_offer: opts.prack_offer,
+            prack_offered: None,
+            targets: None,
+        },
+    ));
     set_state(core, s, SessionState::Establishing);
     core.arm(
         s,
