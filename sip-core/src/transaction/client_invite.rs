@@ -15,7 +15,7 @@ use super::{Action, Actions, State};
 use crate::header::HeaderName;
 use crate::message::Response;
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 use std::sync::OnceLock;
 
@@ -36,7 +36,7 @@ pub enum InviteClientState {
     /// A 300-699 arrived and was ACKed; absorbing its retransmissions.
     Completed {
         /// The ACK, re-sent for each retransmitted final response.
-        ack: Vec<u8>,
+        ack: Payload,
         /// Timer D.
         timer_d: Instant,
     },
@@ -72,7 +72,7 @@ impl fmt::Display for InviteClientState {
 #[derive(Clone, Debug)]
 pub struct InviteClient {
     state: InviteClientState,
-    request: Vec<u8>,
+    request: Payload,
     original: Original,
     reliable: bool,
     transmissions: u32,
@@ -97,7 +97,7 @@ impl InviteClient {
     pub fn start(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: OriginalRequest,
         reliable: bool,
         out: &mut Actions,
@@ -111,7 +111,7 @@ impl InviteClient {
     pub(crate) fn start_packed(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: PackedOriginal,
         reliable: bool,
         out: &mut Actions,
@@ -123,7 +123,7 @@ impl InviteClient {
     fn start_with(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: Original,
         reliable: bool,
         out: &mut Actions,
@@ -251,7 +251,7 @@ impl InviteClient {
                 } else {
                     // §17.1.1.2: 300-699: ACK, response to the TU, Completed.
                     let to = response.headers.get(&HeaderName::To).unwrap_or_default();
-                    let ack = self.original().ack(to).to_bytes();
+                    let ack = Payload::from(self.original().ack(to).to_bytes());
                     out.push(Action::Transmit(ack.clone()));
                     out.push(Action::Response(response));
                     let d = cfg.duration(Timer::D, self.reliable).unwrap_or_default();

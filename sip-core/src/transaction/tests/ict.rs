@@ -25,7 +25,7 @@ pub(super) fn ict_calling(reliable: bool) -> InviteClient {
     InviteClient::start(
         t(0),
         &cfg(),
-        INVITE.to_vec(),
+        INVITE.into(),
         original(),
         reliable,
         &mut Actions::new(),
@@ -77,11 +77,11 @@ fn ack_for(to_tag: &str) -> Vec<u8> {
 #[test]
 fn start_enters_calling_and_arms_a_and_b() {
     let mut out = Actions::new();
-    let m = InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), false, &mut out);
+    let m = InviteClient::start(t(0), &cfg(), INVITE.into(), original(), false, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(500)),
             Action::Arm(Timer::B, t(32_000))
         ]
@@ -89,11 +89,11 @@ fn start_enters_calling_and_arms_a_and_b() {
     assert_eq!(m.state().to_string(), "Calling");
     // Reliable: no Timer A (§17.1.1.2).
     let mut out = Actions::new();
-    InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), true, &mut out);
+    InviteClient::start(t(0), &cfg(), INVITE.into(), original(), true, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::B, t(32_000))
         ]
     );
@@ -115,7 +115,7 @@ fn timer_a_doubles_without_cap_until_timer_b() {
             assert_eq!(out, [Action::Timeout(Timer::B), Action::Terminated]);
             break now;
         }
-        assert_eq!(out[0], Action::Transmit(INVITE.to_vec()));
+        assert_eq!(out[0], Action::Transmit(INVITE.into()));
         sent_at.push(now.as_millis());
     };
     // T1, 2T1, 4T1, 8T1, 16T1, 32T1 intervals: 6 retransmissions.
@@ -131,14 +131,14 @@ fn timer_a_rearms_at_twice_the_interval() {
     assert_eq!(
         acts(|o| m.on_timer(t(500), &cfg(), Timer::A, o)),
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(1_500))
         ]
     );
     assert_eq!(
         acts(|o| m.on_timer(t(1_500), &cfg(), Timer::A, o)),
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(3_500))
         ]
     );
@@ -200,7 +200,7 @@ fn calling_non_2xx_final_acks_and_completes() {
     assert_eq!(
         acts(|o| m.on_response(t(300), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b2")),
+            Action::Transmit(ack_for("b2").into()),
             Action::Response(r.clone()),
             Action::Arm(Timer::D, t(32_300))
         ]
@@ -211,7 +211,7 @@ fn calling_non_2xx_final_acks_and_completes() {
     assert_eq!(
         acts(|o| m.on_response(t(300), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b2")),
+            Action::Transmit(ack_for("b2").into()),
             Action::Response(r),
             Action::Terminated
         ]
@@ -264,7 +264,7 @@ fn proceeding_non_2xx_final_to_completed() {
     assert_eq!(
         acts(|o| m.on_response(t(1_000), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b1")),
+            Action::Transmit(ack_for("b1").into()),
             Action::Response(r),
             Action::Arm(Timer::D, t(33_000))
         ]
@@ -287,7 +287,7 @@ fn completed_resends_ack_for_retransmitted_final() {
     let mut m = ict_completed();
     assert_eq!(
         acts(|o| m.on_response(t(700), &cfg(), response(486, "INVITE", Some("b1")), o)),
-        [Action::Transmit(ack_for("b1"))]
+        [Action::Transmit(ack_for("b1").into())]
     );
     // 1xx and 2xx are absorbed.
     assert_eq!(
@@ -440,7 +440,7 @@ fn packed_fields_are_the_copied_fields() {
     // The transaction unpacks them for its ACK and CANCEL.
     let packed = PackedOriginal::from_request(&r).unwrap();
     let mut out = Actions::new();
-    let m = InviteClient::start_packed(t(0), &cfg(), INVITE.to_vec(), packed, false, &mut out);
+    let m = InviteClient::start_packed(t(0), &cfg(), INVITE.into(), packed, false, &mut out);
     assert_eq!(
         Some(m.original()),
         OriginalRequest::from_request(&r).as_ref()
