@@ -165,7 +165,7 @@ impl InviteClient {
     pub fn original(&self) -> &OriginalRequest {
         match &self.original {
             Original::Fields(o) => o,
-            Original::Packed(p) => p.1.get_or_init(|| Box::new(p.0.unpack())),
+            Original::Packed(p) => p.1.get_or_init(|| Box::new(p.0.unpack(&self.request))),
         }
     }
 

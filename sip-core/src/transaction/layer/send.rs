@@ -270,8 +270,8 @@ impl TransactionLayer {
         }
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
-            let original =
-                PackedOriginal::with_cseq(req, cseq).ok_or(SendError::MissingHeader("CSeq"))?;
+            let original = PackedOriginal::with_cseq(req, cseq, &bytes)
+                .ok_or(SendError::MissingHeader("CSeq"))?;
             Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
