@@ -103,16 +103,28 @@ impl OriginalRequest {
 /// The fields of [`OriginalRequest`] as places in the INVITE's wire form
 /// (which the INVITE client transaction keeps for retransmission anyway):
 /// the transaction builds the [`OriginalRequest`] only for a CANCEL or the
-/// ACK of a non-2xx, and copies no text before.
+/// ACK of a non-2xx, and copies nothing before. The Request-URI is read
+/// back from the wire form too: the CANCEL's must be identical to the
+/// INVITE's (RFC 3261 §9.1).
 #[derive(Clone, Debug)]
 pub(crate) struct PackedOriginal {
-    uri: Uri,
+    /// Where the Request-URI lies in the wire form (start, end).
+    uri: (u32, u32),
     /// Where the top Via value, From, To, Call-ID, each Route line, then
     /// Max-Forwards lie in the wire form (start, end).
-    spans: smallvec::SmallVec<[(u32, u32); 6]>,
+    spans: smallvec::SmallVec<[(u32, u32); 5]>,
     routes: usize,
     has_max_forwards: bool,
     cseq: u32,
+}
+
+/// The text of `wire` between `span`'s ends (UTF-8: the places are those
+/// of `str` values written whole).
+fn span_text(wire: &[u8], span: (u32, u32)) -> std::borrow::Cow<'_, str> {
+    let bytes = wire
+        .get(span.0 as usize..span.1 as usize)
+        .unwrap_or_default();
+    String::from_utf8_lossy(bytes)
 }
 
 impl PackedOriginal {
@@ -189,6 +201,12 @@ impl PackedOriginal {
         let base = wire
             .len()
             .checked_sub(crate::message::tail_len(req.body.len()) + pos)?;
+        // The start line is `METHOD SP Request-URI SP SIP/2.0`.
+        let uri = (
+            req.method.as_str().len() + 1,
+            base.checked_sub(" SIP/2.0".len())?,
+        );
+        debug_assert_eq!(wire.get(..uri.0 - 1), Some(req.method.as_str().as_bytes()));
         let mut spans = smallvec::SmallVec::new();
         for (value, at) in [via, from, to, call_id]
             .iter()
@@ -200,7 +218,7 @@ impl PackedOriginal {
             spans.push((start as u32, (start + value.len()) as u32));
         }
         Some(PackedOriginal {
-            uri: req.uri.clone(),
+            uri: (uri.0 as u32, uri.1 as u32),
             spans,
             routes: routes.len(),
             has_max_forwards: max_forwards.is_some(),
@@ -210,15 +228,33 @@ impl PackedOriginal {
 
     /// Piece `i` of `wire`, the wire form the places were taken from.
     fn piece(&self, wire: &[u8], i: usize) -> String {
-        let (start, end) = self.spans[i];
-        let bytes = wire.get(start as usize..end as usize).unwrap_or_default();
-        String::from_utf8_lossy(bytes).into_owned()
+        span_text(wire, self.spans[i]).into_owned()
+    }
+
+    /// The Request-URI as written in `wire`: parsed, or, if its parsed
+    /// form would not be written back the same (a URI the TU filled with
+    /// text the parser refuses or reads otherwise), kept verbatim, so that
+    /// the CANCEL and the ACK carry the INVITE's very Request-URI.
+    fn request_uri(&self, wire: &[u8]) -> Uri {
+        let text = span_text(wire, self.uri);
+        if let Ok(uri) = Uri::parse(&text) {
+            let mut again = Vec::with_capacity(text.len());
+            uri.write_to(&mut again);
+            if again == text.as_bytes() {
+                return uri;
+            }
+        }
+        let (scheme, rest) = text.split_once(':').unwrap_or(("", &text));
+        Uri::Other(crate::uri::OpaqueUri {
+            scheme: scheme.to_owned(),
+            rest: rest.to_owned(),
+        })
     }
 
     /// The fields, copied out of `wire`, the request's wire form.
     pub(crate) fn unpack(&self, wire: &[u8]) -> OriginalRequest {
         OriginalRequest {
-            uri: self.uri.clone(),
+            uri: self.request_uri(wire),
             via: self.piece(wire, 0),
             routes: (0..self.routes).map(|i| self.piece(wire, 4 + i)).collect(),
             from: self.piece(wire, 1),
@@ -233,11 +269,10 @@ impl PackedOriginal {
 
     /// Approximate heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let spilled = if self.spans.spilled() {
+        if self.spans.spilled() {
             self.spans.capacity() * 8
         } else {
             0
-        };
-        core::mem::size_of::<PackedOriginal>() + spilled
+        }
     }
 }

@@ -83,11 +83,9 @@ pub struct InviteClient {
 enum Original {
     /// Given when the transaction started.
     Fields(Box<OriginalRequest>),
-    /// Packed, unpacked on first use: most INVITEs end with a 2xx (which
-    /// the TU ACKs) and are never cancelled. The unpacked fields are boxed
-    /// apart, so that the packed ones are not allocated and copied with
-    /// room for them.
-    Packed(Box<(PackedOriginal, OnceLock<Box<OriginalRequest>>)>),
+    /// Places in the kept INVITE, unpacked on first use: most INVITEs end
+    /// with a 2xx (which the TU ACKs) and are never cancelled.
+    Packed(PackedOriginal, OnceLock<Box<OriginalRequest>>),
 }
 
 impl InviteClient {
@@ -116,7 +114,7 @@ impl InviteClient {
         reliable: bool,
         out: &mut Actions,
     ) -> Self {
-        let original = Original::Packed(Box::new((original, OnceLock::new())));
+        let original = Original::Packed(original, OnceLock::new());
         InviteClient::start_with(now, cfg, request, original, reliable, out)
     }
 
@@ -165,7 +163,7 @@ impl InviteClient {
     pub fn original(&self) -> &OriginalRequest {
         match &self.original {
             Original::Fields(o) => o,
-            Original::Packed(p) => p.1.get_or_init(|| Box::new(p.0.unpack(&self.request))),
+            Original::Packed(p, o) => o.get_or_init(|| Box::new(p.unpack(&self.request))),
         }
     }
 
@@ -173,7 +171,7 @@ impl InviteClient {
     pub(crate) fn original_heap_bytes(&self) -> usize {
         match &self.original {
             Original::Fields(o) => o.heap_bytes(),
-            Original::Packed(p) => p.0.heap_bytes() + p.1.get().map_or(0, |o| o.heap_bytes()),
+            Original::Packed(p, o) => p.heap_bytes() + o.get().map_or(0, |o| o.heap_bytes()),
         }
     }
 

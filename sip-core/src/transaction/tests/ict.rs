@@ -458,3 +458,43 @@ fn packed_fields_are_the_copied_fields() {
         OriginalRequest::from_request(&r).as_ref()
     );
 }
+
+/// The Request-URI a packed INVITE gives its CANCEL and ACK is written as
+/// the INVITE's was, whatever the TU put in it: parsed when it reads back
+/// the same, else kept verbatim.
+#[test]
+fn packed_request_uri_is_written_as_the_invite_was() {
+    use crate::message::Request;
+    use crate::transaction::build::PackedOriginal;
+    let o = original();
+    let written = |u: &crate::uri::Uri| {
+        let mut out = Vec::new();
+        u.write_to(&mut out);
+        out
+    };
+    let mut odd = crate::uri::Uri::parse("sip:bob@biloxi.example.com;transport=udp").unwrap();
+    let crate::uri::Uri::Sip(s) = &mut odd else {
+        unreachable!()
+    };
+    s.user = Some("b o@b".to_owned());
+    for uri in [
+        o.uri.clone(),
+        crate::uri::Uri::parse("sips:[2001:db8::1]:5061;lr?Subject=x").unwrap(),
+        crate::uri::Uri::parse("tel:+1-201-555-0123").unwrap(),
+        crate::uri::Uri::parse("urn:service:sos").unwrap(),
+        odd,
+    ] {
+        let mut r = Request::new(crate::method::Method::Invite, uri.clone());
+        r.headers.push(HeaderName::Via, &o.via);
+        r.headers.push(HeaderName::From, &o.from);
+        r.headers.push(HeaderName::To, &o.to);
+        r.headers.push(HeaderName::CallId, &o.call_id);
+        r.headers.push(HeaderName::CSeq, "1 INVITE");
+        let wire = r.to_bytes();
+        let packed = PackedOriginal::from_request(&r, &wire)
+            .unwrap()
+            .unpack(&wire);
+        assert_eq!(written(&packed.uri), written(&uri));
+        assert_eq!(written(&packed.cancel().uri), written(&uri));
+    }
+}
