@@ -157,6 +157,28 @@ fn write_crlf_and_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(value.as_bytes());
 }
 
+/// How many bytes [`write_crlf_and_header`] writes before a value of
+/// `name`: CRLF, the name, `": "`. A request's wire form is its start line,
+/// then for each header line but Content-Length this prefix and the value,
+/// then [`tail_len`] bytes: where a value lies in the bytes can be counted
+/// without searching them.
+#[inline]
+pub(crate) fn line_prefix_len(name: &HeaderName) -> usize {
+    match name.crlf_with_colon_padded() {
+        Some((_, len)) => usize::from(*len),
+        None => name.as_str().len() + 4,
+    }
+}
+
+/// How many bytes follow the last header value in the wire form of a
+/// message with a body of `body_len` bytes: CRLF, the Content-Length line,
+/// the blank line and the body.
+#[inline]
+pub(crate) fn tail_len(body_len: usize) -> usize {
+    let digits = body_len.checked_ilog10().map_or(1, |d| d as usize + 1);
+    b"\r\nContent-Length: ".len() + digits + 4 + body_len
+}
+
 /// Writes the header lines, Content-Length, blank line and body after a
 /// start line written without its CRLF: each header line begins with the
 /// CRLF that ends the line before it.
@@ -296,6 +318,38 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Each value lies where [`line_prefix_len`] and [`tail_len`]
+        /// count it, from the end of the bytes back.
+        #[test]
+        fn values_lie_where_the_lengths_count_them(
+            lines in proptest::collection::vec(
+                ("(?i)(via|from|to|call-id|content-length|route|x-[a-z]{1,6}|v|l)", "[ -~]{0,20}"),
+                0..8,
+            ),
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..1200),
+        ) {
+            let mut req = Request::new(Method::Invite, Uri::parse("sip:bob@example.com").unwrap());
+            for (name, value) in &lines {
+                req.headers.push(HeaderName::parse(name), value.as_str());
+            }
+            req.body = body;
+            let wire = req.to_bytes();
+            let mut pos = 0;
+            let mut at = Vec::new();
+            for h in &req.headers {
+                if h.name != HeaderName::ContentLength {
+                    pos += line_prefix_len(h.name);
+                    at.push((pos, h.value));
+                    pos += h.value.len();
+                }
+            }
+            let start = wire.len() - tail_len(req.body.len()) - pos;
+            proptest::prop_assert_eq!(start, "INVITE sip:bob@example.com SIP/2.0".len());
+            for (p, value) in at {
+                proptest::prop_assert_eq!(&wire[start + p..start + p + value.len()], value.as_bytes());
+            }
+        }
+
         #[test]
         fn crlf_first_lines_are_the_line_by_line_form(
             lines in proptest::collection::vec(

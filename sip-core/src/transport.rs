@@ -5,6 +5,7 @@
 
 use core::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// A transport protocol as named in the Via header (RFC 3261 §20.42).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -116,7 +117,128 @@ pub struct Transmit {
     /// Where to send it.
     pub destination: Destination,
     /// The serialized message.
-    pub payload: Vec<u8>,
+    pub payload: Payload,
+}
+
+/// The bytes of a serialized message: read-only, shared, cheap to clone.
+///
+/// A transaction keeps the message it sent for retransmission (RFC 3261
+/// §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2) while the embedder sends the
+/// same bytes: both hold one buffer. It derefs to `[u8]`, so a socket
+/// loop sends it as is (`socket.send_to(&t.payload, addr)`), and it
+/// compares equal to byte slices, arrays and vectors with the same bytes.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Payload(Arc<[u8]>);
+
+impl Payload {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The bytes in a vector of their own (a copy).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+}
+
+impl core::ops::Deref for Payload {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Payload {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for Payload {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Payload {
+    /// As the bytes' slice (a list of numbers).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&[u8]> for Payload {
+    fn from(bytes: &[u8]) -> Self {
+        Payload(Arc::from(bytes))
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(bytes: Vec<u8>) -> Self {
+        Payload(Arc::from(bytes))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Payload {
+    fn from(bytes: &[u8; N]) -> Self {
+        Payload(Arc::from(&bytes[..]))
+    }
+}
+
+impl From<Payload> for Vec<u8> {
+    fn from(p: Payload) -> Self {
+        p.0.to_vec()
+    }
+}
+
+impl PartialEq<[u8]> for Payload {
+    fn eq(&self, other: &[u8]) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&[u8]> for Payload {
+    fn eq(&self, other: &&[u8]) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Vec<u8>> for Payload {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Payload {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        *self.0 == other[..]
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for Payload {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        *self.0 == other[..]
+    }
+}
+
+impl PartialEq<Payload> for Vec<u8> {
+    fn eq(&self, other: &Payload) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Payload> for [u8] {
+    fn eq(&self, other: &Payload) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Payload> for &[u8] {
+    fn eq(&self, other: &Payload) -> bool {
+        **self == *other.0
+    }
 }
 
 /// A transport failure the embedder reports (RFC 3261 §8.1.3.1, §17.1.4,
@@ -167,5 +289,32 @@ impl Source {
                 addr: self.remote,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_is_its_bytes_and_clones_share_them() {
+        let p = Payload::from(b"OPTIONS sip:a SIP/2.0\r\n\r\n".to_vec());
+        let q = p.clone();
+        assert!(Arc::ptr_eq(&p.0, &q.0));
+        assert_eq!(&*p, b"OPTIONS sip:a SIP/2.0\r\n\r\n");
+        assert_eq!(p, b"OPTIONS sip:a SIP/2.0\r\n\r\n");
+        assert_eq!(p, b"OPTIONS sip:a SIP/2.0\r\n\r\n".to_vec());
+        assert_eq!(b"OPTIONS sip:a SIP/2.0\r\n\r\n".to_vec(), p);
+        assert_eq!(p, Payload::from(&b"OPTIONS sip:a SIP/2.0\r\n\r\n"[..]));
+        assert_ne!(p, b"OPTIONS".to_vec());
+        assert_eq!(Vec::from(p.clone()), p.to_vec());
+        assert_eq!(format!("{p:?}"), format!("{:?}", p.to_vec()));
+    }
+
+    #[test]
+    fn transmits_can_move_to_another_thread() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<Transmit>();
+        send_and_sync::<Payload>();
     }
 }

@@ -56,7 +56,7 @@ impl Node for Bouncer {
                     transport: Transport::Udp,
                     addr: remote,
                 },
-                payload: data.to_vec(),
+                payload: data.into(),
             });
         }
     }

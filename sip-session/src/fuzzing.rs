@@ -157,7 +157,7 @@ impl World {
                     if addr == other {
                         out.push(Packet {
                             to_b: !b,
-                            payload: t.payload,
+                            payload: t.payload.to_vec(),
                         });
                     }
                 }

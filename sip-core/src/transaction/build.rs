@@ -100,56 +100,94 @@ impl OriginalRequest {
     }
 }
 
-/// The fields of [`OriginalRequest`] in one buffer (two allocations, the
-/// URI's and the text's, instead of one per field): an INVITE client
-/// transaction keeps its INVITE this way, and builds the
-/// [`OriginalRequest`] only for a CANCEL or the ACK of a non-2xx.
+/// The fields of [`OriginalRequest`] as places in the INVITE's wire form
+/// (which the INVITE client transaction keeps for retransmission anyway):
+/// the transaction builds the [`OriginalRequest`] only for a CANCEL or the
+/// ACK of a non-2xx, and copies nothing before. The Request-URI is read
+/// back from the wire form too: the CANCEL's must be identical to the
+/// INVITE's (RFC 3261 §9.1).
 #[derive(Clone, Debug)]
 pub(crate) struct PackedOriginal {
-    uri: Uri,
-    /// Via, From, To, Call-ID, then each Route line, then Max-Forwards.
-    text: Box<str>,
-    /// Where each piece of `text` ends.
-    ends: smallvec::SmallVec<[u32; 8]>,
+    /// Where the Request-URI lies in the wire form (start, end).
+    uri: (u32, u32),
+    /// Where the top Via value, From, To, Call-ID, each Route line, then
+    /// Max-Forwards lie in the wire form (start, end).
+    spans: smallvec::SmallVec<[(u32, u32); 5]>,
     routes: usize,
     has_max_forwards: bool,
     cseq: u32,
 }
 
+/// The text of `wire` between `span`'s ends (UTF-8: the places are those
+/// of `str` values written whole).
+fn span_text(wire: &[u8], span: (u32, u32)) -> std::borrow::Cow<'_, str> {
+    let bytes = wire
+        .get(span.0 as usize..span.1 as usize)
+        .unwrap_or_default();
+    String::from_utf8_lossy(bytes)
+}
+
 impl PackedOriginal {
     /// The fields [`OriginalRequest::from_request`] would copy; `None`
-    /// exactly when it would be.
+    /// exactly when it would be. `wire` is the request's wire form
+    /// ([`Request::write_to`]).
     #[cfg(test)]
-    pub(crate) fn from_request(req: &Request) -> Option<Self> {
-        PackedOriginal::with_cseq(req, None)
+    pub(crate) fn from_request(req: &Request, wire: &[u8]) -> Option<Self> {
+        PackedOriginal::with_cseq(req, None, wire)
     }
 
     /// [`PackedOriginal::from_request`] for a request whose CSeq number
     /// the caller read already (`Some`); `None` reads it here.
-    pub(crate) fn with_cseq(req: &Request, known_cseq: Option<u32>) -> Option<Self> {
-        // One pass over the lines: the first of each field, every Route.
-        let (mut via, mut from, mut to, mut call_id, mut cseq, mut max_forwards) =
-            (None, None, None, None, None, None);
-        let mut routes: smallvec::SmallVec<[&str; 4]> = smallvec::SmallVec::new();
+    pub(crate) fn with_cseq(req: &Request, known_cseq: Option<u32>, wire: &[u8]) -> Option<Self> {
+        use crate::message::line_prefix_len;
+        // One pass over the lines: the first of each field, every Route,
+        // each with where its value starts after the start line (counted
+        // as the serializer writes them).
+        type Field<'a> = Option<(&'a str, usize)>;
+        let (mut via, mut from, mut to, mut call_id, mut max_forwards): (
+            Field,
+            Field,
+            Field,
+            Field,
+            Field,
+        ) = (None, None, None, None, None);
+        let mut cseq = None;
+        let mut routes: smallvec::SmallVec<[(&str, usize); 4]> = smallvec::SmallVec::new();
+        let mut pos = 0;
         for h in &req.headers {
+            if h.name == HeaderName::ContentLength {
+                // Not written: the serializer writes its own.
+                continue;
+            }
+            let at = pos + line_prefix_len(h.name);
+            pos = at + h.value.len();
             let slot = match h.name {
                 HeaderName::Via => &mut via,
                 HeaderName::From => &mut from,
                 HeaderName::To => &mut to,
                 HeaderName::CallId => &mut call_id,
-                HeaderName::CSeq => &mut cseq,
                 HeaderName::MaxForwards => &mut max_forwards,
+                HeaderName::CSeq => {
+                    cseq = cseq.or(Some(h.value));
+                    continue;
+                }
                 HeaderName::Route => {
-                    routes.push(h.value);
+                    routes.push((h.value, at));
                     continue;
                 }
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(h.value);
+                *slot = Some((h.value, at));
             }
         }
-        let via = crate::transport_rules::first_value(via?)?;
+        let (via_line, via_at) = via?;
+        let top = crate::transport_rules::first_value(via_line)?;
+        // `top` is a part of `via_line`: its offset in the line.
+        let via = (
+            top,
+            via_at + (top.as_ptr() as usize - via_line.as_ptr() as usize),
+        );
         let (from, to, call_id, cseq) = (from?, to?, call_id?, cseq?);
         let cseq = match known_cseq {
             Some(n) => n,
@@ -159,55 +197,82 @@ impl PackedOriginal {
                     .seq
             }
         };
-        let pieces = [via, from, to, call_id];
-        let len = pieces.iter().chain(&routes).map(|p| p.len()).sum::<usize>()
-            + max_forwards.map_or(0, str::len);
-        let mut text = String::with_capacity(len);
-        let mut ends = smallvec::SmallVec::new();
-        for p in pieces.iter().chain(&routes).chain(max_forwards.as_ref()) {
-            text.push_str(p);
-            ends.push(text.len() as u32);
+        // The header lines end where the Content-Length line starts.
+        let base = wire
+            .len()
+            .checked_sub(crate::message::tail_len(req.body.len()) + pos)?;
+        // The start line is `METHOD SP Request-URI SP SIP/2.0`.
+        let uri = (
+            req.method.as_str().len() + 1,
+            base.checked_sub(" SIP/2.0".len())?,
+        );
+        debug_assert_eq!(wire.get(..uri.0 - 1), Some(req.method.as_str().as_bytes()));
+        let mut spans = smallvec::SmallVec::new();
+        for (value, at) in [via, from, to, call_id]
+            .iter()
+            .chain(&routes)
+            .chain(max_forwards.as_ref())
+        {
+            let start = base + at;
+            debug_assert_eq!(wire.get(start..start + value.len()), Some(value.as_bytes()));
+            spans.push((start as u32, (start + value.len()) as u32));
         }
         Some(PackedOriginal {
-            uri: req.uri.clone(),
-            text: text.into_boxed_str(),
-            ends,
+            uri: (uri.0 as u32, uri.1 as u32),
+            spans,
             routes: routes.len(),
             has_max_forwards: max_forwards.is_some(),
             cseq,
         })
     }
 
-    fn piece(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+    /// Piece `i` of `wire`, the wire form the places were taken from.
+    fn piece(&self, wire: &[u8], i: usize) -> String {
+        span_text(wire, self.spans[i]).into_owned()
     }
 
-    /// The fields, copied out.
-    pub(crate) fn unpack(&self) -> OriginalRequest {
+    /// The Request-URI as written in `wire`: parsed, or, if its parsed
+    /// form would not be written back the same (a URI the TU filled with
+    /// text the parser refuses or reads otherwise), kept verbatim, so that
+    /// the CANCEL and the ACK carry the INVITE's very Request-URI.
+    fn request_uri(&self, wire: &[u8]) -> Uri {
+        let text = span_text(wire, self.uri);
+        if let Ok(uri) = Uri::parse(&text) {
+            let mut again = Vec::with_capacity(text.len());
+            uri.write_to(&mut again);
+            if again == text.as_bytes() {
+                return uri;
+            }
+        }
+        let (scheme, rest) = text.split_once(':').unwrap_or(("", &text));
+        Uri::Other(crate::uri::OpaqueUri {
+            scheme: scheme.to_owned(),
+            rest: rest.to_owned(),
+        })
+    }
+
+    /// The fields, copied out of `wire`, the request's wire form.
+    pub(crate) fn unpack(&self, wire: &[u8]) -> OriginalRequest {
         OriginalRequest {
-            uri: self.uri.clone(),
-            via: self.piece(0).to_owned(),
-            routes: (0..self.routes)
-                .map(|i| self.piece(4 + i).to_owned())
-                .collect(),
-            from: self.piece(1).to_owned(),
-            to: self.piece(2).to_owned(),
-            call_id: self.piece(3).to_owned(),
+            uri: self.request_uri(wire),
+            via: self.piece(wire, 0),
+            routes: (0..self.routes).map(|i| self.piece(wire, 4 + i)).collect(),
+            from: self.piece(wire, 1),
+            to: self.piece(wire, 2),
+            call_id: self.piece(wire, 3),
             cseq: self.cseq,
             max_forwards: self
                 .has_max_forwards
-                .then(|| self.piece(4 + self.routes).to_owned()),
+                .then(|| self.piece(wire, 4 + self.routes)),
         }
     }
 
     /// Approximate heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let spilled = if self.ends.spilled() {
-            self.ends.capacity() * 4
+        if self.spans.spilled() {
+            self.spans.capacity() * 8
         } else {
             0
-        };
-        core::mem::size_of::<PackedOriginal>() + self.text.len() + spilled
+        }
     }
 }

@@ -15,7 +15,7 @@ use super::{Action, Actions, State};
 use crate::header::HeaderName;
 use crate::message::Response;
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 use std::sync::OnceLock;
 
@@ -36,7 +36,7 @@ pub enum InviteClientState {
     /// A 300-699 arrived and was ACKed; absorbing its retransmissions.
     Completed {
         /// The ACK, re-sent for each retransmitted final response.
-        ack: Vec<u8>,
+        ack: Payload,
         /// Timer D.
         timer_d: Instant,
     },
@@ -72,7 +72,7 @@ impl fmt::Display for InviteClientState {
 #[derive(Clone, Debug)]
 pub struct InviteClient {
     state: InviteClientState,
-    request: Vec<u8>,
+    request: Payload,
     original: Original,
     reliable: bool,
     transmissions: u32,
@@ -83,11 +83,9 @@ pub struct InviteClient {
 enum Original {
     /// Given when the transaction started.
     Fields(Box<OriginalRequest>),
-    /// Packed, unpacked on first use: most INVITEs end with a 2xx (which
-    /// the TU ACKs) and are never cancelled. The unpacked fields are boxed
-    /// apart, so that the packed ones are not allocated and copied with
-    /// room for them.
-    Packed(Box<(PackedOriginal, OnceLock<Box<OriginalRequest>>)>),
+    /// Places in the kept INVITE, unpacked on first use: most INVITEs end
+    /// with a 2xx (which the TU ACKs) and are never cancelled.
+    Packed(PackedOriginal, OnceLock<Box<OriginalRequest>>),
 }
 
 impl InviteClient {
@@ -97,7 +95,7 @@ impl InviteClient {
     pub fn start(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: OriginalRequest,
         reliable: bool,
         out: &mut Actions,
@@ -111,19 +109,19 @@ impl InviteClient {
     pub(crate) fn start_packed(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: PackedOriginal,
         reliable: bool,
         out: &mut Actions,
     ) -> Self {
-        let original = Original::Packed(Box::new((original, OnceLock::new())));
+        let original = Original::Packed(original, OnceLock::new());
         InviteClient::start_with(now, cfg, request, original, reliable, out)
     }
 
     fn start_with(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         original: Original,
         reliable: bool,
         out: &mut Actions,
@@ -165,7 +163,7 @@ impl InviteClient {
     pub fn original(&self) -> &OriginalRequest {
         match &self.original {
             Original::Fields(o) => o,
-            Original::Packed(p) => p.1.get_or_init(|| Box::new(p.0.unpack())),
+            Original::Packed(p, o) => o.get_or_init(|| Box::new(p.unpack(&self.request))),
         }
     }
 
@@ -173,7 +171,7 @@ impl InviteClient {
     pub(crate) fn original_heap_bytes(&self) -> usize {
         match &self.original {
             Original::Fields(o) => o.heap_bytes(),
-            Original::Packed(p) => p.0.heap_bytes() + p.1.get().map_or(0, |o| o.heap_bytes()),
+            Original::Packed(p, o) => p.heap_bytes() + o.get().map_or(0, |o| o.heap_bytes()),
         }
     }
 
@@ -251,7 +249,7 @@ impl InviteClient {
                 } else {
                     // §17.1.1.2: 300-699: ACK, response to the TU, Completed.
                     let to = response.headers.get(&HeaderName::To).unwrap_or_default();
-                    let ack = self.original().ack(to).to_bytes();
+                    let ack = Payload::from(self.original().ack(to).to_bytes());
                     out.push(Action::Transmit(ack.clone()));
                     out.push(Action::Response(response));
                     let d = cfg.duration(Timer::D, self.reliable).unwrap_or_default();

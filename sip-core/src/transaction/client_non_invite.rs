@@ -12,7 +12,7 @@ use super::timer::{Retransmit, Timer};
 use super::{Action, Actions, State};
 use crate::message::Response;
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 
 /// The states of the non-INVITE client transaction, with their data.
@@ -63,7 +63,7 @@ impl fmt::Display for NonInviteClientState {
 #[derive(Clone, Debug)]
 pub struct NonInviteClient {
     state: NonInviteClientState,
-    request: Vec<u8>,
+    request: Payload,
     reliable: bool,
     transmissions: u32,
 }
@@ -74,7 +74,7 @@ impl NonInviteClient {
     pub fn start(
         now: Instant,
         cfg: &Config,
-        request: Vec<u8>,
+        request: Payload,
         reliable: bool,
         out: &mut Actions,
     ) -> Self {

@@ -46,7 +46,7 @@ pub use timer::{Retransmit, Timer};
 
 use crate::message::{Request, Response};
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 
 /// The handle of one transaction, valid until it terminates. Ids are not
@@ -154,7 +154,7 @@ impl Kind {
 pub enum Action {
     /// Pass these bytes to the transport, to the transaction's destination
     /// (a first send or a retransmission).
-    Transmit(Vec<u8>),
+    Transmit(Payload),
     /// Arm `timer` to fire at the instant (replacing any earlier deadline
     /// of the same timer).
     Arm(Timer, Instant),

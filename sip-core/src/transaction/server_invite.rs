@@ -17,7 +17,7 @@ use super::{Action, Actions, State};
 use crate::message::Request;
 use crate::status::StatusCode;
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 
 /// The states of the INVITE server transaction, with their data.
@@ -27,15 +27,15 @@ pub enum InviteServerState {
     Proceeding {
         /// The 100 (Trying) to send when its timer fires, if the TU has
         /// not responded by then (§17.2.1).
-        trying: Option<(Instant, Vec<u8>)>,
+        trying: Option<(Instant, Payload)>,
         /// The most recent provisional response, re-sent for each
         /// retransmitted INVITE.
-        last_provisional: Option<Vec<u8>>,
+        last_provisional: Option<Payload>,
     },
     /// A 300-699 was sent; retransmitting it until the ACK.
     Completed {
         /// The final response.
-        response: Vec<u8>,
+        response: Payload,
         /// Timer G, `None` on reliable transports.
         timer_g: Option<Retransmit>,
         /// Timer H.
@@ -90,7 +90,7 @@ impl InviteServer {
     pub fn start(
         now: Instant,
         cfg: &Config,
-        trying: Option<Vec<u8>>,
+        trying: Option<Payload>,
         reliable: bool,
         out: &mut Actions,
     ) -> Self {
@@ -198,7 +198,7 @@ impl InviteServer {
         now: Instant,
         cfg: &Config,
         status: StatusCode,
-        bytes: Vec<u8>,
+        bytes: Payload,
         out: &mut Actions,
     ) -> Result<(), ResponseError> {
         use InviteServerState::*;

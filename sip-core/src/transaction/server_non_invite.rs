@@ -13,7 +13,7 @@ use super::timer::Timer;
 use super::{Action, Actions, State};
 use crate::status::StatusCode;
 use crate::time::Instant;
-use crate::transport::TransportError;
+use crate::transport::{Payload, TransportError};
 use core::fmt;
 
 /// The states of the non-INVITE server transaction, with their data.
@@ -24,12 +24,12 @@ pub enum NonInviteServerState {
     /// The TU sent a provisional response.
     Proceeding {
         /// The most recent provisional response.
-        last_provisional: Vec<u8>,
+        last_provisional: Payload,
     },
     /// The TU sent a final response.
     Completed {
         /// The final response, re-sent for each retransmitted request.
-        response: Vec<u8>,
+        response: Payload,
         /// Timer J.
         timer_j: Instant,
     },
@@ -113,7 +113,7 @@ impl NonInviteServer {
         now: Instant,
         cfg: &Config,
         status: StatusCode,
-        bytes: Vec<u8>,
+        bytes: Payload,
         out: &mut Actions,
     ) -> Result<(), ResponseError> {
         match self.state {

@@ -724,7 +724,7 @@ impl Node for UaNode {
             }
             let ok_to_invite = t.payload.starts_with(b"SIP/2.0 2") && cseq_is_invite(&t.payload);
             if (ack && self.policy.strip_ack_body) || (ok_to_invite && self.policy.strip_2xx_body) {
-                t.payload = without_body(&t.payload);
+                t.payload = without_body(&t.payload).into();
             }
             self.watch_sent(&t.payload);
             return Some(t);

@@ -555,8 +555,8 @@ impl<N: Node> Driver<N> {
             Destination::Addr {
                 transport: Transport::Tcp,
                 addr,
-            } if self.listener.is_some() => self.send_to_addr(now, addr, t.payload),
-            Destination::Connection(conn) => self.send_on_conn(now, conn, t.payload),
+            } if self.listener.is_some() => self.send_to_addr(now, addr, t.payload.to_vec()),
+            Destination::Connection(conn) => self.send_on_conn(now, conn, t.payload.to_vec()),
             Destination::Addr { transport, addr } => {
                 self.record(
                     now,

@@ -98,7 +98,7 @@ fn send(d: &mut Driver<Recorder>, destination: Destination, payload: &[u8]) {
     d.act(|n, _| {
         n.out.push_back(Transmit {
             destination,
-            payload: payload.to_vec(),
+            payload: payload.into(),
         })
     });
 }

@@ -148,7 +148,7 @@ impl SelftestClient {
                 transport: self.transport,
                 addr: self.server,
             },
-            payload: bytes.clone(),
+            payload: bytes.clone().into(),
         });
         self.outstanding.insert(
             n,
@@ -244,7 +244,7 @@ impl Node for SelftestClient {
                         transport: self.transport,
                         addr: self.server,
                     },
-                    payload: o.bytes.clone(),
+                    payload: o.bytes.clone().into(),
                 });
             }
         }
@@ -313,7 +313,7 @@ impl SelftestServer {
         out.push_str("Content-Length: 0\r\n\r\n");
         self.outbox.push_back(Transmit {
             destination,
-            payload: out.into_bytes(),
+            payload: out.into_bytes().into(),
         });
     }
 }

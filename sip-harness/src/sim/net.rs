@@ -118,10 +118,10 @@ impl Sim {
     pub(super) fn route(&mut self, id: NodeId, t: Transmit) {
         match t.destination {
             Destination::Addr { transport, addr } if transport.is_stream() => {
-                self.stream_to_addr(id, transport, addr, t.payload);
+                self.stream_to_addr(id, transport, addr, t.payload.to_vec());
             }
             Destination::Addr { transport, addr } => match self.local_for(id, addr) {
-                Some(src) => self.send_datagram(Some(id), transport, src, addr, t.payload),
+                Some(src) => self.send_datagram(Some(id), transport, src, addr, t.payload.to_vec()),
                 None => {
                     let msg = self.new_msg();
                     let from = Some(self.name_of(id));
@@ -140,7 +140,7 @@ impl Sim {
                     self.dropped(msg, DropReason::NoLocalAddr, 0);
                 }
             },
-            Destination::Connection(cid) => self.stream_on_conn(id, cid, t.payload),
+            Destination::Connection(cid) => self.stream_on_conn(id, cid, t.payload.to_vec()),
             other => panic!("sip-harness does not support destination {other:?} yet"),
         }
     }

@@ -32,14 +32,14 @@ impl Recorder {
     fn send(&mut self, transport: Transport, addr: SocketAddr, data: &str) {
         self.outbox.push_back(Transmit {
             destination: Destination::Addr { transport, addr },
-            payload: data.as_bytes().to_vec(),
+            payload: data.as_bytes().into(),
         });
     }
 
     fn send_on(&mut self, conn: ConnectionId, data: &str) {
         self.outbox.push_back(Transmit {
             destination: Destination::Connection(conn),
-            payload: data.as_bytes().to_vec(),
+            payload: data.as_bytes().into(),
         });
     }
 
@@ -63,7 +63,7 @@ impl Node for Recorder {
                     transport: Transport::Udp,
                     addr: remote,
                 },
-                payload: data.to_vec(),
+                payload: data.into(),
             });
         }
     }

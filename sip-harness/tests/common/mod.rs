@@ -37,14 +37,14 @@ impl Puppet {
     pub fn send(&mut self, transport: Transport, addr: SocketAddr, data: impl Into<Vec<u8>>) {
         self.outbox.push_back(Transmit {
             destination: Destination::Addr { transport, addr },
-            payload: data.into(),
+            payload: data.into().into(),
         });
     }
 
     pub fn send_on(&mut self, conn: ConnectionId, data: impl Into<Vec<u8>>) {
         self.outbox.push_back(Transmit {
             destination: Destination::Connection(conn),
-            payload: data.into(),
+            payload: data.into().into(),
         });
     }
 
@@ -59,7 +59,8 @@ impl Puppet {
             self.outbox.push_back(Transmit {
                 destination,
                 payload: format!("SIP/2.0 200 OK\r\n{cseq}\r\nContent-Length: 0\r\n\r\n")
-                    .into_bytes(),
+                    .into_bytes()
+                    .into(),
             });
         }
     }

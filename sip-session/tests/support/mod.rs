@@ -243,7 +243,7 @@ impl Net {
             for i in 0..self.nodes.len() {
                 while let Some(t) = self.nodes[i].ua.poll_transmit() {
                     any = true;
-                    self.send(i, t.destination, t.payload);
+                    self.send(i, t.destination, t.payload.to_vec());
                 }
                 while let Some(e) = self.nodes[i].ua.poll_event() {
                     any = true;

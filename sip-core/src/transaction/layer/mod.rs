@@ -20,7 +20,7 @@ use crate::method::Method;
 use crate::parse::StreamParser;
 use crate::random::{KeyedMap, KeyedState, TokenSource};
 use crate::time::Instant;
-use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport};
+use crate::transport::{ConnectionId, Destination, Payload, Source, Transmit, Transport};
 use index::Index;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -149,6 +149,9 @@ pub struct TransactionLayer {
     via_prefix: [Box<str>; TRANSPORTS.len()],
     /// The buffer a Via is written in before it goes into a request.
     via_buf: String,
+    /// The buffer a message is serialized in before its bytes are shared
+    /// ([`Payload`]): one allocation of the exact size per message.
+    wire: Vec<u8>,
     /// The `received`/`rport` text for the last source a request came
     /// from (§18.2.1).
     stamp: Option<crate::transport_rules::StampText>,
@@ -277,7 +280,7 @@ impl Machine {
         match self {
             Machine::InviteClient(m) => {
                 let state = match m.state() {
-                    Ic::Completed { ack, .. } => ack.capacity(),
+                    Ic::Completed { ack, .. } => ack.len(),
                     _ => 0,
                 };
                 m.request_bytes().len() + m.original_heap_bytes() + state
@@ -288,15 +291,15 @@ impl Machine {
                     trying,
                     last_provisional,
                 } => {
-                    trying.as_ref().map_or(0, |t| t.1.capacity())
-                        + last_provisional.as_ref().map_or(0, Vec::capacity)
+                    trying.as_ref().map_or(0, |t| t.1.len())
+                        + last_provisional.as_ref().map_or(0, |p| p.len())
                 }
-                Is::Completed { response, .. } => response.capacity(),
+                Is::Completed { response, .. } => response.len(),
                 _ => 0,
             },
             Machine::NonInviteServer(m) => match m.state() {
-                Ns::Proceeding { last_provisional } => last_provisional.capacity(),
-                Ns::Completed { response, .. } => response.capacity(),
+                Ns::Proceeding { last_provisional } => last_provisional.len(),
+                Ns::Completed { response, .. } => response.len(),
                 _ => 0,
             },
         }
@@ -351,6 +354,7 @@ impl TransactionLayer {
             stats: Stats::default(),
             via_prefix,
             via_buf: String::new(),
+            wire: Vec::new(),
             stamp: None,
         }
     }
@@ -523,6 +527,15 @@ impl TransactionLayer {
             Some(c) if self.connections.contains_key(&c) => Destination::Connection(c),
             _ => txn.destination,
         }
+    }
+
+    /// The wire form `write` appends, as shared bytes: written in the
+    /// reused buffer, then copied once into an allocation of its size.
+    #[inline]
+    fn payload(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Payload {
+        self.wire.clear();
+        write(&mut self.wire);
+        Payload::from(&self.wire[..])
     }
 
     /// Puts the action buffer taken with `mem::take(&mut self.scratch)`

@@ -13,7 +13,9 @@ use crate::time::Instant;
 use crate::transaction::events::{DropReason, Event, StrayReason};
 use crate::transaction::key::{self, ClientKey, PackedMergeKey, ServerLookup, ServerTxnKey};
 use crate::transaction::{InviteServer, NonInviteServer, TransactionId};
-use crate::transport::{ConnectionId, Destination, Source, Transmit, Transport, TransportError};
+use crate::transport::{
+    ConnectionId, Destination, Payload, Source, Transmit, Transport, TransportError,
+};
 use crate::transport_rules::{
     response_destination, stamp_received, stamp_received_at, top_via, top_via_at_known, StampText,
     ViaRoute,
@@ -115,7 +117,7 @@ impl TransactionLayer {
                     // RFC 5626 §3.5.1: a double-CRLF ping is answered with a
                     // single-CRLF pong.
                     destination: Destination::Connection(conn),
-                    payload: b"\r\n".to_vec(),
+                    payload: Payload::from(b"\r\n"),
                 }),
                 Ok(_) => {}
                 Err(e) => {
@@ -185,7 +187,7 @@ impl TransactionLayer {
                     if let Ok(destination) = route {
                         self.transmits.push_back(Transmit {
                             destination,
-                            payload: resp.to_bytes(),
+                            payload: Payload::from(resp.to_bytes()),
                         });
                         self.stats.bad_requests_answered += 1;
                         answered = true;
@@ -412,7 +414,7 @@ impl TransactionLayer {
             let trying = self
                 .cfg
                 .send_trying
-                .then(|| Response::bytes_from_request(&req, StatusCode::TRYING));
+                .then(|| Payload::from(Response::bytes_from_request(&req, StatusCode::TRYING)));
             Machine::InviteServer(InviteServer::start(
                 now, &self.cfg, trying, reliable, &mut out,
             ))

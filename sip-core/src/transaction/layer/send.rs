@@ -10,7 +10,7 @@ use crate::transaction::build::PackedOriginal;
 use crate::transaction::events::{LimitExceeded, ResponseError, SendError};
 use crate::transaction::key::{self, BranchText, ClientTxnKey};
 use crate::transaction::{InviteClient, InviteClientState, NonInviteClient, TransactionId};
-use crate::transport::{Destination, Source, Transmit, Transport, TransportError};
+use crate::transport::{Destination, Payload, Source, Transmit, Transport, TransportError};
 use crate::transport_rules::{
     response_destination, top_via, top_via_text, transport_for_size, RouteError,
 };
@@ -113,8 +113,8 @@ impl TransactionLayer {
         branch: Option<core::ops::Range<usize>>,
         may_switch: bool,
         push: bool,
-    ) -> Result<(Vec<u8>, Destination), SendError> {
-        let bytes = req.to_bytes();
+    ) -> Result<(Payload, Destination), SendError> {
+        let bytes = self.payload(|out| req.write_to(out));
         let transport = self.transport_of(&dest)?;
         let limit = self.cfg.udp_limit();
         let switch_ok =
@@ -128,7 +128,8 @@ impl TransactionLayer {
                     let b = self.via_buf[r].to_owned();
                     self.write_via(req, t, &b, push);
                 }
-                Ok((req.to_bytes(), Destination::Addr { transport: t, addr }))
+                let bytes = self.payload(|out| req.write_to(out));
+                Ok((bytes, Destination::Addr { transport: t, addr }))
             }
             (Some(_), dest) => Ok((bytes, dest)),
             (None, _) => Err(SendError::MessageTooLarge {
@@ -253,7 +254,7 @@ impl TransactionLayer {
         now: Instant,
         req: &Request,
         cseq: Option<u32>,
-        bytes: Vec<u8>,
+        bytes: Payload,
         branch: BranchText,
         dest: Destination,
         reliable: bool,
@@ -269,8 +270,8 @@ impl TransactionLayer {
         }
         let mut out = core::mem::take(&mut self.scratch);
         let machine = if req.method == Method::Invite {
-            let original =
-                PackedOriginal::with_cseq(req, cseq).ok_or(SendError::MissingHeader("CSeq"))?;
+            let original = PackedOriginal::with_cseq(req, cseq, &bytes)
+                .ok_or(SendError::MissingHeader("CSeq"))?;
             Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
             ))
@@ -341,7 +342,7 @@ impl TransactionLayer {
         let reliable = m.is_reliable();
         let branch = BranchText::new(key::branch_of(&m.original().via).unwrap_or_default());
         self.check_limit()?;
-        let bytes = cancel.to_bytes();
+        let bytes = self.payload(|out| cancel.write_to(out));
         self.start_client(now, &cancel, None, bytes, branch, dest, reliable)
     }
 
@@ -395,7 +396,7 @@ impl TransactionLayer {
             }
         }
         let status = resp.status;
-        let bytes = resp.to_bytes();
+        let bytes = self.payload(|out| resp.write_to(out));
         let mut out = core::mem::take(&mut self.scratch);
         let cfg = &self.cfg;
         let txn = self.slots[id.index() as usize]
@@ -466,9 +467,10 @@ impl TransactionLayer {
             _ => {}
         }
         self.transport_of(&dest)?;
+        let payload = self.payload(|out| msg.write_to(out));
         self.transmits.push_back(Transmit {
             destination: dest,
-            payload: msg.to_bytes(),
+            payload,
         });
         Ok(())
     }

@@ -25,7 +25,7 @@ pub(super) fn ict_calling(reliable: bool) -> InviteClient {
     InviteClient::start(
         t(0),
         &cfg(),
-        INVITE.to_vec(),
+        INVITE.into(),
         original(),
         reliable,
         &mut Actions::new(),
@@ -77,11 +77,11 @@ fn ack_for(to_tag: &str) -> Vec<u8> {
 #[test]
 fn start_enters_calling_and_arms_a_and_b() {
     let mut out = Actions::new();
-    let m = InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), false, &mut out);
+    let m = InviteClient::start(t(0), &cfg(), INVITE.into(), original(), false, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(500)),
             Action::Arm(Timer::B, t(32_000))
         ]
@@ -89,11 +89,11 @@ fn start_enters_calling_and_arms_a_and_b() {
     assert_eq!(m.state().to_string(), "Calling");
     // Reliable: no Timer A (§17.1.1.2).
     let mut out = Actions::new();
-    InviteClient::start(t(0), &cfg(), INVITE.to_vec(), original(), true, &mut out);
+    InviteClient::start(t(0), &cfg(), INVITE.into(), original(), true, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::B, t(32_000))
         ]
     );
@@ -115,7 +115,7 @@ fn timer_a_doubles_without_cap_until_timer_b() {
             assert_eq!(out, [Action::Timeout(Timer::B), Action::Terminated]);
             break now;
         }
-        assert_eq!(out[0], Action::Transmit(INVITE.to_vec()));
+        assert_eq!(out[0], Action::Transmit(INVITE.into()));
         sent_at.push(now.as_millis());
     };
     // T1, 2T1, 4T1, 8T1, 16T1, 32T1 intervals: 6 retransmissions.
@@ -131,14 +131,14 @@ fn timer_a_rearms_at_twice_the_interval() {
     assert_eq!(
         acts(|o| m.on_timer(t(500), &cfg(), Timer::A, o)),
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(1_500))
         ]
     );
     assert_eq!(
         acts(|o| m.on_timer(t(1_500), &cfg(), Timer::A, o)),
         [
-            Action::Transmit(INVITE.to_vec()),
+            Action::Transmit(INVITE.into()),
             Action::Arm(Timer::A, t(3_500))
         ]
     );
@@ -200,7 +200,7 @@ fn calling_non_2xx_final_acks_and_completes() {
     assert_eq!(
         acts(|o| m.on_response(t(300), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b2")),
+            Action::Transmit(ack_for("b2").into()),
             Action::Response(r.clone()),
             Action::Arm(Timer::D, t(32_300))
         ]
@@ -211,7 +211,7 @@ fn calling_non_2xx_final_acks_and_completes() {
     assert_eq!(
         acts(|o| m.on_response(t(300), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b2")),
+            Action::Transmit(ack_for("b2").into()),
             Action::Response(r),
             Action::Terminated
         ]
@@ -264,7 +264,7 @@ fn proceeding_non_2xx_final_to_completed() {
     assert_eq!(
         acts(|o| m.on_response(t(1_000), &cfg(), r.clone(), o)),
         [
-            Action::Transmit(ack_for("b1")),
+            Action::Transmit(ack_for("b1").into()),
             Action::Response(r),
             Action::Arm(Timer::D, t(33_000))
         ]
@@ -287,7 +287,7 @@ fn completed_resends_ack_for_retransmitted_final() {
     let mut m = ict_completed();
     assert_eq!(
         acts(|o| m.on_response(t(700), &cfg(), response(486, "INVITE", Some("b1")), o)),
-        [Action::Transmit(ack_for("b1"))]
+        [Action::Transmit(ack_for("b1").into())]
     );
     // 1xx and 2xx are absorbed.
     assert_eq!(
@@ -403,12 +403,13 @@ fn packed_fields_are_the_copied_fields() {
     r.headers.push(HeaderName::CallId, &o.call_id);
     r.headers.push(HeaderName::CSeq, "314159 INVITE");
     let check = |r: &Request| {
-        let packed = PackedOriginal::from_request(r).map(|p| p.unpack());
+        let wire = r.to_bytes();
+        let packed = PackedOriginal::from_request(r, &wire).map(|p| p.unpack(&wire));
         assert_eq!(packed, OriginalRequest::from_request(r));
         // As the layer builds it, with the CSeq number it read.
         let known = crate::transaction::key::cseq(&r.headers).map(|c| c.0);
         if known.is_some() {
-            let with = PackedOriginal::with_cseq(r, known).map(|p| p.unpack());
+            let with = PackedOriginal::with_cseq(r, known, &wire).map(|p| p.unpack(&wire));
             assert_eq!(with, packed);
         }
         packed
@@ -437,12 +438,63 @@ fn packed_fields_are_the_copied_fields() {
         r.headers.remove(&missing);
         assert!(check(&r).is_none());
     }
+    // Places in the wire form stay right past a Content-Length line (not
+    // written as is), an extension header and a body.
+    let mut with_body = r.clone();
+    with_body.headers.push(HeaderName::ContentLength, "999");
+    with_body.headers.push(HeaderName::parse("X-Extra"), "1");
+    with_body
+        .headers
+        .push(HeaderName::Route, "<sip:p4.example.com;lr>");
+    with_body.body = vec![b'x'; 1234];
+    assert_eq!(check(&with_body).unwrap().routes.len(), 1);
     // The transaction unpacks them for its ACK and CANCEL.
-    let packed = PackedOriginal::from_request(&r).unwrap();
+    let wire = r.to_bytes();
+    let packed = PackedOriginal::from_request(&r, &wire).unwrap();
     let mut out = Actions::new();
-    let m = InviteClient::start_packed(t(0), &cfg(), INVITE.to_vec(), packed, false, &mut out);
+    let m = InviteClient::start_packed(t(0), &cfg(), wire.into(), packed, false, &mut out);
     assert_eq!(
         Some(m.original()),
         OriginalRequest::from_request(&r).as_ref()
     );
+}
+
+/// The Request-URI a packed INVITE gives its CANCEL and ACK is written as
+/// the INVITE's was, whatever the TU put in it: parsed when it reads back
+/// the same, else kept verbatim.
+#[test]
+fn packed_request_uri_is_written_as_the_invite_was() {
+    use crate::message::Request;
+    use crate::transaction::build::PackedOriginal;
+    let o = original();
+    let written = |u: &crate::uri::Uri| {
+        let mut out = Vec::new();
+        u.write_to(&mut out);
+        out
+    };
+    let mut odd = crate::uri::Uri::parse("sip:bob@biloxi.example.com;transport=udp").unwrap();
+    let crate::uri::Uri::Sip(s) = &mut odd else {
+        unreachable!()
+    };
+    s.user = Some("b o@b".to_owned());
+    for uri in [
+        o.uri.clone(),
+        crate::uri::Uri::parse("sips:[2001:db8::1]:5061;lr?Subject=x").unwrap(),
+        crate::uri::Uri::parse("tel:+1-201-555-0123").unwrap(),
+        crate::uri::Uri::parse("urn:service:sos").unwrap(),
+        odd,
+    ] {
+        let mut r = Request::new(crate::method::Method::Invite, uri.clone());
+        r.headers.push(HeaderName::Via, &o.via);
+        r.headers.push(HeaderName::From, &o.from);
+        r.headers.push(HeaderName::To, &o.to);
+        r.headers.push(HeaderName::CallId, &o.call_id);
+        r.headers.push(HeaderName::CSeq, "1 INVITE");
+        let wire = r.to_bytes();
+        let packed = PackedOriginal::from_request(&r, &wire)
+            .unwrap()
+            .unpack(&wire);
+        assert_eq!(written(&packed.uri), written(&uri));
+        assert_eq!(written(&packed.cancel().uri), written(&uri));
+    }
 }

@@ -14,7 +14,7 @@ pub(super) fn ist_proceeding(reliable: bool) -> InviteServer {
     InviteServer::start(
         t(0),
         &cfg(),
-        Some(TRYING.to_vec()),
+        Some(TRYING.into()),
         reliable,
         &mut Actions::new(),
     )
@@ -26,7 +26,7 @@ fn tu(m: &mut InviteServer, now: u64, status: u16, bytes: &[u8]) -> Result<Actio
         t(now),
         &cfg(),
         StatusCode::new(status).unwrap(),
-        bytes.to_vec(),
+        bytes.into(),
         &mut out,
     )?;
     Ok(out)
@@ -64,17 +64,17 @@ fn next_timer(m: &InviteServer) -> Option<(Instant, Timer)> {
 fn start_schedules_100_trying_after_200ms() {
     for reliable in BOTH {
         let mut out = Actions::new();
-        let mut m = InviteServer::start(t(0), &cfg(), Some(TRYING.to_vec()), reliable, &mut out);
+        let mut m = InviteServer::start(t(0), &cfg(), Some(TRYING.into()), reliable, &mut out);
         assert_eq!(out, [Action::Arm(Timer::Trying, t(200))]);
         assert_eq!(m.state().to_string(), "Proceeding");
         assert_eq!(
             acts(|o| m.on_timer(t(200), &cfg(), Timer::Trying, o)),
-            [Action::Transmit(TRYING.to_vec())]
+            [Action::Transmit(TRYING.into())]
         );
         // The 100 is now the provisional re-sent on retransmitted INVITEs.
         assert_eq!(
             acts(|o| m.on_request(t(300), &cfg(), request(Method::Invite), o)),
-            [Action::Transmit(TRYING.to_vec())]
+            [Action::Transmit(TRYING.into())]
         );
     }
 }
@@ -84,7 +84,7 @@ fn tu_answer_within_200ms_suppresses_the_100() {
     let mut m = ist_proceeding(false);
     assert_eq!(
         tu(&mut m, 150, 180, RINGING).unwrap(),
-        [Action::Transmit(RINGING.to_vec())]
+        [Action::Transmit(RINGING.into())]
     );
     assert_eq!(m.deadline(Timer::Trying), None);
     assert_eq!(acts(|o| m.on_timer(t(200), &cfg(), Timer::Trying, o)), []);
@@ -97,14 +97,14 @@ fn disabled_or_zero_delay_trying() {
         send_trying: false,
         ..cfg()
     };
-    InviteServer::start(t(0), &c, Some(TRYING.to_vec()), false, &mut out);
+    InviteServer::start(t(0), &c, Some(TRYING.into()), false, &mut out);
     assert_eq!(out, []);
     let c = Config {
         trying_delay: crate::time::Duration::ZERO,
         ..cfg()
     };
-    InviteServer::start(t(0), &c, Some(TRYING.to_vec()), false, &mut out);
-    assert_eq!(out, [Action::Transmit(TRYING.to_vec())]);
+    InviteServer::start(t(0), &c, Some(TRYING.into()), false, &mut out);
+    assert_eq!(out, [Action::Transmit(TRYING.into())]);
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn proceeding_invite_retransmission_resends_last_provisional() {
     tu(&mut m, 150, 180, RINGING).unwrap();
     assert_eq!(
         acts(|o| m.on_request(t(600), &cfg(), request(Method::Invite), o)),
-        [Action::Transmit(RINGING.to_vec())]
+        [Action::Transmit(RINGING.into())]
     );
 }
 
@@ -127,11 +127,11 @@ fn proceeding_1xx_from_tu_sent_each_time() {
     let mut m = ist_proceeding(true);
     assert_eq!(
         tu(&mut m, 100, 180, RINGING).unwrap(),
-        [Action::Transmit(RINGING.to_vec())]
+        [Action::Transmit(RINGING.into())]
     );
     assert_eq!(
         tu(&mut m, 200, 180, RINGING).unwrap(),
-        [Action::Transmit(RINGING.to_vec())]
+        [Action::Transmit(RINGING.into())]
     );
     assert_eq!(m.state().name(), State::Proceeding);
 }
@@ -143,7 +143,7 @@ fn proceeding_2xx_from_tu_to_accepted() {
         assert_eq!(
             tu(&mut m, 1_000, 200, OK).unwrap(),
             [
-                Action::Transmit(OK.to_vec()),
+                Action::Transmit(OK.into()),
                 Action::Arm(Timer::L, t(33_000))
             ]
         );
@@ -157,7 +157,7 @@ fn proceeding_non_2xx_from_tu_to_completed() {
     assert_eq!(
         tu(&mut m, 1_000, 486, BUSY).unwrap(),
         [
-            Action::Transmit(BUSY.to_vec()),
+            Action::Transmit(BUSY.into()),
             Action::Arm(Timer::G, t(1_500)),
             Action::Arm(Timer::H, t(33_000))
         ]
@@ -166,7 +166,7 @@ fn proceeding_non_2xx_from_tu_to_completed() {
     assert_eq!(
         tu(&mut m, 1_000, 486, BUSY).unwrap(),
         [
-            Action::Transmit(BUSY.to_vec()),
+            Action::Transmit(BUSY.into()),
             Action::Arm(Timer::H, t(33_000))
         ]
     );
@@ -194,7 +194,7 @@ fn completed_timer_g_doubles_to_t2_until_timer_h() {
         let out = acts(|o| m.on_timer(now, &cfg(), timer, o));
         match timer {
             Timer::G => {
-                assert_eq!(out[0], Action::Transmit(BUSY.to_vec()));
+                assert_eq!(out[0], Action::Transmit(BUSY.into()));
                 sent_at.push(now.as_millis());
             }
             Timer::H => {
@@ -227,7 +227,7 @@ fn completed_invite_resends_final() {
         let mut m = ist_completed(reliable);
         assert_eq!(
             acts(|o| m.on_request(t(1_200), &cfg(), request(Method::Invite), o)),
-            [Action::Transmit(BUSY.to_vec())]
+            [Action::Transmit(BUSY.into())]
         );
     }
 }
@@ -325,7 +325,7 @@ fn accepted_sends_tu_2xx_retransmissions_and_refuses_others() {
     let mut m = ist_accepted(false);
     assert_eq!(
         tu(&mut m, 1_500, 200, OK).unwrap(),
-        [Action::Transmit(OK.to_vec())]
+        [Action::Transmit(OK.into())]
     );
     assert_eq!(
         tu(&mut m, 1_500, 486, BUSY),

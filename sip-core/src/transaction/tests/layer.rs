@@ -262,7 +262,7 @@ fn server_non_invite_over_udp() {
         tx,
         [Transmit {
             destination: to_peer(),
-            payload: ok.to_bytes()
+            payload: ok.to_bytes().into()
         }]
     );
     assert_eq!(l.state(id), Some(State::Completed));

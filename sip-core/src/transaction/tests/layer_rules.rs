@@ -370,7 +370,7 @@ fn stream_connection_framing_and_routing() {
         drain(&mut l).0,
         [Transmit {
             destination: Destination::Connection(conn),
-            payload: b"\r\n".to_vec()
+            payload: b"\r\n".into()
         }]
     );
     // Closed: the response goes to received with the sent-by port (§18.2.2).

@@ -8,13 +8,7 @@ const OPTIONS: &[u8] = b"OPTIONS sip:bob@biloxi.com SIP/2.0\r\n...";
 
 /// Trying, started at 0.
 pub(super) fn nict_trying(reliable: bool) -> NonInviteClient {
-    NonInviteClient::start(
-        t(0),
-        &cfg(),
-        OPTIONS.to_vec(),
-        reliable,
-        &mut Actions::new(),
-    )
+    NonInviteClient::start(t(0), &cfg(), OPTIONS.into(), reliable, &mut Actions::new())
 }
 
 /// Proceeding after a 100 at 100 ms.
@@ -51,22 +45,22 @@ fn next_timer(m: &NonInviteClient) -> Option<(Instant, Timer)> {
 #[test]
 fn start_enters_trying_and_arms_e_and_f() {
     let mut out = Actions::new();
-    let m = NonInviteClient::start(t(0), &cfg(), OPTIONS.to_vec(), false, &mut out);
+    let m = NonInviteClient::start(t(0), &cfg(), OPTIONS.into(), false, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(OPTIONS.to_vec()),
+            Action::Transmit(OPTIONS.into()),
             Action::Arm(Timer::E, t(500)),
             Action::Arm(Timer::F, t(32_000))
         ]
     );
     assert_eq!(m.state().to_string(), "Trying");
     let mut out = Actions::new();
-    NonInviteClient::start(t(0), &cfg(), OPTIONS.to_vec(), true, &mut out);
+    NonInviteClient::start(t(0), &cfg(), OPTIONS.into(), true, &mut out);
     assert_eq!(
         out,
         [
-            Action::Transmit(OPTIONS.to_vec()),
+            Action::Transmit(OPTIONS.into()),
             Action::Arm(Timer::F, t(32_000))
         ]
     );
@@ -80,7 +74,7 @@ fn trying_timer_e_doubles_up_to_t2_until_timer_f() {
         let out = acts(|o| m.on_timer(now, &cfg(), timer, o));
         match timer {
             Timer::E => {
-                assert_eq!(out[0], Action::Transmit(OPTIONS.to_vec()));
+                assert_eq!(out[0], Action::Transmit(OPTIONS.into()));
                 sent_at.push(now.as_millis());
             }
             Timer::F => {
@@ -105,14 +99,14 @@ fn proceeding_timer_e_uses_t2() {
     assert_eq!(
         acts(|o| m.on_timer(t(500), &cfg(), Timer::E, o)),
         [
-            Action::Transmit(OPTIONS.to_vec()),
+            Action::Transmit(OPTIONS.into()),
             Action::Arm(Timer::E, t(4_500))
         ]
     );
     assert_eq!(
         acts(|o| m.on_timer(t(4_500), &cfg(), Timer::E, o)),
         [
-            Action::Transmit(OPTIONS.to_vec()),
+            Action::Transmit(OPTIONS.into()),
             Action::Arm(Timer::E, t(8_500))
         ]
     );

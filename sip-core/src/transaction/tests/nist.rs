@@ -18,7 +18,7 @@ fn tu(
         t(now),
         &cfg(),
         StatusCode::new(status).unwrap(),
-        bytes.to_vec(),
+        bytes.into(),
         &mut out,
     )?;
     Ok(out)
@@ -63,12 +63,12 @@ fn trying_1xx_from_tu_to_proceeding() {
         let mut m = nist_trying(reliable);
         assert_eq!(
             tu(&mut m, 100, 100, TRYING).unwrap(),
-            [Action::Transmit(TRYING.to_vec())]
+            [Action::Transmit(TRYING.into())]
         );
         assert_eq!(
             *m.state(),
             S::Proceeding {
-                last_provisional: TRYING.to_vec()
+                last_provisional: TRYING.into()
             }
         );
     }
@@ -81,7 +81,7 @@ fn trying_and_proceeding_final_to_completed() {
         assert_eq!(
             tu(&mut m, 1_000, 200, OK).unwrap(),
             [
-                Action::Transmit(OK.to_vec()),
+                Action::Transmit(OK.into()),
                 Action::Arm(Timer::J, t(33_000))
             ]
         );
@@ -89,7 +89,7 @@ fn trying_and_proceeding_final_to_completed() {
         let mut m = make(true);
         assert_eq!(
             tu(&mut m, 1_000, 200, OK).unwrap(),
-            [Action::Transmit(OK.to_vec()), Action::Terminated]
+            [Action::Transmit(OK.into()), Action::Terminated]
         );
     }
 }
@@ -97,13 +97,10 @@ fn trying_and_proceeding_final_to_completed() {
 #[test]
 fn proceeding_resends_last_provisional_and_sends_more() {
     let mut m = nist_proceeding(false);
-    assert_eq!(
-        acts(|o| m.on_request(o)),
-        [Action::Transmit(TRYING.to_vec())]
-    );
+    assert_eq!(acts(|o| m.on_request(o)), [Action::Transmit(TRYING.into())]);
     assert_eq!(
         tu(&mut m, 200, 100, TRYING).unwrap(),
-        [Action::Transmit(TRYING.to_vec())]
+        [Action::Transmit(TRYING.into())]
     );
 }
 
@@ -124,7 +121,7 @@ fn proceeding_transport_error_informs_tu() {
 #[test]
 fn completed_resends_final_and_j_terminates() {
     let mut m = nist_completed();
-    assert_eq!(acts(|o| m.on_request(o)), [Action::Transmit(OK.to_vec())]);
+    assert_eq!(acts(|o| m.on_request(o)), [Action::Transmit(OK.into())]);
     assert_eq!(
         tu(&mut m, 1_100, 200, OK),
         Err(ResponseError::AlreadyFinal {

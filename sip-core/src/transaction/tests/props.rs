@@ -6,7 +6,7 @@
 
 use super::wire::*;
 use super::*;
-use crate::transport::{ConnectionId, Transport, TransportError};
+use crate::transport::{ConnectionId, Payload, Transport, TransportError};
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -85,11 +85,11 @@ struct World {
     now: Instant,
     conn: ConnectionId,
     /// Client transactions and the first bytes they sent.
-    clients: Vec<(TransactionId, Vec<u8>)>,
+    clients: Vec<(TransactionId, Payload)>,
     /// Server transactions and their requests.
     servers: Vec<(TransactionId, Request)>,
     /// Timer-driven transmissions per payload.
-    timer_sends: HashMap<Vec<u8>, u32>,
+    timer_sends: HashMap<Payload, u32>,
 }
 
 impl World {

@@ -65,7 +65,7 @@ pub(super) fn one_transmit(tx: &[Transmit]) -> (Destination, String) {
     assert_eq!(tx.len(), 1, "expected one transmit, got {tx:#?}");
     (
         tx[0].destination,
-        String::from_utf8(tx[0].payload.clone()).unwrap(),
+        String::from_utf8(tx[0].payload.to_vec()).unwrap(),
     )
 }
 
