@@ -6,11 +6,13 @@
 mod accept;
 mod early;
 mod redirect;
+mod retry;
 
 use accept::{ack_and_bye, on_2xx};
 pub(crate) use accept::{provide_description, refuse_description};
 pub(crate) use early::on_prack_response;
 use early::on_provisional;
+use retry::{retry_min_se, try_auth};
 
 use super::lifecycle::{set_state, terminate};
 use super::{Identities, SessionData, SessionState};
@@ -646,95 +648,6 @@ pub(crate) fn on_failure(
         TerminationCause::Rejected(status)
     };
     terminate(core, s, cause);
-}
-
-fn try_auth(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
-    if s.state != SessionState::Establishing {
-        return false;
-    }
-    let Some(creds) = core.cfg.credentials.clone() else {
-        return false;
-    };
-    let Some(u) = s.uac.as_mut() else {
-        return false;
-    };
-    let digest = u.digest.get_or_insert_with(|| DigestClient::new(creds));
-    let uri = u.invite.uri.to_string();
-    let auths = match u.auth.handle_challenge(
-        digest,
-        &resp.headers,
-        &Method::Invite,
-        &uri,
-        &u.invite.body,
-        &mut core.tokens,
-    ) {
-        Ok(a) => a,
-        Err(_) => return false,
-    };
-    // RFC 3261 §22.2: same request, new CSeq and branch, credentials.
-    let mut req = u.invite.clone();
-    u.invite_seq += 1;
-    req.headers
-        .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
-    sip_core::auth::apply_all(&mut req.headers, &auths);
-    req.headers.remove(&HeaderName::Via);
-    match send_kept(core, now, req, s.id) {
-        Ok(((txn, _), req)) => {
-            let u = s.uac.as_mut().expect("inviter");
-            u.invite = req;
-            u.may_have_credentials = true;
-            u.request_lines = None;
-            u.txn = Some(txn);
-            u.provisional = false;
-            let forks = std::mem::take(&mut u.forks);
-            forget_forks(core, s.id, &forks, None);
-            true
-        }
-        Err(_) => false,
-    }
-}
-
-/// RFC 4028 §7.4: a 422 names the `Min-SE` to use: the INVITE again
-/// (new CSeq and branch) with `Session-Expires` and `Min-SE` raised.
-fn retry_min_se(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) -> bool {
-    if s.state != SessionState::Establishing || core.cfg.session_timer.is_none() {
-        return false;
-    }
-    let Some(min) = super::session_timer::min_se_of_422(resp) else {
-        return false;
-    };
-    let Some(u) = s.uac.as_mut() else {
-        return false;
-    };
-    let asked = u
-        .invite
-        .headers
-        .get(&HeaderName::SessionExpires)
-        .and_then(|v| v.split(';').next()?.trim().parse::<u32>().ok());
-    if asked.is_some_and(|a| a >= min) || min > 86_400 {
-        return false;
-    }
-    let mut req = u.invite.clone();
-    u.invite_seq += 1;
-    req.headers
-        .set(HeaderName::CSeq, format!("{} INVITE", u.invite_seq));
-    req.headers.set(HeaderName::SessionExpires, min.to_string());
-    req.headers.set(HeaderName::MinSe, min.to_string());
-    req.headers.remove(&HeaderName::Via);
-    match send_kept(core, now, req, s.id) {
-        Ok(((txn, _), req)) => {
-            let u = s.uac.as_mut().expect("inviter");
-            u.invite = req;
-            u.may_have_credentials = true;
-            u.request_lines = None;
-            u.txn = Some(txn);
-            u.provisional = false;
-            let forks = std::mem::take(&mut u.forks);
-            forget_forks(core, s.id, &forks, None);
-            true
-        }
-        Err(_) => false,
-    }
 }
 
 /// True when the INVITE went out again in a new transaction after the
