@@ -253,8 +253,11 @@ pub(crate) fn known_before_colon(b: &[u8]) -> Option<(u8, usize)> {
     const TYPE: (u64, u64, u64) = word_of(b"type:");
     const LENGTH: (u64, u64, u64) = word_of(b"length:");
     const ALLOW: (u64, u64, u64) = word_of(b"allow:");
-    let word =
-        |k: usize| -> Option<u64> { Some(u64::from_le_bytes(*b.get(k..)?.first_chunk::<8>()?)) };
+    let word = |k: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(
+            b.get(k..k.wrapping_add(8))?.try_into().ok()?,
+        ))
+    };
     let is = |x: u64, (w, fold, keep): (u64, u64, u64)| (x | fold) & keep == w;
     let x = word(0)?;
     let (class, len) = match (x as u8) | 0x20 {

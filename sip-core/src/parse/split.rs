@@ -124,8 +124,8 @@ const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
 /// [`PLAIN_LINES`] lines within the limits, and the block is UTF-8. For
 /// such a block [`split_headers_sip`] gives the same lines: the value is
 /// what follows the colon's white space up to the CRLF, trimmed of SP and
-/// HTAB at its end. Each line's end is found eight bytes at a time
-/// ([`cr_or_lf`]) from the start of its value.
+/// HTAB at its end. Each line's end is found with one `memchr2` for CR or
+/// LF from the start of its value.
 ///
 /// The UTF-8 check covers `buf[text_from..]` up to the end of the block
 /// (`text_from <= pos`: the caller may put the start line in front), and
@@ -154,9 +154,6 @@ pub(crate) fn split_plain<'a>(
     let b = text.as_bytes();
     let limit = cfg.max_headers.min(PLAIN_LINES);
     let first = out.len();
-    // The class of each line, kept here and added to the facts at once.
-    let mut classes = [0u8; PLAIN_LINES];
-    let mut count = 0;
     // `i`: the start of a line.
     let mut i = 0;
     loop {
@@ -197,15 +194,14 @@ pub(crate) fn split_plain<'a>(
                 e -= 1;
             }
         }
-        if count >= limit {
+        if out.len() - first >= limit {
             return None;
         }
-        *classes.get_mut(count)? = class;
-        count += 1;
         out.push(RawHeader {
             name,
             value: text.get(v..e)?,
         });
+        facts.bytes.push(class);
         i = cr + 2;
         // A continuation line (folding) is the grammar's.
         if matches!(b.get(i), Some(b' ' | b'\t')) {
@@ -217,8 +213,7 @@ pub(crate) fn split_plain<'a>(
     // The Content-Length lines, counted from the classes afterwards (a
     // second look at a few bytes costs less than keeping the count in
     // the loop above).
-    let classes = classes.get(..count)?;
-    facts.bytes.extend_from_slice(classes);
+    let classes = facts.bytes.get(facts.bytes.len() - (out.len() - first)..)?;
     facts.content_lengths = match classes.iter().position(|&c| c == CONTENT_LENGTH) {
         // At most PLAIN_LINES lines: the index and count fit.
         Some(first) => {
@@ -245,8 +240,8 @@ pub(crate) fn split_plain<'a>(
 fn cr_or_lf(b: &[u8], mut i: usize) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
-    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let x = u64::from_le_bytes(*w);
+    while let Some(w) = b.get(i..i.wrapping_add(8)) {
+        let x = u64::from_le_bytes(w.try_into().ok()?);
         let m = x.wrapping_sub(ONES * 0x0e) & !x & HIGH;
         if m == 0 {
             i += 8;
