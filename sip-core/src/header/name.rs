@@ -216,74 +216,6 @@ impl HeaderName {
     }
 }
 
-/// Up to eight bytes of a header name and its colon as a word to compare
-/// with: the bytes (lower case), the bits to set before comparing (0x20
-/// on each letter, so both cases compare equal and nothing else does),
-/// and the bytes that count.
-const fn word_of(s: &[u8]) -> (u64, u64, u64) {
-    let (mut w, mut fold, mut keep) = (0u64, 0u64, 0u64);
-    let mut k = 0;
-    while k < s.len() {
-        w |= (s[k] as u64) << (8 * k);
-        if s[k].is_ascii_lowercase() {
-            fold |= 0x20 << (8 * k);
-        }
-        keep |= 0xff << (8 * k);
-        k += 1;
-    }
-    (w, fold, keep)
-}
-
-/// The usual header names, each with its colon, at the start of a line
-/// (`b`): the class [`classify`] gives the name and the name's length, or
-/// `None` (then take the token run and [`classify`] it). Each is compared
-/// as one or two words, in any case; a name followed by anything but the
-/// colon (white space, more token characters) is not taken.
-#[inline(always)]
-pub(crate) fn known_before_colon(b: &[u8]) -> Option<(u8, usize)> {
-    const VIA: (u64, u64, u64) = word_of(b"via:");
-    const FROM: (u64, u64, u64) = word_of(b"from:");
-    const TO: (u64, u64, u64) = word_of(b"to:");
-    const CALL_ID: (u64, u64, u64) = word_of(b"call-id:");
-    const CONTACT: (u64, u64, u64) = word_of(b"contact:");
-    const CSEQ: (u64, u64, u64) = word_of(b"cseq:");
-    const MAX_FORW: (u64, u64, u64) = word_of(b"max-forw");
-    const ARDS: (u64, u64, u64) = word_of(b"ards:");
-    const CONTENT_: (u64, u64, u64) = word_of(b"content-");
-    const TYPE: (u64, u64, u64) = word_of(b"type:");
-    const LENGTH: (u64, u64, u64) = word_of(b"length:");
-    const ALLOW: (u64, u64, u64) = word_of(b"allow:");
-    let word = |k: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(
-            b.get(k..k.wrapping_add(8))?.try_into().ok()?,
-        ))
-    };
-    let is = |x: u64, (w, fold, keep): (u64, u64, u64)| (x | fold) & keep == w;
-    let x = word(0)?;
-    let (class, len) = match (x as u8) | 0x20 {
-        b'v' if is(x, VIA) => (Class::Via, 3),
-        b'f' if is(x, FROM) => (Class::From, 4),
-        b't' if is(x, TO) => (Class::To, 2),
-        b'c' if is(x, CALL_ID) => (Class::CallId, 7),
-        b'c' if is(x, CONTACT) => (Class::Contact, 7),
-        b'c' if is(x, CSEQ) => (Class::CSeq, 4),
-        b'c' if is(x, CONTENT_) => {
-            let y = word(8)?;
-            if is(y, TYPE) {
-                (Class::ContentType, 12)
-            } else if is(y, LENGTH) {
-                (Class::ContentLength, 14)
-            } else {
-                return None;
-            }
-        }
-        b'm' if is(x, MAX_FORW) && is(word(8)?, ARDS) => (Class::MaxForwards, 12),
-        b'a' if is(x, ALLOW) => (Class::Allow, 5),
-        _ => return None,
-    };
-    Some((class as u8, len))
-}
-
 /// The class of the header name `n` as written (any case, compact or
 /// long): the index of its [`HeaderName`] in [`KNOWN`], or [`OTHER`].
 /// The names of nearly every message are tried first without copying.
@@ -371,35 +303,6 @@ impl From<&str> for HeaderName {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        /// A usual name read with its colon at once is what the token run
-        /// and `classify` give; anything else is left to them.
-        #[test]
-        fn known_before_colon_agrees_with_classify(
-            name in "(Via|via|VIA|v|From|fRoM|To|tO|Call-ID|call-id|Contact|CSeq|cseq|Max-Forwards|max-forwards|Content-Type|content-TYPE|Content-Length|CONTENT-LENGTH|Allow|ALLOW|Route|X-y|Cal\r-ID|Via\r|T\u{f}|Content\r|Ma\x0d-Forwards)([a-z-]?)",
-            sep in "[: \t\r]?",
-            rest in "[a-z \r\n]{0,12}",
-        ) {
-            let line = format!("{name}{sep}{rest}");
-            let b = line.as_bytes();
-            let n = crate::uri::chars::run(b, 0, &crate::uri::chars::TOKEN);
-            let want = (n > 0 && b.get(n) == Some(&b':')).then(|| (classify(&b[..n]), n));
-            match known_before_colon(b) {
-                Some(got) => proptest::prop_assert_eq!(Some(got), want),
-                None => {
-                    const USUAL: [&str; 10] = [
-                        "via", "from", "to", "call-id", "contact", "cseq", "max-forwards",
-                        "content-type", "content-length", "allow",
-                    ];
-                    let usual = want.is_some_and(|(_, n)| {
-                        USUAL.contains(&line[..n].to_ascii_lowercase().as_str())
-                    });
-                    proptest::prop_assert!(!usual || b.len() < 16, "{:?} not taken", line);
-                }
-            }
-        }
-    }
 
     #[test]
     fn compact_and_case_insensitive() {

@@ -10,7 +10,7 @@
 //! * [`MessageView::to_message`] converts to an owned [`Message`], parsing
 //!   the Request-URI and checking the headers every element relies on.
 //!
-//! The header block is split in one pass when it has the usual shape
+//! The header block is split by httparse when it has the usual shape
 //! (CRLF lines, no folding, SIP tokens as names) and by SIP's own grammar
 //! otherwise (`split`), with the same result either way (property-tested);
 //! each name is classified once there and carried to the owned message.

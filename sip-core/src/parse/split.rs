@@ -2,10 +2,10 @@
 //!
 //! [`split_headers_sip`] is the grammar: `HCOLON = *( SP / HTAB ) ":"
 //! SWS`, continuation lines start with white space, names are tokens.
-//! [`split_plain`] reads the usual block (every line ends in CRLF, no
-//! folding, no white space before the colon, UTF-8) in one pass, finding
-//! each line's end with `memchr2`: it gives exactly what the grammar gives
-//! or declines, and [`split_general`] then asks the grammar.
+//! [`split_plain`] hands the usual block (every line ends in CRLF, no
+//! folding, no white space before the colon, UTF-8) to httparse's SIMD
+//! scanner: it gives exactly what the grammar gives or declines, and
+//! [`split_general`] then asks the grammar.
 //! While splitting it classifies each name once ([`LineFacts`]), so
 //! neither the Content-Length check, the transaction fields nor
 //! [`to_message`](super::MessageView::to_message) look at the names again.
@@ -13,9 +13,9 @@
 use super::error::{ParseError, ParseErrorKind as K};
 use super::view::{is_token_byte, strip_cr, Known, RawHeader};
 use super::ParserConfig;
-use crate::header::name::{classify, known_before_colon};
+use crate::header::name::{classify, OTHER};
 use crate::header::HeaderName;
-use crate::uri::chars::{run, TOKEN};
+use crate::uri::chars::TOKEN;
 use smallvec::SmallVec;
 
 /// The header lines of a message being framed.
@@ -114,18 +114,19 @@ pub(crate) fn split_general<'a>(
 /// How many lines [`split_plain`] takes; a longer block goes to the grammar.
 const PLAIN_LINES: usize = 32;
 const _: () = assert!(PLAIN_LINES < u8::MAX as usize);
+/// The lines [`split_plain`] makes room for at first.
+const FIRST_LINES: usize = 16;
 
 /// The class of `Content-Length`.
 const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
 
-/// The usual block split in one pass, or `None` ("ask the grammar"): every
-/// line is `token ":" *(SP / HTAB) value` ending in CRLF, with no folding,
-/// no white space before the colon, no CR or LF inside a value, at most
-/// [`PLAIN_LINES`] lines within the limits, and the block is UTF-8. For
-/// such a block [`split_headers_sip`] gives the same lines: the value is
-/// what follows the colon's white space up to the CRLF, trimmed of SP and
-/// HTAB at its end. Each line's end is found with one `memchr2` for CR or
-/// LF from the start of its value.
+/// The usual block, split by `httparse::parse_headers` (SIMD scanning), or
+/// `None` ("ask the grammar"). httparse takes `name ":" *(SP / HTAB) value`
+/// lines without folding or white space before the colon; on top of that
+/// every line must end in CRLF (httparse also takes a bare LF), every name
+/// must be a SIP token (HTTP's `tchar` also has `#$&^|`), the block must be
+/// UTF-8 and within the limits. For such a block [`split_headers_sip`] gives
+/// the same lines: httparse trims the same white space from the values.
 ///
 /// The UTF-8 check covers `buf[text_from..]` up to the end of the block
 /// (`text_from <= pos`: the caller may put the start line in front), and
@@ -140,80 +141,91 @@ pub(crate) fn split_plain<'a>(
     facts: &mut LineFacts,
     head: &mut &'a str,
 ) -> Option<usize> {
-    let from = buf.get(text_from..)?;
-    // One UTF-8 validation for the start line, the block and whatever
-    // follows (the body, usually text too); a message whose body is not
-    // UTF-8 is checked up to where it stops being so, and the block must
-    // end before that.
-    let all = match core::str::from_utf8(from) {
-        Ok(s) => s,
-        Err(e) => core::str::from_utf8(from.get(..e.valid_up_to())?).ok()?,
-    };
-    let skip = pos.checked_sub(text_from)?;
-    let text = all.get(skip..)?;
-    let b = text.as_bytes();
-    let limit = cfg.max_headers.min(PLAIN_LINES);
-    let first = out.len();
-    // `i`: the start of a line.
-    let mut i = 0;
-    loop {
-        let c = *b.get(i)?;
-        if c == b'\r' {
-            if b.get(i + 1) != Some(&b'\n') {
+    let rest = &buf[pos..];
+    // Most blocks fit the smaller array, which is cheaper to set up; a
+    // longer one is split again with room for PLAIN_LINES lines.
+    let mut slots = [httparse::EMPTY_HEADER; FIRST_LINES];
+    match httparse::parse_headers(rest, &mut slots) {
+        Ok(httparse::Status::Complete((n, lines))) => {
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            let mut slots = [httparse::EMPTY_HEADER; PLAIN_LINES];
+            let Ok(httparse::Status::Complete((n, lines))) =
+                httparse::parse_headers(rest, &mut slots)
+            else {
                 return None;
-            }
-            break;
+            };
+            take_plain(buf, (text_from, pos), cfg, out, facts, head, n, lines)
         }
-        // A usual name with its colon compared at once, else the token
-        // run before the colon.
-        let (class, n) = match known_before_colon(&b[i..]) {
-            Some(k) => k,
-            None => {
-                let n = run(b, i, &TOKEN);
-                if n == 0 || b.get(i + n) != Some(&b':') {
-                    return None;
-                }
-                (classify(&b[i..i + n]), n)
-            }
-        };
-        let name = text.get(i..i + n)?;
-        let mut v = i + n + 1;
-        while matches!(b.get(v), Some(b' ' | b'\t')) {
-            v += 1;
-        }
-        // The first CR or LF after the colon's white space must be the
-        // line's CRLF.
-        let cr = cr_or_lf(b, v)?;
-        if b[cr] != b'\r' || b.get(cr + 1) != Some(&b'\n') || cr + 1 - i > cfg.max_line_length {
+        _ => None,
+    }
+}
+
+/// [`split_plain`] after httparse split the block into `lines`, `n`
+/// bytes long.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn take_plain<'a>(
+    buf: &'a [u8],
+    (text_from, pos): (usize, usize),
+    cfg: &ParserConfig,
+    out: &mut Lines<'a>,
+    facts: &mut LineFacts,
+    head: &mut &'a str,
+    n: usize,
+    lines: &[httparse::Header<'a>],
+) -> Option<usize> {
+    if lines.len() > cfg.max_headers {
+        return None;
+    }
+    // One UTF-8 validation for the whole block; the values are then sliced
+    // out of it by offset (the names are ASCII).
+    let whole = core::str::from_utf8(buf.get(text_from..pos + n)?).ok()?;
+    let text = whole.get(pos.checked_sub(text_from)?..)?;
+    *head = whole;
+    let b = text.as_bytes();
+    // The empty line ending the block is a CRLF (n - 1 is its LF).
+    let next = n.checked_sub(2)?;
+    if b[next] != b'\r' {
+        return None;
+    }
+    let base = b.as_ptr() as usize;
+    // A line ends in CRLF when the byte before its LF is a CR (httparse
+    // refuses a CR not followed by LF). Lengths need checking only in a
+    // block longer than a line may be.
+    let short = n <= cfg.max_line_length;
+    let ends_well = |start: usize, next: usize| {
+        b.get(next.wrapping_sub(2)) == Some(&b'\r')
+            && (short || next.saturating_sub(start + 1) <= cfg.max_line_length)
+    };
+    let mut prev = 0;
+    for h in lines {
+        let start = (h.name.as_ptr() as usize).wrapping_sub(base);
+        if start != 0 && !ends_well(prev, start) {
             return None;
         }
-        // `v <= cr`; SP and HTAB before the CRLF are not the value's.
-        let mut e = cr;
-        if matches!(b[e - 1], b' ' | b'\t') {
-            while e > v && matches!(b[e - 1], b' ' | b'\t') {
-                e -= 1;
-            }
-        }
-        if out.len() - first >= limit {
+        prev = start;
+        let name = h.name.as_bytes();
+        let class = classify(name);
+        if class == OTHER && !name.iter().all(|&c| TOKEN[usize::from(c)]) {
             return None;
         }
+        let off = (h.value.as_ptr() as usize).wrapping_sub(base);
+        let value = text.get(off..off.wrapping_add(h.value.len()))?;
         out.push(RawHeader {
-            name,
-            value: text.get(v..e)?,
+            name: h.name,
+            value,
         });
         facts.bytes.push(class);
-        i = cr + 2;
-        // A continuation line (folding) is the grammar's.
-        if matches!(b.get(i), Some(b' ' | b'\t')) {
-            return None;
-        }
     }
-    let n = i + 2;
-    *head = all.get(..skip + n)?;
+    if !lines.is_empty() && !ends_well(prev, next) {
+        return None;
+    }
     // The Content-Length lines, counted from the classes afterwards (a
     // second look at a few bytes costs less than keeping the count in
     // the loop above).
-    let classes = facts.bytes.get(facts.bytes.len() - (out.len() - first)..)?;
+    let classes = facts.bytes.get(facts.bytes.len() - lines.len()..)?;
     facts.content_lengths = match classes.iter().position(|&c| c == CONTENT_LENGTH) {
         // At most PLAIN_LINES lines: the index and count fit.
         Some(first) => {
@@ -227,36 +239,9 @@ pub(crate) fn split_plain<'a>(
     };
     if facts.seal {
         // The lines just taken, as `fingerprint` reads them.
-        facts.fingerprint = fingerprint(out.get(first..)?);
+        facts.fingerprint = fingerprint(out.get(out.len() - lines.len()..)?);
     }
     Some(pos + n)
-}
-
-/// The index of the first CR or LF in `b` from `i`. Eight bytes at a
-/// time, a word's lowest byte below 0x0e is found at once (the zero-byte
-/// test on `word - 0x0e` per byte: the lowest mark is exact); most of
-/// those are CR or LF, and the search goes on after any other.
-#[inline(always)]
-fn cr_or_lf(b: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
-    while let Some(w) = b.get(i..i.wrapping_add(8)) {
-        let x = u64::from_le_bytes(w.try_into().ok()?);
-        let m = x.wrapping_sub(ONES * 0x0e) & !x & HIGH;
-        if m == 0 {
-            i += 8;
-            continue;
-        }
-        let k = i + (m.trailing_zeros() / 8) as usize;
-        if matches!(b[k], b'\r' | b'\n') {
-            return Some(k);
-        }
-        i = k + 1;
-    }
-    b.get(i..)?
-        .iter()
-        .position(|&c| c == b'\r' || c == b'\n')
-        .map(|k| i + k)
 }
 
 /// The SIP header grammar (RFC 3261 §7.3.1, §25.1): `HCOLON = *( SP / HTAB )
@@ -405,26 +390,4 @@ pub(crate) fn split_headers_fast_for_test<'a>(
     let mut out = SmallVec::new();
     let mut facts = LineFacts::default();
     Ok(split_headers(buf, 0, cfg, &mut out, &mut facts)?.map(|n| (n, out.into_vec())))
-}
-
-#[cfg(test)]
-mod tests {
-    proptest::proptest! {
-        /// The word-wise search finds the first CR or LF, as a byte-wise
-        /// one does.
-        #[test]
-        fn cr_or_lf_agrees_with_position(
-            s in proptest::collection::vec(
-                proptest::sample::select(vec![b'a', b'\r', b'\n', 0x8d, 0x8a, 0x0c, 0x0e, 0x0b, 0xff, 0]),
-                0..40,
-            ),
-            from in 0usize..42,
-        ) {
-            let want = s
-                .get(from..)
-                .and_then(|t| t.iter().position(|&c| c == b'\r' || c == b'\n'))
-                .map(|k| from + k);
-            proptest::prop_assert_eq!(super::cr_or_lf(&s, from), want);
-        }
-    }
 }
