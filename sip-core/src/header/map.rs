@@ -159,8 +159,6 @@ impl Headers {
     /// values stay in the buffer, unused (compaction drops them once edits
     /// make them more than half of it). `spare` bytes are reserved for
     /// edits. `None` when a value does not lie inside `source`.
-    // A call of its own: inlined into the parser, it cost more (callgrind).
-    #[inline(never)]
     pub(crate) fn from_source<'a, V>(
         source: &'a str,
         values: V,

@@ -63,8 +63,6 @@ impl MessageView<'_> {
     /// about its lines hold without checking. With `top`, also where the
     /// fields of the top Via of a request lie when the check read it in
     /// one pass.
-    // A call of its own: inlined into the parser, it cost more (callgrind).
-    #[inline(never)]
     pub(crate) fn build(
         &self,
         fresh: bool,
@@ -135,8 +133,6 @@ impl MessageView<'_> {
     /// line). Without folded lines, and with the values slices of the
     /// head text, the values are copied in one go
     /// ([`Headers::from_source`]); otherwise one by one.
-    // A call of its own: inlined into the parser, it cost more (callgrind).
-    #[inline(never)]
     fn headers_by_class(&self, f: &LineFacts) -> Headers {
         let names = || {
             f.bytes

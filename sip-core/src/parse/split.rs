@@ -131,8 +131,6 @@ const CONTENT_LENGTH: u8 = crate::header::name::Class::ContentLength as u8;
 /// The UTF-8 check covers `buf[text_from..]` up to the end of the block
 /// (`text_from <= pos`: the caller may put the start line in front), and
 /// that text is put in `head`.
-// A call of its own: inlined into the parser, it cost more (callgrind).
-#[inline(never)]
 pub(crate) fn split_plain<'a>(
     buf: &'a [u8],
     (text_from, pos): (usize, usize),

@@ -529,8 +529,6 @@ pub(crate) fn head_general_for_test<'a>(
 }
 
 /// The start line (RFC 3261 §7.1, §7.2), already known to be UTF-8.
-// A call of its own: inlined into the parser, it cost more (callgrind).
-#[inline(never)]
 fn parse_start_line<'a>(
     line: &'a str,
     at: usize,
