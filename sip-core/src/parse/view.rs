@@ -540,7 +540,13 @@ fn parse_start_line<'a>(
     } else {
         line
     };
-    let mut parts: SmallVec<[&str; 3]> = SmallVec::new();
+    // At most three parts, `n` of them.
+    let mut parts = [""; 3];
+    let mut n = 0;
+    let mut push = |p: &'a str| {
+        parts[n] = p;
+        n += 1;
+    };
     if cfg.lenient_start_line_whitespace {
         // Status lines keep their reason phrase whole.
         let mut rest = line;
@@ -548,29 +554,29 @@ fn parse_start_line<'a>(
             let Some(i) = rest.find([' ', '\t']) else {
                 break;
             };
-            parts.push(&rest[..i]);
+            push(&rest[..i]);
             rest = rest[i..].trim_start_matches([' ', '\t']);
         }
-        parts.push(rest);
+        push(rest);
     } else {
         // `splitn(3, ' ')`
         let b = line.as_bytes();
         match memchr::memchr(b' ', b) {
-            None => parts.push(line),
+            None => push(line),
             Some(i) => {
-                parts.push(&line[..i]);
+                push(&line[..i]);
                 match memchr::memchr(b' ', &b[i + 1..]) {
-                    None => parts.push(&line[i + 1..]),
+                    None => push(&line[i + 1..]),
                     Some(j) => {
-                        parts.push(&line[i + 1..i + 1 + j]);
-                        parts.push(&line[i + 2 + j..]);
+                        push(&line[i + 1..i + 1 + j]);
+                        push(&line[i + 2 + j..]);
                     }
                 }
             }
         }
     }
-    if parts.len() < 3 {
-        if parts.len() == 2 && is_version(parts[0]) {
+    if n < 3 {
+        if n == 2 && is_version(parts[0]) {
             // `SIP/2.0 100` without the SP before an empty reason.
             return Err(err("missing SP after status code"));
         }
@@ -580,13 +586,13 @@ fn parse_start_line<'a>(
         if !is_v2(parts[0]) {
             return Err(ParseError::new(K::Version, at));
         }
-        let code = parts[1];
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(K::StatusCode, at));
-        }
-        let code: u16 = code
-            .parse()
-            .map_err(|_| ParseError::new(K::StatusCode, at))?;
+        // Three digits, read as they are checked.
+        let code = match *parts[1].as_bytes() {
+            [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+                u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+            }
+            _ => return Err(ParseError::new(K::StatusCode, at)),
+        };
         if !(100..=699).contains(&code) {
             return Err(ParseError::new(K::StatusCode, at));
         }
@@ -680,6 +686,31 @@ mod tests {
                 bad & 2 != 0,
                 s.bytes().any(|b| matches!(b, b'<' | b'>' | b'"'))
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// A status line's code is read as `parse::<u16>` of three ASCII
+        /// digits reads it, and its parts are those of `splitn(3, ' ')`.
+        #[test]
+        fn status_line_reading_agrees(code in "[0-9a+\u{e9}]{0,4}", reason in "[ A-Za-z]{0,4}") {
+            let line = format!("SIP/2.0 {code} {reason}");
+            let cfg = ParserConfig::default();
+            let want = (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| code.parse::<u16>().ok())
+                .flatten()
+                .filter(|c| (100..=699).contains(c));
+            let got = parse_start_line(&line, 0, &cfg);
+            match want {
+                Some(c) => proptest::prop_assert_eq!(
+                    got.ok(),
+                    Some(StartLine::Response { code: c, reason: line.splitn(3, ' ').nth(2).unwrap() })
+                ),
+                None => proptest::prop_assert_eq!(
+                    got.map_err(|e| e.kind),
+                    Err(K::StatusCode)
+                ),
+            }
         }
     }
 
