@@ -257,7 +257,13 @@ fn check_general(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
 /// the value: `callid = word ["@" word]` (RFC 3261 §25.1).
 fn check_call_id(value: &str) -> Result<(), HeaderError> {
     use crate::uri::chars::{run_to_end, WORD};
-    let s = crate::header::lex::non_empty(value, "Call-ID")?.as_bytes();
+    // A value whose ends are word characters has no white space to trim
+    // (the usual one: the parser trimmed SP and HTAB already).
+    let b = value.as_bytes();
+    let s = match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if WORD[usize::from(f)] && WORD[usize::from(l)] => b,
+        _ => crate::header::lex::non_empty(value, "Call-ID")?.as_bytes(),
+    };
     let n = run_to_end(s, 0, &WORD);
     let ok = n > 0
         && (n == s.len()
