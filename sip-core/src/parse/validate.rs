@@ -135,7 +135,7 @@ fn all_well_formed<'h>(
                         None => CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok(),
                     }
             }
-            MAX_FORWARDS => once(4) && MaxForwards::parse(v).is_ok(),
+            MAX_FORWARDS => once(4) && (is_plain_max_forwards(v) || MaxForwards::parse(v).is_ok()),
             CONTACT => is_plain_name_addr(v) || line(6, v).is_ok(),
             CONTENT_TYPE => once(5),
             DATE => {
@@ -275,6 +275,24 @@ fn check_call_id(value: &str) -> Result<(), HeaderError> {
         Ok(())
     } else {
         Err(crate::header::lex::malformed("Call-ID", "not word[@word]"))
+    }
+}
+
+/// The usual Max-Forwards value, one to three digits worth at most 255,
+/// which [`MaxForwards::parse`](crate::header::MaxForwards) accepts;
+/// false means "ask it".
+fn is_plain_max_forwards(v: &str) -> bool {
+    let digit = |c: &u8| c.is_ascii_digit();
+    match *v.as_bytes() {
+        [a] => digit(&a),
+        [a, b] => digit(&a) && digit(&b),
+        [a, b, c] => {
+            digit(&a)
+                && digit(&b)
+                && digit(&c)
+                && (a - b'0') as u32 * 100 + (b - b'0') as u32 * 10 + (c - b'0') as u32 <= 255
+        }
+        _ => false,
     }
 }
 
@@ -549,6 +567,20 @@ mod tests {
             let want = check(&headers, method.as_ref(), None).map_err(|e| e.kind);
             let got = crate::parse::parse_message(text.as_bytes()).map(|_| ()).map_err(|e| e.kind);
             proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The usual Max-Forwards values are what `MaxForwards::parse` accepts.
+        #[test]
+        fn plain_max_forwards_agrees(v in "[0-9a \t]{0,4}") {
+            use crate::header::{MaxForwards, TypedHeader};
+            if is_plain_max_forwards(&v) {
+                proptest::prop_assert!(MaxForwards::parse(&v).is_ok());
+            }
+            if v.len() <= 3 && v.bytes().all(|c| c.is_ascii_digit()) && MaxForwards::parse(&v).is_ok() {
+                proptest::prop_assert!(is_plain_max_forwards(&v));
+            }
         }
     }
 
