@@ -148,8 +148,11 @@ impl MessageView<'_> {
                 .zip(self.headers.iter())
                 .map(|(&byte, h)| HeaderName::of_class(byte & !FOLDED, h.name))
         };
-        let plain = f.bytes.iter().all(|&b| b & FOLDED == 0);
-        if !self.head.is_empty() && plain {
+        // A head split in one pass has no folded line (framing records
+        // the head only then).
+        debug_assert!(self.head.is_empty() || f.bytes.iter().all(|&b| b & FOLDED == 0));
+        let plain = !self.head.is_empty() || f.bytes.iter().all(|&b| b & FOLDED == 0);
+        if !self.head.is_empty() {
             let values = self.headers.iter().map(|h| h.value);
             if let Some(h) = Headers::from_source(self.head, values, names(), SPARE) {
                 return (h, true);
