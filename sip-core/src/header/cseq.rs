@@ -63,8 +63,10 @@ impl CSeq {
         }
         // `b[d]` is ASCII: a char boundary.
         let m = value.get(d + 1..)?;
-        (!m.is_empty()
-            && crate::uri::chars::run(m.as_bytes(), 0, &crate::uri::chars::TOKEN) == m.len())
+        // A known method's name is a token.
+        (known_method(m.as_bytes()).is_some()
+            || !m.is_empty()
+                && crate::uri::chars::run(m.as_bytes(), 0, &crate::uri::chars::TOKEN) == m.len())
         .then_some(m)
     }
 }

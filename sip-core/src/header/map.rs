@@ -189,15 +189,16 @@ impl Headers {
         let span = hi - lo;
         let from = base.wrapping_add(lo);
         let mut lines = Vec::with_capacity(values.len());
-        for (name, v) in names.zip(values) {
+        // One extend (the lines are written without a capacity check
+        // each); a value outside the span is noted and refused after.
+        let mut outside = false;
+        lines.extend(names.zip(values).map(|(name, v)| {
             let start = (v.as_ptr() as usize).wrapping_sub(from);
             let end = start.wrapping_add(v.len());
-            if end > span || start > end {
-                return None;
-            }
-            lines.push(Line { name, start, end });
-        }
-        Some(Headers { text, lines })
+            outside |= end > span || start > end;
+            Line { name, start, end }
+        }));
+        (!outside).then_some(Headers { text, lines })
     }
 
     /// Number of header lines.

@@ -220,26 +220,28 @@ impl HeaderName {
 /// long): the index of its [`HeaderName`] in [`KNOWN`], or [`OTHER`].
 /// The names of nearly every message are tried first without copying.
 pub(crate) fn classify(n: &[u8]) -> u8 {
-    let known = |h: HeaderName| h.class();
     let hit = match (n.len(), n.first().map_or(0, |c| c | 0x20)) {
-        (3, b'v') if lex::eq_lower(n, b"via") => Some(HeaderName::Via),
-        (4, b'f') if lex::eq_lower(n, b"from") => Some(HeaderName::From),
-        (2, b't') if lex::eq_lower(n, b"to") => Some(HeaderName::To),
-        (7, b'c') if lex::eq_lower(n, b"call-id") => Some(HeaderName::CallId),
-        (7, b'c') if lex::eq_lower(n, b"contact") => Some(HeaderName::Contact),
-        (4, b'c') if lex::eq_lower(n, b"cseq") => Some(HeaderName::CSeq),
-        (12, b'm') if lex::eq_lower(n, b"max-forwards") => Some(HeaderName::MaxForwards),
-        (12, b'c') if lex::eq_lower(n, b"content-type") => Some(HeaderName::ContentType),
-        (14, b'c') if lex::eq_lower(n, b"content-length") => Some(HeaderName::ContentLength),
-        (5, b'a') if lex::eq_lower(n, b"allow") => Some(HeaderName::Allow),
-        (5, b'r') if lex::eq_lower(n, b"route") => Some(HeaderName::Route),
-        (12, b'r') if lex::eq_lower(n, b"record-route") => Some(HeaderName::RecordRoute),
-        (9, b's') if lex::eq_lower(n, b"supported") => Some(HeaderName::Supported),
-        _ => None,
+        (3, b'v') if lex::eq_lower(n, b"via") => Class::Via,
+        (4, b'f') if lex::eq_lower(n, b"from") => Class::From,
+        (2, b't') if lex::eq_lower(n, b"to") => Class::To,
+        (7, b'c') if lex::eq_lower(n, b"call-id") => Class::CallId,
+        (7, b'c') if lex::eq_lower(n, b"contact") => Class::Contact,
+        (4, b'c') if lex::eq_lower(n, b"cseq") => Class::CSeq,
+        (12, b'm') if lex::eq_lower(n, b"max-forwards") => Class::MaxForwards,
+        (12, b'c') if lex::eq_lower(n, b"content-type") => Class::ContentType,
+        (14, b'c') if lex::eq_lower(n, b"content-length") => Class::ContentLength,
+        (5, b'a') if lex::eq_lower(n, b"allow") => Class::Allow,
+        (5, b'r') if lex::eq_lower(n, b"route") => Class::Route,
+        (12, b'r') if lex::eq_lower(n, b"record-route") => Class::RecordRoute,
+        (9, b's') if lex::eq_lower(n, b"supported") => Class::Supported,
+        _ => return classify_other(n),
     };
-    if let Some(h) = hit {
-        return known(h);
-    }
+    hit as u8
+}
+
+/// [`classify`] of a name that is not one of the usual ones: lowered and
+/// matched against every known name.
+fn classify_other(n: &[u8]) -> u8 {
     if n.len() > 32 {
         return OTHER;
     }

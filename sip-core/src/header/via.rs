@@ -484,10 +484,18 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
     use crate::uri::chars::{run, run_long, TOKEN};
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"SIP/2.0/")?;
-    let t = run(rest, 0, &TOKEN);
-    if t == 0 || rest.get(t) != Some(&b' ') {
-        return None;
-    }
+    // `UDP`, `TCP` or `TLS` and the space compared at once (what the
+    // token run below gives them), else the token run.
+    let t = match rest.first_chunk::<4>() {
+        Some(b"UDP " | b"TCP " | b"TLS ") => 3,
+        _ => {
+            let t = run(rest, 0, &TOKEN);
+            if t == 0 || rest.get(t) != Some(&b' ') {
+                return None;
+            }
+            t
+        }
+    };
     let t0 = b.len() - rest.len();
     let mut i = t0 + t + 1;
     let h = Host::valid_run_len(&b[i..])?;

@@ -69,10 +69,18 @@ impl MessageView<'_> {
         top: Option<&mut Option<TopViaMarks>>,
     ) -> Result<Message, ParseError> {
         let facts = (fresh || self.facts.matches(&self.headers)).then_some(&self.facts);
+        // The classes of the lines, when no value was unfolded: the
+        // checks then read the lines of the view, which the owned headers
+        // copy.
+        let mut unfolded = None;
         let headers = match facts {
             // The class of each line and whether it may be folded, read in
             // step with the lines.
-            Some(f) if f.bytes.len() == self.headers.len() => self.headers_by_class(f),
+            Some(f) if f.bytes.len() == self.headers.len() => {
+                let (headers, plain) = self.headers_by_class(f);
+                unfolded = plain.then_some(&f.bytes[..]);
+                headers
+            }
             // Lines edited since framing: every name classified again,
             // every value unfolded.
             _ => {
@@ -100,7 +108,7 @@ impl MessageView<'_> {
                 if matches!(&uri, Uri::Sip(u) if !u.headers.is_empty()) {
                     return Err(self.fail(ParseError::new(K::RequestUriHeaders, 0)));
                 }
-                super::validate::check(&headers, Some(&method), top).map_err(|e| self.fail(e))?;
+                self.check(&headers, unfolded, Some(&method), top)?;
                 Ok(Message::Request(Request {
                     method,
                     uri,
@@ -113,7 +121,7 @@ impl MessageView<'_> {
                     StatusCode::new(code).ok_or_else(|| ParseError::new(K::StatusCode, 0))?;
                 // The marks serve the server transaction's matching
                 // (requests only): `top` stays `None`.
-                super::validate::check(&headers, None, None).map_err(|e| self.fail(e))?;
+                self.check(&headers, unfolded, None, None)?;
                 let canonical = status.default_reason();
                 Ok(Message::Response(Response {
                     status,
@@ -133,17 +141,21 @@ impl MessageView<'_> {
     /// line). Without folded lines, and with the values slices of the
     /// head text, the values are copied in one go
     /// ([`Headers::from_source`]); otherwise one by one.
-    fn headers_by_class(&self, f: &LineFacts) -> Headers {
+    fn headers_by_class(&self, f: &LineFacts) -> (Headers, bool) {
         let names = || {
             f.bytes
                 .iter()
                 .zip(self.headers.iter())
                 .map(|(&byte, h)| HeaderName::of_class(byte & !FOLDED, h.name))
         };
-        if !self.head.is_empty() && f.bytes.iter().all(|&b| b & FOLDED == 0) {
+        // A head split in one pass has no folded line (framing records
+        // the head only then).
+        debug_assert!(self.head.is_empty() || f.bytes.iter().all(|&b| b & FOLDED == 0));
+        let plain = !self.head.is_empty() || f.bytes.iter().all(|&b| b & FOLDED == 0);
+        if !self.head.is_empty() {
             let values = self.headers.iter().map(|h| h.value);
             if let Some(h) = Headers::from_source(self.head, values, names(), SPARE) {
-                return h;
+                return (h, true);
             }
         }
         let text = self.headers.iter().map(|h| h.value.len()).sum::<usize>() + SPARE;
@@ -155,7 +167,31 @@ impl MessageView<'_> {
                 headers.push(name, h.value);
             }
         }
-        headers
+        (headers, plain)
+    }
+
+    /// The parse-time checks ([`super::validate`]) of `headers`, built
+    /// from this view; with `classes` (no value unfolded), reading the
+    /// view's lines with those classes.
+    fn check(
+        &self,
+        headers: &Headers,
+        classes: Option<&[u8]>,
+        method: Option<&Method>,
+        top: Option<&mut Option<TopViaMarks>>,
+    ) -> Result<(), ParseError> {
+        match classes {
+            Some(c) => super::validate::check_lines(
+                c.iter()
+                    .zip(self.headers.iter())
+                    .map(|(&c, h)| (c, h.value)),
+                headers,
+                method,
+                top,
+            ),
+            None => super::validate::check(headers, method, top),
+        }
+        .map_err(|e| self.fail(e))
     }
 
     fn fail(&self, mut e: ParseError) -> ParseError {

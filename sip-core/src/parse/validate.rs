@@ -43,8 +43,26 @@ pub(crate) fn check(
     method: Option<&Method>,
     top: Option<&mut Option<TopViaMarks>>,
 ) -> Result<(), ParseError> {
+    check_lines(
+        headers.iter().map(|h| (h.name.class(), h.value)),
+        headers,
+        method,
+        top,
+    )
+}
+
+/// [`check`] reading the lines as `lines` gives them: the class of each
+/// name ([`HeaderName::class`]) and its value, the lines of `headers` (the
+/// parser passes the lines it split, which `headers` copies, so the
+/// one-pass check does not slice them out of the owned text).
+pub(crate) fn check_lines<'h>(
+    lines: impl Iterator<Item = (u8, &'h str)>,
+    headers: &Headers,
+    method: Option<&Method>,
+    top: Option<&mut Option<TopViaMarks>>,
+) -> Result<(), ParseError> {
     let mut via = None;
-    if all_well_formed(headers, method, top.is_some().then_some(&mut via)) {
+    if all_well_formed(lines, method, top.is_some().then_some(&mut via)) {
         if let Some(t) = top {
             *t = via.map(|v: ViaRef<'_>| v.marks());
         }
@@ -54,21 +72,31 @@ pub(crate) fn check(
     }
 }
 
-/// True only when [`check_general`] accepts the message (property-tested):
-/// every typed header well formed (through the allocation-free
-/// recognisers first), no single-valued header twice, the CSeq method
-/// that of the request, a Date in GMT. `false` means "ask
-/// [`check_general`]".
+/// True only when [`check_general`] accepts the message whose lines
+/// (class and value) are `lines` (property-tested): every typed header
+/// well formed (through the allocation-free recognisers first), no
+/// single-valued header twice, the CSeq method that of the request, a
+/// Date in GMT. `false` means "ask [`check_general`]".
 ///
 /// With `top`, the first Via line, when it is one value read in one pass,
 /// is kept there.
 fn all_well_formed<'h>(
-    headers: &'h Headers,
+    lines: impl Iterator<Item = (u8, &'h str)>,
     method: Option<&Method>,
     mut top: Option<&mut Option<ViaRef<'h>>>,
 ) -> bool {
+    use crate::header::name::Class;
     use crate::header::{CSeq, MaxForwards};
     use crate::name_addr::is_plain_name_addr;
+    const VIA: u8 = Class::Via as u8;
+    const FROM: u8 = Class::From as u8;
+    const TO: u8 = Class::To as u8;
+    const CALL_ID: u8 = Class::CallId as u8;
+    const CSEQ: u8 = Class::CSeq as u8;
+    const MAX_FORWARDS: u8 = Class::MaxForwards as u8;
+    const CONTACT: u8 = Class::Contact as u8;
+    const CONTENT_TYPE: u8 = Class::ContentType as u8;
+    const DATE: u8 = Class::Date as u8;
     // One bit per entry of SINGLE.
     let mut seen = 0u8;
     let mut once = |i: u8| {
@@ -81,10 +109,9 @@ fn all_well_formed<'h>(
     let mut cseq_token = None;
     let mut date = None;
     let mut first_via = true;
-    for h in headers.iter() {
-        let v = h.value;
-        let ok = match h.name {
-            HeaderName::Via => {
+    for (class, v) in lines {
+        let ok = match class {
+            VIA => {
                 let plain = match (top.as_deref_mut(), first_via) {
                     (Some(t), true) => {
                         *t = ViaRef::plain(v);
@@ -95,10 +122,10 @@ fn all_well_formed<'h>(
                 first_via = false;
                 plain || line(0, v).is_ok()
             }
-            HeaderName::From => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
-            HeaderName::To => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
-            HeaderName::CallId => once(2) && check_call_id(v).is_ok(),
-            HeaderName::CSeq => {
+            FROM => once(0) && (is_plain_name_addr(v) || line(1, v).is_ok()),
+            TO => once(1) && (is_plain_name_addr(v) || line(2, v).is_ok()),
+            CALL_ID => once(2) && check_call_id(v).is_ok(),
+            CSEQ => {
                 once(3)
                     && match CSeq::plain_method(v) {
                         Some(t) => {
@@ -108,10 +135,10 @@ fn all_well_formed<'h>(
                         None => CSeq::parse(v).map(|c| cseq_method = Some(c.method)).is_ok(),
                     }
             }
-            HeaderName::MaxForwards => once(4) && MaxForwards::parse(v).is_ok(),
-            HeaderName::Contact => is_plain_name_addr(v) || line(6, v).is_ok(),
-            HeaderName::ContentType => once(5),
-            HeaderName::Date => {
+            MAX_FORWARDS => once(4) && (is_plain_max_forwards(v) || MaxForwards::parse(v).is_ok()),
+            CONTACT => is_plain_name_addr(v) || line(6, v).is_ok(),
+            CONTENT_TYPE => once(5),
+            DATE => {
                 date = date.or(Some(v));
                 true
             }
@@ -230,7 +257,13 @@ fn check_general(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
 /// the value: `callid = word ["@" word]` (RFC 3261 §25.1).
 fn check_call_id(value: &str) -> Result<(), HeaderError> {
     use crate::uri::chars::{run_to_end, WORD};
-    let s = crate::header::lex::non_empty(value, "Call-ID")?.as_bytes();
+    // A value whose ends are word characters has no white space to trim
+    // (the usual one: the parser trimmed SP and HTAB already).
+    let b = value.as_bytes();
+    let s = match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if WORD[usize::from(f)] && WORD[usize::from(l)] => b,
+        _ => crate::header::lex::non_empty(value, "Call-ID")?.as_bytes(),
+    };
     let n = run_to_end(s, 0, &WORD);
     let ok = n > 0
         && (n == s.len()
@@ -242,6 +275,24 @@ fn check_call_id(value: &str) -> Result<(), HeaderError> {
         Ok(())
     } else {
         Err(crate::header::lex::malformed("Call-ID", "not word[@word]"))
+    }
+}
+
+/// The usual Max-Forwards value, one to three digits worth at most 255,
+/// which [`MaxForwards::parse`](crate::header::MaxForwards) accepts;
+/// false means "ask it".
+fn is_plain_max_forwards(v: &str) -> bool {
+    let digit = |c: &u8| c.is_ascii_digit();
+    match *v.as_bytes() {
+        [a] => digit(&a),
+        [a, b] => digit(&a) && digit(&b),
+        [a, b, c] => {
+            digit(&a)
+                && digit(&b)
+                && digit(&c)
+                && (a - b'0') as u32 * 100 + (b - b'0') as u32 * 10 + (c - b'0') as u32 <= 255
+        }
+        _ => false,
     }
 }
 
@@ -482,10 +533,54 @@ mod tests {
                 Message::Response(_) => None,
             };
             let general = check_general(msg.headers(), method);
-            if all_well_formed(msg.headers(), method, None) {
+            if all_well_formed(msg.headers().iter().map(|h| (h.name.class(), h.value)), method, None) {
                 proptest::prop_assert_eq!(&general, &Ok(()));
             }
             proptest::prop_assert_eq!(check(msg.headers(), method, None), general);
+        }
+    }
+
+    proptest::proptest! {
+        /// The parser's check, which reads the lines it split with their
+        /// classes, gives what the check of the owned headers gives.
+        #[test]
+        fn check_of_split_lines_agrees(
+            picks in proptest::collection::vec(0..LINES.len(), 0..9),
+            request in proptest::bool::ANY,
+        ) {
+            let mut text = String::from(if request {
+                "INVITE sip:bob@example.com SIP/2.0\r\n"
+            } else {
+                "SIP/2.0 200 OK\r\n"
+            });
+            for &i in &picks {
+                text.push_str(&format!("{}: {}\r\n", LINES[i].0, LINES[i].1));
+            }
+            text.push_str("\r\n");
+            let cfg = crate::parse::ParserConfig::default();
+            let view = crate::parse::parse_datagram(text.as_bytes(), &cfg).unwrap();
+            let mut headers = Headers::new();
+            for h in &view.headers {
+                headers.push(HeaderName::parse(h.name), h.value);
+            }
+            let method = request.then_some(Method::Invite);
+            let want = check(&headers, method.as_ref(), None).map_err(|e| e.kind);
+            let got = crate::parse::parse_message(text.as_bytes()).map(|_| ()).map_err(|e| e.kind);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The usual Max-Forwards values are what `MaxForwards::parse` accepts.
+        #[test]
+        fn plain_max_forwards_agrees(v in "[0-9a \t]{0,4}") {
+            use crate::header::{MaxForwards, TypedHeader};
+            if is_plain_max_forwards(&v) {
+                proptest::prop_assert!(MaxForwards::parse(&v).is_ok());
+            }
+            if v.len() <= 3 && v.bytes().all(|c| c.is_ascii_digit()) && MaxForwards::parse(&v).is_ok() {
+                proptest::prop_assert!(is_plain_max_forwards(&v));
+            }
         }
     }
 

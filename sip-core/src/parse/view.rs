@@ -540,7 +540,15 @@ fn parse_start_line<'a>(
     } else {
         line
     };
-    let mut parts: SmallVec<[&str; 3]> = SmallVec::new();
+    // The Request-URI's byte classes, when the split read them already.
+    let mut uri_bad = None;
+    // At most three parts, `n` of them.
+    let mut parts = [""; 3];
+    let mut n = 0;
+    let mut push = |p: &'a str| {
+        parts[n] = p;
+        n += 1;
+    };
     if cfg.lenient_start_line_whitespace {
         // Status lines keep their reason phrase whole.
         let mut rest = line;
@@ -548,29 +556,36 @@ fn parse_start_line<'a>(
             let Some(i) = rest.find([' ', '\t']) else {
                 break;
             };
-            parts.push(&rest[..i]);
+            push(&rest[..i]);
             rest = rest[i..].trim_start_matches([' ', '\t']);
         }
-        parts.push(rest);
+        push(rest);
+    } else if let Some(([a, b, c], bad)) = usual_parts(line) {
+        // What `splitn(3, ' ')` gives the usual line, found without
+        // searching it.
+        push(a);
+        push(b);
+        push(c);
+        uri_bad = bad;
     } else {
         // `splitn(3, ' ')`
         let b = line.as_bytes();
         match memchr::memchr(b' ', b) {
-            None => parts.push(line),
+            None => push(line),
             Some(i) => {
-                parts.push(&line[..i]);
+                push(&line[..i]);
                 match memchr::memchr(b' ', &b[i + 1..]) {
-                    None => parts.push(&line[i + 1..]),
+                    None => push(&line[i + 1..]),
                     Some(j) => {
-                        parts.push(&line[i + 1..i + 1 + j]);
-                        parts.push(&line[i + 2 + j..]);
+                        push(&line[i + 1..i + 1 + j]);
+                        push(&line[i + 2 + j..]);
                     }
                 }
             }
         }
     }
-    if parts.len() < 3 {
-        if parts.len() == 2 && is_version(parts[0]) {
+    if n < 3 {
+        if n == 2 && is_version(parts[0]) {
             // `SIP/2.0 100` without the SP before an empty reason.
             return Err(err("missing SP after status code"));
         }
@@ -580,13 +595,13 @@ fn parse_start_line<'a>(
         if !is_v2(parts[0]) {
             return Err(ParseError::new(K::Version, at));
         }
-        let code = parts[1];
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(K::StatusCode, at));
-        }
-        let code: u16 = code
-            .parse()
-            .map_err(|_| ParseError::new(K::StatusCode, at))?;
+        // Three digits, read as they are checked.
+        let code = match *parts[1].as_bytes() {
+            [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+                u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+            }
+            _ => return Err(ParseError::new(K::StatusCode, at)),
+        };
         if !(100..=699).contains(&code) {
             return Err(ParseError::new(K::StatusCode, at));
         }
@@ -617,9 +632,10 @@ fn parse_start_line<'a>(
         && uri.ends_with('>')
     {
         uri = &uri[1..uri.len() - 1];
+        uri_bad = None;
     }
     // One pass for both checks; the first kind of byte is reported first.
-    let bad = uri.bytes().fold(0u8, |k, b| k | URI_BAD[usize::from(b)]);
+    let bad = uri_bad.unwrap_or_else(|| uri_classes(uri));
     if uri.is_empty() || bad & 1 != 0 {
         return Err(err("whitespace or control character in Request-URI"));
     }
@@ -627,6 +643,38 @@ fn parse_start_line<'a>(
         return Err(err("'<', '>' or '\"' in Request-URI"));
     }
     Ok(StartLine::Request { method, uri })
+}
+
+/// The [`URI_BAD`] classes of the bytes of `uri`, or-ed.
+fn uri_classes(uri: &str) -> u8 {
+    uri.bytes().fold(0u8, |k, b| k | URI_BAD[usize::from(b)])
+}
+
+/// `splitn(3, ' ')` of the usual start line, or `None` (then split it):
+/// a status line `SIP/2.0 DDD reason` (its first two spaces are at fixed
+/// places), or a request line `method SP uri SP SIP/2.0` whose method is
+/// a short run and whose URI holds no white space or control byte (so
+/// its second space is the one before the version); for a request line,
+/// also the [`uri_classes`] of the URI.
+#[inline(always)]
+fn usual_parts(line: &str) -> Option<([&str; 3], Option<u8>)> {
+    let b = line.as_bytes();
+    if let Some(w) = b.first_chunk::<12>() {
+        if w.starts_with(b"SIP/2.0 ") && w[8..11].iter().all(u8::is_ascii_digit) && w[11] == b' ' {
+            return Some(([line.get(..7)?, line.get(8..11)?, line.get(12..)?], None));
+        }
+    }
+    let i = b.iter().take(16).position(|&c| c == b' ')?;
+    let v = b.len().checked_sub(8)?;
+    if i >= v || !b.ends_with(b" SIP/2.0") {
+        return None;
+    }
+    let uri = line.get(i + 1..v)?;
+    let bad = uri_classes(uri);
+    if bad & 1 != 0 {
+        return None;
+    }
+    Some(([line.get(..i)?, uri, line.get(v + 1..)?], Some(bad)))
 }
 
 /// Bytes a Request-URI may not hold: 1 for white space and controls
@@ -680,6 +728,47 @@ mod tests {
                 bad & 2 != 0,
                 s.bytes().any(|b| matches!(b, b'<' | b'>' | b'"'))
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// A status line's code is read as `parse::<u16>` of three ASCII
+        /// digits reads it, and its parts are those of `splitn(3, ' ')`.
+        #[test]
+        fn status_line_reading_agrees(code in "[0-9a+\u{e9}]{0,4}", reason in "[ A-Za-z]{0,4}") {
+            let line = format!("SIP/2.0 {code} {reason}");
+            let cfg = ParserConfig::default();
+            let want = (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| code.parse::<u16>().ok())
+                .flatten()
+                .filter(|c| (100..=699).contains(c));
+            let got = parse_start_line(&line, 0, &cfg);
+            match want {
+                Some(c) => proptest::prop_assert_eq!(
+                    got.ok(),
+                    Some(StartLine::Response { code: c, reason: line.splitn(3, ' ').nth(2).unwrap() })
+                ),
+                None => proptest::prop_assert_eq!(
+                    got.map_err(|e| e.kind),
+                    Err(K::StatusCode)
+                ),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The usual start line's parts are those of `splitn(3, ' ')`.
+        #[test]
+        fn usual_parts_are_those_of_splitn(
+            line in "(SIP/2.0 |INVITE |ACK  |X |SIP/2.0  |)[0-9a-z: \t]{0,6}( |)(SIP/2.0|sip/2.0|OK| ok|[0-9 ]{0,4})",
+        ) {
+            if let Some((p, bad)) = usual_parts(&line) {
+                let want: Vec<&str> = line.splitn(3, ' ').collect();
+                proptest::prop_assert_eq!(&p[..], &want[..]);
+                if let Some(bad) = bad {
+                    proptest::prop_assert_eq!(bad, uri_classes(p[1]));
+                }
+            }
         }
     }
 

@@ -160,7 +160,7 @@ pub(crate) fn dotted_quad(b: &[u8], leading_zeros: bool) -> Option<Ipv4Addr> {
 /// each at most 255, leading zeros allowed) at the start of `b`: what
 /// [`dotted_quad`] accepts with `leading_zeros`, as a prefix.
 #[inline(always)]
-fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+pub(crate) fn quad_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
     quad_prefix_with(b, true)
 }
 
@@ -517,6 +517,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Where the SIP URI reader takes a dotted quad at once, it is what
+        /// `Host::parse_at` gives.
+        #[test]
+        fn quad_prefix_is_what_parse_at_gives(s in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}[a.:;\\-]?[0-9]?") {
+            let b = s.as_bytes();
+            if let Some((a, n)) = quad_prefix(b) {
+                if !b.get(n).is_some_and(|&c| chars::HOST[usize::from(c)]) {
+                    proptest::prop_assert_eq!(Host::parse_at(&s, 0), Ok((Host::Ipv4(a), n)));
+                }
+            }
+        }
+
         /// The one-pass hostname reader agrees with a scan and
         /// [`valid_hostname`].
         #[test]

@@ -255,6 +255,27 @@ fn scheme_end(b: &[u8]) -> Result<usize, UriError> {
     }
 }
 
+/// Where the scheme of `s` ends (its `:`), whether it is `sips` and
+/// whether it is `sip` or `sips` (any case). `sip:`, the usual start, is
+/// compared at once: what [`scheme_kind_general`] gives it.
+#[inline(always)]
+fn scheme_kind(s: &str) -> Result<(usize, bool, bool), UriError> {
+    const SIP: u32 = u32::from_le_bytes(*b"sip:");
+    const FOLD: u32 = u32::from_le_bytes([0x20, 0x20, 0x20, 0]);
+    match s.as_bytes().first_chunk::<4>() {
+        Some(w) if u32::from_le_bytes(*w) | FOLD == SIP => Ok((3, false, true)),
+        _ => scheme_kind_general(s),
+    }
+}
+
+/// [`scheme_kind`] through [`scheme_end`] and case-insensitive compares.
+fn scheme_kind_general(s: &str) -> Result<(usize, bool, bool), UriError> {
+    let colon = scheme_end(s.as_bytes())?;
+    let scheme = &s[..colon];
+    let secure = colon == 4 && scheme.eq_ignore_ascii_case("sips");
+    Ok((colon, secure, secure || scheme.eq_ignore_ascii_case("sip")))
+}
+
 impl Uri {
     /// Parses a URI. The scheme is case-insensitive (`SIP:` is `sip:`).
     /// White space, `<` and `>` are never part of a URI.
@@ -273,11 +294,9 @@ impl Uri {
     /// place). When `self` is a blank SIP URI, a SIP URI is filled
     /// without being moved.
     pub(crate) fn parse_into(&mut self, s: &str) -> Result<(), UriError> {
-        let b = s.as_bytes();
-        let colon = scheme_end(b)?;
+        let (colon, secure, sip) = scheme_kind(s)?;
         let scheme = &s[..colon];
-        let secure = colon == 4 && scheme.eq_ignore_ascii_case("sips");
-        if secure || scheme.eq_ignore_ascii_case("sip") {
+        if sip {
             match self {
                 Uri::Sip(u) => u.secure = secure,
                 _ => *self = Uri::Sip(SipUri::blank(secure)),

@@ -98,9 +98,19 @@ impl SipUri {
             i = ui_end + 1;
         }
 
-        let (host, end) = Host::parse_at(s, i)?;
-        self.host = host;
-        i = end;
+        // The usual dotted quad read here (what `Host::parse_at` gives it),
+        // without the call and its result.
+        match b.get(i..).and_then(super::host::quad_prefix) {
+            Some((a, n)) if !b.get(i + n).is_some_and(|&c| chars::HOST[usize::from(c)]) => {
+                self.host = Host::Ipv4(a);
+                i += n;
+            }
+            _ => {
+                let (host, end) = Host::parse_at(s, i)?;
+                self.host = host;
+                i = end;
+            }
+        }
 
         if b.get(i) == Some(&b':') {
             let p0 = i + 1;

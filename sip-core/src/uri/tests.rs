@@ -688,3 +688,13 @@ fn host_is_valid_on_edges() {
         assert_eq!(Host::is_valid(s), s.parse::<Host>().is_ok(), "{s:?}");
     }
 }
+
+proptest::proptest! {
+    /// The scheme compared at once is what the general reading gives.
+    #[test]
+    fn scheme_kind_agrees_with_the_general_reading(
+        s in "(sip|SIP|sIp|siP|sips|SIPS|tel|sipx|si|s\u{e9}p|x-y|1ip|sip\\x00|sjp|sIP)(:|)[a-z0-9@.:;=]{0,6}",
+    ) {
+        proptest::prop_assert_eq!(super::scheme_kind(&s), super::scheme_kind_general(&s));
+    }
+}

@@ -28,10 +28,15 @@ impl SipUri {
             }
             out.push(b'@');
         }
-        self.host.write_to(out);
-        if let Some(p) = self.port {
-            out.push(b':');
-            crate::text::push_u64(out, p.into());
+        match self.host {
+            Host::Ipv4(a) => write_ipv4_port(a, self.port, out),
+            _ => {
+                self.host.write_to(out);
+                if let Some(p) = self.port {
+                    out.push(b':');
+                    crate::text::push_u64(out, p.into());
+                }
+            }
         }
         write_params(&self.params, out);
         for (i, (n, v)) in self.headers.iter().enumerate() {
@@ -66,13 +71,55 @@ impl Host {
     pub fn write_to(&self, out: &mut Vec<u8>) {
         match self {
             Host::Domain(d) => out.extend_from_slice(d.as_bytes()),
-            Host::Ipv4(a) => out.extend_from_slice(crate::text::Ipv4Text::new(*a).as_bytes()),
+            Host::Ipv4(a) => write_ipv4_port(*a, None, out),
             Host::Ipv6(a) => {
                 use std::io::Write;
                 let _ = write!(out, "[{a}]");
             }
         }
     }
+}
+
+/// Appends an IPv4 host and its port (`192.0.2.1:5060`), as `Display`
+/// writes them: the digits go into one stack buffer, appended in one copy.
+fn write_ipv4_port(a: std::net::Ipv4Addr, port: Option<u16>, out: &mut Vec<u8>) {
+    // `255.255.255.255:65535`
+    let mut buf = [0u8; 21];
+    let mut n = 0;
+    for (k, o) in a.octets().into_iter().enumerate() {
+        if k > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            buf[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            buf[n] = b'0' + o / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + o % 10;
+        n += 1;
+    }
+    if let Some(p) = port {
+        buf[n] = b':';
+        n += 1;
+        let len = match p {
+            0..=9 => 1,
+            10..=99 => 2,
+            100..=999 => 3,
+            1_000..=9_999 => 4,
+            _ => 5,
+        };
+        let mut v = p;
+        for k in (0..len).rev() {
+            buf[n + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        n += len;
+    }
+    out.extend_from_slice(&buf[..n]);
 }
 
 /// Appends `;name[=value]` for each parameter, as `Params`' `Display`.
@@ -115,6 +162,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn host_writes_what_display_writes(a in proptest::num::u32::ANY) {
+            let host = Host::Ipv4(std::net::Ipv4Addr::from(a));
+            let mut out = b"x".to_vec();
+            host.write_to(&mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{host}"));
+        }
+
         #[test]
         fn writes_what_display_writes_for_any_ipv4(a in proptest::num::u32::ANY, port in proptest::option::of(proptest::num::u16::ANY)) {
             let host = std::net::Ipv4Addr::from(a);

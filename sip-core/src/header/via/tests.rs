@@ -134,7 +134,7 @@ fn check_agrees_with_parse() {
 proptest::proptest! {
     #[test]
     fn check_agrees_with_parse_on_any_text(
-        s in "SIP/2\\.0/(UDP|TCP|[A-Z]{1,4}) ?[a-z0-9.:\\[\\]-]{0,12}(:[0-9]{0,6})?(;[a-z=;,\"0-9.:\\[\\] -]{0,20})?"
+        s in "SIP/2\\.0/(UDP|TCP|TLS|udp|UDPX|UD|TLS\t|[A-Z]{1,4}) ?[a-z0-9.:\\[\\]-]{0,12}(:[0-9]{0,6})?(;[a-z=;,\"0-9.:\\[\\] -]{0,20})?"
     ) {
         same_verdict(&s);
     }
@@ -143,7 +143,7 @@ proptest::proptest! {
     /// of the same text, and nothing for a text of another length.
     #[test]
     fn marks_read_back_what_parse_reads(
-        s in "SIP/2\\.0/(UDP|TLS) (h|10\\.0\\.0\\.1|1\\.2\\.3)(:[0-9]{1,6})?(;(branch|Received|rport|ttl|maddr|x)(=[0-9a-z.]{0,12})?){0,4}"
+        s in "SIP/2\\.0/(UDP|TLS|TCP|SCTP) (h|10\\.0\\.0\\.1|1\\.2\\.3)(:[0-9]{1,6})?(;(branch|Received|rport|ttl|maddr|x)(=[0-9a-z.]{0,12})?){0,4}"
     ) {
         if let Some(v) = ViaRef::plain(&s) {
             proptest::prop_assert_eq!(Ok(v), ViaRef::parse(&s));
