@@ -143,6 +143,8 @@ pub struct UaNode {
     /// Branches of requests sent (ACK aside) without a final response yet,
     /// read off the wire, so a command can wait for its BYE to be answered.
     awaiting: BTreeSet<String>,
+    /// Whether [`UaNode::awaiting`] is kept (on unless turned off).
+    watch: bool,
     streams: BTreeMap<ConnectionId, StreamParser>,
     /// Sessions whose hold re-INVITE is in progress.
     held: BTreeSet<SessionId>,
@@ -163,6 +165,7 @@ impl UaNode {
             outbound: BTreeSet::new(),
             log: Vec::new(),
             awaiting: BTreeSet::new(),
+            watch: true,
             streams: BTreeMap::new(),
             held: BTreeSet::new(),
             reinvites: BTreeMap::new(),
@@ -214,7 +217,21 @@ impl UaNode {
         self.awaiting.iter().map(String::as_str)
     }
 
+    /// Whether the node reads every datagram it sends and receives to
+    /// keep [`UaNode::awaiting_responses`] (on by default; the phone
+    /// commands wait on it). Throughput benchmarks turn it off: it parses
+    /// each message once more.
+    pub fn set_watch(&mut self, on: bool) {
+        self.watch = on;
+        if !on {
+            self.awaiting.clear();
+        }
+    }
+
     fn watch_sent(&mut self, data: &[u8]) {
+        if !self.watch {
+            return;
+        }
         if let Ok(v) = parse_datagram(data, &ParserConfig::default()) {
             if v.method().is_some_and(|m| m != "ACK") {
                 if let Some(b) = v.transaction_fields().and_then(|f| f.branch) {
@@ -225,6 +242,9 @@ impl UaNode {
     }
 
     fn watch_received(&mut self, data: &[u8]) {
+        if !self.watch {
+            return;
+        }
         if let Ok(v) = parse_datagram(data, &ParserConfig::default()) {
             if let StartLine::Response { code: 200.., .. } = v.start {
                 if let Some(b) = v.transaction_fields().and_then(|f| f.branch) {
@@ -770,5 +790,21 @@ From: <sip:caller@127.0.0.1>;tag=q\r\nTo: <sip:service@127.0.0.1:35114>\r\nCall-
 From: <sip:caller@127.0.0.1>;tag=q\r\nTo: <sip:service@127.0.0.1:35114>;tag=1\r\nCall-ID: K\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
         n.watch_received(ok);
         assert_eq!(n.awaiting_responses(), 0);
+    }
+
+    #[test]
+    fn an_unwatched_node_counts_nothing() {
+        let mut n = UaNode::new(
+            UserAgent::new(sip_session::UserAgentConfig::default(), 1),
+            Policy::default(),
+        );
+        let bye = b"BYE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:35115;branch=z9hG4bKEJ;rport\r\n\
+From: <sip:caller@127.0.0.1>;tag=q\r\nTo: <sip:service@127.0.0.1:35114>;tag=1\r\nCall-ID: K\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+        n.watch_sent(bye);
+        assert_eq!(n.awaiting_responses(), 1);
+        n.set_watch(false);
+        assert_eq!(n.awaiting_responses(), 0, "turning it off forgets");
+        n.watch_sent(bye);
+        assert_eq!(n.awaiting_responses(), 0, "nothing is read while off");
     }
 }
