@@ -3,8 +3,9 @@
 //! calling Bob 1000 times (INVITE/100/180/200/ACK/BYE/200), then every
 //! cleanup timer played out. Unlike `sip-session`'s `calls` bench (the
 //! smallest possible driver), this includes the simulator's event queue,
-//! links and the nodes' event records (the trace and the nodes' wire
-//! watch, which parse every message once more, are off).
+//! links and the nodes' policies and event records (the trace and the
+//! nodes' watch, which parses every message once more and formats every
+//! event, are off).
 //!
 //! Run: `cargo bench -p sip-harness --bench calls`
 
@@ -60,8 +61,9 @@ fn setup(gap: Duration) -> (Sim, NodeRef<UaNode>, NodeRef<UaNode>) {
             ..Policy::default()
         },
     );
-    // The nodes' count of requests awaiting a final response parses each
-    // message once more: a test aid, off here (like the trace).
+    // The nodes' watch (each message parsed once more to count requests
+    // awaiting a final response, each event formatted for the trace):
+    // test aids, off here like the trace.
     sim.node_mut(alice).set_watch(false);
     sim.node_mut(bob).set_watch(false);
     let target = sip_core::uri::Uri::parse("sip:bob@10.0.0.2:5060").unwrap();

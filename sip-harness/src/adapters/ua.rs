@@ -143,7 +143,7 @@ pub struct UaNode {
     /// Branches of requests sent (ACK aside) without a final response yet,
     /// read off the wire, so a command can wait for its BYE to be answered.
     awaiting: BTreeSet<String>,
-    /// Whether [`UaNode::awaiting`] is kept (on unless turned off).
+    /// Whether the node watches ([`UaNode::set_watch`]).
     watch: bool,
     streams: BTreeMap<ConnectionId, StreamParser>,
     /// Sessions whose hold re-INVITE is in progress.
@@ -217,10 +217,13 @@ impl UaNode {
         self.awaiting.iter().map(String::as_str)
     }
 
-    /// Whether the node reads every datagram it sends and receives to
-    /// keep [`UaNode::awaiting_responses`] (on by default; the phone
-    /// commands wait on it). Throughput benchmarks turn it off: it parses
-    /// each message once more.
+    /// Whether the node watches what it does: reads every datagram it
+    /// sends and receives to keep [`UaNode::awaiting_responses`] (the
+    /// phone commands wait on it), and reports each agent event to the
+    /// simulator as a one-line application event (for its trace and
+    /// ladder). On by default; throughput benchmarks turn it off, as they
+    /// turn off the trace: it parses each message once more and formats
+    /// each event.
     pub fn set_watch(&mut self, on: bool) {
         self.watch = on;
         if !on {
@@ -271,7 +274,9 @@ impl UaNode {
     /// Drains the agent's events, applying the policy.
     fn react(&mut self, now: Instant) {
         while let Some(ev) = self.ua.poll_event() {
-            self.trace.push_back(AppEvent::String(summarize(&ev)));
+            if self.watch {
+                self.trace.push_back(AppEvent::String(summarize(&ev)));
+            }
             self.apply(now, &ev);
             self.log.push((now, ev));
         }
