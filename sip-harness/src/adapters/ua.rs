@@ -747,7 +747,9 @@ impl Node for UaNode {
                 self.policy.drop_acks -= 1;
                 continue;
             }
-            let ok_to_invite = t.payload.starts_with(b"SIP/2.0 2") && cseq_is_invite(&t.payload);
+            let ok_to_invite = self.policy.strip_2xx_body
+                && t.payload.starts_with(b"SIP/2.0 2")
+                && cseq_is_invite(&t.payload);
             if (ack && self.policy.strip_ack_body) || (ok_to_invite && self.policy.strip_2xx_body) {
                 t.payload = without_body(&t.payload).into();
             }

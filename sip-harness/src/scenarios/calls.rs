@@ -198,3 +198,108 @@ fn expect(
         other => Err(format!("{who}: ended {other:?}, expected {cause:?}")),
     }
 }
+
+/// A load of back-to-back calls between two phones on a clean,
+/// zero-latency network with the trace and the nodes' watch off: the
+/// workload of the harness `calls` bench (`cargo bench -p sip-harness
+/// --bench calls`) and of the `prof_calls` example.
+pub struct Load {
+    /// The simulator.
+    pub sim: Sim,
+    /// The caller.
+    pub alice: NodeRef<UaNode>,
+    /// The callee, answering at once.
+    pub bob: NodeRef<UaNode>,
+    /// How many calls were scheduled.
+    pub calls: u64,
+}
+
+impl Load {
+    /// Alice calls Bob `calls` times, `gap` apart from 1 ms (a zero gap
+    /// starts them all at once); Bob answers at once, Alice hangs up as
+    /// soon as the call is up.
+    pub fn new(calls: u64, gap: Duration) -> Load {
+        let mut sim = Sim::with_config(
+            1,
+            crate::sim::SimConfig {
+                trace: false,
+                ..crate::sim::SimConfig::default()
+            },
+        );
+        sim.set_default_link(LinkConfig::with_latency(Duration::ZERO));
+        let (a_addr, b_addr) = (SocketAddr::from(ALICE), SocketAddr::from(BOB));
+        let alice = add_phone(
+            &mut sim,
+            "alice",
+            "Alice",
+            a_addr,
+            Policy {
+                hangup_after: Some(Duration::ZERO),
+                sdp: Some(sdp_for("alice", a_addr, 49170)),
+                ..Policy::default()
+            },
+        );
+        let bob = add_phone(
+            &mut sim,
+            "bob",
+            "Bob",
+            b_addr,
+            Policy {
+                answer: Some(AnswerPolicy {
+                    ring: Duration::ZERO,
+                    reject: None,
+                }),
+                sdp: Some(sdp_for("bob", b_addr, 3456)),
+                ..Policy::default()
+            },
+        );
+        // The nodes' watch (each message parsed once more to count
+        // requests awaiting a final response, each event formatted for
+        // the trace): test aids, off here like the trace.
+        sim.node_mut(alice).set_watch(false);
+        sim.node_mut(bob).set_watch(false);
+        let target = Uri::parse(&format!("sip:bob@{b_addr}")).expect("target URI");
+        let offer = sdp_for("alice", a_addr, 49170);
+        let gap_ms = u64::try_from(gap.as_millis()).unwrap_or(u64::MAX);
+        for i in 0..calls {
+            let at = Instant::from_millis(1 + i * gap_ms);
+            call_at(&mut sim, at, "call", alice, target.clone(), offer.clone());
+        }
+        Load {
+            sim,
+            alice,
+            bob,
+            calls,
+        }
+    }
+
+    /// Runs every call and its timers (two minutes of virtual time after
+    /// the last call starts); returns how many calls Alice saw
+    /// established and ended.
+    pub fn run(&mut self) -> Result<u64, crate::sim::SimError> {
+        self.sim.run_for(Duration::from_secs(120))?;
+        let done = self
+            .sim
+            .node(self.alice)
+            .outcomes()
+            .filter(|o| o.established && o.ended.is_some())
+            .count();
+        Ok(done as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_completes_every_call_and_frees_every_session() {
+        for gap in [Duration::from_millis(1), Duration::ZERO] {
+            let mut load = Load::new(50, gap);
+            assert_eq!(load.run().unwrap(), 50);
+            let (a, b) = (load.sim.node(load.alice), load.sim.node(load.bob));
+            assert_eq!(b.outcomes().filter(|o| o.established).count(), 50);
+            assert_eq!(a.ua().session_count() + b.ua().session_count(), 0);
+        }
+    }
+}

@@ -78,6 +78,13 @@ impl LinkConfig {
         }
     }
 
+    /// True when the link neither loses, duplicates, reorders nor
+    /// jitters: every datagram arrives after exactly the latency, and
+    /// nothing is drawn from the RNG for it.
+    pub fn is_clean(&self) -> bool {
+        self.loss <= 0.0 && self.duplicate <= 0.0 && self.reorder <= 0.0 && self.jitter.is_zero()
+    }
+
     /// The partition window containing `t`, if any.
     pub fn partition_at(&self, t: Instant) -> Option<(Instant, Instant)> {
         self.partitions

@@ -487,8 +487,10 @@ impl Sim {
         if let Some(i) = due {
             let id = NodeId(i);
             self.stats.timers += 1;
-            let name = self.nodes[i].name.clone();
-            self.record(Event::Timer { node: name });
+            if self.config.trace {
+                let name = self.nodes[i].name.clone();
+                self.record(Event::Timer { node: name });
+            }
             let now = self.now;
             self.nodes[i].node.handle_timeout(now);
             self.drain(id);

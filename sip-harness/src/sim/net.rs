@@ -7,6 +7,9 @@ use super::Sim;
 use crate::trace::{DropReason, Event, Payload};
 use sip_core::time::Instant;
 use sip_core::transport::{Destination, Transmit, Transport, TransportError};
+/// The bytes of a datagram in flight: the buffer the sending node handed
+/// over, shared by every copy (no copy per delivery).
+type Bytes = sip_core::transport::Payload;
 use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -19,7 +22,7 @@ pub(super) enum Pending {
         to: NodeId,
         src: SocketAddr,
         dst: SocketAddr,
-        data: Vec<u8>,
+        data: Bytes,
     },
     /// The SYN reaches the listening side.
     Syn { conn: usize },
@@ -121,22 +124,24 @@ impl Sim {
                 self.stream_to_addr(id, transport, addr, t.payload.to_vec());
             }
             Destination::Addr { transport, addr } => match self.local_for(id, addr) {
-                Some(src) => self.send_datagram(Some(id), transport, src, addr, t.payload.to_vec()),
+                Some(src) => self.send_datagram(Some(id), transport, src, addr, t.payload),
                 None => {
                     let msg = self.new_msg();
-                    let from = Some(self.name_of(id));
-                    let data = self.payload(&t.payload);
-                    self.record(Event::Send {
-                        msg,
-                        from,
-                        to: None,
-                        proto: transport,
-                        src: unspecified(addr),
-                        dst: addr,
-                        conn: None,
-                        off: None,
-                        data,
-                    });
+                    if self.config.trace {
+                        let from = Some(self.name_of(id));
+                        let data = self.payload(&t.payload);
+                        self.record(Event::Send {
+                            msg,
+                            from,
+                            to: None,
+                            proto: transport,
+                            src: unspecified(addr),
+                            dst: addr,
+                            conn: None,
+                            off: None,
+                            data,
+                        });
+                    }
                     self.dropped(msg, DropReason::NoLocalAddr, 0);
                 }
             },
@@ -153,21 +158,23 @@ impl Sim {
         transport: Transport,
         src: SocketAddr,
         dst: SocketAddr,
-        data: Vec<u8>,
+        data: Bytes,
     ) {
         let msg = self.new_msg();
         let to = self.by_addr.get(&dst).copied();
-        self.record(Event::Send {
-            msg,
-            from: sender.map(|s| self.name_of(s)),
-            to: to.map(|t| self.name_of(t)),
-            proto: transport,
-            src,
-            dst,
-            conn: None,
-            off: None,
-            data: self.payload(&data),
-        });
+        if self.config.trace {
+            self.record(Event::Send {
+                msg,
+                from: sender.map(|s| self.name_of(s)),
+                to: to.map(|t| self.name_of(t)),
+                proto: transport,
+                src,
+                dst,
+                conn: None,
+                off: None,
+                data: self.payload(&data),
+            });
+        }
         let Some(to) = to else {
             self.dropped(msg, DropReason::NoRoute, 0);
             if let (Some(sender), true) = (sender, self.config.icmp_unreachable) {
@@ -190,11 +197,30 @@ impl Sim {
             }
             return;
         };
-        let link = self.link(src.ip(), dst.ip()).clone();
+        let link = self.link(src.ip(), dst.ip());
         if link.partition_at(self.now).is_some() {
             self.dropped(msg, DropReason::Partition, 0);
             return;
         }
+        if link.is_clean() {
+            // No draw to make: the RNG sequence is the same as through
+            // the general path below, which draws nothing for zero
+            // probabilities and zero jitter.
+            let at = self.now + link.latency;
+            self.schedule(
+                at,
+                Pending::Datagram {
+                    msg,
+                    copy: 0,
+                    to,
+                    src,
+                    dst,
+                    data,
+                },
+            );
+            return;
+        }
+        let link = link.clone();
         let mut dice = Dice(&mut self.rng);
         let copies = if dice.chance(link.duplicate) { 2 } else { 1 };
         if copies == 2 {
@@ -218,10 +244,11 @@ impl Sim {
                 self.record(Event::Reorder { msg, copy });
             }
             let bytes = if copy + 1 == copies {
-                data.take().unwrap_or_default()
+                data.take()
             } else {
-                data.clone().unwrap_or_default()
-            };
+                data.clone()
+            }
+            .unwrap_or_else(|| Bytes::from(Vec::new()));
             self.schedule(
                 self.now + delay,
                 Pending::Datagram {
@@ -248,12 +275,14 @@ impl Sim {
                 data,
             } => {
                 self.stats.delivered += 1;
-                let name = self.name_of(to);
-                self.record(Event::Deliver {
-                    msg,
-                    to: name,
-                    copy,
-                });
+                if self.config.trace {
+                    let name = self.name_of(to);
+                    self.record(Event::Deliver {
+                        msg,
+                        to: name,
+                        copy,
+                    });
+                }
                 let now = self.now;
                 self.nodes[to.0].node.handle_datagram(now, dst, src, &data);
                 self.drain(to);
@@ -289,6 +318,6 @@ impl Sim {
     pub fn inject_datagram(&mut self, src: SocketAddr, dst: SocketAddr, data: impl Into<Vec<u8>>) {
         self.settle();
         let sender = self.by_addr.get(&src).copied();
-        self.send_datagram(sender, Transport::Udp, src, dst, data.into());
+        self.send_datagram(sender, Transport::Udp, src, dst, Bytes::from(data.into()));
     }
 }
