@@ -19,7 +19,7 @@ use sip_session::{
     AcceptOptions, Body, ByeOptions, Event, ProgressOptions, RejectOptions, SessionId,
     SessionState, TerminationCause, UserAgent,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 
 /// How a phone answers incoming calls.
@@ -136,7 +136,10 @@ pub struct UaNode {
     policy: Policy,
     agenda: BTreeMap<(Instant, u64), Action>,
     seq: u64,
-    outcomes: BTreeMap<SessionId, Outcome>,
+    /// What happened to each session, in the order first seen.
+    outcomes: Vec<Outcome>,
+    /// Where each session's outcome is in `outcomes`.
+    outcome_at: HashMap<SessionId, usize, foldhash::fast::FixedState>,
     trace: VecDeque<AppEvent>,
     outbound: BTreeSet<ConnectionId>,
     log: Vec<(Instant, Event)>,
@@ -160,7 +163,8 @@ impl UaNode {
             policy,
             agenda: BTreeMap::new(),
             seq: 0,
-            outcomes: BTreeMap::new(),
+            outcomes: Vec::new(),
+            outcome_at: HashMap::default(),
             trace: VecDeque::new(),
             outbound: BTreeSet::new(),
             log: Vec::new(),
@@ -197,7 +201,9 @@ impl UaNode {
 
     /// Every session this phone saw, in id order.
     pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.values()
+        let mut v: Vec<&Outcome> = self.outcomes.iter().collect();
+        v.sort_unstable_by_key(|o| o.session);
+        v.into_iter()
     }
 
     /// Every event the agent reported, with its time.
@@ -263,12 +269,17 @@ impl UaNode {
     }
 
     fn outcome(&mut self, session: SessionId) -> &mut Outcome {
-        self.outcomes.entry(session).or_insert(Outcome {
-            session,
-            established: false,
-            ended: None,
-            progress: None,
-        })
+        let all = &mut self.outcomes;
+        let i = *self.outcome_at.entry(session).or_insert_with(|| {
+            all.push(Outcome {
+                session,
+                established: false,
+                ended: None,
+                progress: None,
+            });
+            all.len() - 1
+        });
+        &mut self.outcomes[i]
     }
 
     /// Drains the agent's events, applying the policy.

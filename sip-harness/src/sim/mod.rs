@@ -16,6 +16,7 @@ mod error;
 pub mod link;
 mod net;
 pub mod node;
+mod queue;
 mod script;
 mod stream;
 #[cfg(test)]
@@ -27,13 +28,13 @@ pub use node::{AppEvent, ConnectionInfo, Node, NodeId, NodeRef, TransportFailure
 pub use script::{At, Expect, Seen};
 
 use crate::trace::{Event, Record, Trace};
-use net::{Pending, Scheduled};
+use net::Pending;
 use node::AnyNode;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use sip_core::time::{Duration, Instant};
 use sip_core::transport::{ConnectionId, Transport};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use stream::Conn;
 
@@ -101,8 +102,7 @@ pub struct Sim {
     by_addr: BTreeMap<SocketAddr, NodeId>,
     default_link: LinkConfig,
     links: BTreeMap<(IpAddr, IpAddr), LinkConfig>,
-    queue: BinaryHeap<Scheduled>,
-    seq: u64,
+    queue: queue::EventQueue<Pending>,
     next_msg: u64,
     conns: Vec<Conn>,
     refusing: BTreeSet<SocketAddr>,
@@ -141,8 +141,7 @@ impl Sim {
             by_addr: BTreeMap::new(),
             default_link: LinkConfig::default(),
             links: BTreeMap::new(),
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: queue::EventQueue::default(),
             next_msg: 0,
             conns: Vec::new(),
             refusing: BTreeSet::new(),
@@ -412,7 +411,7 @@ impl Sim {
     }
 
     fn peek_deadline(&self) -> Option<Instant> {
-        let q = self.queue.peek().map(|s| s.at);
+        let q = self.queue.next_at();
         let t = self.nodes.iter().filter_map(|s| s.timeout).min();
         match (q, t) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -475,9 +474,8 @@ impl Sim {
     /// One step at the current time: the earliest queued event due, else
     /// the first node whose timer is due.
     fn step_once(&mut self) {
-        if self.queue.peek().is_some_and(|s| s.at <= self.now) {
-            let s = self.queue.pop().expect("peeked");
-            self.process(s.event);
+        if let Some(event) = self.queue.pop_due(self.now) {
+            self.process(event);
             return;
         }
         let due = self
@@ -524,9 +522,7 @@ impl Sim {
     }
 
     fn schedule(&mut self, at: Instant, event: Pending) {
-        let seq = self.seq;
-        self.seq += 1;
-        self.queue.push(Scheduled { at, seq, event });
+        self.queue.push(at, event);
     }
 
     // ----- trace -------------------------------------------------------

@@ -5,12 +5,10 @@ use super::link::Dice;
 use super::node::{NodeId, TransportFailure};
 use super::Sim;
 use crate::trace::{DropReason, Event, Payload};
-use sip_core::time::Instant;
 use sip_core::transport::{Destination, Transmit, Transport, TransportError};
 /// The bytes of a datagram in flight: the buffer the sending node handed
 /// over, shared by every copy (no copy per delivery).
 type Bytes = sip_core::transport::Payload;
-use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// Something due at a virtual time.
@@ -45,34 +43,6 @@ pub(super) enum Pending {
         label: Option<String>,
         f: Box<dyn FnOnce(&mut Sim)>,
     },
-}
-
-/// A pending event in the queue, ordered by time then by scheduling order.
-pub(super) struct Scheduled {
-    pub(super) at: Instant,
-    pub(super) seq: u64,
-    pub(super) event: Pending,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl Eq for Scheduled {}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Scheduled {
-    /// Reversed, so the std max-heap pops the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
 }
 
 /// The unspecified address of `like`'s family (for records of messages
