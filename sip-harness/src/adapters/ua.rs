@@ -206,7 +206,8 @@ impl UaNode {
         v.into_iter()
     }
 
-    /// Every event the agent reported, with its time.
+    /// Every event the agent reported, with its time (while the node
+    /// watches, see [`UaNode::set_watch`]).
     pub fn events(&self) -> &[(Instant, Event)] {
         &self.log
     }
@@ -225,11 +226,12 @@ impl UaNode {
 
     /// Whether the node watches what it does: reads every datagram it
     /// sends and receives to keep [`UaNode::awaiting_responses`] (the
-    /// phone commands wait on it), and reports each agent event to the
-    /// simulator as a one-line application event (for its trace and
-    /// ladder). On by default; throughput benchmarks turn it off, as they
-    /// turn off the trace: it parses each message once more and formats
-    /// each event.
+    /// phone commands wait on it), keeps every agent event for
+    /// [`UaNode::events`], and reports each to the simulator as a
+    /// one-line application event (for its trace and ladder). On by
+    /// default; throughput benchmarks turn it off, as they turn off the
+    /// trace: it parses each message once more, formats each event and
+    /// keeps them all. Outcomes are kept either way.
     pub fn set_watch(&mut self, on: bool) {
         self.watch = on;
         if !on {
@@ -289,7 +291,9 @@ impl UaNode {
                 self.trace.push_back(AppEvent::String(summarize(&ev)));
             }
             self.apply(now, &ev);
-            self.log.push((now, ev));
+            if self.watch {
+                self.log.push((now, ev));
+            }
         }
         if !self.reinvites.is_empty() {
             self.answer_reinvites(now);

@@ -42,3 +42,15 @@ fn an_unwatched_node_counts_nothing() {
     n.watch_sent(BYE);
     assert_eq!(n.awaiting_responses(), 0, "nothing is read while off");
 }
+
+#[test]
+fn an_unwatched_node_keeps_outcomes_but_no_event_log() {
+    for watch in [true, false] {
+        let mut load = crate::scenarios::calls::Load::new(3, Duration::from_millis(1));
+        load.sim.node_mut(load.alice).set_watch(watch);
+        assert_eq!(load.run().unwrap(), 3);
+        let alice = load.sim.node(load.alice);
+        assert_eq!(alice.outcomes().count(), 3);
+        assert_eq!(!alice.events().is_empty(), watch);
+    }
+}
