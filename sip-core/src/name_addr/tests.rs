@@ -540,3 +540,21 @@ proptest::proptest! {
         plain_is_subset(&format!("{head}{tight}"));
     }
 }
+
+proptest::proptest! {
+    /// A display name's last token followed by one space and `<sip:`,
+    /// compared at once, gives what the general reading gives (two spaces
+    /// or a tab take the general one).
+    #[test]
+    fn plain_recogniser_fast_display_name_agrees(
+        name in "([A-Za-z0-9.!%*_+`'~-]{1,6} ){0,2}[A-Za-z0-9.!%*_+`'~:-]{0,6}",
+        scheme in "(sip|SIP|sIp|sips|sipx|si|sip s|tel)",
+        rest in ":[a-z0-9@.:;=>-]{0,16}( ?; ?[a-z=]{0,5}){0,2}",
+        gap in "(  |\t| \t)",
+    ) {
+        let tight = format!("{name} <{scheme}{rest}");
+        let loose = format!("{name}{gap}<{scheme}{rest}");
+        proptest::prop_assert_eq!(is_plain_name_addr(&tight), is_plain_name_addr(&loose));
+        plain_is_subset(&tight);
+    }
+}
