@@ -558,3 +558,33 @@ proptest::proptest! {
         plain_is_subset(&tight);
     }
 }
+
+/// The port reader as a plain loop: `1*5DIGIT` at most 65535, and its
+/// length.
+fn port_at_reference(b: &[u8]) -> Option<(u16, usize)> {
+    let d = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if d == 0 || d > 5 {
+        return None;
+    }
+    let v: u32 = core::str::from_utf8(&b[..d]).ok()?.parse().ok()?;
+    u16::try_from(v).ok().map(|p| (p, d))
+}
+
+proptest::proptest! {
+    #[test]
+    fn port_at_agrees_with_the_reference(s in "[0-9]{0,7}[;>:a/]?[0-9]{0,2}") {
+        proptest::prop_assert_eq!(port_at(s.as_bytes()), port_at_reference(s.as_bytes()));
+        proptest::prop_assert_eq!(port_digits(s.as_bytes()), port_at_reference(s.as_bytes()).map(|(_, d)| d));
+    }
+}
+
+#[test]
+fn port_at_edges() {
+    assert_eq!(port_at(b"65535;"), Some((65535, 5)));
+    assert_eq!(port_at(b"65536"), None);
+    assert_eq!(port_at(b"099999"), None);
+    assert_eq!(port_at(b"00001>"), Some((1, 5)));
+    assert_eq!(port_at(b"5060"), Some((5060, 4)));
+    assert_eq!(port_at(b""), None);
+    assert_eq!(port_at(b";5"), None);
+}
