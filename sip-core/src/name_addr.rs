@@ -320,6 +320,11 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     i += 1;
     // Header parameters.
     loop {
+        // The end, the usual one after the `>` or a parameter: what the
+        // reading below gives it.
+        if i == b.len() {
+            return true;
+        }
         // `;tag=` without white space, the usual one, compared at once:
         // what the general reading below gives it.
         let v0 = if b.get(i..i + 5).is_some_and(|w| {

@@ -588,3 +588,17 @@ fn port_at_edges() {
     assert_eq!(port_at(b""), None);
     assert_eq!(port_at(b";5"), None);
 }
+
+proptest::proptest! {
+    /// A value ending right after its `>` or a parameter, taken at once,
+    /// gets what the general reading gives it with white space after it.
+    #[test]
+    fn plain_recogniser_fast_end_agrees(
+        head in "(Al |)<(sip|sips|tel):(a@)?[a-z0-9.:-]{1,10}(;[a-z]{1,3})?>",
+        params in proptest::collection::vec("(tag|x|TAG)(=[a-z0-9.\"]{0,5})?", 0..3),
+    ) {
+        let v: String = format!("{head}{}", params.iter().map(|p| format!(";{p}")).collect::<String>());
+        proptest::prop_assert_eq!(is_plain_name_addr(&v), is_plain_name_addr(&format!("{v} ")));
+        plain_is_subset(&v);
+    }
+}
