@@ -220,60 +220,71 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     {
         5
     } else {
-        let mut i = lws(0);
-        // Display name.
-        match b.get(i) {
-            Some(b'<') => {}
-            Some(b'"') => {
-                i += 1;
-                while let Some(&c) = b.get(i) {
-                    match c {
-                        b'"' => break,
-                        b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
-                        _ => return false,
+        'start: {
+            let mut i = lws(0);
+            // Display name.
+            match b.get(i) {
+                Some(b'<') => {}
+                Some(b'"') => {
+                    i += 1;
+                    while let Some(&c) = b.get(i) {
+                        match c {
+                            b'"' => break,
+                            b' ' | b'\t' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e => i += 1,
+                            _ => return false,
+                        }
                     }
+                    if b.get(i) != Some(&b'"') {
+                        return false;
+                    }
+                    i = lws(i + 1);
                 }
-                if b.get(i) != Some(&b'"') {
-                    return false;
-                }
-                i = lws(i + 1);
+                Some(_) => loop {
+                    let n = chars::run(b, i, &chars::TOKEN);
+                    if n == 0 || b.get(i + n) == Some(&b':') {
+                        return false;
+                    }
+                    // One space and `<sip:`, the usual end of a display name,
+                    // compared at once: what the reading below gives them.
+                    if b.get(i + n..i + n + 6).is_some_and(|w| {
+                        w[..2] == *b" <"
+                            && crate::header::lex::eq_lower(&w[2..5], b"sip")
+                            && w[5] == b':'
+                    }) {
+                        break 'start i + n + 6;
+                    }
+                    let j = lws(i + n);
+                    if j == i + n {
+                        return false;
+                    }
+                    i = j;
+                    if b.get(i) == Some(&b'<') {
+                        break;
+                    }
+                },
+                None => return false,
             }
-            Some(_) => loop {
-                let n = chars::run(b, i, &chars::TOKEN);
-                if n == 0 || b.get(i + n) == Some(&b':') {
-                    return false;
-                }
-                let j = lws(i + n);
-                if j == i + n {
-                    return false;
-                }
-                i = j;
-                if b.get(i) == Some(&b'<') {
-                    break;
-                }
-            },
-            None => return false,
-        }
-        if b.get(i) != Some(&b'<') {
-            return false;
-        }
-        i += 1;
-        // sip: or sips:
-        if !b
-            .get(i..i + 3)
-            .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
-        {
-            return false;
-        }
-        i += 3;
-        if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+            if b.get(i) != Some(&b'<') {
+                return false;
+            }
             i += 1;
+            // sip: or sips:
+            if !b
+                .get(i..i + 3)
+                .is_some_and(|w| crate::header::lex::eq_lower(w, b"sip"))
+            {
+                return false;
+            }
+            i += 3;
+            if b.get(i).is_some_and(|&c| c | 0x20 == b's') {
+                i += 1;
+            }
+            if b.get(i) != Some(&b':') {
+                return false;
+            }
+            i += 1;
+            i
         }
-        if b.get(i) != Some(&b':') {
-            return false;
-        }
-        i += 1;
-        i
     };
     let u = chars::run(b, i, &PLAIN_USER);
     if u > 0 && b.get(i + u) == Some(&b'@') {
@@ -309,6 +320,11 @@ pub(crate) fn is_plain_name_addr(s: &str) -> bool {
     i += 1;
     // Header parameters.
     loop {
+        // The end, the usual one after the `>` or a parameter: what the
+        // reading below gives it.
+        if i == b.len() {
+            return true;
+        }
         // `;tag=` without white space, the usual one, compared at once:
         // what the general reading below gives it.
         let v0 = if b.get(i..i + 5).is_some_and(|w| {

@@ -234,6 +234,8 @@ pub(crate) fn classify(n: &[u8]) -> u8 {
         (5, b'r') if lex::eq_lower(n, b"route") => Class::Route,
         (12, b'r') if lex::eq_lower(n, b"record-route") => Class::RecordRoute,
         (9, b's') if lex::eq_lower(n, b"supported") => Class::Supported,
+        (10, b'u') if lex::eq_lower(n, b"user-agent") => Class::UserAgent,
+        (6, b's') if lex::eq_lower(n, b"server") => Class::Server,
         _ => return classify_other(n),
     };
     hit as u8
@@ -343,7 +345,7 @@ mod tests {
         /// The fast classifier agrees with a plain lower-case lookup.
         #[test]
         fn classify_agrees_with_the_table(
-            n in "(?i)(via|from|to|call-id|contact|cseq|max-forwards|content-type|content-length|allow|route|record-route|supported|v|f|t|i|m|l|c|k|x|date|subject|[a-z\\-\r_]{0,14})",
+            n in "(?i)(via|from|to|call-id|contact|cseq|max-forwards|content-type|content-length|allow|route|record-route|supported|user-agent|server|v|f|t|i|m|l|c|k|x|date|subject|[a-z\\-\r_]{0,14})",
         ) {
             let lower = n.to_ascii_lowercase();
             let expect = HeaderName::class_of_lower(lower.as_bytes());

@@ -8,7 +8,7 @@ use crate::parse::marks::{Span, TopViaMarks};
 use crate::transport::Transport;
 use crate::uri::Host;
 use core::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 const NAME: &str = "Via";
 
@@ -281,6 +281,11 @@ pub struct ViaRef<'a> {
     /// one): the place a receiver fills in a bare flag (RFC 3581 §4).
     rport_end: usize,
     maddr: Option<&'a str>,
+    /// The sent-by host read as a dotted quad, when it is one
+    /// ([`dotted_quad`](crate::uri::dotted_quad) of `host` with leading
+    /// zeros, as [`ViaRef::host`] reads it): kept from the reading, so
+    /// the host is not read again.
+    host_v4: Option<Ipv4Addr>,
 }
 
 impl<'a> ViaRef<'a> {
@@ -309,6 +314,7 @@ impl<'a> ViaRef<'a> {
             rport: None,
             rport_end: 0,
             maddr: None,
+            host_v4: dotted_quad_of(h.host),
         };
         let mut via_ok = true;
         let mut first = [true; 4];
@@ -359,11 +365,17 @@ impl<'a> ViaRef<'a> {
 
     /// The sent-by host (a domain name is copied).
     pub fn host(&self) -> Host {
+        if let Some(a) = self.host_v4 {
+            return Host::Ipv4(a);
+        }
         lex::parse_host(self.host).unwrap_or_else(|| Host::Domain(self.host.to_owned()))
     }
 
     /// The sent-by host when it is an IP address (no copy).
     pub fn host_ip(&self) -> Option<IpAddr> {
+        if let Some(a) = self.host_v4 {
+            return Some(IpAddr::V4(a));
+        }
         if self.host.bytes().any(|b| b.is_ascii_alphabetic()) && !self.host.starts_with('[') {
             return None;
         }
@@ -432,6 +444,7 @@ impl<'a> ViaRef<'a> {
             rport: self.rport.map(|v| v.map(span)),
             rport_end: self.rport_end as u32,
             maddr: self.maddr.map(span),
+            host_v4: self.host_v4,
         }
     }
 
@@ -457,6 +470,7 @@ impl<'a> ViaRef<'a> {
             },
             rport_end: m.rport_end as usize,
             maddr: opt(m.maddr)?,
+            host_v4: m.host_v4,
         })
     }
 }
@@ -498,7 +512,18 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
     };
     let t0 = b.len() - rest.len();
     let mut i = t0 + t + 1;
-    let h = Host::valid_run_len(&b[i..])?;
+    // With KEEP, a dotted quad is kept as read (what `valid_run_len`
+    // reads it as: the quad not followed by a host character).
+    let (h, host_v4) = match KEEP.then(|| crate::uri::quad_prefix(&b[i..])).flatten() {
+        Some((a, n))
+            if !b
+                .get(i + n)
+                .is_some_and(|&c| crate::uri::chars::HOST[usize::from(c)]) =>
+        {
+            (n, Some(a))
+        }
+        _ => (Host::valid_run_len(&b[i..])?, None),
+    };
     let mut v = ViaRef {
         text: s,
         transport: "",
@@ -509,6 +534,7 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
         rport: None,
         rport_end: 0,
         maddr: None,
+        host_v4,
     };
     if KEEP {
         v.transport = &s[t0..t0 + t];
@@ -589,6 +615,17 @@ fn read_plain<const KEEP: bool>(s: &str) -> Option<ViaRef<'_>> {
         }
     }
     (i == b.len()).then_some(v)
+}
+
+/// [`ViaRef::host_v4`]'s reading of a sent-by host: a dotted quad,
+/// leading zeros allowed (what [`lex::parse_host`] reads as IPv4).
+fn dotted_quad_of(host: &str) -> Option<Ipv4Addr> {
+    let b = host.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        crate::uri::dotted_quad(b, true)
+    } else {
+        None
+    }
 }
 
 /// The via-params with a grammar of their own (RFC 3261 §20.42, RFC 3581).

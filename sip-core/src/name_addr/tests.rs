@@ -540,3 +540,65 @@ proptest::proptest! {
         plain_is_subset(&format!("{head}{tight}"));
     }
 }
+
+proptest::proptest! {
+    /// A display name's last token followed by one space and `<sip:`,
+    /// compared at once, gives what the general reading gives (two spaces
+    /// or a tab take the general one).
+    #[test]
+    fn plain_recogniser_fast_display_name_agrees(
+        name in "([A-Za-z0-9.!%*_+`'~-]{1,6} ){0,2}[A-Za-z0-9.!%*_+`'~:-]{0,6}",
+        scheme in "(sip|SIP|sIp|sips|sipx|si|sip s|tel)",
+        rest in ":[a-z0-9@.:;=>-]{0,16}( ?; ?[a-z=]{0,5}){0,2}",
+        gap in "(  |\t| \t)",
+    ) {
+        let tight = format!("{name} <{scheme}{rest}");
+        let loose = format!("{name}{gap}<{scheme}{rest}");
+        proptest::prop_assert_eq!(is_plain_name_addr(&tight), is_plain_name_addr(&loose));
+        plain_is_subset(&tight);
+    }
+}
+
+/// The port reader as a plain loop: `1*5DIGIT` at most 65535, and its
+/// length.
+fn port_at_reference(b: &[u8]) -> Option<(u16, usize)> {
+    let d = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if d == 0 || d > 5 {
+        return None;
+    }
+    let v: u32 = core::str::from_utf8(&b[..d]).ok()?.parse().ok()?;
+    u16::try_from(v).ok().map(|p| (p, d))
+}
+
+proptest::proptest! {
+    #[test]
+    fn port_at_agrees_with_the_reference(s in "[0-9]{0,7}[;>:a/]?[0-9]{0,2}") {
+        proptest::prop_assert_eq!(port_at(s.as_bytes()), port_at_reference(s.as_bytes()));
+        proptest::prop_assert_eq!(port_digits(s.as_bytes()), port_at_reference(s.as_bytes()).map(|(_, d)| d));
+    }
+}
+
+#[test]
+fn port_at_edges() {
+    assert_eq!(port_at(b"65535;"), Some((65535, 5)));
+    assert_eq!(port_at(b"65536"), None);
+    assert_eq!(port_at(b"099999"), None);
+    assert_eq!(port_at(b"00001>"), Some((1, 5)));
+    assert_eq!(port_at(b"5060"), Some((5060, 4)));
+    assert_eq!(port_at(b""), None);
+    assert_eq!(port_at(b";5"), None);
+}
+
+proptest::proptest! {
+    /// A value ending right after its `>` or a parameter, taken at once,
+    /// gets what the general reading gives it with white space after it.
+    #[test]
+    fn plain_recogniser_fast_end_agrees(
+        head in "(Al |)<(sip|sips|tel):(a@)?[a-z0-9.:-]{1,10}(;[a-z]{1,3})?>",
+        params in proptest::collection::vec("(tag|x|TAG)(=[a-z0-9.\"]{0,5})?", 0..3),
+    ) {
+        let v: String = format!("{head}{}", params.iter().map(|p| format!(";{p}")).collect::<String>());
+        proptest::prop_assert_eq!(is_plain_name_addr(&v), is_plain_name_addr(&format!("{v} ")));
+        plain_is_subset(&v);
+    }
+}

@@ -23,6 +23,8 @@ pub struct TopViaMarks {
     /// Where the name of the first `rport` ends (0 without one).
     pub(crate) rport_end: u32,
     pub(crate) maddr: Option<Span>,
+    /// The sent-by host as read, when it is a dotted quad.
+    pub(crate) host_v4: Option<std::net::Ipv4Addr>,
 }
 
 impl TopViaMarks {

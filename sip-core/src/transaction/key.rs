@@ -49,7 +49,7 @@ pub fn tag(value: &str) -> Option<&str> {
     }
 }
 
-use super::scan::{ends_value, find_byte, find_either, find_value_end};
+use super::scan::{ends_value, find_any3, find_byte, find_either, find_value_end};
 
 /// [`tag`] for the usual shape, no quotes and `;tag=` the first parameter
 /// after the address (`<uri>;tag=x`, `uri;tag=x`), read without the
@@ -60,11 +60,15 @@ fn tag_plain(value: &str) -> Option<Option<&str>> {
     // Where the parameters start, as `header_param` finds it: after the
     // `<...>` or at the first `;`. A quote first (a quoted display name)
     // is left to the general reader.
-    let start = match b.iter().position(|&c| matches!(c, b'<' | b';' | b'"')) {
-        None => return Some(None),
-        Some(i) if b[i] == b';' => i,
-        Some(i) if b[i] == b'<' => i + find_byte(&b[i..], b'>')? + 1,
-        Some(_) => return None,
+    let start = match b.first() {
+        // `<uri>` first, the usual To: the same place.
+        Some(b'<') => find_byte(b, b'>')? + 1,
+        _ => match find_any3(b, b'<', b';', b'"') {
+            None => return Some(None),
+            Some(i) if b[i] == b';' => i,
+            Some(i) if b[i] == b'<' => i + find_byte(&b[i..], b'>')? + 1,
+            Some(_) => return None,
+        },
     };
     if start == b.len() {
         // `<uri>` and nothing after it.

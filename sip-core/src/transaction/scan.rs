@@ -58,6 +58,17 @@ pub(crate) fn find_either(b: &[u8], n: u8, m: u8) -> Option<usize> {
     )
 }
 
+/// The index of the first `n`, `m` or `o` in `b`.
+#[inline]
+pub(crate) fn find_any3(b: &[u8], n: u8, m: u8, o: u8) -> Option<usize> {
+    let (p, q, r) = (splat(n), splat(m), splat(o));
+    first(
+        b,
+        |x| zero_bytes(x ^ p) | zero_bytes(x ^ q) | zero_bytes(x ^ r),
+        |c| c == n || c == m || c == o,
+    )
+}
+
 /// True for the bytes that end a parameter value written without quotes
 /// (as the parameter readers stop): `;` `,` SP HT CR LF.
 #[inline(always)]
@@ -102,6 +113,11 @@ mod tests {
         #[test]
         fn find_either_is_position(b in bytes(), n in proptest::sample::select(vec![b'>', b';', b',', 0, 0xff]), m in proptest::sample::select(vec![b',', b';', 0x80])) {
             proptest::prop_assert_eq!(find_either(&b, n, m), b.iter().position(|&c| c == n || c == m));
+        }
+
+        #[test]
+        fn find_any3_is_position(b in bytes(), n in proptest::sample::select(vec![b'<', b';', 0]), m in proptest::sample::select(vec![b';', b'"', 0x80]), o in proptest::sample::select(vec![b'"', b'>', 0xff])) {
+            proptest::prop_assert_eq!(find_any3(&b, n, m, o), b.iter().position(|&c| c == n || c == m || c == o));
         }
 
         #[test]

@@ -24,7 +24,7 @@ use core::str::FromStr;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub use escape::{escape, escape_bytes, unescape, unescape_str, EscapeClass};
-pub(crate) use host::{dotted_quad, strict_quad_len};
+pub(crate) use host::{dotted_quad, quad_prefix, strict_quad_len};
 pub use sip::HostPort;
 
 /// A URI as found in a Request-URI or inside a name-addr.

@@ -328,3 +328,29 @@ fn fast_branch() {
     assert_eq!(Via::branch_of("SIP/2.0/UDP h;rport"), None);
     assert_eq!(Via::branch_of("SIP/2.0/UDP h"), None);
 }
+
+proptest::proptest! {
+    /// The dotted quad a reading keeps (one pass, general, or read back
+    /// from marks) is the host's reading: `host()` and `host_ip()` give
+    /// what reading the host text gives.
+    #[test]
+    fn the_kept_quad_is_the_hosts_reading(
+        s in "SIP/2\\.0/(UDP|TCP) (h|10\\.0\\.0\\.1|010\\.0\\.0\\.01|1\\.2\\.3|1\\.2\\.3\\.4a|1\\.2\\.3\\.4\\.5|255\\.255\\.255\\.256|[0-9.]{1,16}|\\[::1\\])(:[0-9]{1,5})?(;branch=z9hG4bKx)?( ;rport)?"
+    ) {
+        if let Ok(v) = ViaRef::parse(&s) {
+            let general = lex::parse_host(v.host).unwrap_or_else(|| Host::Domain(v.host.to_owned()));
+            proptest::prop_assert_eq!(v.host(), general.clone());
+            proptest::prop_assert_eq!(v.host_v4, dotted_quad_of(v.host));
+            let ip = match &general {
+                Host::Ipv4(a) => Some(IpAddr::V4(*a)),
+                h if v.host.starts_with('[') => h.ip(),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(v.host_ip(), ip);
+            if let Some(p) = ViaRef::plain(&s) {
+                let back = ViaRef::from_marks(&s, &p.marks()).map(|r| r.host());
+                proptest::prop_assert_eq!(back, Some(general));
+            }
+        }
+    }
+}
