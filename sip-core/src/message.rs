@@ -230,10 +230,29 @@ impl Request {
     /// Appends the canonical wire form to `out`: Request-Line, headers with
     /// canonical names, a computed Content-Length, blank line, body.
     pub fn write_to(&self, out: &mut Vec<u8>) {
+        self.write_start_line(out);
+        write_headers_and_body(&self.headers, &self.body, out);
+    }
+
+    /// The Request-Line without its CRLF.
+    #[inline]
+    fn write_start_line(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
         self.uri.write_to(out);
         out.extend_from_slice(b" SIP/2.0");
+    }
+
+    /// The wire form [`write_to`](Self::write_to) gives once a Via line
+    /// of `via` is put before every other line (`headers.prepend(Via,
+    /// via)`), without changing the request: for a transaction layer
+    /// whose TU keeps the request without that Via.
+    pub(crate) fn write_to_with_via(&self, via: &str, out: &mut Vec<u8>) {
+        self.write_start_line(out);
+        // As `write_crlf_and_header` writes a Via line (kept to its one
+        // caller, where it is inlined).
+        out.extend_from_slice(b"\r\nVia: ");
+        out.extend_from_slice(via.as_bytes());
         write_headers_and_body(&self.headers, &self.body, out);
     }
 

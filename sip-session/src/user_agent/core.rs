@@ -435,9 +435,10 @@ impl Core {
     }
 
     /// [`send_request`](Self::send_request) keeping the request: on
-    /// return `req` carries the Via (and Max-Forwards) the transaction
-    /// layer wrote. The next hop as [`next_hop_known`](Self::next_hop_known)
-    /// finds it.
+    /// return `req` has no Via (the transaction layer's went into the
+    /// wire form only, `send_request_lent`) and carries the Max-Forwards
+    /// the layer added. The next hop as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
     pub(crate) fn send_request_borrowed(
         &mut self,
         now: Instant,
@@ -446,7 +447,7 @@ impl Core {
         routed: bool,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
         let dest = self.next_hop_known(req, routed)?;
-        let id = self.txn.send_request_borrowed(now, req, dest)?;
+        let id = self.txn.send_request_lent(now, req, dest)?;
         self.link(id, link);
         Ok((id, dest))
     }

@@ -409,3 +409,66 @@ fn method_is_the_requests() {
         );
     }
 }
+
+/// `send_request_lent` sends the bytes `send_request_borrowed` sends and
+/// leaves the request as that one does less the layer's Via line (the
+/// request's own Vias go, Max-Forwards is added when missing); the
+/// INVITE's transaction builds the same CANCEL and the same ACK of a
+/// non-2xx from either. Over UDP and TCP, with an oversized request moved
+/// to TCP (§18.1.1), with Vias and Routes of the TU's.
+#[test]
+fn lent_requests_are_sent_as_borrowed_ones() {
+    for case in 0..6 {
+        let method = if case % 2 == 0 {
+            Method::Invite
+        } else {
+            Method::Options
+        };
+        let mut req = outgoing(method.clone(), 1);
+        match case / 2 {
+            0 => {}
+            1 => {
+                let h = &mut req.headers;
+                h.push(HeaderName::Via, "SIP/2.0/UDP old.example;branch=z9hG4bKold");
+                h.push(HeaderName::Route, "<sip:p1.example.com;lr>");
+                h.push(HeaderName::MaxForwards, "12");
+                h.push(HeaderName::Route, "<sip:p2.example.com;lr>");
+            }
+            _ => req.body = "v=0\r\n".repeat(400).into_bytes(),
+        }
+        for dest in [to_peer(), to_peer_tcp()] {
+            let (mut a, mut b) = (layer(), layer());
+            let (mut lent, mut borrowed) = (req.clone(), req.clone());
+            let ia = a.send_request_lent(t(0), &mut lent, dest).unwrap();
+            let ib = b.send_request_borrowed(t(0), &mut borrowed, dest).unwrap();
+            let (ta, _) = drain(&mut a);
+            let (tb, _) = drain(&mut b);
+            assert_eq!(ta, tb, "case {case}");
+            assert_eq!(borrowed.headers.count(&HeaderName::Via), 1);
+            assert!(borrowed.headers.line(0).unwrap().name == HeaderName::Via);
+            borrowed.headers.remove_first(&HeaderName::Via);
+            assert_eq!(lent, borrowed, "case {case}");
+            assert_eq!(a.state(ia), b.state(ib));
+            assert_eq!(a.branch(ia), b.branch(ib));
+            if method != Method::Invite {
+                continue;
+            }
+            for l in [&mut a, &mut b] {
+                let ringing = peer_response(&ta[0].payload, 180, Some("b1"));
+                l.handle_datagram(t(10), local(), peer(), &ringing);
+                drain(l);
+            }
+            a.cancel(t(20), ia).unwrap();
+            b.cancel(t(20), ib).unwrap();
+            let (ca, _) = drain(&mut a);
+            assert_eq!(ca, drain(&mut b).0, "case {case}");
+            for l in [&mut a, &mut b] {
+                let busy = peer_response(&ta[0].payload, 486, Some("b1"));
+                l.handle_datagram(t(30), local(), peer(), &busy);
+            }
+            let (acks, _) = drain(&mut a);
+            assert!(String::from_utf8_lossy(&acks[0].payload).starts_with("ACK "));
+            assert_eq!(acks, drain(&mut b).0, "case {case}");
+        }
+    }
+}

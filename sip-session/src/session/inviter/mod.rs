@@ -302,11 +302,8 @@ fn send_borrowed(
     id: SessionId,
     routed: bool,
 ) -> Result<(TransactionId, Destination), SessionError> {
-    let sent = core.send_request_borrowed(now, req, Link::InviteClient(id), routed)?;
-    // The one Via, the layer's: removed without copying its value out as
-    // `remove_first` would.
-    req.headers.remove(&HeaderName::Via);
-    Ok(sent)
+    // Kept without the layer's Via: it goes into the wire form only.
+    core.send_request_borrowed(now, req, Link::InviteClient(id), routed)
 }
 
 /// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
