@@ -519,6 +519,44 @@ impl TransactionLayer {
         Ok(ack)
     }
 
+    /// [`send_ack_2xx`](Self::send_ack_2xx) on a lent ACK, which the TU
+    /// keeps as it was: an ACK without Via gets the layer's Via with a
+    /// fresh branch in its wire form only (and `Max-Forwards: 70` when it
+    /// has none); one with a Via is sent as is. Returns what was sent,
+    /// for [`resend_ack_2xx`](Self::resend_ack_2xx) to send again for
+    /// each retransmitted 2xx: the same bytes `send_ack_2xx` sends.
+    pub fn send_ack_2xx_lent(
+        &mut self,
+        _now: Instant,
+        ack: &mut Request,
+        dest: Destination,
+    ) -> Result<Transmit, SendError> {
+        if ack.method != Method::Ack {
+            return Err(SendError::NotStateless);
+        }
+        let transport = self.transport_of(&dest)?;
+        let lead = !ack.headers.contains(&HeaderName::Via);
+        let branch = lead.then(|| self.write_new_via(ack, transport, false, true));
+        add_max_forwards(ack);
+        let (payload, destination) = self.serialize_for(ack, dest, branch, lead, false, lead)?;
+        let sent = Transmit {
+            destination,
+            payload,
+        };
+        self.transmits.push_back(sent.clone());
+        Ok(sent)
+    }
+
+    /// Sends again an ACK [`send_ack_2xx_lent`](Self::send_ack_2xx_lent)
+    /// sent (RFC 3261 §13.2.2.4: the same ACK for each retransmitted
+    /// 2xx); refused, as `send_ack_2xx` refuses it, when its connection
+    /// is gone.
+    pub fn resend_ack_2xx(&mut self, _now: Instant, sent: &Transmit) -> Result<(), SendError> {
+        self.transport_of(&sent.destination)?;
+        self.transmits.push_back(sent.clone());
+        Ok(())
+    }
+
     /// Sends a message outside any transaction, as is: a response (such as
     /// the 503 for [`Event::Overloaded`](crate::transaction::Event::Overloaded),
     /// or a 2xx retransmission by the TU) or an ACK. Responses to ACK and

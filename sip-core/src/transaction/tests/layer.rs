@@ -472,3 +472,48 @@ fn lent_requests_are_sent_as_borrowed_ones() {
         }
     }
 }
+
+/// `send_ack_2xx_lent` sends the bytes `send_ack_2xx` sends (a fresh Via,
+/// Max-Forwards when missing, an oversized ACK moved to TCP; an ACK with a
+/// Via as is), returns them, and leaves the ACK as `send_ack_2xx` returns
+/// it less the layer's Via; `resend_ack_2xx` sends them again, and
+/// refuses a connection that is gone.
+#[test]
+fn lent_acks_are_sent_as_owned_ones() {
+    for case in 0..4 {
+        let mut ack = outgoing(Method::Ack, 1);
+        match case {
+            0 => {}
+            1 => ack.headers.push(HeaderName::MaxForwards, "9"),
+            2 => ack.body = vec![b'x'; 1400],
+            _ => ack.headers.prepend(
+                HeaderName::Via,
+                "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1",
+            ),
+        }
+        let (mut a, mut b) = (layer(), layer());
+        let mut lent = ack.clone();
+        let sent = a.send_ack_2xx_lent(t(0), &mut lent, to_peer()).unwrap();
+        let mut owned = b.send_ack_2xx(t(0), ack.clone(), to_peer()).unwrap();
+        let (ta, _) = drain(&mut a);
+        assert_eq!(ta, drain(&mut b).0, "case {case}");
+        assert_eq!(ta, [sent.clone()]);
+        assert_eq!(owned.to_bytes(), sent.payload);
+        if case != 3 {
+            owned.headers.remove_first(&HeaderName::Via);
+        }
+        assert_eq!(lent, owned, "case {case}");
+        a.resend_ack_2xx(t(5), &sent).unwrap();
+        assert_eq!(drain(&mut a).0, [sent]);
+    }
+    let mut l = layer();
+    let gone = crate::transport::Destination::Connection(crate::transport::ConnectionId(9));
+    let sent = Transmit {
+        destination: gone,
+        payload: b"ACK".as_slice().into(),
+    };
+    assert!(l.resend_ack_2xx(t(0), &sent).is_err());
+    assert!(l
+        .send_ack_2xx_lent(t(0), &mut outgoing(Method::Bye, 1), to_peer())
+        .is_err());
+}

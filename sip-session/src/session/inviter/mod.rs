@@ -31,7 +31,7 @@ use sip_core::method::Method;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
 use sip_core::transaction::TransactionId;
-use sip_core::transport::{Destination, Transport};
+use sip_core::transport::{Destination, Transmit, Transport};
 use sip_core::uri::Uri;
 use sip_core::NameAddr;
 use smallvec::SmallVec;
@@ -185,9 +185,10 @@ pub(crate) struct InviterData {
     /// The early dialogs; the first one held inline (most INVITEs get
     /// one).
     pub forks: SmallVec<[Fork; 1]>,
-    /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
-    /// on retransmissions; the first one held inline.
-    pub acks: SmallVec<[Request; 1]>,
+    /// The ACK sent for each 2xx (its To carries the 2xx's tag), as sent
+    /// (its wire form and destination), re-sent on retransmissions; the
+    /// first one held inline.
+    pub acks: SmallVec<[Transmit; 1]>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -258,7 +259,11 @@ impl InviterData {
         }
         core::mem::size_of::<Self>()
             + req(&self.invite)
-            + self.acks.iter().map(|a| req(a) + 32).sum::<usize>()
+            + self
+                .acks
+                .iter()
+                .map(|a| a.payload.len() + 32)
+                .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
             + self
                 .forks
