@@ -98,7 +98,7 @@ pub(crate) fn ack_and_bye(
     let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
 }
 
-pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut resp: Response) {
+pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: &mut Response) {
     // One pass: the first To, Contact and Content-Type, any
     // Content-Disposition and Record-Route (the dialog's lines, `answer`).
     let (mut content_type, mut disposition) = (None, false);
@@ -146,13 +146,13 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     // it (`confirm`); every other outcome takes it out (`unindex`).
     let (mut dialog, fork) = match fork {
         Some(f) => (f.dialog, Some((f.oa, f.answer))),
-        None => match u.new_dialog(&s.identities, &resp, tag, answer) {
+        None => match u.new_dialog(&s.identities, resp, tag, answer) {
             Ok(d) => (d, None),
             Err(_) => return,
         },
     };
     if fork.is_some() {
-        let _ = dialog.receive_response_lines(&resp, answer);
+        let _ = dialog.receive_response_lines(resp, answer);
     }
     let confirming =
         s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();

@@ -594,7 +594,9 @@ pub(crate) fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
 }
 
 /// A response to the INVITE.
-pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+/// The response is lent (not moved through the calls down to its
+/// handler): only the 2xx handler takes something out of it, its body.
+pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: &mut Response) {
     let status = resp.status;
     match status.as_u16() {
         100 => {
@@ -609,7 +611,7 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
         }
         101..=199 => on_provisional(core, s, now, resp),
         200..=299 => {
-            let timer = super::session_timer::on_uac_2xx(core, &resp);
+            let timer = super::session_timer::on_uac_2xx(core, resp);
             let before = s.state;
             on_2xx(core, s, now, resp);
             if let (Some(n), SessionState::Established) = (timer, s.state) {
@@ -618,9 +620,9 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
                 }
             }
         }
-        401 | 407 if try_auth(core, s, now, &resp) => {}
-        422 if retry_min_se(core, s, now, &resp) => {}
-        _ => on_failure(core, s, now, status, Some(&resp)),
+        401 | 407 if try_auth(core, s, now, resp) => {}
+        422 if retry_min_se(core, s, now, resp) => {}
+        _ => on_failure(core, s, now, status, Some(resp)),
     }
 }
 
