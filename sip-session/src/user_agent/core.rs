@@ -358,9 +358,15 @@ impl Core {
             return self.next_hop(req);
         }
         debug_assert!(!req.headers.contains(&HeaderName::Route));
+        self.next_hop_of_target(&req.uri)
+    }
+
+    /// The next hop of a request without Route lines to `target`: the
+    /// outbound proxy, else `target` itself.
+    pub(crate) fn next_hop_of_target(&self, target: &Uri) -> Result<Destination, RouteError> {
         match self.cfg.outbound_proxy {
             Some(d) => Ok(d),
-            None => self.resolve(&req.uri),
+            None => self.resolve(target),
         }
     }
 

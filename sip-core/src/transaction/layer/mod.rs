@@ -5,6 +5,7 @@ mod index;
 mod receive;
 mod send;
 mod top_via;
+mod written;
 
 pub(crate) use top_via::TopVia;
 

@@ -17,7 +17,7 @@ use crate::transport_rules::{
 
 impl TransactionLayer {
     /// The transport a destination uses.
-    fn transport_of(&self, dest: &Destination) -> Result<Transport, SendError> {
+    pub(super) fn transport_of(&self, dest: &Destination) -> Result<Transport, SendError> {
         match dest {
             Destination::Addr { transport, .. } => Ok(*transport),
             Destination::Connection(c) => self
@@ -28,7 +28,7 @@ impl TransactionLayer {
         }
     }
 
-    fn check_limit(&self) -> Result<(), SendError> {
+    pub(super) fn check_limit(&self) -> Result<(), SendError> {
         if self.live >= self.cfg.max_transactions {
             return Err(LimitExceeded {
                 limit: self.cfg.max_transactions,
@@ -77,19 +77,24 @@ impl TransactionLayer {
 
     /// [`via_end`](Self::via_end) without `push`, the Via left in the
     /// buffer instead of put in `req` (whose own Vias go, as there).
-    fn via_kept(&mut self, req: &mut Request, mut via: String) {
-        if self.cfg.rport {
-            via.push_str(";rport");
-        }
+    fn via_kept(&mut self, req: &mut Request, via: String) {
         if req.headers.contains(&HeaderName::Via) {
             req.headers.remove(&HeaderName::Via);
+        }
+        self.via_stored(via);
+    }
+
+    /// Ends the Via in `via` (`rport`) and leaves it in the buffer.
+    pub(super) fn via_stored(&mut self, mut via: String) {
+        if self.cfg.rport {
+            via.push_str(";rport");
         }
         self.via_buf = via;
     }
 
     /// The layer's Via for `transport` up to the branch value, in the
     /// reused buffer.
-    fn via_start(&mut self, transport: Transport) -> String {
+    pub(super) fn via_start(&mut self, transport: Transport) -> String {
         let mut via = core::mem::take(&mut self.via_buf);
         via.clear();
         via.push_str(&self.via_prefix[super::transport_index(transport)]);
@@ -329,27 +334,48 @@ impl TransactionLayer {
         reliable: bool,
         lead: bool,
     ) -> Result<TransactionId, SendError> {
-        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), &req.method);
+        let original = if req.method == Method::Invite {
+            let lead_via = lead.then_some(self.via_buf.as_str());
+            let packed = PackedOriginal::with_cseq(req, cseq, &bytes, lead_via)
+                .ok_or(SendError::MissingHeader("CSeq"))?;
+            Some(packed)
+        } else {
+            None
+        };
+        self.start_client_of(now, &req.method, original, bytes, branch, dest, reliable)
+    }
+
+    /// Starts a client transaction for a request of `method` sent as
+    /// `bytes`: an INVITE one with its `original` places, else a
+    /// non-INVITE one.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_client_of(
+        &mut self,
+        now: Instant,
+        method: &Method,
+        original: Option<PackedOriginal>,
+        bytes: Payload,
+        branch: BranchText,
+        dest: Destination,
+        reliable: bool,
+    ) -> Result<TransactionId, SendError> {
+        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), method);
         let slots = &self.slots;
         let taken = self.clients.find(key_hash, |id| {
             super::client_key(slots, id)
-                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == req.method)
+                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == *method)
         });
         if taken.is_some() {
             return Err(SendError::Duplicate);
         }
         let mut out = core::mem::take(&mut self.scratch);
-        let machine = if req.method == Method::Invite {
-            let lead_via = lead.then_some(self.via_buf.as_str());
-            let original = PackedOriginal::with_cseq(req, cseq, &bytes, lead_via)
-                .ok_or(SendError::MissingHeader("CSeq"))?;
-            Machine::InviteClient(InviteClient::start_packed(
+        let machine = match original {
+            Some(original) => Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
-            ))
-        } else {
-            Machine::NonInviteClient(NonInviteClient::start(
+            )),
+            None => Machine::NonInviteClient(NonInviteClient::start(
                 now, &self.cfg, bytes, reliable, &mut out,
-            ))
+            )),
         };
         let txn = Txn {
             machine,
@@ -357,7 +383,7 @@ impl TransactionLayer {
             connection: None,
             key: TxnKey::Client(ClientTxnKey {
                 branch,
-                method: req.method.clone(),
+                method: method.clone(),
             }),
             key_hash,
             merge: None,

@@ -497,7 +497,7 @@ fn lent_acks_are_sent_as_owned_ones() {
         let mut owned = b.send_ack_2xx(t(0), ack.clone(), to_peer()).unwrap();
         let (ta, _) = drain(&mut a);
         assert_eq!(ta, drain(&mut b).0, "case {case}");
-        assert_eq!(ta, [sent.clone()]);
+        assert_eq!(ta, std::slice::from_ref(&sent));
         assert_eq!(owned.to_bytes(), sent.payload);
         if case != 3 {
             owned.headers.remove_first(&HeaderName::Via);
@@ -516,4 +516,60 @@ fn lent_acks_are_sent_as_owned_ones() {
     assert!(l
         .send_ack_2xx_lent(t(0), &mut outgoing(Method::Bye, 1), to_peer())
         .is_err());
+}
+
+/// `send_request_written` and `send_ack_2xx_written` send what the lent
+/// sends of the same request send (the same bytes, destination, branch
+/// and transaction; an oversized request moved to TCP with its branch),
+/// writing the request with the Via they are given; INVITE, ACK and
+/// CANCEL are not written.
+#[test]
+fn written_requests_are_sent_as_lent_ones() {
+    let write_of = |req: &Request| {
+        let req = req.clone();
+        move |via: &str, out: &mut Vec<u8>| req.write_to_with_via(via, out)
+    };
+    for big in [false, true] {
+        let mut bye = outgoing(Method::Bye, 2);
+        bye.headers.prepend(HeaderName::MaxForwards, "70");
+        if big {
+            bye.body = vec![b'x'; 1400];
+        }
+        for dest in [to_peer(), to_peer_tcp()] {
+            let (mut a, mut b) = (layer(), layer());
+            let ia = a
+                .send_request_written(t(0), Method::Bye, dest, write_of(&bye))
+                .unwrap();
+            let ib = b.send_request_lent(t(0), &mut bye.clone(), dest).unwrap();
+            let (ta, _) = drain(&mut a);
+            assert_eq!(ta, drain(&mut b).0, "big {big}");
+            assert_eq!(a.branch(ia), b.branch(ib));
+            assert_eq!(a.state(ia), b.state(ib));
+            // Timer E retransmits the same bytes.
+            a.handle_timeout(t(500));
+            b.handle_timeout(t(500));
+            assert_eq!(drain(&mut a).0, drain(&mut b).0);
+        }
+        let mut ack = outgoing(Method::Ack, 1);
+        ack.headers.prepend(HeaderName::MaxForwards, "70");
+        ack.body = bye.body.clone();
+        let (mut a, mut b) = (layer(), layer());
+        let sent = a
+            .send_ack_2xx_written(t(0), to_peer(), write_of(&ack))
+            .unwrap();
+        let lent = b
+            .send_ack_2xx_lent(t(0), &mut ack.clone(), to_peer())
+            .unwrap();
+        assert_eq!(sent, lent);
+        assert_eq!(drain(&mut a).0, drain(&mut b).0);
+    }
+    let mut l = layer();
+    for m in [Method::Invite, Method::Ack, Method::Cancel] {
+        let r = outgoing(m.clone(), 1);
+        assert_eq!(
+            l.send_request_written(t(0), m, to_peer(), write_of(&r)),
+            Err(SendError::NotWritable)
+        );
+    }
+    assert!(l.is_empty());
 }

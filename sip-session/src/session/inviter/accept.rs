@@ -52,6 +52,21 @@ fn send_ack_of(
             || !(h.contains(&HeaderName::Authorization)
                 || h.contains(&HeaderName::ProxyAuthorization))
     );
+    if !credentials && body.is_none() && dialog.route_set().is_empty() {
+        // Nothing added, no Route: written straight into its wire form.
+        let Ok(dest) = core.next_hop_of_target(dialog.remote_target()) else {
+            return;
+        };
+        let (d, seq) = (&*dialog, u.invite_seq);
+        let sent = core.txn.send_ack_2xx_written(now, dest, |via, out| {
+            let written = d.write_request(&Method::Ack, seq, via, |_| {}, &[], out);
+            debug_assert!(written);
+        });
+        if let Ok(sent) = sent {
+            u.acks.push(sent);
+        }
+        return;
+    }
     // Route lines come from the route set only. Sent as
     // `Core::send_ack_known` sends it, without moving the ACK through it.
     let routed = !dialog.route_set().is_empty();
