@@ -239,6 +239,24 @@ pub fn write_request_parts(
     out.extend_from_slice(body);
 }
 
+/// Writes a response's wire form without a [`Response`] value, as
+/// [`Response::write_to`] writes one with the same parts: the Status-Line
+/// of `status` and `reason`, the lines `lines` writes (each with
+/// [`write_header_line`]; no Content-Length), Content-Length and `body`.
+pub fn write_response_parts(
+    status: StatusCode,
+    reason: &str,
+    lines: impl FnOnce(&mut Vec<u8>),
+    body: &[u8],
+    out: &mut Vec<u8>,
+) {
+    write_status_start(status, out);
+    out.extend_from_slice(reason.as_bytes());
+    lines(out);
+    write_content_length(body.len(), out);
+    out.extend_from_slice(body);
+}
+
 /// One header line of [`write_request_parts`]: `name: value` with the
 /// canonical name, as the serializer writes a line of a [`Headers`].
 pub fn write_header_line(name: &HeaderName, value: &str, out: &mut Vec<u8>) {

@@ -2,7 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_from_tagged, response_to, ToTag, TAG_LEN};
+use super::response::{response_from_tagged, response_to, write_from_tagged, ToTag, TAG_LEN};
 
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
@@ -263,6 +263,23 @@ impl Core {
     ) {
         let req = req.borrow_mut();
         let options = req.method == sip_core::Method::Options;
+        if to_tagged == Some(true) && status == StatusCode::OK && !options {
+            // Nothing for `finish_reply` to add: written from the
+            // request's lines, as `response_from_tagged` builds it (and
+            // its tag drawn all the same).
+            self.scratch.clear();
+            self.tokens.fill_token(&mut self.scratch, TAG_LEN);
+            let server = self.wire.user_agent.as_deref();
+            let h = &req.headers;
+            let _ = self.txn.send_response_written(
+                now,
+                txn,
+                status,
+                || sip_core::transaction::key::to_tag(h),
+                |out| write_from_tagged(h, status, server, out),
+            );
+            return;
+        }
         if to_tagged == Some(true) && status != StatusCode::TRYING {
             let server = self.wire.user_agent.as_deref();
             let (tokens, scratch) = (&mut self.tokens, &mut self.scratch);

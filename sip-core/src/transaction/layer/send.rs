@@ -492,8 +492,21 @@ impl TransactionLayer {
                 });
             }
         }
-        let status = resp.status;
         let bytes = self.payload(|out| resp.write_to(out));
+        self.respond(now, id, resp.status, bytes, || key::to_tag(&resp.headers))
+    }
+
+    /// Passes response `bytes` of `status` to server transaction `id`;
+    /// `to_tag` gives the response's To tag, read for an RFC 2543
+    /// transaction's final response only (§17.2.3).
+    pub(super) fn respond<'t>(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        status: crate::status::StatusCode,
+        bytes: Payload,
+        to_tag: impl FnOnce() -> Option<&'t str>,
+    ) -> Result<(), ResponseError> {
         let mut out = core::mem::take(&mut self.scratch);
         let cfg = &self.cfg;
         let txn = self.slots[id.index() as usize]
@@ -507,7 +520,7 @@ impl TransactionLayer {
         };
         if result.is_ok() && status.is_final() {
             if let Some(tags) = txn.legacy_tags.as_mut() {
-                tags.response = key::to_tag(&resp.headers).map(Into::into);
+                tags.response = to_tag().map(Into::into);
             }
         }
         self.apply(id, &mut out, None);

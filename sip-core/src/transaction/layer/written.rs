@@ -5,8 +5,9 @@
 
 use super::TransactionLayer;
 use crate::method::Method;
+use crate::status::StatusCode;
 use crate::time::Instant;
-use crate::transaction::events::SendError;
+use crate::transaction::events::{ResponseError, SendError};
 use crate::transaction::key::BranchText;
 use crate::transaction::TransactionId;
 use crate::transport::{Destination, Payload, Transmit, Transport};
@@ -117,5 +118,30 @@ impl TransactionLayer {
         self.wire.clear();
         write(&self.via_buf, &mut self.wire);
         Payload::from(&self.wire[..])
+    }
+
+    /// [`send_response`](Self::send_response) for a response the TU
+    /// writes itself instead of building it: `write(out)` appends its
+    /// whole wire form, of status `status`, answering the request of
+    /// server transaction `id` (its CSeq is that request's: the layer does
+    /// not read it back, as `send_response` does to refuse a response to
+    /// another method); `to_tag` gives the tag its To carries (read for an
+    /// RFC 2543 transaction's final response only, §17.2.3).
+    pub fn send_response_written<'t>(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        status: StatusCode,
+        to_tag: impl FnOnce() -> Option<&'t str>,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), ResponseError> {
+        let txn = self.get(id).ok_or(ResponseError::UnknownTransaction(id))?;
+        if txn.machine.kind().is_client() {
+            return Err(ResponseError::NotServerTransaction(id));
+        }
+        self.wire.clear();
+        write(&mut self.wire);
+        let bytes = Payload::from(&self.wire[..]);
+        self.respond(now, id, status, bytes, to_tag)
     }
 }

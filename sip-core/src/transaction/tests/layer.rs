@@ -573,3 +573,48 @@ fn written_requests_are_sent_as_lent_ones() {
     }
     assert!(l.is_empty());
 }
+
+/// `send_response_written` passes the bytes it is given as
+/// `send_response` passes a response's: the same transmits and states
+/// (a 200 to a BYE over UDP, its retransmission for the BYE's).
+#[test]
+fn written_responses_are_sent_as_built_ones() {
+    let bye = incoming_text(
+        "BYE",
+        "SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKw9",
+        Some("t1"),
+        3,
+        "",
+    );
+    let (mut a, mut b) = (layer(), layer());
+    let mut ids = Vec::new();
+    for l in [&mut a, &mut b] {
+        l.handle_datagram(t(0), local(), peer(), bye.as_bytes());
+        let (_, ev) = drain(l);
+        match &ev[..] {
+            [Event::Request { id, request, .. }] => ids.push((*id, request.clone())),
+            other => panic!("{other:?}"),
+        }
+    }
+    let ok = our_response(&ids[1].1, 200, None);
+    a.send_response_written(t(1), ids[0].0, ok.status, || None, |out| ok.write_to(out))
+        .unwrap();
+    b.send_response(t(1), ids[1].0, &ok).unwrap();
+    let (ta, _) = drain(&mut a);
+    assert_eq!(ta, drain(&mut b).0);
+    assert_eq!(ta[0].payload, ok.to_bytes());
+    assert_eq!(a.state(ids[0].0), b.state(ids[1].0));
+    for l in [&mut a, &mut b] {
+        l.handle_datagram(t(2), local(), peer(), bye.as_bytes());
+    }
+    assert_eq!(drain(&mut a).0, drain(&mut b).0);
+    assert!(a
+        .send_response_written(
+            t(3),
+            TransactionId::from_raw(999),
+            ok.status,
+            || None,
+            |_| {}
+        )
+        .is_err());
+}
