@@ -140,7 +140,7 @@ pub(crate) fn write_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
 /// Appends CRLF (ending the line before) and then `Name: value`, with the
 /// canonical name: for a known name, a copy of a fixed 32 bytes (of which
 /// the prefix's are kept) and the value's copy.
-#[inline]
+#[inline(always)]
 fn write_crlf_and_header(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
     match name.crlf_with_colon_padded() {
         Some((prefix, len)) => {
@@ -214,6 +214,55 @@ fn write_content_length(n: usize, out: &mut Vec<u8>) {
     }
 }
 
+/// Writes a request's wire form without a [`Request`] value, as
+/// [`Request::write_to`] writes one with the same parts: the Request-Line
+/// of `method` and `uri`, the Via line `via`, the lines `lines` writes
+/// (each with [`write_header_line`], in order; no Content-Length, which
+/// is computed), Content-Length and `body`. For a TU that writes a request
+/// it builds only to send it (`TransactionLayer::send_request_written`).
+pub fn write_request_parts(
+    method: &Method,
+    uri: &Uri,
+    via: &str,
+    lines: impl FnOnce(&mut Vec<u8>),
+    body: &[u8],
+    out: &mut Vec<u8>,
+) {
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    uri.write_to(out);
+    out.extend_from_slice(b" SIP/2.0");
+    out.extend_from_slice(b"\r\nVia: ");
+    out.extend_from_slice(via.as_bytes());
+    lines(out);
+    write_content_length(body.len(), out);
+    out.extend_from_slice(body);
+}
+
+/// Writes a response's wire form without a [`Response`] value, as
+/// [`Response::write_to`] writes one with the same parts: the Status-Line
+/// of `status` and `reason`, the lines `lines` writes (each with
+/// [`write_header_line`]; no Content-Length), Content-Length and `body`.
+pub fn write_response_parts(
+    status: StatusCode,
+    reason: &str,
+    lines: impl FnOnce(&mut Vec<u8>),
+    body: &[u8],
+    out: &mut Vec<u8>,
+) {
+    write_status_start(status, out);
+    out.extend_from_slice(reason.as_bytes());
+    lines(out);
+    write_content_length(body.len(), out);
+    out.extend_from_slice(body);
+}
+
+/// One header line of [`write_request_parts`]: `name: value` with the
+/// canonical name, as the serializer writes a line of a [`Headers`].
+pub fn write_header_line(name: &HeaderName, value: &str, out: &mut Vec<u8>) {
+    write_crlf_and_header(name, value, out);
+}
+
 /// Appends `SIP/2.0 CODE ` with one copy of a fixed size: a status code
 /// has three digits (100..=699, [`StatusCode::new`]).
 #[inline]
@@ -230,10 +279,29 @@ impl Request {
     /// Appends the canonical wire form to `out`: Request-Line, headers with
     /// canonical names, a computed Content-Length, blank line, body.
     pub fn write_to(&self, out: &mut Vec<u8>) {
+        self.write_start_line(out);
+        write_headers_and_body(&self.headers, &self.body, out);
+    }
+
+    /// The Request-Line without its CRLF.
+    #[inline]
+    fn write_start_line(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.method.as_str().as_bytes());
         out.push(b' ');
         self.uri.write_to(out);
         out.extend_from_slice(b" SIP/2.0");
+    }
+
+    /// The wire form [`write_to`](Self::write_to) gives once a Via line
+    /// of `via` is put before every other line (`headers.prepend(Via,
+    /// via)`), without changing the request: for a transaction layer
+    /// whose TU keeps the request without that Via.
+    pub(crate) fn write_to_with_via(&self, via: &str, out: &mut Vec<u8>) {
+        self.write_start_line(out);
+        // As `write_crlf_and_header` writes a Via line (kept to its one
+        // caller, where it is inlined).
+        out.extend_from_slice(b"\r\nVia: ");
+        out.extend_from_slice(via.as_bytes());
         write_headers_and_body(&self.headers, &self.body, out);
     }
 

@@ -154,7 +154,47 @@ impl Dialog {
         out
     }
 
-    fn build(&self, method: Method, seq: u32) -> Request {
+    /// Writes the wire form of the request [`next_request`](Self::next_request)
+    /// builds for number `seq` (or [`ack`](Self::ack) for an ACK), with
+    /// `via` as its Via line, the lines `more` writes after the request's
+    /// own (with [`write_header_line`](crate::message::write_header_line)),
+    /// and `body`: the bytes `Request::write_to` writes for that request
+    /// with the Via put first and those lines and body added, without
+    /// building it. Only when the Request-URI is the remote target and
+    /// there is no Route (an empty route set): false otherwise, and
+    /// nothing is written.
+    pub fn write_request(
+        &self,
+        method: &Method,
+        seq: u32,
+        via: &str,
+        more: impl FnOnce(&mut Vec<u8>),
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        use crate::message::write_header_line;
+        if !self.route_set.is_empty() {
+            return false;
+        }
+        let lines = |out: &mut Vec<u8>| {
+            // The lines of `build_with`, in its order.
+            write_header_line(&HeaderName::MaxForwards, "70", out);
+            write_header_line(&HeaderName::From, self.local(), out);
+            write_header_line(&HeaderName::To, self.remote(), out);
+            write_header_line(&HeaderName::CallId, self.id.call_id(), out);
+            let mut number = [0u8; 10];
+            let digits = decimal(seq, &mut number);
+            out.extend_from_slice(b"\r\nCSeq: ");
+            out.extend_from_slice(digits);
+            out.push(b' ');
+            out.extend_from_slice(method.as_str().as_bytes());
+            more(out);
+        };
+        crate::message::write_request_parts(method, &self.remote_target, via, lines, body, out);
+        true
+    }
+
+    pub(super) fn build(&self, method: Method, seq: u32) -> Request {
         self.build_with(method, seq, false)
     }
 
@@ -252,6 +292,19 @@ impl Dialog {
             self.set_remote_target(t);
         }
         Ok(())
+    }
+}
+
+/// `n` in decimal, in `buf`'s last bytes (the slice returned).
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 

@@ -717,3 +717,54 @@ mod decimal {
         }
     }
 }
+
+/// `write_request` writes what `Request::write_to_with_via` writes for
+/// the request `next_request` (or `ack`) builds, with the same lines and
+/// body added, for either role and any number; nothing with a route set.
+#[test]
+fn written_requests_are_the_built_ones() {
+    let mut plain = invite();
+    plain.headers.remove(&HeaderName::RecordRoute);
+    let mut ok = response(200, Some("a6c85cf"));
+    ok.headers.remove(&HeaderName::RecordRoute);
+    let uac = Dialog::new_uac(&plain, &ok, false).unwrap();
+    let uas = Dialog::new_uas(&plain, "t9", false).unwrap();
+    let via = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKw1;rport";
+    let extra = [
+        (HeaderName::Reason, "SIP;cause=200;text=\"x\""),
+        (HeaderName::UserAgent, "ua/1"),
+        (HeaderName::Other("X-Ext".into()), "v"),
+    ];
+    for d in [&uac, &uas] {
+        assert!(d.route_set().is_empty());
+        for (method, seq, lines, body) in [
+            (Method::Bye, d.next_seq(), 0, &b""[..]),
+            (Method::Bye, 4_000_000_000, 2, b""),
+            (Method::Info, 7, 3, b"hello"),
+            (Method::Ack, 314159, 0, b""),
+        ] {
+            let mut built = d.build(method.clone(), seq);
+            for (n, v) in &extra[..lines] {
+                built.headers.push(n.clone(), v);
+            }
+            built.body = body.to_vec();
+            let mut expected = Vec::new();
+            built.write_to_with_via(via, &mut expected);
+            let mut out = Vec::new();
+            let more = |out: &mut Vec<u8>| {
+                for (n, v) in &extra[..lines] {
+                    crate::message::write_header_line(n, v, out);
+                }
+            };
+            assert!(d.write_request(&method, seq, via, more, body, &mut out));
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
+    let routed = Dialog::new_uac(&invite(), &response(200, Some("a6c85cf")), false).unwrap();
+    let mut out = Vec::new();
+    assert!(!routed.write_request(&Method::Bye, 1, via, |_| {}, b"", &mut out));
+    assert!(out.is_empty());
+}

@@ -133,12 +133,19 @@ impl PackedOriginal {
     /// ([`Request::write_to`]).
     #[cfg(test)]
     pub(crate) fn from_request(req: &Request, wire: &[u8]) -> Option<Self> {
-        PackedOriginal::with_cseq(req, None, wire)
+        PackedOriginal::with_cseq(req, None, wire, None)
     }
 
     /// [`PackedOriginal::from_request`] for a request whose CSeq number
-    /// the caller read already (`Some`); `None` reads it here.
-    pub(crate) fn with_cseq(req: &Request, known_cseq: Option<u32>, wire: &[u8]) -> Option<Self> {
+    /// the caller read already (`Some`); `None` reads it here. `lead_via`:
+    /// a Via line written before the request's lines
+    /// ([`Request::write_to_with_via`]), its top Via.
+    pub(crate) fn with_cseq(
+        req: &Request,
+        known_cseq: Option<u32>,
+        wire: &[u8],
+        lead_via: Option<&str>,
+    ) -> Option<Self> {
         use crate::message::line_prefix_len;
         // One pass over the lines: the first of each field, every Route,
         // each with where its value starts after the start line (counted
@@ -154,6 +161,11 @@ impl PackedOriginal {
         let mut cseq = None;
         let mut routes: smallvec::SmallVec<[(&str, usize); 4]> = smallvec::SmallVec::new();
         let mut pos = 0;
+        if let Some(v) = lead_via {
+            let at = line_prefix_len(&HeaderName::Via);
+            via = Some((v, at));
+            pos = at + v.len();
+        }
         for h in &req.headers {
             if h.name == HeaderName::ContentLength {
                 // Not written: the serializer writes its own.

@@ -221,6 +221,10 @@ pub enum SendError {
     /// The destination of a stateless response could not be derived.
     #[error("{0}")]
     Route(RouteError),
+    /// INVITE, ACK and CANCEL are not sent as written bytes
+    /// ([`send_request_written`](super::TransactionLayer::send_request_written)).
+    #[error("INVITE, ACK and CANCEL are not sent as written bytes")]
+    NotWritable,
 }
 
 /// Why the layer refused a response from the TU.

@@ -7,6 +7,7 @@ use crate::events::{Event, TerminationCause};
 use crate::user_agent::core::{Core, Link};
 use sip_core::dialog::Dialog;
 use sip_core::header::HeaderName;
+use sip_core::message::write_header_line;
 use sip_core::method::Method;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
@@ -103,6 +104,29 @@ pub(crate) fn send_bye(
     extra: &[(HeaderName, String)],
 ) -> Result<(), SessionError> {
     let seq = dialog.next_seq();
+    if extra.is_empty() && dialog.route_set().is_empty() {
+        // No Route: written straight into its wire form, the lines
+        // `lend_request` would build and the ones added below.
+        let dest = core.next_hop_of_target(dialog.remote_target())?;
+        let reason = reason.map(|(status, text)| reason_value(status, text));
+        let ua = core.wire.user_agent.as_deref();
+        let d = &*dialog;
+        core.txn
+            .send_request_written(now, Method::Bye, dest, |via, out| {
+                let more = |out: &mut Vec<u8>| {
+                    if let Some(r) = &reason {
+                        write_header_line(&HeaderName::Reason, r, out);
+                    }
+                    if let Some(ua) = ua {
+                        write_header_line(&HeaderName::UserAgent, ua, out);
+                    }
+                };
+                let written = d.write_request(&Method::Bye, seq, via, more, &[], out);
+                debug_assert!(written);
+            })?;
+        dialog.commit_local_seq(seq);
+        return Ok(());
+    }
     // Route lines come from the route set (or were asked for).
     let routed =
         !dialog.route_set().is_empty() || extra.iter().any(|(n, _)| matches!(n, HeaderName::Route));

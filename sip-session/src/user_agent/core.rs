@@ -2,7 +2,7 @@
 //! layer, tokens, events, timers, the dialog and transaction indexes, and
 //! the helpers that build and send messages.
 
-use super::response::{response_from_tagged, response_to, ToTag, TAG_LEN};
+use super::response::{response_from_tagged, response_to, write_from_tagged, ToTag, TAG_LEN};
 
 use crate::config::UserAgentConfig;
 use crate::error::RouteError;
@@ -263,6 +263,23 @@ impl Core {
     ) {
         let req = req.borrow_mut();
         let options = req.method == sip_core::Method::Options;
+        if to_tagged == Some(true) && status == StatusCode::OK && !options {
+            // Nothing for `finish_reply` to add: written from the
+            // request's lines, as `response_from_tagged` builds it (and
+            // its tag drawn all the same).
+            self.scratch.clear();
+            self.tokens.fill_token(&mut self.scratch, TAG_LEN);
+            let server = self.wire.user_agent.as_deref();
+            let h = &req.headers;
+            let _ = self.txn.send_response_written(
+                now,
+                txn,
+                status,
+                || sip_core::transaction::key::to_tag(h),
+                |out| write_from_tagged(h, status, server, out),
+            );
+            return;
+        }
         if to_tagged == Some(true) && status != StatusCode::TRYING {
             let server = self.wire.user_agent.as_deref();
             let (tokens, scratch) = (&mut self.tokens, &mut self.scratch);
@@ -358,9 +375,15 @@ impl Core {
             return self.next_hop(req);
         }
         debug_assert!(!req.headers.contains(&HeaderName::Route));
+        self.next_hop_of_target(&req.uri)
+    }
+
+    /// The next hop of a request without Route lines to `target`: the
+    /// outbound proxy, else `target` itself.
+    pub(crate) fn next_hop_of_target(&self, target: &Uri) -> Result<Destination, RouteError> {
         match self.cfg.outbound_proxy {
             Some(d) => Ok(d),
-            None => self.resolve(&req.uri),
+            None => self.resolve(target),
         }
     }
 
@@ -435,9 +458,10 @@ impl Core {
     }
 
     /// [`send_request`](Self::send_request) keeping the request: on
-    /// return `req` carries the Via (and Max-Forwards) the transaction
-    /// layer wrote. The next hop as [`next_hop_known`](Self::next_hop_known)
-    /// finds it.
+    /// return `req` has no Via (the transaction layer's went into the
+    /// wire form only, `send_request_lent`) and carries the Max-Forwards
+    /// the layer added. The next hop as
+    /// [`next_hop_known`](Self::next_hop_known) finds it.
     pub(crate) fn send_request_borrowed(
         &mut self,
         now: Instant,
@@ -446,7 +470,7 @@ impl Core {
         routed: bool,
     ) -> Result<(TransactionId, Destination), crate::SessionError> {
         let dest = self.next_hop_known(req, routed)?;
-        let id = self.txn.send_request_borrowed(now, req, dest)?;
+        let id = self.txn.send_request_lent(now, req, dest)?;
         self.link(id, link);
         Ok((id, dest))
     }

@@ -138,13 +138,13 @@ impl UserAgent {
         }) {
             return;
         }
-        let Some(resp) = resp else { return };
+        let Some(mut resp) = resp else { return };
         if let Some(Link::InviteClient(sid)) = self.link(txn) {
             if self.is_current_invite(sid, txn) {
                 let status = resp.status;
                 let mut retried = false;
                 let _ = self.command(now, sid, |core, s| {
-                    inviter::on_response(core, s, now, resp);
+                    inviter::on_response(core, s, now, &mut resp);
                     retried = status.as_u16() >= 300 && inviter::retried(s, txn);
                     Ok(())
                 });

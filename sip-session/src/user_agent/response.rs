@@ -3,7 +3,7 @@
 //! place.
 
 use sip_core::header::{HeaderName, HeaderRef, Headers};
-use sip_core::message::{Request, Response};
+use sip_core::message::{write_header_line, write_response_parts, Request, Response};
 use sip_core::random::TokenSource;
 use sip_core::status::StatusCode;
 
@@ -156,6 +156,28 @@ pub(crate) fn response_from_tagged(
     with_server(headers, status, server)
 }
 
+/// The wire form of [`response_from_tagged`]'s response (of the request
+/// whose lines are `headers`), written without building it; the tag it
+/// draws is not drawn here.
+pub(crate) fn write_from_tagged(
+    headers: &Headers,
+    status: StatusCode,
+    server: Option<&str>,
+    out: &mut Vec<u8>,
+) {
+    let lines = |out: &mut Vec<u8>| {
+        for h in headers {
+            if copied(h.name) {
+                write_header_line(h.name, h.value, out);
+            }
+        }
+        if let Some(ua) = server {
+            write_header_line(&HeaderName::Server, ua, out);
+        }
+    };
+    write_response_parts(status, status.default_reason(), lines, &[], out);
+}
+
 /// The response with `headers`, Server appended when `server` is given,
 /// and the canonical reason phrase.
 fn with_server(mut headers: Headers, status: StatusCode, server: Option<&str>) -> Response {
@@ -240,7 +262,8 @@ mod tests {
     }
 
     /// `response_from_tagged` builds what `response_to` builds from the
-    /// same request with a fresh tag, and draws the same tokens.
+    /// same request with a fresh tag, and draws the same tokens;
+    /// `write_from_tagged` writes its bytes.
     #[test]
     fn response_from_tagged_is_response_to() {
         let tagged = requests()
@@ -259,6 +282,10 @@ mod tests {
                         response_from_tagged(req.headers.clone(), status, &mut b, &mut sb, server);
                     assert_eq!(r, expected);
                     assert_eq!(r.to_bytes(), expected.to_bytes());
+                    // Written without building it: the same bytes.
+                    let mut written = Vec::new();
+                    write_from_tagged(&req.headers, status, server, &mut written);
+                    assert_eq!(written, expected.to_bytes());
                     assert_eq!(sa, sb);
                     assert_eq!(a.next_u64(), b.next_u64());
                     n += 1;

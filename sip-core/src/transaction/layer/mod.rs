@@ -5,6 +5,7 @@ mod index;
 mod receive;
 mod send;
 mod top_via;
+mod written;
 
 pub(crate) use top_via::TopVia;
 
@@ -139,6 +140,13 @@ pub struct TransactionLayer {
     merges: Index,
     connections: KeyedMap<ConnectionId, Connection>,
     timers: TimerQueue,
+    /// The earliest live deadline as [`poll_timeout`](Self::poll_timeout)
+    /// last found it; `None` once anything that may change it happened: a
+    /// machine acted ([`apply`](Self::apply) follows every input of a
+    /// machine, and arms its timers), a transaction was removed, timers
+    /// fired. (An embedder polls after every input, often with nothing
+    /// changed for the transactions.)
+    next_deadline: Option<Option<Instant>>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     scratch: Actions,
@@ -348,6 +356,7 @@ impl TransactionLayer {
             connections: KeyedMap::with_hasher(hash.clone()),
             hash,
             timers: TimerQueue::default(),
+            next_deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::with_capacity(8),
@@ -406,6 +415,18 @@ impl TransactionLayer {
 
     /// The earliest deadline over all transactions, if any.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
+        if let Some(known) = self.next_deadline {
+            debug_assert_eq!(known, self.earliest_deadline());
+            return known;
+        }
+        let at = self.earliest_deadline();
+        self.next_deadline = Some(at);
+        at
+    }
+
+    /// The earliest live deadline, read from the queue (stale entries
+    /// met on the way are dropped).
+    pub(crate) fn earliest_deadline(&mut self) -> Option<Instant> {
         let slots = &self.slots;
         self.timers
             .peek(|id, timer, at| timer_live(slots, id, timer, at))
@@ -413,6 +434,7 @@ impl TransactionLayer {
 
     /// Fires every timer due at `now`, in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.next_deadline = None;
         loop {
             let slots = &self.slots;
             let Some((_, id, timer)) = self
@@ -495,6 +517,7 @@ impl TransactionLayer {
     }
 
     fn remove(&mut self, id: TransactionId) {
+        self.next_deadline = None;
         let Some(slot) = self.slots.get_mut(id.index() as usize) else {
             return;
         };
@@ -555,6 +578,9 @@ impl TransactionLayer {
     /// Carries out a machine's actions for transaction `id`. `source` is
     /// the source of the message being processed (for ACKs passed up).
     fn apply(&mut self, id: TransactionId, out: &mut Actions, source: Option<Source>) {
+        // The machine of `id` acted (or was just added): its timers may
+        // have changed.
+        self.next_deadline = None;
         // Each action is taken out in place (a `Terminated` left behind,
         // which owns nothing) and the buffer cleared at the end: cheaper
         // than a `Drain`, whose drop is a call on every input. Timers, the

@@ -17,7 +17,7 @@ use crate::transport_rules::{
 
 impl TransactionLayer {
     /// The transport a destination uses.
-    fn transport_of(&self, dest: &Destination) -> Result<Transport, SendError> {
+    pub(super) fn transport_of(&self, dest: &Destination) -> Result<Transport, SendError> {
         match dest {
             Destination::Addr { transport, .. } => Ok(*transport),
             Destination::Connection(c) => self
@@ -28,7 +28,7 @@ impl TransactionLayer {
         }
     }
 
-    fn check_limit(&self) -> Result<(), SendError> {
+    pub(super) fn check_limit(&self) -> Result<(), SendError> {
         if self.live >= self.cfg.max_transactions {
             return Err(LimitExceeded {
                 limit: self.cfg.max_transactions,
@@ -52,23 +52,49 @@ impl TransactionLayer {
     /// [`write_via`](Self::write_via) with a fresh branch from the token
     /// source, written in place; returns where the branch is in the Via
     /// buffer (valid until the next Via is written).
+    ///
+    /// With `lend`, the Via stays in the buffer only (for
+    /// [`Request::write_to_with_via`]): `req` loses any Via it carried, as
+    /// when the Via goes in, but gets none.
     fn write_new_via(
         &mut self,
         req: &mut Request,
         transport: Transport,
         push: bool,
+        lend: bool,
     ) -> core::ops::Range<usize> {
         let mut via = self.via_start(transport);
         let at = via.len();
         self.tokens.push_branch(&mut via);
         let branch = at..via.len();
-        self.via_end(req, via, branch.len(), push);
+        if lend {
+            self.via_kept(req, via);
+        } else {
+            self.via_end(req, via, branch.len(), push);
+        }
         branch
+    }
+
+    /// [`via_end`](Self::via_end) without `push`, the Via left in the
+    /// buffer instead of put in `req` (whose own Vias go, as there).
+    fn via_kept(&mut self, req: &mut Request, via: String) {
+        if req.headers.contains(&HeaderName::Via) {
+            req.headers.remove(&HeaderName::Via);
+        }
+        self.via_stored(via);
+    }
+
+    /// Ends the Via in `via` (`rport`) and leaves it in the buffer.
+    pub(super) fn via_stored(&mut self, mut via: String) {
+        if self.cfg.rport {
+            via.push_str(";rport");
+        }
+        self.via_buf = via;
     }
 
     /// The layer's Via for `transport` up to the branch value, in the
     /// reused buffer.
-    fn via_start(&mut self, transport: Transport) -> String {
+    pub(super) fn via_start(&mut self, transport: Transport) -> String {
         let mut via = core::mem::take(&mut self.via_buf);
         via.clear();
         via.push_str(&self.via_prefix[super::transport_index(transport)]);
@@ -106,6 +132,10 @@ impl TransactionLayer {
     /// oversized UDP request to an address moves to TCP (its Via rewritten)
     /// when [`Config::udp_to_tcp`](crate::transaction::Config::udp_to_tcp)
     /// allows; otherwise it is refused.
+    ///
+    /// With `lead`, the Via is the one in the layer's buffer
+    /// ([`write_new_via`](Self::write_new_via) lending), written before
+    /// `req`'s lines and rewritten there on a switch.
     fn serialize_for(
         &mut self,
         req: &mut Request,
@@ -113,8 +143,9 @@ impl TransactionLayer {
         branch: Option<core::ops::Range<usize>>,
         may_switch: bool,
         push: bool,
+        lead: bool,
     ) -> Result<(Payload, Destination), SendError> {
-        let bytes = self.payload(|out| req.write_to(out));
+        let bytes = self.serialize(req, lead);
         let transport = self.transport_of(&dest)?;
         let limit = self.cfg.udp_limit();
         let switch_ok =
@@ -126,9 +157,15 @@ impl TransactionLayer {
             (Some(t), Destination::Addr { addr, .. }) if t != transport => {
                 if let Some(r) = branch {
                     let b = self.via_buf[r].to_owned();
-                    self.write_via(req, t, &b, push);
+                    if lead {
+                        let mut via = self.via_start(t);
+                        via.push_str(&b);
+                        self.via_kept(req, via);
+                    } else {
+                        self.write_via(req, t, &b, push);
+                    }
                 }
-                let bytes = self.payload(|out| req.write_to(out));
+                let bytes = self.serialize(req, lead);
                 Ok((bytes, Destination::Addr { transport: t, addr }))
             }
             (Some(_), dest) => Ok((bytes, dest)),
@@ -136,6 +173,18 @@ impl TransactionLayer {
                 size: bytes.len(),
                 limit,
             }),
+        }
+    }
+
+    /// `req`'s wire form; with `lead`, with the Via of the layer's buffer
+    /// before its lines ([`Request::write_to_with_via`]).
+    fn serialize(&mut self, req: &Request, lead: bool) -> Payload {
+        if lead {
+            self.wire.clear();
+            req.write_to_with_via(&self.via_buf, &mut self.wire);
+            Payload::from(&self.wire[..])
+        } else {
+            self.payload(|out| req.write_to(out))
         }
     }
 
@@ -153,7 +202,8 @@ impl TransactionLayer {
         mut req: Request,
         dest: Destination,
     ) -> Result<TransactionId, SendError> {
-        self.start_request(now, &mut req, dest, false)
+        // The request is dropped after: its Via need not go into it.
+        self.start_request(now, &mut req, dest, false, true)
     }
 
     /// [`send_request`](Self::send_request) on a borrowed request, for a
@@ -169,7 +219,23 @@ impl TransactionLayer {
         req: &mut Request,
         dest: Destination,
     ) -> Result<TransactionId, SendError> {
-        self.start_request(now, req, dest, false)
+        self.start_request(now, req, dest, false, false)
+    }
+
+    /// [`send_request_borrowed`](Self::send_request_borrowed) for a TU
+    /// that keeps the request without the layer's Via (or drops it after):
+    /// the bytes sent and the transaction are the same, but the top Via
+    /// this layer writes goes only into the wire form. On return `req` is
+    /// what `send_request_borrowed` leaves less that Via line: without the
+    /// Vias it carried (except a CANCEL's, which is sent with its own) and
+    /// with `Max-Forwards: 70` when it had none.
+    pub fn send_request_lent(
+        &mut self,
+        now: Instant,
+        req: &mut Request,
+        dest: Destination,
+    ) -> Result<TransactionId, SendError> {
+        self.start_request(now, req, dest, false, true)
     }
 
     /// Starts a client transaction for a request a proxy forwards (RFC 3261
@@ -188,7 +254,7 @@ impl TransactionLayer {
                 crate::transaction::State::Terminated,
             ));
         }
-        self.start_request(now, &mut req, dest, true)
+        self.start_request(now, &mut req, dest, true, false)
     }
 
     /// The branch of client transaction `id`'s Via.
@@ -199,12 +265,15 @@ impl TransactionLayer {
         }
     }
 
+    /// `lend`: the layer's Via goes into the wire form only (not with
+    /// `push`, whose Via goes on top of the request's).
     fn start_request(
         &mut self,
         now: Instant,
         req: &mut Request,
         dest: Destination,
         push: bool,
+        lend: bool,
     ) -> Result<TransactionId, SendError> {
         if req.method == Method::Ack {
             return Err(SendError::AckNotAllowed);
@@ -228,11 +297,14 @@ impl TransactionLayer {
         let keep_via = req.method == Method::Cancel
             && top_via_text(&req.headers)
                 .is_ok_and(|v| key::branch_of(v).is_some_and(|b| !b.is_empty()));
-        let fresh = (!keep_via).then(|| self.write_new_via(req, transport, push));
+        let lead = lend && !push && !keep_via;
+        let fresh = (!keep_via).then(|| self.write_new_via(req, transport, push, lead));
         // Copied before the Via buffer may be rewritten (§18.1.1 switch).
         let fresh_branch = fresh.clone().map(|r| BranchText::new(&self.via_buf[r]));
+        // Without a Via in `req`, Max-Forwards goes first: after the
+        // lead Via, where the stamped request has it.
         add_max_forwards(req);
-        let (bytes, dest) = self.serialize_for(req, dest, fresh, !keep_via, push)?;
+        let (bytes, dest) = self.serialize_for(req, dest, fresh, !keep_via, push, lead)?;
         let branch = match fresh_branch {
             Some(b) => b,
             None => BranchText::new(
@@ -243,11 +315,13 @@ impl TransactionLayer {
             ),
         };
         let reliable = self.transport_of(&dest)?.is_reliable();
-        self.start_client(now, req, Some(cseq), bytes, branch, dest, reliable)
+        self.start_client(now, req, Some(cseq), bytes, branch, dest, reliable, lead)
     }
 
     /// Starts the client transaction of `req` (whose CSeq number is
-    /// `cseq` when the caller read it) with its serialized `bytes`.
+    /// `cseq` when the caller read it) with its serialized `bytes`;
+    /// `lead`: the bytes hold the Via of the layer's buffer before `req`'s
+    /// lines.
     #[allow(clippy::too_many_arguments)]
     fn start_client(
         &mut self,
@@ -258,27 +332,50 @@ impl TransactionLayer {
         branch: BranchText,
         dest: Destination,
         reliable: bool,
+        lead: bool,
     ) -> Result<TransactionId, SendError> {
-        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), &req.method);
+        let original = if req.method == Method::Invite {
+            let lead_via = lead.then_some(self.via_buf.as_str());
+            let packed = PackedOriginal::with_cseq(req, cseq, &bytes, lead_via)
+                .ok_or(SendError::MissingHeader("CSeq"))?;
+            Some(packed)
+        } else {
+            None
+        };
+        self.start_client_of(now, &req.method, original, bytes, branch, dest, reliable)
+    }
+
+    /// Starts a client transaction for a request of `method` sent as
+    /// `bytes`: an INVITE one with its `original` places, else a
+    /// non-INVITE one.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_client_of(
+        &mut self,
+        now: Instant,
+        method: &Method,
+        original: Option<PackedOriginal>,
+        bytes: Payload,
+        branch: BranchText,
+        dest: Destination,
+        reliable: bool,
+    ) -> Result<TransactionId, SendError> {
+        let key_hash = key::client_hash(&self.hash, branch.as_bytes(), method);
         let slots = &self.slots;
         let taken = self.clients.find(key_hash, |id| {
             super::client_key(slots, id)
-                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == req.method)
+                .is_some_and(|k| k.branch.as_bytes() == branch.as_bytes() && k.method == *method)
         });
         if taken.is_some() {
             return Err(SendError::Duplicate);
         }
         let mut out = core::mem::take(&mut self.scratch);
-        let machine = if req.method == Method::Invite {
-            let original = PackedOriginal::with_cseq(req, cseq, &bytes)
-                .ok_or(SendError::MissingHeader("CSeq"))?;
-            Machine::InviteClient(InviteClient::start_packed(
+        let machine = match original {
+            Some(original) => Machine::InviteClient(InviteClient::start_packed(
                 now, &self.cfg, bytes, original, reliable, &mut out,
-            ))
-        } else {
-            Machine::NonInviteClient(NonInviteClient::start(
+            )),
+            None => Machine::NonInviteClient(NonInviteClient::start(
                 now, &self.cfg, bytes, reliable, &mut out,
-            ))
+            )),
         };
         let txn = Txn {
             machine,
@@ -286,7 +383,7 @@ impl TransactionLayer {
             connection: None,
             key: TxnKey::Client(ClientTxnKey {
                 branch,
-                method: req.method.clone(),
+                method: method.clone(),
             }),
             key_hash,
             merge: None,
@@ -343,7 +440,7 @@ impl TransactionLayer {
         let branch = BranchText::new(key::branch_of(&m.original().via).unwrap_or_default());
         self.check_limit()?;
         let bytes = self.payload(|out| cancel.write_to(out));
-        self.start_client(now, &cancel, None, bytes, branch, dest, reliable)
+        self.start_client(now, &cancel, None, bytes, branch, dest, reliable, false)
     }
 
     /// Destroys client transaction `id` at once, as RFC 3261 §9.1 asks of
@@ -395,8 +492,21 @@ impl TransactionLayer {
                 });
             }
         }
-        let status = resp.status;
         let bytes = self.payload(|out| resp.write_to(out));
+        self.respond(now, id, resp.status, bytes, || key::to_tag(&resp.headers))
+    }
+
+    /// Passes response `bytes` of `status` to server transaction `id`;
+    /// `to_tag` gives the response's To tag, read for an RFC 2543
+    /// transaction's final response only (§17.2.3).
+    pub(super) fn respond<'t>(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        status: crate::status::StatusCode,
+        bytes: Payload,
+        to_tag: impl FnOnce() -> Option<&'t str>,
+    ) -> Result<(), ResponseError> {
         let mut out = core::mem::take(&mut self.scratch);
         let cfg = &self.cfg;
         let txn = self.slots[id.index() as usize]
@@ -410,7 +520,7 @@ impl TransactionLayer {
         };
         if result.is_ok() && status.is_final() {
             if let Some(tags) = txn.legacy_tags.as_mut() {
-                tags.response = key::to_tag(&resp.headers).map(Into::into);
+                tags.response = to_tag().map(Into::into);
             }
         }
         self.apply(id, &mut out, None);
@@ -435,16 +545,55 @@ impl TransactionLayer {
         let branch = if ack.headers.contains(&HeaderName::Via) {
             None
         } else {
-            Some(self.write_new_via(&mut ack, transport, false))
+            Some(self.write_new_via(&mut ack, transport, false, false))
         };
         add_max_forwards(&mut ack);
         let fresh = branch.is_some();
-        let (payload, destination) = self.serialize_for(&mut ack, dest, branch, fresh, false)?;
+        let (payload, destination) =
+            self.serialize_for(&mut ack, dest, branch, fresh, false, false)?;
         self.transmits.push_back(Transmit {
             destination,
             payload,
         });
         Ok(ack)
+    }
+
+    /// [`send_ack_2xx`](Self::send_ack_2xx) on a lent ACK, which the TU
+    /// keeps as it was: an ACK without Via gets the layer's Via with a
+    /// fresh branch in its wire form only (and `Max-Forwards: 70` when it
+    /// has none); one with a Via is sent as is. Returns what was sent,
+    /// for [`resend_ack_2xx`](Self::resend_ack_2xx) to send again for
+    /// each retransmitted 2xx: the same bytes `send_ack_2xx` sends.
+    pub fn send_ack_2xx_lent(
+        &mut self,
+        _now: Instant,
+        ack: &mut Request,
+        dest: Destination,
+    ) -> Result<Transmit, SendError> {
+        if ack.method != Method::Ack {
+            return Err(SendError::NotStateless);
+        }
+        let transport = self.transport_of(&dest)?;
+        let lead = !ack.headers.contains(&HeaderName::Via);
+        let branch = lead.then(|| self.write_new_via(ack, transport, false, true));
+        add_max_forwards(ack);
+        let (payload, destination) = self.serialize_for(ack, dest, branch, lead, false, lead)?;
+        let sent = Transmit {
+            destination,
+            payload,
+        };
+        self.transmits.push_back(sent.clone());
+        Ok(sent)
+    }
+
+    /// Sends again an ACK [`send_ack_2xx_lent`](Self::send_ack_2xx_lent)
+    /// sent (RFC 3261 §13.2.2.4: the same ACK for each retransmitted
+    /// 2xx); refused, as `send_ack_2xx` refuses it, when its connection
+    /// is gone.
+    pub fn resend_ack_2xx(&mut self, _now: Instant, sent: &Transmit) -> Result<(), SendError> {
+        self.transport_of(&sent.destination)?;
+        self.transmits.push_back(sent.clone());
+        Ok(())
     }
 
     /// Sends a message outside any transaction, as is: a response (such as

@@ -409,7 +409,7 @@ fn packed_fields_are_the_copied_fields() {
         // As the layer builds it, with the CSeq number it read.
         let known = crate::transaction::key::cseq(&r.headers).map(|c| c.0);
         if known.is_some() {
-            let with = PackedOriginal::with_cseq(r, known, &wire).map(|p| p.unpack(&wire));
+            let with = PackedOriginal::with_cseq(r, known, &wire, None).map(|p| p.unpack(&wire));
             assert_eq!(with, packed);
         }
         packed

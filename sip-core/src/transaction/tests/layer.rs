@@ -409,3 +409,212 @@ fn method_is_the_requests() {
         );
     }
 }
+
+/// `send_request_lent` sends the bytes `send_request_borrowed` sends and
+/// leaves the request as that one does less the layer's Via line (the
+/// request's own Vias go, Max-Forwards is added when missing); the
+/// INVITE's transaction builds the same CANCEL and the same ACK of a
+/// non-2xx from either. Over UDP and TCP, with an oversized request moved
+/// to TCP (§18.1.1), with Vias and Routes of the TU's.
+#[test]
+fn lent_requests_are_sent_as_borrowed_ones() {
+    for case in 0..6 {
+        let method = if case % 2 == 0 {
+            Method::Invite
+        } else {
+            Method::Options
+        };
+        let mut req = outgoing(method.clone(), 1);
+        match case / 2 {
+            0 => {}
+            1 => {
+                let h = &mut req.headers;
+                h.push(HeaderName::Via, "SIP/2.0/UDP old.example;branch=z9hG4bKold");
+                h.push(HeaderName::Route, "<sip:p1.example.com;lr>");
+                h.push(HeaderName::MaxForwards, "12");
+                h.push(HeaderName::Route, "<sip:p2.example.com;lr>");
+            }
+            _ => req.body = "v=0\r\n".repeat(400).into_bytes(),
+        }
+        for dest in [to_peer(), to_peer_tcp()] {
+            let (mut a, mut b) = (layer(), layer());
+            let (mut lent, mut borrowed) = (req.clone(), req.clone());
+            let ia = a.send_request_lent(t(0), &mut lent, dest).unwrap();
+            let ib = b.send_request_borrowed(t(0), &mut borrowed, dest).unwrap();
+            let (ta, _) = drain(&mut a);
+            let (tb, _) = drain(&mut b);
+            assert_eq!(ta, tb, "case {case}");
+            assert_eq!(borrowed.headers.count(&HeaderName::Via), 1);
+            assert!(borrowed.headers.line(0).unwrap().name == HeaderName::Via);
+            borrowed.headers.remove_first(&HeaderName::Via);
+            assert_eq!(lent, borrowed, "case {case}");
+            assert_eq!(a.state(ia), b.state(ib));
+            assert_eq!(a.branch(ia), b.branch(ib));
+            if method != Method::Invite {
+                continue;
+            }
+            for l in [&mut a, &mut b] {
+                let ringing = peer_response(&ta[0].payload, 180, Some("b1"));
+                l.handle_datagram(t(10), local(), peer(), &ringing);
+                drain(l);
+            }
+            a.cancel(t(20), ia).unwrap();
+            b.cancel(t(20), ib).unwrap();
+            let (ca, _) = drain(&mut a);
+            assert_eq!(ca, drain(&mut b).0, "case {case}");
+            for l in [&mut a, &mut b] {
+                let busy = peer_response(&ta[0].payload, 486, Some("b1"));
+                l.handle_datagram(t(30), local(), peer(), &busy);
+            }
+            let (acks, _) = drain(&mut a);
+            assert!(String::from_utf8_lossy(&acks[0].payload).starts_with("ACK "));
+            assert_eq!(acks, drain(&mut b).0, "case {case}");
+        }
+    }
+}
+
+/// `send_ack_2xx_lent` sends the bytes `send_ack_2xx` sends (a fresh Via,
+/// Max-Forwards when missing, an oversized ACK moved to TCP; an ACK with a
+/// Via as is), returns them, and leaves the ACK as `send_ack_2xx` returns
+/// it less the layer's Via; `resend_ack_2xx` sends them again, and
+/// refuses a connection that is gone.
+#[test]
+fn lent_acks_are_sent_as_owned_ones() {
+    for case in 0..4 {
+        let mut ack = outgoing(Method::Ack, 1);
+        match case {
+            0 => {}
+            1 => ack.headers.push(HeaderName::MaxForwards, "9"),
+            2 => ack.body = vec![b'x'; 1400],
+            _ => ack.headers.prepend(
+                HeaderName::Via,
+                "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1",
+            ),
+        }
+        let (mut a, mut b) = (layer(), layer());
+        let mut lent = ack.clone();
+        let sent = a.send_ack_2xx_lent(t(0), &mut lent, to_peer()).unwrap();
+        let mut owned = b.send_ack_2xx(t(0), ack.clone(), to_peer()).unwrap();
+        let (ta, _) = drain(&mut a);
+        assert_eq!(ta, drain(&mut b).0, "case {case}");
+        assert_eq!(ta, std::slice::from_ref(&sent));
+        assert_eq!(owned.to_bytes(), sent.payload);
+        if case != 3 {
+            owned.headers.remove_first(&HeaderName::Via);
+        }
+        assert_eq!(lent, owned, "case {case}");
+        a.resend_ack_2xx(t(5), &sent).unwrap();
+        assert_eq!(drain(&mut a).0, [sent]);
+    }
+    let mut l = layer();
+    let gone = crate::transport::Destination::Connection(crate::transport::ConnectionId(9));
+    let sent = Transmit {
+        destination: gone,
+        payload: b"ACK".as_slice().into(),
+    };
+    assert!(l.resend_ack_2xx(t(0), &sent).is_err());
+    assert!(l
+        .send_ack_2xx_lent(t(0), &mut outgoing(Method::Bye, 1), to_peer())
+        .is_err());
+}
+
+/// `send_request_written` and `send_ack_2xx_written` send what the lent
+/// sends of the same request send (the same bytes, destination, branch
+/// and transaction; an oversized request moved to TCP with its branch),
+/// writing the request with the Via they are given; INVITE, ACK and
+/// CANCEL are not written.
+#[test]
+fn written_requests_are_sent_as_lent_ones() {
+    let write_of = |req: &Request| {
+        let req = req.clone();
+        move |via: &str, out: &mut Vec<u8>| req.write_to_with_via(via, out)
+    };
+    for big in [false, true] {
+        let mut bye = outgoing(Method::Bye, 2);
+        bye.headers.prepend(HeaderName::MaxForwards, "70");
+        if big {
+            bye.body = vec![b'x'; 1400];
+        }
+        for dest in [to_peer(), to_peer_tcp()] {
+            let (mut a, mut b) = (layer(), layer());
+            let ia = a
+                .send_request_written(t(0), Method::Bye, dest, write_of(&bye))
+                .unwrap();
+            let ib = b.send_request_lent(t(0), &mut bye.clone(), dest).unwrap();
+            let (ta, _) = drain(&mut a);
+            assert_eq!(ta, drain(&mut b).0, "big {big}");
+            assert_eq!(a.branch(ia), b.branch(ib));
+            assert_eq!(a.state(ia), b.state(ib));
+            // Timer E retransmits the same bytes.
+            a.handle_timeout(t(500));
+            b.handle_timeout(t(500));
+            assert_eq!(drain(&mut a).0, drain(&mut b).0);
+        }
+        let mut ack = outgoing(Method::Ack, 1);
+        ack.headers.prepend(HeaderName::MaxForwards, "70");
+        ack.body = bye.body.clone();
+        let (mut a, mut b) = (layer(), layer());
+        let sent = a
+            .send_ack_2xx_written(t(0), to_peer(), write_of(&ack))
+            .unwrap();
+        let lent = b
+            .send_ack_2xx_lent(t(0), &mut ack.clone(), to_peer())
+            .unwrap();
+        assert_eq!(sent, lent);
+        assert_eq!(drain(&mut a).0, drain(&mut b).0);
+    }
+    let mut l = layer();
+    for m in [Method::Invite, Method::Ack, Method::Cancel] {
+        let r = outgoing(m.clone(), 1);
+        assert_eq!(
+            l.send_request_written(t(0), m, to_peer(), write_of(&r)),
+            Err(SendError::NotWritable)
+        );
+    }
+    assert!(l.is_empty());
+}
+
+/// `send_response_written` passes the bytes it is given as
+/// `send_response` passes a response's: the same transmits and states
+/// (a 200 to a BYE over UDP, its retransmission for the BYE's).
+#[test]
+fn written_responses_are_sent_as_built_ones() {
+    let bye = incoming_text(
+        "BYE",
+        "SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKw9",
+        Some("t1"),
+        3,
+        "",
+    );
+    let (mut a, mut b) = (layer(), layer());
+    let mut ids = Vec::new();
+    for l in [&mut a, &mut b] {
+        l.handle_datagram(t(0), local(), peer(), bye.as_bytes());
+        let (_, ev) = drain(l);
+        match &ev[..] {
+            [Event::Request { id, request, .. }] => ids.push((*id, request.clone())),
+            other => panic!("{other:?}"),
+        }
+    }
+    let ok = our_response(&ids[1].1, 200, None);
+    a.send_response_written(t(1), ids[0].0, ok.status, || None, |out| ok.write_to(out))
+        .unwrap();
+    b.send_response(t(1), ids[1].0, &ok).unwrap();
+    let (ta, _) = drain(&mut a);
+    assert_eq!(ta, drain(&mut b).0);
+    assert_eq!(ta[0].payload, ok.to_bytes());
+    assert_eq!(a.state(ids[0].0), b.state(ids[1].0));
+    for l in [&mut a, &mut b] {
+        l.handle_datagram(t(2), local(), peer(), bye.as_bytes());
+    }
+    assert_eq!(drain(&mut a).0, drain(&mut b).0);
+    assert!(a
+        .send_response_written(
+            t(3),
+            TransactionId::from_raw(999),
+            ok.status,
+            || None,
+            |_| {}
+        )
+        .is_err());
+}

@@ -283,6 +283,10 @@ proptest! {
         for (i, op) in ops.into_iter().enumerate() {
             w.apply(op, i as u32);
             w.check_retransmission_bounds()?;
+            // The deadline kept between polls is the one read again.
+            let polled = w.l.poll_timeout();
+            prop_assert_eq!(polled, w.l.earliest_deadline());
+            prop_assert_eq!(w.l.poll_timeout(), polled);
         }
         w.finish();
         // 64*T1 after the last final message, nothing is left.

@@ -15,7 +15,8 @@ use crate::timers::SessionTimer;
 use crate::user_agent::core::Core;
 use sip_core::dialog::{Dialog, KnownLines};
 use sip_core::header::HeaderName;
-use sip_core::message::{Request, Response};
+use sip_core::message::Response;
+use sip_core::method::Method;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
 /// The ACK for a 2xx in `dialog` with the INVITE's CSeq and credentials
@@ -24,7 +25,7 @@ pub(crate) fn send_ack(
     core: &mut Core,
     s: &mut SessionData,
     now: Instant,
-    dialog: &Dialog,
+    dialog: &mut Dialog,
     body: Option<&Body>,
 ) {
     if let Some(u) = s.uac.as_deref_mut() {
@@ -32,15 +33,15 @@ pub(crate) fn send_ack(
     }
 }
 
-/// [`send_ack`] with the Inviter's data.
+/// [`send_ack`] with the Inviter's data. The ACK is lent the remote
+/// target (not a copy of it) and kept as sent, its wire form.
 fn send_ack_of(
     core: &mut Core,
     u: &mut super::InviterData,
     now: Instant,
-    dialog: &Dialog,
+    dialog: &mut Dialog,
     body: Option<&Body>,
 ) {
-    let mut ack = dialog.ack(u.invite_seq);
     // Searches of the names only (a pass over the lines slices every
     // value).
     let h = &u.invite.headers;
@@ -51,30 +52,52 @@ fn send_ack_of(
             || !(h.contains(&HeaderName::Authorization)
                 || h.contains(&HeaderName::ProxyAuthorization))
     );
-    if credentials {
-        for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
-            for v in u.invite.headers.get_all(&name) {
-                ack.headers.push(name.clone(), v);
-            }
+    if !credentials && body.is_none() && dialog.route_set().is_empty() {
+        // Nothing added, no Route: written straight into its wire form.
+        let Ok(dest) = core.next_hop_of_target(dialog.remote_target()) else {
+            return;
+        };
+        let (d, seq) = (&*dialog, u.invite_seq);
+        let sent = core.txn.send_ack_2xx_written(now, dest, |via, out| {
+            let written = d.write_request(&Method::Ack, seq, via, |_| {}, &[], out);
+            debug_assert!(written);
+        });
+        if let Ok(sent) = sent {
+            u.acks.push(sent);
         }
-    }
-    if let Some(b) = body {
-        b.apply_to_request(&mut ack);
+        return;
     }
     // Route lines come from the route set only. Sent as
     // `Core::send_ack_known` sends it, without moving the ACK through it.
     let routed = !dialog.route_set().is_empty();
-    let Ok(dest) = core.next_hop_known(&ack, routed) else {
-        return;
-    };
-    if let Ok(sent) = core.txn.send_ack_2xx(now, ack, dest) {
+    // `Dialog::ack`'s request: the INVITE's number, CSeq method ACK.
+    let sent = dialog.lend_request(Method::Ack, u.invite_seq, |ack| {
+        if credentials {
+            for name in [HeaderName::Authorization, HeaderName::ProxyAuthorization] {
+                for v in u.invite.headers.get_all(&name) {
+                    ack.headers.push(name.clone(), v);
+                }
+            }
+        }
+        if let Some(b) = body {
+            b.apply_to_request(ack);
+        }
+        let dest = core.next_hop_known(ack, routed).ok()?;
+        core.txn.send_ack_2xx_lent(now, ack, dest).ok()
+    });
+    if let Some(sent) = sent {
         u.acks.push(sent);
     }
 }
 
-/// The To tag of an ACK sent: the tag of the 2xx it acknowledges.
-fn ack_tag(ack: &Request) -> Option<&str> {
-    sip_core::transaction::key::tag(ack.headers.get(&HeaderName::To)?)
+/// The To tag of an ACK sent, read from its wire form (whose To line the
+/// serializer writes as `To: value`): the tag of the 2xx it acknowledges.
+fn ack_tag(wire: &[u8]) -> Option<&str> {
+    const TO: &[u8] = b"\r\nTo: ";
+    let at = wire.windows(TO.len()).position(|w| w == TO)? + TO.len();
+    let rest = wire.get(at..)?;
+    let end = rest.windows(2).position(|w| w == b"\r\n")?;
+    sip_core::transaction::key::tag(core::str::from_utf8(&rest[..end]).ok()?)
 }
 
 /// ACK and BYE for a 2xx the session does not keep (another fork, or a
@@ -86,11 +109,11 @@ pub(crate) fn ack_and_bye(
     mut dialog: Dialog,
     reason: Option<(StatusCode, &str)>,
 ) {
-    send_ack(core, s, now, &dialog, None);
+    send_ack(core, s, now, &mut dialog, None);
     let _ = lifecycle::send_bye(core, now, &mut dialog, reason, &[]);
 }
 
-pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut resp: Response) {
+pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, resp: &mut Response) {
     // One pass: the first To, Contact and Content-Type, any
     // Content-Disposition and Record-Route (the dialog's lines, `answer`).
     let (mut content_type, mut disposition) = (None, false);
@@ -116,9 +139,8 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     };
     let Some(u) = s.uac.as_mut() else { return };
     // A retransmitted 2xx: the same ACK again (§13.2.2.4).
-    if let Some(ack) = u.acks.iter().find(|a| ack_tag(a) == Some(tag)) {
-        let ack = ack.clone();
-        let _ = core.send_ack(now, ack);
+    if let Some(ack) = u.acks.iter().find(|a| ack_tag(&a.payload) == Some(tag)) {
+        let _ = core.txn.resend_ack_2xx(now, ack);
         return;
     }
     let pending_tag = match &u.pending {
@@ -139,13 +161,13 @@ pub(crate) fn on_2xx(core: &mut Core, s: &mut SessionData, now: Instant, mut res
     // it (`confirm`); every other outcome takes it out (`unindex`).
     let (mut dialog, fork) = match fork {
         Some(f) => (f.dialog, Some((f.oa, f.answer))),
-        None => match u.new_dialog(&s.identities, &resp, tag, answer) {
+        None => match u.new_dialog(&s.identities, resp, tag, answer) {
             Ok(d) => (d, None),
             Err(_) => return,
         },
     };
     if fork.is_some() {
-        let _ = dialog.receive_response_lines(&resp, answer);
+        let _ = dialog.receive_response_lines(resp, answer);
     }
     let confirming =
         s.state == SessionState::Establishing && s.dialog.is_none() && pending_tag.is_none();
@@ -404,5 +426,37 @@ pub(crate) fn refuse_description(
             Ok(())
         }
         None => Err(SessionError::NoDescriptionRequested),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ack_tag;
+    use sip_core::header::HeaderName;
+    use sip_core::message::Request;
+    use sip_core::method::Method;
+    use sip_core::uri::Uri;
+
+    /// The tag read from an ACK's wire form is the tag of its To line,
+    /// whatever the lines before it hold.
+    #[test]
+    fn ack_tag_is_the_to_lines() {
+        for to in [
+            "<sip:bob@b.example>;tag=8321234356",
+            "\"To: x\" <sip:to@b.example>;foo=bar;tag=a6c85cf",
+            "sip:bob@b.example;tag=x;other=1",
+            "<sip:bob@b.example>",
+        ] {
+            let mut ack = Request::new(Method::Ack, Uri::parse("sip:bob@192.0.2.4").unwrap());
+            let h = &mut ack.headers;
+            h.push(HeaderName::Via, "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx");
+            h.push(HeaderName::Route, "<sip:p.example;lr>");
+            h.push(HeaderName::From, "\"To: me\" <sip:a@a.example>;tag=from1");
+            h.push(HeaderName::To, to);
+            h.push(HeaderName::CSeq, "1 ACK");
+            ack.body = b"\r\nTo: <sip:c@c>;tag=body\r\n".to_vec();
+            let wire = ack.to_bytes();
+            assert_eq!(ack_tag(&wire), sip_core::transaction::key::tag(to), "{to}");
+        }
     }
 }

@@ -19,7 +19,7 @@ use sip_core::method::Method;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
 use sip_core::transaction::TransactionId;
-pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant, resp: &Response) {
     if !matches!(
         s.state,
         SessionState::Establishing | SessionState::Terminating
@@ -91,11 +91,11 @@ pub(crate) fn on_provisional(core: &mut Core, s: &mut SessionData, now: Instant,
     let u = s.uac.as_mut().expect("inviter");
     let idx = match u.forks.iter().position(|f| f.dialog.remote_tag() == tag) {
         Some(i) => {
-            let _ = u.forks[i].dialog.receive_response_lines(&resp, answer);
+            let _ = u.forks[i].dialog.receive_response_lines(resp, answer);
             Some(i)
         }
         None if u.forks.len() < max_forks => {
-            match u.new_dialog(&s.identities, &resp, tag, answer) {
+            match u.new_dialog(&s.identities, resp, tag, answer) {
                 Ok(dialog) => {
                     // Indexed so that the callee's requests in the early
                     // dialog (UPDATE, RFC 3311) and an INVITE with Replaces

@@ -31,7 +31,7 @@ use sip_core::method::Method;
 use sip_core::status::StatusCode;
 use sip_core::time::Instant;
 use sip_core::transaction::TransactionId;
-use sip_core::transport::{Destination, Transport};
+use sip_core::transport::{Destination, Transmit, Transport};
 use sip_core::uri::Uri;
 use sip_core::NameAddr;
 use smallvec::SmallVec;
@@ -185,9 +185,10 @@ pub(crate) struct InviterData {
     /// The early dialogs; the first one held inline (most INVITEs get
     /// one).
     pub forks: SmallVec<[Fork; 1]>,
-    /// The ACK sent for each 2xx (its To carries the 2xx's tag), re-sent
-    /// on retransmissions; the first one held inline.
-    pub acks: SmallVec<[Request; 1]>,
+    /// The ACK sent for each 2xx (its To carries the 2xx's tag), as sent
+    /// (its wire form and destination), re-sent on retransmissions; the
+    /// first one held inline.
+    pub acks: SmallVec<[Transmit; 1]>,
     pub cancel: CancelState,
     /// The `Reason` header value for the CANCEL (RFC 3326), if asked for.
     pub cancel_reason: Option<String>,
@@ -258,7 +259,11 @@ impl InviterData {
         }
         core::mem::size_of::<Self>()
             + req(&self.invite)
-            + self.acks.iter().map(|a| req(a) + 32).sum::<usize>()
+            + self
+                .acks
+                .iter()
+                .map(|a| a.payload.len() + 32)
+                .sum::<usize>()
             + self.forks.len() * (core::mem::size_of::<Fork>() + 256)
             + self
                 .forks
@@ -302,11 +307,8 @@ fn send_borrowed(
     id: SessionId,
     routed: bool,
 ) -> Result<(TransactionId, Destination), SessionError> {
-    let sent = core.send_request_borrowed(now, req, Link::InviteClient(id), routed)?;
-    // The one Via, the layer's: removed without copying its value out as
-    // `remove_first` would.
-    req.headers.remove(&HeaderName::Via);
-    Ok(sent)
+    // Kept without the layer's Via: it goes into the wire form only.
+    core.send_request_borrowed(now, req, Link::InviteClient(id), routed)
 }
 
 /// `<uri>`, the URI written as `Display` writes it (without `core::fmt`).
@@ -592,7 +594,9 @@ pub(crate) fn send_cancel(core: &mut Core, s: &mut SessionData, now: Instant) {
 }
 
 /// A response to the INVITE.
-pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: Response) {
+/// The response is lent (not moved through the calls down to its
+/// handler): only the 2xx handler takes something out of it, its body.
+pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, resp: &mut Response) {
     let status = resp.status;
     match status.as_u16() {
         100 => {
@@ -607,7 +611,7 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
         }
         101..=199 => on_provisional(core, s, now, resp),
         200..=299 => {
-            let timer = super::session_timer::on_uac_2xx(core, &resp);
+            let timer = super::session_timer::on_uac_2xx(core, resp);
             let before = s.state;
             on_2xx(core, s, now, resp);
             if let (Some(n), SessionState::Established) = (timer, s.state) {
@@ -616,9 +620,9 @@ pub(crate) fn on_response(core: &mut Core, s: &mut SessionData, now: Instant, re
                 }
             }
         }
-        401 | 407 if try_auth(core, s, now, &resp) => {}
-        422 if retry_min_se(core, s, now, &resp) => {}
-        _ => on_failure(core, s, now, status, Some(&resp)),
+        401 | 407 if try_auth(core, s, now, resp) => {}
+        422 if retry_min_se(core, s, now, resp) => {}
+        _ => on_failure(core, s, now, status, Some(resp)),
     }
 }
 
