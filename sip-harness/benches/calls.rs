@@ -7,7 +7,7 @@
 //! policies and event records (the trace and the nodes' watch, which
 //! parses every message once more and formats every event, are off). The
 //! workload is [`Load`](sip_harness::scenarios::calls::Load);
-//! `examples/prof_calls.rs` runs it for profiling.
+//! `examples/prof_harness.rs` runs it for profiling.
 //!
 //! Run: `cargo bench -p sip-harness --bench calls`
 

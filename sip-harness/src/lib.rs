@@ -14,7 +14,7 @@
 //! | [`ladder`] | sngrep-style text ladder diagrams of a trace |
 //! | [`pcap`] | a trace as a pcap file Wireshark and tshark decode |
 //! | [`adapters`] | endpoints of the stack behind [`Node`]: the transaction layer ([`adapters::txn::TxnNode`]), the user agent as a scripted phone ([`adapters::ua::UaNode`]) |
-//! | [`scenarios`] | the registry of named scenarios the command line runs (calls between user agents, transaction-layer exchanges, harness self-tests), and the case-by-case ports of SIP.js's spec checklists ([`scenarios::spec_cases`]), and the load of the throughput bench ([`scenarios::calls::Load`], profiled by `examples/prof_calls.rs`) |
+//! | [`scenarios`] | the registry of named scenarios the command line runs (calls between user agents, transaction-layer exchanges, harness self-tests), and the case-by-case ports of SIP.js's spec checklists ([`scenarios::spec_cases`]), and the load of the throughput bench ([`scenarios::calls::Load`], profiled by `examples/prof_harness.rs`) |
 //! | [`realnet`] | [`realnet::Driver`]: any [`Node`] over real UDP and TCP sockets (std only), with limits against floods, oversized and half-open input, and a trace hook |
 //! | [`fixtures`] | test fixtures that make simulations look like deployments: a registrar and forking proxy for one domain ([`fixtures::ProxyNode`], with quirks to misbehave on purpose) and a scripted notifier |
 //! | [`sweep`] | running a scenario under many seeds, with reproduction commands |

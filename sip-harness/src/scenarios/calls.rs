@@ -202,7 +202,7 @@ fn expect(
 /// A load of back-to-back calls between two phones on a clean,
 /// zero-latency network with the trace and the nodes' watch off: the
 /// workload of the harness `calls` bench (`cargo bench -p sip-harness
-/// --bench calls`) and of the `prof_calls` example.
+/// --bench calls`) and of the `prof_harness` example.
 pub struct Load {
     /// The simulator.
     pub sim: Sim,

@@ -3,9 +3,9 @@
 //! two stacks:
 //!
 //! ```text
-//! cargo build --release -p sip-harness --example prof_calls
-//! valgrind --tool=callgrind ./target/release/examples/prof_calls 2000
-//! valgrind --tool=callgrind ./target/release/examples/prof_calls 2000 0
+//! cargo build --release -p sip-harness --example prof_harness
+//! valgrind --tool=callgrind ./target/release/examples/prof_harness 2000
+//! valgrind --tool=callgrind ./target/release/examples/prof_harness 2000 0
 //! ```
 //!
 //! The first argument is the number of calls, the second the gap between
