@@ -95,29 +95,39 @@ impl Sim {
             }
             Destination::Addr { transport, addr } => match self.local_for(id, addr) {
                 Some(src) => self.send_datagram(Some(id), transport, src, addr, t.payload),
-                None => {
-                    let msg = self.new_msg();
-                    if self.config.trace {
-                        let from = Some(self.name_of(id));
-                        let data = self.payload(&t.payload);
-                        self.record(Event::Send {
-                            msg,
-                            from,
-                            to: None,
-                            proto: transport,
-                            src: unspecified(addr),
-                            dst: addr,
-                            conn: None,
-                            off: None,
-                            data,
-                        });
-                    }
-                    self.dropped(msg, DropReason::NoLocalAddr, 0);
-                }
+                None => self.no_local_addr(id, transport, addr, &t.payload),
             },
             Destination::Connection(cid) => self.stream_on_conn(id, cid, t.payload.to_vec()),
             other => panic!("sip-harness does not support destination {other:?} yet"),
         }
+    }
+
+    /// Records and drops a message node `id` sent to `addr` from no
+    /// address of its own (none of the destination's IP family).
+    pub(super) fn no_local_addr(
+        &mut self,
+        id: NodeId,
+        transport: Transport,
+        addr: SocketAddr,
+        data: &[u8],
+    ) {
+        let msg = self.new_msg();
+        if self.config.trace {
+            let from = Some(self.name_of(id));
+            let data = self.payload(data);
+            self.record(Event::Send {
+                msg,
+                from,
+                to: None,
+                proto: transport,
+                src: unspecified(addr),
+                dst: addr,
+                conn: None,
+                off: None,
+                data,
+            });
+        }
+        self.dropped(msg, DropReason::NoLocalAddr, 0);
     }
 
     /// Sends a datagram from `src` (owned by `sender`, or injected from

@@ -3,7 +3,7 @@
 //! orderly close.
 
 use super::link::Dice;
-use super::net::{unspecified, Pending};
+use super::net::Pending;
 use super::node::{ConnectionInfo, NodeId, TransportFailure};
 use super::{ConnectionSummary, Sim};
 use crate::trace::{DropReason, Event};
@@ -118,21 +118,7 @@ impl Sim {
             return;
         }
         let Some(local) = self.local_for(id, addr) else {
-            let msg = self.new_msg();
-            let from = Some(self.name_of(id));
-            let data = self.payload(&data);
-            self.record(Event::Send {
-                msg,
-                from,
-                to: None,
-                proto: transport,
-                src: unspecified(addr),
-                dst: addr,
-                conn: None,
-                off: None,
-                data,
-            });
-            self.dropped(msg, DropReason::NoLocalAddr, 0);
+            self.no_local_addr(id, transport, addr, &data);
             return;
         };
         let port = self.nodes[id.0].next_port;
