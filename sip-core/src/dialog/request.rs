@@ -182,10 +182,8 @@ impl Dialog {
             write_header_line(&HeaderName::From, self.local(), out);
             write_header_line(&HeaderName::To, self.remote(), out);
             write_header_line(&HeaderName::CallId, self.id.call_id(), out);
-            let mut number = [0u8; 10];
-            let digits = decimal(seq, &mut number);
             out.extend_from_slice(b"\r\nCSeq: ");
-            out.extend_from_slice(digits);
+            crate::text::push_u64(out, u64::from(seq));
             out.push(b' ');
             out.extend_from_slice(method.as_str().as_bytes());
             more(out);
@@ -292,19 +290,6 @@ impl Dialog {
             self.set_remote_target(t);
         }
         Ok(())
-    }
-}
-
-/// `n` in decimal, in `buf`'s last bytes (the slice returned).
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[at..];
-        }
     }
 }
 
